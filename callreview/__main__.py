@@ -1,0 +1,3 @@
+from callreview.cli import main
+
+main()
