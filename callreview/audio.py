@@ -1,0 +1,119 @@
+"""Decode a recording into per-channel 16 kHz float32 audio, and refuse bad input.
+
+Anything PyAV decodes is accepted (wav, flac, mp3, ogg/opus, m4a …); 8 kHz
+telephone audio is the common case. Stereo recordings carry the agent on one
+channel and the customer on the other; mono recordings carry both on one track.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from callreview.errors import AudioError
+
+SAMPLE_RATE = 16_000
+"""What Whisper reads: every recording is resampled to this rate."""
+SILENCE_PEAK = 10 ** (-55 / 20)
+"""A channel whose loudest sample stays under -55 dBFS carries nothing to transcribe."""
+AUDIO_HINT = "callreview reads mono or stereo audio files (wav, flac, mp3, ogg, m4a)"
+
+
+@dataclass(frozen=True)
+class Recording:
+    """A decoded recording: one float32 array per channel at :data:`SAMPLE_RATE`."""
+
+    path: Path
+    channels: tuple[np.ndarray, ...]
+    """One array per channel (1 or 2), float32 in [-1, 1], 16 kHz."""
+    source_rate: int
+    """The sample rate of the file itself (8000 for telephone audio)."""
+
+    @property
+    def duration_s(self) -> float:
+        return len(self.channels[0]) / SAMPLE_RATE
+
+    @property
+    def is_stereo(self) -> bool:
+        return len(self.channels) == 2
+
+    def by_role(self, agent_channel: Literal["left", "right"] = "left") -> dict[str, np.ndarray]:
+        """Channels keyed by role: agent/customer for stereo, unknown for mono."""
+        if not self.is_stereo:
+            return {"unknown": self.channels[0]}
+        left, right = self.channels
+        return {"agent": left, "customer": right} if agent_channel == "left" else {"agent": right, "customer": left}
+
+
+def load_audio(path: str | Path) -> Recording:
+    """Decode ``path``; raise :class:`AudioError` (one line: what, which file, how to fix) on bad input."""
+    path = Path(path)
+    _check_file(path)
+    import av  # late: PyAV is heavy to import and only needed here
+
+    try:
+        with av.open(str(path), metadata_errors="ignore") as container:
+            if not container.streams.audio:
+                raise AudioError(f"{path}: has no audio stream; {AUDIO_HINT}")
+            stream = container.streams.audio[0]
+            n_channels = stream.codec_context.channels or len(stream.layout.channels)
+            if n_channels > 2:
+                raise AudioError(
+                    f"{path}: has {n_channels} channels; callreview reads mono or stereo (agent/customer) calls — "
+                    f"mix it down first, e.g. `ffmpeg -i {path.name} -ac 2 out.flac`"
+                )
+            source_rate = stream.codec_context.sample_rate or stream.rate or 0
+            layout = "stereo" if n_channels == 2 else "mono"
+            resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
+            pieces: list[np.ndarray] = []
+            for frame in container.decode(stream):
+                frame.pts = None  # resample by sample count, not timestamps (robust to broken pts)
+                pieces.extend(f.to_ndarray() for f in resampler.resample(frame))
+            pieces.extend(f.to_ndarray() for f in resampler.resample(None))
+    except AudioError:
+        raise
+    except (av.error.FFmpegError, ValueError, OSError, IndexError) as err:
+        reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
+        raise AudioError(f"{path}: cannot be decoded as audio ({reason}); {AUDIO_HINT}") from None
+
+    if not pieces:
+        raise AudioError(f"{path}: contains no audio samples (0 s long); check the recording was saved completely")
+    samples = np.concatenate(pieces, axis=1).astype(np.float32, copy=False)
+    if samples.shape[1] < SAMPLE_RATE // 10:
+        raise AudioError(
+            f"{path}: is only {samples.shape[1] / SAMPLE_RATE:.2f} s long; check the recording was saved completely"
+        )
+    channels = tuple(np.ascontiguousarray(samples[i]) for i in range(samples.shape[0]))
+    if all(float(np.max(np.abs(c))) < SILENCE_PEAK for c in channels):
+        raise AudioError(f"{path}: is silent (no channel rises above -55 dBFS); check the recording and its input levels")
+    return Recording(path=path, channels=channels, source_rate=int(source_rate))
+
+
+def file_digest(path: str | Path, chunk_size: int = 1 << 20) -> str:
+    """sha256 of the file's bytes: the audio part of the transcript cache key."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while block := fh.read(chunk_size):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_file(path: Path) -> None:
+    try:
+        if path.is_dir():
+            raise AudioError(f"{path}: is a folder, not an audio file; pass the recordings inside it")
+        size = path.stat().st_size
+        with open(path, "rb") as fh:
+            fh.read(1)
+    except FileNotFoundError:
+        raise AudioError(f"{path}: no such file; check the path") from None
+    except PermissionError:
+        raise AudioError(f"{path}: cannot be read (permission denied); check the file's permissions") from None
+    except OSError as err:
+        raise AudioError(f"{path}: cannot be read ({err.strerror}); check the file") from None
+    if size == 0:
+        raise AudioError(f"{path}: is empty (0 bytes); check the recording was saved completely")

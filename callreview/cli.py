@@ -1,0 +1,240 @@
+"""The ``callreview`` command: parse options, call the library, print, set the exit code.
+
+Nothing here knows how a call is transcribed or judged; see :mod:`callreview.review`.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Callable, Optional
+
+import typer
+
+from callreview import __version__
+from callreview.errors import CallreviewError
+
+app = typer.Typer(
+    help="Score recorded call-center calls against the QC checklist, offline, with evidence.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,  # transcripts are personal data: never print locals
+    rich_markup_mode=None,
+)
+
+INTERNAL_ERROR = 70
+
+Files = Annotated[list[Path], typer.Argument(help="Recordings (wav, flac, mp3, ogg, m4a) or transcript JSONs.", show_default=False)]
+JsonOut = Annotated[Optional[str], typer.Option("--json", help="Write JSON to PATH, or '-' for standard output.", metavar="PATH|-")]
+ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Model: a CTranslate2 folder or a faster-whisper name. Default: $CALLREVIEW_MODEL, callreview.toml, else the bundled base model.")]
+DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto | cpu | cuda (auto uses a GPU when one is present).")]
+ChannelOpt = Annotated[Optional[str], typer.Option("--agent-channel", help="Which stereo channel is the agent: left | right.")]
+ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Settings file (default: ./callreview.toml if present).")]
+NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Transcribe again even if this audio was transcribed before.")]
+DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an unexpected error (without local variables).")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"callreview {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """callreview: transcribe calls offline with Whisper and score them against the QC checklist."""
+
+
+@app.command()
+def transcribe(
+    files: Files,
+    json_out: JsonOut = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    agent_channel: ChannelOpt = None,
+    language: Annotated[Optional[str], typer.Option("--language", help="Whisper language code (default: from the lexicon, zh).")] = None,
+    config: ConfigOpt = None,
+    no_cache: NoCacheOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Transcribe recordings into role-attributed, timestamped turns.
+
+    Example: callreview transcribe audio_samples/01_perfect.flac --json -
+    """
+    from callreview.review import Reviewer
+
+    def run() -> int:
+        settings = _settings(config, model=model, device=device, agent_channel=agent_channel, language=language, cache=False if no_cache else None)
+        reviewer = Reviewer(settings)
+        results: list[dict[str, Any]] = []
+        failed: list[CallreviewError] = []
+        for path in files:
+            try:
+                transcript = reviewer.transcript(path)
+            except CallreviewError as err:
+                _error(err)
+                failed.append(err)
+                results.append({"file": str(path), "error": str(err)})
+                continue
+            results.append(transcript.to_dict())
+            if json_out != "-":
+                typer.echo(_format_transcript(transcript))
+        _write_json(json_out, results)
+        return failed[0].exit_code if failed else 0
+
+    _run(run, debug)
+
+
+@app.command()
+def score(
+    files: Files,
+    json_out: JsonOut = None,
+    customer_name: Annotated[Optional[str], typer.Option("--customer-name", help="The customer's name (e.g. 王 or 王先生); inferred from the call if omitted.")] = None,
+    agent_name: Annotated[Optional[str], typer.Option("--agent-name", help="The agent's name or staff number as they introduce themself.")] = None,
+    company: Annotated[Optional[list[str]], typer.Option("--company", help="A company or department name the greeting must contain (repeatable).")] = None,
+    scorecard: Annotated[Optional[str], typer.Option("--scorecard", help="Scorecard TOML (weights, thresholds, bands).")] = None,
+    lexicon: Annotated[Optional[str], typer.Option("--lexicon", help="Lexicon: zh-CN, en-US or a path to a lexicon TOML.")] = None,
+    direction: Annotated[Optional[str], typer.Option("--direction", help="inbound | outbound (回访 follow-up calls).")] = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    agent_channel: ChannelOpt = None,
+    config: ConfigOpt = None,
+    no_cache: NoCacheOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Score calls against the QC checklist: greeting, customer's name, hold, forbidden phrases, closing.
+
+    Accepts recordings or transcript JSONs from `callreview transcribe` (no model needed then).
+
+    Example: callreview score audio_samples/*.flac --json results.json
+    """
+    from callreview.render import render_review
+    from callreview.review import Reviewer
+
+    def run() -> int:
+        settings = _settings(
+            config, model=model, device=device, agent_channel=agent_channel, lexicon=lexicon, scorecard=scorecard,
+            direction=direction, company_names=tuple(company or ()), cache=False if no_cache else None,
+        )
+        reviewer = Reviewer(settings)
+        reviewer.lexicon, reviewer.scorecard  # refuse a malformed lexicon or scorecard before any audio work
+        results: list[dict[str, Any]] = []
+        failed: list[CallreviewError] = []
+        for path, outcome in reviewer.review_many(files, customer_name=customer_name, agent_name=agent_name):
+            if isinstance(outcome, CallreviewError):
+                _error(outcome)
+                failed.append(outcome)
+                results.append({"file": str(path), "error": str(outcome)})
+                continue
+            results.append(outcome.to_dict())
+            if json_out != "-":
+                typer.echo(render_review(outcome))
+        _write_json(json_out, results)
+        return failed[0].exit_code if failed else 0
+
+    _run(run, debug)
+
+
+@app.command("model")
+def model_info(
+    model: ModelOpt = None,
+    load: Annotated[bool, typer.Option("--load", help="Also load the model once, to check it works here.")] = False,
+    device: DeviceOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Show which Whisper model would be used (assembling the bundled one on first use).
+
+    Example: callreview model --load
+    """
+    from callreview.model import load_model, resolve_model
+
+    def run() -> int:
+        ref = resolve_model(model)
+        typer.echo(f"model: {ref.model_id}\nfolder: {ref.load_from}")
+        if load:
+            load_model(ref, device or "auto")
+            typer.echo("loads: ok")
+        return 0
+
+    _run(run, debug)
+
+
+# --- helpers ----------------------------------------------------------------
+
+
+def _settings(config: Path | None, **options: Any):
+    from callreview.settings import load_settings
+
+    return load_settings(config, **options)
+
+
+def _run(body: Callable[[], int], debug: bool) -> None:
+    """Run a command body: user errors → one line and their exit code; anything else → one line and 70."""
+    try:
+        code = body()
+    except CallreviewError as err:
+        _error(err)
+        raise typer.Exit(err.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("callreview: interrupted", err=True)
+        raise typer.Exit(130) from None
+    except Exception as err:  # a bug, not a user error: still one line unless --debug
+        if debug:
+            import traceback
+
+            traceback.print_exc()
+        typer.echo(
+            f"callreview: internal error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''} "
+            "(rerun with --debug for the traceback, and report it)",
+            err=True,
+        )
+        raise typer.Exit(INTERNAL_ERROR) from None
+    raise typer.Exit(code)
+
+
+def _error(err: CallreviewError) -> None:
+    typer.echo(f"callreview: error: {err}", err=True)
+
+
+def _write_json(target: str | None, results: list[dict[str, Any]]) -> None:
+    """One object for one file, an array for several; written atomically so a crash never leaves half a file."""
+    if target is None:
+        return
+    payload = results[0] if len(results) == 1 else results
+    text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    if target == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    from callreview.transcribe import write_atomic
+
+    try:
+        write_atomic(Path(target), text)
+    except OSError as err:
+        raise CallreviewError(f"{target}: cannot write the JSON output ({err.strerror}); check the folder exists and is writable") from None
+
+
+def _format_transcript(transcript) -> str:
+    head = f"# {transcript.file}  {transcript.duration_s:.1f} s  {transcript.roles}  model {transcript.model}"
+    if transcript.roles == "mono":
+        head += "  (mono: speakers are not separated, every turn is 'unknown')"
+    lines = [head]
+    for seg in transcript.segments:
+        lines.append(f"[{_clock(seg.start)}–{_clock(seg.end)}] {seg.role:>8}: {seg.text}")
+    return "\n".join(lines)
+
+
+def _clock(seconds: float) -> str:
+    minutes, secs = divmod(seconds, 60)
+    return f"{int(minutes):02d}:{secs:04.1f}"
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

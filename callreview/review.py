@@ -1,0 +1,98 @@
+"""``review_call``: the one path from a recording (or a transcript) to a scored checklist.
+
+    recording ─load_audio─▶ channels ─Transcriber─▶ Transcript ─check_transcript─▶ CallReview
+
+``callreview score``, batch runs and ``callreview watch`` all go through a
+:class:`Reviewer`, which loads the model, lexicon and scorecard once and
+reviews any number of calls with them.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator
+
+from callreview.errors import CallreviewError
+from callreview.settings import Settings
+from callreview.transcript import Transcript
+
+if TYPE_CHECKING:
+    from callreview.checklist import CallInfo
+    from callreview.lexicon import Lexicon
+    from callreview.results import CallReview
+    from callreview.scorecard import Scorecard
+    from callreview.transcribe import Transcriber
+
+
+class Reviewer:
+    """Reviews calls with one set of settings; heavy parts load on first use, once."""
+
+    def __init__(self, settings: Settings = Settings()):
+        self.settings = settings
+
+    @cached_property
+    def transcriber(self) -> "Transcriber":
+        from callreview.model import resolve_model
+        from callreview.transcribe import TranscribeOptions, Transcriber
+
+        s = self.settings
+        options = TranscribeOptions(
+            language=s.whisper_language,
+            agent_channel=s.agent_channel,
+            batch_size=max(1, s.batch_size),
+            device=s.device,
+            compute_type=s.compute_type,
+            cpu_threads=s.cpu_threads,
+        )
+        return Transcriber(resolve_model(s.model), options, use_cache=s.cache)
+
+    @cached_property
+    def lexicon(self) -> "Lexicon":
+        from callreview.lexicon import load_lexicon
+
+        return load_lexicon(self.settings.lexicon)
+
+    @cached_property
+    def scorecard(self) -> "Scorecard":
+        from callreview.scorecard import load_scorecard
+
+        return load_scorecard(self.settings.scorecard)
+
+    def call_info(self, customer_name: str | None = None, agent_name: str | None = None) -> "CallInfo":
+        from callreview.checklist import CallInfo
+
+        s = self.settings
+        return CallInfo(
+            direction=s.direction,
+            customer_name=customer_name,
+            agent_name=agent_name or (s.agent_names[0] if len(s.agent_names) == 1 else None),
+            company_names=s.company_names,
+        )
+
+    def transcript(self, path: str | Path) -> Transcript:
+        """A transcript JSON is read as it is (no model needed); audio is transcribed (or taken from the cache)."""
+        path = Path(path)
+        if path.suffix.lower() == ".json":
+            return Transcript.load(path)
+        return self.transcriber.transcribe_file(path)
+
+    def review(self, path: str | Path, customer_name: str | None = None, agent_name: str | None = None) -> "CallReview":
+        from callreview.checklist import check_transcript
+
+        transcript = self.transcript(path)
+        # Load the rules before judging anything: a malformed lexicon fails the run, not each call.
+        return check_transcript(transcript, self.lexicon, self.scorecard, self.call_info(customer_name, agent_name))
+
+    def review_many(self, paths: Iterable[str | Path], **call: str | None) -> Iterator[tuple[Path, "CallReview | CallreviewError"]]:
+        """Review each path; a bad file yields its error and the batch goes on."""
+        for path in paths:
+            try:
+                yield Path(path), self.review(path, **call)
+            except CallreviewError as err:
+                yield Path(path), err
+
+
+def review_call(recording: str | Path, settings: Settings = Settings(), customer_name: str | None = None, agent_name: str | None = None) -> "CallReview":
+    """Score one call (audio or transcript JSON) against the QC checklist, with evidence."""
+    return Reviewer(settings).review(recording, customer_name=customer_name, agent_name=agent_name)

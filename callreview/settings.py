@@ -1,0 +1,128 @@
+"""Site settings: ``callreview.toml`` merged with command-line options into one :class:`Settings`.
+
+``callreview.toml`` (in the working folder, or given with ``--config``)::
+
+    model = "bundled:whisper-base"      # or a CTranslate2 folder, or a faster-whisper name
+    device = "auto"                     # auto | cpu | cuda
+    agent_channel = "left"              # left | right
+    lexicon = "zh-CN"                   # a bundled name or a path to a lexicon TOML
+    scorecard = "scorecards/site.toml"  # omit for the bundled default
+    direction = "inbound"               # inbound | outbound
+    company_names = ["天霖汽车", "天霖"]
+    agent_names = ["小王"]
+
+Options given on the command line win over the file; the file wins over defaults.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any, Literal
+
+from callreview.errors import SettingsError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+CONFIG_NAME = "callreview.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a review needs to know besides the recording itself."""
+
+    model: str | None = None
+    """Model to transcribe with; ``None``: ``$CALLREVIEW_MODEL`` or the bundled default."""
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    compute_type: str | None = None
+    """CTranslate2 compute type; ``None``: int8 on CPU, float16 on GPU."""
+    cpu_threads: int = 0
+    """0: one per core."""
+    batch_size: int = 8
+    """Batched decoding over each channel's speech; 1 turns it off."""
+    language: str | None = None
+    """Whisper language; ``None``: taken from the lexicon (zh-CN → zh)."""
+    agent_channel: Literal["left", "right"] = "left"
+    lexicon: str = "zh-CN"
+    scorecard: str | None = None
+    direction: Literal["inbound", "outbound"] = "inbound"
+    company_names: tuple[str, ...] = ()
+    agent_names: tuple[str, ...] = ()
+    cache: bool = True
+    """Reuse transcripts of audio already transcribed with the same model and settings."""
+
+    @property
+    def whisper_language(self) -> str:
+        return self.language or self.lexicon_language.split("-")[0]
+
+    @property
+    def lexicon_language(self) -> str:
+        name = Path(self.lexicon).stem
+        return name if "-" in name or len(name) == 2 else "zh-CN"
+
+
+_CHOICES = {
+    "device": ("auto", "cpu", "cuda"),
+    "agent_channel": ("left", "right"),
+    "direction": ("inbound", "outbound"),
+}
+_TYPES: dict[str, type | tuple[type, ...]] = {f.name: str for f in fields(Settings)}
+_TYPES.update(cpu_threads=int, batch_size=int, cache=bool, company_names=list, agent_names=list)
+
+
+def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:
+    """Defaults ← ``callreview.toml`` (``config``, else the working folder's) ← non-None ``overrides``."""
+    path = Path(config) if config else Path.cwd() / CONFIG_NAME
+    values: dict[str, Any] = {}
+    if config and not path.is_file():
+        raise SettingsError(f"{path}: no such settings file; check the --config path")
+    if path.is_file():
+        values.update(_read(path))
+    values.update({k: v for k, v in overrides.items() if v is not None and v != ()})
+    return _validate(Settings(), values, str(path) if path.is_file() else "option")
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise SettingsError(f"{path}: {err}; fix the TOML syntax") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SettingsError(f"{path}: cannot be read ({err}); check the file") from None
+    data = data.get("callreview", data)
+    base = path.parent
+    for key in ("lexicon", "scorecard", "model"):  # relative paths in the file are relative to the file
+        value = data.get(key)
+        if isinstance(value, str) and (os.sep in value or value.endswith(".toml")) and not Path(value).is_absolute():
+            data[key] = str(base / value)
+    return data
+
+
+def _validate(settings: Settings, values: dict[str, Any], source: str) -> Settings:
+    clean: dict[str, Any] = {}
+    for key, value in values.items():
+        if key not in _TYPES:
+            known = ", ".join(sorted(_TYPES))
+            raise SettingsError(f"{source}: unknown setting {key!r}; known settings: {known}")
+        expected = _TYPES[key]
+        if expected is list:
+            if isinstance(value, str):
+                value = [value]
+            if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+                raise SettingsError(f"{source}: {key!r} must be a list of names, not {value!r}")
+            value = tuple(value)
+        elif expected is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+            raise SettingsError(f"{source}: {key!r} must be a whole number ≥ 0, not {value!r}")
+        elif expected is bool and not isinstance(value, bool):
+            raise SettingsError(f"{source}: {key!r} must be true or false, not {value!r}")
+        elif expected is str and not isinstance(value, str):
+            raise SettingsError(f"{source}: {key!r} must be a string, not {value!r}")
+        if key in _CHOICES and value not in _CHOICES[key]:
+            raise SettingsError(f"{source}: {key!r} must be one of {', '.join(_CHOICES[key])}, not {value!r}")
+        clean[key] = value
+    return replace(settings, **clean)

@@ -1,0 +1,261 @@
+"""Transcribe each channel of a recording and merge the turns into one Transcript.
+
+Stereo calls are transcribed channel by channel (agent and customer apart), so
+every segment's role is known from its channel; mono calls become one track of
+role ``unknown``. Word timings are kept: with voice-activity detection a silent
+hold disappears inside one long segment, but it stays visible as a gap between
+words. Results are cached by audio content, model and settings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, replace
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+
+from callreview.audio import Recording, file_digest, load_audio
+from callreview.errors import CallreviewError
+from callreview.model import ModelRef, cache_root, load_model, pick_device
+from callreview.text import join_words, normalize, to_simplified
+from callreview.transcript import Segment, Transcript, Word, merge_segments
+
+if TYPE_CHECKING:
+    from faster_whisper import WhisperModel
+
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    """How a recording is transcribed. Every field but ``cpu_threads`` is part of the cache key."""
+
+    language: str | None = "zh"
+    """Whisper language code; ``None`` detects it per channel."""
+    agent_channel: Literal["left", "right"] = "left"
+    """Which stereo channel carries the agent."""
+    beam_size: int = 5
+    batch_size: int = 8
+    """>1: faster-whisper's batched pipeline over each channel's speech; 1: the sequential decoder."""
+    word_timestamps: bool = True
+    """Needed to see holds: silences inside a VAD segment show only as gaps between words."""
+    vad_filter: bool = True
+    """Skip non-speech: faster, and it stops runaway repetition loops on silence."""
+    compression_ratio_max: float = 2.4
+    """Segments more repetitive than this (gzip ratio) are dropped as hallucinations."""
+    low_logprob: float = -1.0
+    """Segments whose mean token log-probability is below this are flagged ``low_confidence``."""
+    turn_gap_s: float = 2.0
+    """A silence this long between two words of one channel starts a new turn."""
+    handover_gap_s: float = 0.4
+    """A shorter silence also starts a new turn when the other party spoke inside it."""
+    device: str = "auto"
+    compute_type: str | None = None
+    cpu_threads: int = 0
+
+
+class Transcriber:
+    """Holds one loaded model for the whole process; transcribes recordings with a cache."""
+
+    def __init__(self, model: ModelRef, options: TranscribeOptions = TranscribeOptions(), cache_dir: Path | None = None, use_cache: bool = True):
+        self.model_ref = model
+        device, compute_type = pick_device(options.device)
+        self.options = replace(options, device=device, compute_type=options.compute_type or compute_type)
+        self.cache_dir = (cache_dir or cache_root()) / "transcripts"
+        self.use_cache = use_cache
+        self._model: WhisperModel | None = None
+
+    @property
+    def model(self) -> "WhisperModel":
+        if self._model is None:
+            o = self.options
+            self._model = load_model(self.model_ref, o.device, o.compute_type, o.cpu_threads)
+        return self._model
+
+    def cache_key(self, audio_digest: str) -> str:
+        settings = asdict(self.options)
+        settings.pop("cpu_threads")
+        blob = json.dumps({"v": CACHE_VERSION, "audio": audio_digest, "model": self.model_ref.model_id, "options": settings}, sort_keys=True)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def transcribe_file(self, path: str | Path) -> Transcript:
+        """Transcribe ``path``, or return the cached transcript of the same audio and settings."""
+        path = Path(path)
+        recording = load_audio(path)  # validates before any cache lookup: bad input is refused alike
+        key = self.cache_key(file_digest(path)) if self.use_cache else None
+        if key and (cached := self._read_cache(key)) is not None:
+            return replace(cached, file=str(path))
+        transcript = self.transcribe(recording)
+        if key:
+            self._write_cache(key, transcript)
+        return transcript
+
+    def transcribe(self, recording: Recording) -> Transcript:
+        segments: list[Segment] = []
+        dropped: list[Segment] = []
+        duration = recording.duration_s
+        language = self.options.language
+        per_role: dict[str, list[Segment]] = {}
+        for role, audio in recording.by_role(self.options.agent_channel).items():
+            kept, bad, detected = self._transcribe_channel(audio, role, duration)
+            per_role[role] = kept
+            dropped += bad
+            language = language or detected
+        for role, kept in per_role.items():
+            others = [w.start for r, segs in per_role.items() if r != role for s in segs for w in s.words]
+            segments += split_turns(kept, sorted(others), self.options.turn_gap_s, self.options.handover_gap_s)
+        return Transcript(
+            file=str(recording.path),
+            duration_s=round(duration, 3),
+            channels=len(recording.channels),
+            model=self.model_ref.model_id,
+            language=language or "unknown",
+            roles="stereo" if recording.is_stereo else "mono",
+            segments=merge_segments(segments),
+            dropped=merge_segments(dropped),
+        )
+
+    def _transcribe_channel(self, audio: np.ndarray, role: str, duration: float) -> tuple[list[Segment], list[Segment], str]:
+        o = self.options
+        common = dict(
+            language=o.language,
+            beam_size=o.beam_size,
+            word_timestamps=o.word_timestamps,
+            vad_filter=o.vad_filter,
+            # A single temperature: the default fallback samples at random, so re-runs would differ.
+            temperature=0.0,
+            compression_ratio_threshold=o.compression_ratio_max,
+            condition_on_previous_text=False,
+        )
+        if o.batch_size > 1:
+            from faster_whisper import BatchedInferencePipeline
+
+            raw, info = BatchedInferencePipeline(self.model).transcribe(audio, batch_size=o.batch_size, **common)
+        else:
+            raw, info = self.model.transcribe(audio, **common)
+        kept: list[Segment] = []
+        bad: list[Segment] = []
+        for seg in raw:  # a generator: decoding happens here, one window at a time
+            converted, problem = self._convert(seg, role, duration)
+            if converted is None:
+                continue
+            (bad if problem else kept).append(converted)
+        return kept, bad, info.language
+
+    def _convert(self, seg, role: str, duration: float) -> tuple[Segment | None, str | None]:
+        words = tuple(
+            Word(round(max(0.0, float(w.start)), 3), round(min(float(w.end), duration), 3), to_simplified(w.word.strip()))
+            for w in (seg.words or ())
+            if w.word.strip()
+        )
+        text = to_simplified(seg.text.strip()) if not words else join_words(w.text for w in words)
+        if not text:
+            return None, None
+        problem = None
+        if seg.start >= duration:
+            problem = "past_end"
+        elif getattr(seg, "compression_ratio", 0) > self.options.compression_ratio_max:
+            problem = "repetition"
+        elif is_credit_hallucination(text):
+            problem = "credit_hallucination"
+        flags = [problem] if problem else []
+        if not problem and seg.avg_logprob < self.options.low_logprob:
+            flags.append("low_confidence")
+        start = round(max(0.0, float(seg.start)), 3)
+        return Segment(
+            role=role,  # type: ignore[arg-type]
+            start=start,
+            end=round(max(start, min(float(seg.end), duration)), 3),
+            text=text,
+            norm=normalize(text),
+            words=words,
+            avg_logprob=round(float(seg.avg_logprob), 4),
+            flags=tuple(flags),
+        ), problem
+
+    # --- cache ----------------------------------------------------------------
+
+    def _cache_path(self, key: str) -> Path:
+        return self.cache_dir / key[:2] / f"{key}.json"
+
+    def _read_cache(self, key: str) -> Transcript | None:
+        path = self._cache_path(key)
+        if not path.is_file():
+            return None
+        try:
+            return Transcript.load(path)
+        except CallreviewError:  # a damaged entry is re-created, never trusted
+            return None
+
+    def _write_cache(self, key: str, transcript: Transcript) -> None:
+        path = self._cache_path(key)
+        try:
+            write_atomic(path, transcript.to_json(indent=None))
+        except OSError:
+            pass  # the cache is an optimization: a read-only cache must not fail the review
+
+
+def split_turns(segments: list[Segment], other_starts: list[float], turn_gap_s: float, handover_gap_s: float) -> list[Segment]:
+    """Cut one channel's segments into turns at long silences and where the other party spoke.
+
+    Whisper's segments follow its 30-second windows, not the conversation: the
+    batched pipeline returns a whole channel as one segment, a hold included.
+    Word timings tell where a speaker really stopped.
+    """
+    import bisect
+
+    out: list[Segment] = []
+    for seg in segments:
+        if len(seg.words) < 2:
+            out.append(seg)
+            continue
+        run: list[Word] = [seg.words[0]]
+        for word in seg.words[1:]:
+            gap_start, gap_end = run[-1].end, word.start
+            gap = gap_end - gap_start
+            other_spoke = bisect.bisect_left(other_starts, gap_start) < bisect.bisect_left(other_starts, gap_end)
+            if gap >= turn_gap_s or (gap >= handover_gap_s and other_spoke):
+                out.append(_turn_from(seg, run))
+                run = []
+            run.append(word)
+        out.append(_turn_from(seg, run) if len(run) < len(seg.words) else seg)
+    return out
+
+
+def _turn_from(seg: Segment, words: list[Word]) -> Segment:
+    text = join_words(w.text for w in words)
+    return replace(seg, start=words[0].start, end=words[-1].end, text=text, norm=normalize(text), words=tuple(words))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@lru_cache(maxsize=1)
+def _credit_phrases() -> tuple[str, ...]:
+    text = resources.files("callreview").joinpath("data/hallucinations.txt").read_text(encoding="utf-8")
+    return tuple(normalize(line) for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def is_credit_hallucination(text: str) -> bool:
+    """Subtitle credits and sign-offs that Whisper invents over silence or music."""
+    norm = normalize(text)
+    return any(phrase in norm for phrase in _credit_phrases())
