@@ -1,0 +1,55 @@
+"""callreview.toml and options merge into one Settings; a bad file is refused with file and key."""
+
+from __future__ import annotations
+
+import pytest
+
+from callreview.errors import SettingsError
+from callreview.settings import Settings, load_settings
+
+
+def test_defaults_without_a_settings_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings()
+    assert settings == Settings()
+    assert settings.whisper_language == "zh"
+
+
+def test_the_working_folders_file_is_read_and_options_win(tmp_path, monkeypatch):
+    (tmp_path / "callreview.toml").write_text(
+        'agent_channel = "right"\ncompany_names = ["天霖汽车"]\ndirection = "outbound"\nscorecard = "cards/site.toml"\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(direction="inbound", model=None)
+    assert settings.agent_channel == "right"
+    assert settings.company_names == ("天霖汽车",)
+    assert settings.direction == "inbound"  # the option wins over the file
+    assert settings.scorecard == str(tmp_path / "cards/site.toml")  # relative to the file
+
+
+def test_english_lexicon_selects_english_transcription():
+    assert Settings(lexicon="en-US").whisper_language == "en"
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ('agent_chanel = "left"\n', "unknown setting 'agent_chanel'; known settings: "),
+        ('agent_channel = "middle"\n', "'agent_channel' must be one of left, right, not 'middle'"),
+        ("cpu_threads = -2\n", "'cpu_threads' must be a whole number ≥ 0, not -2"),
+        ("company_names = [1, 2]\n", "'company_names' must be a list of names, not [1, 2]"),
+        ('cache = "yes"\n', "'cache' must be true or false, not 'yes'"),
+        ("device = \n", "Invalid value (at line 1, column 10); fix the TOML syntax"),
+    ],
+)
+def test_a_malformed_settings_file_is_refused_with_file_and_key(tmp_path, content, message):
+    path = tmp_path / "callreview.toml"
+    path.write_text(content)
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    assert str(caught.value).startswith(f"{path}: {message}")
+
+
+def test_a_missing_config_path_is_refused(tmp_path):
+    with pytest.raises(SettingsError, match="no such settings file; check the --config path"):
+        load_settings(tmp_path / "nope.toml")

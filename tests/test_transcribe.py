@@ -1,0 +1,137 @@
+"""Transcription with the real bundled model on the bundled sample calls."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+from typer.testing import CliRunner
+
+from callreview.cli import app
+from callreview.metrics import cer
+from callreview.text import to_simplified
+from callreview.transcribe import split_turns
+from callreview.transcript import Segment, Transcript, Word
+
+from conftest import SAMPLES
+
+PERFECT = SAMPLES / "01_perfect.flac"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="session")
+def perfect_call(transcriber) -> Transcript:
+    return transcriber.transcribe_file(PERFECT)
+
+
+@pytest.mark.model
+def test_stereo_call_has_agent_and_customer_turns_in_time_order(perfect_call):
+    roles = [s.role for s in perfect_call.segments]
+    assert perfect_call.roles == "stereo" and perfect_call.channels == 2
+    assert roles[0] == "agent" and "customer" in roles
+    starts = [s.start for s in perfect_call.segments]
+    assert starts == sorted(starts)
+    # turns alternate as in the script: the agent never holds two thirds of the turns in one block
+    assert sum(a != b for a, b in zip(roles, roles[1:])) >= len(roles) // 2
+
+
+@pytest.mark.model
+def test_every_turn_has_word_timings_inside_it(perfect_call):
+    for seg in perfect_call.segments:
+        assert seg.words, seg.text
+        assert seg.start <= seg.words[0].start and seg.words[-1].end <= seg.end + 1e-6
+        assert all(a.start <= b.start for a, b in zip(seg.words, seg.words[1:]))
+
+
+@pytest.mark.model
+def test_text_is_simplified(perfect_call):
+    for seg in perfect_call.segments:
+        assert to_simplified(seg.text) == seg.text
+
+
+@pytest.mark.model
+def test_a_silent_hold_stays_visible_as_a_gap_between_words(perfect_call):
+    truth = Transcript.load(SAMPLES / "truth" / "01_perfect.json")
+    turns = truth.segments
+    hold_start, hold_end = next((a.end, b.start) for a, b in zip(turns, turns[1:]) if b.start - a.end >= 10)
+    spans = perfect_call.speech_spans()
+    gaps = [(a[1], b[0]) for a, b in zip(spans, spans[1:]) if b[0] - a[1] >= 8]
+    assert any(g0 <= hold_start + 1.5 and g1 >= hold_end - 1.5 for g0, g1 in gaps), gaps
+
+
+@pytest.mark.model
+def test_same_audio_and_settings_give_the_same_transcript(transcriber, perfect_call):
+    again = transcriber.transcribe(transcriber_recording(PERFECT))
+    assert again.to_dict() == replace(perfect_call, file=str(PERFECT)).to_dict()
+
+
+def transcriber_recording(path):
+    from callreview.audio import load_audio
+
+    return load_audio(path)
+
+
+@pytest.mark.model
+def test_a_second_transcription_of_the_same_audio_comes_from_the_cache(transcriber, perfect_call, monkeypatch, tmp_path):
+    copy = tmp_path / "renamed.flac"
+    copy.write_bytes(PERFECT.read_bytes())
+    monkeypatch.setattr(transcriber, "transcribe", lambda recording: pytest.fail("transcribed again"))
+    cached = transcriber.transcribe_file(copy)
+    assert cached.file == str(copy)  # the cache is keyed by content, the name is the caller's
+    assert cached.segments == perfect_call.segments
+
+
+@pytest.mark.model
+def test_agent_channel_cer_on_the_samples_is_at_most_15_percent(transcriber):
+    scores = {}
+    for truth_path in sorted((SAMPLES / "truth").glob("*.json")):
+        truth = Transcript.load(truth_path)
+        heard = transcriber.transcribe_file(SAMPLES / f"{truth_path.stem}.flac")
+        scores[truth_path.stem] = cer("".join(s.text for s in truth.by_role("agent")), "".join(s.text for s in heard.by_role("agent")))
+    mean = sum(scores.values()) / len(scores)
+    print(f"agent CER per call: {scores}; mean {mean:.1%}")
+    assert len(scores) >= 8
+    assert mean <= 0.15, scores
+
+
+@pytest.mark.model
+def test_transcribe_command_writes_the_documented_json(perfect_call):
+    result = runner.invoke(app, ["transcribe", str(PERFECT), "--json", "-"])
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert set(data) == {"file", "duration_s", "channels", "model", "language", "roles", "segments"}
+    assert data["roles"] == "stereo" and data["language"] == "zh" and data["model"].startswith("whisper-base@")
+    assert {s["role"] for s in data["segments"]} == {"agent", "customer"}
+    assert set(data["segments"][0]) == {"role", "start", "end", "text", "norm", "avg_logprob", "flags", "words"}
+    assert set(data["segments"][0]["words"][0]) == {"start", "end", "text"}
+
+
+@pytest.mark.model
+def test_one_bad_file_does_not_stop_the_batch(tmp_path, perfect_call):
+    bad = tmp_path / "bad.wav"
+    bad.write_text("not audio")
+    out = tmp_path / "out.json"
+    result = runner.invoke(app, ["transcribe", str(bad), str(PERFECT), "--json", str(out)])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and str(bad) in result.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert [d["file"] for d in data] == [str(bad), str(PERFECT)]
+    assert "error" in data[0] and data[1]["segments"]
+
+
+def _seg(role, words):
+    ws = tuple(Word(a, b, t) for a, b, t in words)
+    return Segment(role=role, start=ws[0].start, end=ws[-1].end, text="".join(w.text for w in ws), norm="", words=ws)
+
+
+def test_turns_are_cut_at_long_silences():
+    seg = _seg("agent", [(0.0, 0.5, "请您"), (0.5, 1.0, "稍等"), (13.0, 13.5, "感谢"), (13.5, 14.0, "等待")])
+    turns = split_turns([seg], [], turn_gap_s=2.0, handover_gap_s=0.4)
+    assert [(t.start, t.end, t.text) for t in turns] == [(0.0, 1.0, "请您稍等"), (13.0, 14.0, "感谢等待")]
+
+
+def test_turns_are_cut_where_the_other_party_spoke():
+    seg = _seg("agent", [(0.0, 0.5, "好的"), (1.5, 2.0, "王先生")])
+    assert len(split_turns([seg], [0.8], 2.0, 0.4)) == 2
+    assert len(split_turns([seg], [], 2.0, 0.4)) == 1
