@@ -69,28 +69,53 @@ def load_audio(path: str | Path) -> Recording:
             source_rate = stream.codec_context.sample_rate or stream.rate or 0
             layout = "stereo" if n_channels == 2 else "mono"
             resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
-            pieces: list[np.ndarray] = []
+            # Decode straight into one buffer sized from the container's duration: collecting
+            # frames and concatenating them would hold the whole call twice at the peak.
+            expected = int((container.duration or 0) / 1_000_000 * SAMPLE_RATE) + SAMPLE_RATE
+            buffer = _Buffer(n_channels, expected)
             for frame in container.decode(stream):
                 frame.pts = None  # resample by sample count, not timestamps (robust to broken pts)
-                pieces.extend(f.to_ndarray() for f in resampler.resample(frame))
-            pieces.extend(f.to_ndarray() for f in resampler.resample(None))
+                for out in resampler.resample(frame):
+                    buffer.append(out.to_ndarray())
+            for out in resampler.resample(None):
+                buffer.append(out.to_ndarray())
     except AudioError:
         raise
     except (av.error.FFmpegError, ValueError, OSError, IndexError) as err:
         reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
         raise AudioError(f"{path}: cannot be decoded as audio ({reason}); {AUDIO_HINT}") from None
 
-    if not pieces:
+    samples = buffer.samples()
+    if samples.shape[1] == 0:
         raise AudioError(f"{path}: contains no audio samples (0 s long); check the recording was saved completely")
-    samples = np.concatenate(pieces, axis=1).astype(np.float32, copy=False)
     if samples.shape[1] < SAMPLE_RATE // 10:
         raise AudioError(
             f"{path}: is only {samples.shape[1] / SAMPLE_RATE:.2f} s long; check the recording was saved completely"
         )
     channels = tuple(np.ascontiguousarray(samples[i]) for i in range(samples.shape[0]))
-    if all(float(np.max(np.abs(c))) < SILENCE_PEAK for c in channels):
+    if all(max(float(c.max()), -float(c.min())) < SILENCE_PEAK for c in channels):  # no |c| temporary
         raise AudioError(f"{path}: is silent (no channel rises above -55 dBFS); check the recording and its input levels")
     return Recording(path=path, channels=channels, source_rate=int(source_rate))
+
+
+class _Buffer:
+    """A (channels, n) float32 array filled frame by frame, grown by doubling if the estimate was short."""
+
+    def __init__(self, channels: int, capacity: int):
+        self.data = np.empty((channels, max(capacity, SAMPLE_RATE)), dtype=np.float32)
+        self.size = 0
+
+    def append(self, block: np.ndarray) -> None:
+        n = block.shape[1]
+        if self.size + n > self.data.shape[1]:
+            grown = np.empty((self.data.shape[0], max(2 * self.data.shape[1], self.size + n)), dtype=np.float32)
+            grown[:, : self.size] = self.data[:, : self.size]
+            self.data = grown
+        self.data[:, self.size : self.size + n] = block
+        self.size += n
+
+    def samples(self) -> np.ndarray:
+        return self.data[:, : self.size]
 
 
 def file_digest(path: str | Path, chunk_size: int = 1 << 20) -> str:

@@ -43,7 +43,7 @@ class Settings:
     """CTranslate2 compute type; ``None``: int8 on CPU, float16 on GPU."""
     cpu_threads: int = 0
     """0: one per core."""
-    batch_size: int = 8
+    batch_size: int = 4
     """Batched decoding over each channel's speech; 1 turns it off."""
     language: str | None = None
     """Whisper language; ``None``: taken from the lexicon (zh-CN → zh)."""

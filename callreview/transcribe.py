@@ -42,7 +42,7 @@ class TranscribeOptions:
     agent_channel: Literal["left", "right"] = "left"
     """Which stereo channel carries the agent."""
     beam_size: int = 5
-    batch_size: int = 8
+    batch_size: int = 4
     """>1: faster-whisper's batched pipeline over each channel's speech; 1: the sequential decoder."""
     word_timestamps: bool = True
     """Needed to see holds: silences inside a VAD segment show only as gaps between words."""
@@ -56,6 +56,8 @@ class TranscribeOptions:
     """A silence this long between two words of one channel starts a new turn."""
     handover_gap_s: float = 0.4
     """A shorter silence also starts a new turn when the other party spoke inside it."""
+    window_s: float = 300.0
+    """Longer channels are transcribed in windows of about this length, cut where it is quiet."""
     device: str = "auto"
     compute_type: str | None = None
     cpu_threads: int = 0
@@ -137,21 +139,27 @@ class Transcriber:
         if o.batch_size > 1:
             from faster_whisper import BatchedInferencePipeline
 
-            raw, info = BatchedInferencePipeline(self.model).transcribe(audio, batch_size=o.batch_size, **common)
+            pipeline = BatchedInferencePipeline(self.model)
+            decode = lambda window: pipeline.transcribe(window, batch_size=o.batch_size, **common)  # noqa: E731
         else:
-            raw, info = self.model.transcribe(audio, **common)
+            decode = lambda window: self.model.transcribe(window, **common)  # noqa: E731
         kept: list[Segment] = []
         bad: list[Segment] = []
-        for seg in raw:  # a generator: decoding happens here, one window at a time
-            converted, problem = self._convert(seg, role, duration)
-            if converted is None:
-                continue
-            (bad if problem else kept).append(converted)
-        return kept, bad, info.language
+        language = o.language or ""
+        # Long calls go through in windows cut at quiet moments: the model's working memory
+        # (features, batched attention) then stays the same for a 5- or a 60-minute call.
+        for offset, window in quiet_windows(audio, o.window_s):
+            raw, info = decode(window)
+            language = language or info.language
+            for seg in raw:  # a generator: decoding happens here, one batch at a time
+                converted, problem = self._convert(seg, role, offset, duration)
+                if converted is not None:
+                    (bad if problem else kept).append(converted)
+        return kept, bad, language
 
-    def _convert(self, seg, role: str, duration: float) -> tuple[Segment | None, str | None]:
+    def _convert(self, seg, role: str, offset: float, duration: float) -> tuple[Segment | None, str | None]:
         words = tuple(
-            Word(round(max(0.0, float(w.start)), 3), round(min(float(w.end), duration), 3), to_simplified(w.word.strip()))
+            Word(round(max(0.0, offset + w.start), 3), round(min(offset + w.end, duration), 3), to_simplified(w.word.strip()))
             for w in (seg.words or ())
             if w.word.strip()
         )
@@ -159,7 +167,8 @@ class Transcriber:
         if not text:
             return None, None
         problem = None
-        if seg.start >= duration:
+        seg_start, seg_end = offset + float(seg.start), offset + float(seg.end)
+        if seg_start >= duration:
             problem = "past_end"
         elif getattr(seg, "compression_ratio", 0) > self.options.compression_ratio_max:
             problem = "repetition"
@@ -168,11 +177,11 @@ class Transcriber:
         flags = [problem] if problem else []
         if not problem and seg.avg_logprob < self.options.low_logprob:
             flags.append("low_confidence")
-        start = round(max(0.0, float(seg.start)), 3)
+        start = round(max(0.0, seg_start), 3)
         return Segment(
             role=role,  # type: ignore[arg-type]
             start=start,
-            end=round(max(start, min(float(seg.end), duration)), 3),
+            end=round(max(start, min(seg_end, duration)), 3),
             text=text,
             norm=normalize(text),
             words=words,
@@ -200,6 +209,26 @@ class Transcriber:
             write_atomic(path, transcript.to_json(indent=None))
         except OSError:
             pass  # the cache is an optimization: a read-only cache must not fail the review
+
+
+def quiet_windows(audio: np.ndarray, window_s: float, search_s: float = 20.0) -> list[tuple[float, np.ndarray]]:
+    """Cut ``audio`` into pieces of about ``window_s`` seconds, each cut at the quietest
+    half second within ``search_s`` before the nominal boundary. Returns (offset s, piece)
+    pairs; the pieces are views, not copies."""
+    from callreview.audio import SAMPLE_RATE
+
+    size, hop = int(window_s * SAMPLE_RATE), SAMPLE_RATE // 2
+    if len(audio) <= size * 1.2:
+        return [(0.0, audio)]
+    cuts, start = [], 0
+    while len(audio) - start > size * 1.2:
+        lo = start + size - int(search_s * SAMPLE_RATE)
+        frames = audio[lo : start + size][: (start + size - lo) // hop * hop].reshape(-1, hop)
+        cut = lo + int(np.argmin(np.einsum("ij,ij->i", frames, frames))) * hop + hop // 2
+        cuts.append(cut)
+        start = cut
+    edges = [0, *cuts, len(audio)]
+    return [(a / SAMPLE_RATE, audio[a:b]) for a, b in zip(edges, edges[1:])]
 
 
 def split_turns(segments: list[Segment], other_starts: list[float], turn_gap_s: float, handover_gap_s: float) -> list[Segment]:
