@@ -1,0 +1,466 @@
+"""Load and validate a lexicon TOML into typed, pre-compiled phrase sets.
+
+A lexicon holds every phrase the checks look for, per language (the code holds
+none). ``load_lexicon("zh-CN")`` and ``load_lexicon("en-US")`` read the bundled
+files in ``callreview/lexicons/``; any other value is a path. The format is
+documented in ``docs/lexicon-format.md``.
+
+Every phrase is compiled once here (keys, interned ids, thresholds), so checking
+a call never re-reads or re-converts the lexicon. A malformed file is refused
+with one :class:`~callreview.errors.LexiconError` line naming the file, the line
+or key, what is wrong and how to fix it.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Literal, TypeVar
+
+from callreview.errors import LexiconError
+from callreview.match import MatchRules, Pattern, Phrase, compile_pattern, compile_phrase, keys_of
+from callreview.text import normalize
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+FORMAT_VERSION = 1
+BUNDLED_DIR = Path(__file__).resolve().parent / "lexicons"
+SLOTS = ("company", "agent", "customer", "surname")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ForbiddenEntry:
+    """One 服务忌语 with what to say instead."""
+
+    phrase: str
+    """The canonical forbidden phrase, reported as the hit's ``phrase``."""
+    suggestion: str
+    """The 服务用语 to say instead."""
+    forms: tuple[Phrase, ...]
+    """The phrase itself, then its variants: any of them is a hit of this entry."""
+    near_misses: tuple[Phrase, ...] = ()
+    """Polite phrases that sound close: they cancel a hit only where they match the same words at least as well."""
+
+
+@dataclass(frozen=True)
+class GreetingPhrases:
+    suggestion: str
+    salutation: tuple[Phrase, ...]
+    company: tuple[Pattern, ...]
+    agent_name: tuple[Pattern, ...]
+    offer_help: tuple[Phrase, ...]
+    bare_opening: tuple[str, ...]
+    """Normalized openings that are a fault in themselves (喂…), matched at the very start of the agent's first turn."""
+
+
+@dataclass(frozen=True)
+class OutboundGreeting:
+    suggestion: str
+    confirm_identity: tuple[Pattern, ...]
+    agent_name: tuple[Pattern, ...]
+    ask_time: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True)
+class HoldPhrases:
+    announce: tuple[Phrase, ...]
+    permission: tuple[Phrase, ...]
+    not_permission: tuple[Phrase, ...]
+    thanks: tuple[Phrase, ...]
+    customer_pause: tuple[Phrase, ...]
+    permission_suggestion: str
+    thanks_suggestion: str
+
+
+@dataclass(frozen=True)
+class ClosingPhrases:
+    suggestion: str
+    question: tuple[Phrase, ...]
+    thanks: tuple[Phrase, ...]
+    farewell: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True)
+class NameRules:
+    """How customers are addressed by name in this language."""
+
+    honorifics: tuple[Phrase, ...]
+    honorific_position: Literal["after", "before"]
+    """``after``: 王先生 (surname, honorific); ``before``: Mr. Smith."""
+    surname_part: Literal["first", "last"]
+    """Which token of a full name given by the caller is the surname."""
+    surnames: frozenset[str]
+    """Known surnames (characters or lowercase words); empty: any word may be one."""
+    surname_keys: frozenset[str]
+    """Their pinyin keys: a sound-alike of a known surname counts too (ASR spells 徐 as 其)."""
+    not_surnames: frozenset[str]
+    not_name_words: tuple[str, ...]
+    self_name: tuple[Pattern, ...]
+    ask_name: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True)
+class Politeness:
+    informal: str | None = None
+    formal: str | None = None
+    exceptions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, eq=False)
+class Lexicon:
+    """Everything one language's checks look for, compiled."""
+
+    language: str
+    version: int
+    revision: str
+    source: str
+    """The file it was read from."""
+    rules: MatchRules
+    slot_max: dict[str, int]
+    greeting: GreetingPhrases
+    outbound: OutboundGreeting | None
+    hold: HoldPhrases
+    closing: ClosingPhrases
+    names: NameRules
+    politeness: Politeness
+    forbidden: tuple[ForbiddenEntry, ...]
+    description: str = ""
+    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+
+def bundled_lexicons() -> list[str]:
+    """Names that :func:`load_lexicon` resolves without a path."""
+    return sorted(p.stem for p in BUNDLED_DIR.glob("*.toml"))
+
+
+def resolve_lexicon(path_or_name: str | Path) -> Path:
+    text = str(path_or_name)
+    if not text.endswith(".toml") and "/" not in text and "\\" not in text:
+        bundled = BUNDLED_DIR / f"{text}.toml"
+        if bundled.is_file():
+            return bundled
+        raise LexiconError(f"{text}: no bundled lexicon of that name; use one of {', '.join(bundled_lexicons())} or a path to a lexicon TOML")
+    return Path(path_or_name)
+
+
+def load_lexicon(path_or_name: str | Path) -> Lexicon:
+    """Read, validate and compile a lexicon: ``"zh-CN"``, ``"en-US"`` or a path to a TOML file."""
+    path = resolve_lexicon(path_or_name)
+    data = read_toml(path, LexiconError, "lexicon")
+    return _build(data, TomlReader(str(path), LexiconError))
+
+
+# --- TOML reading shared with the scorecard ------------------------------------------
+
+_TOML_AT = re.compile(r"^(.*?)\s*\(at (line \d+, column \d+|end of document)\)$")
+
+
+def read_toml(path: Path, error: type[Exception], what: str) -> dict[str, Any]:
+    """Parse TOML; syntax errors become one line with the file, line and column."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise error(f"{path}: no such {what} file; check the path") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise error(f"{path}: cannot be read as UTF-8 text ({err.__class__.__name__}); save the {what} as UTF-8") from None
+    try:
+        return tomllib.loads(raw)
+    except tomllib.TOMLDecodeError as err:
+        msg = str(err)
+        m = _TOML_AT.match(msg)
+        if m:
+            what_wrong, where = m.groups()
+            msg = f"{where}: {what_wrong[:1].lower()}{what_wrong[1:]}"
+        raise error(f"{path}: {msg}; fix the TOML syntax") from None
+
+
+class TomlReader:
+    """Typed access to parsed TOML that turns every fault into one line naming file and key."""
+
+    def __init__(self, source: str, error: type[Exception]):
+        self.source = source
+        self.error = error
+
+    def fail(self, where: str, problem: str) -> Exception:
+        return self.error(f"{self.source}: {where}: {problem}")
+
+    def table(self, data: dict, key: str, where: str, required: bool = True) -> dict | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                raise self.fail(where, f"missing table [{key}]; add it (see docs/lexicon-format.md)")
+            return None
+        if not isinstance(value, dict):
+            raise self.fail(where, f"'{key}' must be a table, not {_kind(value)}")
+        return value
+
+    def text(self, data: dict, key: str, where: str, default: str | None = None) -> str:
+        value = data.get(key, default)
+        if value is None:
+            raise self.fail(where, f"missing '{key}'; add {key} = \"…\"")
+        if not isinstance(value, str) or not value.strip():
+            raise self.fail(where, f"'{key}' must be non-empty text, not {_kind(value)}")
+        return value
+
+    def number(self, data: dict, key: str, where: str, default: float, lo: float, hi: float, integer: bool = False) -> float:
+        value = data.get(key, default)
+        ok = isinstance(value, int) if integer else isinstance(value, (int, float))
+        if isinstance(value, bool) or not ok or not lo <= value <= hi:
+            kind = "a whole number" if integer else "a number"
+            raise self.fail(where, f"'{key}' must be {kind} {_num(lo)}-{_num(hi)}, not {value!r}")
+        return value
+
+    def choice(self, data: dict, key: str, where: str, choices: tuple[str, ...], default: str) -> str:
+        value = data.get(key, default)
+        if value not in choices:
+            raise self.fail(where, f"'{key}' must be one of {', '.join(repr(c) for c in choices)}, not {value!r}")
+        return value
+
+    def known(self, data: dict, where: str, keys: tuple[str, ...]) -> None:
+        for key in data:
+            if key not in keys:
+                raise self.fail(where, f"unknown key '{key}'; known keys: {', '.join(keys)}")
+
+    def strings(self, data: dict, key: str, where: str, required: bool = True) -> list[str]:
+        value = data.get(key)
+        if value is None:
+            if required:
+                raise self.fail(where, f"missing '{key}'; add {key} = [\"…\"]")
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list):
+            raise self.fail(where, f"'{key}' must be a list of text, not {_kind(value)}")
+        for i, item in enumerate(value):
+            if not isinstance(item, str) or not normalize(item):
+                raise self.fail(f"{where}.{key}[{i}]", f"must be non-empty text, not {item!r}")
+        return value
+
+    def phrases(self, data: dict, key: str, where: str, rules: MatchRules, required: bool = True) -> tuple[Phrase, ...]:
+        """A list of phrases: each text, or a table {phrase = "…", threshold = 90, review_margin = 5}."""
+        value = data.get(key)
+        if value is None:
+            if required:
+                raise self.fail(where, f"missing '{key}'; add {key} = [\"…\"]")
+            return ()
+        if not isinstance(value, list):
+            raise self.fail(where, f"'{key}' must be a list of phrases, not {_kind(value)}")
+        out = []
+        for i, item in enumerate(value):
+            at = f"{where}.{key}[{i}]"
+            if isinstance(item, dict):
+                self.known(item, at, ("phrase", "threshold", "review_margin"))
+                text = self.text(item, "phrase", at)
+                threshold = self.number(item, "threshold", at, 0, 0, 100) if "threshold" in item else None
+                margin = self.number(item, "review_margin", at, 0, 0, 100) if "review_margin" in item else None
+                out.append(self.compiled(lambda: compile_phrase(text, rules, threshold, margin), at))
+            elif isinstance(item, str) and normalize(item):
+                if "{" in item:
+                    raise self.fail(at, f"{item!r} has a {{slot}}, which only greeting patterns and names.self_name take")
+                out.append(self.compiled(lambda: compile_phrase(item, rules), at))
+            else:
+                raise self.fail(at, f"must be a phrase (text or {{phrase = \"…\"}}), not {item!r}")
+        return tuple(out)
+
+    def patterns(self, data: dict, key: str, where: str, rules: MatchRules, slots: tuple[str, ...], required: bool = True) -> tuple[Pattern, ...]:
+        out = []
+        for i, text in enumerate(self.strings(data, key, where, required)):
+            at = f"{where}.{key}[{i}]"
+            pattern = self.compiled(lambda: compile_pattern(text, rules), at)
+            for slot in pattern.slots:
+                if slot not in slots:
+                    raise self.fail(at, f"unknown slot {{{slot}}} in {text!r}; this list takes {', '.join('{' + s + '}' for s in slots)}")
+            if not set(pattern.slots) & set(slots[:1]):
+                raise self.fail(at, f"{text!r} must take {{{slots[0]}}}")
+            out.append(pattern)
+        return tuple(out)
+
+    def compiled(self, make: Callable[[], T], where: str) -> T:
+        try:
+            return make()
+        except ValueError as err:
+            raise self.fail(where, f"{err}; write words the agent would say") from None
+
+
+def _kind(value: Any) -> str:
+    return {str: "text", int: "a number", float: "a number", bool: "true/false", list: "a list", dict: "a table"}.get(type(value), type(value).__name__) + (f" ({value!r})" if isinstance(value, (int, float, str)) and not isinstance(value, bool) else "")
+
+
+def _num(x: float) -> str:
+    return str(int(x)) if float(x).is_integer() else str(x)
+
+
+# --- building the Lexicon ----------------------------------------------------------
+
+_TOP = ("language", "version", "revision", "description", "match", "greeting", "hold", "closing", "names", "politeness", "forbidden")
+
+
+def _build(data: dict[str, Any], r: TomlReader) -> Lexicon:
+    r.known(data, "top level", _TOP)
+    language = r.text(data, "language", "top level")
+    version = r.number(data, "version", "top level", 0, 0, 10**6, integer=True)
+    if version != FORMAT_VERSION:
+        raise r.fail("version", f"lexicon format {version} is not the one this callreview reads ({FORMAT_VERSION}); see docs/lexicon-format.md")
+    revision = str(data.get("revision", ""))
+    rules, slot_max = _rules(r.table(data, "match", "top level", required=False) or {}, r)
+
+    g = r.table(data, "greeting", "top level")
+    where = "[greeting]"
+    r.known(g, where, ("suggestion", "salutation", "company", "agent_name", "offer_help", "bare_opening", "outbound"))
+    greeting = GreetingPhrases(
+        suggestion=r.text(g, "suggestion", where),
+        salutation=r.phrases(g, "salutation", where, rules),
+        company=r.patterns(g, "company", where, rules, ("company",)),
+        agent_name=r.patterns(g, "agent_name", where, rules, ("agent", "company")),
+        offer_help=r.phrases(g, "offer_help", where, rules),
+        bare_opening=tuple(normalize(s) for s in r.strings(g, "bare_opening", where, required=False)),
+    )
+    outbound = None
+    o = r.table(g, "outbound", where, required=False)
+    if o is not None:
+        where = "[greeting.outbound]"
+        r.known(o, where, ("suggestion", "confirm_identity", "agent_name", "ask_time"))
+        outbound = OutboundGreeting(
+            suggestion=r.text(o, "suggestion", where),
+            confirm_identity=r.patterns(o, "confirm_identity", where, rules, ("customer",)),
+            agent_name=r.patterns(o, "agent_name", where, rules, ("agent", "company")),
+            ask_time=r.phrases(o, "ask_time", where, rules),
+        )
+
+    h = r.table(data, "hold", "top level")
+    where = "[hold]"
+    r.known(h, where, ("announce", "permission", "not_permission", "thanks", "customer_pause", "permission_suggestion", "thanks_suggestion"))
+    hold = HoldPhrases(
+        announce=r.phrases(h, "announce", where, rules),
+        permission=r.phrases(h, "permission", where, rules),
+        not_permission=r.phrases(h, "not_permission", where, rules, required=False),
+        thanks=r.phrases(h, "thanks", where, rules),
+        customer_pause=r.phrases(h, "customer_pause", where, rules, required=False),
+        permission_suggestion=r.text(h, "permission_suggestion", where),
+        thanks_suggestion=r.text(h, "thanks_suggestion", where),
+    )
+
+    c = r.table(data, "closing", "top level")
+    where = "[closing]"
+    r.known(c, where, ("suggestion", "question", "thanks", "farewell"))
+    closing = ClosingPhrases(
+        suggestion=r.text(c, "suggestion", where),
+        question=r.phrases(c, "question", where, rules),
+        thanks=r.phrases(c, "thanks", where, rules),
+        farewell=r.phrases(c, "farewell", where, rules),
+    )
+
+    names = _names(r.table(data, "names", "top level"), r, rules)
+    p = r.table(data, "politeness", "top level", required=False) or {}
+    r.known(p, "[politeness]", ("informal", "formal", "exceptions"))
+    politeness = Politeness(
+        informal=r.text(p, "informal", "[politeness]") if "informal" in p else None,
+        formal=r.text(p, "formal", "[politeness]") if "formal" in p else None,
+        exceptions=tuple(r.strings(p, "exceptions", "[politeness]", required=False)),
+    )
+    return Lexicon(
+        language=language,
+        version=version,
+        revision=revision,
+        source=r.source,
+        rules=rules,
+        slot_max=slot_max,
+        greeting=greeting,
+        outbound=outbound,
+        hold=hold,
+        closing=closing,
+        names=names,
+        politeness=politeness,
+        forbidden=_forbidden(data.get("forbidden"), r, rules),
+        description=str(data.get("description", "")),
+    )
+
+
+def _rules(m: dict, r: TomlReader) -> tuple[MatchRules, dict[str, int]]:
+    where = "[match]"
+    r.known(m, where, ("threshold", "short_syllables", "short_threshold", "review_margin", "sound_alike_min", "anchor_threshold", "name_threshold", "slot_max"))
+    d = MatchRules()
+    rules = MatchRules(
+        threshold=r.number(m, "threshold", where, d.threshold, 0, 100),
+        short_syllables=int(r.number(m, "short_syllables", where, d.short_syllables, 0, 100, integer=True)),
+        short_threshold=r.number(m, "short_threshold", where, d.short_threshold, 0, 100),
+        review_margin=r.number(m, "review_margin", where, d.review_margin, 0, 100),
+        sound_alike_min=int(r.number(m, "sound_alike_min", where, d.sound_alike_min, 0, 100, integer=True)),
+        anchor_threshold=r.number(m, "anchor_threshold", where, d.anchor_threshold, 0, 100),
+        name_threshold=r.number(m, "name_threshold", where, d.name_threshold, 0, 100),
+    )
+    slot_max = {"company": 12, "agent": 4, "customer": 5, "surname": 1}
+    given = m.get("slot_max", {})
+    if not isinstance(given, dict):
+        raise r.fail(where, f"'slot_max' must be a table like {{ company = 12 }}, not {_kind(given)}")
+    r.known(given, f"{where}.slot_max", SLOTS)
+    for slot in given:
+        slot_max[slot] = int(r.number(given, slot, f"{where}.slot_max", 1, 1, 50, integer=True))
+    return rules, slot_max
+
+
+def _names(n: dict, r: TomlReader, rules: MatchRules) -> NameRules:
+    where = "[names]"
+    r.known(n, where, ("honorific_position", "surname_part", "honorifics", "surnames", "not_surnames", "not_name_words", "self_name", "ask_name"))
+    surnames_raw = n.get("surnames", "")
+    if isinstance(surnames_raw, list):
+        surnames = frozenset(normalize(s) for s in r.strings(n, "surnames", where))
+    elif isinstance(surnames_raw, str):
+        surnames = frozenset(c for c in normalize(surnames_raw) if not c.isspace())
+    else:
+        raise r.fail(where, f"'surnames' must be text (one character each) or a list of words, not {_kind(surnames_raw)}")
+    keys: set[str] = set()
+    for s in surnames:
+        _, ks = keys_of(s)
+        keys.update(ks[:1])
+    not_raw = n.get("not_surnames", "")
+    if isinstance(not_raw, list):
+        not_surnames = frozenset(normalize(s) for s in r.strings(n, "not_surnames", where))
+    elif isinstance(not_raw, str):
+        not_surnames = frozenset(c for c in normalize(not_raw) if not c.isspace())
+    else:
+        raise r.fail(where, f"'not_surnames' must be text or a list of words, not {_kind(not_raw)}")
+    return NameRules(
+        honorifics=r.phrases(n, "honorifics", where, rules),
+        honorific_position=r.choice(n, "honorific_position", where, ("after", "before"), "after"),  # type: ignore[arg-type]
+        surname_part=r.choice(n, "surname_part", where, ("first", "last"), "first"),  # type: ignore[arg-type]
+        surnames=surnames,
+        surname_keys=frozenset(keys),
+        not_surnames=not_surnames,
+        not_name_words=tuple(normalize(w) for w in r.strings(n, "not_name_words", where, required=False)),
+        self_name=r.patterns(n, "self_name", where, rules, ("surname",), required=False),
+        ask_name=r.phrases(n, "ask_name", where, rules, required=False),
+    )
+
+
+def _forbidden(entries: Any, r: TomlReader, rules: MatchRules) -> tuple[ForbiddenEntry, ...]:
+    if entries is None:
+        raise r.fail("top level", "no [[forbidden]] entries; add at least one (phrase, suggestion)")
+    if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
+        raise r.fail("forbidden", "must be [[forbidden]] tables, each with phrase and suggestion")
+    out = []
+    seen: dict[str, int] = {}
+    for i, e in enumerate(entries, 1):
+        label = e.get("phrase")
+        where = f"[[forbidden]] entry {i}" + (f" ({label!r})" if isinstance(label, str) else "")
+        r.known(e, where, ("phrase", "suggestion", "variants", "near_misses", "threshold", "review_margin"))
+        phrase = r.text(e, "phrase", where)
+        if phrase in seen:
+            raise r.fail(where, f"same phrase as entry {seen[phrase]}; merge them (use variants)")
+        seen[phrase] = i
+        suggestion = r.text(e, "suggestion", where)
+        threshold = r.number(e, "threshold", where, 0, 0, 100) if "threshold" in e else None
+        margin = r.number(e, "review_margin", where, 0, 0, 100) if "review_margin" in e else None
+        forms = tuple(
+            r.compiled(lambda t=text: compile_phrase(t, rules, threshold, margin), f"{where}.{kind}")
+            for kind, text in [("phrase", phrase)] + [("variants", v) for v in r.strings(e, "variants", where, required=False)]
+        )
+        near = tuple(r.compiled(lambda t=text: compile_phrase(t, rules), f"{where}.near_misses") for text in r.strings(e, "near_misses", where, required=False))
+        out.append(ForbiddenEntry(phrase, suggestion, forms, near))
+    return tuple(out)
