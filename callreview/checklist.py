@@ -1,0 +1,71 @@
+"""``check_transcript``: score one transcript against the QC checklist, with evidence.
+
+    Transcript ─CallContext─▶ greeting · customer_name · hold · forbidden · closing ─▶ Finding × 5
+               ─Scorecard──▶ ItemResult × 5, score, band ─▶ CallReview
+
+The checks judge (:mod:`callreview.checks`), the scorecard counts points
+(:mod:`callreview.scorecard`); this module only runs them in order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Literal
+
+from callreview.checks import CallContext, Finding
+from callreview.checks.closing import check_closing
+from callreview.checks.customer_name import check_customer_name
+from callreview.checks.forbidden import check_forbidden
+from callreview.checks.greeting import check_greeting
+from callreview.checks.hold import check_hold
+from callreview.lexicon import Lexicon
+from callreview.results import ITEMS, CallReview
+from callreview.scorecard import Scorecard
+from callreview.transcript import Transcript
+
+CHECKS: dict[str, Callable[[CallContext], Finding]] = {
+    "greeting": check_greeting,
+    "customer_name": check_customer_name,
+    "hold": check_hold,
+    "forbidden": check_forbidden,
+    "closing": check_closing,
+}
+assert tuple(CHECKS) == ITEMS
+
+
+@dataclass(frozen=True)
+class CallInfo:
+    """What the caller knows about the call besides its recording."""
+
+    direction: Literal["inbound", "outbound"] = "inbound"
+    """``outbound`` (回访 follow-up calls) uses the outbound greeting parts and profile."""
+    customer_name: str | None = None
+    """The customer's name if known (王, 王先生, 王建国; Smith); else inferred from the call."""
+    agent_name: str | None = None
+    """The agent's name or staff number as they introduce themself; else taken from the greeting."""
+    company_names: tuple[str, ...] = ()
+    """Names the greeting must contain; none: recognized from the greeting's shape (欢迎致电X)."""
+
+
+def check_transcript(transcript: Transcript, lexicon: Lexicon, scorecard: Scorecard, call: CallInfo = CallInfo()) -> CallReview:
+    """Judge every checklist item on the agent's speech and score the call."""
+    profile = scorecard.profile(call.direction)
+    ctx = CallContext.build(transcript, lexicon, scorecard.thresholds, call)
+    if ctx.judged:
+        findings = [check(ctx) for check in CHECKS.values()]
+    else:
+        reason = "no agent speech in the transcript; check the agent channel (agent_channel) and the recording"
+        findings = [Finding(name, "review", (), {"reason": reason}) for name in ITEMS]
+    items = {f.name: scorecard.item_result(f, profile) for f in findings}
+    score = scorecard.total(items)
+    band = scorecard.band(score)
+    return CallReview(
+        file=transcript.file,
+        duration_s=transcript.duration_s,
+        score=score,
+        band=band.name if band else None,
+        band_label=band.label if band else None,
+        profile=profile.name,
+        items=items,
+        needs_review=any(i.status == "review" for i in items.values()),
+    )

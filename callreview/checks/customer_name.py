@@ -1,0 +1,223 @@
+"""Customer's name (称呼客户姓名): the agent addresses the customer by name at least ``name_count`` times (004).
+
+The name is the caller's ``customer_name`` when given; otherwise the surname the
+agent says most with an honorific (王先生, 李女士, 陈总; Mr. Smith), or — weak
+evidence — the customer's own 我姓X. Surnames are compared by pinyin keys, since
+ASR spells them inconsistently (李/理, 徐/其). A bare 先生/女士 is politeness, not
+the name. What is counted is agent **turns** that use the name.
+
+    name known, used ≥ threshold            → pass
+    used fewer times, but other names heard  → review (maybe the same name misheard)
+    used fewer times                         → fail
+    no name known at all                     → review (never a silent pass)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from callreview.checks import CallContext, Finding, find_part
+from callreview.lexicon import NameRules
+from callreview.match import Turn, find_keys, keys_of, match_pattern
+from callreview.results import Evidence
+from callreview.text import normalize, syllables
+
+
+@dataclass(frozen=True)
+class Mention:
+    """The agent saying surname + honorific once."""
+
+    turn: Turn
+    first: int
+    last: int
+    surname: str
+    """The surname as heard (王, 其, smith)."""
+    key: str
+    """Its pinyin key (or lowercase word): what is compared."""
+    honorific: str
+    weak: bool = False
+    """Surname taken from the end of the previous segment: counts only for a name known otherwise."""
+
+    def evidence(self, similarity: float = 100.0) -> Evidence:
+        from callreview.match import token_times
+
+        start, end = token_times(self.turn, self.first, self.last)
+        return Evidence(self.turn.role, start, end, self.turn.text.quote(self.first, self.last), self.turn.text.span_text(self.first, self.last), similarity)
+
+
+def check_customer_name(ctx: CallContext) -> Finding:
+    rules = ctx.lexicon.names
+    need = ctx.thresholds.name_count
+    mentions = [m for i, turn in enumerate(ctx.judged) for m in find_mentions(turn, rules, ctx.judged[i - 1] if i else None)]
+    asked = find_part(ctx.judged, rules.ask_name)
+    details: dict[str, Any] = {"name": None, "count": 0, "source": None, "threshold": need, "asked": asked.evidence() if asked else None}
+
+    key, name, source, extra = None, None, None, ()
+    if ctx.call.customer_name:
+        key, name = given_key(ctx.call.customer_name, rules), ctx.call.customer_name
+        source = "given"
+    elif any(not m.weak for m in mentions):
+        key = _most_used([m for m in mentions if not m.weak])
+        used = [m for m in mentions if m.key == key]
+        name = _display(used, rules)
+        source = "agent"
+    else:
+        said = _self_named(ctx)
+        if said is not None:
+            hit, surname = said
+            _, keys = keys_of(normalize(surname))
+            if keys:
+                key, name, source = keys[0] if rules.surname_part == "first" else keys[-1], surname, "customer"
+                extra = (hit.evidence(),)
+
+    if key is None:
+        details["reason"] = "the customer's name is not known: give it (customer_name) or check the call"
+        return Finding("customer_name", "review", (), details)
+
+    used = [m for m in mentions if _same(m.key, key)]
+    turns = {id(m.turn) for m in used}
+    others = {id(m.turn) for m in mentions if not m.weak and not _same(m.key, key)} - turns
+    count = len(turns)
+    details.update(name=name, count=count, source=source, key=key)
+    evidence = tuple(_first_per_turn(used)) + extra
+    if count >= need:
+        status = "pass"
+    elif others and count + len(others) >= need:
+        status = "review"
+        details["reason"] = "the agent also used another name; it may be this one misheard"
+        evidence += tuple(_first_per_turn([m for m in mentions if not m.weak and not _same(m.key, key)]))
+    else:
+        status = "fail"
+    return Finding("customer_name", status, tuple(sorted(evidence, key=lambda e: e.start)), details)
+
+
+def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) -> list[Mention]:
+    """Every surname + honorific the turn holds (a bare 先生 is not one).
+
+    The honorific must be the same characters or, for two syllables or more, the
+    same unfolded pinyin (女是 for 女士, but not 尽力 for 经理 nor 钟 for 总).
+    ASR sometimes cuts a segment between surname and honorific (…通知你吴 | 先生):
+    a turn that starts with the honorific takes the surname from the end of the
+    agent's previous segment — a ``weak`` mention, counted only for a name known
+    from elsewhere."""
+    text = turn.text
+    out = []
+    for honorific in rules.honorifics:
+        n = len(honorific)
+        for at in find_keys(turn, honorific.ids):
+            if not _honorific_heard(text.tokens[at : at + n], honorific):
+                continue
+            i = at - 1 if rules.honorific_position == "after" else at + n
+            weak = False
+            if 0 <= i < len(text.tokens):
+                tokens, keys, j = text.tokens, text.keys, i
+            elif i == -1 and previous is not None and previous.text.tokens:
+                tokens, keys, j = previous.text.tokens, previous.text.keys, len(previous.text.tokens) - 1
+                weak = True
+            else:
+                continue
+            if not _is_surname(tokens[j], keys[j], rules) or _in_word(tokens, j, j + 1, 0, rules.not_name_words):
+                continue
+            if not weak and _in_word(tokens, i, at, n, rules.not_name_words):
+                continue
+            first, last = (at, at + n) if weak else (min(i, at), max(i + 1, at + n))
+            out.append(Mention(turn, first, last, tokens[j], keys[j], honorific.text, weak))
+    return out
+
+
+def _honorific_heard(tokens: tuple[str, ...], honorific) -> bool:
+    if "".join(tokens) == honorific.norm.replace(" ", ""):
+        return True
+    if len(honorific) < 2:
+        return False
+    return syllables("".join(tokens)) == syllables(honorific.norm)
+
+
+def given_key(name: str, rules: NameRules) -> str | None:
+    """The surname key of a name the caller gave: 王 / 王先生 / 王建国 / Mr. Smith / John Smith."""
+    _, keys = keys_of(normalize(name))
+    keys = list(keys)
+    hon = {h.keys for h in rules.honorifics}
+    for h in sorted(hon, key=len, reverse=True):  # strip an honorific at either end
+        if len(keys) > len(h) and tuple(keys[-len(h):]) == h:
+            keys = keys[: -len(h)]
+        if len(keys) > len(h) and tuple(keys[: len(h)]) == h:
+            keys = keys[len(h):]
+    if not keys:
+        return None
+    return keys[0] if rules.surname_part == "first" else keys[-1]
+
+
+def _is_surname(token: str, key: str, rules: NameRules) -> bool:
+    if token in rules.not_surnames or not token.isalpha():
+        return False
+    if not rules.surnames:
+        return True
+    return token in rules.surnames or key in rules.surname_keys
+
+
+def _in_word(tokens: tuple[str, ...], i: int, at: int, n: int, words: tuple[str, ...]) -> bool:
+    """The would-be name is part of an ordinary word (谢谢先生, 总是, 总部)."""
+    lo, hi = min(i, at), max(i + 1, at + n)
+    for word in words:
+        w = keys_of(word)[0]
+        k = len(w)
+        for start in range(max(0, lo - k + 1), min(hi, len(tokens) - k + 1)):
+            if tokens[start : start + k] == w:
+                return True
+    return False
+
+
+def _same(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    if a.isascii() and b.isascii() and min(len(a), len(b)) >= 4:  # Latin surnames: Smith / Smyth
+        from rapidfuzz import fuzz
+
+        return fuzz.ratio(a, b) >= 80
+    return False
+
+
+def _most_used(mentions: list[Mention]) -> str:
+    turns: dict[str, set[int]] = {}
+    order: list[str] = []
+    for m in mentions:
+        if m.key not in turns:
+            order.append(m.key)
+        turns.setdefault(m.key, set()).add(id(m.turn))
+    return max(order, key=lambda k: (len(turns[k]), -order.index(k)))
+
+
+def _display(used: list[Mention], rules: NameRules) -> str:
+    """The name as the agent said it most: 王先生 (or Mr Smith)."""
+    counts: dict[tuple[str, str], int] = {}
+    for m in used:
+        counts[(m.surname, m.honorific)] = counts.get((m.surname, m.honorific), 0) + 1
+    surname, honorific = max(counts, key=counts.__getitem__)
+    return surname + honorific if rules.honorific_position == "after" else f"{honorific} {surname}"
+
+
+def _self_named(ctx: CallContext):
+    """The customer's own 我姓X (weak evidence: the customer's words, maybe misheard)."""
+    rules = ctx.lexicon.names
+    for turn in ctx.customer_turns() or ([] if not ctx.mono else ctx.judged):
+        for pattern in rules.self_name:
+            hit = match_pattern(turn, pattern, ctx.lexicon.slot_max)
+            if hit is None:
+                continue
+            surname = hit.values["surname"]
+            tokens, keys = keys_of(normalize(surname))
+            pick = 0 if rules.surname_part == "first" else -1
+            if tokens and _is_surname(tokens[pick], keys[pick], rules):
+                return hit, surname
+    return None
+
+
+def _first_per_turn(mentions: list[Mention]) -> list[Evidence]:
+    seen, out = set(), []
+    for m in mentions:
+        if id(m.turn) not in seen:
+            seen.add(id(m.turn))
+            out.append(m.evidence())
+    return out

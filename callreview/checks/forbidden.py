@@ -1,0 +1,112 @@
+"""Forbidden phrases (服务忌语): every 忌语 of the lexicon the agent said, with what to say instead.
+
+Only the agent's turns are searched — the customer saying 不知道 or 这不可能吧 is no fault.
+A hit is cancelled only by one of its entry's near misses matching the **same
+words at least as well** (我没听清楚 is not 听不清); a near miss elsewhere in the
+turn vetoes nothing. Where two entries claim the same words, the better match keeps them.
+
+    certain hits                       → fail (review on a mono recording: the words may be the customer's)
+    only grey-zone / sound-alike hits  → review
+    none                               → pass
+
+Also counted, as information: how often the agent says 你 where 您 is expected (``ni_count``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from callreview.checks import CallContext, Finding
+from callreview.lexicon import ForbiddenEntry
+from callreview.match import Hit, Turn, find, find_best
+
+
+def check_forbidden(ctx: CallContext) -> Finding:
+    hits: list[tuple[ForbiddenEntry, Hit]] = []
+    cleared: list[dict[str, Any]] = []
+    for turn in ctx.judged:
+        found, near = _turn_hits(turn, ctx.lexicon.forbidden)
+        hits += found
+        cleared += near
+    certain = [(e, h) for e, h in hits if h.certain]
+    possible = [(e, h) for e, h in hits if not h.certain]
+    details: dict[str, Any] = {
+        "hits": [_hit(e, h) for e, h in certain],
+        "possible_hits": [_hit(e, h) for e, h in possible],
+        "cleared": cleared,
+    }
+    details.update(_pronouns(ctx))
+    if certain:
+        status = "review" if ctx.mono else "fail"
+        evidence = tuple(h.evidence() for _, h in certain)
+    elif possible:
+        status = "review"
+        evidence = tuple(h.evidence() for _, h in possible)
+    else:
+        status = "pass"
+        evidence = ()
+    return Finding("forbidden", status, evidence, details)
+
+
+def _turn_hits(turn: Turn, entries: tuple[ForbiddenEntry, ...]) -> tuple[list[tuple[ForbiddenEntry, Hit]], list[dict[str, Any]]]:
+    found: list[tuple[ForbiddenEntry, Hit]] = []
+    cleared: list[dict[str, Any]] = []
+    for entry in entries:
+        hit = find_best(turn, entry.forms)
+        if hit is None:
+            continue
+        veto = _near_miss(turn, entry, hit)
+        if veto is not None:
+            cleared.append({"phrase": entry.phrase, "near_miss": veto.phrase.text, "text": hit.turn.text.quote(veto.first, veto.last), "start": round(turn.start, 2)})
+            continue
+        found.append((entry, hit))
+    # Two entries on the same words (我也没办法 / 我也急…): the better match keeps them.
+    found.sort(key=lambda eh: (eh[1].rank, len(eh[1].phrase)), reverse=True)
+    kept: list[tuple[ForbiddenEntry, Hit]] = []
+    for entry, hit in found:
+        if not any(hit.overlaps(other) for _, other in kept):
+            kept.append((entry, hit))
+    kept.sort(key=lambda eh: eh[1].first)
+    return kept, cleared
+
+
+def _near_miss(turn: Turn, entry: ForbiddenEntry, hit: Hit) -> Hit | None:
+    """A near miss on the same words that matches at least as well as the hit."""
+    for phrase in entry.near_misses:
+        near = find(turn, phrase)
+        if near is not None and near.overlaps(hit) and near.rank >= hit.rank:
+            return near
+    return None
+
+
+def _hit(entry: ForbiddenEntry, hit: Hit) -> dict[str, Any]:
+    ev = hit.evidence()
+    return {
+        "phrase": entry.phrase,
+        "suggestion": entry.suggestion,
+        "start": round(ev.start, 2),
+        "end": round(ev.end, 2),
+        "text": ev.text,
+        "heard": hit.heard,
+        "similarity": round(hit.similarity, 1),
+        "role": ev.role,
+    }
+
+
+def _pronouns(ctx: CallContext) -> dict[str, Any]:
+    """你 where 您 is expected (000 客服礼仪规范: 用"您"取代"你"), excluding 你们."""
+    pol = ctx.lexicon.politeness
+    if not pol.informal:
+        return {}
+    informal = formal = 0
+    examples = []
+    for turn in ctx.judged:
+        text = turn.segment.norm
+        n = text.count(pol.informal) - sum(text.count(x) for x in pol.exceptions if pol.informal in x)
+        if n > 0:
+            informal += n
+            if len(examples) < 3:
+                examples.append({"start": round(turn.start, 2), "text": turn.segment.text})
+        if pol.formal:
+            formal += text.count(pol.formal)
+    return {"ni_count": informal, "nin_count": formal, "ni_examples": examples}

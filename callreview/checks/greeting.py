@@ -1,0 +1,217 @@
+"""Greeting (开头语): the agent's first turns hold a salutation, the company, their own name and an offer to help.
+
+Inbound parts (004 C、问候): ``salutation``, ``company``, ``agent_name``, ``offer_help``.
+Outbound parts (000 回访话术): ``salutation``, ``confirm_identity``, ``agent_name``, ``ask_time``.
+"First turns" are the agent's turns starting within ``greeting_window_s`` of the agent's first.
+
+Company and agent name are found by the greeting's **shape** — the lexicon's
+patterns (欢迎致电{company}, 我是{agent}, {agent}号为您服务…) — and the words in
+the slot are reported as the name taken. 000's short form 「您好！天霖，××号为您服务」
+names the company as a clause of its own between the salutation and the agent's
+number: that clause is taken. When the caller configured ``company_names`` /
+``agent_name``, a name heard as such (same sounds) is found; otherwise the words
+the shape took must sound like a configured name (``name_threshold``), else the
+part is ``review``: a company is named, but maybe not this one.
+
+A first turn that opens with 喂 fails the greeting outright (000 服务忌语), with evidence.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+from callreview.checks import CallContext, Finding, find_part, part, part_evidence, parts_status
+from callreview.errors import LexiconError
+from callreview.match import (
+    Hit,
+    Pattern,
+    PatternHit,
+    Phrase,
+    Turn,
+    compile_phrase,
+    find_in,
+    find_literal,
+    keys_of,
+    match_pattern,
+    similarity_within,
+    token_times,
+)
+from callreview.results import Evidence
+
+Blocked = dict[int, set[int]]
+"""Per turn (by id), token indices other greeting parts already explain: slots stop there."""
+
+
+def check_greeting(ctx: CallContext) -> Finding:
+    lex = ctx.lexicon.greeting
+    first = ctx.judged[0]
+    opening = [t for t in ctx.judged if t.start <= first.start + ctx.thresholds.greeting_window_s] or [first]
+    salutation = find_part(opening, lex.salutation)
+    company_name = None
+    if ctx.call.direction == "outbound":
+        outbound = ctx.lexicon.outbound
+        if outbound is None:
+            raise LexiconError(f"{ctx.lexicon.source}: [greeting.outbound]: missing; add it to score outbound calls (see docs/lexicon-format.md)")
+        asks = find_part(opening, outbound.ask_time)
+        identity = _take(opening, outbound.confirm_identity, "customer", ctx, _blocked(opening, [salutation, asks], outbound.agent_name))
+        agent, agent_hit = _agent(opening, outbound.agent_name, ctx, [salutation, asks, identity], outbound.confirm_identity)
+        parts = {
+            "salutation": part(salutation),
+            "confirm_identity": part(identity, identity.values["customer"] if identity else None),
+            "agent_name": agent,
+            "ask_time": part(asks),
+        }
+        suggestion = outbound.suggestion
+        if agent_hit is not None:
+            company_name = agent_hit.values.get("company")
+    else:
+        offer = find_part(opening, lex.offer_help)
+        agent, agent_hit = _agent(opening, lex.agent_name, ctx, [salutation, offer], lex.company)
+        company = _company(opening, ctx, [salutation, offer, agent_hit], salutation, agent_hit)
+        parts = {"salutation": part(salutation), "company": company, "agent_name": agent, "offer_help": part(offer)}
+        suggestion = lex.suggestion
+        company_name = company.get("value")
+
+    bare = _bare_opening(first, lex.bare_opening)
+    status = "fail" if bare else parts_status(parts)
+    evidence = part_evidence(parts)
+    if bare and bare not in evidence:
+        evidence = (bare,) + evidence
+    details: dict[str, Any] = {"parts": parts, "company_name": company_name, "agent_name": agent.get("value"), "bare_opening": bare}
+    if status != "pass":
+        details["suggestion"] = suggestion
+    return Finding("greeting", status, evidence, details)
+
+
+def _bare_opening(first: Turn, openings: Sequence[str]) -> Evidence | None:
+    """The agent's very first words are 喂… (a fault whatever follows).
+
+    Matched by characters at the start of the turn; by sound when the word is the
+    whole turn (ASR writes a lone 喂 as 为 or 位)."""
+    text = first.text
+    heard = "".join(text.tokens)
+    for word in openings:
+        _, keys = keys_of(word)
+        n, k = len(keys), len(text.keys)
+        alone = n > 0 and k >= n and k % n == 0 and all(text.keys[i : i + n] == keys for i in range(0, k, n))
+        if heard.startswith(word) or alone:
+            return Evidence(first.role, first.start, first.end, text.quote(0, 1), word, 100.0)
+    return None
+
+
+# --- company -----------------------------------------------------------------------
+
+
+def _company(turns: Sequence[Turn], ctx: CallContext, explained: list, salutation: Hit | None, agent: PatternHit | None) -> dict[str, Any]:
+    lex = ctx.lexicon.greeting
+    configured = _names(ctx, "company", ctx.call.company_names)
+    if configured:
+        hit = find_in(turns, configured)
+        if hit is not None and hit.certain:
+            return part(hit, hit.phrase.text, source="configured")
+    shaped = _take(turns, lex.company, "company", ctx, _blocked(turns, explained, lex.agent_name))
+    if shaped is not None:
+        place = (shaped.turn, *shaped.spans["company"])
+        found = part(shaped, shaped.values["company"], source="greeting")
+    else:
+        found = _bare_company(salutation, agent, ctx)
+        if found is None:
+            return part(None)
+        place = found.pop("_place")
+    return _judge_name(found, configured, place, ctx)
+
+
+def _bare_company(salutation: Hit | None, agent: PatternHit | None, ctx: CallContext) -> dict[str, Any] | None:
+    """000's short form 「您好！天霖，××号为您服务」: the one clause between the salutation and the agent's name."""
+    if salutation is None or agent is None or salutation.turn is not agent.turn or not salutation.certain:
+        return None
+    text = agent.turn.text
+    lo, hi = salutation.last, agent.first
+    if not 2 <= hi - lo <= ctx.lexicon.slot_max.get("company", 12) or text.clause[lo] != text.clause[hi - 1]:
+        return None
+    if text.clause[lo] == text.clause[lo - 1] or text.clause[hi - 1] == text.clause[hi]:
+        return None  # not a clause of its own
+    start, end = token_times(agent.turn, lo, hi)
+    ev = Evidence(agent.turn.role, start, end, text.quote(lo, hi), "{company}", 100.0)
+    return {"found": True, "uncertain": False, "text": ev.text, "evidence": ev, "source": "greeting", "value": text.span_text(lo, hi), "_place": (agent.turn, lo, hi)}
+
+
+def _judge_name(found: dict[str, Any], configured: Sequence[Phrase], place: tuple[Turn, int, int], ctx: CallContext) -> dict[str, Any]:
+    """The greeting named someone in the right place; with names configured, is it one of them?"""
+    if not configured:
+        return found
+    best, name = max((similarity_within(p, *place), p.text) for p in configured)
+    found.update(similarity=round(best, 1))
+    if best >= ctx.lexicon.rules.name_threshold:
+        found.update(heard=found.get("value"), value=name, source="configured")
+    else:  # a name is said, but not a configured one: a person should check
+        found.update(found=False, uncertain=True)
+    return found
+
+
+# --- agent's name ------------------------------------------------------------------
+
+
+def _agent(turns: Sequence[Turn], patterns: Sequence[Pattern], ctx: CallContext, explained: list, others: Sequence[Pattern]) -> tuple[dict[str, Any], PatternHit | None]:
+    configured = _names(ctx, "agent", (ctx.call.agent_name,) if ctx.call.agent_name else ())
+    if configured:
+        hit = find_in(turns, configured)
+        if hit is not None and hit.certain:
+            return part(hit, ctx.call.agent_name, source="configured"), None
+    # A configured company name heard is not the agent's name (安和银行68号为您服务: the name is 68),
+    # except to a pattern that takes the company itself (我是{company}的{agent}).
+    companies = [h for h in (find_in([t], _names(ctx, "company", ctx.call.company_names)) for t in turns) if h is not None and h.certain]
+    blocked = _blocked(turns, explained, others)
+    without_company = _blocked(turns, explained + companies, others)
+    shaped = _take(turns, patterns, "agent", ctx, lambda p: blocked if "company" in p.slots else without_company)
+    if shaped is None:
+        return part(None), None
+    found = part(shaped, shaped.values["agent"], source="greeting")
+    if configured:  # introduced themself; say whether it sounds like the configured name
+        found.update(similarity=round(similarity_within(configured[0], shaped.turn, *shaped.spans["agent"]), 1))
+    return found, shaped
+
+
+# --- shared --------------------------------------------------------------------------
+
+
+def _blocked(turns: Sequence[Turn], explained: list, others: Sequence[Pattern]) -> Blocked:
+    """Tokens explained by other parts' hits, plus wherever other parts' pattern words are heard."""
+    out: Blocked = {id(t): set() for t in turns}
+    for hit in explained:
+        if hit is not None and id(hit.turn) in out:
+            out[id(hit.turn)].update(range(hit.first, hit.last))
+    for turn in turns:
+        for pattern in others:
+            for literal in pattern.literals:
+                for at in find_literal(turn, literal):
+                    out[id(turn)].update(range(at, at + len(literal)))
+    return out
+
+
+def _take(turns: Sequence[Turn], patterns: Sequence[Pattern], slot: str, ctx: CallContext, blocked: Blocked | Callable[[Pattern], Blocked]) -> PatternHit | None:
+    """The first pattern (in lexicon order) heard in the earliest turn with ``slot`` filled."""
+    for turn in turns:
+        for pattern in patterns:
+            if slot not in pattern.slots:
+                continue
+            stops = blocked(pattern) if callable(blocked) else blocked
+            hit = match_pattern(turn, pattern, ctx.lexicon.slot_max, stops.get(id(turn), set()))
+            if hit is not None:
+                return hit
+    return None
+
+
+def _names(ctx: CallContext, kind: str, names: Sequence[str]) -> tuple[Phrase, ...]:
+    """Configured names, compiled once per lexicon: the same sounds in any characters (ASR spells names at random)."""
+    cache = ctx.lexicon._cache.setdefault(f"names:{kind}", {})
+    out = []
+    for name in names:
+        if name not in cache:
+            try:
+                cache[name] = compile_phrase(name, ctx.lexicon.rules, threshold=100.0, margin=0.0, sound_alike=True)
+            except ValueError:
+                cache[name] = None
+        if cache[name] is not None:
+            out.append(cache[name])
+    return tuple(out)

@@ -1,0 +1,147 @@
+"""Plain-text view of a :class:`CallReview`: what an agent reads about their own call.
+
+One line per checklist item (status, points, what it is), and under each failed or
+review item what was heard, when (mm:ss), and what to say instead. No colour
+codes: the CLI may add them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from callreview.results import CallReview, Evidence, ItemResult
+
+LABELS = {
+    "greeting": "Greeting 开头语",
+    "customer_name": "Customer's name 称呼客户姓名",
+    "hold": "Hold 等候",
+    "forbidden": "Forbidden phrases 服务忌语",
+    "closing": "Closing 结束语",
+}
+PART_LABELS = {
+    "salutation": "salutation 问候",
+    "company": "company 公司名称",
+    "agent_name": "agent's name 工号/姓名",
+    "offer_help": "offer to help 提供帮助",
+    "confirm_identity": "confirm who answers 确认客户身份",
+    "ask_time": "ask for time 询问是否方便",
+    "question": "closing question 询问其他需求",
+    "thanks": "thanks 致谢",
+    "farewell": "farewell 道别",
+}
+STATUS = {"pass": "PASS", "fail": "FAIL", "na": "N/A", "review": "REVIEW"}
+INDENT = " " * 15
+
+
+def render_review(review: CallReview) -> str:
+    """The checklist with PASS/FAIL/N/A/REVIEW, score and band, and the evidence under each problem."""
+    lines = [f"{review.file} · {clock(review.duration_s)} · {review.profile}", _score_line(review), ""]
+    for item in review.items.values():
+        lines.append(f"{STATUS[item.status]:<7}{_points(item):>7}  {LABELS.get(item.name, item.name)}{_summary(item)}")
+        if item.status in ("fail", "review"):
+            lines.extend(INDENT + line for line in _explain(item))
+    ni = review.items.get("forbidden")
+    if ni is not None and ni.details.get("ni_count"):
+        example = ni.details.get("ni_examples", [{}])[0]
+        lines += ["", f"Note: 你 said {ni.details['ni_count']}× where 您 is expected (000 客服礼仪规范)" + (f", e.g. {clock(example['start'])} 「{example['text']}」" if example else "")]
+    return "\n".join(lines)
+
+
+def clock(seconds: float) -> str:
+    """``75.4`` → ``01:15``."""
+    seconds = max(0, int(round(seconds)))
+    return f"{seconds // 60:02d}:{seconds % 60:02d}"
+
+
+def _score_line(review: CallReview) -> str:
+    if review.score is None:
+        line = "Score —  (no item could be judged)"
+    else:
+        line = f"Score {review.score:.1f} / 100 · {review.band_label or ''} ({(review.band or '').replace('_', ' ')})"
+    if review.needs_review:
+        line += " · needs review: a person should listen to the REVIEW items"
+    return line
+
+
+def _points(item: ItemResult) -> str:
+    weight = item.details.get("weight", item.max_points)
+    if item.status == "na":
+        return "–"
+    if item.status == "review":
+        return f"–/{weight:g}"
+    return f"{item.points:g}/{item.max_points:g}"
+
+
+def _summary(item: ItemResult) -> str:
+    d = item.details
+    if item.name in ("greeting", "closing") and "parts" in d:
+        missing = [PART_LABELS.get(k, k) for k, p in d["parts"].items() if not p["found"]]
+        if d.get("bare_opening"):
+            return "  — opened with 喂"
+        return f"  — missing: {', '.join(missing)}" if missing else ""
+    if item.name == "customer_name":
+        if d.get("name") is None:
+            return "  — name unknown"
+        return f"  — {d['name']} used in {d['count']} turn(s), {d.get('threshold', 2)} needed"
+    if item.name == "hold":
+        holds = d.get("holds", [])
+        if not holds:
+            return "  — no hold"
+        bad = sum(1 for h in holds if not (h["permission"] and h["thanked"]))
+        return f"  — {len(holds)} hold(s)" + (f", {bad} without permission or thanks" if bad else "")
+    if item.name == "forbidden":
+        hits, possible = d.get("hits", []), d.get("possible_hits", [])
+        if hits:
+            return f"  — {len(hits)} hit(s)"
+        if possible:
+            return f"  — {len(possible)} possible hit(s)"
+    return ""
+
+
+def _heard(ev: Evidence | dict[str, Any] | None) -> str:
+    if ev is None:
+        return ""
+    if isinstance(ev, dict):
+        start, text, role = ev["start"], ev["text"], ev.get("role", "agent")
+    else:
+        start, text, role = ev.start, ev.text, ev.role
+    who = "" if role == "agent" else f" ({role})"
+    return f"{clock(start)}{who} 「{text}」"
+
+
+def _explain(item: ItemResult) -> Iterable[str]:
+    d = item.details
+    if d.get("reason"):
+        yield d["reason"]
+    if item.name in ("greeting", "closing") and "parts" in d:
+        if d.get("bare_opening"):
+            yield f"{_heard(d['bare_opening'])} — 喂 is a forbidden opening"
+        for name, p in d["parts"].items():
+            if p.get("uncertain"):
+                value = f" ({p['value']})" if p.get("value") else ""
+                yield f"{PART_LABELS.get(name, name)}: unsure{value} — {_heard(p.get('evidence'))}"
+        if d.get("suggestion"):
+            yield f"say instead: {d['suggestion']}"
+    elif item.name == "customer_name":
+        for ev in item.evidence:
+            yield f"{_heard(ev)} — {ev.matched}"
+        if d.get("name") and item.status == "fail":
+            yield f"say instead: use the customer's name ({d['name']}) at least {d.get('threshold', 2)} times"
+    elif item.name == "hold":
+        for i, h in enumerate(d.get("holds", []), 1):
+            yield f"hold {i}: {clock(h['start'])}–{clock(h['end'])} ({h['duration']:.0f} s)"
+            if h["permission"]:
+                yield f"  permission ✓ {_heard(h['permission_evidence'])}"
+            else:
+                told = h.get("imperative_evidence")
+                yield "  permission ✗" + (f" — told to wait: {_heard(told)}" if told else " — not asked")
+            yield f"  thanks ✓ {_heard(h['thanks_evidence'])}" if h["thanked"] else "  thanks ✗ — no thanks or apology on return"
+        for key in ("permission_suggestion", "thanks_suggestion"):
+            if d.get(key):
+                yield f"say instead: {d[key]}"
+    elif item.name == "forbidden":
+        for label, hits in (("", d.get("hits", [])), ("possibly ", d.get("possible_hits", []))):
+            for h in hits:
+                who = "" if h.get("role", "agent") == "agent" else f" ({h['role']})"
+                yield f"{clock(h['start'])}{who} 「{h['text']}」 — {label}{h['phrase']} ({h['similarity']:.0f})"
+                yield f"  say instead: {h['suggestion']}"

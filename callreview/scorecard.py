@@ -1,0 +1,275 @@
+"""Scorecards: item weights, thresholds, deductions and bands — and the scoring of findings.
+
+``load_scorecard(None)`` reads the bundled ``callreview/scorecards/default.toml``;
+a path reads a site's own. Validated on load: weights sum to 100 per profile,
+only known items and parts, numbers in range; one-line errors with the file and key.
+
+Scoring rules (docs/result-format.md):
+
+* Each item is worth its profile weight; the five weights sum to 100.
+* ``greeting`` and ``closing`` earn partial credit per part found (part weights
+  sum to 100 within the item). A 喂 opening earns the greeting nothing.
+* ``customer_name``: all or nothing (used at least ``name_count`` times).
+* ``hold``: per hold, ``permission`` and ``thanks`` shares; holds averaged.
+* ``forbidden``: the weight minus ``deduction`` per hit, at most ``max_deduction``
+  (and never below 0). A hit of a ``critical`` phrase scores the whole call 0.
+* ``na`` (no hold) and ``review`` items are kept out: 0 of 0 points, and the
+  score is the earned share of the points that remain, scaled to 100. A
+  ``review`` item sets ``needs_review`` on the call.
+* The band is read from the score rounded to one decimal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from callreview.errors import ScorecardError
+from callreview.results import ITEMS, ItemResult
+
+FORMAT_VERSION = 1
+BUNDLED = Path(__file__).resolve().parent / "scorecards" / "default.toml"
+PROFILES = ("inbound", "outbound")
+GREETING_PARTS = {
+    "inbound": ("salutation", "company", "agent_name", "offer_help"),
+    "outbound": ("salutation", "confirm_identity", "agent_name", "ask_time"),
+}
+CLOSING_PARTS = ("question", "thanks", "farewell")
+HOLD_PARTS = ("permission", "thanks")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Numbers the checks judge by (scorecard ``[thresholds]``)."""
+
+    name_count: int = 2
+    """Agent turns that must address the customer by name (004: 至少两次)."""
+    hold_gap_s: float = 10.0
+    """A silence of at least this long mid-call is a hold, announced or not."""
+    announced_hold_gap_s: float = 5.0
+    """A shorter silence right after the agent announces a hold is a hold too."""
+    hold_lookback_s: float = 30.0
+    """How far before a hold the agent's request for permission is looked for."""
+    thanks_window_s: float = 15.0
+    """How soon after a hold the agent must thank the customer for waiting."""
+    greeting_window_s: float = 15.0
+    """The greeting is looked for in agent turns starting this soon after the agent's first."""
+    closing_window_s: float = 30.0
+    """The closing is looked for in agent turns ending this close to the agent's last."""
+    closing_tail_s: float = 10.0
+    """Recording left after the agent's last words beyond which the last turn may be missing (→ review)."""
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Weights for one kind of call (seed 004: inbound and outbound are scored with different emphasis)."""
+
+    name: str
+    weights: Mapping[str, float]
+    greeting_parts: Mapping[str, float]
+    closing_parts: Mapping[str, float]
+    hold_parts: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class Band:
+    name: str
+    label: str
+    min: float
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    name: str
+    version: int
+    source: str
+    thresholds: Thresholds
+    profiles: Mapping[str, Profile]
+    bands: tuple[Band, ...]
+    """Highest ``min`` first; the last has ``min = 0``."""
+    deduction: float = 10.0
+    max_deduction: float = 30.0
+    critical: tuple[str, ...] = ()
+
+    def profile(self, direction: str) -> Profile:
+        try:
+            return self.profiles[direction]
+        except KeyError:
+            raise ScorecardError(f"{self.source}: no [profiles.{direction}]; add one (see docs/result-format.md)") from None
+
+    def band(self, score: float | None) -> Band | None:
+        if score is None:
+            return None
+        score = round(score, 1)
+        for band in self.bands:
+            if score >= band.min:
+                return band
+        return self.bands[-1]
+
+    # --- scoring -------------------------------------------------------------------
+
+    def item_result(self, finding: Any, profile: Profile) -> ItemResult:
+        """Points for one finding (a :class:`callreview.checks.Finding`)."""
+        weight = float(profile.weights[finding.name])
+        details = dict(finding.details)
+        details["weight"] = weight
+        if finding.name == "forbidden" and self.critical:
+            details["critical"] = [h["phrase"] for h in details.get("hits", ()) if h["phrase"] in self.critical]
+        if finding.status in ("na", "review"):
+            return ItemResult(finding.name, finding.status, 0.0, 0.0, finding.evidence, details)
+        credit = self._credit(finding, profile)
+        return ItemResult(finding.name, finding.status, round(weight * credit, 2), weight, finding.evidence, details)
+
+    def _credit(self, finding: Any, profile: Profile) -> float:
+        d = finding.details
+        if finding.name == "greeting":
+            if d.get("bare_opening"):
+                return 0.0
+            return _parts_credit(d["parts"], profile.greeting_parts)
+        if finding.name == "closing":
+            return _parts_credit(d["parts"], profile.closing_parts)
+        if finding.name == "hold":
+            holds = d.get("holds") or []
+            if not holds:
+                return 1.0
+            w = profile.hold_parts
+            return sum((w["permission"] * h["permission"] + w["thanks"] * h["thanked"]) / 100 for h in holds) / len(holds)
+        if finding.name == "forbidden":
+            weight = float(profile.weights["forbidden"])
+            if weight <= 0:
+                return 1.0
+            lost = min(self.max_deduction, self.deduction * len(d.get("hits", ())), weight)
+            return (weight - lost) / weight
+        return 1.0 if finding.status == "pass" else 0.0
+
+    def critical_hits(self, items: Mapping[str, ItemResult]) -> list[str]:
+        forbidden = items.get("forbidden")
+        if forbidden is None or forbidden.status != "fail":
+            return []
+        return list(forbidden.details.get("critical", ()))
+
+    def total(self, items: Mapping[str, ItemResult]) -> float | None:
+        """Earned share of the points that count, scaled to 100; None when no item counts."""
+        max_points = sum(i.max_points for i in items.values())
+        if max_points <= 0:
+            return None
+        if self.critical_hits(items):
+            return 0.0
+        return round(100.0 * sum(i.points for i in items.values()) / max_points, 1)
+
+
+def _parts_credit(parts: Mapping[str, Mapping[str, Any]], weights: Mapping[str, float]) -> float:
+    return sum(weights.get(name, 0.0) for name, p in parts.items() if p["found"]) / 100.0
+
+
+# --- loading -----------------------------------------------------------------------
+
+
+def load_scorecard(path: str | Path | None = None) -> Scorecard:
+    """Read and validate a scorecard TOML (``None``: the bundled default)."""
+    from callreview.lexicon import TomlReader, read_toml
+
+    path = BUNDLED if path is None else Path(path)
+    data = read_toml(path, ScorecardError, "scorecard")
+    r = TomlReader(str(path), ScorecardError)
+    r.known(data, "top level", ("name", "version", "description", "thresholds", "forbidden", "bands", "profiles"))
+    version = int(r.number(data, "version", "top level", 0, 0, 10**6, integer=True))
+    if version != FORMAT_VERSION:
+        raise r.fail("version", f"scorecard format {version} is not the one this callreview reads ({FORMAT_VERSION}); see docs/result-format.md")
+    return Scorecard(
+        name=r.text(data, "name", "top level", default=path.stem),
+        version=version,
+        source=str(path),
+        thresholds=_thresholds(r.table(data, "thresholds", "top level", required=False) or {}, r),
+        profiles=_profiles(r.table(data, "profiles", "top level"), r),
+        bands=_bands(data.get("bands"), r),
+        **_forbidden(r.table(data, "forbidden", "top level", required=False) or {}, r),
+    )
+
+
+def _thresholds(t: dict, r: Any) -> Thresholds:
+    where = "[thresholds]"
+    d = Thresholds()
+    r.known(t, where, tuple(Thresholds.__dataclass_fields__))
+    return Thresholds(
+        name_count=int(r.number(t, "name_count", where, d.name_count, 0, 100, integer=True)),
+        hold_gap_s=r.number(t, "hold_gap_s", where, d.hold_gap_s, 1, 3600),
+        announced_hold_gap_s=r.number(t, "announced_hold_gap_s", where, d.announced_hold_gap_s, 0.5, 3600),
+        hold_lookback_s=r.number(t, "hold_lookback_s", where, d.hold_lookback_s, 0, 3600),
+        thanks_window_s=r.number(t, "thanks_window_s", where, d.thanks_window_s, 0, 3600),
+        greeting_window_s=r.number(t, "greeting_window_s", where, d.greeting_window_s, 0, 3600),
+        closing_window_s=r.number(t, "closing_window_s", where, d.closing_window_s, 0, 3600),
+        closing_tail_s=r.number(t, "closing_tail_s", where, d.closing_tail_s, 0, 3600),
+    )
+
+
+def _forbidden(f: dict, r: Any) -> dict[str, Any]:
+    where = "[forbidden]"
+    r.known(f, where, ("deduction", "max_deduction", "critical"))
+    return {
+        "deduction": r.number(f, "deduction", where, 10, 0, 100),
+        "max_deduction": r.number(f, "max_deduction", where, 30, 0, 100),
+        "critical": tuple(r.strings(f, "critical", where, required=False)),
+    }
+
+
+def _bands(bands: Any, r: Any) -> tuple[Band, ...]:
+    if not isinstance(bands, list) or not bands or not all(isinstance(b, dict) for b in bands):
+        raise r.fail("bands", "must be [[bands]] tables, each with name, label and min")
+    out = []
+    for i, b in enumerate(bands, 1):
+        where = f"[[bands]] entry {i}"
+        r.known(b, where, ("name", "label", "min"))
+        if "min" not in b:
+            raise r.fail(where, "missing 'min'; add min = <lowest score of the band, 0-100>")
+        out.append(Band(r.text(b, "name", where), r.text(b, "label", where, default=b.get("name")), r.number(b, "min", where, 0, 0, 100)))
+    out.sort(key=lambda b: -b.min)
+    if out[-1].min != 0:
+        raise r.fail("bands", f"the lowest band ('{out[-1].name}') must have min = 0 so every score has a band")
+    names = [b.name for b in out]
+    if len(set(names)) != len(names) or len({b.min for b in out}) != len(out):
+        raise r.fail("bands", "band names and mins must be unique")
+    return tuple(out)
+
+
+def _profiles(p: dict, r: Any) -> dict[str, Profile]:
+    for name in p:
+        if name not in PROFILES:
+            raise r.fail("[profiles]", f"unknown profile '{name}'; known profiles: {', '.join(PROFILES)}")
+    if "inbound" not in p:
+        raise r.fail("[profiles]", "missing [profiles.inbound]; add its weights")
+    out = {}
+    for name, table in p.items():
+        where = f"[profiles.{name}]"
+        if not isinstance(table, dict):
+            raise r.fail(where, "must be a table with weights")
+        r.known(table, where, ("weights", "greeting_parts", "closing_parts", "hold_parts"))
+        out[name] = Profile(
+            name=name,
+            weights=_shares(table, "weights", f"{where}.weights", ITEMS, r, required=True),
+            greeting_parts=_shares(table, "greeting_parts", f"{where}.greeting_parts", GREETING_PARTS[name], r),
+            closing_parts=_shares(table, "closing_parts", f"{where}.closing_parts", CLOSING_PARTS, r),
+            hold_parts=_shares(table, "hold_parts", f"{where}.hold_parts", HOLD_PARTS, r),
+        )
+    return out
+
+
+def _shares(table: dict, key: str, where: str, names: tuple[str, ...], r: Any, required: bool = False) -> dict[str, float]:
+    """Named numbers 0-100 that sum to 100 (missing table: equal shares)."""
+    given = table.get(key)
+    if given is None:
+        if required:
+            raise r.fail(where, f"missing; give {', '.join(names)} as numbers that sum to 100")
+        return {n: 100.0 / len(names) for n in names}
+    if not isinstance(given, dict):
+        raise r.fail(where, f"must be a table like {{ {names[0]} = 20, … }}")
+    for k in given:
+        if k not in names:
+            raise r.fail(f"{where}.{k}", f"unknown name '{k}'; known: {', '.join(names)}")
+    shares = {n: float(r.number(given, n, where, 0, 0, 100)) for n in names}
+    total = sum(shares.values())
+    if abs(total - 100) > 1e-6:
+        listed = " + ".join(f"{n} {given.get(n, 0):g}" for n in names)
+        raise r.fail(where, f"must sum to 100, not {total:g} ({listed})")
+    return shares
