@@ -56,8 +56,9 @@ class TranscribeOptions:
     """A silence this long between two words of one channel starts a new turn."""
     handover_gap_s: float = 0.4
     """A shorter silence also starts a new turn when the other party spoke inside it."""
-    window_s: float = 300.0
-    """Longer channels are transcribed in windows of about this length, cut where it is quiet."""
+    window_s: float = 120.0
+    """Longer channels are transcribed in windows of about this length, cut where it is quiet.
+    Bounds the working memory (Silero VAD runs a whole window at once)."""
     device: str = "auto"
     compute_type: str | None = None
     cpu_threads: int = 0

@@ -135,3 +135,27 @@ def test_turns_are_cut_where_the_other_party_spoke():
     seg = _seg("agent", [(0.0, 0.5, "好的"), (1.5, 2.0, "王先生")])
     assert len(split_turns([seg], [0.8], 2.0, 0.4)) == 2
     assert len(split_turns([seg], [], 2.0, 0.4)) == 1
+
+
+def test_long_audio_is_cut_into_windows_at_the_quietest_moment():
+    import numpy as np
+
+    from callreview.transcribe import quiet_windows
+
+    rate = 16000
+    audio = np.random.default_rng(0).normal(0, 0.1, rate * 300).astype(np.float32)
+    audio[rate * 110 : rate * 111] = 0  # a pause 10 s before the nominal 120 s boundary
+    windows = quiet_windows(audio, window_s=120)
+    offsets = [offset for offset, _ in windows]
+    assert 110 <= offsets[1] <= 111
+    assert sum(len(piece) for _, piece in windows) == len(audio)  # nothing lost, nothing doubled
+    assert all(len(piece) <= rate * 120 * 1.2 for _, piece in windows)
+
+
+def test_short_audio_is_one_window():
+    import numpy as np
+
+    from callreview.transcribe import quiet_windows
+
+    audio = np.zeros(16000 * 90, dtype=np.float32)
+    assert [(o, len(p)) for o, p in quiet_windows(audio, 120)] == [(0.0, len(audio))]
