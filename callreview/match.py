@@ -415,11 +415,11 @@ def similarity_within(phrase: Phrase, turn: Turn, first: int, last: int) -> floa
 
 
 def find_best(turn: Turn, phrases: Iterable[Phrase]) -> Hit | None:
-    """The best-ranked hit of any of ``phrases`` in ``turn``."""
+    """The best hit of any of ``phrases`` in ``turn``: a certain one first, then the best-ranked."""
     best = None
     for phrase in phrases:
         hit = find(turn, phrase)
-        if hit and (best is None or hit.rank > best.rank):
+        if hit and (best is None or (hit.certain, hit.rank) > (best.certain, best.rank)):
             best = hit
     return best
 

@@ -35,6 +35,8 @@ def check_hold(ctx: CallContext) -> Finding:
         # Turns before the silence (one spanning it counts on both sides: word timings can put a hold inside a segment).
         before = [t for t in ctx.judged if t.start < start and t.end > after and t.end >= start - th.hold_lookback_s]
         announce = find_part(_latest_first(before), lex.announce + lex.permission + lex.not_permission)
+        if announce is not None and not announce.certain:
+            announce = None  # a grey-zone announcement makes no hold (麻烦您找一下 is not 麻烦您稍等一下)
         near = announce is not None and announce.turn.end >= start - th.hold_lookback_s / 3
         if end - start < th.hold_gap_s and not near:
             continue

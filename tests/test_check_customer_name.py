@@ -1,0 +1,70 @@
+"""Customer's name: the agent addresses the customer by surname + honorific at least twice (004)."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.calls import GREETING, item
+
+ASK = [GREETING, ("customer", 6.5, 8.0, "我想问一下保养的事。"), ("agent", 8.5, 10.0, "好的，请问您贵姓？")]
+
+
+def agent_says(*texts: str, customer: str = "我姓王。"):
+    turns = list(ASK) + [("customer", 10.5, 11.5, customer)]
+    t = 12.0
+    for text in texts:
+        turns.append(("agent", t, t + 3.0, text))
+        turns.append(("customer", t + 3.5, t + 4.0, "好的。"))
+        t += 5.0
+    return turns
+
+
+@pytest.mark.parametrize(
+    "said, status, name, count",
+    [
+        (["王先生您好，我帮您看一下。", "王先生，请问还有什么可以帮您？"], "pass", "王先生", 2),
+        (["王先生您好，我帮您看一下。", "好的，请问还有什么可以帮您？"], "fail", "王先生", 1),
+        (["李女士您好。", "理女士，您的车已经修好了。"], "pass", "李女士", 2),  # ASR spells the surname two ways: same pinyin
+        (["孙女是，我帮您查一下。", "孙女士，请问还有什么可以帮您？"], "pass", "孙女士", 2),  # 女是 heard for 女士
+        (["陈总您好。", "陈总，这个我们马上处理。"], "pass", "陈总", 2),
+        (["王先生您好。", "我们总是第一时间处理。"], "fail", "王先生", 1),  # 总是 is not a name
+        (["谢谢先生，我帮您看一下。", "您好先生，请问还有什么可以帮您？"], "fail", "王", 0),  # bare 先生 is politeness
+    ],
+)
+def test_counting_the_agents_turns_that_use_the_name(said, status, name, count):
+    result = item(agent_says(*said), "customer_name")
+    assert (result.status, result.details["name"], result.details["count"]) == (status, name, count)
+
+
+def test_bare_honorific_with_the_customers_own_surname_fails_on_weak_evidence():
+    result = item(agent_says("好的先生，我看到了。", "先生您别着急。", customer="我姓刘。"), "customer_name")
+    assert (result.status, result.details["name"], result.details["source"], result.details["count"]) == ("fail", "刘", "customer", 0)
+    assert any(e.role == "customer" and e.text == "我姓刘。" for e in result.evidence)
+
+
+def test_name_unknown_is_review_never_a_silent_pass():
+    result = item(agent_says("好的先生，我看到了。", customer="嗯。"), "customer_name")
+    assert result.status == "review" and result.details["name"] is None
+    assert result.points == result.max_points == 0  # kept out of the score
+
+
+def test_given_name_is_compared_by_pinyin():
+    result = item(agent_says("汪先生您好。", "汪先生，请问还有什么可以帮您？"), "customer_name", customer_name="王")
+    assert (result.status, result.details["count"], result.details["source"]) == ("pass", 2, "given")
+
+
+def test_given_name_against_another_name_heard_needs_review():
+    result = item(agent_says("黄先生您好。", "黄先生，请问还有什么可以帮您？"), "customer_name", customer_name="王先生")
+    assert (result.status, result.details["count"]) == ("review", 0)
+
+
+def test_surname_cut_off_into_the_previous_segment_still_counts():
+    turns = agent_says("吴先生，查到了。", "到了站点会通知您吴") + [("agent", 24.0, 26.0, "先生，请问还有什么可以帮您？")]
+    result = item(turns, "customer_name")
+    assert (result.status, result.details["name"], result.details["count"]) == ("pass", "吴先生", 2)
+
+
+def test_the_agent_asking_the_name_is_recorded_even_misheard():
+    turns = agent_says("王先生您好。", "王先生再见。")
+    turns[2] = ("agent", 8.5, 10.0, "好的，请问您贵心？")  # 贵心 for 贵姓
+    assert item(turns, "customer_name").details["asked"].matched == "请问您贵姓"

@@ -1,0 +1,102 @@
+"""Greeting: salutation, company, agent's name, offer to help — in the agent's first turns."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.calls import PERFECT, item, replace
+
+ALL_PARTS = {"salutation", "company", "agent_name", "offer_help"}
+
+
+def opening(text: str):
+    return replace(PERFECT, 0, ("agent", 0.5, 6.0, text))
+
+
+def found(result) -> set[str]:
+    return {name for name, p in result.details["parts"].items() if p["found"]}
+
+
+@pytest.mark.parametrize(
+    "said, status, parts",
+    [
+        ("您好，欢迎致电天霖汽车售后服务中心，我是小周，请问有什么可以帮您？", "pass", ALL_PARTS),
+        ("您好！天霖，85号为您服务，请问有什么可以帮您？", "pass", ALL_PARTS),  # 000's short form
+        ("早上好，这里是星河宽带客服中心，工号3021，很高兴为您服务。", "pass", ALL_PARTS),
+        ("您好，请问有什么可以帮您？", "fail", {"salutation", "offer_help"}),
+        ("取件码和手机尾号报一下。", "fail", set()),
+        ("您好，欢迎致电天霖汽车，我试课符小周。", "fail", {"salutation", "company", "agent_name"}),  # 我试课符 = 我是客服
+    ],
+)
+def test_greeting_parts(said, status, parts):
+    result = item(opening(said), "greeting")
+    assert (result.status, found(result)) == (status, parts)
+
+
+def test_company_and_agent_name_are_taken_from_the_greeting_shape():
+    result = item(PERFECT, "greeting")
+    assert (result.details["company_name"], result.details["agent_name"]) == ("天霖汽车售后服务中心", "小周")
+    assert result.points == result.max_points == 20
+
+
+def test_missing_parts_earn_partial_credit_and_a_suggestion():
+    result = item(opening("您好，请问有什么可以帮您？"), "greeting")
+    assert result.points == 10  # salutation + offer: 2 of 4 equal parts of 20
+    assert result.details["suggestion"].startswith("您好！欢迎致电")
+
+
+@pytest.mark.parametrize("said", ["喂？", "喂，你好，有什么事？", "为？"])  # ASR writes a lone 喂 as 为
+def test_bare_wei_opening_fails_with_evidence(said):
+    result = item(opening(said), "greeting")
+    assert result.status == "fail" and result.points == 0
+    assert result.details["bare_opening"].text == said and result.details["bare_opening"].matched == "喂"
+
+
+def test_the_customers_wei_is_not_the_agents_opening():
+    turns = [("customer", 0.2, 2.0, "喂，你好，是天霖汽车吗？")] + opening("您好，天霖汽车，我是小周，请问有什么可以帮您？")
+    result = item(turns, "greeting")
+    assert result.details["bare_opening"] is None and result.status == "pass"
+
+
+def test_configured_company_heard_with_asr_errors_still_counts():
+    result = item(opening("您好，欢迎这店铁领汽车，我是小周，请问有什么可以帮您？"), "greeting", company_names=("天霖汽车",))
+    company = result.details["parts"]["company"]
+    assert result.status == "pass" and company["value"] == "天霖汽车" and company["heard"] == "铁领汽车"
+
+
+def test_a_different_company_than_configured_needs_review():
+    result = item(opening("您好，欢迎致电乐享家电，我是小周，请问有什么可以帮您？"), "greeting", company_names=("天霖汽车",))
+    assert result.status == "review" and result.details["parts"]["company"]["uncertain"]
+
+
+def test_configured_agent_name_is_found_by_sound():
+    result = item(opening("您好，欢迎致电天霖汽车，我是小邹，请问有什么可以帮您？"), "greeting", agent_name="小周")
+    assert result.status == "pass" and result.details["agent_name"] == "小周"
+
+
+OUTBOUND = [
+    ("agent", 0.2, 2.7, "您好，请问是李女士吗？"),
+    ("customer", 3.0, 4.7, "对，我是。"),
+    ("agent", 5.1, 14.0, "李女士您好，我是天霖汽车客户关系中心的小张，现在能耽误您几分钟时间吗？"),
+    ("customer", 14.5, 15.5, "可以。"),
+    ("agent", 16.0, 20.0, "请问车子保养以后开起来怎么样？"),
+]
+
+
+def test_outbound_greeting_confirms_identity_and_asks_for_time():
+    result = item(OUTBOUND, "greeting", direction="outbound")
+    assert result.status == "pass" and set(result.details["parts"]) == {"salutation", "confirm_identity", "agent_name", "ask_time"}
+    assert result.details["parts"]["confirm_identity"]["value"] == "李女士"
+    assert (result.details["agent_name"], result.details["company_name"]) == ("小张", "天霖汽车客户关系中心")
+
+
+def test_outbound_greeting_without_asking_for_time_fails_with_outbound_weights():
+    turns = replace(OUTBOUND, 2, ("agent", 5.1, 14.0, "李女士您好，我是天霖汽车客户关系中心的小张。"))
+    result = item(turns, "greeting", direction="outbound")
+    assert result.status == "fail" and not result.details["parts"]["ask_time"]["found"]
+    assert (result.points, result.max_points) == (17.5, 25)  # outbound: ask_time is 30 of the greeting's 25 points
+
+
+def test_mono_recording_evidence_says_role_unknown():
+    result = item(PERFECT, "greeting", mono=True)
+    assert result.status == "pass" and {e.role for e in result.evidence} == {"unknown"}

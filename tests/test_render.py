@@ -1,0 +1,53 @@
+"""render_review: the checklist an agent reads about their own call — status, score, and under each problem what was heard, when, and what to say."""
+
+from __future__ import annotations
+
+from callreview.render import clock, render_review
+
+from fixtures.calls import PERFECT, review, talk
+
+BAD = [("agent", 0.5, 1.0, "喂？")] + talk(
+    ("customer", "我的快递还没到。"), ("agent", "不知道，你等着。"), ("customer", "好的。"), 12,
+    ("agent", "查到了，明天到。"), ("customer", "好的，谢谢。"), start=1.5,
+)  # fmt: skip
+
+
+def test_perfect_call_is_one_line_per_item_with_score_and_band():
+    assert render_review(review(PERFECT)) == "\n".join(
+        [
+            "fixture.flac · 00:55 · inbound",
+            "Score 100.0 / 100 · 优秀 (excellent)",
+            "",
+            "PASS     20/20  Greeting 开头语",
+            "PASS     15/15  Customer's name 称呼客户姓名  — 王先生 used in 3 turn(s), 2 needed",
+            "PASS     20/20  Hold 等候  — 1 hold(s)",
+            "PASS     30/30  Forbidden phrases 服务忌语",
+            "PASS     15/15  Closing 结束语",
+        ]
+    )
+
+
+def test_failed_items_show_what_was_heard_when_and_what_to_say_instead():
+    lines = render_review(review(BAD)).splitlines()
+    assert lines[1] == "Score 28.6 / 100 · 不合格 (below standard) · needs review: a person should listen to the REVIEW items"
+    assert "FAIL      0/20  Greeting 开头语  — opened with 喂" in lines
+    assert "               00:00 「喂？」 — 喂 is a forbidden opening" in lines
+    assert "               00:04 「不知道，你等着。」 — 不知道 (100)" in lines
+    assert "                 say instead: 不好意思，这问题我不是很清楚，我查一下再给您答复好吗？" in lines
+    assert "                 permission ✗ — told to wait: 00:04 「不知道，你等着。」" in lines
+
+
+def test_review_items_say_why_and_are_not_scored():
+    lines = render_review(review(BAD)).splitlines()
+    assert "REVIEW    –/15  Customer's name 称呼客户姓名  — name unknown" in lines
+    assert any("the agent's last turn may be missing" in line for line in lines)
+
+
+def test_na_item_and_the_ni_note():
+    text = render_review(review(BAD[:3]))
+    assert "N/A          –  Hold 等候  — no hold" in text
+    assert text.endswith("Note: 你 said 1× where 您 is expected (000 客服礼仪规范), e.g. 00:04 「不知道，你等着。」")
+
+
+def test_clock_is_minutes_and_seconds():
+    assert [clock(s) for s in (0, 9.6, 75.4, 3600)] == ["00:00", "00:10", "01:15", "60:00"]
