@@ -43,6 +43,8 @@ class TranscribeOptions:
     """Which stereo channel carries the agent."""
     beam_size: int = 5
     batch_size: int = 4
+    chunk_length: int | None = None
+    """Seconds of speech the batched pipeline packs into one window (faster-whisper's default: 30)."""
     """>1: faster-whisper's batched pipeline over each channel's speech; 1: the sequential decoder."""
     word_timestamps: bool = True
     """Needed to see holds: silences inside a VAD segment show only as gaps between words."""
@@ -141,7 +143,7 @@ class Transcriber:
             from faster_whisper import BatchedInferencePipeline
 
             pipeline = BatchedInferencePipeline(self.model)
-            decode = lambda window: pipeline.transcribe(window, batch_size=o.batch_size, **common)  # noqa: E731
+            decode = lambda window: pipeline.transcribe(window, batch_size=o.batch_size, chunk_length=o.chunk_length, **common)  # noqa: E731
         else:
             decode = lambda window: self.model.transcribe(window, **common)  # noqa: E731
         kept: list[Segment] = []
@@ -160,7 +162,7 @@ class Transcriber:
 
     def _convert(self, seg, role: str, offset: float, duration: float) -> tuple[Segment | None, str | None]:
         words = tuple(
-            Word(round(max(0.0, offset + w.start), 3), round(min(offset + w.end, duration), 3), to_simplified(w.word.strip()))
+            Word(round(max(0.0, offset + float(w.start)), 3), round(min(offset + float(w.end), duration), 3), to_simplified(w.word.strip()))
             for w in (seg.words or ())
             if w.word.strip()
         )
