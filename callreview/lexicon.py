@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal, TypeVar
 
 from callreview.errors import LexiconError
-from callreview.match import MatchRules, Pattern, Phrase, compile_pattern, compile_phrase, keys_of
+from callreview.match import MatchRules, Pattern, Phrase, PhraseSet, compile_pattern, compile_phrase, keys_of
 from callreview.text import normalize
 
 if sys.version_info >= (3, 11):
@@ -132,6 +132,13 @@ class Lexicon:
     forbidden: tuple[ForbiddenEntry, ...]
     description: str = ""
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def phrase_set(self, name: str, *groups: tuple[Phrase, ...]) -> PhraseSet:
+        """``groups`` joined into one :class:`PhraseSet`, built once per lexicon under ``name``."""
+        found = self._cache.get(name)
+        if found is None:
+            found = self._cache[name] = PhraseSet(p for group in groups for p in group)
+        return found
 
 
 def bundled_lexicons() -> list[str]:
@@ -248,7 +255,7 @@ class TomlReader:
         if value is None:
             if required:
                 raise self.fail(where, f"missing '{key}'; add {key} = [\"…\"]")
-            return ()
+            return PhraseSet()
         if not isinstance(value, list):
             raise self.fail(where, f"'{key}' must be a list of phrases, not {_kind(value)}")
         out = []
@@ -266,7 +273,7 @@ class TomlReader:
                 out.append(self.compiled(lambda: compile_phrase(item, rules), at))
             else:
                 raise self.fail(at, f"must be a phrase (text or {{phrase = \"…\"}}), not {item!r}")
-        return tuple(out)
+        return PhraseSet(out)
 
     def patterns(self, data: dict, key: str, where: str, rules: MatchRules, slots: tuple[str, ...], required: bool = True) -> tuple[Pattern, ...]:
         out = []

@@ -15,6 +15,7 @@ the name. What is counted is agent **turns** that use the name.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from callreview.checks import CallContext, Finding, find_part
@@ -157,11 +158,16 @@ def _is_surname(token: str, key: str, rules: NameRules) -> bool:
     return token in rules.surnames or key in rules.surname_keys
 
 
+@lru_cache(maxsize=1024)
+def _tokens(word: str) -> tuple[str, ...]:
+    return keys_of(normalize(word))[0]
+
+
 def _in_word(tokens: tuple[str, ...], i: int, at: int, n: int, words: tuple[str, ...]) -> bool:
     """The would-be name is part of an ordinary word (谢谢先生, 总是, 总部)."""
     lo, hi = min(i, at), max(i + 1, at + n)
     for word in words:
-        w = keys_of(word)[0]
+        w = _tokens(word)
         k = len(w)
         for start in range(max(0, lo - k + 1), min(hi, len(tokens) - k + 1)):
             if tokens[start : start + k] == w:

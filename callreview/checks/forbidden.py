@@ -17,15 +17,15 @@ from __future__ import annotations
 from typing import Any
 
 from callreview.checks import CallContext, Finding
-from callreview.lexicon import ForbiddenEntry
-from callreview.match import Hit, Turn, find, find_best
+from callreview.lexicon import ForbiddenEntry, Lexicon
+from callreview.match import Hit, PhraseSet, Turn
 
 
 def check_forbidden(ctx: CallContext) -> Finding:
     hits: list[tuple[ForbiddenEntry, Hit]] = []
     cleared: list[dict[str, Any]] = []
     for turn in ctx.judged:
-        found, near = _turn_hits(turn, ctx.lexicon.forbidden)
+        found, near = _turn_hits(turn, ctx.lexicon)
         hits += found
         cleared += near
     certain = [(e, h) for e, h in hits if h.certain]
@@ -48,14 +48,19 @@ def check_forbidden(ctx: CallContext) -> Finding:
     return Finding("forbidden", status, evidence, details)
 
 
-def _turn_hits(turn: Turn, entries: tuple[ForbiddenEntry, ...]) -> tuple[list[tuple[ForbiddenEntry, Hit]], list[dict[str, Any]]]:
+def _turn_hits(turn: Turn, lexicon: Lexicon) -> tuple[list[tuple[ForbiddenEntry, Hit]], list[dict[str, Any]]]:
+    forms, near_misses, entry_of = _sets(lexicon)
+    best: dict[int, Hit] = {}
+    for hit in forms.hits(turn):  # one lookup for every form of every entry
+        entry = id(entry_of[id(hit.phrase)])
+        if entry not in best or (hit.certain, hit.rank) > (best[entry].certain, best[entry].rank):
+            best[entry] = hit
+    near = near_misses.hits(turn) if best else []
     found: list[tuple[ForbiddenEntry, Hit]] = []
     cleared: list[dict[str, Any]] = []
-    for entry in entries:
-        hit = find_best(turn, entry.forms)
-        if hit is None:
-            continue
-        veto = _near_miss(turn, entry, hit)
+    for hit in best.values():
+        entry = entry_of[id(hit.phrase)]
+        veto = next((m for m in near if entry_of[id(m.phrase)] is entry and m.overlaps(hit) and m.rank >= hit.rank), None)
         if veto is not None:
             cleared.append({"phrase": entry.phrase, "near_miss": veto.phrase.text, "text": hit.turn.text.quote(veto.first, veto.last), "start": round(turn.start, 2)})
             continue
@@ -70,13 +75,15 @@ def _turn_hits(turn: Turn, entries: tuple[ForbiddenEntry, ...]) -> tuple[list[tu
     return kept, cleared
 
 
-def _near_miss(turn: Turn, entry: ForbiddenEntry, hit: Hit) -> Hit | None:
-    """A near miss on the same words that matches at least as well as the hit."""
-    for phrase in entry.near_misses:
-        near = find(turn, phrase)
-        if near is not None and near.overlaps(hit) and near.rank >= hit.rank:
-            return near
-    return None
+def _sets(lexicon: Lexicon) -> tuple[PhraseSet, PhraseSet, dict[int, ForbiddenEntry]]:
+    """Every form and every near miss of every entry as two indexed sets, built once per lexicon."""
+    found = lexicon._cache.get("forbidden:sets")
+    if found is None:
+        entry_of = {id(p): e for e in lexicon.forbidden for p in e.forms + e.near_misses}
+        forms = PhraseSet(p for e in lexicon.forbidden for p in e.forms)
+        near = PhraseSet(p for e in lexicon.forbidden for p in e.near_misses)
+        found = lexicon._cache["forbidden:sets"] = (forms, near, entry_of)
+    return found
 
 
 def _hit(entry: ForbiddenEntry, hit: Hit) -> dict[str, Any]:

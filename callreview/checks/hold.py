@@ -34,7 +34,7 @@ def check_hold(ctx: CallContext) -> Finding:
     for start, end in silences(ctx.transcript.speech_spans(), th.announced_hold_gap_s):
         # Turns before the silence (one spanning it counts on both sides: word timings can put a hold inside a segment).
         before = [t for t in ctx.judged if t.start < start and t.end > after and t.end >= start - th.hold_lookback_s]
-        announce = find_part(_latest_first(before), lex.announce + lex.permission + lex.not_permission)
+        announce = find_part(_latest_first(before), ctx.lexicon.phrase_set("hold:any", lex.announce, lex.permission, lex.not_permission))
         if announce is not None and not announce.certain:
             announce = None  # a grey-zone announcement makes no hold (麻烦您找一下 is not 麻烦您稍等一下)
         near = announce is not None and announce.turn.end >= start - th.hold_lookback_s / 3

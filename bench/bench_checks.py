@@ -1,0 +1,152 @@
+"""Checklist speed: transcripts per second through ``check_transcript``.
+
+Builds realistic synthetic calls (≈60 s, 20–30 segments with word timings, both
+roles, varied names, numbers, companies, holds and the odd forbidden phrase) and
+times the checklist alone — no audio, no model. Three numbers:
+
+* **cold**: every call's text is new (the per-text caches have never seen it);
+* **warm**: the same calls again (scripted agent lines repeat across real calls, so
+  the per-text cache is what a call center mostly sees);
+* **N processes**: cold calls split over worker processes, as ``callreview batch``
+  could on an N-core machine (the target is ≥ 1000 transcripts/s on 2 cores).
+
+    python bench/bench_checks.py                  # 2000 calls, 2 processes
+    python bench/bench_checks.py --calls 5000 --processes 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from callreview.checklist import CallInfo, check_transcript  # noqa: E402
+from callreview.lexicon import load_lexicon  # noqa: E402
+from callreview.scorecard import load_scorecard  # noqa: E402
+from callreview.text import normalize  # noqa: E402
+from callreview.transcript import Segment, Transcript, Word  # noqa: E402
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
+COMPANIES = ["天霖汽车售后服务中心", "星河宽带", "安和银行信用卡中心", "嘟嘟驿站", "乐享家电售后服务热线", "顺达快递", "畅联通信", "恒通物业客服中心"]
+AGENTS = ["小周", "小李", "小陈", "小马", "小张", "三十五号", "二十七号", "小刘"]
+OPENINGS = ["您好，欢迎致电{company}，我是{agent}，请问有什么可以帮您？", "您好，{company}，{agent}为您服务，请问有什么可以帮您？", "喂，说吧。"]
+ISSUES = [
+    "你好，我上个月在你们店里做的保养，这几天仪表盘上有个灯一直亮着。",
+    "我家的宽带从早上开始就上不了网，路由器的灯一直在闪。",
+    "我的信用卡昨天在外地被刷了{n}笔，可是卡一直在我身上。",
+    "我的快递显示已经签收了，可是我没拿到，单号是{num}。",
+    "我前天报修的洗衣机，说好昨天上门的，可是师傅一直没来。",
+]
+MIDDLE_AGENT = [
+    "好的，请问您贵姓？",
+    "{name}，麻烦您告诉我一下尾号，我帮您查一下记录。",
+    "我看到了，您的订单是{num}，{n}号已经发出了。",
+    "非常抱歉给您带来不便，我们会尽快处理，{n}个工作日内给您回复。",
+    "{name}，您别着急，我马上帮您登记一下。",
+    "这个问题我帮您记录下来了，稍后会有专员联系您。",
+    "好的，您的地址是光明路{n}号，对吗？",
+    "可能是点了短信里的链接，我现在帮您退订，费用三个工作日内退回。",
+    "不知道，系统里没有写。",
+    "你急也没用，我们的程序就是这样。",
+    "对不起，我没听清楚，请重复一遍好吗？",
+    "不好意思，这问题我不是很清楚，我查一下再给您答复好吗？",
+]
+MIDDLE_CUSTOMER = ["我姓{surname}。", "尾号是{num}。", "好的。", "那要多久？", "能不能快一点？", "嗯，明白了。", "那怎么办？", "好吧，谢谢。", "对，是的。", "我也不知道，反正就是不行。"]
+HOLD_ASK = ["好的，查询需要一点时间，请您稍等一下好吗？", "麻烦您稍等片刻。", "你等一下。"]
+HOLD_BACK = ["{name}，感谢您的耐心等待，我查到了。", "让您久等了，查到了，是线路在维修。", "查到了，明天下午送到。"]
+CLOSINGS = ["请问还有什么可以帮您？", "{name}，还有其他问题吗？"]
+FAREWELLS = ["感谢您的来电，{name}，祝您生活愉快，再见！", "感谢您的来电，再见。", "好，就这样。"]
+
+
+def synthetic_call(rng: random.Random, index: int) -> Transcript:
+    surname = rng.choice(SURNAMES)
+    fill = {
+        "company": rng.choice(COMPANIES),
+        "agent": rng.choice(AGENTS),
+        "surname": surname,
+        "name": surname + rng.choice(["先生", "女士", "小姐"]),
+    }
+
+    def say(template: str) -> str:
+        return template.format(n=rng.randint(2, 99), num=rng.randint(10000, 99999999), **fill)
+
+    script = [("agent", say(rng.choice(OPENINGS))), ("customer", say(rng.choice(ISSUES)))]
+    for _ in range(rng.randint(8, 12)):
+        script += [("agent", say(rng.choice(MIDDLE_AGENT))), ("customer", say(rng.choice(MIDDLE_CUSTOMER)))]
+    if rng.random() < 0.5:
+        at = rng.randrange(2, len(script) - 2, 2)
+        script[at:at] = [("agent", say(rng.choice(HOLD_ASK))), ("customer", "好的。"), ("hold", ""), ("agent", say(rng.choice(HOLD_BACK)))]
+    script += [("agent", say(rng.choice(CLOSINGS))), ("customer", "没有了，谢谢。"), ("agent", say(rng.choice(FAREWELLS)))]
+
+    segments, t = [], 0.3
+    for role, text in script:
+        if role == "hold":
+            t += rng.uniform(10, 20)
+            continue
+        words, w = [], t
+        for i in range(0, len(text), 2):  # Whisper's Chinese words: one or two characters
+            words.append(Word(round(w, 2), round(w + 0.36, 2), text[i : i + 2]))
+            w += 0.36
+        segments.append(Segment(role, round(t, 2), round(w, 2), text, normalize(text), tuple(words)))
+        t = w + rng.uniform(0.3, 0.8)
+    return Transcript(f"bench/{index:05d}.flac", round(t + 0.5, 2), 2, "synthetic", "zh", "stereo", tuple(segments))
+
+
+def calls(n: int, seed: int) -> list[Transcript]:
+    rng = random.Random(seed)
+    return [synthetic_call(rng, i) for i in range(n)]
+
+
+def _time(transcripts: list[Transcript]) -> float:
+    lexicon, scorecard = load_lexicon("zh-CN"), load_scorecard()
+    info = CallInfo()
+    start = time.perf_counter()
+    for t in transcripts:
+        check_transcript(t, lexicon, scorecard, info)
+    return time.perf_counter() - start
+
+
+def _worker(args: tuple[int, int]) -> tuple[int, float]:
+    n, seed = args
+    transcripts = calls(n, seed)
+    _time(calls(20, seed + 10_000))  # load the lexicon and warm pypinyin, untimed
+    return n, _time(transcripts)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=2000)
+    parser.add_argument("--processes", type=int, default=2)
+    args = parser.parse_args()
+
+    transcripts = calls(args.calls, seed=1)
+    segs = sum(len(t.segments) for t in transcripts) / len(transcripts)
+    secs = sum(t.duration_s for t in transcripts) / len(transcripts)
+    print(f"{args.calls} synthetic calls: {secs:.0f} s and {segs:.0f} segments on average; {os.cpu_count()} CPUs here")
+
+    _time(calls(20, seed=99))  # load the lexicon, import pypinyin/rapidfuzz/opencc (untimed)
+    cold = _time(transcripts)
+    print(f"cold, 1 process : {args.calls / cold:8.0f} transcripts/s  ({1000 * cold / args.calls:.2f} ms each)")
+    warm = _time(transcripts)
+    print(f"warm, 1 process : {args.calls / warm:8.0f} transcripts/s  ({1000 * warm / args.calls:.2f} ms each)")
+
+    if args.processes > 1:
+        share = args.calls // args.processes
+        with ProcessPoolExecutor(args.processes) as pool:
+            list(pool.map(_worker, [(2, 500 + i) for i in range(args.processes)]))  # start the workers
+            start = time.perf_counter()
+            done = list(pool.map(_worker, [(share, 1000 + i) for i in range(args.processes)]))
+            wall = time.perf_counter() - start
+        checked = sum(n for n, _ in done)
+        busy = max(s for _, s in done)
+        print(f"cold, {args.processes} processes: {checked / busy:8.0f} transcripts/s checking ({checked / wall:.0f}/s wall, building the calls included)")
+
+
+if __name__ == "__main__":
+    main()
