@@ -17,11 +17,11 @@ from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Callable, Literal
 
 import numpy as np
 
-from callreview.audio import Recording, file_digest, load_audio
+from callreview.audio import SAMPLE_RATE, Recording, file_digest, load_audio
 from callreview.errors import CallreviewError
 from callreview.model import ModelRef, cache_root, load_model, pick_device
 from callreview.text import join_words, normalize, to_simplified
@@ -43,9 +43,11 @@ class TranscribeOptions:
     """Which stereo channel carries the agent."""
     beam_size: int = 5
     batch_size: int = 4
+    """>1: faster-whisper's batched pipeline over each channel's speech; 1: the sequential decoder."""
     chunk_length: int | None = None
     """Seconds of speech the batched pipeline packs into one window (faster-whisper's default: 30)."""
-    """>1: faster-whisper's batched pipeline over each channel's speech; 1: the sequential decoder."""
+    repair: bool = True
+    """Re-decode, one by one, stretches of speech the batched pipeline returned no words for."""
     word_timestamps: bool = True
     """Needed to see holds: silences inside a VAD segment show only as gaps between words."""
     vad_filter: bool = True
@@ -154,15 +156,34 @@ class Transcriber:
         for offset, window in quiet_windows(audio, o.window_s):
             raw, info = decode(window)
             language = language or info.language
+            heard: list[Segment] = []
             for seg in raw:  # a generator: decoding happens here, one batch at a time
-                converted, problem = self._convert(seg, role, offset, duration)
+                converted, problem = self._convert(seg, role, lambda t: offset + t, duration)
                 if converted is not None:
-                    (bad if problem else kept).append(converted)
+                    (bad if problem else heard).append(converted)
+            if o.batch_size > 1 and o.repair:
+                # The batched decoder reads up to 30 s of packed speech per pass without
+                # timestamps, and sometimes stops early: measured on the sample calls, it
+                # dropped an agent's closing (04: 不客气，感谢您的来电，再见) and five short
+                # customer answers that the sequential decoder kept. Speech that no word
+                # covers is decoded again, all of a window's leftovers in one pass.
+                covered = [(w.start - offset, w.end - offset) for s in heard + bad for w in s.words]
+                covered += [(s.start - offset, s.end - offset) for s in bad]
+                regions = unheard_speech(window, covered)
+                if regions:
+                    joined, to_time = join_regions(window, regions)
+                    raw, _ = self.model.transcribe(joined, **{**common, "vad_filter": False})
+                    for seg in raw:
+                        converted, problem = self._convert(seg, role, lambda t: offset + to_time(t), duration, flag="redecoded")
+                        if converted is not None:
+                            (bad if problem else heard).append(converted)
+                    heard.sort(key=lambda s: s.start)
+            kept += heard
         return kept, bad, language
 
-    def _convert(self, seg, role: str, offset: float, duration: float) -> tuple[Segment | None, str | None]:
+    def _convert(self, seg, role: str, to_time: Callable[[float], float], duration: float, flag: str | None = None) -> tuple[Segment | None, str | None]:
         words = tuple(
-            Word(round(max(0.0, offset + float(w.start)), 3), round(min(offset + float(w.end), duration), 3), to_simplified(w.word.strip()))
+            Word(round(max(0.0, to_time(float(w.start))), 3), round(min(to_time(float(w.end)), duration), 3), to_simplified(w.word.strip()))
             for w in (seg.words or ())
             if w.word.strip()
         )
@@ -170,7 +191,7 @@ class Transcriber:
         if not text:
             return None, None
         problem = None
-        seg_start, seg_end = offset + float(seg.start), offset + float(seg.end)
+        seg_start, seg_end = to_time(float(seg.start)), to_time(float(seg.end))
         if seg_start >= duration:
             problem = "past_end"
         elif getattr(seg, "compression_ratio", 0) > self.options.compression_ratio_max:
@@ -178,6 +199,8 @@ class Transcriber:
         elif is_credit_hallucination(text):
             problem = "credit_hallucination"
         flags = [problem] if problem else []
+        if flag:
+            flags.append(flag)
         if not problem and seg.avg_logprob < self.options.low_logprob:
             flags.append("low_confidence")
         start = round(max(0.0, seg_start), 3)
@@ -218,8 +241,6 @@ def quiet_windows(audio: np.ndarray, window_s: float, search_s: float = 20.0) ->
     """Cut ``audio`` into pieces of about ``window_s`` seconds, each cut at the quietest
     half second within ``search_s`` before the nominal boundary. Returns (offset s, piece)
     pairs; the pieces are views, not copies."""
-    from callreview.audio import SAMPLE_RATE
-
     size, hop = int(window_s * SAMPLE_RATE), SAMPLE_RATE // 2
     if len(audio) <= size * 1.2:
         return [(0.0, audio)]
@@ -232,6 +253,71 @@ def quiet_windows(audio: np.ndarray, window_s: float, search_s: float = 20.0) ->
         start = cut
     edges = [0, *cuts, len(audio)]
     return [(a / SAMPLE_RATE, audio[a:b]) for a, b in zip(edges, edges[1:])]
+
+
+def unheard_speech(
+    audio: np.ndarray,
+    covered: list[tuple[float, float]],
+    pad_s: float = 0.25,
+    min_speech_s: float = 0.3,
+) -> list[tuple[float, float]]:
+    """Stretches of ``audio`` (seconds) that hold speech but no word of ``covered``.
+
+    Cheap first: 50 ms frames at least 10 dB above the channel's noise floor,
+    away from every heard word. Only those stretches go through the speech
+    detector (Silero VAD, as faster-whisper uses it), so music, clicks and
+    breathing are not decoded again. Returns padded (start, end) pairs.
+    """
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    hop = SAMPLE_RATE // 20
+    n = len(audio) // hop
+    if n == 0:
+        return []
+    frames = audio[: n * hop].reshape(n, hop)
+    energy = np.einsum("ij,ij->i", frames, frames) / hop
+    floor = float(np.percentile(energy, 20))
+    loud = energy > max(floor * 10.0, 1e-7)
+    for start, end in covered:
+        loud[max(0, int((start - pad_s) * 20)) : max(0, int(np.ceil((end + pad_s) * 20)))] = False
+    if not loud.any():
+        return []
+    # Runs of loud frames, joined across gaps under 0.3 s.
+    idx = np.flatnonzero(loud)
+    breaks = np.flatnonzero(np.diff(idx) > 6)
+    runs = [(idx[a], idx[b]) for a, b in zip(np.r_[0, breaks + 1], np.r_[breaks, len(idx) - 1])]
+    out: list[tuple[float, float]] = []
+    for a, b in runs:
+        if (b - a + 1) / 20 < min_speech_s:
+            continue
+        lo = max(0, (a - 5) * hop)  # 0.25 s either side: the detector needs the onset
+        hi = min(len(audio), (b + 6) * hop)
+        speech = get_speech_timestamps(audio[lo:hi], VadOptions(min_silence_duration_ms=160))
+        if sum(t["end"] - t["start"] for t in speech) / SAMPLE_RATE >= min_speech_s:
+            out.append((float(lo / SAMPLE_RATE), float(hi / SAMPLE_RATE)))
+    return out
+
+
+def join_regions(audio: np.ndarray, regions: list[tuple[float, float]], gap_s: float = 0.5) -> tuple[np.ndarray, Callable[[float], float]]:
+    """The ``regions`` of ``audio`` (seconds) joined with ``gap_s`` of silence between them,
+    so one decoder pass hears them all, and a function mapping a time in the joined
+    audio back to the original (a time in a gap goes to the end of the region before)."""
+    import bisect
+
+    pieces, starts, at = [], [], 0.0
+    gap = np.zeros(int(gap_s * SAMPLE_RATE), dtype=audio.dtype)
+    for start, end in regions:
+        piece = audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+        pieces += [piece, gap]
+        starts.append(at)
+        at += len(piece) / SAMPLE_RATE + gap_s
+
+    def to_time(t: float) -> float:
+        i = max(0, bisect.bisect_right(starts, t) - 1)
+        start, end = regions[i]
+        return start + min(t - starts[i], end - start)
+
+    return np.concatenate(pieces[:-1]), to_time
 
 
 def split_turns(segments: list[Segment], other_starts: list[float], turn_gap_s: float, handover_gap_s: float) -> list[Segment]:

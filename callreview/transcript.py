@@ -60,7 +60,8 @@ class Segment:
     avg_logprob: float | None = None
     """Whisper's mean log-probability of the segment's tokens: low means unsure."""
     flags: tuple[str, ...] = ()
-    """Quality flags set at transcription, e.g. ``low_confidence``."""
+    """Quality flags set at transcription: ``low_confidence``; ``redecoded`` (speech the
+    batched decoder skipped, decoded again on its own)."""
 
     @property
     def duration(self) -> float:

@@ -159,3 +159,54 @@ def test_short_audio_is_one_window():
 
     audio = np.zeros(16000 * 90, dtype=np.float32)
     assert [(o, len(p)) for o, p in quiet_windows(audio, 120)] == [(0.0, len(audio))]
+
+
+def _speech_regions(audio):
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    from callreview.audio import SAMPLE_RATE
+
+    return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in get_speech_timestamps(audio, VadOptions())]
+
+
+def _overlaps(a, b):
+    return a[0] < b[1] and b[0] < a[1]
+
+
+def test_speech_that_no_heard_word_covers_is_found_for_a_second_decode():
+    from callreview.audio import load_audio
+    from callreview.transcribe import unheard_speech
+
+    agent = load_audio(PERFECT).by_role("left")["agent"]
+    speech = _speech_regions(agent)
+    dropped = speech[2]  # as if the batched decoder had returned nothing for this stretch
+    found = unheard_speech(agent, [s for s in speech if s != dropped])
+    assert len(found) == 1 and _overlaps(found[0], dropped)
+    assert unheard_speech(agent, speech) == []  # everything heard: nothing to decode again
+
+
+def test_a_loud_tone_is_not_taken_for_unheard_speech():
+    import numpy as np
+
+    from callreview.audio import SAMPLE_RATE
+    from callreview.transcribe import unheard_speech
+
+    audio = np.random.default_rng(0).normal(0, 0.001, SAMPLE_RATE * 10).astype(np.float32)
+    t = np.arange(SAMPLE_RATE * 2) / SAMPLE_RATE
+    audio[SAMPLE_RATE * 4 : SAMPLE_RATE * 6] += (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    assert unheard_speech(audio, []) == []
+
+
+def test_joined_regions_map_times_back_to_the_original_audio():
+    import numpy as np
+
+    from callreview.audio import SAMPLE_RATE
+    from callreview.transcribe import join_regions
+
+    audio = np.arange(SAMPLE_RATE * 60, dtype=np.float32)
+    joined, to_time = join_regions(audio, [(10.0, 12.0), (30.0, 31.0)], gap_s=0.5)
+    assert len(joined) == SAMPLE_RATE * (2 + 0.5 + 1)
+    assert joined[0] == audio[SAMPLE_RATE * 10] and joined[int(SAMPLE_RATE * 2.5)] == audio[SAMPLE_RATE * 30]
+    assert to_time(1.0) == 11.0
+    assert to_time(2.2) == 12.0  # inside the gap: the end of the region before
+    assert to_time(3.0) == 30.5
