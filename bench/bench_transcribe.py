@@ -21,13 +21,14 @@ import resource
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "audio_samples"
 
 
-def run_mode(mode: str, threads: int, batch_size: int, files: list[Path]) -> dict:
+def run_mode(mode: str, threads: int, batch_size: int | None, files: list[Path]) -> dict:
     """Runs inside a child process: transcribe every file one way, return timings and transcripts."""
     import numpy as np
 
@@ -38,7 +39,10 @@ def run_mode(mode: str, threads: int, batch_size: int, files: list[Path]) -> dic
     ref = resolve_model(None)
     load_model(ref, "cpu", "int8", threads)  # loading is not timed: both modes load once per process
     out = {"mode": mode, "calls": []}
-    transcriber = Transcriber(ref, TranscribeOptions(device="cpu", cpu_threads=threads, batch_size=batch_size), use_cache=False)
+    options = TranscribeOptions(device="cpu", cpu_threads=threads)
+    if batch_size:
+        options = replace(options, batch_size=batch_size)
+    transcriber = Transcriber(ref, options, use_cache=False)
     for path in files:
         recording = load_audio(path)
         t0 = time.perf_counter()
@@ -68,7 +72,7 @@ def holds_visible(truth: dict, transcript: dict, gap: float = 10.0) -> tuple[int
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=0, help="callreview's batch size (default: the product's)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", type=Path)
     args = parser.parse_args()
@@ -110,7 +114,10 @@ def main() -> None:
     print()
     print(f"callreview: {tot_audio / tot_ours:.1f}× real time, peak RSS {runs['callreview']['peak_rss_mib']:.0f} MiB")
     print(f"plain transcribe() of the mono mixdown: {tot_audio / tot_plain:.1f}× real time, peak RSS {runs['plain']['peak_rss_mib']:.0f} MiB")
-    print(f"threads {args.threads}, batch size {args.batch_size}, model whisper-base int8 (bundled), CPU")
+    from callreview.transcribe import TranscribeOptions
+
+    o = TranscribeOptions()
+    print(f"threads {args.threads}, batch size {args.batch_size or o.batch_size}, beam {o.beam_size}, model whisper-base int8 (bundled), CPU")
 
 
 if __name__ == "__main__":

@@ -6,10 +6,9 @@
     ├── LexiconError             a malformed lexicon file
     ├── ScorecardError           a malformed scorecard file
     ├── SettingsError            a malformed callreview.toml or a bad option
-    ├── TranscriptError          a transcript JSON that does not follow the schema
-    └── StoreError               the results store cannot be read or written
+    └── TranscriptError          a transcript JSON that does not follow the schema
 
-Errors from PyAV, faster-whisper, tomllib and sqlite3 are translated into these
+Errors from PyAV, faster-whisper, and tomllib are translated into these
 where they enter, so the CLI never shows a traceback for a user's mistake.
 Every message names what is wrong, which file, and how to fix it.
 """
@@ -62,8 +61,3 @@ class TranscriptError(CallreviewError):
 
     exit_code = 2
 
-
-class StoreError(CallreviewError):
-    """The results store cannot be opened, read or written."""
-
-    exit_code = 5

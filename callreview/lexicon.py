@@ -190,9 +190,10 @@ def read_toml(path: Path, error: type[Exception], what: str) -> dict[str, Any]:
 class TomlReader:
     """Typed access to parsed TOML that turns every fault into one line naming file and key."""
 
-    def __init__(self, source: str, error: type[Exception]):
+    def __init__(self, source: str, error: type[Exception], doc: str = "docs/lexicon-format.md"):
         self.source = source
         self.error = error
+        self.doc = doc
 
     def fail(self, where: str, problem: str) -> Exception:
         return self.error(f"{self.source}: {where}: {problem}")
@@ -201,7 +202,7 @@ class TomlReader:
         value = data.get(key)
         if value is None:
             if required:
-                raise self.fail(where, f"missing table [{key}]; add it (see docs/lexicon-format.md)")
+                raise self.fail(where, f"missing table [{key}]; add it (see {self.doc})")
             return None
         if not isinstance(value, dict):
             raise self.fail(where, f"'{key}' must be a table, not {_kind(value)}")
@@ -244,6 +245,8 @@ class TomlReader:
             value = [value]
         if not isinstance(value, list):
             raise self.fail(where, f"'{key}' must be a list of text, not {_kind(value)}")
+        if required and not value:
+            raise self.fail(where, f"'{key}' is empty; add at least one")
         for i, item in enumerate(value):
             if not isinstance(item, str) or not normalize(item):
                 raise self.fail(f"{where}.{key}[{i}]", f"must be non-empty text, not {item!r}")
@@ -258,6 +261,8 @@ class TomlReader:
             return PhraseSet()
         if not isinstance(value, list):
             raise self.fail(where, f"'{key}' must be a list of phrases, not {_kind(value)}")
+        if required and not value:
+            raise self.fail(where, f"'{key}' is empty; add at least one phrase, or the item can never pass")
         out = []
         for i, item in enumerate(value):
             at = f"{where}.{key}[{i}]"
@@ -292,7 +297,7 @@ class TomlReader:
         try:
             return make()
         except ValueError as err:
-            raise self.fail(where, f"{err}; write words the agent would say") from None
+            raise self.fail(where, str(err)) from None
 
 
 def _kind(value: Any) -> str:
@@ -447,7 +452,7 @@ def _names(n: dict, r: TomlReader, rules: MatchRules) -> NameRules:
 
 
 def _forbidden(entries: Any, r: TomlReader, rules: MatchRules) -> tuple[ForbiddenEntry, ...]:
-    if entries is None:
+    if not entries:
         raise r.fail("top level", "no [[forbidden]] entries; add at least one (phrase, suggestion)")
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):
         raise r.fail("forbidden", "must be [[forbidden]] tables, each with phrase and suggestion")

@@ -333,7 +333,7 @@ def compile_phrase(
     norm = normalize(text)
     tokens, keys = keys_of(norm)
     if not keys:
-        raise ValueError(f"phrase {text!r} has no words to match")
+        raise ValueError(f"phrase {text!r} has no words to match; write words the agent would say")
     limit = float(rules.threshold_for(len(keys)) if threshold is None else threshold)
     floor = min(limit, max(0.0, limit - (rules.review_margin if margin is None else margin)))
     ids = "".join(map(_intern, keys))
@@ -580,7 +580,7 @@ def compile_pattern(text: str, rules: MatchRules = MatchRules()) -> Pattern:
     if normalize(text[pos:]):
         pieces.append(literal_phrase(text[pos:]))
     if not any(isinstance(p, str) for p in pieces):
-        raise ValueError(f"pattern {text!r} has no {{slot}}")
+        raise ValueError(f"pattern {text!r} has no {{slot}}; mark where the name goes with one")
     if not any(isinstance(p, Phrase) for p in pieces):
         raise ValueError(f"pattern {text!r} has no words around its slot")
     return Pattern(text, tuple(pieces))

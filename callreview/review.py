@@ -38,7 +38,7 @@ class Reviewer:
 
         s = self.settings
         options = TranscribeOptions(
-            language=s.whisper_language,
+            language=s.language or self.lexicon.language.split("-")[0],
             agent_channel=s.agent_channel,
             batch_size=max(1, s.batch_size),
             device=s.device,
@@ -57,7 +57,9 @@ class Reviewer:
     def scorecard(self) -> "Scorecard":
         from callreview.scorecard import load_scorecard
 
-        return load_scorecard(self.settings.scorecard)
+        scorecard = load_scorecard(self.settings.scorecard)
+        scorecard.check_lexicon(self.lexicon)
+        return scorecard
 
     def call_info(self, customer_name: str | None = None, agent_name: str | None = None) -> "CallInfo":
         from callreview.checklist import CallInfo

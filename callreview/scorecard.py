@@ -23,10 +23,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from callreview.errors import ScorecardError
 from callreview.results import ITEMS, ItemResult
+
+if TYPE_CHECKING:
+    from callreview.lexicon import Lexicon
 
 FORMAT_VERSION = 1
 BUNDLED = Path(__file__).resolve().parent / "scorecards" / "default.toml"
@@ -91,6 +94,16 @@ class Scorecard:
     deduction: float = 10.0
     max_deduction: float = 30.0
     critical: tuple[str, ...] = ()
+
+    def check_lexicon(self, lexicon: Lexicon) -> None:
+        """Refuse ``critical`` phrases the lexicon has no [[forbidden]] entry for: they could never match."""
+        known = {e.phrase for e in lexicon.forbidden}
+        for phrase in self.critical:
+            if phrase not in known:
+                raise ScorecardError(
+                    f"{self.source}: [forbidden].critical: {phrase!r} is not a [[forbidden]] phrase of lexicon {lexicon.language}; "
+                    "use the phrase exactly as the lexicon writes it"
+                )
 
     def profile(self, direction: str) -> Profile:
         try:
@@ -172,7 +185,7 @@ def load_scorecard(path: str | Path | None = None) -> Scorecard:
 
     path = BUNDLED if path is None else Path(path)
     data = read_toml(path, ScorecardError, "scorecard")
-    r = TomlReader(str(path), ScorecardError)
+    r = TomlReader(str(path), ScorecardError, doc="docs/result-format.md")
     r.known(data, "top level", ("name", "version", "description", "thresholds", "forbidden", "bands", "profiles"))
     version = int(r.number(data, "version", "top level", 0, 0, 10**6, integer=True))
     if version != FORMAT_VERSION:

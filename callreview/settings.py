@@ -46,7 +46,7 @@ class Settings:
     batch_size: int = 4
     """Batched decoding over each channel's speech; 1 turns it off."""
     language: str | None = None
-    """Whisper language; ``None``: taken from the lexicon (zh-CN → zh)."""
+    """Whisper language; ``None``: the lexicon's ``language`` (zh-CN → zh)."""
     agent_channel: Literal["left", "right"] = "left"
     lexicon: str = "zh-CN"
     scorecard: str | None = None
@@ -55,16 +55,6 @@ class Settings:
     agent_names: tuple[str, ...] = ()
     cache: bool = True
     """Reuse transcripts of audio already transcribed with the same model and settings."""
-
-    @property
-    def whisper_language(self) -> str:
-        return self.language or self.lexicon_language.split("-")[0]
-
-    @property
-    def lexicon_language(self) -> str:
-        name = Path(self.lexicon).stem
-        return name if "-" in name or len(name) == 2 else "zh-CN"
-
 
 _CHOICES = {
     "device": ("auto", "cpu", "cuda"),

@@ -63,6 +63,10 @@ def write(tmp_path: Path, text: str, name: str = "bad.toml") -> str:
          "bad.toml: top level: unknown key 'closings'; known keys: language, version, revision, description, match, greeting, hold, closing, names, politeness, forbidden"),
         (lambda s: s.replace("review_margin = 5 ", 'review_margin = "5" '),
          "bad.toml: [match]: 'review_margin' must be a number 0-100, not '5'"),
+        (lambda s: s.replace('farewell = ["再见", "祝您生活愉快", "祝您愉快", "祝您一路平安", "祝您工作顺利"]', "farewell = []"),
+         "bad.toml: [closing]: 'farewell' is empty; add at least one phrase, or the item can never pass"),
+        (lambda s: s[: s.index("[[forbidden]]")],
+         "bad.toml: top level: no [[forbidden]] entries; add at least one (phrase, suggestion)"),
     ],
 )  # fmt: skip
 def test_malformed_lexicon_is_refused_with_one_line(tmp_path, edit, message):

@@ -124,3 +124,15 @@ def test_malformed_scorecard_is_refused_with_one_line(tmp_path, edit, message):
 def test_missing_scorecard_file_is_refused(tmp_path):
     with pytest.raises(ScorecardError, match=r"nope\.toml: no such scorecard file; check the path$"):
         load_scorecard(tmp_path / "nope.toml")
+
+
+def test_a_critical_phrase_the_lexicon_does_not_have_is_refused(tmp_path):
+    from callreview.lexicon import load_lexicon
+
+    path = write(tmp_path, DEFAULT.replace("critical = []", 'critical = ["你什么太度"]'))
+    with pytest.raises(ScorecardError) as err:
+        load_scorecard(path).check_lexicon(load_lexicon("zh-CN"))
+    assert str(err.value) == (
+        f"{path}: [forbidden].critical: '你什么太度' is not a [[forbidden]] phrase of lexicon zh-CN; use the phrase exactly as the lexicon writes it"
+    )
+    load_scorecard(write(tmp_path, DEFAULT.replace("critical = []", 'critical = ["你什么态度"]'))).check_lexicon(load_lexicon("zh-CN"))

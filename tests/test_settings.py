@@ -12,7 +12,6 @@ def test_defaults_without_a_settings_file(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     settings = load_settings()
     assert settings == Settings()
-    assert settings.whisper_language == "zh"
 
 
 def test_the_working_folders_file_is_read_and_options_win(tmp_path, monkeypatch):
@@ -27,8 +26,21 @@ def test_the_working_folders_file_is_read_and_options_win(tmp_path, monkeypatch)
     assert settings.scorecard == str(tmp_path / "cards/site.toml")  # relative to the file
 
 
-def test_english_lexicon_selects_english_transcription():
-    assert Settings(lexicon="en-US").whisper_language == "en"
+@pytest.mark.parametrize("lexicon, language", [("zh-CN", "zh"), ("en-US", "en")])
+def test_the_lexicons_language_selects_the_transcription_language(lexicon, language):
+    from callreview.review import Reviewer
+
+    assert Reviewer(Settings(lexicon=lexicon)).transcriber.options.language == language
+
+
+def test_a_lexicon_file_named_anything_still_transcribes_in_its_own_language(tmp_path):
+    from callreview.lexicon import BUNDLED_DIR
+    from callreview.review import Reviewer
+
+    site = tmp_path / "site.toml"
+    site.write_text((BUNDLED_DIR / "en-US.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    assert Reviewer(Settings(lexicon=str(site))).transcriber.options.language == "en"
+    assert Reviewer(Settings(lexicon=str(site), language="de")).transcriber.options.language == "de"  # the setting wins
 
 
 @pytest.mark.parametrize(
