@@ -103,6 +103,9 @@ class NameRules:
     not_name_words: tuple[str, ...]
     self_name: tuple[Pattern, ...]
     ask_name: tuple[Phrase, ...]
+    misheard_honorifics: tuple[tuple[str, Phrase], ...] = ()
+    """(honorific, a form ASR hears it as): 女士 heard as 你是. A surname before one
+    counts toward a name known otherwise, never to infer one."""
 
 
 @dataclass(frozen=True)
@@ -419,7 +422,7 @@ def _rules(m: dict, r: TomlReader) -> tuple[MatchRules, dict[str, int]]:
 
 def _names(n: dict, r: TomlReader, rules: MatchRules) -> NameRules:
     where = "[names]"
-    r.known(n, where, ("honorific_position", "surname_part", "honorifics", "surnames", "not_surnames", "not_name_words", "self_name", "ask_name"))
+    r.known(n, where, ("honorific_position", "surname_part", "honorifics", "surnames", "not_surnames", "not_name_words", "self_name", "ask_name", "misheard_honorifics"))
     surnames_raw = n.get("surnames", "")
     if isinstance(surnames_raw, list):
         surnames = frozenset(normalize(s) for s in r.strings(n, "surnames", where))
@@ -438,8 +441,13 @@ def _names(n: dict, r: TomlReader, rules: MatchRules) -> NameRules:
         not_surnames = frozenset(c for c in normalize(not_raw) if not c.isspace())
     else:
         raise r.fail(where, f"'not_surnames' must be text or a list of words, not {_kind(not_raw)}")
+    honorifics = r.phrases(n, "honorifics", where, rules)
+    misheard = r.table(n, "misheard_honorifics", where, required=False) or {}
+    for honorific in misheard:
+        if honorific not in {h.text for h in honorifics}:
+            raise r.fail(f"{where}.misheard_honorifics", f"'{honorific}' is not one of the honorifics; list it in honorifics first")
     return NameRules(
-        honorifics=r.phrases(n, "honorifics", where, rules),
+        honorifics=honorifics,
         honorific_position=r.choice(n, "honorific_position", where, ("after", "before"), "after"),  # type: ignore[arg-type]
         surname_part=r.choice(n, "surname_part", where, ("first", "last"), "first"),  # type: ignore[arg-type]
         surnames=surnames,
@@ -448,6 +456,9 @@ def _names(n: dict, r: TomlReader, rules: MatchRules) -> NameRules:
         not_name_words=tuple(normalize(w) for w in r.strings(n, "not_name_words", where, required=False)),
         self_name=r.patterns(n, "self_name", where, rules, ("surname",), required=False),
         ask_name=r.phrases(n, "ask_name", where, rules, required=False),
+        misheard_honorifics=tuple(
+            (honorific, form) for honorific in misheard for form in r.phrases(misheard, honorific, f"{where}.misheard_honorifics", rules)
+        ),
     )
 
 

@@ -43,9 +43,28 @@ def test_bare_honorific_with_the_customers_own_surname_fails_on_weak_evidence():
 
 
 def test_name_unknown_is_review_never_a_silent_pass():
-    result = item(agent_says("好的先生，我看到了。", customer="嗯。"), "customer_name")
+    result = item(agent_says("好的，我看到了。", customer="嗯。"), "customer_name")
     assert result.status == "review" and result.details["name"] is None
     assert result.points == result.max_points == 0  # kept out of the score
+
+
+def test_name_asked_then_only_a_bare_honorific_fails_whatever_the_name():
+    # 04_name_zero through Whisper: the customer's 我姓刘 was lost, the agent's 好的先生 was heard.
+    result = item(agent_says("好的先生，我看到了。", "请问还有什么可以帮您？", customer="信留卡后四位是七三零五。"), "customer_name")
+    assert (result.status, result.details["count"], result.details["name"]) == ("fail", 0, None)
+    assert [(e.matched, e.start) for e in result.evidence] == [("请问您贵姓", 8.5), ("先生", 12.0)]
+
+
+def test_a_name_heard_with_a_misheard_honorific_counts_toward_a_known_name():
+    # 08 through Whisper: 何女士 heard once as 何女士, once as 和你是.
+    result = item(agent_says("和你是，请问空调是突然不凉的？", "何女士，请问还有什么可以帮您？", customer="我幸会。"), "customer_name")
+    assert (result.status, result.details["name"], result.details["count"]) == ("pass", "何女士", 2)
+    assert sorted(e.similarity for e in result.evidence) == [83.3, 100.0]  # 你是 (ni shi) for 女士 (nv shi) says so
+
+
+def test_a_misheard_honorific_alone_never_names_the_customer():
+    result = item(agent_says("和你是，请问空调是突然不凉的？", "和你是，请问还有什么可以帮您？", customer="嗯。"), "customer_name")
+    assert result.details["name"] is None and result.status == "review"
 
 
 def test_given_name_is_compared_by_pinyin():

@@ -65,6 +65,8 @@ def write(tmp_path: Path, text: str, name: str = "bad.toml") -> str:
          "bad.toml: [match]: 'review_margin' must be a number 0-100, not '5'"),
         (lambda s: s.replace('farewell = ["再见", "祝您生活愉快", "祝您愉快", "祝您一路平安", "祝您工作顺利"]', "farewell = []"),
          "bad.toml: [closing]: 'farewell' is empty; add at least one phrase, or the item can never pass"),
+        (lambda s: s.replace('misheard_honorifics = { "女士" = ', 'misheard_honorifics = { "女仕" = '),
+         "bad.toml: [names].misheard_honorifics: '女仕' is not one of the honorifics; list it in honorifics first"),
         (lambda s: s[: s.index("[[forbidden]]")],
          "bad.toml: top level: no [[forbidden]] entries; add at least one (phrase, suggestion)"),
     ],

@@ -9,7 +9,9 @@ the name. What is counted is agent **turns** that use the name.
     name known, used ≥ threshold            → pass
     used fewer times, but other names heard  → review (maybe the same name misheard)
     used fewer times                         → fail
-    no name known at all                     → review (never a silent pass)
+    name asked, then only a bare 先生/女士,
+      and no surname + honorific heard at all → fail (not used, whatever the name)
+    no name known otherwise                  → review (never a silent pass)
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 
 from callreview.checks import CallContext, Finding, find_part
 from callreview.lexicon import NameRules
-from callreview.match import Turn, find_keys, keys_of, match_pattern
+from callreview.match import Turn, find_keys, keys_of, match_pattern, token_times
 from callreview.results import Evidence
 from callreview.text import normalize, syllables
 
@@ -38,13 +40,13 @@ class Mention:
     """Its pinyin key (or lowercase word): what is compared."""
     honorific: str
     weak: bool = False
-    """Surname taken from the end of the previous segment: counts only for a name known otherwise."""
+    """Surname taken from the end of the previous segment, or before a misheard
+    honorific (和你是 for 何女士): counts only toward a name known otherwise."""
+    similarity: float = 100.0
 
-    def evidence(self, similarity: float = 100.0) -> Evidence:
-        from callreview.match import token_times
-
+    def evidence(self) -> Evidence:
         start, end = token_times(self.turn, self.first, self.last)
-        return Evidence(self.turn.role, start, end, self.turn.text.quote(self.first, self.last), self.turn.text.span_text(self.first, self.last), similarity)
+        return Evidence(self.turn.role, start, end, self.turn.text.quote(self.first, self.last), self.turn.text.span_text(self.first, self.last), self.similarity)
 
 
 def check_customer_name(ctx: CallContext) -> Finding:
@@ -60,8 +62,7 @@ def check_customer_name(ctx: CallContext) -> Finding:
         source = "given"
     elif any(not m.weak for m in mentions):
         key = _most_used([m for m in mentions if not m.weak])
-        used = [m for m in mentions if m.key == key]
-        name = _display(used, rules)
+        name = _display([m for m in mentions if m.key == key and not m.weak], rules)
         source = "agent"
     else:
         said = _self_named(ctx)
@@ -73,6 +74,12 @@ def check_customer_name(ctx: CallContext) -> Finding:
                 extra = (hit.evidence(),)
 
     if key is None:
+        bare = _bare_addresses(ctx.judged, rules, asked) if asked and asked.certain and not mentions else []
+        if bare:
+            # The agent asked for the name, then addressed the customer as a bare 先生/女士,
+            # and no surname + honorific was heard anywhere: not used, whatever the name was.
+            details["reason"] = f"the agent asked the customer's name, then addressed them only as {bare[0].matched}"
+            return Finding("customer_name", "fail", (asked.evidence(), *bare), details)
         details["reason"] = "the customer's name is not known: give it (customer_name) or check the call"
         return Finding("customer_name", "review", (), details)
 
@@ -104,7 +111,9 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
     from elsewhere."""
     text = turn.text
     out = []
-    for honorific in rules.honorifics:
+    forms = [(h, h.text, False) for h in rules.honorifics]
+    forms += [(form, honorific, True) for honorific, form in rules.misheard_honorifics]
+    for honorific, name, misheard in forms:
         n = len(honorific)
         for at in find_keys(turn, honorific.ids):
             if not _honorific_heard(text.tokens[at : at + n], honorific):
@@ -123,7 +132,32 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
             if not weak and _in_word(tokens, i, at, n, rules.not_name_words):
                 continue
             first, last = (at, at + n) if weak else (min(i, at), max(i + 1, at + n))
-            out.append(Mention(turn, first, last, tokens[j], keys[j], honorific.text, weak))
+            similarity = _sound_alike(honorific.norm, name) if misheard else 100.0
+            out.append(Mention(turn, first, last, tokens[j], keys[j], name, weak or misheard, similarity))
+    return out
+
+
+@lru_cache(maxsize=256)
+def _sound_alike(heard: str, honorific: str) -> float:
+    """How close a misheard honorific sounds to the real one (toneless pinyin, 0–100)."""
+    from rapidfuzz import fuzz
+
+    return round(fuzz.ratio(" ".join(syllables(heard)), " ".join(syllables(honorific))), 1)
+
+
+def _bare_addresses(turns: list[Turn], rules: NameRules, asked) -> list[Evidence]:
+    """The agent's bare honorifics (好的先生) after asking the name, one per turn."""
+    after = asked.evidence().end
+    out = []
+    for turn in turns:
+        if turn.start < after:
+            continue
+        for honorific in rules.honorifics:
+            hit = next((at for at in find_keys(turn, honorific.ids) if _honorific_heard(turn.text.tokens[at : at + len(honorific)], honorific)), None)
+            if hit is not None:
+                start, end = token_times(turn, hit, hit + len(honorific))
+                out.append(Evidence(turn.role, start, end, turn.text.quote(hit, hit + len(honorific)), honorific.text, 100.0))
+                break
     return out
 
 
