@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Callable, Optional
+from typing import Annotated, Any, Callable, Iterable, Optional
 
 import typer
 
@@ -68,22 +68,7 @@ def transcribe(
 
     def run() -> int:
         settings = _settings(config, model=model, device=device, agent_channel=agent_channel, language=language, cache=False if no_cache else None)
-        reviewer = Reviewer(settings)
-        results: list[dict[str, Any]] = []
-        failed: list[CallreviewError] = []
-        for path in files:
-            try:
-                transcript = reviewer.transcript(path)
-            except CallreviewError as err:
-                _error(err)
-                failed.append(err)
-                results.append({"file": str(path), "error": str(err)})
-                continue
-            results.append(transcript.to_dict())
-            if json_out != "-":
-                typer.echo(_format_transcript(transcript))
-        _write_json(json_out, results)
-        return failed[0].exit_code if failed else 0
+        return _report(Reviewer(settings).transcript_many(files), json_out, _format_transcript)
 
     _run(run, debug)
 
@@ -121,19 +106,7 @@ def score(
         )
         reviewer = Reviewer(settings)
         reviewer.lexicon, reviewer.scorecard  # refuse a malformed lexicon or scorecard before any audio work
-        results: list[dict[str, Any]] = []
-        failed: list[CallreviewError] = []
-        for path, outcome in reviewer.review_many(files, customer_name=customer_name, agent_name=agent_name):
-            if isinstance(outcome, CallreviewError):
-                _error(outcome)
-                failed.append(outcome)
-                results.append({"file": str(path), "error": str(outcome)})
-                continue
-            results.append(outcome.to_dict())
-            if json_out != "-":
-                typer.echo(render_review(outcome))
-        _write_json(json_out, results)
-        return failed[0].exit_code if failed else 0
+        return _report(reviewer.review_many(files, customer_name=customer_name, agent_name=agent_name), json_out, render_review)
 
     _run(run, debug)
 
@@ -169,6 +142,24 @@ def _settings(config: Path | None, **options: Any):
     from callreview.settings import load_settings
 
     return load_settings(config, **options)
+
+
+def _report(outcomes: Iterable[tuple[Path, Any]], json_out: str | None, render: Callable[[Any], str]) -> int:
+    """Print each result (or its one-line error) as it comes, then write the JSON; one bad
+    file never stops the batch, and the exit code is the first error's."""
+    results: list[dict[str, Any]] = []
+    failed: list[CallreviewError] = []
+    for path, outcome in outcomes:
+        if isinstance(outcome, CallreviewError):
+            _error(outcome)
+            failed.append(outcome)
+            results.append({"file": str(path), "error": str(outcome)})
+            continue
+        results.append(outcome.to_dict())
+        if json_out != "-":
+            typer.echo(render(outcome))
+    _write_json(json_out, results)
+    return failed[0].exit_code if failed else 0
 
 
 def _run(body: Callable[[], int], debug: bool) -> None:

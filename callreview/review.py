@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
 
 from callreview.errors import CallreviewError
 from callreview.settings import Settings
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     from callreview.results import CallReview
     from callreview.scorecard import Scorecard
     from callreview.transcribe import Transcriber
+
+T = TypeVar("T")
 
 
 class Reviewer:
@@ -88,11 +90,19 @@ class Reviewer:
 
     def review_many(self, paths: Iterable[str | Path], **call: str | None) -> Iterator[tuple[Path, "CallReview | CallreviewError"]]:
         """Review each path; a bad file yields its error and the batch goes on."""
-        for path in paths:
-            try:
-                yield Path(path), self.review(path, **call)
-            except CallreviewError as err:
-                yield Path(path), err
+        return _each(paths, lambda path: self.review(path, **call))
+
+    def transcript_many(self, paths: Iterable[str | Path]) -> Iterator[tuple[Path, "Transcript | CallreviewError"]]:
+        """The transcript of each path; a bad file yields its error and the batch goes on."""
+        return _each(paths, self.transcript)
+
+
+def _each(paths: Iterable[str | Path], do: Callable[[Path], T]) -> Iterator[tuple[Path, T | CallreviewError]]:
+    for path in paths:
+        try:
+            yield Path(path), do(Path(path))
+        except CallreviewError as err:
+            yield Path(path), err
 
 
 def review_call(recording: str | Path, settings: Settings = Settings(), customer_name: str | None = None, agent_name: str | None = None) -> "CallReview":

@@ -30,7 +30,7 @@ from callreview.transcript import Segment, Transcript, Word, merge_segments
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
-CACHE_VERSION = 1
+CACHE_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -171,10 +171,10 @@ class Transcriber:
                 covered += [(s.start - offset, s.end - offset) for s in bad]
                 regions = unheard_speech(window, covered)
                 if regions:
-                    joined, to_time = join_regions(window, regions)
-                    raw, _ = self.model.transcribe(joined, **{**common, "vad_filter": False})
-                    for seg in raw:
-                        converted, problem = self._convert(seg, role, lambda t: offset + to_time(t), duration, flag="redecoded")
+                    joined = join_regions(window, regions)
+                    raw, _ = self.model.transcribe(joined.audio, **{**common, "vad_filter": False})
+                    for seg in (piece for seg in raw for piece in joined.split(seg)):
+                        converted, problem = self._convert(seg, role, lambda t: offset + joined.to_time(t), duration, flag="redecoded")
                         if converted is not None:
                             (bad if problem else heard).append(converted)
                     heard.sort(key=lambda s: s.start)
@@ -298,12 +298,52 @@ def unheard_speech(
     return out
 
 
-def join_regions(audio: np.ndarray, regions: list[tuple[float, float]], gap_s: float = 0.5) -> tuple[np.ndarray, Callable[[float], float]]:
-    """The ``regions`` of ``audio`` (seconds) joined with ``gap_s`` of silence between them,
-    so one decoder pass hears them all, and a function mapping a time in the joined
-    audio back to the original (a time in a gap goes to the end of the region before)."""
-    import bisect
+@dataclass(frozen=True)
+class JoinedRegions:
+    """Stretches of one channel joined with silence between them, for one decoder pass."""
 
+    audio: np.ndarray
+    regions: tuple[tuple[float, float], ...]
+    """(start, end) in the original audio, seconds."""
+    starts: tuple[float, ...]
+    """Where each region starts in ``audio``, seconds."""
+
+    def index(self, t: float) -> int:
+        """The region a time in the joined audio belongs to (a time in a gap: the region before)."""
+        import bisect
+
+        return max(0, bisect.bisect_right(self.starts, t) - 1)
+
+    def end(self, i: int) -> float:
+        """Where region ``i`` ends in the joined audio."""
+        start, end = self.regions[i]
+        return self.starts[i] + end - start
+
+    def to_time(self, t: float) -> float:
+        """A time in the joined audio, in the original audio."""
+        i = self.index(t)
+        start, end = self.regions[i]
+        return start + min(t - self.starts[i], end - start)
+
+    def split(self, seg):
+        """A decoded segment cut where its words move to another region; a word that runs
+        on into the next region ends with its own (else one word would span the gap)."""
+        groups: list[tuple[int, list]] = []
+        for w in seg.words or ():
+            i = self.index(w.start)
+            if self.index(w.end) != i:
+                w = replace(w, end=self.end(i))
+            if groups and groups[-1][0] == i:
+                groups[-1][1].append(w)
+            else:
+                groups.append((i, [w]))
+        if len(groups) < 2:
+            return [seg]
+        return [replace(seg, start=ws[0].start, end=ws[-1].end, text="".join(w.word for w in ws), words=ws) for _, ws in groups]
+
+
+def join_regions(audio: np.ndarray, regions: list[tuple[float, float]], gap_s: float = 1.0) -> JoinedRegions:
+    """The ``regions`` of ``audio`` (seconds) joined with ``gap_s`` of silence between them."""
     pieces, starts, at = [], [], 0.0
     gap = np.zeros(int(gap_s * SAMPLE_RATE), dtype=audio.dtype)
     for start, end in regions:
@@ -311,13 +351,7 @@ def join_regions(audio: np.ndarray, regions: list[tuple[float, float]], gap_s: f
         pieces += [piece, gap]
         starts.append(at)
         at += len(piece) / SAMPLE_RATE + gap_s
-
-    def to_time(t: float) -> float:
-        i = max(0, bisect.bisect_right(starts, t) - 1)
-        start, end = regions[i]
-        return start + min(t - starts[i], end - start)
-
-    return np.concatenate(pieces[:-1]), to_time
+    return JoinedRegions(np.concatenate(pieces[:-1]), tuple(regions), tuple(starts))
 
 
 def split_turns(segments: list[Segment], other_starts: list[float], turn_gap_s: float, handover_gap_s: float) -> list[Segment]:

@@ -204,9 +204,30 @@ def test_joined_regions_map_times_back_to_the_original_audio():
     from callreview.transcribe import join_regions
 
     audio = np.arange(SAMPLE_RATE * 60, dtype=np.float32)
-    joined, to_time = join_regions(audio, [(10.0, 12.0), (30.0, 31.0)], gap_s=0.5)
-    assert len(joined) == SAMPLE_RATE * (2 + 0.5 + 1)
-    assert joined[0] == audio[SAMPLE_RATE * 10] and joined[int(SAMPLE_RATE * 2.5)] == audio[SAMPLE_RATE * 30]
-    assert to_time(1.0) == 11.0
-    assert to_time(2.2) == 12.0  # inside the gap: the end of the region before
-    assert to_time(3.0) == 30.5
+    joined = join_regions(audio, [(10.0, 12.0), (30.0, 31.0)], gap_s=0.5)
+    assert len(joined.audio) == SAMPLE_RATE * (2 + 0.5 + 1)
+    assert joined.audio[0] == audio[SAMPLE_RATE * 10] and joined.audio[int(SAMPLE_RATE * 2.5)] == audio[SAMPLE_RATE * 30]
+    assert joined.to_time(1.0) == 11.0
+    assert joined.to_time(2.2) == 12.0  # inside the gap: the end of the region before
+    assert joined.to_time(3.0) == 30.5
+
+
+def test_a_redecoded_segment_is_cut_at_the_gap_between_joined_regions():
+    # 13_two_holds: the customer's 好 (19.6 s) and 没有了，谢谢 (60.8 s) were joined and decoded
+    # as one segment whose word 没有 ran from 20.2 to 61.1 s, hiding the hold in between.
+    import numpy as np
+    from faster_whisper.transcribe import Segment as RawSegment
+    from faster_whisper.transcribe import Word as RawWord
+
+    from callreview.audio import SAMPLE_RATE
+    from callreview.transcribe import join_regions
+
+    joined = join_regions(np.zeros(SAMPLE_RATE * 70, dtype=np.float32), [(19.0, 20.5), (60.0, 62.0)], gap_s=1.0)
+    words = [RawWord(0.3, 0.8, "好,", 0.9), RawWord(1.1, 2.9, "没有", 0.5), RawWord(2.9, 3.2, "了", 0.9), RawWord(3.2, 3.8, "谢谢", 0.9)]
+    seg = RawSegment(0, 0, 0.3, 3.8, "好,没有了谢谢", [], -0.3, 1.2, 0.01, words, 0.0)
+    pieces = joined.split(seg)
+    assert [p.text for p in pieces] == ["好,没有", "了谢谢"]
+    assert [[round(joined.to_time(t), 2) for w in p.words for t in (w.start, w.end)] for p in pieces] == [
+        [19.3, 19.8, 20.1, 20.5],  # 没有 ends with its region, not 40 s later
+        [60.4, 60.7, 60.7, 61.3],
+    ]
