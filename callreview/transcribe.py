@@ -30,7 +30,7 @@ from callreview.transcript import Segment, Transcript, Word, merge_segments
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
-CACHE_VERSION = 2
+CACHE_VERSION = 4
 
 
 @dataclass(frozen=True)
@@ -175,10 +175,13 @@ class Transcriber:
                     raw, _ = self.model.transcribe(joined.audio, **{**common, "vad_filter": False})
                     for seg in (piece for seg in raw for piece in joined.split(seg)):
                         converted, problem = self._convert(seg, role, lambda t: offset + joined.to_time(t), duration, flag="redecoded")
+                        if converted is not None and not problem:
+                            heard = drop_misplaced_tail(heard, converted)
                         if converted is not None:
                             (bad if problem else heard).append(converted)
                     heard.sort(key=lambda s: s.start)
             kept += heard
+            _return_freed_memory()
         return kept, bad, language
 
     def _convert(self, seg, role: str, to_time: Callable[[float], float], duration: float, flag: str | None = None) -> tuple[Segment | None, str | None]:
@@ -295,6 +298,59 @@ def unheard_speech(
         speech = get_speech_timestamps(audio[lo:hi], VadOptions(min_silence_duration_ms=160))
         if sum(t["end"] - t["start"] for t in speech) / SAMPLE_RATE >= min_speech_s:
             out.append((float(lo / SAMPLE_RATE), float(hi / SAMPLE_RATE)))
+    return out
+
+
+def _return_freed_memory() -> None:
+    """Hand memory freed after a window back to the OS (glibc keeps it otherwise, and a
+    long call or a long-running ``watch`` then creeps up window by window)."""
+    if os.environ.get("CALLREVIEW_NO_TRIM"):
+        return
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
+def drop_misplaced_tail(heard: list[Segment], redone: Segment, within_s: float = 5.0) -> list[Segment]:
+    """``heard`` without the words ``redone`` shows were misplaced.
+
+    The batched decoder joins a window's speech pieces without pauses, and now
+    and then times the first words of a piece at the end of the piece before
+    (07: the agent's 不知道 at 27.4 s came back at 24.8 s, after 今天的车已经走了).
+    The second decode then hears them where they were said. When the words
+    heard just before ``redone`` (within ``within_s``) are exactly its words,
+    they go from there.
+    """
+    target = redone.norm.replace(" ", "")
+    before = sorted(
+        ((w, s) for s in heard for w in s.words if w.end <= redone.start + 0.05 and redone.start - w.end <= within_s),
+        key=lambda pair: pair[0].start,
+    )
+    tail, drop = "", set()
+    for word, _ in reversed(before):
+        tail = normalize(word.text).replace(" ", "") + tail
+        drop.add(id(word))
+        if tail == target:
+            break
+        if len(tail) >= len(target):
+            return heard
+    else:
+        return heard
+    out = []
+    for seg in heard:
+        if not any(id(w) in drop for w in seg.words):
+            out.append(seg)
+            continue
+        words = tuple(w for w in seg.words if id(w) not in drop)
+        if not words:
+            continue
+        text = join_words(w.text for w in words)
+        start = seg.start if words[0] is seg.words[0] else words[0].start
+        end = seg.end if words[-1] is seg.words[-1] else words[-1].end
+        out.append(replace(seg, start=start, end=end, words=words, text=text, norm=normalize(text)))
     return out
 
 

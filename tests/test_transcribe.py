@@ -231,3 +231,21 @@ def test_a_redecoded_segment_is_cut_at_the_gap_between_joined_regions():
         [19.3, 19.8, 20.1, 20.5],  # 没有 ends with its region, not 40 s later
         [60.4, 60.7, 60.7, 61.3],
     ]
+
+
+def test_words_the_second_decode_heard_in_their_place_leave_where_they_were_misplaced():
+    # 07_forbidden through the batched decoder: 不知道 (said at 27.4 s) came back at the end
+    # of the turn before; the second decode heard it at 27.4 s. One 不知道, not two.
+    from callreview.text import normalize
+    from callreview.transcribe import drop_misplaced_tail
+
+    # The batched segment runs on past the re-decoded region (turns are cut later).
+    words = [(22.7, 23.2, "不可能,"), (23.4, 24.3, "今天的车已经"), (24.3, 24.8, "走了"), (24.8, 25.8, "不知道,"), (28.4, 30.4, "系统里没有写")]
+    before = _seg("agent", words)
+    before = replace(before, norm=normalize(before.text))
+    redone = replace(_seg("agent", [(27.45, 28.05, "不知道")]), norm="不知道", flags=("redecoded",))
+    heard = drop_misplaced_tail([before], redone)
+    assert [(s.text, s.start, s.end) for s in heard] == [("不可能,今天的车已经走了系统里没有写", 22.7, 30.4)]
+    assert [w.text for w in heard[0].words] == ["不可能,", "今天的车已经", "走了", "系统里没有写"]
+    other = replace(_seg("agent", [(27.45, 28.05, "好的")]), norm="好的")
+    assert drop_misplaced_tail([before], other) == [before]  # different words: nothing moves
