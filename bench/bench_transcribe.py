@@ -111,6 +111,8 @@ def main() -> None:
         f"{'total':<34}{tot_audio:8.1f}{tot_ours:8.2f}{tot_plain:8.2f}{tot_plain / tot_ours:8.2f}×"
         f"{(sum(cers) / len(cers) if cers else float('nan')):10.1%}{f'{found_all}/{wanted_all}':>7}"
     )
+    ratios = sorted(p["wall_s"] / o["wall_s"] for o, p in zip(runs["callreview"]["calls"], runs["plain"]["calls"]))
+    print(f"median call speed-up: {ratios[len(ratios) // 2]:.2f}×  (plain's default temperature fallback samples at random, so its time varies)")
     print()
     print(f"callreview: {tot_audio / tot_ours:.1f}× real time, peak RSS {runs['callreview']['peak_rss_mib']:.0f} MiB")
     print(f"plain transcribe() of the mono mixdown: {tot_audio / tot_plain:.1f}× real time, peak RSS {runs['plain']['peak_rss_mib']:.0f} MiB")
