@@ -27,11 +27,14 @@ _CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 def _t2s():
     import opencc  # late: only matching and transcription need it
 
-    return opencc.OpenCC("t2s")
+    # tw2s, not t2s: Whisper writes Traditional the Taiwan way, and t2s keeps 著 in
+    # 别著急 / 等著 / 急著 (著 is also a Simplified character: 著名); tw2s turns the
+    # particle into 着 and keeps 著名 / 著作. Words stay as said (软体 is not made 软件).
+    return opencc.OpenCC("tw2s")
 
 
 def to_simplified(text: str) -> str:
-    """Traditional → Simplified Chinese (OpenCC ``t2s``): Whisper mixes both."""
+    """Traditional → Simplified Chinese (OpenCC ``tw2s``): Whisper mixes both."""
     return _t2s().convert(text) if _CJK.search(text) else text
 
 

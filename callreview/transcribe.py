@@ -30,7 +30,7 @@ from callreview.transcript import Segment, Transcript, Word, merge_segments
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
-CACHE_VERSION = 4
+CACHE_VERSION = 5
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from callreview.text import (
     [
         (to_simplified, "請問還有什麼可以幫您", "请问还有什么可以帮您"),
         (to_simplified, "thank you", "thank you"),
+        (to_simplified, "先生您別著急，請您等著", "先生您别着急，请您等着"),  # the particle 著 → 着
+        (to_simplified, "著名的著作", "著名的著作"),  # the word 著 stays
         (fold_width, "ＡＢＣ１２３，！", "ABC123,!"),
         (drop_final_particles, "好的呀，没问题啊。", "好的，没问题。"),
         (drop_final_particles, "请您稍等一下好吗", "请您稍等一下好吗"),  # 吗 makes a request: kept
