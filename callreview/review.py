@@ -2,9 +2,9 @@
 
     recording ─load_audio─▶ channels ─Transcriber─▶ Transcript ─check_transcript─▶ CallReview
 
-``callreview score``, batch runs and ``callreview watch`` all go through a
-:class:`Reviewer`, which loads the model, lexicon and scorecard once and
-reviews any number of calls with them.
+``callreview score`` and ``callreview transcribe`` go through a :class:`Reviewer`
+(as a folder watcher will), which loads the model, lexicon and scorecard once
+and reviews any number of calls with them.
 """
 
 from __future__ import annotations
