@@ -96,7 +96,7 @@ def score(
 
     Example: callreview score audio_samples/*.flac --json results.json
     """
-    from callreview.render import render_review
+    from callreview.render import render_batch, render_review
     from callreview.review import Reviewer
 
     def run() -> int:
@@ -106,7 +106,7 @@ def score(
         )
         reviewer = Reviewer(settings)
         reviewer.lexicon, reviewer.scorecard  # refuse a malformed lexicon or scorecard before any audio work
-        return _report(reviewer.review_many(files, customer_name=customer_name, agent_name=agent_name), json_out, render_review)
+        return _report(reviewer.review_many(files, customer_name=customer_name, agent_name=agent_name, direction=direction), json_out, render_review, render_batch)
 
     _run(run, debug)
 
@@ -144,12 +144,20 @@ def _settings(config: Path | None, **options: Any):
     return load_settings(config, **options)
 
 
-def _report(outcomes: Iterable[tuple[Path, Any]], json_out: str | None, render: Callable[[Any], str]) -> int:
-    """Print each result (or its one-line error) as it comes, then write the JSON; one bad
-    file never stops the batch, and the exit code is the first error's."""
+def _report(
+    outcomes: Iterable[tuple[Path, Any]],
+    json_out: str | None,
+    render: Callable[[Any], str],
+    summary: Callable[[list[tuple[str, Any]]], str] | None = None,
+) -> int:
+    """Print each result (or its one-line error) as it comes, then a summary of a batch,
+    then write the JSON; one bad file never stops the batch, and the exit code is the
+    first error's."""
     results: list[dict[str, Any]] = []
     failed: list[CallreviewError] = []
+    seen: list[tuple[str, Any]] = []
     for path, outcome in outcomes:
+        seen.append((str(path), outcome))
         if isinstance(outcome, CallreviewError):
             _error(outcome)
             failed.append(outcome)
@@ -157,7 +165,9 @@ def _report(outcomes: Iterable[tuple[Path, Any]], json_out: str | None, render: 
             continue
         results.append(outcome.to_dict())
         if json_out != "-":
-            typer.echo(render(outcome))
+            typer.echo(("\n" if len(results) > 1 else "") + render(outcome))
+    if summary and len(seen) > 1 and json_out != "-":
+        typer.echo("\n" + summary(seen))
     _write_json(json_out, results)
     return failed[0].exit_code if failed else 0
 

@@ -47,6 +47,40 @@ def render_review(review: CallReview) -> str:
     return "\n".join(lines)
 
 
+def render_batch(outcomes: list[tuple[str, CallReview | Exception]]) -> str:
+    """One line per call after a batch — score, band, what failed or needs review — so a
+    QC reviewer sees at once which calls to open."""
+    reviews = [o for _, o in outcomes if isinstance(o, CallReview)]
+    scores = [r.score for r in reviews if r.score is not None]
+    head = f"{len(outcomes)} calls"
+    if scores:
+        head += f" · mean score {sum(scores) / len(scores):.1f}"
+    if n := sum(r.needs_review for r in reviews):
+        head += f" · {n} need review"
+    if n := len(outcomes) - len(reviews):
+        head += f" · {n} could not be read"
+    lines = [head]
+    for file, outcome in outcomes:
+        if not isinstance(outcome, CallReview):
+            lines.append(f"{'error':>6}  {'':<{BAND_WIDTH}}  {file}")
+            continue
+        score = "—" if outcome.score is None else f"{outcome.score:.1f}"
+        band = outcome.band_label or ""
+        problems = [f"{STATUS[i.status]} {i.name}" for i in outcome.items.values() if i.status in ("fail", "review")]
+        lines.append(f"{score:>6}  {band}{' ' * (BAND_WIDTH - _width(band))}  {file}" + (f"  — {', '.join(problems)}" if problems else ""))
+    return "\n".join(lines)
+
+
+BAND_WIDTH = 6
+"""Display columns of the widest band label (不合格: three CJK characters)."""
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
 def clock(seconds: float) -> str:
     """``75.4`` → ``01:15``."""
     seconds = max(0, int(round(seconds)))
@@ -81,7 +115,7 @@ def _summary(item: ItemResult) -> str:
         return f"  — missing: {', '.join(missing)}" if missing else ""
     if item.name == "customer_name":
         if d.get("name") is None:
-            return "  — name unknown"
+            return "  — name never used" if item.status == "fail" else "  — name unknown"
         return f"  — {d['name']} used in {d['count']} turn(s), {d.get('threshold', 2)} needed"
     if item.name == "hold":
         holds = d.get("holds", [])
@@ -127,6 +161,8 @@ def _explain(item: ItemResult) -> Iterable[str]:
             yield f"{_heard(ev)} — {ev.matched}"
         if d.get("name") and item.status == "fail":
             yield f"say instead: use the customer's name ({d['name']}) at least {d.get('threshold', 2)} times"
+        elif item.status == "fail":
+            yield f"say instead: once you have the name, use it (王先生 / 李女士) at least {d.get('threshold', 2)} times"
     elif item.name == "hold":
         for i, h in enumerate(d.get("holds", []), 1):
             yield f"hold {i}: {clock(h['start'])}–{clock(h['end'])} ({h['duration']:.0f} s)"

@@ -63,12 +63,12 @@ class Reviewer:
         scorecard.check_lexicon(self.lexicon)
         return scorecard
 
-    def call_info(self, customer_name: str | None = None, agent_name: str | None = None) -> "CallInfo":
+    def call_info(self, customer_name: str | None = None, agent_name: str | None = None, direction: str | None = None) -> "CallInfo":
         from callreview.checklist import CallInfo
 
         s = self.settings
         return CallInfo(
-            direction=s.direction,
+            direction=direction or s.direction,
             customer_name=customer_name,
             agent_name=agent_name or (s.agent_names[0] if len(s.agent_names) == 1 else None),
             company_names=s.company_names,
@@ -81,12 +81,20 @@ class Reviewer:
             return Transcript.load(path)
         return self.transcriber.transcribe_file(path)
 
-    def review(self, path: str | Path, customer_name: str | None = None, agent_name: str | None = None) -> "CallReview":
+    def review(
+        self, path: str | Path, customer_name: str | None = None, agent_name: str | None = None, direction: str | None = None
+    ) -> "CallReview":
+        """Score one call. What is given here wins over the call's metadata file
+        (``<recording>.toml``), which wins over the site settings."""
         from callreview.checklist import check_transcript
+        from callreview.settings import call_metadata
 
+        meta = call_metadata(path)
+        info = self.call_info(
+            customer_name or meta.get("customer_name"), agent_name or meta.get("agent_name"), direction or meta.get("direction")
+        )
         transcript = self.transcript(path)
-        # Load the rules before judging anything: a malformed lexicon fails the run, not each call.
-        return check_transcript(transcript, self.lexicon, self.scorecard, self.call_info(customer_name, agent_name))
+        return check_transcript(transcript, self.lexicon, self.scorecard, info)
 
     def review_many(self, paths: Iterable[str | Path], **call: str | None) -> Iterator[tuple[Path, "CallReview | CallreviewError"]]:
         """Review each path; a bad file yields its error and the batch goes on."""
@@ -105,6 +113,12 @@ def _each(paths: Iterable[str | Path], do: Callable[[Path], T]) -> Iterator[tupl
             yield Path(path), err
 
 
-def review_call(recording: str | Path, settings: Settings = Settings(), customer_name: str | None = None, agent_name: str | None = None) -> "CallReview":
+def review_call(
+    recording: str | Path,
+    settings: Settings = Settings(),
+    customer_name: str | None = None,
+    agent_name: str | None = None,
+    direction: str | None = None,
+) -> "CallReview":
     """Score one call (audio or transcript JSON) against the QC checklist, with evidence."""
-    return Reviewer(settings).review(recording, customer_name=customer_name, agent_name=agent_name)
+    return Reviewer(settings).review(recording, customer_name=customer_name, agent_name=agent_name, direction=direction)

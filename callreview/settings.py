@@ -12,6 +12,16 @@
     agent_names = ["小王"]
 
 Options given on the command line win over the file; the file wins over defaults.
+
+What a call system knows about one call — its direction, the customer's and the
+agent's name — can sit beside the recording as ``<recording>.toml``
+(``call_0412.flac`` → ``call_0412.toml``)::
+
+    direction = "outbound"
+    customer_name = "李"
+    agent_name = "小张"
+
+It wins over ``callreview.toml``; command-line options win over it.
 """
 
 from __future__ import annotations
@@ -116,3 +126,27 @@ def _validate(settings: Settings, values: dict[str, Any], source: str) -> Settin
             raise SettingsError(f"{source}: {key!r} must be one of {', '.join(_CHOICES[key])}, not {value!r}")
         clean[key] = value
     return replace(settings, **clean)
+
+
+CALL_KEYS = ("direction", "customer_name", "agent_name")
+
+
+def call_metadata(recording: str | Path) -> dict[str, str]:
+    """The metadata file beside ``recording`` (same name, ``.toml``), checked; ``{}`` if none."""
+    path = Path(recording).with_suffix(".toml")
+    if path.name == CONFIG_NAME or not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise SettingsError(f"{path}: {err}; fix the TOML syntax of this call's metadata") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise SettingsError(f"{path}: cannot be read ({err}); check the file") from None
+    for key, value in data.items():
+        if key not in CALL_KEYS:
+            raise SettingsError(f"{path}: unknown call metadata {key!r}; known: {', '.join(CALL_KEYS)}")
+        if not isinstance(value, str) or not value.strip():
+            raise SettingsError(f"{path}: {key!r} must be non-empty text, not {value!r}")
+        if key in _CHOICES and value not in _CHOICES[key]:
+            raise SettingsError(f"{path}: {key!r} must be one of {', '.join(_CHOICES[key])}, not {value!r}")
+    return data

