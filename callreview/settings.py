@@ -87,13 +87,17 @@ def load_settings(config: str | Path | None = None, **overrides: Any) -> Setting
     return _validate(Settings(), values, str(path) if path.is_file() else "option")
 
 
-def _read(path: Path) -> dict[str, Any]:
+def _toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as err:
         raise SettingsError(f"{path}: {err}; fix the TOML syntax") from None
     except (OSError, UnicodeDecodeError) as err:
         raise SettingsError(f"{path}: cannot be read ({err}); check the file") from None
+
+
+def _read(path: Path) -> dict[str, Any]:
+    data = _toml(path)
     data = data.get("callreview", data)
     base = path.parent
     for key in ("lexicon", "scorecard", "model"):  # relative paths in the file are relative to the file
@@ -136,12 +140,7 @@ def call_metadata(recording: str | Path) -> dict[str, str]:
     path = Path(recording).with_suffix(".toml")
     if path.name == CONFIG_NAME or not path.is_file():
         return {}
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise SettingsError(f"{path}: {err}; fix the TOML syntax of this call's metadata") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SettingsError(f"{path}: cannot be read ({err}); check the file") from None
+    data = _toml(path)
     for key, value in data.items():
         if key not in CALL_KEYS:
             raise SettingsError(f"{path}: unknown call metadata {key!r}; known: {', '.join(CALL_KEYS)}")
