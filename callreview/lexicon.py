@@ -136,12 +136,16 @@ class Lexicon:
     description: str = ""
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
-    def phrase_set(self, name: str, *groups: tuple[Phrase, ...]) -> PhraseSet:
-        """``groups`` joined into one :class:`PhraseSet`, built once per lexicon under ``name``."""
+    def cached(self, name: str, make: Callable[[], T]) -> T:
+        """What ``make`` builds from this lexicon, built once and kept under ``name``."""
         found = self._cache.get(name)
         if found is None:
-            found = self._cache[name] = PhraseSet(p for group in groups for p in group)
+            found = self._cache[name] = make()
         return found
+
+    def phrase_set(self, name: str, *groups: tuple[Phrase, ...]) -> PhraseSet:
+        """``groups`` joined into one :class:`PhraseSet`, built once per lexicon under ``name``."""
+        return self.cached(name, lambda: PhraseSet(p for group in groups for p in group))
 
 
 def bundled_lexicons() -> list[str]:

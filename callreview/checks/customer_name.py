@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Iterator
 
 from callreview.checks import CallContext, Finding, find_part
 from callreview.lexicon import NameRules
@@ -115,9 +115,7 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
     forms += [(form, honorific, True) for honorific, form in rules.misheard_honorifics]
     for honorific, name, misheard in forms:
         n = len(honorific)
-        for at in find_keys(turn, honorific.ids):
-            if not _honorific_heard(text.tokens[at : at + n], honorific):
-                continue
+        for at in _heard_at(turn, honorific):
             i = at - 1 if rules.honorific_position == "after" else at + n
             weak = False
             if 0 <= i < len(text.tokens):
@@ -147,18 +145,24 @@ def _sound_alike(heard: str, honorific: str) -> float:
 
 def _bare_addresses(turns: list[Turn], rules: NameRules, asked) -> list[Evidence]:
     """The agent's bare honorifics (好的先生) after asking the name, one per turn."""
-    after = asked.evidence().end
+    _, after = token_times(asked.turn, asked.first, asked.last)
     out = []
     for turn in turns:
         if turn.start < after:
             continue
         for honorific in rules.honorifics:
-            hit = next((at for at in find_keys(turn, honorific.ids) if _honorific_heard(turn.text.tokens[at : at + len(honorific)], honorific)), None)
-            if hit is not None:
-                start, end = token_times(turn, hit, hit + len(honorific))
-                out.append(Evidence(turn.role, start, end, turn.text.quote(hit, hit + len(honorific)), honorific.text, 100.0))
+            at = next(_heard_at(turn, honorific), None)
+            if at is not None:
+                start, end = token_times(turn, at, at + len(honorific))
+                out.append(Evidence(turn.role, start, end, turn.text.quote(at, at + len(honorific)), honorific.text, 100.0))
                 break
     return out
+
+
+def _heard_at(turn: Turn, honorific) -> Iterator[int]:
+    """Every token index where ``honorific`` is heard in ``turn``."""
+    n = len(honorific)
+    return (at for at in find_keys(turn, honorific.ids) if _honorific_heard(turn.text.tokens[at : at + n], honorific))
 
 
 def _honorific_heard(tokens: tuple[str, ...], honorific) -> bool:

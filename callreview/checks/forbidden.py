@@ -77,13 +77,14 @@ def _turn_hits(turn: Turn, lexicon: Lexicon) -> tuple[list[tuple[ForbiddenEntry,
 
 def _sets(lexicon: Lexicon) -> tuple[PhraseSet, PhraseSet, dict[int, ForbiddenEntry]]:
     """Every form and every near miss of every entry as two indexed sets, built once per lexicon."""
-    found = lexicon._cache.get("forbidden:sets")
-    if found is None:
-        entry_of = {id(p): e for e in lexicon.forbidden for p in e.forms + e.near_misses}
-        forms = PhraseSet(p for e in lexicon.forbidden for p in e.forms)
-        near = PhraseSet(p for e in lexicon.forbidden for p in e.near_misses)
-        found = lexicon._cache["forbidden:sets"] = (forms, near, entry_of)
-    return found
+    return lexicon.cached(
+        "forbidden:sets",
+        lambda: (
+            PhraseSet(p for e in lexicon.forbidden for p in e.forms),
+            PhraseSet(p for e in lexicon.forbidden for p in e.near_misses),
+            {id(p): e for e in lexicon.forbidden for p in e.forms + e.near_misses},
+        ),
+    )
 
 
 def _hit(entry: ForbiddenEntry, hit: Hit) -> dict[str, Any]:

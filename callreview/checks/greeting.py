@@ -204,7 +204,7 @@ def _take(turns: Sequence[Turn], patterns: Sequence[Pattern], slot: str, ctx: Ca
 
 def _names(ctx: CallContext, kind: str, names: Sequence[str]) -> tuple[Phrase, ...]:
     """Configured names, compiled once per lexicon: the same sounds in any characters (ASR spells names at random)."""
-    cache = ctx.lexicon._cache.setdefault(f"names:{kind}", {})
+    cache: dict[str, Phrase | None] = ctx.lexicon.cached(f"names:{kind}", dict)
     out = []
     for name in names:
         if name not in cache:
