@@ -52,7 +52,7 @@ class Recording:
 def load_audio(path: str | Path) -> Recording:
     """Decode ``path``; raise :class:`AudioError` (one line: what, which file, how to fix) on bad input."""
     path = Path(path)
-    _check_file(path)
+    check_file(path)
     import av  # late: PyAV is heavy to import and only needed here
 
     try:
@@ -127,7 +127,8 @@ def file_digest(path: str | Path, chunk_size: int = 1 << 20) -> str:
     return digest.hexdigest()
 
 
-def _check_file(path: Path) -> None:
+def check_file(path: Path) -> None:
+    """Refuse a path that is missing, a folder, unreadable or empty: before any decoding."""
     try:
         if path.is_dir():
             raise AudioError(f"{path}: is a folder, not an audio file; pass the recordings inside it")

@@ -6,7 +6,8 @@
     ├── LexiconError             a malformed lexicon file
     ├── ScorecardError           a malformed scorecard file
     ├── SettingsError            a malformed callreview.toml or a bad option
-    └── TranscriptError          a transcript JSON that does not follow the schema
+    ├── TranscriptError          a transcript JSON that does not follow the schema
+    └── StoreError               the results store cannot be opened, read or written
 
 Errors from PyAV, faster-whisper, and tomllib are translated into these
 where they enter, so the CLI never shows a traceback for a user's mistake.
@@ -61,3 +62,9 @@ class TranscriptError(CallreviewError):
 
     exit_code = 2
 
+
+
+class StoreError(CallreviewError):
+    """The results store cannot be opened, read or written (locked, read-only, unreachable, too new)."""
+
+    exit_code = 5

@@ -1,0 +1,228 @@
+"""The two places a store can live: an SQLite file (the embedded default) or a PostgreSQL database.
+
+Each backend gives the store the same few things: a connection, a transaction that
+takes the write lock up front, a streaming query, and the SQL words that differ.
+Errors from sqlite3 and psycopg are translated here into one-line :class:`StoreError`
+messages that say what is wrong and how to fix it, never with a password or data.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from callreview.errors import StoreError
+
+BUSY_TIMEOUT_S = 30.0
+"""How long a writer waits for another process's transaction before giving up."""
+
+
+def redact(url: str) -> str:
+    """A PostgreSQL URL without its password, fit for a message or a log."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+
+
+class Backend:
+    """What differs between SQLite and PostgreSQL; the store writes its SQL with ``?`` placeholders."""
+
+    name: str
+    where: str
+    """The store as named in messages: a file path or a redacted URL."""
+    id_column: str
+    blob: str
+    null_safe_eq: str
+    """``a IS b`` that is true for two NULLs: the compare-and-set of a claim."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()  # one connection per Store, shared by a server's threads
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        raise NotImplementedError
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        raise NotImplementedError
+        yield
+
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 1000) -> Iterator[tuple]:
+        raise NotImplementedError
+        yield ()
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def ddl(self, statement: str) -> str:
+        return statement.format(id=self.id_column, blob=self.blob)
+
+
+class SQLiteBackend(Backend):
+    """An SQLite file in WAL mode: readers never block the writer; writers wait up to the busy timeout."""
+
+    name = "sqlite"
+    id_column = "INTEGER PRIMARY KEY AUTOINCREMENT"
+    blob = "TEXT"
+    null_safe_eq = "IS"
+
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+        self.where = str(path)
+        if path.is_dir():
+            raise StoreError(f"{path}: is a folder, not a store file; pass a file path such as {path / 'callreview.db'}")
+        if not path.parent.is_dir():
+            raise StoreError(f"{path}: the folder {path.parent} does not exist; create it or choose another --db path")
+        try:
+            self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+            self.conn.execute("PRAGMA journal_mode=WAL")
+            self.conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a killed process
+            self.conn.execute("PRAGMA foreign_keys=ON")
+        except sqlite3.Error as err:
+            raise self.translate(err) from None
+
+    def translate(self, err: Exception) -> StoreError:
+        text = str(err)
+        if isinstance(err, sqlite3.DatabaseError) and "not a database" in text:
+            return StoreError(f"{self.where}: is not a callreview store (not an SQLite database); choose another --db path")
+        if "locked" in text or "busy" in text:
+            return StoreError(
+                f"{self.where}: the store stayed locked by another process for {BUSY_TIMEOUT_S:.0f} s; "
+                "wait for it to finish, or check no process hangs holding it"
+            )
+        if "readonly" in text or "read-only" in text:
+            return StoreError(f"{self.where}: the store is read-only; check the permissions of the file and its folder")
+        if "unable to open" in text:
+            return StoreError(f"{self.where}: cannot open the store file; check the path and the folder's permissions")
+        if "disk" in text and ("full" in text or "I/O" in text):
+            return StoreError(f"{self.where}: the disk failed or is full ({text}); free space and run again")
+        return StoreError(f"{self.where}: store error ({text}); check the file, or report it if it persists")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self.conn.execute(sql, tuple(params))
+        except sqlite3.Error as err:
+            raise self.translate(err) from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.lock:
+            self.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.conn.execute("ROLLBACK")
+                raise
+            try:
+                self.conn.execute("COMMIT")
+            except sqlite3.Error as err:
+                self.conn.execute("ROLLBACK")
+                raise self.translate(err) from None
+
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 1000) -> Iterator[tuple]:
+        # Own connection: a long export never holds the shared one, and WAL gives it one snapshot.
+        try:
+            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+        except sqlite3.Error as err:
+            raise self.translate(err) from None
+        try:
+            cur = conn.execute(sql, tuple(params))
+            while rows := cur.fetchmany(size):
+                yield from rows
+        except sqlite3.Error as err:
+            raise self.translate(err) from None
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+class PostgresBackend(Backend):
+    """A PostgreSQL database through psycopg 3: for a team, the web app and a cluster of workers."""
+
+    name = "postgresql"
+    id_column = "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY"
+    blob = "TEXT"
+    null_safe_eq = "IS NOT DISTINCT FROM"
+
+    def __init__(self, url: str) -> None:
+        super().__init__()
+        self.url = url
+        self.where = redact(url)
+        try:
+            import psycopg
+        except ImportError:
+            raise StoreError(f"{self.where}: PostgreSQL needs psycopg; install it with: pip install 'callreview[postgres]'") from None
+        self.psycopg = psycopg
+        self.conn = self._connect()
+        self._in_tx = False
+
+    def _connect(self):
+        try:
+            return self.psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+        except self.psycopg.Error as err:
+            raise self.translate(err) from None
+
+    def translate(self, err: Exception) -> StoreError:
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        first = first.replace(self.url, self.where)
+        if isinstance(err, self.psycopg.OperationalError):
+            return StoreError(f"{self.where}: cannot reach the PostgreSQL store ({first}); check the server is running and the URL")
+        return StoreError(f"{self.where}: store error ({first}); check the database, or report it if it persists")
+
+    def _sql(self, sql: str) -> str:
+        return sql.replace("%", "%%").replace("?", "%s")
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        with self.lock:
+            if self.conn.closed or (self.conn.broken and not self._in_tx):
+                self.conn = self._connect()  # a restarted server: reconnect once, outside a transaction
+            try:
+                return self.conn.execute(self._sql(sql), tuple(params))
+            except self.psycopg.Error as err:
+                raise self.translate(err) from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        with self.lock:
+            if self.conn.closed or self.conn.broken:
+                self.conn = self._connect()
+            try:
+                with self.conn.transaction():
+                    self._in_tx = True
+                    try:
+                        yield
+                    finally:
+                        self._in_tx = False
+            except self.psycopg.Error as err:
+                raise self.translate(err) from None
+
+    def stream(self, sql: str, params: Sequence[Any] = (), size: int = 1000) -> Iterator[tuple]:
+        # A server-side cursor on its own connection: memory stays flat for any number of rows.
+        conn = self._connect()
+        try:
+            with conn.transaction():
+                with conn.cursor(name="callreview_stream") as cur:
+                    cur.itersize = size
+                    cur.execute(self._sql(sql), tuple(params))
+                    yield from cur
+        except self.psycopg.Error as err:
+            raise self.translate(err) from None
+        finally:
+            conn.close()
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def connect(where: str | Path) -> Backend:
+    """``postgresql://…`` (or ``postgres://…``) opens PostgreSQL; anything else is an SQLite file path."""
+    text = str(where)
+    if text.startswith(("postgresql://", "postgres://")):
+        return PostgresBackend(text)
+    if text.startswith("sqlite:///"):
+        text = text[len("sqlite:///") :]  # sqlite:///rel.db, sqlite:////abs.db
+    return SQLiteBackend(Path(text).expanduser())

@@ -1,0 +1,145 @@
+"""The store's schema as forward migrations, one list of statements per version.
+
+A store records the schema version it was written with (``meta.schema_version``).
+Opening an older store applies the missing migrations in one transaction each; a
+store written by a newer callreview is refused (it may hold what this one cannot
+keep intact). Statements are written once for both backends: ``{id}`` becomes the
+backend's auto-increment primary key and ``{blob}`` its long-text type.
+
+Times are Unix seconds (REAL); dates are ``YYYY-MM-DD`` text; result bodies are the
+JSON contracts of :mod:`callreview.results` and :mod:`callreview.transcript`.
+"""
+
+from __future__ import annotations
+
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    # 1: calls, their paths, transcripts, versioned reviews, errors, runs, samples
+    (
+        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+        """CREATE TABLE calls (
+            id {id},
+            sha256 TEXT NOT NULL UNIQUE,
+            path TEXT NOT NULL,
+            agent TEXT,
+            call_id TEXT,
+            call_date TEXT,
+            direction TEXT,
+            customer_name TEXT,
+            duration_s REAL,
+            metadata {blob},
+            state TEXT NOT NULL DEFAULT 'pending',
+            claim_token TEXT,
+            claimed_by TEXT,
+            lease_until REAL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            current_review INTEGER,
+            created_at REAL NOT NULL,
+            updated_at REAL NOT NULL
+        )""",
+        "CREATE INDEX calls_state ON calls (state)",
+        "CREATE INDEX calls_agent_date ON calls (agent, call_date)",
+        "CREATE INDEX calls_date ON calls (call_date)",
+        """CREATE TABLE call_paths (
+            call INTEGER NOT NULL REFERENCES calls (id),
+            path TEXT NOT NULL,
+            first_seen REAL NOT NULL,
+            PRIMARY KEY (call, path)
+        )""",
+        "CREATE INDEX call_paths_path ON call_paths (path)",
+        """CREATE TABLE transcripts (
+            key TEXT PRIMARY KEY,
+            call INTEGER NOT NULL REFERENCES calls (id),
+            model TEXT NOT NULL,
+            body {blob} NOT NULL,
+            created_at REAL NOT NULL
+        )""",
+        "CREATE INDEX transcripts_call ON transcripts (call)",
+        """CREATE TABLE reviews (
+            id {id},
+            call INTEGER NOT NULL REFERENCES calls (id),
+            version INTEGER NOT NULL,
+            transcript_key TEXT,
+            engine TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            score REAL,
+            band TEXT,
+            needs_review INTEGER NOT NULL,
+            body {blob} NOT NULL,
+            created_at REAL NOT NULL,
+            UNIQUE (call, version)
+        )""",
+        """CREATE TABLE errors (
+            id {id},
+            call INTEGER REFERENCES calls (id),
+            sha256 TEXT,
+            path TEXT NOT NULL,
+            message TEXT NOT NULL,
+            exit_code INTEGER NOT NULL,
+            worker TEXT,
+            at REAL NOT NULL
+        )""",
+        "CREATE INDEX errors_path ON errors (path)",
+        """CREATE TABLE runs (
+            id {id},
+            kind TEXT NOT NULL,
+            host TEXT NOT NULL,
+            pid INTEGER NOT NULL,
+            args {blob},
+            started_at REAL NOT NULL,
+            finished_at REAL,
+            scored INTEGER NOT NULL DEFAULT 0,
+            skipped INTEGER NOT NULL DEFAULT 0,
+            failed INTEGER NOT NULL DEFAULT 0
+        )""",
+        """CREATE TABLE samples (
+            id {id},
+            name TEXT NOT NULL UNIQUE,
+            params {blob},
+            created_at REAL NOT NULL
+        )""",
+        """CREATE TABLE sample_calls (
+            sample INTEGER NOT NULL REFERENCES samples (id),
+            call INTEGER NOT NULL REFERENCES calls (id),
+            PRIMARY KEY (sample, call)
+        )""",
+    ),
+    # 2: people and their decisions: users, item overrides, appeals
+    (
+        """CREATE TABLE users (
+            id {id},
+            name TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL,
+            agent TEXT,
+            password_hash TEXT NOT NULL,
+            created_at REAL NOT NULL
+        )""",
+        """CREATE TABLE overrides (
+            id {id},
+            call INTEGER NOT NULL REFERENCES calls (id),
+            review INTEGER NOT NULL REFERENCES reviews (id),
+            item TEXT NOT NULL,
+            from_status TEXT NOT NULL,
+            to_status TEXT NOT NULL,
+            note TEXT NOT NULL,
+            by_user TEXT NOT NULL,
+            at REAL NOT NULL
+        )""",
+        "CREATE INDEX overrides_call ON overrides (call)",
+        """CREATE TABLE appeals (
+            id {id},
+            call INTEGER NOT NULL REFERENCES calls (id),
+            item TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            by_user TEXT NOT NULL,
+            at REAL NOT NULL,
+            status TEXT NOT NULL DEFAULT 'open',
+            decided_by TEXT,
+            decided_at REAL,
+            decision_note TEXT
+        )""",
+        "CREATE INDEX appeals_call ON appeals (call)",
+    ),
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+"""The version this callreview writes; stores at a lower one are upgraded on open."""
