@@ -9,6 +9,9 @@ and reviews any number of calls with them.
 
 from __future__ import annotations
 
+import hashlib
+import json
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
@@ -25,6 +28,16 @@ if TYPE_CHECKING:
     from callreview.transcribe import Transcriber
 
 T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """A scored call with the transcript it was scored on: what the store keeps of a call."""
+
+    review: "CallReview"
+    transcript: Transcript
+    transcript_key: str
+    """The transcript's cache key (audio, model and settings), or ``json:<sha256>`` for a transcript file."""
 
 
 class Reviewer:
@@ -74,27 +87,67 @@ class Reviewer:
             company_names=s.company_names,
         )
 
+    @cached_property
+    def fingerprint(self) -> str:
+        """What the rules were: the lexicon and scorecard files and the settings the checks read.
+        A stored review with another fingerprint was made under other rules (``rescore``)."""
+        s = self.settings
+        digest = hashlib.sha256()
+        for source in (self.lexicon.source, self.scorecard.source):
+            digest.update(Path(source).read_bytes())
+        digest.update(json.dumps([s.company_names, s.agent_names, s.direction], ensure_ascii=False).encode())
+        return digest.hexdigest()[:16]
+
+    @property
+    def engine(self) -> str:
+        from callreview import __version__
+
+        return f"callreview {__version__}"
+
     def transcript(self, path: str | Path) -> Transcript:
         """A transcript JSON is read as it is (no model needed); audio is transcribed (or taken from the cache)."""
+        return self.keyed_transcript(path)[0]
+
+    def keyed_transcript(self, path: str | Path, digest: str | None = None) -> tuple[Transcript, str]:
+        """The transcript and its key; ``digest`` is the file's sha256 when the caller has it already."""
+        from callreview.audio import file_digest
+
         path = Path(path)
         if path.suffix.lower() == ".json":
-            return Transcript.load(path)
-        return self.transcriber.transcribe_file(path)
+            transcript = Transcript.load(path)
+            return transcript, "json:" + (digest or file_digest(path))
+        return self.transcriber.transcribe_file_keyed(path, digest)
 
     def review(
         self, path: str | Path, customer_name: str | None = None, agent_name: str | None = None, direction: str | None = None
     ) -> "CallReview":
         """Score one call. What is given here wins over the call's metadata file
         (``<recording>.toml``), which wins over the site settings."""
-        from callreview.checklist import check_transcript
+        return self.review_file(path, customer_name, agent_name, direction).review
+
+    def review_file(
+        self,
+        path: str | Path,
+        customer_name: str | None = None,
+        agent_name: str | None = None,
+        direction: str | None = None,
+        digest: str | None = None,
+    ) -> Reviewed:
+        """:meth:`review`, keeping the transcript and its key (for the store)."""
         from callreview.settings import call_metadata
 
         meta = call_metadata(path)
         info = self.call_info(
             customer_name or meta.get("customer_name"), agent_name or meta.get("agent_name"), direction or meta.get("direction")
         )
-        transcript = self.transcript(path)
-        return check_transcript(transcript, self.lexicon, self.scorecard, info)
+        transcript, key = self.keyed_transcript(path, digest)
+        return Reviewed(self.check(transcript, info), transcript, key)
+
+    def check(self, transcript: Transcript, info: "CallInfo | None" = None) -> "CallReview":
+        """The rules alone on a transcript (no audio, no model): ``score`` of a JSON and ``rescore``."""
+        from callreview.checklist import check_transcript
+
+        return check_transcript(transcript, self.lexicon, self.scorecard, info or self.call_info())
 
     def review_many(self, paths: Iterable[str | Path], **call: str | None) -> Iterator[tuple[Path, "CallReview | CallreviewError"]]:
         """Review each path; a bad file yields its error and the batch goes on."""

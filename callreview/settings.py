@@ -65,6 +65,8 @@ class Settings:
     agent_names: tuple[str, ...] = ()
     cache: bool = True
     """Reuse transcripts of audio already transcribed with the same model and settings."""
+    db: str | None = None
+    """The results store: an SQLite path or a ``postgresql://`` URL; ``None``: ``$CALLREVIEW_DB``, else ``./callreview.db``."""
 
 _CHOICES = {
     "device": ("auto", "cpu", "cuda"),
@@ -100,9 +102,9 @@ def _read(path: Path) -> dict[str, Any]:
     data = _toml(path)
     data = data.get("callreview", data)
     base = path.parent
-    for key in ("lexicon", "scorecard", "model"):  # relative paths in the file are relative to the file
+    for key in ("lexicon", "scorecard", "model", "db"):  # relative paths in the file are relative to the file
         value = data.get(key)
-        if isinstance(value, str) and (os.sep in value or value.endswith(".toml")) and not Path(value).is_absolute():
+        if isinstance(value, str) and "://" not in value and (os.sep in value or value.endswith(".toml")) and not Path(value).is_absolute():
             data[key] = str(base / value)
     return data
 
@@ -132,7 +134,9 @@ def _validate(settings: Settings, values: dict[str, Any], source: str) -> Settin
     return replace(settings, **clean)
 
 
-CALL_KEYS = ("direction", "customer_name", "agent_name")
+CALL_KEYS = ("direction", "customer_name", "agent_name", "agent", "call_id", "date")
+"""``agent``: the agent's id in the call system (who the call is filed under); ``agent_name``: how they
+introduce themself in the greeting; ``date``: ``YYYY-MM-DD``."""
 
 
 def call_metadata(recording: str | Path) -> dict[str, str]:
@@ -148,4 +152,16 @@ def call_metadata(recording: str | Path) -> dict[str, str]:
             raise SettingsError(f"{path}: {key!r} must be non-empty text, not {value!r}")
         if key in _CHOICES and value not in _CHOICES[key]:
             raise SettingsError(f"{path}: {key!r} must be one of {', '.join(_CHOICES[key])}, not {value!r}")
+        if key == "date":
+            check_date(value, str(path))
     return data
+
+
+def check_date(value: str, source: str) -> str:
+    """``YYYY-MM-DD`` or a one-line :class:`SettingsError` naming ``source``."""
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise SettingsError(f"{source}: date {value!r} is not YYYY-MM-DD; write it like 2026-12-01") from None

@@ -94,15 +94,19 @@ class Transcriber:
 
     def transcribe_file(self, path: str | Path) -> Transcript:
         """Transcribe ``path``, or return the cached transcript of the same audio and settings."""
+        return self.transcribe_file_keyed(path)[0]
+
+    def transcribe_file_keyed(self, path: str | Path, digest: str | None = None) -> tuple[Transcript, str]:
+        """:meth:`transcribe_file` and the transcript's cache key; ``digest``: the file's sha256, if known."""
         path = Path(path)
         recording = load_audio(path)  # validates before any cache lookup: bad input is refused alike
-        key = self.cache_key(file_digest(path)) if self.use_cache else None
-        if key and (cached := self._read_cache(key)) is not None:
-            return replace(cached, file=str(path))
+        key = self.cache_key(digest or file_digest(path))
+        if self.use_cache and (cached := self._read_cache(key)) is not None:
+            return replace(cached, file=str(path)), key
         transcript = self.transcribe(recording)
-        if key:
+        if self.use_cache:
             self._write_cache(key, transcript)
-        return transcript
+        return transcript, key
 
     def transcribe(self, recording: Recording) -> Transcript:
         segments: list[Segment] = []

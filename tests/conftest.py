@@ -46,3 +46,56 @@ def stereo_tone(tmp_path) -> Path:
 def write_wav(path: Path, frames: np.ndarray, sr: int = 8000) -> Path:
     sf.write(path, frames, sr)
     return path
+
+
+# --- the results store, on both backends ------------------------------------------
+
+PG_ENV = "CALLREVIEW_TEST_PG"
+
+
+def postgres_admin_url() -> str:
+    """The throwaway server `.ci/run` starts (tools/pg_throwaway.sh). In CI a missing server fails
+    the PostgreSQL tests; on a developer's machine without one they are skipped."""
+    import os
+
+    url = os.environ.get(PG_ENV)
+    if not url:
+        message = f"${PG_ENV} is not set: start a server with eval \"$(tools/pg_throwaway.sh start /tmp/callreview-pg)\""
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return url
+
+
+@pytest.fixture
+def postgres_url(request) -> str:
+    """A new, empty PostgreSQL database on the throwaway server, dropped after the test."""
+    import uuid
+
+    import psycopg
+
+    admin = postgres_admin_url()
+    name = "t_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    base, _, _ = admin.rpartition("/")
+    yield f"{base}/{name}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request, tmp_path) -> str:
+    """The same test against an SQLite file and a real PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "callreview.db")
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def fresh_store(store_url):
+    """An open, empty store on each backend."""
+    from callreview.store import open_store
+
+    with open_store(store_url) as store:
+        yield store

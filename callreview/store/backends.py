@@ -101,10 +101,11 @@ class SQLiteBackend(Backend):
         return StoreError(f"{self.where}: store error ({text}); check the file, or report it if it persists")
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
-        try:
-            return self.conn.execute(sql, tuple(params))
-        except sqlite3.Error as err:
-            raise self.translate(err) from None
+        with self.lock:  # another thread (a lease heartbeat) waits for a transaction to end
+            try:
+                return self.conn.execute(sql, tuple(params))
+            except sqlite3.Error as err:
+                raise self.translate(err) from None
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
