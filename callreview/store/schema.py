@@ -4,9 +4,10 @@ A store records the schema version it was written with (``meta.schema_version``)
 Opening an older store applies the missing migrations in one transaction each; a
 store written by a newer callreview is refused (it may hold what this one cannot
 keep intact). Statements are written once for both backends: ``{id}`` becomes the
-backend's auto-increment primary key and ``{blob}`` its long-text type.
+backend's auto-increment primary key, ``{blob}`` its long-text type and ``{real}`` an
+8-byte float (PostgreSQL's REAL has 4 bytes: a Unix time in it is off by a minute).
 
-Times are Unix seconds (REAL); dates are ``YYYY-MM-DD`` text; result bodies are the
+Times are Unix seconds (8-byte floats); dates are ``YYYY-MM-DD`` text; result bodies are the
 JSON contracts of :mod:`callreview.results` and :mod:`callreview.transcript`.
 """
 
@@ -25,16 +26,16 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             call_date TEXT,
             direction TEXT,
             customer_name TEXT,
-            duration_s REAL,
+            duration_s {real},
             metadata {blob},
             state TEXT NOT NULL DEFAULT 'pending',
             claim_token TEXT,
             claimed_by TEXT,
-            lease_until REAL,
+            lease_until {real},
             attempts INTEGER NOT NULL DEFAULT 0,
             current_review INTEGER,
-            created_at REAL NOT NULL,
-            updated_at REAL NOT NULL
+            created_at {real} NOT NULL,
+            updated_at {real} NOT NULL
         )""",
         "CREATE INDEX calls_state ON calls (state)",
         "CREATE INDEX calls_agent_date ON calls (agent, call_date)",
@@ -42,7 +43,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         """CREATE TABLE call_paths (
             call INTEGER NOT NULL REFERENCES calls (id),
             path TEXT NOT NULL,
-            first_seen REAL NOT NULL,
+            first_seen {real} NOT NULL,
             PRIMARY KEY (call, path)
         )""",
         "CREATE INDEX call_paths_path ON call_paths (path)",
@@ -51,7 +52,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             call INTEGER NOT NULL REFERENCES calls (id),
             model TEXT NOT NULL,
             body {blob} NOT NULL,
-            created_at REAL NOT NULL
+            created_at {real} NOT NULL
         )""",
         "CREATE INDEX transcripts_call ON transcripts (call)",
         """CREATE TABLE reviews (
@@ -61,11 +62,11 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             transcript_key TEXT,
             engine TEXT NOT NULL,
             fingerprint TEXT NOT NULL,
-            score REAL,
+            score {real},
             band TEXT,
             needs_review INTEGER NOT NULL,
             body {blob} NOT NULL,
-            created_at REAL NOT NULL,
+            created_at {real} NOT NULL,
             UNIQUE (call, version)
         )""",
         """CREATE TABLE errors (
@@ -76,7 +77,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             message TEXT NOT NULL,
             exit_code INTEGER NOT NULL,
             worker TEXT,
-            at REAL NOT NULL
+            at {real} NOT NULL
         )""",
         "CREATE INDEX errors_path ON errors (path)",
         """CREATE TABLE runs (
@@ -85,8 +86,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             host TEXT NOT NULL,
             pid INTEGER NOT NULL,
             args {blob},
-            started_at REAL NOT NULL,
-            finished_at REAL,
+            started_at {real} NOT NULL,
+            finished_at {real},
             scored INTEGER NOT NULL DEFAULT 0,
             skipped INTEGER NOT NULL DEFAULT 0,
             failed INTEGER NOT NULL DEFAULT 0
@@ -95,7 +96,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             id {id},
             name TEXT NOT NULL UNIQUE,
             params {blob},
-            created_at REAL NOT NULL
+            created_at {real} NOT NULL
         )""",
         """CREATE TABLE sample_calls (
             sample INTEGER NOT NULL REFERENCES samples (id),
@@ -111,7 +112,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             role TEXT NOT NULL,
             agent TEXT,
             password_hash TEXT NOT NULL,
-            created_at REAL NOT NULL
+            created_at {real} NOT NULL
         )""",
         """CREATE TABLE overrides (
             id {id},
@@ -122,7 +123,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             to_status TEXT NOT NULL,
             note TEXT NOT NULL,
             by_user TEXT NOT NULL,
-            at REAL NOT NULL
+            at {real} NOT NULL
         )""",
         "CREATE INDEX overrides_call ON overrides (call)",
         """CREATE TABLE appeals (
@@ -131,10 +132,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             item TEXT NOT NULL,
             reason TEXT NOT NULL,
             by_user TEXT NOT NULL,
-            at REAL NOT NULL,
+            at {real} NOT NULL,
             status TEXT NOT NULL DEFAULT 'open',
             decided_by TEXT,
-            decided_at REAL,
+            decided_at {real},
             decision_note TEXT
         )""",
         "CREATE INDEX appeals_call ON appeals (call)",
