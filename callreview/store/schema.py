@@ -140,6 +140,33 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX appeals_call ON appeals (call)",
     ),
+    # 3: the web app's view of human review (callreview.people). review_items: each review's
+    # item statuses, automatic and final (after overrides), so the queue filters and the agreement
+    # and agent figures are SQL; filled from review bodies as the app meets them (reviews never
+    # change). review_finals: a review a person has reviewed, with the score the scorecard gave it
+    # after their overrides.
+    (
+        """CREATE TABLE review_items (
+            review INTEGER NOT NULL REFERENCES reviews (id),
+            call INTEGER NOT NULL REFERENCES calls (id),
+            item TEXT NOT NULL,
+            auto TEXT NOT NULL,
+            final TEXT NOT NULL,
+            PRIMARY KEY (review, item)
+        )""",
+        "CREATE INDEX review_items_item ON review_items (item, final)",
+        """CREATE TABLE review_finals (
+            review INTEGER PRIMARY KEY REFERENCES reviews (id),
+            call INTEGER NOT NULL REFERENCES calls (id),
+            score {real},
+            band TEXT,
+            reviewed_by TEXT NOT NULL,
+            reviewed_at {real} NOT NULL
+        )""",
+        "CREATE INDEX review_finals_call ON review_finals (call)",
+        "CREATE INDEX appeals_status ON appeals (status)",
+        "CREATE INDEX overrides_review ON overrides (review, item)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
