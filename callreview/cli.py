@@ -116,19 +116,23 @@ def model_info(
     model: ModelOpt = None,
     load: Annotated[bool, typer.Option("--load", help="Also load the model once, to check it works here.")] = False,
     device: DeviceOpt = None,
+    config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Show which Whisper model would be used (assembling the bundled one on first use).
+
+    The model comes from --model, then $CALLREVIEW_MODEL, then callreview.toml, then the bundled default.
 
     Example: callreview model --load
     """
     from callreview.model import load_model, resolve_model
 
     def run() -> int:
-        ref = resolve_model(model)
+        settings = _settings(config, model=model, device=device)
+        ref = resolve_model(settings.model)
         typer.echo(f"model: {ref.model_id}\nfolder: {ref.load_from}")
         if load:
-            load_model(ref, device or "auto")
+            load_model(ref, settings.device, settings.compute_type, settings.cpu_threads)
             typer.echo("loads: ok")
         return 0
 

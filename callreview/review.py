@@ -83,7 +83,8 @@ class Reviewer:
         return CallInfo(
             direction=direction or s.direction,
             customer_name=customer_name,
-            agent_name=agent_name or (s.agent_names[0] if len(s.agent_names) == 1 else None),
+            agent_name=agent_name,
+            agent_names=s.agent_names,
             company_names=s.company_names,
         )
 
@@ -112,11 +113,14 @@ class Reviewer:
         """The transcript and its key; ``digest`` is the file's sha256 when the caller has it already."""
         from callreview.audio import file_digest
 
+        from callreview.audio import load_audio
+
         path = Path(path)
         if path.suffix.lower() == ".json":
             transcript = Transcript.load(path)
             return transcript, "json:" + (digest or file_digest(path))
-        return self.transcriber.transcribe_file_keyed(path, digest)
+        recording = load_audio(path)  # bad audio is refused before any model work (no model needed to say so)
+        return self.transcriber.transcribe_file_keyed(path, digest, recording)
 
     def review(
         self, path: str | Path, customer_name: str | None = None, agent_name: str | None = None, direction: str | None = None

@@ -40,6 +40,7 @@ else:  # pragma: no cover
     import tomli as tomllib
 
 CONFIG_NAME = "callreview.toml"
+ENV_MODEL = "CALLREVIEW_MODEL"
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,8 @@ def load_settings(config: str | Path | None = None, **overrides: Any) -> Setting
         raise SettingsError(f"{path}: no such settings file; check the --config path")
     if path.is_file():
         values.update(_read(path))
+    if os.environ.get(ENV_MODEL) and overrides.get("model") is None:
+        values["model"] = os.environ[ENV_MODEL]  # --model, then $CALLREVIEW_MODEL, then the file
     values.update({k: v for k, v in overrides.items() if v is not None and v != ()})
     return _validate(Settings(), values, str(path) if path.is_file() else "option")
 

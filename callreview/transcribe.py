@@ -96,10 +96,11 @@ class Transcriber:
         """Transcribe ``path``, or return the cached transcript of the same audio and settings."""
         return self.transcribe_file_keyed(path)[0]
 
-    def transcribe_file_keyed(self, path: str | Path, digest: str | None = None) -> tuple[Transcript, str]:
-        """:meth:`transcribe_file` and the transcript's cache key; ``digest``: the file's sha256, if known."""
+    def transcribe_file_keyed(self, path: str | Path, digest: str | None = None, recording: Recording | None = None) -> tuple[Transcript, str]:
+        """:meth:`transcribe_file` and the transcript's cache key; ``digest``: the file's sha256 and
+        ``recording``: the decoded file, when the caller has them already."""
         path = Path(path)
-        recording = load_audio(path)  # validates before any cache lookup: bad input is refused alike
+        recording = recording or load_audio(path)  # validates before any cache lookup: bad input is refused alike
         key = self.cache_key(digest or file_digest(path))
         if self.use_cache and (cached := self._read_cache(key)) is not None:
             return replace(cached, file=str(path)), key

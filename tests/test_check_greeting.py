@@ -100,3 +100,17 @@ def test_outbound_greeting_without_asking_for_time_fails_with_outbound_weights()
 def test_mono_recording_evidence_says_role_unknown():
     result = item(PERFECT, "greeting", mono=True)
     assert result.status == "pass" and {e.role for e in result.evidence} == {"unknown"}
+
+
+def test_any_of_the_sites_agent_names_counts_when_the_calls_agent_is_not_known():
+    from callreview.checklist import CallInfo, check_transcript
+    from callreview.lexicon import load_lexicon
+    from callreview.scorecard import load_scorecard
+    from callreview.transcript import Segment, Transcript
+
+    text = "您好，欢迎致电天霖汽车，我是小周，请问有什么可以帮您"
+    call = Transcript("t.json", 30.0, 2, "script", "zh", "stereo", (Segment("agent", 0.0, 5.0, text, text),))
+    lexicon, scorecard = load_lexicon("zh-CN"), load_scorecard()
+    review = check_transcript(call, lexicon, scorecard, CallInfo(agent_names=("小王", "小周")))
+    agent = review.items["greeting"].to_dict()["parts"]["agent_name"]
+    assert (agent["value"], agent["source"]) == ("小周", "configured")

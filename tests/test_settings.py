@@ -65,3 +65,28 @@ def test_a_malformed_settings_file_is_refused_with_file_and_key(tmp_path, conten
 def test_a_missing_config_path_is_refused(tmp_path):
     with pytest.raises(SettingsError, match="no such settings file; check the --config path"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_the_model_comes_from_the_option_then_the_environment_then_the_file(tmp_path, monkeypatch):
+    from callreview.settings import load_settings
+
+    config = tmp_path / "callreview.toml"
+    config.write_text('model = "small"\n', encoding="utf-8")
+    monkeypatch.delenv("CALLREVIEW_MODEL", raising=False)
+    assert load_settings(config).model == "small"
+    monkeypatch.setenv("CALLREVIEW_MODEL", "medium")
+    assert load_settings(config).model == "medium"
+    assert load_settings(config, model="large-v3").model == "large-v3"
+
+
+def test_model_load_reads_callreview_toml(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from callreview.cli import app
+
+    monkeypatch.delenv("CALLREVIEW_MODEL", raising=False)
+    (tmp_path / "callreview.toml").write_text('model = "./no-such-model"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(app, ["model", "--load"])
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"callreview: error: {tmp_path / 'no-such-model'}: no such model folder;")

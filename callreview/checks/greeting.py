@@ -153,11 +153,12 @@ def _judge_name(found: dict[str, Any], configured: Sequence[Phrase], place: tupl
 
 
 def _agent(turns: Sequence[Turn], patterns: Sequence[Pattern], ctx: CallContext, explained: list, others: Sequence[Pattern]) -> tuple[dict[str, Any], PatternHit | None]:
-    configured = _names(ctx, "agent", (ctx.call.agent_name,) if ctx.call.agent_name else ())
+    # The call's agent if known, else any of the site's agents (``agent_names``): whoever took the call.
+    configured = _names(ctx, "agent", (ctx.call.agent_name,) if ctx.call.agent_name else ctx.call.agent_names)
     if configured:
         hit = find_in(turns, configured)
         if hit is not None and hit.certain:
-            return part(hit, ctx.call.agent_name, source="configured"), None
+            return part(hit, hit.phrase.text, source="configured"), None
     # A configured company name heard is not the agent's name (安和银行68号为您服务: the name is 68),
     # except to a pattern that takes the company itself (我是{company}的{agent}).
     companies = [h for h in (find_in([t], _names(ctx, "company", ctx.call.company_names)) for t in turns) if h is not None and h.certain]
