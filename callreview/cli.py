@@ -86,6 +86,7 @@ def score(
     model: ModelOpt = None,
     device: DeviceOpt = None,
     agent_channel: ChannelOpt = None,
+    language: Annotated[Optional[str], typer.Option("--language", help="Whisper language code (default: from the lexicon, zh).")] = None,
     config: ConfigOpt = None,
     no_cache: NoCacheOpt = False,
     debug: DebugOpt = False,
@@ -102,7 +103,7 @@ def score(
     def run() -> int:
         settings = _settings(
             config, model=model, device=device, agent_channel=agent_channel, lexicon=lexicon, scorecard=scorecard,
-            direction=direction, company_names=tuple(company or ()), cache=False if no_cache else None,
+            direction=direction, company_names=tuple(company or ()), cache=False if no_cache else None, language=language,
         )
         reviewer = Reviewer(settings)
         reviewer.lexicon, reviewer.scorecard  # refuse a malformed lexicon or scorecard before any audio work

@@ -6,7 +6,7 @@ can come from :mod:`callreview.transcribe`, from a JSON file written by
 
 JSON schema (stable; documented in the README)::
 
-    {"file": str, "duration_s": float, "channels": int, "model": str,
+    {"schema": 1, "file": str, "duration_s": float, "channels": int, "model": str,
      "language": str, "roles": "stereo" | "mono",
      "segments": [{"role": "agent" | "customer" | "unknown",
                    "start": float, "end": float, "text": str, "norm": str,
@@ -107,7 +107,8 @@ class Transcript:
     # --- JSON -----------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data: dict[str, Any] = {"schema": SCHEMA_VERSION}
+        data.update(asdict(self))
         data.pop("dropped")
         data["segments"] = [_segment_dict(s) for s in self.segments]
         if self.dropped:
@@ -122,6 +123,11 @@ class Transcript:
         """Build from parsed JSON, refusing anything off-schema with one clear line."""
         if not isinstance(data, dict):
             raise TranscriptError(f"{source}: a transcript must be a JSON object; write it with `callreview transcribe --json`")
+        schema = data.get("schema", 1)  # files written before the key existed are version 1
+        if not isinstance(schema, int) or isinstance(schema, bool) or schema > SCHEMA_VERSION:
+            raise TranscriptError(
+                f"{source}: transcript schema {schema!r} is newer than this callreview reads ({SCHEMA_VERSION}); upgrade callreview"
+            )
         try:
             roles = data["roles"]
             if roles not in ("stereo", "mono"):

@@ -94,12 +94,12 @@ def test_the_sample_set_covers_every_promised_situation():
 
 @by_slug
 def test_every_call_script_has_a_rendered_flac(slug):
-    assert (SAMPLES / f"{slug}.flac").is_file(), f"render it: /work/ttsvenv/bin/python tools/render_samples.py --only {slug}"
+    assert (SAMPLES / f"{slug}.flac").is_file(), f"render it: python tools/render_samples.py --only {slug} (dev-only install: see its docstring)"
 
 
 @by_slug
 def test_every_call_script_has_a_truth_transcript(slug):
-    assert (TRUTH / f"{slug}.json").is_file(), f"render it: /work/ttsvenv/bin/python tools/render_samples.py --only {slug}"
+    assert (TRUTH / f"{slug}.json").is_file(), f"render it: python tools/render_samples.py --only {slug} (dev-only install: see its docstring)"
 
 
 def test_every_flac_and_truth_transcript_has_a_call_script():
