@@ -156,6 +156,15 @@ class Scorecard:
             return (weight - lost) / weight
         return 1.0 if finding.status == "pass" else 0.0
 
+    def overridden(self, item: ItemResult, status: str) -> ItemResult:
+        """The item as a person judged it (a reviewer's override): ``pass`` earns its full weight,
+        ``fail`` nothing, ``na``/``review`` keep it out of the score (0 of 0). The machine's evidence
+        and details stay; :meth:`total` then scores the call as usual."""
+        weight = float(item.details.get("weight", item.max_points))
+        if status in ("na", "review"):
+            return ItemResult(item.name, status, 0.0, 0.0, item.evidence, item.details)  # type: ignore[arg-type]
+        return ItemResult(item.name, status, weight if status == "pass" else 0.0, weight, item.evidence, item.details)  # type: ignore[arg-type]
+
     def critical_hits(self, items: Mapping[str, ItemResult]) -> list[str]:
         forbidden = items.get("forbidden")
         if forbidden is None or forbidden.status != "fail":
