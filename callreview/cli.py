@@ -140,6 +140,78 @@ def model_info(
     _run(run, debug)
 
 
+StoreOpt = Annotated[Optional[str], typer.Option("--db", help="The results store: an SQLite file or a postgresql:// URL. Default: $CALLREVIEW_DB, db in callreview.toml, else ./callreview.db.")]
+
+
+@app.command()
+def watch(
+    folders: Annotated[list[Path], typer.Argument(help="Folders the call recorder writes into.", show_default=False)],
+    db: StoreOpt = None,
+    recursive: Annotated[bool, typer.Option("--recursive", help="Also watch the folders inside them.")] = False,
+    pattern: Annotated[Optional[str], typer.Option("--pattern", help="Comma-separated file name globs. Default: '*.wav,*.flac,*.mp3,*.ogg,*.opus,*.m4a'.", show_default=False)] = None,
+    poll: Annotated[Optional[float], typer.Option("--poll", metavar="SECONDS", min=0.1, help="Look every SECONDS instead of waiting for filesystem events (network shares).")] = None,
+    settle: Annotated[float, typer.Option("--settle", metavar="SECONDS", min=0.0, help="A file is complete once its size and mtime held still this long (or it was renamed into place).")] = 3.0,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes, one model each.")] = 1,
+    once: Annotated[bool, typer.Option("--once", help="Score the backlog and exit (cron, CI): 0, or 6 when some file failed.")] = False,
+    failed_dir: Annotated[Optional[Path], typer.Option("--failed-dir", help="Move files that cannot be scored here (their error stays in the store).")] = None,
+    out: Annotated[Optional[Path], typer.Option("--out", help="Also write each result as <recording>.review.json under this folder.")] = None,
+    json_beside: Annotated[bool, typer.Option("--json-beside", help="Also write each result as <recording>.review.json next to the recording.")] = False,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Score every new recording in a folder exactly once, as it lands: through restarts, partial writes and bad files.
+
+    At start it catches up on files not yet in the store (oldest first), then scores new
+    ones once they stop growing. One log line per call; SIGINT/SIGTERM stop it cleanly
+    (exit 0), a call in progress is left pending for the next start.
+
+    Example: callreview watch /srv/recordings --db /var/lib/callreview/callreview.db --failed-dir /srv/failed
+    """
+    from callreview.store import open_store, store_url
+    from callreview.watch import DEFAULT_PATTERNS, WatchOptions, parse_patterns
+    from callreview.watch import watch as run_watch
+
+    def run() -> int:
+        settings = _settings(config, model=model, device=device)
+        options = WatchOptions(
+            folders=tuple(folders), patterns=parse_patterns(pattern) if pattern is not None else DEFAULT_PATTERNS,
+            recursive=recursive, poll_s=poll, settle_s=settle, workers=workers, once=once,
+            failed_dir=failed_dir, out_dir=out, json_beside=json_beside,
+        )
+        url = store_url(db, settings.db)
+        with open_store(url) as store:
+            summary = run_watch(options, settings, store, url)
+        return summary.exit_code if once and not summary.stopped_by else 0
+
+    _run(run, debug)
+
+
+@app.command()
+def status(
+    db: StoreOpt = None,
+    errors: Annotated[int, typer.Option("--errors", min=0, help="How many of the latest errors to show.")] = 5,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Show the queue in the store: pending, in progress, failed, scored today, and the latest errors.
+
+    Example: callreview status --db /var/lib/callreview/callreview.db
+    """
+    from callreview.store import open_store
+    from callreview.watch import render_status
+
+    def run() -> int:
+        settings = _settings(config)
+        with open_store(db, settings.db) as store:
+            latest = store.errors()[-errors:] if errors else []
+            typer.echo(render_status(store.where, store.counts(), latest))
+        return 0
+
+    _run(run, debug)
+
+
 # --- helpers ----------------------------------------------------------------
 
 
