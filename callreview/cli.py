@@ -212,6 +212,122 @@ def status(
     _run(run, debug)
 
 
+# --- QC reviewers: export, summary, sample (callreview.export, .summary, .sampling) ---
+
+SinceOpt = Annotated[Optional[str], typer.Option("--since", metavar="YYYY-MM-DD", help="Only calls on or after this day (the call's date, else the day it was stored).")]
+UntilOpt = Annotated[Optional[str], typer.Option("--until", metavar="YYYY-MM-DD", help="Only calls on or before this day.")]
+
+
+@app.command("export")
+def export_calls(
+    csv_out: Annotated[Optional[Path], typer.Option("--csv", metavar="FILE", help="Write a CSV: UTF-8 with a BOM (Excel shows Chinese), one row per call.")] = None,
+    xlsx_out: Annotated[Optional[Path], typer.Option("--xlsx", metavar="FILE", help="Write an Excel workbook: a Calls sheet and an Agents summary sheet.")] = None,
+    jsonl_out: Annotated[Optional[Path], typer.Option("--jsonl", metavar="FILE", help="Write JSON Lines: one stored call with its current review per line.")] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    agent: Annotated[Optional[str], typer.Option("--agent", help="Only this agent's calls.")] = None,
+    db: StoreOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Export the scored calls with their current reviews: CSV, XLSX or JSON Lines (streamed, written atomically).
+
+    Example: callreview export --since 2026-11-23 --until 2026-11-29 --xlsx week48.xlsx
+    """
+    from callreview.dates import day_range
+    from callreview.errors import SettingsError
+    from callreview.export import ExportFilter, export
+    from callreview.store import open_store
+
+    def run() -> int:
+        targets = [(fmt, path) for fmt, path in (("csv", csv_out), ("xlsx", xlsx_out), ("jsonl", jsonl_out)) if path is not None]
+        if not targets:
+            raise SettingsError("export: say where to write it: --csv FILE, --xlsx FILE or --jsonl FILE")
+        first, last = day_range(since, until)
+        settings = _settings(config)
+        with open_store(db, settings.db) as store:
+            for fmt, path in targets:
+                written = export(store, fmt, path, ExportFilter(first, last, agent))
+                typer.echo(f"wrote {written:,} calls to {path}")
+        return 0
+
+    _run(run, debug)
+
+
+@app.command("summary")
+def summary_cmd(
+    by: Annotated[str, typer.Option("--by", help="Group the figures: agent | week | item.")] = "agent",
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    json_flag: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of tables.")] = False,
+    db: StoreOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Figures for the QC meeting: calls, mean and minimum score, bands, failure rate per item and part, forbidden phrases, calls waiting for a person.
+
+    Example: callreview summary --by agent --since 2026-11-23 --until 2026-11-29
+    """
+    from callreview.dates import day_range
+    from callreview.errors import SettingsError
+    from callreview.store import open_store
+    from callreview.summary import BY, render_summary, summarize
+
+    def run() -> int:
+        if by not in BY:
+            raise SettingsError(f"--by {by}: group by one of {', '.join(BY)}")
+        first, last = day_range(since, until)
+        settings = _settings(config)
+        with open_store(db, settings.db) as store:
+            figures = summarize(store.calls(since=first, until=last, state="scored"), by, first, last)  # type: ignore[arg-type]
+        if json_flag:
+            typer.echo(json.dumps(figures.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            typer.echo(render_summary(figures), nl=False)
+        return 0
+
+    _run(run, debug)
+
+
+@app.command("sample")
+def sample_cmd(
+    rate: Annotated[float, typer.Option("--rate", help="Share of each agent's calls to pick, 0.05-0.15 (seed 004: 5-15 %).")] = 0.1,
+    min_per_agent: Annotated[int, typer.Option("--min-per-agent", help="Calls per agent at least (all of them when fewer).")] = 3,
+    week: Annotated[Optional[str], typer.Option("--week", metavar="YYYY-Www", help="ISO week of the calls' dates. Default: the latest week with scored calls.")] = None,
+    seed: Annotated[Optional[int], typer.Option("--seed", help="Repeat a pick: the same seed and calls give the same picks. Default: a random seed, printed.")] = None,
+    name: Annotated[Optional[str], typer.Option("--name", help="Save the sample under this name (default: the week); one of the same name is replaced.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Allow a rate outside 0.05-0.15.")] = False,
+    json_flag: Annotated[bool, typer.Option("--json", help="Print the sample as JSON instead of tables.")] = False,
+    db: StoreOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Pick a week's calls for human QC: stratified by agent, at least N per agent, spread over the day; saved as a named sample.
+
+    Example: callreview sample --rate 0.1 --min-per-agent 3 --week 2026-W48 --seed 7
+    """
+    from callreview.sampling import SampleOptions, render_sample, take_sample
+    from callreview.store import open_store
+
+    def run() -> int:
+        options = SampleOptions(rate=rate, min_per_agent=min_per_agent, week=week, seed=seed, name=name, force=force)
+        options.check()  # a bad option is refused before the store is opened
+        if week:
+            from callreview.dates import parse_week
+
+            parse_week(week)
+        settings = _settings(config)
+        with open_store(db, settings.db) as store:
+            picked = take_sample(store, options)
+        if json_flag:
+            typer.echo(json.dumps(picked.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            typer.echo(render_sample(picked), nl=False)
+        return 0
+
+    _run(run, debug)
+
+
 # --- helpers ----------------------------------------------------------------
 
 

@@ -142,6 +142,22 @@ class QueueCounts:
     scored_today: int
 
 
+@dataclass(frozen=True)
+class CallBrief:
+    """A call without its review body (:meth:`Store.briefs`): enough to sample it or list it."""
+
+    id: int
+    path: str
+    agent: str | None
+    call_id: str | None
+    date: str | None
+    score: float | None
+    band: str | None
+    needs_review: bool
+    metadata: Mapping[str, Any]
+    """The call's extra metadata (a manifest's other columns), e.g. ``time``."""
+
+
 _CALL_COLUMNS = (
     "c.id, c.sha256, c.path, c.agent, c.call_id, c.call_date, c.direction, c.customer_name, c.duration_s, c.state, "
     "r.id, r.version, r.score, r.band, r.needs_review, r.body, r.created_at"
@@ -466,6 +482,37 @@ class Store:
 
     def samples(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT name FROM samples ORDER BY created_at, id").fetchall()]
+
+    # --- light reads for summary, sample and exports (callreview.summary, .sampling, .export) ---
+
+    def briefs(
+        self, since: str | None = None, until: str | None = None, agent: str | None = None, state: CallState | None = None
+    ) -> Iterator["CallBrief"]:
+        """Like :meth:`calls` (same filters, same order, streamed) without the review bodies: what a
+        sample or a queue needs of each call, cheap for a whole week."""
+        where, params, day = self._call_filter(since, until, agent, state)
+        sql = (
+            "SELECT c.id, c.path, c.agent, c.call_id, c.call_date, c.metadata, r.score, r.band, r.needs_review "
+            f"FROM {_CALL_FROM}{where} ORDER BY {day}, c.id"
+        )
+        for row in self.db.stream(sql, params):
+            yield CallBrief(row[0], row[1], row[2], row[3], row[4], row[6], row[7], bool(row[8]), json.loads(row[5]) if row[5] else {})
+
+    def last_day(self, state: CallState | None = "scored") -> str | None:
+        """The latest call date (else the day it was stored) among calls in ``state``; ``None`` for none."""
+        where, params, day = self._call_filter(None, None, None, state)
+        row = self.db.execute(f"SELECT MAX({day}) FROM calls c{where}", params).fetchone()
+        return row[0] if row else None
+
+    def _call_filter(self, since: str | None, until: str | None, agent: str | None, state: CallState | None) -> tuple[str, list, str]:
+        """`` WHERE …`` (or ``""``), its parameters, and the day expression :meth:`calls` orders by."""
+        day = "COALESCE(c.call_date, " + self._day("c.created_at") + ")"
+        where, params = [], []
+        for sql, value in ((f"{day} >= ?", since), (f"{day} <= ?", until), ("c.agent = ?", agent), ("c.state = ?", state)):
+            if value:
+                where.append(sql)
+                params.append(value)
+        return (" WHERE " + " AND ".join(where) if where else ""), params, day
 
 
 def _stored_call(row: Sequence[Any]) -> StoredCall:

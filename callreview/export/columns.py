@@ -1,0 +1,95 @@
+"""The columns of a calls export (CSV and the XLSX Calls sheet): one row per call, stable.
+
+Each column is read from the stored call and its current review (the JSON contract of
+:meth:`callreview.results.CallReview.to_dict`, docs/result-format.md). New columns are
+only ever added at the end, so a spreadsheet built on these keeps working.
+
+=====================  ==========================================================
+column                 value
+=====================  ==========================================================
+file                   the recording as the store first saw it
+call_id, agent, date   the call's metadata (manifest, file name, ``.toml``)
+direction              as given, else the scorecard profile used (inbound/outbound)
+duration               seconds, 2 decimals
+score, band            0–100 (1 decimal) and the band name; empty when not scored
+<item>_status          pass / fail / na / review, for greeting, customer_name, hold,
+                       forbidden, closing
+<item>_points          points earned
+name_uses              agent turns that used the customer's name
+holds                  holds found
+forbidden_hits         certain forbidden phrases, each hit once, joined with `` | ``
+needs_review           true when a person must finish the review
+=====================  ==========================================================
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from callreview.results import ITEMS
+
+if TYPE_CHECKING:
+    from callreview.store import StoredCall
+
+HIT_SEPARATOR = " | "
+COLUMNS: tuple[str, ...] = (
+    "file", "call_id", "agent", "date", "direction", "duration", "score", "band",
+    *(f"{item}_{what}" for item in ITEMS for what in ("status", "points")),
+    "name_uses", "holds", "forbidden_hits", "needs_review",
+)
+
+Cell = str | float | int | bool | None
+
+
+def call_row(call: "StoredCall") -> tuple[Cell, ...]:
+    """The row of one scored call, in :data:`COLUMNS` order (typed: numbers stay numbers)."""
+    review = call.review or {}
+    items = review.get("items", {})
+    per_item: list[Cell] = []
+    for name in ITEMS:
+        item = items.get(name, {})
+        per_item += [item.get("status"), item.get("points")]
+    hits = items.get("forbidden", {}).get("hits", ())
+    return (
+        call.path,
+        call.call_id,
+        call.agent,
+        call.date,
+        call.direction or review.get("profile"),
+        review.get("duration_s", call.duration_s),
+        review.get("score", call.score),
+        review.get("band", call.band),
+        *per_item,
+        items.get("customer_name", {}).get("count"),
+        len(items.get("hold", {}).get("holds", ())),
+        HIT_SEPARATOR.join(hit["phrase"] for hit in hits),
+        bool(review.get("needs_review", call.needs_review)),
+    )
+
+
+def text_cell(value: Cell) -> str:
+    """A cell as CSV text: empty for none, ``true``/``false`` as in the review JSON."""
+    if value is None:
+        return ""
+    if value is True or value is False:
+        return "true" if value else "false"
+    return str(value)
+
+
+def stored_call_dict(call: "StoredCall") -> dict[str, Any]:
+    """A stored call and its current review as one JSON object (a JSON Lines export line)."""
+    return {
+        "id": call.id,
+        "sha256": call.sha256,
+        "file": call.path,
+        "agent": call.agent,
+        "call_id": call.call_id,
+        "date": call.date,
+        "direction": call.direction,
+        "customer_name": call.customer_name,
+        "duration_s": call.duration_s,
+        "state": call.state,
+        "version": call.version,
+        "scored_at": call.scored_at,
+        "review": call.review,
+    }
