@@ -141,6 +141,105 @@ def model_info(
 
 
 StoreOpt = Annotated[Optional[str], typer.Option("--db", help="The results store: an SQLite file or a postgresql:// URL. Default: $CALLREVIEW_DB, db in callreview.toml, else ./callreview.db.")]
+CompanyOpt = Annotated[Optional[list[str]], typer.Option("--company", help="A company or department name the greeting must contain (repeatable).")]
+ScorecardOpt = Annotated[Optional[str], typer.Option("--scorecard", help="Scorecard TOML (weights, thresholds, bands).")]
+LexiconOpt = Annotated[Optional[str], typer.Option("--lexicon", help="Lexicon: zh-CN, en-US or a path to a lexicon TOML.")]
+
+
+@app.command()
+def batch(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Folders (searched recursively for recordings), files, or globs such as 'calls/**/*.flac'.", show_default=False)] = None,
+    db: StoreOpt = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes, one model each. Default: 1 (faster than 2 on 2 cores; README, Benchmarks).", show_default=False)] = None,
+    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads per worker. Default: the cores shared out between the workers.", show_default=False)] = None,
+    manifest: Annotated[Optional[Path], typer.Option("--manifest", metavar="CSV", help="A CSV listing the calls: file (relative to the CSV), agent, call_id, date, direction, customer_name; other columns are kept as metadata.")] = None,
+    name_pattern: Annotated[Optional[str], typer.Option("--name-pattern", metavar="PATTERN", help="Read the call's fields from its file name, e.g. '{agent}_{date}_{call_id}' ({*} skips a part).")] = None,
+    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Score again the calls an earlier run failed.")] = False,
+    ray: Annotated[Optional[str], typer.Option("--ray", metavar="ADDRESS|auto", help="Score on a Ray cluster (one model per actor) instead of local workers.")] = None,
+    company: CompanyOpt = None,
+    scorecard: ScorecardOpt = None,
+    lexicon: LexiconOpt = None,
+    model: ModelOpt = None,
+    device: DeviceOpt = None,
+    agent_channel: ChannelOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Score many calls into the results store, exactly once: a re-run skips what is stored, an interrupted one resumes.
+
+    One line per call on stderr (a progress bar on a terminal), then on stdout
+    `412 scored, 1,203 already scored, 2 failed` and each failed file with its error.
+    Exit 0, or 6 when some calls failed. Ctrl-C lets the calls in progress finish
+    (a second Ctrl-C stops them unscored) and exits 130. Calls another batch is
+    scoring are waited for at the end, never scored twice.
+
+    Example: callreview batch /srv/recordings/2026-12-01 --db qc.db --name-pattern '{agent}_{date}_{call_id}'
+    """
+    from callreview.errors import SettingsError
+
+    def run() -> int:
+        from callreview.batch import BatchOptions, discover, run_batch
+        from callreview.progress import progress_for, summary_lines
+        from callreview.review import Reviewer
+        from callreview.store import open_store, store_url
+        from callreview.workers import interruptible
+
+        if not paths and manifest is None:
+            raise SettingsError("batch: say which calls to score: folders, files, globs, or --manifest CSV")
+        settings = _settings(
+            config, model=model, device=device, agent_channel=agent_channel, lexicon=lexicon, scorecard=scorecard,
+            company_names=tuple(company or ()),
+        )
+        reviewer = Reviewer(settings)
+        reviewer.lexicon, reviewer.scorecard  # refuse a malformed lexicon or scorecard before any audio work
+        url = store_url(db, settings.db)
+        with open_store(url) as store:
+            jobs = discover(paths or [], manifest, name_pattern)
+            options = BatchOptions(workers=workers, threads=threads, retry_failed=retry_failed, ray=ray)
+            with interruptible() as stop, progress_for(len(jobs)) as progress:
+                tally = run_batch(jobs, reviewer, store, url, options, progress, stop)
+        for line in summary_lines(tally):
+            typer.echo(line)
+        return 130 if tally.interrupted else tally.exit_code
+
+    _run(run, debug)
+
+
+@app.command()
+def rescore(
+    db: StoreOpt = None,
+    since: Annotated[Optional[str], typer.Option("--since", metavar="YYYY-MM-DD", help="Only calls on or after this day (the call's date, else the day it was stored).")] = None,
+    company: CompanyOpt = None,
+    scorecard: ScorecardOpt = None,
+    lexicon: LexiconOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Re-run the checklist on the stored transcripts after a lexicon or scorecard change: no audio, no model.
+
+    Each call gets a new review version (the latest is current, history is kept);
+    calls already scored under the same rules are skipped.
+
+    Example: callreview rescore --db qc.db --since 2026-11-01 --lexicon site-lexicon.toml
+    """
+
+    def run() -> int:
+        from callreview.dates import parse_day
+        from callreview.rescore import rescore as rescore_calls
+        from callreview.review import Reviewer
+        from callreview.store import open_store
+
+        first = parse_day(since, "--since") if since else None
+        settings = _settings(config, lexicon=lexicon, scorecard=scorecard, company_names=tuple(company or ()))
+        reviewer = Reviewer(settings)
+        reviewer.lexicon, reviewer.scorecard  # a malformed lexicon or scorecard is refused before the store is touched
+        with open_store(db, settings.db) as store:
+            tally = rescore_calls(store, reviewer, first)
+        for line in tally.lines():
+            typer.echo(line)
+        return tally.exit_code
+
+    _run(run, debug)
 
 
 @app.command()
