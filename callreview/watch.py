@@ -320,7 +320,7 @@ class Watcher:
         self._events: "queue.SimpleQueue[tuple[str, str, str | None, bool]]" = queue.SimpleQueue()
         self._settling: dict[str, _File] = {}
         self._ready: dict[str, _File] = {}
-        self._heap: list[tuple[int, int, str, int]] = []
+        self._heap: list[tuple[int, str, int]] = []
         self._later: dict[str, _File] = {}
         self._in_flight: dict[str, _File] = {}
         self._seen: "OrderedDict[tuple[str, int, int], None]" = OrderedDict()
@@ -549,7 +549,7 @@ class Watcher:
         self._seq += 1
         f.gen = self._seq
         self._ready[str(f.path)] = f
-        heapq.heappush(self._heap, (f.sig[1], self._seq, str(f.path), f.gen))
+        heapq.heappush(self._heap, (f.sig[1], str(f.path), f.gen))  # oldest first; same mtime: by name
 
     def _wake_later(self, now: float) -> None:
         for key, f in list(self._later.items()):
@@ -563,7 +563,7 @@ class Watcher:
             return
         room = max(1, self.options.workers) + 1
         while self._heap and pool.in_flight < room:
-            _, _, key, gen = heapq.heappop(self._heap)
+            _, key, gen = heapq.heappop(self._heap)
             f = self._ready.get(key)
             if f is None or f.gen != gen:
                 continue  # stale: the file changed or went away since it was queued
@@ -617,7 +617,7 @@ class Watcher:
         elif outcome.status == "failed_before":
             self.summary.failed_before += 1
             if not quiet:
-                self.log(f"failed   {_one_line(outcome.error, f.path)}  (this audio failed before; not retried until it changes)")
+                self.log(f"skipped  {_one_line(outcome.error, f.path)}  (this audio failed before; not retried until it changes)")
             self._move_failed(f)
         self._done(f)
 
@@ -675,8 +675,8 @@ class Watcher:
 
     def _move_failed(self, f: _File) -> None:
         folder = self.options.failed_dir
-        if folder is None or not f.path.exists():
-            return
+        if folder is None or not f.path.exists() or f.sig[0] == 0:
+            return  # an empty file may be a recorder's placeholder still open for writing: moving it would lose the call
         rel = f.path.relative_to(f.root)
         target = folder / rel
         n = 1
