@@ -1,7 +1,8 @@
 """``check_transcript``: score one transcript against the QC checklist, with evidence.
 
     Transcript ─CallContext─▶ greeting · customer_name · hold · forbidden · closing ─▶ Finding × 5
-               ─Scorecard──▶ ItemResult × 5, score, band ─▶ CallReview
+               ─delivery───▶ DeliveryMetrics (how the agent spoke; dead air reuses the hold check's holds)
+               ─Scorecard──▶ ItemResult × 5 (+ weighted delivery metrics), score, band ─▶ CallReview
 
 The checks judge (:mod:`callreview.checks`), the scorecard counts points
 (:mod:`callreview.scorecard`); this module only runs them in order.
@@ -18,6 +19,7 @@ from callreview.checks.customer_name import check_customer_name
 from callreview.checks.forbidden import check_forbidden
 from callreview.checks.greeting import check_greeting
 from callreview.checks.hold import check_hold
+from callreview.delivery import judge_delivery, measure_delivery
 from callreview.lexicon import Lexicon
 from callreview.results import ITEMS, CallReview
 from callreview.scorecard import Scorecard
@@ -49,8 +51,10 @@ class CallInfo:
     """Names the greeting must contain; none: recognized from the greeting's shape (欢迎致电X)."""
 
 
-def check_transcript(transcript: Transcript, lexicon: Lexicon, scorecard: Scorecard, call: CallInfo = CallInfo()) -> CallReview:
-    """Judge every checklist item on the agent's speech and score the call."""
+def check_transcript(
+    transcript: Transcript, lexicon: Lexicon, scorecard: Scorecard, call: CallInfo = CallInfo(), metrics: bool = True
+) -> CallReview:
+    """Judge every checklist item on the agent's speech, measure how the agent spoke (``metrics``), and score the call."""
     profile = scorecard.profile(call.direction)
     ctx = CallContext.build(transcript, lexicon, scorecard.thresholds, call)
     if ctx.judged:
@@ -59,7 +63,12 @@ def check_transcript(transcript: Transcript, lexicon: Lexicon, scorecard: Scorec
         reason = "no agent speech in the transcript; check the agent channel (agent_channel) and the recording"
         findings = [Finding(name, "review", (), {"reason": reason}) for name in ITEMS]
     items = {f.name: scorecard.item_result(f, profile) for f in findings}
-    score = scorecard.total(items)
+    delivery_metrics = measure_delivery(ctx, scorecard.delivery, findings[ITEMS.index("hold")].details.get("holds", ())) if metrics else None
+    delivery = {}
+    if delivery_metrics is not None and any(profile.delivery_weights.values()):
+        weighted = [f for f in judge_delivery(delivery_metrics, scorecard.delivery) if profile.delivery_weights[f.name] > 0]
+        delivery = {f.name: scorecard.delivery_result(f, profile) for f in weighted}
+    score = scorecard.total({**items, **delivery})
     band = scorecard.band(score)
     return CallReview(
         file=transcript.file,
@@ -69,5 +78,7 @@ def check_transcript(transcript: Transcript, lexicon: Lexicon, scorecard: Scorec
         band_label=band.label if band else None,
         profile=profile.name,
         items=items,
-        needs_review=any(i.status == "review" for i in items.values()),
+        needs_review=any(i.status == "review" for i in (*items.values(), *delivery.values())),
+        metrics=delivery_metrics,
+        delivery=delivery,
     )

@@ -109,6 +109,36 @@ class NameRules:
 
 
 @dataclass(frozen=True)
+class DeliveryPhrases:
+    """Words and advice for the delivery metrics (how the agent spoke); an optional table."""
+
+    backchannels: frozenset[tuple[str, ...]] = frozenset()
+    """Key sequences of words that show listening (嗯, 对, 好的): said over the customer, no interruption."""
+    backchannel_max: int = 0
+    """Most keys of one back-channel."""
+    rate_unit: str = "characters"
+    """What speech rates count: ``characters`` (one per Chinese character or digit) or ``words``."""
+    fast_suggestion: str | None = None
+    """What to do instead of speaking too fast: 请放慢语速."""
+    interruption_suggestion: str | None = None
+    """What to do instead of interrupting: 请等客户说完再回应."""
+    dead_air_suggestion: str | None = None
+    talk_ratio_suggestion: str | None = None
+
+    def is_backchannel(self, keys: tuple[str, ...]) -> bool:
+        """Whether ``keys`` are nothing but back-channel words, one after another (嗯嗯，好的 / 对对对)."""
+        at = 0
+        while at < len(keys):
+            for size in range(min(self.backchannel_max, len(keys) - at), 0, -1):
+                if keys[at : at + size] in self.backchannels:
+                    at += size
+                    break
+            else:
+                return False
+        return True
+
+
+@dataclass(frozen=True)
 class Politeness:
     informal: str | None = None
     formal: str | None = None
@@ -134,6 +164,7 @@ class Lexicon:
     politeness: Politeness
     forbidden: tuple[ForbiddenEntry, ...]
     description: str = ""
+    delivery: DeliveryPhrases = DeliveryPhrases()
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def cached(self, name: str, make: Callable[[], T]) -> T:
@@ -317,7 +348,7 @@ def _num(x: float) -> str:
 
 # --- building the Lexicon ----------------------------------------------------------
 
-_TOP = ("language", "version", "revision", "description", "match", "greeting", "hold", "closing", "names", "politeness", "forbidden")
+_TOP = ("language", "version", "revision", "description", "match", "greeting", "hold", "closing", "names", "politeness", "delivery", "forbidden")
 
 
 def _build(data: dict[str, Any], r: TomlReader) -> Lexicon:
@@ -398,6 +429,20 @@ def _build(data: dict[str, Any], r: TomlReader) -> Lexicon:
         politeness=politeness,
         forbidden=_forbidden(data.get("forbidden"), r, rules),
         description=str(data.get("description", "")),
+        delivery=_delivery(r.table(data, "delivery", "top level", required=False) or {}, r),
+    )
+
+
+def _delivery(d: dict, r: TomlReader) -> DeliveryPhrases:
+    where = "[delivery]"
+    keys = ("backchannels", "rate_unit", "fast_suggestion", "interruption_suggestion", "dead_air_suggestion", "talk_ratio_suggestion")
+    r.known(d, where, keys)
+    backchannels = frozenset(keys_of(normalize(text))[1] for text in r.strings(d, "backchannels", where, required=False))
+    return DeliveryPhrases(
+        backchannels=backchannels,
+        backchannel_max=max(map(len, backchannels), default=0),
+        rate_unit=r.choice(d, "rate_unit", where, ("characters", "words"), "characters"),
+        **{key: r.text(d, key, where) if key in d else None for key in keys[2:]},
     )
 
 

@@ -1,15 +1,17 @@
 """Plain-text view of a :class:`CallReview`: what an agent reads about their own call.
 
 One line per checklist item (status, points, what it is), and under each failed or
-review item what was heard, when (mm:ss), and what to say instead. No colour
-codes: the CLI may add them.
+review item what was heard, when (mm:ss), and what to say instead. Then how the
+agent spoke: one line per delivery metric (``INFO`` unless the scorecard weights
+it), and under it each fault — the moment, what was heard — and what to do
+instead. No colour codes: the CLI may add them.
 """
 
 from __future__ import annotations
 
 from typing import Any, Iterable
 
-from callreview.results import CallReview, Evidence, ItemResult
+from callreview.results import METRICS, CallReview, DeadAir, DeliveryMetrics, Evidence, Interruptions, ItemResult, SpeechRate, TalkRatio
 
 LABELS = {
     "greeting": "Greeting 开头语",
@@ -29,6 +31,12 @@ PART_LABELS = {
     "thanks": "thanks 致谢",
     "farewell": "farewell 道别",
 }
+METRIC_LABELS = {
+    "speech_rate": "Speech rate 语速",
+    "interruptions": "Interruptions 抢话",
+    "dead_air": "Dead air 静音",
+    "talk_ratio": "Talk ratio 说话占比",
+}
 STATUS = {"pass": "PASS", "fail": "FAIL", "na": "N/A", "review": "REVIEW"}
 INDENT = " " * 15
 
@@ -40,11 +48,65 @@ def render_review(review: CallReview) -> str:
         lines.append(f"{STATUS[item.status]:<7}{_points(item):>7}  {LABELS.get(item.name, item.name)}{_summary(item)}")
         if item.status in ("fail", "review"):
             lines.extend(INDENT + line for line in _explain(item))
+    if review.metrics is not None:
+        lines += ["", "How the agent spoke 表达"] + render_delivery(review.metrics, review.delivery)
     ni = review.items.get("forbidden")
     if ni is not None and ni.details.get("ni_count"):
         example = ni.details.get("ni_examples", [{}])[0]
         lines += ["", f"Note: 你 said {ni.details['ni_count']}× where 您 is expected (000 客服礼仪规范)" + (f", e.g. {clock(example['start'])} 「{example['text']}」" if example else "")]
     return "\n".join(lines)
+
+
+def render_delivery(metrics: DeliveryMetrics, weighted: dict[str, ItemResult] | None = None) -> list[str]:
+    """One line per delivery metric — ``INFO`` when it is information only, else its status and points —
+    and under it each fault (when, what was heard) and what to do instead."""
+    lines = []
+    for name in METRICS:
+        item = (weighted or {}).get(name)
+        head = f"{STATUS[item.status]:<7}{_points(item):>7}" if item is not None else f"{'INFO':<7}{'–':>7}"
+        metric = metrics.get(name)
+        if metric is None:
+            lines += [f"{head}  {METRIC_LABELS[name]}  — not measured", INDENT + metrics.unavailable.get(name, "")]
+            continue
+        lines.append(f"{head}  {METRIC_LABELS[name]}  — {_metric_summary(metric)}")
+        lines.extend(INDENT + line for line in _metric_faults(metric))
+        if item is not None and item.details.get("reason"):
+            lines.append(INDENT + item.details["reason"])
+        if metric.faults and metric.suggestion:
+            lines.append(f"{INDENT}do instead: {metric.suggestion}")
+    return lines
+
+
+def _metric_summary(metric: SpeechRate | Interruptions | DeadAir | TalkRatio) -> str:
+    if isinstance(metric, SpeechRate):
+        per = f"{metric.unit}/min"
+        text = "no turn long enough to time" if metric.median is None else f"median {metric.median:.0f} {per}"
+        if metric.fastest is not None:
+            text += f", fastest {metric.fastest.rate:.0f} at {clock(metric.fastest.start)}"
+        text += f" ({'everybody: mono recording' if metric.role == 'unknown' else 'agent'})"
+        return text + (f"; {len(metric.faults)} fast stretch(es)" if metric.faults else "")
+    if isinstance(metric, Interruptions):
+        text = str(metric.count) if metric.count else "none"
+        return text + (f" ({metric.backchannels} back-channel(s) while the customer talked, not counted)" if metric.backchannels else "")
+    if isinstance(metric, DeadAir):
+        text = f"{metric.total_s:.0f} s in {len(metric.stretches)} stretch(es), longest {metric.longest_s:.0f} s" if metric.stretches else "none"
+        return text + (f" ({len(metric.announced_holds)} announced hold(s) not counted)" if metric.announced_holds else "")
+    return f"agent {metric.agent_share:.0f} % · customer {100 - metric.agent_share:.0f} % ({metric.agent_s:.0f} s / {metric.customer_s:.0f} s of speech)"
+
+
+def _metric_faults(metric: SpeechRate | Interruptions | DeadAir | TalkRatio) -> Iterable[str]:
+    for f in metric.faults:
+        span = f"{clock(f.start)}–{clock(f.end)}"
+        if isinstance(metric, SpeechRate):
+            yield f"{span} {f.value:.0f} {metric.unit}/min for {f.seconds:.1f} s of speech: 「{f.evidence[0].text}」"
+        elif isinstance(metric, Interruptions):
+            cut, agent = f.evidence
+            yield f"{clock(f.start)} talked over the customer for {f.seconds:.1f} s: 「{agent.text}」 over 「{cut.text}」"
+        elif isinstance(metric, DeadAir):
+            after = f" after the {f.evidence[0].role}'s 「{f.evidence[0].text}」" if f.evidence else ""
+            yield f"{span} {f.seconds:.0f} s of silence{after}"
+        else:
+            yield f"{span} the agent's share is over the scorecard's agent_share_max"
 
 
 def render_batch(outcomes: list[tuple[str, CallReview | Exception]]) -> str:

@@ -17,16 +17,20 @@ Scoring rules (docs/result-format.md):
   score is the earned share of the points that remain, scaled to 100. A
   ``review`` item sets ``needs_review`` on the call.
 * The band is read from the score rounded to one decimal.
+* Delivery metrics (how the agent spoke, ``[delivery]``) are information only
+  unless a profile's ``delivery_weights`` gives one points: then it is one more
+  item worth that many points — all of them with no fault, none with one —
+  added to both sides of the score's share.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from callreview.errors import ScorecardError
-from callreview.results import ITEMS, ItemResult
+from callreview.results import ITEMS, METRICS, ItemResult
 
 if TYPE_CHECKING:
     from callreview.lexicon import Lexicon
@@ -40,6 +44,7 @@ GREETING_PARTS = {
 }
 CLOSING_PARTS = ("question", "thanks", "farewell")
 HOLD_PARTS = ("permission", "thanks")
+NO_DELIVERY_WEIGHTS = {name: 0.0 for name in METRICS}
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,30 @@ class Thresholds:
 
 
 @dataclass(frozen=True)
+class DeliveryThresholds:
+    """What counts as too fast, an interruption, dead air, too much talk (scorecard ``[delivery]``)."""
+
+    rate_max: float = 380.0
+    """Characters (or words) per minute above which the agent speaks too fast…"""
+    fast_min_s: float = 5.0
+    """…for more than this many seconds of speech (consecutive turns over ``rate_max``)."""
+    rate_min_turn_s: float = 1.5
+    """Turns with less speech than this get no rate of their own: too short to time (好的。)."""
+    pause_s: float = 1.0
+    """A gap this long between the words of one turn is a pause, not speaking time."""
+    interruption_overlap_s: float = 1.0
+    """Talking over the customer's turn for at least this long is an interruption (back-channels aside)."""
+    interruptions_max: int = 0
+    """A weighted ``interruptions`` item fails with more interruptions than this."""
+    dead_air_min_s: float = 3.0
+    """A silence of both parties this long mid-call is dead air (announced holds aside)."""
+    dead_air_max_s: float = 5.0
+    """A stretch of dead air longer than this is a fault."""
+    agent_share_max: float = 80.0
+    """An agent share of the talk (%) above this is a fault."""
+
+
+@dataclass(frozen=True)
 class Profile:
     """Weights for one kind of call (seed 004: inbound and outbound are scored with different emphasis)."""
 
@@ -73,6 +102,8 @@ class Profile:
     greeting_parts: Mapping[str, float]
     closing_parts: Mapping[str, float]
     hold_parts: Mapping[str, float]
+    delivery_weights: Mapping[str, float] = field(default_factory=lambda: dict(NO_DELIVERY_WEIGHTS))
+    """Points per delivery metric on top of the five items' 100; 0 (the default): information only."""
 
 
 @dataclass(frozen=True)
@@ -94,6 +125,7 @@ class Scorecard:
     deduction: float = 10.0
     max_deduction: float = 30.0
     critical: tuple[str, ...] = ()
+    delivery: DeliveryThresholds = DeliveryThresholds()
 
     def check_lexicon(self, lexicon: Lexicon) -> None:
         """Refuse ``critical`` phrases the lexicon has no [[forbidden]] entry for: they could never match."""
@@ -134,6 +166,14 @@ class Scorecard:
         credit = self._credit(finding, profile)
         return ItemResult(finding.name, finding.status, round(weight * credit, 2), weight, finding.evidence, details)
 
+    def delivery_result(self, finding: Any, profile: Profile) -> ItemResult:
+        """Points for a weighted delivery metric's finding: all with no fault, none with one; ``na``/``review`` kept out."""
+        weight = float(profile.delivery_weights[finding.name])
+        details = {**finding.details, "weight": weight}
+        if finding.status in ("na", "review"):
+            return ItemResult(finding.name, finding.status, 0.0, 0.0, finding.evidence, details)
+        return ItemResult(finding.name, finding.status, weight if finding.status == "pass" else 0.0, weight, finding.evidence, details)
+
     def _credit(self, finding: Any, profile: Profile) -> float:
         d = finding.details
         if finding.name == "greeting":
@@ -172,7 +212,8 @@ class Scorecard:
         return list(forbidden.details.get("critical", ()))
 
     def total(self, items: Mapping[str, ItemResult]) -> float | None:
-        """Earned share of the points that count, scaled to 100; None when no item counts."""
+        """Earned share of the points that count, scaled to 100; None when no item counts.
+        ``items`` may hold weighted delivery results beside the five items: they count alike."""
         max_points = sum(i.max_points for i in items.values())
         if max_points <= 0:
             return None
@@ -195,7 +236,7 @@ def load_scorecard(path: str | Path | None = None) -> Scorecard:
     path = BUNDLED if path is None else Path(path)
     data = read_toml(path, ScorecardError, "scorecard")
     r = TomlReader(str(path), ScorecardError, doc="docs/result-format.md")
-    r.known(data, "top level", ("name", "version", "description", "thresholds", "forbidden", "bands", "profiles"))
+    r.known(data, "top level", ("name", "version", "description", "thresholds", "forbidden", "delivery", "bands", "profiles"))
     version = int(r.number(data, "version", "top level", 0, 0, 10**6, integer=True))
     if version != FORMAT_VERSION:
         raise r.fail("version", f"scorecard format {version} is not the one this callreview reads ({FORMAT_VERSION}); see docs/result-format.md")
@@ -207,6 +248,7 @@ def load_scorecard(path: str | Path | None = None) -> Scorecard:
         profiles=_profiles(r.table(data, "profiles", "top level"), r),
         bands=_bands(data.get("bands"), r),
         **_forbidden(r.table(data, "forbidden", "top level", required=False) or {}, r),
+        delivery=_delivery(r.table(data, "delivery", "top level", required=False) or {}, r),
     )
 
 
@@ -223,6 +265,23 @@ def _thresholds(t: dict, r: Any) -> Thresholds:
         greeting_window_s=r.number(t, "greeting_window_s", where, d.greeting_window_s, 0, 3600),
         closing_window_s=r.number(t, "closing_window_s", where, d.closing_window_s, 0, 3600),
         closing_tail_s=r.number(t, "closing_tail_s", where, d.closing_tail_s, 0, 3600),
+    )
+
+
+def _delivery(t: dict, r: Any) -> DeliveryThresholds:
+    where = "[delivery]"
+    d = DeliveryThresholds()
+    r.known(t, where, tuple(DeliveryThresholds.__dataclass_fields__))
+    return DeliveryThresholds(
+        rate_max=r.number(t, "rate_max", where, d.rate_max, 1, 10000),
+        fast_min_s=r.number(t, "fast_min_s", where, d.fast_min_s, 0, 3600),
+        rate_min_turn_s=r.number(t, "rate_min_turn_s", where, d.rate_min_turn_s, 0.1, 3600),
+        pause_s=r.number(t, "pause_s", where, d.pause_s, 0.1, 3600),
+        interruption_overlap_s=r.number(t, "interruption_overlap_s", where, d.interruption_overlap_s, 0.05, 3600),
+        interruptions_max=int(r.number(t, "interruptions_max", where, d.interruptions_max, 0, 10000, integer=True)),
+        dead_air_min_s=r.number(t, "dead_air_min_s", where, d.dead_air_min_s, 0.5, 3600),
+        dead_air_max_s=r.number(t, "dead_air_max_s", where, d.dead_air_max_s, 0, 3600),
+        agent_share_max=r.number(t, "agent_share_max", where, d.agent_share_max, 0, 100),
     )
 
 
@@ -266,15 +325,29 @@ def _profiles(p: dict, r: Any) -> dict[str, Profile]:
         where = f"[profiles.{name}]"
         if not isinstance(table, dict):
             raise r.fail(where, "must be a table with weights")
-        r.known(table, where, ("weights", "greeting_parts", "closing_parts", "hold_parts"))
+        r.known(table, where, ("weights", "greeting_parts", "closing_parts", "hold_parts", "delivery_weights"))
         out[name] = Profile(
             name=name,
             weights=_shares(table, "weights", f"{where}.weights", ITEMS, r, required=True),
             greeting_parts=_shares(table, "greeting_parts", f"{where}.greeting_parts", GREETING_PARTS[name], r),
             closing_parts=_shares(table, "closing_parts", f"{where}.closing_parts", CLOSING_PARTS, r),
             hold_parts=_shares(table, "hold_parts", f"{where}.hold_parts", HOLD_PARTS, r),
+            delivery_weights=_points(table, "delivery_weights", f"{where}.delivery_weights", METRICS, r),
         )
     return out
+
+
+def _points(table: dict, key: str, where: str, names: tuple[str, ...], r: Any) -> dict[str, float]:
+    """Named numbers 0-100, no sum required (missing: all 0)."""
+    given = table.get(key)
+    if given is None:
+        return {n: 0.0 for n in names}
+    if not isinstance(given, dict):
+        raise r.fail(where, f"must be a table like {{ {names[0]} = 5 }}")
+    for k in given:
+        if k not in names:
+            raise r.fail(f"{where}.{k}", f"unknown name '{k}'; known: {', '.join(names)}")
+    return {n: float(r.number(given, n, where, 0, 0, 100)) for n in names}
 
 
 def _shares(table: dict, key: str, where: str, names: tuple[str, ...], r: Any, required: bool = False) -> dict[str, float]:

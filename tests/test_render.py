@@ -23,6 +23,12 @@ def test_perfect_call_is_one_line_per_item_with_score_and_band():
             "PASS     20/20  Hold 等候  — 1 hold(s)",
             "PASS     30/30  Forbidden phrases 服务忌语",
             "PASS     15/15  Closing 结束语",
+            "",
+            "How the agent spoke 表达",
+            "INFO         –  Speech rate 语速  — median 291 characters/min, fastest 432 at 00:22 (agent)",
+            "INFO         –  Interruptions 抢话  — none",
+            "INFO         –  Dead air 静音  — none (1 announced hold(s) not counted)",
+            "INFO         –  Talk ratio 说话占比  — agent 70 % · customer 30 % (25 s / 11 s of speech)",
         ]
     )
 
