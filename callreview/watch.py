@@ -38,7 +38,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
 
-from callreview.batch import Job, Outcome, score_job
+from callreview.batch import SOME_FAILED, TEMP_SUFFIXES, Job, Outcome, score_job
 from callreview.errors import CallreviewError, SettingsError, StoreError
 from callreview.store import LEASE_S, Store, worker_id
 
@@ -49,8 +49,6 @@ if TYPE_CHECKING:
 
 DEFAULT_PATTERNS = ("*.wav", "*.flac", "*.mp3", "*.ogg", "*.opus", "*.m4a")
 DEFAULT_SETTLE_S = 3.0
-TEMP_SUFFIXES = (".part", ".tmp")
-"""Names recorders write under before renaming into place (and dotfiles): never scored."""
 RESULT_SUFFIX = ".review.json"
 """``call_0412.flac`` → ``call_0412.flac.review.json``: written beside it or under ``--out``; never scored."""
 SEEN_MAX = 10_000
@@ -60,6 +58,8 @@ BUSY_RETRY_S = (5.0, 10.0, 20.0, 30.0)
 STORE_BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 """Waits while the store is locked or unreachable; the last one repeats until it answers."""
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+WORKER_DIED = 70
+"""The exit code of a WorkerPool outcome whose worker process died under it (or hit a bug)."""
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class WatchSummary:
     @property
     def exit_code(self) -> int:
         """``--once``: 6 when some file failed in this run (others were scored), else 0."""
-        return 6 if self.failed else 0
+        return SOME_FAILED if self.failed else 0
 
     def line(self) -> str:
         return f"{self.scored} scored, {self.already} already scored, {self.failed} failed, {self.failed_before} failed before"
@@ -133,9 +133,10 @@ def parse_patterns(text: str) -> tuple[str, ...]:
 
 
 def is_temporary(name: str) -> bool:
-    """A name recorders and copiers write under before the file is complete, or one of our results."""
+    """A name recorders and copiers write under before the file is complete (``batch``'s list, dotfiles,
+    ``name~``), or one of our results."""
     lower = name.lower()
-    return name.startswith(".") or lower.endswith(TEMP_SUFFIXES) or lower.endswith(RESULT_SUFFIX)
+    return name.startswith(".") or name.endswith("~") or lower.endswith(TEMP_SUFFIXES) or lower.endswith(RESULT_SUFFIX)
 
 
 def wanted(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
@@ -329,6 +330,8 @@ class Watcher:
         self._store_until = 0.0
         self._seq = 0
         self._dropped = 0
+        self._lost_to_store: set[str] = set()
+        self._given_back: list[Path] = []
         self._last_settle_check = 0.0
         self.summary = WatchSummary()
         self.tick_s = max(0.05, min(0.5, options.settle_s / 5))
@@ -349,9 +352,7 @@ class Watcher:
                 self.log("caught up: no files waiting")
             with self._executor(executor) as pool:
                 self._loop(pool)
-                left = [f.path for f in self._in_flight.values()]
-                if self.stop.stopping:
-                    pool.close(cancel_pending=True)
+                left = self._given_back + [f.path for f in self._in_flight.values()]
         finally:
             if observer is not None:
                 observer.stop()
@@ -377,7 +378,17 @@ class Watcher:
                 self._last_settle_check = now
             self._wake_later(now)
             self._submit(pool, now)
-            for outcome in pool.poll(self.tick_s):
+            try:
+                outcomes = pool.poll(self.tick_s)
+            except CallreviewError as err:
+                if err.exit_code != StoreError.exit_code or isinstance(pool, InlineExecutor):
+                    raise  # the model cannot be loaded, or a bug: no call could be scored
+                # A worker found the store away: it gave its call back and stopped; the pool starts
+                # another, and reports the call as lost with its worker, which is sent again.
+                self._lost_to_store.update(str(job.path) for job in pool.running)
+                self._store_down(str(err), now)
+                continue
+            for outcome in outcomes:
                 self._finish(outcome)
             if once and not (self._settling or self._ready or self._later or self._in_flight):
                 return
@@ -391,7 +402,11 @@ class Watcher:
             from callreview.workers import WorkerPool
 
             with WorkerPool(self.settings, self.db, self.options.workers, lease_s=self.options.lease_s) as pool:
-                yield pool
+                try:
+                    yield pool
+                finally:
+                    if self.stop.stopping:
+                        pool.close(cancel_pending=True, wait=False)  # SIGTERM to the workers: each gives its call back
             return
         from callreview.review import Reviewer
 
@@ -585,8 +600,13 @@ class Watcher:
         if f is None:
             return
         now = time.monotonic()
-        if outcome.status == "failed" and outcome.exit_code == StoreError.exit_code:
-            self._store_down(f, outcome.error or "store error", now)
+        lost = outcome.path in self._lost_to_store
+        self._lost_to_store.discard(outcome.path)
+        if outcome.status == "failed" and outcome.exit_code == WORKER_DIED and self.stop.stopping:
+            self._given_back.append(f.path)  # its worker was stopped with us (systemd signals them all): pending
+            return
+        if outcome.status == "failed" and (outcome.exit_code == StoreError.exit_code or (lost and outcome.exit_code == WORKER_DIED)):
+            self._store_down(outcome.error or "store error", now, f)
             return
         self._store_trouble = 0
         if outcome.status == "busy":
@@ -637,13 +657,16 @@ class Watcher:
         while len(self._seen) > SEEN_MAX:
             self._seen.popitem(last=False)
 
-    def _store_down(self, f: _File, message: str, now: float) -> None:
+    def _store_down(self, message: str, now: float, f: _File | None = None) -> None:
+        """The store is locked or away: send nothing for a while (longer each time), then this file again."""
         wait = STORE_BACKOFF_S[min(self._store_trouble, len(STORE_BACKOFF_S) - 1)]
         self._store_trouble += 1
         self._store_until = now + wait
-        self.warn(f"callreview: store unavailable: {message}; trying {f.path.name} again in {wait:g} s")
-        f.not_before = self._store_until
-        self._later[str(f.path)] = f
+        what = f.path.name if f else "the calls in progress"
+        self.warn(f"callreview: store unavailable: {message}; trying {what} again in {wait:g} s")
+        if f is not None:
+            f.not_before = self._store_until
+            self._later[str(f.path)] = f
 
     def _write_result(self, f: _File, outcome: Outcome, overwrite: bool) -> None:
         if outcome.call is None or not (self.options.out_dir or self.options.json_beside):
