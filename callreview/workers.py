@@ -16,7 +16,8 @@ The interface ``batch`` and ``watch`` build on (keep it)::
     with WorkerPool(...) as pool: ...   # close() on leaving; on an exception: drop the queue and
                                         # stop the running calls (their claims are given back)
 
-* ``workers == 1`` scores in this process, on one thread (no process start, no second model);
+* ``workers == 1`` scores in this process, in the calling thread inside :meth:`poll` (no process
+  start, no second model; ``poll`` then returns after one call, whatever its ``timeout``);
   ``workers > 1`` starts that many processes (``spawn``), each loading its model on first use.
 * ``threads``: the model's CPU threads per worker; ``None`` shares the cores out between workers.
 * A worker process dies with the thread that created the pool (``PR_SET_PDEATHSIG``, Linux): a
@@ -105,14 +106,16 @@ class WorkerPool:
         self._count = 0
         self._closed = False
         self._deaths = 0
+        self._inline: _Inline | None = None
+        self._current: Job | None = None
+        self._slots: list[_ProcessSlot] = []
         if workers == 1:
-            self._results: Any = queue.Queue()
-            self._slots: list[_Slot] = [_ThreadSlot(0, self._args, self._results)]
+            self._inline = _Inline(*self._args)
         else:
             import multiprocessing
 
             self._ctx = multiprocessing.get_context("spawn")  # no fork of a process holding connections and threads
-            self._results = self._ctx.Queue()
+            self._results: Any = self._ctx.Queue()
             self._slots = [_ProcessSlot(i, self._ctx, self._args, self._results) for i in range(workers)]
 
     # --- the interface --------------------------------------------------------
@@ -129,6 +132,8 @@ class WorkerPool:
         out, self._ready = self._ready, []
         if self._closed or (not out and not self.in_flight):
             return out
+        if self._inline is not None:
+            return out or [self._score_inline()]
         deadline = time.monotonic() + max(0.0, timeout)
         while True:
             out += self._collect(0.0 if out else max(0.0, deadline - time.monotonic()))
@@ -138,10 +143,13 @@ class WorkerPool:
 
     @property
     def in_flight(self) -> int:
-        return len(self._pending) + sum(slot.job is not None for slot in self._slots)
+        return len(self._pending) + (self._current is not None) + sum(slot.job is not None for slot in self._slots)
 
     @property
     def running(self) -> list[Job]:
+        """The jobs being scored (in-process: the one the next :meth:`poll` scores)."""
+        if self._inline is not None:
+            return [self._current] if self._current else [self._pending[0][1]] if self._pending else []
         return [slot.job[1] for slot in self._slots if slot.job is not None]
 
     def close(self, cancel_pending: bool = False, wait: bool = True) -> None:
@@ -155,7 +163,7 @@ class WorkerPool:
         try:
             if wait:
                 while self.in_flight:
-                    self._ready += self._collect(0.5)
+                    self._ready += [self._score_inline()] if self._inline is not None else self._collect(0.5)
                     self._dispatch()
                 for slot in self._slots:
                     slot.finish()
@@ -172,6 +180,8 @@ class WorkerPool:
             self._closed = True
             for slot in self._slots:
                 slot.join(_STOP_GRACE_S)
+            if self._inline is not None:
+                self._inline.close()
 
     def __enter__(self) -> "WorkerPool":
         return self
@@ -183,6 +193,14 @@ class WorkerPool:
             self.close(cancel_pending=True, wait=False)
 
     # --- inside -----------------------------------------------------------------
+
+    def _score_inline(self) -> Outcome:
+        assert self._inline is not None
+        self._current = self._pending.popleft()[1]
+        try:
+            return self._inline.score(self._current)
+        finally:
+            self._current = None
 
     def _dispatch(self) -> None:
         for slot in self._slots:
@@ -226,7 +244,7 @@ class WorkerPool:
         slot.job = None
         return [message[3]]
 
-    def _died(self, slot: "_Slot") -> list[Outcome]:
+    def _died(self, slot: "_ProcessSlot") -> list[Outcome]:
         job, slot.job = slot.job, None
         self._deaths += 1
         if self._deaths > _MAX_RESPAWNS * self.workers:
@@ -312,68 +330,34 @@ def interruptible() -> Iterator[threading.Event]:
 # --- the workers ----------------------------------------------------------------------
 
 
-class _Slot:
-    """One worker as the pool sees it: the job it runs (``(index, job)``) or ``None``."""
+class _Inline:
+    """``workers == 1``: score in the calling thread, inside :meth:`WorkerPool.poll` (no process
+    start, no second model). Ctrl-C or SIGTERM raised there reaches ``score_job``, which gives the
+    call back; the first Ctrl-C of :func:`interruptible` only sets its event, so the call finishes."""
 
-    job: tuple[int, Job] | None = None
+    def __init__(self, settings: "Settings", db: str, lease_s: float, retry_failed: bool) -> None:
+        self.settings, self.db, self.lease_s, self.retry_failed = settings, db, lease_s, retry_failed
+        self.store: Any = None
+        self.reviewer: Any = None
 
-    def give(self, item: tuple[int, Job]) -> None:
-        raise NotImplementedError
+    def score(self, job: Job) -> Outcome:
+        if self.store is None:
+            from callreview.review import Reviewer
+            from callreview.store import open_store
 
-    def alive(self) -> bool:
-        raise NotImplementedError
+            self.store = open_store(self.db)
+            self.reviewer = Reviewer(self.settings)
+        return _score(self.reviewer, self.store, job, self.lease_s, self.retry_failed)
 
-    def finish(self) -> None:
-        """Ask it to end after its current job."""
-        raise NotImplementedError
-
-    def stop_now(self) -> None:
-        raise NotImplementedError
-
-    def join(self, timeout: float) -> None:
-        raise NotImplementedError
-
-    def restart(self) -> None:
-        raise NotImplementedError
-
-    def describe_exit(self) -> str:
-        return "it stopped"
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
 
 
-class _ThreadSlot(_Slot):
-    """``workers == 1``: score in this process on a daemon thread (no second model, no start-up).
-    A running call cannot be stopped from outside: on a hard stop the process exits around it,
-    and its claim, held by a pid that is gone, is free at once for the next run."""
+class _ProcessSlot:
+    """One worker process as the pool sees it: the job it runs (``(index, job)``) or ``None``."""
 
-    def __init__(self, slot: int, args: tuple, results: "queue.Queue") -> None:
-        self.id, self.args, self.results = slot, args, results
-        self.job = None
-        self.restart()
-
-    def restart(self) -> None:
-        self.tasks: queue.Queue = queue.Queue()
-        self.thread = threading.Thread(target=_serve, args=(self.id, *self.args, self.tasks, self.results), name="callreview-worker", daemon=True)
-        self.thread.start()
-
-    def give(self, item: tuple[int, Job]) -> None:
-        self.job = item
-        self.tasks.put(item)
-
-    def alive(self) -> bool:
-        return self.thread.is_alive()
-
-    def finish(self) -> None:
-        self.tasks.put(None)
-
-    def stop_now(self) -> None:
-        self.tasks.put(None)
-
-    def join(self, timeout: float) -> None:
-        if self.job is None:  # after a hard stop the running call is not waited for
-            self.thread.join(timeout)
-
-
-class _ProcessSlot(_Slot):
     def __init__(self, slot: int, ctx: Any, args: tuple, results: Any) -> None:
         self.id, self.ctx, self.args, self.results = slot, ctx, args, results
         self.job = None
@@ -451,8 +435,7 @@ def _die_with_parent(parent: int) -> None:
 
 
 def _serve(slot: int, settings: "Settings", db: str, lease_s: float, retry_failed: bool, tasks: Any, results: Any) -> None:
-    """The worker loop (a process's, or the in-process thread's): its own store and Reviewer."""
-    from callreview.batch import score_job
+    """A worker process's loop: its own store and Reviewer, one job at a time."""
     from callreview.review import Reviewer
     from callreview.store import open_store
 
@@ -466,14 +449,24 @@ def _serve(slot: int, settings: "Settings", db: str, lease_s: float, retry_faile
         while (item := tasks.get()) is not None:
             index, job = item
             try:
-                outcome = score_job(reviewer, store, job, lease_s=lease_s, retry_failed=retry_failed)
+                outcome = _score(reviewer, store, job, lease_s, retry_failed)
             except CallreviewError as err:  # the model or the store: every call would fail alike
                 results.put(("fatal", slot, index, str(err), err.exit_code))
                 return
-            except Exception as err:  # a bug on this call: report it, go on with the next
-                first = str(err).splitlines()[0] if str(err) else ""
-                message = f"{job.path}: internal error ({type(err).__name__}: {first}); please report it"
-                outcome = Outcome(str(job.path), "failed", error=message, exit_code=BUG_EXIT)
             results.put(("done", slot, index, outcome))
     finally:
         store.close()
+
+
+def _score(reviewer: Any, store: Any, job: Job, lease_s: float, retry_failed: bool) -> Outcome:
+    """``score_job``, with a bug on one call turned into that call's failure (the batch goes on)."""
+    from callreview.batch import score_job
+
+    try:
+        return score_job(reviewer, store, job, lease_s=lease_s, retry_failed=retry_failed)
+    except CallreviewError:
+        raise
+    except Exception as err:
+        first = str(err).splitlines()[0] if str(err) else ""
+        message = f"{job.path}: internal error ({type(err).__name__}: {first}); please report it"
+        return Outcome(str(job.path), "failed", error=message, exit_code=BUG_EXIT)
