@@ -192,10 +192,10 @@ def batch(
         )
         reviewer = Reviewer(settings)
         reviewer.lexicon, reviewer.scorecard  # refuse a malformed lexicon or scorecard before any audio work
+        jobs = discover(paths or [], manifest, name_pattern)  # a bad path or manifest line: refused before the store is made
+        options = BatchOptions(workers=workers, threads=threads, retry_failed=retry_failed, ray=ray)
         url = store_url(db, settings.db)
         with open_store(url) as store:
-            jobs = discover(paths or [], manifest, name_pattern)
-            options = BatchOptions(workers=workers, threads=threads, retry_failed=retry_failed, ray=ray)
             with interruptible() as stop, progress_for(len(jobs)) as progress:
                 tally = run_batch(jobs, reviewer, store, url, options, progress, stop)
         for line in summary_lines(tally):
@@ -322,6 +322,7 @@ def export_calls(
     csv_out: Annotated[Optional[Path], typer.Option("--csv", metavar="FILE", help="Write a CSV: UTF-8 with a BOM (Excel shows Chinese), one row per call.")] = None,
     xlsx_out: Annotated[Optional[Path], typer.Option("--xlsx", metavar="FILE", help="Write an Excel workbook: a Calls sheet and an Agents summary sheet.")] = None,
     jsonl_out: Annotated[Optional[Path], typer.Option("--jsonl", metavar="FILE", help="Write JSON Lines: one stored call with its current review per line.")] = None,
+    html_out: Annotated[Optional[Path], typer.Option("--html", metavar="DIR", help="Write a static report into DIR: the web app's call pages and an index, openable without a server.")] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
     agent: Annotated[Optional[str], typer.Option("--agent", help="Only this agent's calls.")] = None,
@@ -340,7 +341,7 @@ def export_calls(
 
     def run() -> int:
         targets = [(fmt, path) for fmt, path in (("csv", csv_out), ("xlsx", xlsx_out), ("jsonl", jsonl_out)) if path is not None]
-        if not targets:
+        if not targets and html_out is None:
             raise SettingsError("export: say where to write it: --csv FILE, --xlsx FILE or --jsonl FILE")
         first, last = day_range(since, until)
         settings = _settings(config)
@@ -348,6 +349,13 @@ def export_calls(
             for fmt, path in targets:
                 written = export(store, fmt, path, ExportFilter(first, last, agent))
                 typer.echo(f"wrote {written:,} calls to {path}")
+            if html_out is not None:
+                from callreview.people import QueueFilter
+                from callreview.scorecard import load_scorecard
+                from callreview.web.report import write_report
+
+                written = write_report(store, load_scorecard(settings.scorecard), html_out, QueueFilter(agent=agent, since=first, until=last))
+                typer.echo(f"wrote {written:,} call pages and an index to {html_out}")
         return 0
 
     _run(run, debug)
@@ -422,6 +430,102 @@ def sample_cmd(
             typer.echo(json.dumps(picked.to_dict(), ensure_ascii=False, indent=2))
         else:
             typer.echo(render_sample(picked), nl=False)
+        return 0
+
+    _run(run, debug)
+
+
+# --- the reviewer's web app (callreview.web, callreview.people) ---
+
+
+@app.command()
+def serve(
+    db: StoreOpt = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on. The default is this machine only; to serve a team, put it behind an HTTPS proxy.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on (0: any free port, printed).")] = 8000,
+    secure_cookies: Annotated[bool, typer.Option("--secure-cookies", help="Mark the session cookie Secure: when users reach the app over HTTPS (a proxy).")] = False,
+    scorecard: ScorecardOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Serve the reviewer's web app: queue, call pages with the audio and evidence, overrides, appeals, agents, agreement.
+
+    Users log in with accounts made by `callreview user add`. Ctrl-C stops it.
+
+    Example: callreview serve --db qc.db --port 8000
+    """
+
+    def run() -> int:
+        from callreview.scorecard import load_scorecard
+        from callreview.store import open_store
+        from callreview.web import serve as serve_app
+
+        settings = _settings(config, scorecard=scorecard)
+        rules = load_scorecard(settings.scorecard)
+        with open_store(db, settings.db) as store:
+            if not store.db.execute("SELECT 1 FROM users LIMIT 1").fetchone():
+                typer.echo("callreview: no users yet; add one with: callreview user add NAME --role reviewer", err=True)
+
+            def ready(url: str) -> None:
+                typer.echo(f"callreview: serving {store.where} at {url} (Ctrl-C stops)", err=True)
+
+            serve_app(store, rules, host, port, secure_cookies, ready, debug)
+        return 0
+
+    _run(run, debug)
+
+
+user_app = typer.Typer(help="Users of the web app (callreview serve): reviewers, supervisors, agents, admins.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="The log-in name (letters, digits, . _ @ -).", show_default=False)],
+    role: Annotated[str, typer.Option("--role", help="reviewer | supervisor | agent | admin.", show_default=False)],
+    agent_id: Annotated[Optional[str], typer.Option("--agent-id", help="For an agent: the agent id their calls carry in the store.")] = None,
+    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input instead of a prompt.")] = False,
+    db: StoreOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Add a user of the web app; the password is asked for (or read from stdin) and kept as an argon2 hash only.
+
+    Example: callreview user add wang --role agent --agent-id A017
+    """
+
+    def run() -> int:
+        from callreview.people import People
+        from callreview.store import open_store
+
+        settings = _settings(config)
+        if password_stdin:
+            password = sys.stdin.readline().rstrip("\r\n")
+        else:
+            password = typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+        with open_store(db, settings.db) as store:
+            user = People(store).add_user(name, role, password, agent_id)
+            typer.echo(f"added {user.role} {user.name}" + (f" (agent {user.agent})" if user.agent else "") + f" to {store.where}")
+        return 0
+
+    _run(run, debug)
+
+
+@user_app.command("list")
+def user_list(db: StoreOpt = None, config: ConfigOpt = None, debug: DebugOpt = False) -> None:
+    """List the users of the web app: name, role, agent id.
+
+    Example: callreview user list --db qc.db
+    """
+
+    def run() -> int:
+        from callreview.people import People
+        from callreview.store import open_store
+
+        settings = _settings(config)
+        with open_store(db, settings.db) as store:
+            for user in People(store).users():
+                typer.echo(f"{user.name}\t{user.role}\t{user.agent or ''}")
         return 0
 
     _run(run, debug)

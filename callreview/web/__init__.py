@@ -1,0 +1,57 @@
+"""``callreview serve``: the reviewer's web app, a view over the results store.
+
+    store ─People─▶ queue · call (player, transcript, evidence, say instead) · override · appeal
+                    agents (weekly trend) · agreement (kappa) · my calls        ─Jinja2─▶ HTML
+
+Server-rendered (Starlette + Jinja2 with autoescape, on uvicorn), a few lines of vanilla
+JavaScript (``static/app.js``: click a line to hear it, space, j/k), no front-end build:
+``pip install`` is the whole install. Nothing here scores a call: the final score after
+an override is the scorecard's (:mod:`callreview.people`). The same templates write the
+static report (:mod:`callreview.web.report`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from callreview.scorecard import Scorecard
+    from callreview.store import Store
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+
+
+def serve(
+    store: "Store",
+    scorecard: "Scorecard",
+    host: str = DEFAULT_HOST,
+    port: int = DEFAULT_PORT,
+    secure_cookies: bool = False,
+    ready: Callable[[str], None] | None = None,
+    debug: bool = False,
+) -> None:
+    """Run the app until interrupted; ``ready`` gets the URL once the socket listens."""
+    import socket
+
+    import uvicorn
+
+    from callreview.errors import CallreviewError
+    from callreview.web.app import create_app
+
+    app = create_app(store, scorecard, secure_cookies, debug)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise CallreviewError(f"cannot listen on {host}:{port} ({err.strerror}); choose another --port, or stop what uses it") from None
+    bound = sock.getsockname()[1]
+    url = f"http://{'[' + host + ']' if ':' in host else host}:{bound}"
+    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False)
+    server = uvicorn.Server(config)
+    if ready:
+        ready(url)
+    server.run(sockets=[sock])

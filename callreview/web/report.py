@@ -1,0 +1,121 @@
+"""``callreview export --html DIR``: the web app's call pages and an index, as files.
+
+    DIR/index.html            every selected call (the queue's table)
+    DIR/call-<id>.html        each call: player, transcript, checklist, evidence, say instead, history
+    DIR/static/app.css, app.js
+
+Written with the app's own templates (:mod:`callreview.web.views`, autoescape on), read-only
+(no forms), openable from the disk without a server: the player's source is the recording's
+path relative to ``DIR``, so keep the report beside the recordings (or copy both together).
+Each file is written to a temporary name and renamed, so a report is never half a page.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from callreview.errors import CallreviewError
+
+if TYPE_CHECKING:
+    from callreview.people import QueueFilter
+    from callreview.scorecard import Scorecard
+    from callreview.store import Store
+
+
+@dataclass
+class ReportLinks:
+    """Relative URLs inside the report folder."""
+
+    folder: Path
+    audio_paths: dict[int, str] = field(default_factory=dict)
+    static_report: bool = True
+
+    def call(self, call: int) -> str:
+        return f"call-{call}.html"
+
+    def audio(self, call: int) -> str:
+        return self.audio_paths.get(call, "")
+
+    def asset(self, name: str) -> str:
+        return f"static/{name}"
+
+    def index(self) -> str:
+        return "index.html"
+
+
+def write_report(store: "Store", scorecard: "Scorecard", folder: str | Path, filters: "QueueFilter | None" = None) -> int:
+    """Write the report of the scored calls ``filters`` selects into ``folder``; returns how many calls."""
+    from urllib.parse import quote
+
+    from callreview.people import People, QueueFilter, QueuePage
+    from callreview.web import views
+    from callreview.web.app import Query
+    from callreview.web.recordings import recording
+
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise CallreviewError(f"{folder}: is a file; --html takes a folder to write the report into")
+    try:
+        (folder / "static").mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise CallreviewError(f"{folder}: cannot create the report folder ({err.strerror}); check the path and permissions") from None
+    people = People(store, scorecard)
+    env = views.environment()
+    links = ReportLinks(folder)
+    labels = {b.name: b.label for b in scorecard.bands}
+    common = dict(user=None, csrf="", flash=None, links=links, static_report=True, band_labels=labels)
+    rows = list(people.queue_rows(filters or QueueFilter()))
+    for name in ("app.css", "app.js"):
+        _copy(views.STATIC / name, folder / "static" / name)
+    for row in rows:
+        stored = store.call(row.id)
+        if stored is None or stored.review is None:
+            continue
+        final = people.final(stored)
+        items = views.item_views(final)
+        path = recording(store, stored)
+        if path is not None:
+            links.audio_paths[stored.id] = _relative(path, folder, quote)
+        html = env.get_template("call.html").render(
+            **common, call=stored, final=final, items=items, lines=views.transcript_lines(store.transcript(stored.id), items),
+            history=people.history(stored.id), appeals=people.appeals(stored.id), versions=store.history(stored.id),
+            has_audio=path is not None, statuses=(), can_override=False, can_decide=False, can_appeal=False,
+        )
+        _write(folder / links.call(stored.id), html)
+    page = QueuePage(rows, len(rows), 1, max(1, len(rows)))
+    html = env.get_template("queue.html").render(
+        **common, page=page, query=Query("index.html", {}), raw={}, sort="date", descending=False, agents=[], samples=[],
+        bands=scorecard.bands, items=(), mine=False,
+    )
+    _write(folder / "index.html", html)
+    return len(rows)
+
+
+def _relative(path: Path, folder: Path, quote) -> str:
+    try:
+        rel = os.path.relpath(path.resolve(), folder.resolve())
+    except ValueError:  # another drive (Windows): an absolute file URL
+        return path.resolve().as_uri()
+    return quote(Path(rel).as_posix())
+
+
+def _write(target: Path, text: str) -> None:
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(name, target)
+    except OSError as err:
+        raise CallreviewError(f"{target}: cannot write the report ({err.strerror}); check the folder is writable") from None
+
+
+def _copy(source: Path, target: Path) -> None:
+    try:
+        shutil.copyfile(source, target)
+    except OSError as err:
+        raise CallreviewError(f"{target}: cannot write the report ({err.strerror}); check the folder is writable") from None

@@ -1,0 +1,309 @@
+"""What the templates show, shaped from stored results: the same for the live app and the
+static report. Nothing here judges or scores; it reads the stored review (the JSON contract
+of :class:`callreview.results.CallReview`), the final statuses of :mod:`callreview.people`
+and the stored transcript, and turns them into labels, clickable moments and "say instead"
+lines (as :mod:`callreview.render` prints them in the terminal).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+
+from callreview.render import LABELS, PART_LABELS, STATUS, clock
+
+if TYPE_CHECKING:
+    from callreview.people import AgentSummary, FinalItem, FinalReview
+    from callreview.transcript import Transcript
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
+BAND_NAMES = {"excellent": "excellent", "good": "good", "needs_improvement": "needs improvement", "below_standard": "below standard"}
+ROLE_LABELS = {"agent": "Agent 坐席", "customer": "Customer 客户", "unknown": "Speaker"}
+SHORT_LABELS = {"greeting": "Greeting", "customer_name": "Name", "hold": "Hold", "forbidden": "Forbidden", "closing": "Closing"}
+
+
+def environment():
+    """The Jinja2 environment of both the app and the static report: autoescape on, always."""
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.globals.update(clock=clock, status_label=STATUS, item_label=lambda name: LABELS.get(name, name),
+                       item_short=lambda name: SHORT_LABELS.get(name, name), band_name=band_name,
+                       when=when, score_text=score_text)
+    return env
+
+
+def band_name(band: str | None) -> str:
+    return BAND_NAMES.get(band or "", (band or "").replace("_", " "))
+
+
+def score_text(score: float | None) -> str:
+    return "—" if score is None else f"{score:.1f}"
+
+
+def when(at: float | None) -> str:
+    if at is None:
+        return ""
+    return dt.datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A place in the call a reviewer can click to hear: evidence, a hold, a quote."""
+
+    start: float
+    end: float
+    role: str
+    text: str
+    note: str
+    bad: bool = False
+    """A problem (forbidden phrase, hold without permission) rather than a found part."""
+
+
+@dataclass(frozen=True)
+class ItemView:
+    name: str
+    label: str
+    status: str
+    auto: str
+    overridden: bool
+    points: str
+    auto_points: str
+    summary: str
+    reasons: tuple[str, ...]
+    moments: tuple[Moment, ...]
+    say_instead: tuple[str, ...]
+    parts: tuple[tuple[str, str], ...] = ()
+    """(part label, ``found`` / ``missing`` / ``unsure``) of a greeting or closing."""
+
+
+@dataclass(frozen=True)
+class Line:
+    """One transcript turn."""
+
+    index: int
+    role: str
+    role_label: str
+    start: float
+    end: float
+    text: str
+    evidence: bool = False
+    """Some item's evidence is in this turn."""
+    flags: tuple[str, ...] = ()
+
+
+def item_views(final: "FinalReview") -> list[ItemView]:
+    return [item_view(item) for item in final.items.values()]
+
+
+def item_view(item: "FinalItem") -> ItemView:
+    d = item.data
+    return ItemView(
+        name=item.name,
+        label=LABELS.get(item.name, item.name),
+        status=item.status,
+        auto=item.auto,
+        overridden=item.overridden,
+        points=_points(item.status, item.points, item.max_points, d),
+        auto_points=_points(item.auto, item.auto_points, item.auto_max_points, d),
+        summary=summary(item.name, item.auto, d),
+        reasons=tuple(_reasons(item.name, d)),
+        moments=tuple(moments(item.name, d)),
+        say_instead=tuple(say_instead(item.name, item.auto, d)) if item.auto in ("fail", "review") or item.status in ("fail", "review") else (),
+        parts=tuple((PART_LABELS.get(k, k), "found" if p.get("found") else "unsure" if p.get("uncertain") else "missing")
+                    for k, p in (d.get("parts") or {}).items()),
+    )
+
+
+def _points(status: str, points: float, max_points: float, d: Mapping[str, Any]) -> str:
+    weight = d.get("weight", max_points)
+    if status == "na":
+        return "–"
+    if status == "review":
+        return f"–/{weight:g}"
+    return f"{points:g}/{max_points:g}"
+
+
+def summary(name: str, status: str, d: Mapping[str, Any]) -> str:
+    """The one-line gist of the automatic finding (as the terminal report's)."""
+    if name in ("greeting", "closing") and "parts" in d:
+        if d.get("bare_opening"):
+            return "opened with 喂"
+        missing = [PART_LABELS.get(k, k) for k, p in d["parts"].items() if not p.get("found")]
+        return f"missing: {', '.join(missing)}" if missing else "all parts heard"
+    if name == "customer_name":
+        if d.get("name") is None:
+            return "name never used" if status == "fail" else "name unknown"
+        return f"{d['name']} used in {d.get('count', 0)} turn(s), {d.get('threshold', 2)} needed"
+    if name == "hold":
+        holds = d.get("holds") or []
+        if not holds:
+            return "no hold"
+        bad = sum(1 for h in holds if not (h.get("permission") and h.get("thanked")))
+        return f"{len(holds)} hold(s)" + (f", {bad} without permission or thanks" if bad else "")
+    if name == "forbidden":
+        hits, possible = d.get("hits") or [], d.get("possible_hits") or []
+        if hits:
+            return f"{len(hits)} forbidden phrase(s)"
+        if possible:
+            return f"{len(possible)} possible forbidden phrase(s)"
+        return "none heard"
+    return ""
+
+
+def _reasons(name: str, d: Mapping[str, Any]) -> Iterable[str]:
+    if d.get("reason"):
+        yield str(d["reason"])
+    if name == "forbidden" and d.get("ni_count"):
+        yield f"你 said {d['ni_count']}× where 您 is expected (000 客服礼仪规范)"
+
+
+def moments(name: str, d: Mapping[str, Any]) -> list[Moment]:
+    """Every clickable place of an item, in time order, one per (time, quote)."""
+    out: list[Moment] = []
+    if name == "forbidden":
+        for label, bad, hits in (("forbidden", True, d.get("hits") or ()), ("possibly forbidden", True, d.get("possible_hits") or ())):
+            for h in hits:
+                out.append(Moment(h["start"], h["end"], h.get("role", "agent"), h["text"], f"{label}: {h['phrase']}", bad))
+    elif name == "hold":
+        for i, h in enumerate(d.get("holds") or (), 1):
+            ok = h.get("permission") and h.get("thanked")
+            parts = ["permission ✓" if h.get("permission") else "permission ✗", "thanks ✓" if h.get("thanked") else "thanks ✗"]
+            out.append(Moment(h["start"], h["end"], "hold", f"hold {i}: {clock(h['start'])}–{clock(h['end'])} ({h['duration']:.0f} s silence)",
+                              ", ".join(parts), not ok))
+            for key, note, bad in (("announce_evidence", "announced", False), ("permission_evidence", "asked permission", False),
+                                   ("imperative_evidence", "told to wait", True), ("thanks_evidence", "thanked on return", False)):
+                if h.get(key):
+                    out.append(_moment(h[key], note, bad))
+    elif name == "customer_name":
+        if d.get("asked"):
+            out.append(_moment(d["asked"], "asked the name"))
+    for ev in d.get("evidence") or ():
+        note = f"heard as {ev['matched']}" if ev.get("matched") and ev["matched"] not in ev.get("text", "") else (ev.get("matched") or "")
+        out.append(_moment(ev, note, bad=(name == "greeting" and ev.get("matched") == "喂")))
+    seen: dict[tuple[float, str, str], Moment] = {}
+    for m in out:
+        key = (round(m.start, 2), m.text, m.note)
+        seen.setdefault(key, m)
+    merged: dict[tuple[float, str], Moment] = {}
+    for m in seen.values():
+        key = (round(m.start, 2), m.text)
+        if key in merged:
+            old = merged[key]
+            notes = old.note if m.note in old.note.split(" · ") else " · ".join(n for n in (old.note, m.note) if n)
+            merged[key] = Moment(old.start, old.end, old.role, old.text, notes, old.bad or m.bad)
+        else:
+            merged[key] = m
+    return sorted(merged.values(), key=lambda m: (m.start, m.role != "hold"))
+
+
+def _moment(ev: Mapping[str, Any], note: str, bad: bool = False) -> Moment:
+    return Moment(float(ev["start"]), float(ev["end"]), ev.get("role", "agent"), ev.get("text", ""), note, bad)
+
+
+def say_instead(name: str, status: str, d: Mapping[str, Any]) -> list[str]:
+    """What the agent could have said: the lexicon's suggestions kept in the item's details."""
+    out: list[str] = []
+    if name in ("greeting", "closing") and d.get("suggestion"):
+        out.append(str(d["suggestion"]))
+    elif name == "customer_name" and status == "fail":
+        if d.get("name"):
+            out.append(f"use the customer's name ({d['name']}) at least {d.get('threshold', 2)} times")
+        else:
+            out.append(f"once you have the name, use it (王先生 / 李女士) at least {d.get('threshold', 2)} times")
+    elif name == "hold":
+        out.extend(str(d[k]) for k in ("permission_suggestion", "thanks_suggestion") if d.get(k))
+    elif name == "forbidden":
+        for h in list(d.get("hits") or ()) + list(d.get("possible_hits") or ()):
+            if h.get("suggestion"):
+                line = f"「{h['phrase']}」 → {h['suggestion']}"
+                if line not in out:
+                    out.append(line)
+    return out
+
+
+def transcript_lines(transcript: "Transcript | None", items: Sequence[ItemView]) -> list[Line]:
+    if transcript is None:
+        return []
+    marked = [(m.start, m.end) for item in items for m in item.moments if m.role != "hold"]
+    lines = []
+    for i, seg in enumerate(transcript.segments):
+        hit = any(seg.start - 0.05 <= s and s <= seg.end + 0.05 for s, _ in marked)
+        lines.append(Line(i, seg.role, ROLE_LABELS.get(seg.role, seg.role), seg.start, seg.end, seg.text, hit, tuple(seg.flags)))
+    return lines
+
+
+# --- the agents page's weekly chart ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A server-rendered SVG line chart: numbers only, drawn by the template."""
+
+    width: int
+    height: int
+    left: int
+    top: int
+    plot_w: int
+    plot_h: int
+    x_labels: list[tuple[float, str]]
+    y_ticks: list[tuple[float, str]]
+    series: list[dict[str, Any]] = field(default_factory=list)
+    """``{"name", "css", "points": "x,y x,y", "dots": [(x, y, title)]}``."""
+
+
+PALETTE = ("s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7")
+
+
+def trend_chart(agents: Sequence["AgentSummary"], width: int = 760, height: int = 260, max_series: int = 8) -> Chart | None:
+    """Weekly mean score per agent (the busiest ``max_series`` agents) on one shared week axis."""
+    weeks = sorted({w for a in agents for w, _, mean in a.weeks if mean is not None and w != "?"})
+    if not weeks:
+        return None
+    left, top, right, bottom = 44, 16, 16, 34
+    plot_w, plot_h = width - left - right, height - top - bottom
+    lo = min((mean for a in agents for _, _, mean in a.weeks if mean is not None), default=0.0)
+    floor = max(0.0, min(80.0, (int(lo) // 10) * 10.0))
+    x = {w: left + (plot_w * (i / (len(weeks) - 1)) if len(weeks) > 1 else plot_w / 2) for i, w in enumerate(weeks)}
+
+    def y(score: float) -> float:
+        return top + plot_h * (1 - (score - floor) / (100.0 - floor))
+
+    step = max(1, -(-len(weeks) // 8))
+    chart = Chart(
+        width, height, left, top, plot_w, plot_h,
+        x_labels=[(round(x[w], 1), w) for i, w in enumerate(weeks) if i % step == 0 or i == len(weeks) - 1],
+        y_ticks=[(round(y(v), 1), f"{v:g}") for v in _ticks(floor)],
+    )
+    busiest = sorted(agents, key=lambda a: -a.calls)[:max_series]
+    for i, a in enumerate(sorted(busiest, key=lambda a: a.agent or "")):
+        pts = [(round(x[w], 1), round(y(mean), 1), f"{a.agent or '(no agent)'} {w}: {mean:.1f} over {n} call(s)")
+               for w, n, mean in a.weeks if mean is not None and w in x]
+        if pts:
+            chart.series.append({"name": a.agent or "(no agent)", "css": PALETTE[i % len(PALETTE)],
+                                 "points": " ".join(f"{px},{py}" for px, py, _ in pts), "dots": pts})
+    return chart
+
+
+def _ticks(floor: float) -> list[float]:
+    span = 100.0 - floor
+    step = 5.0 if span <= 25 else 10.0 if span <= 50 else 20.0
+    out, v = [], floor
+    while v <= 100.0 + 1e-9:
+        out.append(v)
+        v += step
+    return out
+
+
+def spark(weeks: Sequence[tuple[str, int, float | None]], width: int = 120, height: int = 28) -> str:
+    """Points of a small per-agent trend line (weekly mean scores, 0-100 scale)."""
+    vals = [m for _, _, m in weeks if m is not None]
+    if not vals:
+        return ""
+    if len(vals) == 1:
+        vals = vals * 2
+    step = width / (len(vals) - 1)
+    return " ".join(f"{round(i * step, 1)},{round(2 + (height - 4) * (1 - v / 100.0), 1)}" for i, v in enumerate(vals))
