@@ -203,6 +203,8 @@ class Store:
 
     def _migrate(self) -> None:
         with self.db.transaction():  # under the write lock: two processes opening a new store migrate once
+            if self.db.name != "sqlite":  # PostgreSQL takes no lock for a transaction: two CREATE TABLEs collide
+                self.db.execute("SELECT pg_advisory_xact_lock(7242024)")
             version = self.schema_version()
             if version > SCHEMA_VERSION:
                 raise StoreError(
