@@ -45,10 +45,10 @@ class CallInfo:
     """The customer's name if known (王, 王先生, 王建国; Smith); else inferred from the call."""
     agent_name: str | None = None
     """The agent's name or staff number as they introduce themself; else taken from the greeting."""
-    agent_names: tuple[str, ...] = ()
-    """The site's agents (``agent_names`` in callreview.toml) when ``agent_name`` is not known: any of them counts."""
     company_names: tuple[str, ...] = ()
     """Names the greeting must contain; none: recognized from the greeting's shape (欢迎致电X)."""
+    agent_names: tuple[str, ...] = ()
+    """The site's agents (``agent_names`` in callreview.toml) when ``agent_name`` is not known: any of them counts."""
 
 
 def check_transcript(
