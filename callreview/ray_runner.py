@@ -33,6 +33,7 @@ dies, raises without saying which job was lost; this loop over ``ray.wait`` is s
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections import deque
@@ -55,6 +56,7 @@ LOCAL = "local"
 TEMP_DIR = "/tmp/callreview-ray"
 """Where a local cluster keeps its session (sockets need a short path); ``$RAY_TMPDIR`` wins."""
 BUG_EXIT = 70
+_log = logging.getLogger("callreview.ray")
 _FORWARDED_ENV = ("CALLREVIEW_MODEL", "CALLREVIEW_CACHE", "CALLREVIEW_NO_TRIM")
 """Set on the driver, these reach the actors on every node too."""
 
@@ -86,6 +88,7 @@ def run_on_ray(
     db = _absolute_path(str(db)) if "://" not in str(db) else str(db)  # actors do not run in this folder
     started = _connect(ray, address, workers * cpus, workers * gpus)
     pool: _Pool | None = None
+    quiet = _RayErrorsToLog(ray)
     try:
         _check_room(ray, address, workers, cpus, gpus)
         actor_class = ray.remote(ScoringActor).options(
@@ -103,6 +106,7 @@ def run_on_ray(
             pool.kill()
         if started:
             ray.shutdown()
+        quiet.restore()
 
 
 class ScoringActor:
@@ -277,6 +281,10 @@ class _Pool:
             if not blamed:
                 blamed = True
                 task.deaths += 1
+                _log.warning(
+                    f"callreview: a Ray actor died while scoring {task.job.path}; "
+                    + ("giving up on it" if task.deaths >= MAX_DEATHS else "another actor scores it")
+                )
                 if task.deaths >= MAX_DEATHS:
                     yield self._given_up(task)
                     continue
@@ -331,6 +339,30 @@ class _Pool:
             pass
 
 
+class _RayErrorsToLog:
+    """Ray's driver prints the cluster's error events (``(raylet) A worker died…``) on standard
+    output whatever ``log_to_driver`` says, which would break ``batch``'s output. While a run
+    lasts they go to the ``callreview.ray`` logger at debug level instead; the pool says itself,
+    in one line, when an actor died. (Ray's internals: if they change, Ray prints as before.)"""
+
+    def __init__(self, ray: Any) -> None:
+        self.module = getattr(getattr(ray, "_private", None), "worker", None)
+        self.original = getattr(self.module, "print_to_stdstream", None)
+        if self.original is None:
+            return
+
+        def to_log(data: dict, ignore_prefix: bool = False) -> None:
+            for line in data.get("lines", ()):
+                _log.debug("%s: %s", data.get("pid", "ray"), line)
+
+        self.module.print_to_stdstream = to_log
+
+    def restore(self) -> None:
+        if self.original is not None:
+            self.module.print_to_stdstream = self.original
+            self.original = None
+
+
 # --- connecting -------------------------------------------------------------------------
 
 
@@ -360,8 +392,6 @@ def _connect(ray: Any, address: str | None, cpus: int, gpus: int) -> bool:
 
 
 def _init(ray: Any, address: str | None, cpus: int, gpus: int) -> bool:
-    import logging
-
     quiet = dict(log_to_driver=False, logging_level=logging.WARNING, namespace="callreview")
     # Ray turns token authentication on for a local cluster or a token found here, and warns that it did
     logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)

@@ -184,6 +184,8 @@ def test_batch_ray_goes_on_when_an_actor_is_killed_mid_call(ray_head, postgres_u
 
     assert victim is not None, "no actor was seen scoring"
     assert (batch.returncode, out) == (0, "3 scored, 0 already scored, 0 failed\n"), err
+    died = [line for line in err.splitlines() if "Ray" in line]
+    assert len(died) == 1 and re.fullmatch(r"callreview: a Ray actor died while scoring /\S+\.flac; another actor scores it", died[0]), err
     calls = stored(postgres_url)
     assert sorted(calls) == ["02_no_greeting.flac", "04_name_zero.flac", "09_no_closing.flac"]
     assert all(call["state"] == "scored" and call["versions"] == 1 for call in calls.values())
