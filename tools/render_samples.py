@@ -93,6 +93,8 @@ class Turn:
     hold: float = 0.0
     music: bool = False
     speed: float = 1.0
+    overlap: float = 0.0
+    """Seconds this turn starts before the previous one ends (talking over it, on the other channel)."""
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,11 @@ def load_script(path: Path) -> Script:
             raise SystemExit(f"{where}: empty text")
         if raw.get("music") and not raw.get("hold"):
             raise SystemExit(f"{where}: music = true needs hold = <seconds>")
-        unknown = set(raw) - {"role", "text", "pause_after", "hold", "music", "speed"}
+        if raw.get("overlap"):
+            previous = data["turns"][i - 1] if i else None
+            if previous is None or previous.get("role") == raw.get("role") or previous.get("hold") or float(raw["overlap"]) <= 0:
+                raise SystemExit(f"{where}: overlap = <seconds > 0> needs a previous turn of the other role, without a hold")
+        unknown = set(raw) - {"role", "text", "pause_after", "hold", "music", "speed", "overlap"}
         if unknown:
             raise SystemExit(f"{where}: unknown keys {sorted(unknown)}")
         turns.append(
@@ -130,6 +136,7 @@ def load_script(path: Path) -> Script:
                 hold=float(raw.get("hold", 0.0)),
                 music=bool(raw.get("music", False)),
                 speed=float(raw.get("speed", 1.0)),
+                overlap=float(raw.get("overlap", 0.0)),
             )
         )
     if not turns:
@@ -340,18 +347,27 @@ def render(voice: Voice, script: Script) -> tuple[np.ndarray, Transcript]:
     """The stereo call (float, 8 kHz) and its truth transcript."""
     placed: list[tuple[Turn, float, np.ndarray]] = []
     music: list[tuple[float, np.ndarray]] = []
-    cursor = LEAD_IN
+    cursor = LEAD_IN  # where the next turn starts
+    reach = LEAD_IN  # where the latest-ending turn so far ends
     for turn in script.turns:
         audio = speak(voice, turn, script)
-        placed.append((turn, cursor, audio))
-        cursor += len(audio) / RATE
+        start = cursor
+        if turn.overlap:
+            previous_start, previous_audio = placed[-1][1], placed[-1][2]
+            start = max(previous_start, previous_start + len(previous_audio) / RATE - turn.overlap)
+        placed.append((turn, start, audio))
+        end = start + len(audio) / RATE
+        if end > reach:
+            reach = end
         if turn.hold:
             if turn.music:
-                music.append((cursor + 0.4, hold_music(turn.hold - 0.8)))
-            cursor += turn.hold
+                music.append((reach + 0.4, hold_music(turn.hold - 0.8)))
+            cursor = reach + turn.hold
         else:
-            cursor += turn.pause_after
+            cursor = reach + turn.pause_after
     cursor -= placed[-1][0].hold or placed[-1][0].pause_after
+    if reach > cursor + 1e-9:  # the last turn ended inside an overlap: the call ends with the longer one
+        cursor = reach
     total = int(round((cursor + TAIL) * RATE))
 
     rng = np.random.default_rng(zlib.crc32(script.slug.encode("utf-8")))
