@@ -220,7 +220,8 @@ class _Tally:
             self.bands[band] += 1
         items = review.get("items", {})
         for name in ITEMS:
-            self.statuses[name][items.get(name, {}).get("status", "review")] += 1
+            if name in items:  # a review made before an item existed does not count for it
+                self.statuses[name][items[name].get("status")] += 1
         for name in PART_ITEMS:
             for part, seen in (items.get(name, {}).get("parts") or {}).items():
                 counts = self.parts.setdefault((name, part), [0, 0, 0])

@@ -26,15 +26,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from callreview.results import ITEMS
-
 if TYPE_CHECKING:
     from callreview.store import StoredCall
 
 HIT_SEPARATOR = " | "
+ROW_ITEMS = ("greeting", "customer_name", "hold", "forbidden", "closing")
+"""The checklist items with a status and points column, spelled out (not ``results.ITEMS``): an item
+added to the checklist later gets its columns at the end, after ``needs_review``."""
 COLUMNS: tuple[str, ...] = (
     "file", "call_id", "agent", "date", "direction", "duration", "score", "band",
-    *(f"{item}_{what}" for item in ITEMS for what in ("status", "points")),
+    *(f"{item}_{what}" for item in ROW_ITEMS for what in ("status", "points")),
     "name_uses", "holds", "forbidden_hits", "needs_review",
 )
 
@@ -46,7 +47,7 @@ def call_row(call: "StoredCall") -> tuple[Cell, ...]:
     review = call.review or {}
     items = review.get("items", {})
     per_item: list[Cell] = []
-    for name in ITEMS:
+    for name in ROW_ITEMS:
         item = items.get(name, {})
         per_item += [item.get("status"), item.get("points")]
     hits = items.get("forbidden", {}).get("hits", ())

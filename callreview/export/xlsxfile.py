@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
+from callreview.errors import CallreviewError
 from callreview.export.columns import COLUMNS, Cell, call_row
 from callreview.results import ITEMS
 from callreview.summary import Figures, Summarizer
@@ -26,6 +27,8 @@ MIN_WIDTH = 6
 MAX_WIDTH = 60
 """Wider text (a long path) wraps past this rather than making the sheet unreadable."""
 PERCENT = "0.0%"
+MAX_ROWS = 1_048_575
+"""Excel's 1,048,576 rows a sheet, less the header."""
 
 
 def write_xlsx(calls: Iterable["StoredCall"], path: Path) -> int:
@@ -41,6 +44,11 @@ def write_xlsx(calls: Iterable["StoredCall"], path: Path) -> int:
             widths = [max(w, _width(v)) for w, v in zip(widths, row)]
             pickle.dump(row, spool, protocol=pickle.HIGHEST_PROTOCOL)
             written += 1
+        if written > MAX_ROWS:
+            raise CallreviewError(
+                f"{written:,} calls do not fit in one XLSX sheet (at most {MAX_ROWS:,} rows); "
+                "export fewer with --since/--until or --agent, or use --csv"
+            )
         spool.seek(0)
         book = Workbook(write_only=True)
         sheet = _sheet(book, "Calls", COLUMNS, widths)
