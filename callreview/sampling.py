@@ -171,7 +171,10 @@ def take_sample(store: "Store", options: SampleOptions) -> Sample:
         latest = store.last_day("scored")
         if latest is None:
             raise CallreviewError(f"{store.where}: no scored calls to sample; score calls with callreview batch first")
-        week = iso_week(latest)
+        try:
+            week = iso_week(latest)
+        except ValueError:
+            raise CallreviewError(f"{store.where}: the latest call date {latest!r} is not YYYY-MM-DD; give the week with --week") from None
         first, last = parse_week(week)
     seed = options.seed if options.seed is not None else secrets.randbelow(1_000_000)
     quotas, picks = draw(store.briefs(since=first, until=last, state="scored"), options.rate, options.min_per_agent, seed, week)

@@ -210,9 +210,7 @@ class _Tally:
 
     def add(self, review: dict[str, Any], score: float | None, band: str | None, needs_review: bool) -> None:
         self.calls += 1
-        if score is None:
-            pass
-        else:
+        if score is not None:
             self.scored += 1
             self.score_sum += score
             self.min_score = score if self.min_score is None else min(self.min_score, score)
@@ -321,7 +319,12 @@ def summarize(calls: Iterable["StoredCall"], by: By = "agent", since: str | None
 def _group_key(call: "StoredCall", by: By) -> str:
     if by == "agent":
         return call.agent or NO_AGENT
-    return iso_week(call.date) if call.date else NO_DATE
+    if not call.date:
+        return NO_DATE
+    try:
+        return iso_week(call.date)
+    except ValueError:  # a date the call system wrote some other way: its own group, not a crash
+        return f"{call.date} (not YYYY-MM-DD)"
 
 
 def _part_rank(part: str) -> tuple[int, str]:
