@@ -139,3 +139,11 @@ def test_summary_refuses_a_bad_option_in_one_line(tmp_path, args, message):
     result = runner.invoke(app, ["summary", "--db", str(db), *args])
     assert (result.exit_code, result.stderr, result.stdout) == (4, f"callreview: error: {message}\n", "")
     assert not db.exists()  # refused before the store is opened
+
+
+def test_summary_by_week_keeps_a_call_date_written_otherwise_in_its_own_group(fresh_store, store_url, tmp_path):
+    from fixtures.qc_store import TeamCall
+
+    fill_team_store(fresh_store, tmp_path / "calls", (TeamCall("小周", "2026-11-23", "A01", "01_perfect"), TeamCall("小周", "23.11.2026", "A02", "02_no_greeting")))
+    data = json.loads(summary(store_url, "--by", "week", "--json"))
+    assert [(g["key"], g["calls"]) for g in data["groups"]] == [("2026-W48", 1), ("23.11.2026 (not YYYY-MM-DD)", 1)]
