@@ -12,6 +12,10 @@ judge by are the scorecard's ``[delivery]``; the words (back-channels) and the a
 
 * **Speech time** of a turn: from its first word to its last, less every gap of at
   least ``pause_s`` between its words (a silent hold inside one segment is no speech).
+  Whisper's word timings stretch words over the silence around them — a turn's
+  first word starts early, its last (often a word misplaced from the next turn)
+  ends late — so a word is taken to last at most ``char_max_s`` per character: the
+  first word of a turn is cut from its start, any other from its end.
 * **Speech rate**: characters (one per Chinese character or digit; a word per Latin
   word) per minute of speech time, per agent turn; turns under ``rate_min_turn_s``
   are too short to time. A **fast stretch** is a run of consecutive agent turns,
@@ -34,6 +38,7 @@ interruptions and the talk ratio need two parties apart and are listed in
 
 from __future__ import annotations
 
+import re
 from statistics import median
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
@@ -66,7 +71,8 @@ def measure_delivery(ctx: CallContext, th: "DeliveryThresholds", holds: Sequence
     """Measure how the agent spoke; ``holds`` are the hold check's (its ``announced`` ones are not dead air)."""
     lex = ctx.lexicon.delivery
     mono = ctx.transcript.roles == "mono"
-    speech = {t.index: speech_seconds(t, th.pause_s) for t in ctx.turns}
+    spans = {t.index: word_spans(t, th.char_max_s) for t in ctx.turns}
+    speech = {t.index: speech_seconds(spans[t.index], th.pause_s) for t in ctx.turns}
     unavailable: dict[str, str] = {}
 
     speaker = [t for t in ctx.turns if t.role == ("unknown" if mono else "agent")]
@@ -79,7 +85,7 @@ def measure_delivery(ctx: CallContext, th: "DeliveryThresholds", holds: Sequence
         unavailable["interruptions"] = MONO.format(what="the agent talking over the customer")
         unavailable["talk_ratio"] = MONO.format(what="each party's share of the talk")
     else:
-        interruptions = _interruptions(ctx.turns, th, lex)
+        interruptions = _interruptions(ctx.turns, spans, th, lex)
         talk = _talk_ratio(ctx.turns, speech, th, lex)
         if talk is None:
             unavailable["talk_ratio"] = NO_CUSTOMER
@@ -121,21 +127,40 @@ def judge_delivery(metrics: DeliveryMetrics, th: "DeliveryThresholds") -> list[F
 # --- speech time and rate ---------------------------------------------------------------
 
 
-def speech_seconds(turn: Turn, pause_s: float) -> float:
-    """Seconds of speech in a turn: its words' time less gaps of ``pause_s`` or more (no words: the segment)."""
+_UNIT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\d|[^\W\d_]+")
+
+
+def word_spans(turn: Turn, char_max_s: float) -> tuple[tuple[float, float], ...]:
+    """When each word of a turn was said, each lasting at most ``char_max_s`` per character (a word per Latin
+    word): the turn's first word is cut from its start, any other from its end. No word timings: the segment."""
     seg = turn.segment
-    words = seg.words
-    if not words:
-        return max(0.0, seg.end - seg.start)
+    if not seg.words:
+        return ((seg.start, seg.end),)
+    out = []
+    last = len(seg.words) - 1
+    for i, word in enumerate(seg.words):
+        start, end = word.start, word.end
+        cap = max(1, len(_UNIT.findall(word.text))) * char_max_s
+        if end - start > cap:
+            if i == 0 and last:
+                start = end - cap
+            else:
+                end = start + cap
+        out.append((start, end))
+    return tuple(out)
+
+
+def speech_seconds(spans: tuple[tuple[float, float], ...], pause_s: float) -> float:
+    """Seconds of speech in a turn's word spans: their time less gaps of ``pause_s`` or more."""
     total = 0.0
-    run_start, run_end = words[0].start, words[0].end
-    for word in words[1:]:
-        if word.start - run_end >= pause_s:
+    run_start, run_end = spans[0]
+    for start, end in spans[1:]:
+        if start - run_end >= pause_s:
             total += run_end - run_start
-            run_start = word.start
-        if word.end > run_end:
-            run_end = word.end
-    return total + run_end - run_start
+            run_start = start
+        if end > run_end:
+            run_end = end
+    return max(0.0, total + run_end - run_start)
 
 
 def spoken_units(turn: Turn, unit: str = "characters") -> int:
@@ -189,25 +214,30 @@ def _fast_stretches(rated: list[tuple[Turn, TurnRate]], th: "DeliveryThresholds"
 # --- interruptions ----------------------------------------------------------------------
 
 
-def _interruptions(turns: list[Turn], th: "DeliveryThresholds", lex: "DeliveryPhrases") -> Interruptions:
+def _interruptions(
+    turns: list[Turn], spans: Mapping[int, tuple[tuple[float, float], ...]], th: "DeliveryThresholds", lex: "DeliveryPhrases"
+) -> Interruptions:
     faults: list[Fault] = []
     backchannels = 0
-    talking: Turn | None = None  # the customer turn that reaches furthest so far
+    talking: tuple[Turn, float, float] | None = None  # the customer turn that reaches furthest so far: turn, start, end
     for turn in turns:  # in start order
+        words = spans[turn.index]
+        start, end = words[0][0], max(e for _, e in words)
         if turn.role == "customer":
-            if talking is None or turn.end > talking.end:
-                talking = turn
+            if talking is None or end > talking[2]:
+                talking = (turn, start, end)
             continue
-        if turn.role != "agent" or talking is None or not talking.start < turn.start < talking.end:
+        if turn.role != "agent" or talking is None or not talking[1] < start < talking[2]:
             continue
-        if lex.is_backchannel(_keys_before(turn, talking.end)):
+        customer, _, customer_end = talking
+        if lex.is_backchannel(_keys_before(turn, customer_end)):
             backchannels += 1
             continue
-        overlap = min(turn.end, talking.end) - turn.start
+        overlap = min(end, customer_end) - start
         if overlap < th.interruption_overlap_s:
             continue
-        cut = _evidence(talking, "interrupted", at=turn.start)
-        faults.append(Fault(turn.start, min(turn.end, talking.end), overlap, overlap, (cut, _evidence(turn, "interruption", at=turn.start))))
+        cut = _evidence(customer, "interrupted", at=start)
+        faults.append(Fault(start, min(end, customer_end), overlap, overlap, (cut, _evidence(turn, "interruption", at=start))))
     return Interruptions(len(faults), backchannels, tuple(faults), lex.interruption_suggestion if faults else None)
 
 

@@ -206,11 +206,35 @@ def test_dead_air_fault_quotes_the_last_words_before_it_and_the_advice():
 
 
 def test_dead_air_inside_one_segment_is_seen_from_word_timings():
-    words = [(14.0, 14.5, "好的,"), (14.5, 15.0, "我看看。"), (23.0, 25.0, "查到了。")]
-    turns = closed(GREETING, (C, 6.5, 13.0, "我想查一下我的订单什么时候到。"), (A, 14.0, 25.0, "好的，我看看。查到了。", words))
+    words = [(14.0, 14.5, "好的,"), (14.5, 15.0, "我看看。"), (23.0, 24.0, "查到了。")]
+    turns = closed(GREETING, (C, 6.5, 13.0, "我想查一下我的订单什么时候到。"), (A, 14.0, 24.0, "好的，我看看。查到了。", words))
     m = metrics(turns)
     assert [(s.start, s.end) for s in m.dead_air.stretches] == [(15.0, 23.0)]
-    assert m.speech_rate.turns[1].speech_s == pytest.approx(3.0)
+    assert m.speech_rate.turns[1].speech_s == pytest.approx(2.0)
+
+
+# Whisper's word timings stretch a turn's first word back over the silence before it and its
+# last word (often one misplaced from the next turn: 请 of 请问您贵姓) over the silence after it.
+@pytest.mark.parametrize(
+    "words, speech_s",
+    [
+        ([(10.0, 10.4, "好的,"), (10.4, 11.0, "我看看")], 1.0),
+        ([(9.0, 10.4, "好的,"), (10.4, 11.0, "我看看")], 1.4),  # 好的 1.4 s → 0.8 (9.6–10.4): its start is cut
+        ([(10.0, 10.4, "好的,"), (10.4, 11.0, "我看看"), (11.0, 11.9, "请")], 1.4),  # 请 0.9 s → 0.4: its end is cut
+    ],
+    ids=["as-said", "first-word-stretched-over-the-silence-before", "last-word-stretched-over-the-silence-after"],
+)
+def test_a_word_lasts_at_most_char_max_s_per_character(words, speech_s):
+    m = metrics(closed(GREETING, (C, 6.5, 8.5, "我想查一下。"), (A, words[0][0], words[-1][1], "".join(w[2] for w in words), words)))
+    assert m.speech_rate.turns[1].speech_s == pytest.approx(speech_s)
+
+
+def test_a_stretched_first_word_is_no_interruption():
+    """The customer stops at 12.5; Whisper starts the agent's first word (运费, 1.4 s long) at 11.3:
+    taken as at most 0.8 s it starts at 11.9, 0.6 s before the customer stops — under the 1 s threshold."""
+    words = [(11.3, 12.7, "运费"), (12.7, 14.5, "我们来承担")]
+    m = metrics(closed(GREETING, COMPLAINT, (A, 11.3, 14.5, "运费我们来承担。", words)))
+    assert (m.interruptions.count, m.interruptions.backchannels) == (0, 0)
 
 
 # --- talk ratio --------------------------------------------------------------------------------
@@ -335,7 +359,7 @@ def test_the_bundled_scorecard_documents_its_delivery_thresholds():
 @pytest.mark.parametrize(
     "extra, weights, message",
     [
-        ("[delivery]\nrate_maximum = 300\n", "", "[delivery]: unknown key 'rate_maximum'; known keys: rate_max, fast_min_s, rate_min_turn_s, pause_s, "
+        ("[delivery]\nrate_maximum = 300\n", "", "[delivery]: unknown key 'rate_maximum'; known keys: rate_max, fast_min_s, rate_min_turn_s, pause_s, char_max_s, "
          "interruption_overlap_s, interruptions_max, dead_air_min_s, dead_air_max_s, agent_share_max"),
         ("[delivery]\ndead_air_min_s = 0\n", "", "[delivery]: 'dead_air_min_s' must be a number 0.5-3600, not 0"),
         ("[delivery]\ninterruptions_max = 1.5\n", "", "[delivery]: 'interruptions_max' must be a whole number 0-10000, not 1.5"),
