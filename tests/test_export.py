@@ -182,3 +182,27 @@ def test_export_refuses_a_bad_option_in_one_line(tmp_path, args, message):
 @pytest.mark.parametrize("text, width", [("agent", 5), ("小周", 4), ("Wang", 4), ("王先生您好", 10), ("ｆｕｌｌ", 8), ("2026-W48 优秀", 13), ("", 0)])
 def test_display_width_counts_wide_characters_as_two(text, width):
     assert display_width(text) == width
+
+
+def test_text_that_a_spreadsheet_would_run_as_a_formula_is_exported_inert(fresh_store, store_url, tmp_path):
+    import shutil
+
+    from openpyxl import load_workbook
+
+    from callreview.batch import Job, score_job
+    from callreview.review import Reviewer
+    from callreview.store import CallMeta
+
+    from conftest import SAMPLES
+
+    call = tmp_path / "call.json"
+    shutil.copy(SAMPLES / "truth" / "01_perfect.json", call)
+    score_job(Reviewer(), fresh_store, Job(call, CallMeta(agent="=HYPERLINK(\"http://x\")", call_id="@SUM(1)", date="2026-11-30")))
+    export(store_url, "--csv", str(tmp_path / "out.csv"), "--xlsx", str(tmp_path / "out.xlsx"))
+    with open(tmp_path / "out.csv", encoding="utf-8-sig", newline="") as fh:
+        [row] = list(csv.DictReader(fh))
+    assert (row["agent"], row["call_id"]) == ("'=HYPERLINK(\"http://x\")", "'@SUM(1)")
+    sheet = load_workbook(tmp_path / "out.xlsx")["Calls"]
+    values = [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))]
+    assert "'=HYPERLINK(\"http://x\")" in values and "'@SUM(1)" in values
+    assert all(c.data_type != "f" for c in next(sheet.iter_rows(min_row=2, max_row=2)))

@@ -74,7 +74,18 @@ def text_cell(value: Cell) -> str:
         return ""
     if value is True or value is False:
         return "true" if value else "false"
+    if isinstance(value, str):
+        return inert(value)
     return str(value)
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def inert(text: str) -> str:
+    """Text a spreadsheet will not run as a formula: a file name or quote that starts with
+    ``=``, ``+``, ``-`` or ``@`` gets a leading ``'`` (OWASP's advice against CSV injection)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def stored_call_dict(call: "StoredCall") -> dict[str, Any]:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
 from callreview.errors import CallreviewError
-from callreview.export.columns import COLUMNS, Cell, call_row
+from callreview.export.columns import COLUMNS, Cell, call_row, inert
 from callreview.results import ITEMS
 from callreview.summary import Figures, Summarizer
 from callreview.tables import display_width
@@ -127,5 +127,5 @@ def _clean(value: Cell) -> Cell:
     if isinstance(value, str):
         from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
+        return inert(ILLEGAL_CHARACTERS_RE.sub("", value))  # openpyxl writes "=…" text as a formula
     return value
