@@ -1,12 +1,15 @@
 """Many calls through the one review path into the store: claim, score, store, exactly once.
 
+    paths · manifest · name pattern ─discover─▶ [Job] ─run_batch─▶ workers (callreview.workers) or Ray
     Job (path + what is known of the call) ─score_job─▶ store.register · claim ─▶ Reviewer.review_file
                                                       ─▶ store.complete (or fail) ─▶ Outcome
 
 :func:`score_job` is the one step that ``batch``, ``watch`` and a Ray actor all run for
 a call; none of them claims, scores or stores a call any other way. The store decides
 who scores what (:meth:`callreview.store.Store.claim`), so any number of processes
-can run it over the same files at once.
+can run it over the same files at once. :func:`discover` finds a batch's calls (what a
+manifest or file name says about them: :mod:`callreview.manifest`); :func:`run_batch`
+scores them and waits for the ones another batch holds.
 """
 
 from __future__ import annotations

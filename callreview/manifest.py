@@ -24,6 +24,7 @@ import csv
 import datetime
 import difflib
 import io
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -148,7 +149,7 @@ def read_manifest(path: str | Path) -> list[tuple[Path, CallMeta]]:
             if not file:
                 raise SettingsError(f"{source}: the file column is empty; give the recording's path, relative to {base}")
             recording = Path(file) if Path(file).is_absolute() else base / file
-            rows.setdefault(Path(_absolute(recording)), _meta(values, source))
+            rows.setdefault(Path(os.path.abspath(recording)), _meta(values, source))
     except csv.Error as err:
         raise SettingsError(f"{path}:{reader.line_num}: not a readable CSV line ({err}); check the quotes on that line") from None
     return list(rows.items())
@@ -179,8 +180,3 @@ def _meta(values: dict[str, str], source: str) -> CallMeta:
     extra = {k: v for k, v in values.items() if k not in FIELDS}
     return CallMeta(**{k: v for k, v in values.items() if k in FIELDS}, extra=extra)
 
-
-def _absolute(path: Path) -> str:
-    import os
-
-    return os.path.abspath(path)
