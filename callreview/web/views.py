@@ -182,8 +182,7 @@ def moments(name: str, d: Mapping[str, Any]) -> list[Moment]:
         if d.get("asked"):
             out.append(_moment(d["asked"], "asked the name"))
     for ev in d.get("evidence") or ():
-        note = f"heard as {ev['matched']}" if ev.get("matched") and ev["matched"] not in ev.get("text", "") else (ev.get("matched") or "")
-        out.append(_moment(ev, note, bad=(name == "greeting" and ev.get("matched") == "喂")))
+        out.append(_moment(ev, _matched(ev), bad=(name == "greeting" and ev.get("matched") == "喂")))
     seen: dict[tuple[float, str, str], Moment] = {}
     for m in out:
         key = (round(m.start, 2), m.text, m.note)
@@ -193,11 +192,21 @@ def moments(name: str, d: Mapping[str, Any]) -> list[Moment]:
         key = (round(m.start, 2), m.text)
         if key in merged:
             old = merged[key]
-            notes = old.note if m.note in old.note.split(" · ") else " · ".join(n for n in (old.note, m.note) if n)
+            notes = old.note if m.note in old.note else " · ".join(n for n in (old.note, m.note) if n)
             merged[key] = Moment(old.start, old.end, old.role, old.text, notes, old.bad or m.bad)
         else:
             merged[key] = m
     return sorted(merged.values(), key=lambda m: (m.start, m.role != "hold"))
+
+
+def _matched(ev: Mapping[str, Any]) -> str:
+    """What an evidence quote matched: a lexicon pattern, a phrase heard otherwise, or the phrase itself."""
+    matched = str(ev.get("matched") or "")
+    if "{" in matched:
+        return f"pattern {matched}"
+    if matched and matched not in str(ev.get("text", "")):
+        return f"heard as {matched}"
+    return matched
 
 
 def _moment(ev: Mapping[str, Any], note: str, bad: bool = False) -> Moment:

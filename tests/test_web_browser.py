@@ -1,0 +1,177 @@
+"""The web app in a real headless Chromium (Playwright's library, npm playwright-core, driving
+Debian's /usr/bin/chromium): tests/browser/review_flow.mjs runs the reviewer's, the agent's and
+the supervisor's steps against a real `callreview serve` and prints what it saw; this asserts it.
+
+Needs: `apt-get install chromium nodejs npm` and `npm ci --prefix tests/browser` (what .ci/run
+does). In CI (``$CI`` set) a missing browser fails the test; elsewhere it is skipped.
+The screenshots in docs/ come from this test:
+``CALLREVIEW_SCREENSHOTS=docs pytest tests/test_web_browser.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from fixtures.web_calls import PASSWORD, REPO, XSS, fill_store
+from test_web_serve import CLI, start_server, stop_server
+
+from callreview.people import People
+from callreview.store import open_store
+
+BROWSER_DIR = REPO / "tests" / "browser"
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+
+
+def browser_or_skip() -> str:
+    """The node binary, when Chromium, node and playwright-core are all here."""
+    node = shutil.which("node")
+    missing = [
+        what for what, ok in (
+            (f"Chromium at {CHROMIUM} (apt-get install chromium)", Path(CHROMIUM).exists()),
+            ("node (apt-get install nodejs npm)", node is not None),
+            ("playwright-core (npm ci --prefix tests/browser)", (BROWSER_DIR / "node_modules" / "playwright-core").is_dir()),
+        ) if not ok
+    ]
+    if missing:
+        message = "the browser test needs " + ", ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return node  # type: ignore[return-value]
+
+
+@pytest.fixture(scope="module")
+def flow(tmp_path_factory):
+    """Run the browser once over a fresh store; yields (what it saw, store path, call ids, screenshot folder)."""
+    node = browser_or_skip()
+    folder = tmp_path_factory.mktemp("browser")
+    db = folder / "callreview.db"
+    with open_store(db) as store:
+        ids = fill_store(store, folder)
+    report = folder / "report"
+    subprocess.run([*CLI, "export", "--html", str(report), "--db", str(db)], check=True, capture_output=True, timeout=120)
+    shots = folder / "shots"
+    shots.mkdir()
+    proc, url = start_server(db)
+    try:
+        config = folder / "config.json"
+        config.write_text(json.dumps({"base": url, "calls": ids, "password": PASSWORD, "shots": str(shots), "report": str(report)}))
+        run = subprocess.run([node, str(BROWSER_DIR / "review_flow.mjs"), str(config)], capture_output=True, text=True, timeout=240, cwd=BROWSER_DIR)
+    finally:
+        assert stop_server(proc) == 0
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert "error" not in seen, seen["error"]
+    target = os.environ.get("CALLREVIEW_SCREENSHOTS")
+    if target:
+        for shot in shots.glob("*.png"):
+            shutil.copyfile(shot, (REPO / target) / shot.name)
+    yield seen, db, ids, shots
+
+
+def test_browser_logs_in_and_filters_the_queue(flow):
+    seen, _, ids, _ = flow
+    assert seen["reviewer_landing"] == "/queue"
+    assert sorted(seen["queue_all"]) == sorted(ids.values())
+    assert seen["queue_all"][0] == ids["xss_01_perfect"]  # newest first
+    assert seen["queue_agent_url"] == "?agent=A002"
+    assert seen["queue_agent_A002"] == [ids["09_no_closing"], ids["04_name_zero"], ids["02_no_greeting"]]
+    assert seen["queue_A002_failed_greeting"] == [ids["02_no_greeting"]]
+    assert seen["queue_by_score"] == sorted(seen["queue_by_score"])
+
+
+def test_browser_clicking_evidence_seeks_the_audio_and_plays(flow):
+    seen, _, ids, _ = flow
+    assert seen["call_path"] == f"/calls/{ids['07_forbidden']}"
+    for key in ("evidence_click", "transcript_click"):
+        click = seen[key]
+        assert abs(click["currentTime"] - click["start"]) < 0.5, click
+        assert click["paused"] is False
+        assert click["duration"] == pytest.approx(53.76, abs=0.1)  # the real recording was streamed
+    assert seen["evidence_click"]["start"] == 22.57  # 「这不可能」, the first forbidden phrase
+
+
+def test_browser_keyboard_plays_pauses_and_walks_the_evidence(flow):
+    seen, _, _, _ = flow
+    assert seen["space_paused"] and seen["space_played"]
+    for key in ("key_j", "key_j2", "key_k"):
+        assert abs(seen[key]["currentTime"] - seen[key]["expected"]) < 0.5 and not seen[key]["paused"], seen[key]
+    assert seen["key_j"]["expected"] == seen["key_k"]["expected"] != seen["key_j2"]["expected"]
+
+
+def test_browser_override_changes_the_score_keeps_the_automatic_result_and_lists_the_change(flow):
+    seen, db, ids, _ = flow
+    assert seen["override_before"] == {"score": "75.0", "auto": 0}
+    after = seen["override_after"]
+    assert after["score"] == "100.0"
+    assert after["auto"] == "automatic 75.0 · 不合格"
+    assert after["greeting_status"] == "PASS"
+    assert after["greeting_was"] == "automatic result: FAIL 0/20 · overridden by a person"
+    assert after["flash"] == "Greeting 开头语: fail → pass; score 75.0 → 100.0"
+    [row] = after["history"]
+    assert row[1:] == ["rita", "Greeting 开头语", "FAIL", "PASS", "Listened: the agent greeted with 您好 before the line cut in <b>bold</b>.", "v1"]
+    with open_store(db) as store:
+        call = ids["02_no_greeting"]
+        assert store.db.execute("SELECT score FROM review_finals WHERE call = ?", (call,)).fetchone()[0] == 100.0
+        assert store.call(call).score == 75.0
+
+
+def test_browser_agent_appeals_and_supervisor_overturns(flow):
+    seen, db, ids, _ = flow
+    assert seen["agent_landing"] == "/my"
+    assert seen["agent_rows"] == [ids["06_hold_no_permission"], ids["07_forbidden"], ids["01_perfect"]]
+    assert seen["agent_override_links"] == 0
+    assert seen["appeal_filed"] == ["open"]
+    assert seen["open_appeal_rows"] == [ids["07_forbidden"]]
+    assert seen["appeal_decided"] == ["overturned"]
+    assert (seen["supervisor_score_before"], seen["supervisor_score_after"]) == ("62.5", "100.0")
+    assert seen["open_appeal_rows_after"] == []
+    with open_store(db) as store:
+        [appeal] = People(store).appeals(ids["07_forbidden"])
+        assert (appeal.status, appeal.by_user, appeal.decided_by) == ("overturned", "ann", "sam")
+
+
+def test_browser_agent_gets_403_for_another_agents_call_and_the_override_form(flow):
+    seen, _, _, _ = flow
+    assert seen["agent_other_call_status"] == 403
+    assert seen["agent_override_form_status"] == 403
+    assert seen["agent_queue_status"] == 403
+
+
+def test_browser_script_in_a_transcript_is_text_in_the_app_and_the_report(flow):
+    seen, _, _, _ = flow
+    assert seen["dialogs"] == []
+    assert len(seen["xss_app_text"]) == 1 and seen["xss_app_text"][0].endswith(XSS)
+    assert seen["xss_app_script_tags"] == ["/static/app.js"]
+    assert len(seen["xss_report_text"]) == 1 and seen["xss_report_text"][0].endswith(XSS)
+
+
+def test_browser_static_report_opens_from_the_disk_and_plays(flow):
+    seen, _, ids, _ = flow
+    assert sorted(seen["report_rows"]) == sorted(ids.values())
+    assert seen["report_forms"] == 0
+    click = seen["report_evidence_click"]
+    assert abs(click["currentTime"] - click["start"]) < 0.5 and not click["paused"]
+
+
+def test_browser_agents_and_agreement_pages(flow):
+    seen, _, _, _ = flow
+    assert seen["agents_rows"] == ["A001", "A002", "A003"]
+    assert seen["agents_chart_series"] == 3
+    rows = {r["item"]: r for r in seen["agreement"]}
+    # two reviewed calls: 02 (greeting overridden fail → pass) and 07 (forbidden overturned fail → pass)
+    assert rows["greeting"]["count"] == "2" and rows["greeting"]["percent"].startswith("50.0 %")
+    assert rows["greeting"]["kappa"] == "0.000"  # p_o = .5; automatic 1 pass 1 fail, final 2 pass: p_e = .5
+    assert rows["closing"]["kappa"] == "—"  # both pass on both sides: undefined
+
+
+def test_browser_took_the_screenshots(flow):
+    _, _, _, shots = flow
+    for name in ("screenshot-queue.png", "screenshot-call.png"):
+        data = (shots / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
