@@ -555,16 +555,22 @@ class People:
         direction = "DESC" if descending else "ASC"
         # NULLs last either way, and the same on both backends
         order_by = f"CASE WHEN {order} IS NULL THEN 1 ELSE 0 END, {order} {direction}, c.id {direction}"
-        total = int(self.db.execute(f"SELECT COUNT(*) FROM {_QUEUE_FROM} WHERE {where}", params).fetchone()[0])
+        slim = _slim(filters, sort)
+        total = int(self.db.execute(f"SELECT COUNT(*) FROM {slim} WHERE {where}", params).fetchone()[0])
         page = max(1, page)
-        rows = self.db.execute(
+        # the page's ids first (sorting every call), then their columns (only those calls)
+        ids = [r[0] for r in self.db.execute(
+            f"SELECT c.id FROM {slim} WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?", [*params, per_page, (page - 1) * per_page]
+        ).fetchall()]
+        found = {r[0]: r for r in self.db.execute(
             f"SELECT c.id, c.call_id, c.agent, c.call_date, c.direction, c.duration_s, c.path, {_SCORE}, {_BAND}, r.score, "
             "r.needs_review, CASE WHEN f.review IS NULL THEN 0 ELSE 1 END, "
             "CASE WHEN EXISTS (SELECT 1 FROM sample_calls sc WHERE sc.call = c.id) THEN 1 ELSE 0 END, "
             "(SELECT COUNT(*) FROM appeals a WHERE a.call = c.id AND a.status = 'open'), c.current_review "
-            f"FROM {_QUEUE_FROM} WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?",
-            [*params, per_page, (page - 1) * per_page],
-        ).fetchall()
+            f"FROM {_QUEUE_FROM} WHERE c.id IN ({', '.join('?' * len(ids)) or 'NULL'})",
+            ids,
+        ).fetchall()}
+        rows = [found[i] for i in ids if i in found]
         problems = self._problems([r[14] for r in rows])
         out = [
             QueueRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10]), bool(r[11]), bool(r[12]), int(r[13]),
@@ -641,41 +647,51 @@ class People:
         self.sync()
         where, params = self._where(filters)
         acc: dict[str | None, dict[str, Any]] = {}
-        sql = (
-            f"SELECT c.agent, {self._day()}, {_SCORE}, {_BAND}, CASE WHEN f.review IS NULL THEN 0 ELSE 1 END, "
-            f"(SELECT COUNT(*) FROM appeals a WHERE a.call = c.id AND a.status = 'open') FROM {_QUEUE_FROM} WHERE {where}"
-        )
-        for agent, day, score, band, reviewed, appeals in self.db.execute(sql, params).fetchall():
-            a = acc.setdefault(agent, {"calls": 0, "scores": [], "bands": {}, "weeks": {}, "reviewed": 0, "appeals": 0})
-            a["calls"] += 1
-            a["reviewed"] += reviewed
-            a["appeals"] += appeals
-            if band:
-                a["bands"][band] = a["bands"].get(band, 0) + 1
-            if score is not None:
-                a["scores"].append(score)
-            week = iso_week(day)
-            w = a["weeks"].setdefault(week, [0, []])
-            w[0] += 1
-            if score is not None:
-                w[1].append(score)
+
+        def agent(name: str | None) -> dict[str, Any]:
+            return acc.setdefault(name, {"calls": 0, "sum": 0.0, "scored": 0, "min": None, "bands": {}, "weeks": {}, "reviewed": 0, "appeals": 0})
+
+        # per agent and day (a few thousand rows for a quarter), folded into ISO weeks here
+        for name, day, calls, total, scored, low, reviewed in self.db.execute(
+            f"SELECT c.agent, {self._day()}, COUNT(*), SUM({_SCORE}), COUNT({_SCORE}), MIN({_SCORE}), "
+            f"SUM(CASE WHEN f.review IS NULL THEN 0 ELSE 1 END) FROM {_QUEUE_FROM} WHERE {where} GROUP BY c.agent, {self._day()}",
+            params,
+        ).fetchall():
+            a = agent(name)
+            a["calls"] += int(calls)
+            a["sum"] += float(total or 0.0)
+            a["scored"] += int(scored)
+            a["reviewed"] += int(reviewed or 0)
+            if low is not None:
+                a["min"] = low if a["min"] is None else min(a["min"], low)
+            w = a["weeks"].setdefault(iso_week(day), [0, 0.0, 0])
+            w[0] += int(calls)
+            w[1] += float(total or 0.0)
+            w[2] += int(scored)
+        for name, band, n in self.db.execute(
+            f"SELECT c.agent, {_BAND}, COUNT(*) FROM {_QUEUE_FROM} WHERE {where} AND {_BAND} IS NOT NULL GROUP BY c.agent, {_BAND}", params
+        ).fetchall():
+            agent(name)["bands"][band] = int(n)
+        for name, n in self.db.execute(
+            f"SELECT c.agent, COUNT(*) FROM {_QUEUE_FROM} JOIN appeals a ON a.call = c.id WHERE {where} AND a.status = 'open' GROUP BY c.agent",
+            params,
+        ).fetchall():
+            agent(name)["appeals"] = int(n)
         failures: dict[str | None, dict[str, tuple[int, int]]] = {}
-        rows = self.db.execute(
+        for name, item, failed, judged in self.db.execute(
             "SELECT c.agent, ri.item, SUM(CASE WHEN ri.final = 'fail' THEN 1 ELSE 0 END), "
             "SUM(CASE WHEN ri.final IN ('pass', 'fail') THEN 1 ELSE 0 END) "
-            f"FROM {_QUEUE_FROM} JOIN review_items ri ON ri.review = c.current_review WHERE {where} GROUP BY c.agent, ri.item",
+            f"FROM {_slim(filters)} JOIN review_items ri ON ri.review = c.current_review WHERE {where} GROUP BY c.agent, ri.item",
             params,
-        ).fetchall()
-        for agent, item, failed, judged in rows:
-            failures.setdefault(agent, {})[item] = (int(failed or 0), int(judged or 0))
+        ).fetchall():
+            failures.setdefault(name, {})[item] = (int(failed or 0), int(judged or 0))
         out = []
-        for agent in sorted(acc, key=lambda a: (a is None, a or "")):
-            a = acc[agent]
-            scores = a["scores"]
-            weeks = [(wk, n, round(sum(s) / len(s), 1) if s else None) for wk, (n, s) in sorted(a["weeks"].items())]
+        for name in sorted(acc, key=lambda a: (a is None, a or "")):
+            a = acc[name]
+            weeks = [(wk, n, round(total / scored, 1) if scored else None) for wk, (n, total, scored) in sorted(a["weeks"].items())]
             out.append(AgentSummary(
-                agent, a["calls"], round(sum(scores) / len(scores), 1) if scores else None, min(scores) if scores else None,
-                a["bands"], failures.get(agent, {}), weeks, a["reviewed"], a["appeals"],
+                name, a["calls"], round(a["sum"] / a["scored"], 1) if a["scored"] else None, a["min"],
+                a["bands"], failures.get(name, {}), weeks, a["reviewed"], a["appeals"],
             ))
         return out
 
@@ -685,9 +701,9 @@ class People:
 
         self.sync()
         rows = self.db.execute(
-            "SELECT ri.item, ri.auto, ri.final, COUNT(*) FROM review_items ri "
-            "JOIN calls c ON c.current_review = ri.review JOIN review_finals f ON f.review = ri.review "
-            "GROUP BY ri.item, ri.auto, ri.final"
+            # from the few reviewed calls outwards (CROSS JOIN: SQLite keeps this order; PostgreSQL plans it freely)
+            "SELECT ri.item, ri.auto, ri.final, COUNT(*) FROM review_finals f CROSS JOIN review_items ri CROSS JOIN calls c "
+            "WHERE ri.review = f.review AND c.current_review = f.review GROUP BY ri.item, ri.auto, ri.final"
         ).fetchall()
         counts: dict[str, dict[tuple[str, str], int]] = {item: {} for item in ITEMS}
         for item, auto, final, n in rows:
@@ -698,6 +714,15 @@ class People:
 _SCORE = "CASE WHEN f.review IS NULL THEN r.score ELSE f.score END"
 _BAND = "CASE WHEN f.review IS NULL THEN r.band ELSE f.band END"
 _QUEUE_FROM = "calls c JOIN reviews r ON r.id = c.current_review LEFT JOIN review_finals f ON f.review = c.current_review"
+_QUEUE_FROM_SLIM = "calls c LEFT JOIN review_finals f ON f.review = c.current_review"
+
+
+def _slim(filters: QueueFilter, sort: str = "date") -> str:
+    """The queue's FROM without the reviews table when neither the filters nor the sort read it:
+    a review row holds its whole body, and skipping 10,000 of them is most of a page's time."""
+    if filters.band or filters.needs_review is not None or sort == "score":
+        return _QUEUE_FROM
+    return _QUEUE_FROM_SLIM
 _APPEAL = "id, call, item, reason, by_user, at, status, decided_by, decided_at, decision_note"
 
 

@@ -166,6 +166,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX review_finals_call ON review_finals (call)",
         "CREATE INDEX appeals_status ON appeals (status)",
         "CREATE INDEX overrides_review ON overrides (review, item)",
+        "CREATE INDEX calls_current_review ON calls (current_review)",
     ),
 )
 

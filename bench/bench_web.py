@@ -1,0 +1,229 @@
+"""The reviewer's web app under a team's load: page times for 20 concurrent clients on a store of
+10,000 scored calls, SQLite or PostgreSQL.
+
+Fills a new store with ``--calls`` calls through the real path (``register`` + ``claim`` +
+``complete``, transcript and review stored, as ``batch`` does), their reviews the real reviews
+of the 13 truth transcripts, spread over 40 agents and twelve weeks; a person reviews some of
+them (``--reviewed``, a tenth of those with an override). Then it starts ``callreview serve`` as a
+subprocess on loopback, logs ``--clients`` clients in (one session each, not timed) and has
+each request a fixed mix of pages ``--rounds`` times, or until ``--max-seconds``:
+
+    queue (default: newest first) · queue filtered (agent + failed item) · queue by score, page 10 ·
+    a random call page · 64 KiB of its audio (Range) · agents (weekly trends) · agreement
+
+and prints p50/p95 per page and overall. The first queue request also indexes every review's
+item statuses (``review_items``); it is timed on its own, before the clients start.
+
+    python bench/bench_web.py                                               # SQLite in a temp folder
+    python bench/bench_web.py --db postgresql://user@host:5432/postgres     # a new database there, dropped after
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from datetime import date, timedelta
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+import httpx  # noqa: E402
+
+from callreview.people import People  # noqa: E402
+from callreview.review import Reviewer  # noqa: E402
+from callreview.store import CallMeta, open_store  # noqa: E402
+from callreview.transcript import Transcript  # noqa: E402
+
+AGENTS = [f"A{n:03d}" for n in range(1, 41)]
+FIRST_DAY = date(2026, 9, 7)
+DAYS = 84
+PASSWORD = "bench password"
+PAGES = ("queue", "queue filtered", "queue by score p10", "call", "audio range", "agents", "agreement")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=10_000)
+    parser.add_argument("--reviewed", type=int, default=400, help="calls a person has reviewed (a tenth with an override)")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--rounds", type=int, default=4, help="times each client requests the page mix")
+    parser.add_argument("--max-seconds", type=float, default=180.0, help="stop the clients after this long, whatever is left")
+    parser.add_argument("--db", help="postgresql://… server to create a throwaway database on; default: SQLite in a temp folder")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-web-"))
+    url, drop = _new_store(args.db, work)
+    try:
+        fill(url, args.calls, args.reviewed)
+        load(url, args.clients, args.rounds, args.max_seconds)
+    finally:
+        drop()
+
+
+def fill(url: str, calls: int, reviewed: int) -> None:
+    reviewer = Reviewer()
+    truths = []
+    for path in sorted((REPO / "audio_samples" / "truth").glob("*.json")):
+        transcript = Transcript.load(path)
+        truths.append((transcript, reviewer.check(transcript)))
+    backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    print(f"store: {backend}, {calls:,} calls, 40 agents, 12 weeks; python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    rng = random.Random(11)
+    with open_store(url) as store:
+        started = time.perf_counter()
+        for i in range(calls):
+            agent = rng.choice(AGENTS)
+            day = (FIRST_DAY + timedelta(days=rng.randrange(DAYS))).isoformat()
+            transcript, review = truths[i % len(truths)]
+            sha = hashlib.sha256(f"web-call-{i}".encode()).hexdigest()
+            path = f"/recordings/{day}/{agent}_{i:06d}.json"  # its audio: the transcript's file, audio_samples/…
+            store.register(sha, path, CallMeta(agent=agent, call_id=f"C{i:06d}", date=day))
+            claim = store.claim(sha, path).claim
+            store.complete(claim, review, transcript, f"bench:{sha}", reviewer.engine, reviewer.fingerprint)
+        fill_s = time.perf_counter() - started
+        print(f"filled through register+claim+complete: {calls / fill_s:,.0f} calls/s ({fill_s:.0f} s)")
+        people = People(store, reviewer.scorecard)
+        people.add_user("bench", "supervisor", PASSWORD)
+        started = time.perf_counter()
+        people.sync()
+        index_s = time.perf_counter() - started
+        print(f"indexed item statuses of {calls:,} reviews (first page view of an existing store): {index_s:.1f} s")
+        user = people.user("bench")
+        picks = rng.sample(range(1, calls + 1), min(reviewed, calls))
+        for n, call in enumerate(picks):
+            if n % 10 == 0:
+                current = people.final(store.call(call)).items["greeting"].status
+                people.override(call, "greeting", "fail" if current == "pass" else "pass", "bench override", user)
+            else:
+                people.confirm(call, user)
+        print(f"reviewed by a person: {len(picks):,} calls ({len(picks[::10]):,} with an override)")
+
+
+def load(url: str, clients: int, rounds: int, max_seconds: float) -> None:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "callreview", "serve", "--db", url, "--port", "0"], cwd=REPO, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        base = _served_at(proc)
+        sessions = [_login(base) for _ in range(clients)]
+        with open_store(url) as store:
+            total_calls = store.counts().scored
+        times: dict[str, list[float]] = {page: [] for page in PAGES}
+        errors: list[str] = []
+        lock = threading.Lock()
+        deadline = time.monotonic() + max_seconds
+
+        def client(session: httpx.Client, seed: int) -> None:
+            rng = random.Random(seed)
+            for _ in range(rounds):
+                for page in PAGES:
+                    if time.monotonic() > deadline:
+                        return
+                    call = rng.randrange(1, total_calls + 1)
+                    path, headers = {
+                        "queue": ("/queue", {}),
+                        "queue filtered": (f"/queue?agent={rng.choice(AGENTS)}&failed=hold", {}),
+                        "queue by score p10": ("/queue?sort=score&dir=asc&page=10", {}),
+                        "call": (f"/calls/{call}", {}),
+                        "audio range": (f"/audio/{call}", {"Range": f"bytes={rng.randrange(0, 400_000)}-{{end}}"}),
+                        "agents": ("/agents", {}),
+                        "agreement": ("/agreement", {}),
+                    }[page]
+                    if "Range" in headers:
+                        start = int(headers["Range"].split("=")[1].split("-")[0])
+                        headers = {"Range": f"bytes={start}-{start + 65535}"}
+                    started = time.perf_counter()
+                    response = session.get(path, headers=headers)
+                    elapsed = time.perf_counter() - started
+                    with lock:
+                        if response.status_code not in (200, 206):
+                            errors.append(f"{page} {path}: {response.status_code}")
+                        times[page].append(elapsed)
+
+        started = time.perf_counter()
+        cold = sessions[0].get("/queue")
+        print(f"first queue page: {1000 * (time.perf_counter() - started):.0f} ms (status {cold.status_code})")
+        threads = [threading.Thread(target=client, args=(s, i)) for i, s in enumerate(sessions)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - started
+        every = [t for page in PAGES for t in times[page]]
+        print(f"{clients} concurrent clients, {len(every):,} requests in {wall:.1f} s = {len(every) / wall:.1f} requests/s, {len(errors)} errors")
+        for page in PAGES:
+            print(f"  {page:<20} n={len(times[page]):>4}  p50 {_ms(times[page], 50):>6.0f} ms  p95 {_ms(times[page], 95):>6.0f} ms")
+        print(f"  {'all pages':<20} n={len(every):>4}  p50 {_ms(every, 50):>6.0f} ms  p95 {_ms(every, 95):>6.0f} ms")
+        for line in errors[:5]:
+            print("  error:", line)
+        for s in sessions:
+            s.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _ms(values: list[float], pct: int) -> float:
+    if not values:
+        return float("nan")
+    if len(values) == 1:
+        return 1000 * values[0]
+    return 1000 * statistics.quantiles(values, n=100, method="inclusive")[pct - 1]
+
+
+def _served_at(proc: subprocess.Popen) -> str:
+    for _ in range(50):
+        line = proc.stderr.readline()
+        found = re.search(r"at (http://\S+) \(Ctrl-C stops\)", line)
+        if found:
+            return found.group(1)
+    raise SystemExit("callreview serve did not start")
+
+
+def _login(base: str) -> httpx.Client:
+    session = httpx.Client(base_url=base, timeout=120)  # loopback only
+    token = re.search(r'name="csrf" value="([^"]+)"', session.get("/login").text).group(1)
+    response = session.post("/login", data={"csrf": token, "name": "bench", "password": PASSWORD}, follow_redirects=False)
+    if response.status_code != 303:
+        raise SystemExit(f"log-in failed: {response.status_code}")
+    return session
+
+
+def _new_store(server: str | None, work: Path):
+    if not server:
+        path = work / "web.db"
+
+        def drop() -> None:
+            for f in work.iterdir():
+                f.unlink()
+            work.rmdir()
+
+        return str(path), drop
+    import psycopg
+
+    name = "bench_web_" + uuid.uuid4().hex[:8]
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    url = server.rpartition("/")[0] + "/" + name
+
+    def drop_pg() -> None:
+        with psycopg.connect(server, autocommit=True) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        work.rmdir()
+
+    return url, drop_pg
+
+
+if __name__ == "__main__":
+    main()
