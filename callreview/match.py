@@ -475,7 +475,14 @@ class PhraseSet(tuple):
 
 
 def _as_set(phrases: Iterable[Phrase]) -> PhraseSet:
-    return phrases if isinstance(phrases, PhraseSet) else PhraseSet(phrases)
+    return phrases if isinstance(phrases, PhraseSet) else _set_of(tuple(phrases))
+
+
+@lru_cache(maxsize=1024)
+def _set_of(phrases: tuple[Phrase, ...]) -> PhraseSet:
+    """One set per distinct tuple of phrases (configured names arrive as a new tuple every call):
+    a set is a key of every cached text's results, so a new one per call grew them without end."""
+    return PhraseSet(phrases)
 
 
 def similarity_within(phrase: Phrase, turn: Turn, first: int, last: int) -> float:
