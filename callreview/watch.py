@@ -114,6 +114,9 @@ class Executor(Protocol):
     @property
     def in_flight(self) -> int: ...
 
+    @property
+    def running(self) -> list[Job]: ...
+
     def submit(self, job: Job) -> None: ...
 
     def poll(self, timeout: float) -> list[Outcome]: ...
@@ -233,6 +236,10 @@ class InlineExecutor:
     def in_flight(self) -> int:
         return len(self._jobs)
 
+    @property
+    def running(self) -> list[Job]:
+        return []  # a call runs inside poll(), never between two calls of ours
+
     def submit(self, job: Job) -> None:
         self._jobs.append(job)
 
@@ -318,7 +325,7 @@ class Watcher:
         self.stop = stop or StopSignal()
         self.roots = tuple(dict.fromkeys(_folder(p) for p in options.folders))
         self._excluded = tuple(p.resolve() for p in (options.failed_dir, options.out_dir) if p is not None)
-        self._events: "queue.SimpleQueue[tuple[str, str, str | None, bool]]" = queue.SimpleQueue()
+        self._events: "queue.SimpleQueue[tuple[str, str, str | None, bool, float]]" = queue.SimpleQueue()
         self._settling: dict[str, _File] = {}
         self._ready: dict[str, _File] = {}
         self._heap: list[tuple[int, str, int]] = []
@@ -332,9 +339,11 @@ class Watcher:
         self._dropped = 0
         self._lost_to_store: set[str] = set()
         self._given_back: list[Path] = []
-        self._last_settle_check = 0.0
+        self._next_check = float("inf")
+        """The earliest end of a settle window (monotonic): nothing is looked at before it."""
         self.summary = WatchSummary()
-        self.tick_s = max(0.05, min(0.5, options.settle_s / 5))
+        self.tick_s = 0.5
+        """The longest the loop sleeps: how soon a stop signal is acted on when idle."""
 
     # --- the loop --------------------------------------------------------------------
 
@@ -373,13 +382,15 @@ class Watcher:
         while not self.stop.stopping:
             self._drain_events()
             now = time.monotonic()
-            if now - self._last_settle_check >= self.tick_s:
-                self._check_settling(now)
-                self._last_settle_check = now
+            self._check_settling(now)
             self._wake_later(now)
             self._submit(pool, now)
+            timeout = min(self.tick_s, max(0.0, self._next_wake() - time.monotonic()))
+            if not pool.in_flight:
+                self._wait_event(timeout)  # idle: wake for the next event, a settle deadline, or a stop
+                continue
             try:
-                outcomes = pool.poll(self.tick_s)
+                outcomes = pool.poll(timeout)
             except CallreviewError as err:
                 if err.exit_code != StoreError.exit_code or isinstance(pool, InlineExecutor):
                     raise  # the model cannot be loaded, or a bug: no call could be scored
@@ -392,6 +403,15 @@ class Watcher:
                 self._finish(outcome)
             if once and not (self._settling or self._ready or self._later or self._in_flight):
                 return
+
+    def _next_wake(self) -> float:
+        """When something is due: a settle window ends, a busy call is asked again, the store backoff ends."""
+        wake = self._next_check
+        if self._later:
+            wake = min(wake, min(f.not_before for f in self._later.values()))
+        if self._ready and self._store_until > time.monotonic():  # else ready files wait for a free worker
+            wake = min(wake, self._store_until)
+        return wake
 
     @contextmanager
     def _executor(self, given: Executor | None) -> Iterator[Executor]:
@@ -487,28 +507,37 @@ class Watcher:
     def _drain_events(self) -> None:
         while True:
             try:
-                kind, src, dest, is_dir = self._events.get_nowait()
+                event = self._events.get_nowait()
             except queue.Empty:
                 return
-            target = Path(dest if kind == "moved" and dest else src)
-            if is_dir:
-                if kind in ("created", "moved") and self.options.recursive and not self._is_excluded(target):
-                    root = self._root_of(target)  # files moved in with a folder raise no events of their own
-                    for path, _ in self._scan_folder(target, root) if root else ():
-                        self._consider(path, root)
-                continue
-            if kind == "deleted" or (kind == "moved" and dest):
-                gone = src
-                for table in (self._settling, self._ready, self._later):
-                    table.pop(gone, None)
-                if kind == "deleted":
-                    continue
-            root = self._root_of(target)
-            if root is not None and not self._is_excluded(target):
-                self._consider(target, root, moved=kind == "moved")
+            self._on_event(*event)
 
-    def _consider(self, path: Path, root: Path, backlog: bool = False, moved: bool = False) -> None:
-        """A file that may be new or changed: start (or restart) its settle window."""
+    def _wait_event(self, timeout: float) -> None:
+        try:
+            event = self._events.get(timeout=timeout) if timeout > 0 else self._events.get_nowait()
+        except queue.Empty:
+            return
+        self._on_event(*event)
+
+    def _on_event(self, kind: str, src: str, dest: str | None, is_dir: bool, at: float) -> None:
+        target = Path(dest if kind == "moved" and dest else src)
+        if is_dir:
+            if kind in ("created", "moved") and self.options.recursive and not self._is_excluded(target):
+                root = self._root_of(target)  # files moved in with a folder raise no events of their own
+                for path, _ in self._scan_folder(target, root) if root else ():
+                    self._consider(path, root, at=at)
+            return
+        if kind == "deleted" or (kind == "moved" and dest):
+            for table in (self._settling, self._ready, self._later):
+                table.pop(src, None)
+            if kind == "deleted":
+                return
+        root = self._root_of(target)
+        if root is not None and not self._is_excluded(target):
+            self._consider(target, root, moved=kind == "moved", at=at)
+
+    def _consider(self, path: Path, root: Path, backlog: bool = False, moved: bool = False, at: float | None = None) -> None:
+        """A file that may be new or changed (``at``: when its event came): start or restart its settle window."""
         if not wanted(path, root, self.options.patterns):
             return
         key = str(path)
@@ -524,24 +553,39 @@ class Watcher:
         sig = (st.st_size, st.st_mtime_ns)
         if (key, *sig) in self._seen:
             return
-        now = time.monotonic()
+        now = time.monotonic() if at is None else at
         for table in (self._settling, self._ready, self._later):
             known = table.get(key)
             if known is not None:
                 break
         else:
-            self._settling[key] = _File(path, root, sig, now, moved=moved, backlog=backlog)
+            self._settle(_File(path, root, sig, now, moved=moved, backlog=backlog))
             return
         if known.sig == sig:  # nothing changed: it stays where it is (settling, ready, or waiting to ask again)
-            known.moved = known.moved or moved
+            if moved and table is self._settling:
+                known.moved = True
+                self._next_check = 0.0
             return
         del table[key]
         known.sig, known.changed_at, known.moved = sig, now, moved
-        self._settling[key] = known
+        self._settle(known)
+
+    def _settle(self, f: _File) -> None:
+        self._settling[str(f.path)] = f
+        self._next_check = min(self._next_check, 0.0 if f.moved else f.changed_at + self.options.settle_s)
 
     def _check_settling(self, now: float) -> None:
-        """Move files whose size and mtime held still for the settle window (or that were renamed in) to ready."""
+        """Move files whose size and mtime held still for the settle window (or that were renamed in) to ready.
+        A file is looked at when its window ends: same size and mtime as when the window began (every
+        write in between moves both, event or no event), or its window starts again."""
+        if now < self._next_check:
+            return
+        self._next_check = float("inf")
         for key, f in list(self._settling.items()):
+            due = 0.0 if f.moved else f.changed_at + self.options.settle_s
+            if now < due:
+                self._next_check = min(self._next_check, due)
+                continue
             st = _stat(f.path)
             if st is None:
                 del self._settling[key]
@@ -554,11 +598,11 @@ class Watcher:
                     self.log(f"growing  {f.path}: still being written; left for the next run")
                     continue
                 f.sig, f.changed_at, f.moved = sig, now, False
+                self._next_check = min(self._next_check, now + self.options.settle_s)
                 continue
-            if f.moved or now - f.changed_at >= self.options.settle_s:
-                del self._settling[key]
-                f.complete_at = max(st.st_mtime, st.st_ctime, self.started_wall if f.backlog else 0.0)
-                self._push_ready(f)
+            del self._settling[key]
+            f.complete_at = max(st.st_mtime, st.st_ctime, self.started_wall if f.backlog else 0.0)
+            self._push_ready(f)
 
     def _push_ready(self, f: _File) -> None:
         self._seq += 1
@@ -588,7 +632,7 @@ class Watcher:
                 continue
             if (st.st_size, st.st_mtime_ns) != f.sig:
                 f.sig, f.changed_at, f.moved = (st.st_size, st.st_mtime_ns), now, False
-                self._settling[key] = f
+                self._settle(f)
                 continue
             self._in_flight[key] = f
             pool.submit(Job(f.path))
@@ -718,7 +762,7 @@ class Watcher:
 class _Handler:
     """watchdog's callback: hands each event to the watcher's loop (it runs in the observer's thread)."""
 
-    def __init__(self, events: "queue.SimpleQueue[tuple[str, str, str | None, bool]]") -> None:
+    def __init__(self, events: "queue.SimpleQueue[tuple[str, str, str | None, bool, float]]") -> None:
         self.events = events
 
     def dispatch(self, event: Any) -> None:
@@ -726,7 +770,7 @@ class _Handler:
         if kind in ("opened", "closed_no_write"):  # reads, ours included
             return
         dest = getattr(event, "dest_path", None) or None
-        self.events.put((kind, _text(event.src_path), _text(dest) if dest else None, bool(event.is_directory)))
+        self.events.put((kind, _text(event.src_path), _text(dest) if dest else None, bool(event.is_directory), time.monotonic()))
 
 
 def _text(path: str | bytes) -> str:
@@ -749,11 +793,13 @@ def _folder(path: Path) -> Path:
 
 
 def _call_line(status: str, outcome: Outcome, latency: float) -> str:
-    """``scored   calls/0412.flac  81.2  需改进  failed: customer_name  3.4 s after complete`` (no transcript text)."""
+    """``scored   calls/0412.flac   81.2  needs_improvement  failed: customer_name  4.1 s after complete (1.0 s scoring)``:
+    the seconds from the file's last write (or rename) to its stored result, and the worker's share of them.
+    No transcript text: it is personal data."""
     score = "   –" if outcome.score is None else f"{outcome.score:5.1f}"
     failed = ",".join(outcome.failed_items) or "-"
     review = "  needs review" if outcome.needs_review else ""
-    return f"{status:<8} {outcome.path}  {score}  {outcome.band or '–'}  failed: {failed}{review}  {latency:.1f} s after complete"
+    return f"{status:<8} {outcome.path}  {score}  {outcome.band or '–'}  failed: {failed}{review}  {latency:.1f} s after complete ({outcome.seconds:.1f} s scoring)"
 
 
 def _one_line(error: str | None, path: Path) -> str:

@@ -199,7 +199,7 @@ def test_watch_ignores_temporary_names_and_scores_a_file_renamed_into_place_at_o
     assert list(ledger(db)) == [str(inbox / "renamed.json")]
     assert proc.stop() == 0
     (line,) = proc.lines("scored")
-    latency = float(re.search(r"  ([\d.]+) s after complete$", line).group(1))
+    latency = float(re.search(r"  ([\d.]+) s after complete \([\d.]+ s scoring\)$", line).group(1))
     assert latency < 5  # renamed in: no settle window to wait for
     assert list(ledger(db)) == [str(inbox / "renamed.json")]  # the .part, .tmp and dotfile never were
 
@@ -329,7 +329,7 @@ def test_watch_writes_each_result_as_json_beside_the_recording_and_under_out(wat
     assert beside["score"] == ledger(db)[str(call)]["score"] and set(beside["items"]) >= {"greeting", "closing"}
     assert list(ledger(db)) == [str(call)]
     (line,) = proc.lines("scored")
-    assert re.fullmatch(rf"scored   {re.escape(str(call))}  +[\d.]+  \w+  failed: [\w,-]+(  needs review)?  [\d.]+ s after complete", line)
+    assert re.fullmatch(rf"scored   {re.escape(str(call))}  +[\d.]+  \w+  failed: [\w,-]+(  needs review)?  [\d.]+ s after complete \([\d.]+ s scoring\)", line)
 
 
 def test_watch_polling_mode_scores_new_files(watcher, inbox, db):
@@ -353,6 +353,17 @@ def test_watch_once_scores_the_backlog_oldest_first_and_exits(inbox, db, tmp_pat
     assert again.returncode == 0
     assert again.stdout.splitlines()[1:] == ["done: 0 scored, 3 already scored, 0 failed, 0 failed before"]
     assert all(c["versions"] == 1 for c in ledger(db).values())
+
+
+def test_watch_with_two_workers_scores_each_file_once(inbox, db, tmp_path):
+    for i in range(6):
+        put(inbox, f"call_{i:03d}.json", transcript_bytes(i))
+    result = run_cli("watch", *json_watch(inbox, db, "--once", "--workers", "2", settle="0.3"), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "2 worker(s)" in result.stdout.splitlines()[0]
+    assert result.stdout.splitlines()[-1] == "done: 6 scored, 0 already scored, 0 failed, 0 failed before"
+    calls = ledger(db)
+    assert len(calls) == 6 and all(c["state"] == "scored" and c["versions"] == 1 for c in calls.values())
 
 
 def test_watch_refuses_a_folder_that_does_not_exist(tmp_path):
