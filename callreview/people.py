@@ -349,10 +349,19 @@ class People:
     def _index(self, reviews: Sequence[tuple[int, int, str]]) -> int:
         import json
 
+        rows = [
+            (review, call, name, item.get("status", "review"), item.get("status", "review"))
+            for review, call, body in reviews
+            for name, item in json.loads(body).get("items", {}).items()
+        ]
         with self.db.transaction():
-            for review, call, body in reviews:
-                items = json.loads(body).get("items", {})
-                self._index_one(review, call, items)
+            for lo in range(0, len(rows), 200):  # a few multi-row INSERTs: one round trip each on PostgreSQL
+                chunk = rows[lo : lo + 200]
+                self.db.execute(
+                    "INSERT INTO review_items (review, call, item, auto, final) VALUES "
+                    + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk)) + " ON CONFLICT (review, item) DO NOTHING",
+                    [v for row in chunk for v in row],
+                )
         return len(reviews)
 
     def _index_one(self, review: int, call: int, items: Mapping[str, Any]) -> None:
