@@ -456,6 +456,7 @@ def serve(
     """
 
     def run() -> int:
+        from callreview.people import People
         from callreview.scorecard import load_scorecard
         from callreview.store import open_store
         from callreview.web import serve as serve_app
@@ -463,7 +464,7 @@ def serve(
         settings = _settings(config, scorecard=scorecard)
         rules = load_scorecard(settings.scorecard)
         with open_store(db, settings.db) as store:
-            if not store.db.execute("SELECT 1 FROM users LIMIT 1").fetchone():
+            if not People(store).users():
                 typer.echo("callreview: no users yet; add one with: callreview user add NAME --role reviewer", err=True)
 
             def ready(url: str) -> None:
@@ -475,7 +476,10 @@ def serve(
     _run(run, debug)
 
 
-user_app = typer.Typer(help="Users of the web app (callreview serve): reviewers, supervisors, agents, admins.", no_args_is_help=True)
+user_app = typer.Typer(
+    help="Users of the web app (callreview serve): reviewers, supervisors, agents, admins.\n\nExample: callreview user add rita --role reviewer",
+    no_args_is_help=True,
+)
 app.add_typer(user_app, name="user")
 
 

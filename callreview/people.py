@@ -394,7 +394,9 @@ class People:
         for name, status in statuses.items():
             if name in final and status != auto[name].status:
                 final[name] = self.scorecard.overridden(auto[name], status)
-        score = self.scorecard.total(final) if statuses else body.get("score")
+        # weighted delivery metrics (``delivery`` in the review body) count in the score as they are
+        counted = {**final, **{f"delivery:{n}": _item_result(n, d) for n, d in (body.get("delivery") or {}).items()}}
+        score = self.scorecard.total(counted) if statuses else body.get("score")
         band = self.scorecard.band(score) if statuses else None
         auto_band = self.scorecard.band(body.get("score"))
         items = {
