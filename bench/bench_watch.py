@@ -59,7 +59,7 @@ class Watch:
 
     def scoring_s(self, path: Path) -> float:
         for line in self.log_path.read_text(encoding="utf-8").splitlines():
-            if line.startswith(f"scored   {path}  "):
+            if line.startswith(f"scored   {path} · "):
                 return float(re.search(r"\(([\d.]+) s scoring\)$", line).group(1))
         return float("nan")
 

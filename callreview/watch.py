@@ -27,9 +27,8 @@ import heapq
 import json
 import os
 import queue
-import signal
+import shutil
 import sys
-import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -38,9 +37,10 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
 
-from callreview.batch import SOME_FAILED, TEMP_SUFFIXES, Job, Outcome, score_job
+from callreview.batch import SOME_FAILED, TEMP_SUFFIXES, Job, Outcome
 from callreview.errors import CallreviewError, SettingsError, StoreError
-from callreview.store import LEASE_S, Store, worker_id
+from callreview.inline import InlineExecutor, StopSignal
+from callreview.store import LEASE_S, Store
 
 if TYPE_CHECKING:
     from callreview.review import Reviewer
@@ -57,7 +57,6 @@ BUSY_RETRY_S = (5.0, 10.0, 20.0, 30.0)
 """Waits before asking again for a call another worker holds (its lease may run out if it died)."""
 STORE_BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 """Waits while the store is locked or unreachable; the last one repeats until it answers."""
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 WORKER_DIED = 70
 """The exit code of a WorkerPool outcome whose worker process died under it (or hit a bug)."""
 
@@ -152,119 +151,6 @@ def wanted(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
         return False
     name = parts[-1].lower()
     return any(fnmatchcase(name, pattern.lower()) for pattern in patterns)
-
-
-# --- running score_job ---------------------------------------------------------------
-
-
-class Stopped(BaseException):
-    """Raised inside a call being scored when SIGINT/SIGTERM arrives: score_job gives the claim back."""
-
-
-class StopSignal:
-    """Turns SIGINT/SIGTERM into a stop request; raises :class:`Stopped` only while a call is being
-    scored in this process (never inside a store transaction, so nothing is half-written)."""
-
-    def __init__(self) -> None:
-        self.by: str | None = None
-        self._interruptible = False
-        self._old: dict[int, Any] = {}
-
-    @property
-    def stopping(self) -> bool:
-        return self.by is not None
-
-    def request(self, by: str) -> None:
-        self.by = self.by or by
-
-    def _handle(self, signum: int, frame: object) -> None:
-        self.request(signal.Signals(signum).name)
-        if self._interruptible:
-            self._interruptible = False
-            raise Stopped()
-
-    @contextmanager
-    def installed(self) -> Iterator["StopSignal"]:
-        if threading.current_thread() is not threading.main_thread():  # a test or an embedding app runs us
-            yield self
-            return
-        for sig in STOP_SIGNALS:
-            self._old[sig] = signal.signal(sig, self._handle)
-        try:
-            yield self
-        finally:
-            for sig, old in self._old.items():
-                signal.signal(sig, old)
-
-    @contextmanager
-    def interruptible(self) -> Iterator[None]:
-        if self.stopping:
-            raise Stopped()
-        self._interruptible = True
-        try:
-            yield
-        finally:
-            self._interruptible = False
-
-
-class _InterruptibleReviewer:
-    """The reviewer as score_job sees it, with only the scoring itself open to a stop signal."""
-
-    def __init__(self, reviewer: "Reviewer", stop: StopSignal) -> None:
-        self._reviewer, self._stop = reviewer, stop
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._reviewer, name)
-
-    def review_file(self, *args: Any, **kwargs: Any) -> Any:
-        with self._stop.interruptible():
-            return self._reviewer.review_file(*args, **kwargs)
-
-
-class InlineExecutor:
-    """score_job in this process, one call at a time, run by :meth:`poll` (one worker, model loaded once).
-    A stop signal during a call gives the call back to the store (pending) and ends the poll early."""
-
-    def __init__(self, reviewer: "Reviewer", store: Store, stop: StopSignal, lease_s: float = LEASE_S) -> None:
-        self.reviewer = _InterruptibleReviewer(reviewer, stop)
-        self.store, self.stop, self.lease_s = store, stop, lease_s
-        self.worker = worker_id()
-        self._jobs: list[Job] = []
-        self.released: list[str] = []
-
-    @property
-    def in_flight(self) -> int:
-        return len(self._jobs)
-
-    @property
-    def running(self) -> list[Job]:
-        return []  # a call runs inside poll(), never between two calls of ours
-
-    def submit(self, job: Job) -> None:
-        self._jobs.append(job)
-
-    def poll(self, timeout: float) -> list[Outcome]:
-        if not self._jobs:
-            if timeout > 0:
-                time.sleep(timeout)
-            return []
-        job = self._jobs.pop(0)
-        try:
-            return [score_job(self.reviewer, self.store, job, self.worker, self.lease_s)]  # type: ignore[arg-type]
-        except Stopped:
-            self.released.append(str(job.path))
-            return []
-        except StoreError as err:  # the store is locked or away: the watcher backs off and sends the file again
-            return [Outcome(str(job.path), "failed", error=str(err), exit_code=StoreError.exit_code)]
-
-    def close(self, cancel_pending: bool = False) -> None:
-        self._jobs.clear()
-
-    def __enter__(self) -> "InlineExecutor":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close(cancel_pending=True)
 
 
 # --- the watcher -------------------------------------------------------------------
@@ -432,8 +318,15 @@ class Watcher:
 
         reviewer = Reviewer(self.settings)
         reviewer.lexicon, reviewer.scorecard  # refuse a malformed lexicon or scorecard before any file
-        with InlineExecutor(reviewer, self.store, self.stop, self.options.lease_s) as inline:
+        with InlineExecutor(reviewer, self.store, self.stop, self.options.lease_s, on_stuck=self._stopped_hard) as inline:
             yield inline
+
+    def _stopped_hard(self, path: str) -> None:
+        """The call in progress was given back from outside (it was deep in the model); the process ends now."""
+        if path:
+            self.log(f"pending  {path}: stopped while being scored; it is scored at the next start")
+        left = len(self._settling) + len(self._ready) + len(self._later) + len(self._in_flight) + self._dropped
+        self.log(f"stopped ({self.stop.by}): {self.summary.line()}; {left} left for the next start")
 
     def _banner(self) -> str:
         how = f"polling every {self.options.poll_s:g} s" if self.options.poll_s else "filesystem events"
@@ -672,7 +565,7 @@ class Watcher:
         elif outcome.status == "already":
             self.summary.already += 1
             if not quiet:
-                self.log(_call_line("already", outcome, latency) + f"  (same audio as call {outcome.call})")
+                self.log(_call_line("already", outcome, latency) + f" · same audio as call {outcome.call}")
             self._write_result(f, outcome, overwrite=False)
         elif outcome.status == "failed":
             self.summary.failed += 1
@@ -681,7 +574,7 @@ class Watcher:
         elif outcome.status == "failed_before":
             self.summary.failed_before += 1
             if not quiet:
-                self.log(f"skipped  {_one_line(outcome.error, f.path)}  (this audio failed before; not retried until it changes)")
+                self.log(f"skipped  {_one_line(outcome.error, f.path)} · failed before; not retried until the file changes")
             self._move_failed(f)
         self._done(f)
 
@@ -752,7 +645,7 @@ class Watcher:
             n += 1
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(f.path, target)
+            shutil.move(f.path, target)  # a rename, or a copy and delete onto another filesystem
         except OSError as err:
             self.warn(f"callreview: warning: {f.path}: cannot move it to {folder} ({err.strerror}); it stays in place")
             return
@@ -793,13 +686,15 @@ def _folder(path: Path) -> Path:
 
 
 def _call_line(status: str, outcome: Outcome, latency: float) -> str:
-    """``scored   calls/0412.flac   81.2  needs_improvement  failed: customer_name  4.1 s after complete (1.0 s scoring)``:
-    the seconds from the file's last write (or rename) to its stored result, and the worker's share of them.
-    No transcript text: it is personal data."""
-    score = "   –" if outcome.score is None else f"{outcome.score:5.1f}"
-    failed = ",".join(outcome.failed_items) or "-"
-    review = "  needs review" if outcome.needs_review else ""
-    return f"{status:<8} {outcome.path}  {score}  {outcome.band or '–'}  failed: {failed}{review}  {latency:.1f} s after complete ({outcome.seconds:.1f} s scoring)"
+    """``scored   calls/0412.flac · 81.2 needs_improvement · failed: customer_name · 4.1 s after complete (1.0 s scoring)``
+    (``batch``'s line, plus the seconds from the file's last write or rename to its stored result, and
+    the worker's share of them). No transcript text: it is personal data."""
+    score = "–" if outcome.score is None else f"{outcome.score:.1f}"
+    parts = [f"{status:<8} {outcome.path}", f"{score} {outcome.band or '–'}", f"failed: {', '.join(outcome.failed_items) or '–'}"]
+    if outcome.needs_review:
+        parts.append("needs review")
+    parts.append(f"{latency:.1f} s after complete ({outcome.seconds:.1f} s scoring)")
+    return " · ".join(parts)
 
 
 def _one_line(error: str | None, path: Path) -> str:
