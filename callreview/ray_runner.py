@@ -8,9 +8,9 @@ loads on the first recording) and one :class:`~callreview.store.Store`, and runs
 the store's and ``score_job``'s, so a call is stored once however many actors, batches or
 watchers race for it. The driver only hands out jobs and collects outcomes:
 
-* **Bounded work**: at most :data:`PER_ACTOR` jobs per actor are in flight (one running, one
-  queued behind it so the actor never waits for the driver); jobs are taken from the iterator
-  only as actors free up, so the driver's memory does not grow with the number of files.
+* **Bounded work**: one job per actor is in flight (:data:`PER_ACTOR`); jobs are taken from
+  the iterator only as actors free up, so the driver's memory does not grow with the number
+  of files.
 * **Outcomes as they finish** (not in job order), so the batch progress bar works the same.
 * **An actor that dies** (``RayActorError``: killed, out of memory, its node lost) is replaced
   and its jobs are sent again. Its claim is held by a dead worker (``host:pid`` of the actor
@@ -20,15 +20,18 @@ watchers race for it. The driver only hands out jobs and collects outcomes:
   it fails (a recording that crashes the decoder must not take the cluster down with it).
 * **The driver can be restarted**: what was stored comes back ``already``; claims of actors that
   died with the old driver expire (or are freed at once on the same host).
-* **Closing the iterator** (``batch``'s first Ctrl-C) lets the calls already running finish
-  (up to ``lease_s``), then stops the actors; an exception (a second Ctrl-C) stops them at once.
+* **Stopping**: when ``stop`` is set (``batch``'s first Ctrl-C) no job starts any more, the
+  running ones finish and are yielded; closing the iterator early waits up to ``lease_s`` for
+  them, without yielding; an exception (a second Ctrl-C) kills the actors at once (their
+  calls' claims are freed as a killed worker's are).
 
 Recordings are read by path on the actors' nodes: every node must see the same paths (a shared
 file system). Ray's own output is kept off the terminal (``log_to_driver=False``, no dashboard):
 the actors' logs stay in the Ray session folder, and hold no transcript text.
 
-Why not ``ray.util.ActorPool``: it keeps only one call per actor in flight and, when an actor
-dies, raises without saying which job was lost; this loop over ``ray.wait`` is short and knows.
+Why not ``ray.util.ActorPool``: when an actor dies it raises without saying which job was lost,
+and the dead actor must be found and replaced from outside; this loop over ``ray.wait`` is short
+and knows which job each actor holds.
 """
 
 from __future__ import annotations
@@ -45,10 +48,14 @@ from callreview.errors import CallreviewError, SettingsError
 from callreview.store import LEASE_S
 
 if TYPE_CHECKING:
+    import threading
+
     from callreview.settings import Settings
 
-PER_ACTOR = 2
-"""Jobs in flight per actor: the one it scores and the next, queued on the actor."""
+PER_ACTOR = 1
+"""Jobs in flight per actor. One: a job queued on a busy actor cannot be taken back reliably
+(``ray.cancel`` of a queued actor call sometimes runs it all the same), so a stop would wait for
+it; and the round trip it would hide costs a few ms against seconds of transcription."""
 MAX_DEATHS = 3
 """Actors that may die while scoring one job before that job is failed."""
 LOCAL = "local"
@@ -70,13 +77,17 @@ def run_on_ray(
     lease_s: float = LEASE_S,
     retry_failed: bool = False,
     address: str | None = None,
+    *,
+    stop: "threading.Event | None" = None,
 ) -> Iterator[Outcome]:
     """Score ``jobs`` on ``workers`` Ray actors of ``threads`` CPUs each (one GPU each with
     ``device = "cuda"``) into the store at ``db``; each job's :class:`Outcome` as it finishes.
 
     ``address``: ``None`` or ``"local"`` starts a cluster on this machine (stopped at the end);
     ``"auto"`` joins the cluster ``ray start`` runs here; ``host:port`` or ``ray://host:port``
-    another one. When Ray is already initialised in this process, that connection is used."""
+    another one. When Ray is already initialised in this process, that connection is used.
+    When ``stop`` is set, no job starts any more: the running ones finish and are yielded, then
+    the iterator ends (as :func:`callreview.workers.run_jobs` does)."""
     if workers < 1:
         raise SettingsError(f"--workers must be 1 or more, not {workers}")
     if threads is not None and threads < 1:
@@ -96,7 +107,7 @@ def run_on_ray(
         )
         pool = _Pool(ray, lambda: actor_class.remote(settings, str(db), lease_s, retry_failed), workers, lease_s, str(db))
         pool.start()
-        yield from pool.run(jobs)
+        yield from pool.run(jobs, stop)
     except GeneratorExit:
         if pool is not None:
             pool.drain(lease_s)  # the batch was stopped: let the running calls finish
@@ -195,6 +206,7 @@ class _Pool:
         self.later: list[tuple[float, _Task]] = []
         """Jobs to send again once a dead actor's lease has run out."""
         self.deaths_in_a_row = 0
+        self.stopping = False
 
     def start(self) -> None:
         """Wait until every actor is up, and stop here if one cannot work (bad rules, no store)."""
@@ -202,14 +214,16 @@ class _Pool:
             if isinstance(answer, Fatal):
                 raise answer.error()
 
-    def run(self, jobs: Iterable[Job]) -> Iterator[Outcome]:
+    def run(self, jobs: Iterable[Job], stop: "threading.Event | None" = None) -> Iterator[Outcome]:
         source = iter(jobs)
         exhausted = False
         while True:
+            if stop is not None and stop.is_set() and not self.stopping:
+                self.stop()
             for slot in self.slots:
                 while len(slot.inflight) < PER_ACTOR:
                     task = self._next_due()
-                    if task is None and not exhausted:
+                    if task is None and not exhausted and not self.stopping:
                         job = next(source, None)
                         exhausted = job is None
                         task = _Task(job) if job is not None else None
@@ -229,7 +243,15 @@ class _Pool:
                 if ref in self.tasks:  # not already handled with its dead actor's other jobs
                     yield from self._finished(ref)
 
+    def stop(self) -> None:
+        """No job starts any more; the running ones finish (and are yielded)."""
+        self.stopping = True
+        self.again.clear()
+        self.later.clear()
+
     def _next_due(self) -> _Task | None:
+        if self.stopping:
+            return None
         if self.again:
             return self.again.popleft()
         now = time.monotonic()
@@ -321,9 +343,8 @@ class _Pool:
         return Outcome(str(path), "failed", error=message, exit_code=BUG_EXIT)
 
     def drain(self, limit_s: float) -> None:
-        """Cancel the jobs not started; wait up to ``limit_s`` for the running ones (stored by the actors)."""
-        for ref in self.tasks:
-            self.ray.cancel(ref)  # a queued call is dropped; a running one only gets a flag, and finishes
+        """:meth:`stop`, and wait up to ``limit_s`` for the running jobs (the actors store them)."""
+        self.stop()
         if self.tasks:
             self.ray.wait(list(self.tasks), num_returns=len(self.tasks), timeout=limit_s)
 

@@ -248,7 +248,24 @@ def test_run_on_ray_takes_jobs_only_as_actors_free_up(ray_head, postgres_url, tm
         assert outcome.status == "scored"
         ahead.append(len(taken) - done)
     assert len(ahead) == 30
-    assert max(ahead) <= 2 * PER_ACTOR  # never more than two jobs per actor taken from the iterator
+    assert max(ahead) == 2 * PER_ACTOR  # 2 actors: never more jobs taken from the iterator than they hold
+
+
+def test_run_on_ray_stop_lets_the_running_calls_finish_and_starts_no_more(ray_head, postgres_url, tmp_path):
+    import threading
+
+    jobs = [Job(path) for path in transcripts(tmp_path, 20)]
+    stop = threading.Event()
+    yielded = []
+    for outcome in run_on_ray(jobs, Settings(), postgres_url, 2, address=ray_head.address, stop=stop):
+        yielded.append(outcome)
+        stop.set()  # the first Ctrl-C of `batch`
+
+    assert len(yielded) == 2  # the call that came back first, and the one the other actor was scoring
+    assert all(o.status == "scored" for o in yielded)
+    calls = stored(postgres_url)
+    assert sorted(calls) == sorted(Path(o.path).name for o in yielded)  # nothing else claimed, nothing left half-done
+    assert all(c["state"] == "scored" and c["versions"] == 1 for c in calls.values())
 
 
 def test_run_on_ray_stops_with_the_store_error_when_actors_cannot_open_the_store(ray_head, tmp_path):
