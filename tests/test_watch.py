@@ -475,3 +475,16 @@ def test_status_of_a_missing_store_folder_is_one_line(tmp_path):
     result = run_cli("status", "--db", str(tmp_path / "no" / "callreview.db"), cwd=tmp_path)
     assert result.returncode == 5
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("callreview: error: ")
+
+
+@pytest.mark.parametrize("command", ["watch", "status"])
+def test_watch_and_status_have_help_with_an_example_and_a_readme_section(command):
+    from typer.testing import CliRunner
+
+    from callreview.cli import app
+    from conftest import REPO
+
+    result = CliRunner().invoke(app, [command, "--help"])
+    assert result.exit_code == 0 and f"Example: callreview {command} " in result.stdout
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    assert "### The folder watcher" in readme and f"**`callreview {command} " in readme  # its synopsis
