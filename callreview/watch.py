@@ -32,7 +32,7 @@ import sys
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
@@ -43,7 +43,6 @@ from callreview.inline import InlineExecutor, StopSignal
 from callreview.store import LEASE_S, Store
 
 if TYPE_CHECKING:
-    from callreview.review import Reviewer
     from callreview.settings import Settings
     from callreview.store import QueueCounts, StoredError
 
