@@ -304,7 +304,7 @@ def status(
     def run() -> int:
         settings = _settings(config)
         with open_store(db, settings.db) as store:
-            latest = store.errors()[-errors:] if errors else []
+            latest = store.errors(limit=errors) if errors else []
             typer.echo(render_status(store.where, store.counts(), latest))
         return 0
 

@@ -265,3 +265,10 @@ def test_the_store_location_comes_from_the_option_then_the_environment_then_the_
     monkeypatch.setenv("CALLREVIEW_DB", "env.db")
     assert store_url(None, "site.db") == "env.db"
     assert store_url("opt.db", "site.db") == "opt.db"
+
+
+def test_the_newest_errors_can_be_read_without_reading_them_all(fresh_store):
+    for i in range(5):
+        fresh_store.record_error(f"/in/{i}.wav", f"/in/{i}.wav: is empty (0 bytes); check the recording was saved completely", 2)
+    assert [e.path for e in fresh_store.errors(limit=2)] == ["/in/3.wav", "/in/4.wav"]
+    assert len(fresh_store.errors()) == 5

@@ -418,15 +418,19 @@ class Store:
             return f"date({column}, 'unixepoch', 'localtime')"
         return f"to_char(to_timestamp({column}), 'YYYY-MM-DD')"
 
-    def errors(self, path: str | Path | None = None) -> list[StoredError]:
-        """Errors recorded, newest last (for one path, or all)."""
+    def errors(self, path: str | Path | None = None, limit: int | None = None) -> list[StoredError]:
+        """Errors recorded, newest last (for one path, or all; the newest ``limit`` only, if given)."""
         sql = "SELECT path, message, exit_code, at, call, sha256, worker FROM errors"
-        params: tuple = ()
+        params: list = []
         if path is not None:
             sql += " WHERE path = ?"
-            params = (str(path),)
-        rows = self.db.execute(sql + " ORDER BY at, id", params).fetchall()
-        return [StoredError(*r) for r in rows]
+            params.append(str(path))
+        sql += " ORDER BY at DESC, id DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        rows = self.db.execute(sql, params).fetchall()
+        return [StoredError(*r) for r in reversed(rows)]
 
     def last_error(self, call: int) -> StoredError | None:
         row = self.db.execute(
