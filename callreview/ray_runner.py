@@ -95,7 +95,8 @@ def run_on_ray(
     ray = _import_ray()
     cpus = threads or 1
     gpus = 1 if settings.device == "cuda" else 0
-    settings = replace(_absolute(settings), cpu_threads=cpus)
+    # a GPU only where one is reserved: Ray shows every GPU of a node to actors that asked for none
+    settings = replace(_absolute(settings), cpu_threads=cpus, device="cuda" if gpus else "cpu")
     db = _absolute_path(str(db)) if "://" not in str(db) else str(db)  # actors do not run in this folder
     started = _connect(ray, address, workers * cpus, workers * gpus)
     pool: _Pool | None = None
@@ -210,7 +211,14 @@ class _Pool:
 
     def start(self) -> None:
         """Wait until every actor is up, and stop here if one cannot work (bad rules, no store)."""
-        for answer in self.ray.get([slot.actor.ready.remote() for slot in self.slots]):
+        try:
+            answers = self.ray.get([slot.actor.ready.remote() for slot in self.slots])
+        except self.ray.exceptions.RayActorError as err:
+            first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+            raise CallreviewError(
+                f"a Ray actor died while starting ({first}); check `ray status`, the nodes' memory and that callreview is installed on every node"
+            ) from None
+        for answer in answers:
             if isinstance(answer, Fatal):
                 raise answer.error()
 
