@@ -19,8 +19,8 @@ made on (in the history), and the call is unreviewed again until a person looks 
 agent's favour, through the same override path, with the supervisor's note).
 
 ``review_items`` holds each version's item statuses, automatic and final, so filters
-and figures are SQL; :meth:`People.sync` fills it from review bodies the first time it
-meets them (a version's automatic statuses never change).
+and figures are SQL. The store writes it with each review; :meth:`People.sync` fills it
+for reviews stored before schema 3 (a version's automatic statuses never change).
 """
 
 from __future__ import annotations

@@ -272,3 +272,9 @@ def test_the_newest_errors_can_be_read_without_reading_them_all(fresh_store):
         fresh_store.record_error(f"/in/{i}.wav", f"/in/{i}.wav: is empty (0 bytes); check the recording was saved completely", 2)
     assert [e.path for e in fresh_store.errors(limit=2)] == ["/in/3.wav", "/in/4.wav"]
     assert len(fresh_store.errors()) == 5
+
+
+def test_each_stored_review_indexes_its_item_statuses(fresh_store, reviewer, perfect):
+    call = scored_call(fresh_store, reviewer, perfect)
+    rows = fresh_store.db.execute("SELECT item, auto, final FROM review_items WHERE call = ? ORDER BY item", (call,)).fetchall()
+    assert [tuple(r) for r in rows] == sorted((name, item.status, item.status) for name, item in perfect[1].items.items())

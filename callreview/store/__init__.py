@@ -344,6 +344,12 @@ class Store:
              json.dumps(body, ensure_ascii=False), now),
         ).fetchone()
         self.db.execute("UPDATE calls SET current_review = ?, updated_at = ? WHERE id = ?", (row[0], now, call))
+        items = [(row[0], call, name, item["status"], item["status"]) for name, item in body["items"].items()]
+        if items:  # the item index the queue filters and agreement figures read (schema 3), kept as reviews are written
+            self.db.execute(
+                "INSERT INTO review_items (review, call, item, auto, final) VALUES " + ", ".join(["(?, ?, ?, ?, ?)"] * len(items)),
+                [v for item in items for v in item],
+            )
         return int(row[0])
 
     def history(self, call: int) -> list[ReviewVersion]:
