@@ -358,9 +358,7 @@ def run_batch(
             else:
                 tally.add(outcome)
             reporter.outcome(outcome, tally)
-            if stop is not None and stop.is_set() and options.ray:
-                break  # local workers stop themselves on `stop`; a Ray run is closed here
-    finally:
+    finally:  # on `stop`, local workers and Ray actors finish the running calls, yield them, and end
         close = getattr(outcomes, "close", None)
         if close is not None:
             close()
@@ -383,7 +381,7 @@ def _outcomes(
             if err.name == "ray":
                 raise CallreviewError("--ray needs Ray; install it with: pip install 'callreview[ray]'") from None
             raise CallreviewError("--ray: this callreview has no Ray executor (callreview.ray_runner is missing); run without --ray") from None
-        return run_on_ray(jobs, reviewer.settings, db, options.workers, **args, address=options.ray)
+        return run_on_ray(jobs, reviewer.settings, db, options.workers, **args, address=options.ray, stop=stop)
     from callreview.workers import run_jobs
 
     return run_jobs(jobs, reviewer.settings, db, options.workers, **args, stop=stop, on_running=reporter.running)

@@ -14,7 +14,12 @@ from conftest import REPO, SAMPLES
 
 runner = CliRunner()
 TRUTH = SAMPLES / "truth"
-COMMANDS = ("transcribe", "score", "model")
+COMMANDS = tuple(c.name or c.callback.__name__ for c in app.registered_commands) + tuple(g.name for g in app.registered_groups)
+"""Every command the app has, so a new one cannot go undocumented."""
+
+
+def test_the_app_has_the_commands_of_a_qc_teams_day():
+    assert set(COMMANDS) >= {"transcribe", "score", "model", "batch", "rescore", "export", "summary", "sample", "watch", "status", "serve", "user"}
 
 
 def test_score_reads_a_transcript_json_without_the_model(monkeypatch):
