@@ -107,6 +107,7 @@ class WorkerPool:
         self._count = 0
         self._closed = False
         self._deaths = 0
+        self._fatal: CallreviewError | None = None
         self._inline: _Inline | None = None
         self._current: Job | None = None
         self._slots: list[_ProcessSlot] = []
@@ -213,6 +214,7 @@ class WorkerPool:
     def _collect(self, timeout: float) -> list[Outcome]:
         """Read what the workers sent (waiting up to ``timeout`` for the first message), then
         notice workers that died."""
+        self._raise_fatal()
         out: list[Outcome] = []
         try:
             message = self._results.get(timeout=timeout) if timeout > 0 else self._results.get_nowait()
@@ -225,7 +227,14 @@ class WorkerPool:
             if not slot.alive() and not self._closed:
                 out += self._drain()  # what it sent before it died comes first
                 out += self._died(slot)
-        return out
+        if not out:
+            self._raise_fatal()
+        return out  # outcomes that came with a fatal message are returned first; the error at the next poll
+
+    def _raise_fatal(self) -> None:
+        if self._fatal is not None:
+            err, self._fatal = self._fatal, None
+            raise err
 
     def _drain(self) -> list[Outcome]:
         out: list[Outcome] = []
@@ -238,7 +247,10 @@ class WorkerPool:
     def _handle(self, message: tuple) -> list[Outcome]:
         kind, slot_id, index = message[0], message[1], message[2]
         if kind == "fatal":  # the model or the store: the batch cannot go on
-            raise _error(message[3], message[4])
+            self._fatal = self._fatal or _error(message[3], message[4])
+            if message[2] is not None and self._slots[slot_id].job is not None and self._slots[slot_id].job[0] == message[2]:
+                self._slots[slot_id].job = None  # score_job gave that call back: it is pending in the store
+            return []
         slot = self._slots[slot_id]
         if slot.job is None or slot.job[0] != index:
             return []  # from a worker that was given up for dead
