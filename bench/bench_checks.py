@@ -8,10 +8,20 @@ times the checklist alone — no audio, no model. Three numbers:
 * **warm**: the same calls again (scripted agent lines repeat across real calls, so
   the per-text cache is what a call center mostly sees);
 * **N processes**: cold calls split over worker processes, as ``callreview batch``
-  could on an N-core machine (the target is ≥ 1000 transcripts/s on 2 cores).
+  could on an N-core machine (the target is ≥ 1000 transcripts/s on 2 cores);
+* **delivery metrics on vs off**: the same warm calls checked with and without the
+  metrics (speech rate, interruptions, dead air, talk ratio), in chunks of 100 calls,
+  off and on alternating chunk by chunk (and which goes first), for ``--rounds``
+  rounds — so the load of a shared machine falls on both alike — with one lexicon
+  and scorecard loaded once, timed in CPU seconds of this thread
+  (``time.thread_time``: the wall clock also counts waiting for a core). Printed: the totals and the cost (the target: at most 10 %), and the
+  spread of the per-round cost. Then cold: fresh calls from the same generator,
+  each chunk checked once, off and on alternating likewise.
 
-    python bench/bench_checks.py                  # 2000 calls, 2 processes
-    python bench/bench_checks.py --calls 5000 --processes 2
+Everything above except the on/off comparison runs with the metrics on (the default).
+
+    python bench/bench_checks.py                  # 2000 calls, 2 processes, 5 rounds on/off
+    python bench/bench_checks.py --calls 5000 --processes 2 --rounds 7
 """
 
 from __future__ import annotations
@@ -104,13 +114,36 @@ def calls(n: int, seed: int) -> list[Transcript]:
     return [synthetic_call(rng, i) for i in range(n)]
 
 
-def _time(transcripts: list[Transcript]) -> float:
-    lexicon, scorecard = load_lexicon("zh-CN"), load_scorecard()
+def _time(transcripts: list[Transcript], metrics: bool = True, clock=time.perf_counter, rules=None) -> float:
+    """Seconds to check ``transcripts``; ``rules``: a (lexicon, scorecard) to reuse, else freshly loaded ones
+    (whose phrase sets, and their per-text results, start empty)."""
+    lexicon, scorecard = rules or (load_lexicon("zh-CN"), load_scorecard())
     info = CallInfo()
-    start = time.perf_counter()
+    start = clock()
     for t in transcripts:
-        check_transcript(t, lexicon, scorecard, info)
-    return time.perf_counter() - start
+        check_transcript(t, lexicon, scorecard, info, metrics=metrics)
+    return clock() - start
+
+
+def _on_off(transcripts: list[Transcript], other: list[Transcript] | None = None, chunk: int = 100) -> tuple[float, float]:
+    """CPU seconds to check ``transcripts`` with the metrics off and on (``other``: the calls checked with them on,
+    for cold runs), chunk by chunk, the two alternating and taking turns to go first."""
+    other = transcripts if other is None else other
+    rules = _RULES
+    off = on = 0.0
+    for i in range(0, len(transcripts), chunk):
+        plain, measured = transcripts[i : i + chunk], other[i : i + chunk]
+        if (i // chunk) % 2:
+            on += _time(measured, metrics=True, clock=time.thread_time, rules=rules)
+            off += _time(plain, metrics=False, clock=time.thread_time, rules=rules)
+        else:
+            off += _time(plain, metrics=False, clock=time.thread_time, rules=rules)
+            on += _time(measured, metrics=True, clock=time.thread_time, rules=rules)
+    return off, on
+
+
+_RULES: tuple = ()
+"""The lexicon and scorecard the on/off comparison reuses (loaded once in :func:`main`)."""
 
 
 def _worker(args: tuple[int, int]) -> tuple[int, float, float]:
@@ -136,6 +169,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of metrics off / on (warm)")
     args = parser.parse_args()
 
     transcripts = calls(args.calls, seed=1)
@@ -148,6 +182,21 @@ def main() -> None:
     print(f"cold, 1 process : {args.calls / cold:8.0f} transcripts/s  ({1000 * cold / args.calls:.2f} ms each)")
     warm = _time(transcripts)
     print(f"warm, 1 process : {args.calls / warm:8.0f} transcripts/s  ({1000 * warm / args.calls:.2f} ms each)")
+
+    global _RULES
+    _RULES = (load_lexicon("zh-CN"), load_scorecard())
+    _on_off(transcripts)  # fill the reused lexicon's phrase-set caches (untimed)
+    rounds = [_on_off(transcripts) for _ in range(args.rounds)]
+    off, on = sum(r[0] for r in rounds), sum(r[1] for r in rounds)
+    n = args.calls * args.rounds
+    spread = sorted(b / a - 1 for a, b in rounds)
+    print(f"warm, metrics off: {n / off:8.0f} transcripts/CPU-s  ({1e6 * off / n:.0f} µs each)")
+    print(f"warm, metrics on : {n / on:8.0f} transcripts/CPU-s  ({1e6 * on / n:.0f} µs each)")
+    print(f"delivery metrics cost, warm: {on / off - 1:+.1%}, {1e6 * (on - off) / n:.0f} µs a call "
+          f"({args.rounds} rounds of {args.calls} calls each way; per round {spread[0]:+.1%} to {spread[-1]:+.1%})")
+    fresh = calls(2 * args.calls, seed=2)
+    cold_off, cold_on = _on_off(fresh[0::2], fresh[1::2])
+    print(f"cold, metrics off: {args.calls / cold_off:8.0f} transcripts/CPU-s, on: {args.calls / cold_on:.0f}  → cost {cold_on / cold_off - 1:+.1%} (fresh calls, each checked once)")
 
     if args.processes > 1:
         share = args.calls // args.processes

@@ -57,13 +57,18 @@ def check_transcript(
     """Judge every checklist item on the agent's speech, measure how the agent spoke (``metrics``), and score the call."""
     profile = scorecard.profile(call.direction)
     ctx = CallContext.build(transcript, lexicon, scorecard.thresholds, call)
+    delivery_metrics = None
     if ctx.judged:
-        findings = [check(ctx) for check in CHECKS.values()]
+        findings = []
+        for name, check in CHECKS.items():
+            findings.append(check(ctx))
+            if name == "hold" and metrics:  # dead air leaves out the holds it found; measured now, while the call's timings are fresh in memory
+                delivery_metrics = measure_delivery(ctx, scorecard.delivery, findings[-1].details["holds"])
     else:
         reason = "no agent speech in the transcript; check the agent channel (agent_channel) and the recording"
         findings = [Finding(name, "review", (), {"reason": reason}) for name in ITEMS]
+        delivery_metrics = measure_delivery(ctx, scorecard.delivery) if metrics else None
     items = {f.name: scorecard.item_result(f, profile) for f in findings}
-    delivery_metrics = measure_delivery(ctx, scorecard.delivery, findings[ITEMS.index("hold")].details.get("holds", ())) if metrics else None
     delivery = {}
     if delivery_metrics is not None and any(profile.delivery_weights.values()):
         weighted = [f for f in judge_delivery(delivery_metrics, scorecard.delivery) if profile.delivery_weights[f.name] > 0]

@@ -12,17 +12,17 @@ judge by are the scorecard's ``[delivery]``; the words (back-channels) and the a
 
 * **Speech time** of a turn: from its first word to its last, less every gap of at
   least ``pause_s`` between its words (a silent hold inside one segment is no speech).
-  Whisper's word timings stretch words over the silence around them — a turn's
-  first word starts early, its last (often a word misplaced from the next turn)
-  ends late — so a word is taken to last at most ``char_max_s`` per character: the
-  first word of a turn is cut from its start, any other from its end.
+  Whisper's word timings stretch a turn's first word back over the silence before
+  it and its last (often a word misplaced from the next turn) over the silence
+  after, so those two are taken to last at most ``char_max_s`` per character.
 * **Speech rate**: characters (one per Chinese character or digit; a word per Latin
   word) per minute of speech time, per agent turn; turns under ``rate_min_turn_s``
   are too short to time. A **fast stretch** is a run of consecutive agent turns,
   each over ``rate_max``, holding more than ``fast_min_s`` of speech: a fault.
 * **Interruption**: an agent turn that starts while a customer turn is under way
   and talks over it for at least ``interruption_overlap_s``, unless the words it
-  says while the customer is still talking are only back-channels (嗯, 对, 好的).
+  says while the customer is still talking are only back-channels (嗯, 对, 好的):
+  those are counted as ``backchannels``, listening.
 * **Dead air**: a silence of both parties of at least ``dead_air_min_s`` mid-call
   (the hold check's own silence finder), except a hold the hold check found
   announced (请您稍等…). A silent hold nobody announced is dead air too. A stretch
@@ -39,11 +39,11 @@ interruptions and the talk ratio need two parties apart and are listed in
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from statistics import median
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from callreview.checks import CallContext, Finding
-from callreview.checks.hold import silences
 from callreview.match import Turn
 from callreview.results import (
     METRICS,
@@ -71,12 +71,33 @@ def measure_delivery(ctx: CallContext, th: "DeliveryThresholds", holds: Sequence
     """Measure how the agent spoke; ``holds`` are the hold check's (its ``announced`` ones are not dead air)."""
     lex = ctx.lexicon.delivery
     mono = ctx.transcript.roles == "mono"
-    spans = {t.index: word_spans(t, th.char_max_s) for t in ctx.turns}
-    speech = {t.index: speech_seconds(spans[t.index], th.pause_s) for t in ctx.turns}
+    char_max_s, pause_s = th.char_max_s, th.pause_s
+    # One pass over the call in start order (checking runs this on every call, so it is kept to one):
+    # each turn's timing, each party's seconds of speech, and the agent cutting into a customer turn.
+    timing: list[tuple[float, float, float]] = []  # (start, end, speech seconds) by turn index
+    agent_s = customer_s = 0.0
+    cuts: list[Fault] = []
+    backchannels = 0
+    talking: tuple[Turn, float, float] | None = None  # the customer turn that reaches furthest so far: turn, start, end
+    for turn, runs in zip(ctx.turns, ctx.speech_runs()):
+        start, end, seconds = this = turn_timing(turn, runs, char_max_s, pause_s)
+        timing.append(this)
+        role = turn.segment.role
+        if role == "customer":
+            customer_s += seconds
+            if talking is None or end > talking[2]:
+                talking = (turn, start, end)
+        elif role == "agent":
+            agent_s += seconds
+            if talking is not None and talking[1] < start < talking[2]:
+                cut = _cut_in(turn, start, end, talking, th, lex)
+                if cut is None:
+                    backchannels += 1
+                elif cut:
+                    cuts.append(cut[0])
     unavailable: dict[str, str] = {}
 
-    speaker = [t for t in ctx.turns if t.role == ("unknown" if mono else "agent")]
-    rate = _speech_rate(speaker, speech, th, lex) if speaker else None
+    rate = _speech_rate(ctx.judged, timing, th, lex) if ctx.judged else None  # the agent's turns (mono: everybody's)
     if rate is None:
         unavailable["speech_rate"] = NO_AGENT
 
@@ -85,8 +106,8 @@ def measure_delivery(ctx: CallContext, th: "DeliveryThresholds", holds: Sequence
         unavailable["interruptions"] = MONO.format(what="the agent talking over the customer")
         unavailable["talk_ratio"] = MONO.format(what="each party's share of the talk")
     else:
-        interruptions = _interruptions(ctx.turns, spans, th, lex)
-        talk = _talk_ratio(ctx.turns, speech, th, lex)
+        interruptions = Interruptions(len(cuts), backchannels, tuple(cuts), lex.interruption_suggestion if cuts else None)
+        talk = _talk_ratio(ctx.turns, agent_s, customer_s, th, lex)
         if talk is None:
             unavailable["talk_ratio"] = NO_CUSTOMER
 
@@ -130,115 +151,142 @@ def judge_delivery(metrics: DeliveryMetrics, th: "DeliveryThresholds") -> list[F
 _UNIT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]|\d|[^\W\d_]+")
 
 
-def word_spans(turn: Turn, char_max_s: float) -> tuple[tuple[float, float], ...]:
-    """When each word of a turn was said, each lasting at most ``char_max_s`` per character (a word per Latin
-    word): the turn's first word is cut from its start, any other from its end. No word timings: the segment."""
-    seg = turn.segment
-    if not seg.words:
-        return ((seg.start, seg.end),)
-    out = []
-    last = len(seg.words) - 1
-    for i, word in enumerate(seg.words):
-        start, end = word.start, word.end
-        cap = max(1, len(_UNIT.findall(word.text))) * char_max_s
+@lru_cache(maxsize=16384)
+def _units_in(text: str) -> int:
+    return max(1, len(_UNIT.findall(text)))
+
+
+def turn_timing(turn: Turn, runs: tuple[tuple[float, float], ...], char_max_s: float, pause_s: float) -> tuple[float, float, float]:
+    """``(start, end, speech seconds)`` of a turn from its runs of speech (:meth:`CallContext.speech_runs`).
+
+    The turn's first and last words last at most ``char_max_s`` per character each (a word per Latin
+    word): Whisper stretches them over the silence before and after the turn, so the first is cut
+    from its start and the last from its end. (Inside a turn no gap is that long: transcription starts
+    a new turn at 2 s.) Speech seconds leave out gaps of at least ``pause_s`` between runs."""
+    words = turn.segment.words
+    start, end = runs[0][0], runs[-1][1]
+    if len(words) > 1:
+        first, last = words[0], words[-1]
+        if first.end - first.start > char_max_s:
+            cap = _units_in(first.text) * char_max_s
+            if first.end - first.start > cap:
+                start = first.end - cap
+        if last.end >= end and last.end - last.start > char_max_s:
+            cap = _units_in(last.text) * char_max_s
+            if last.end - last.start > cap:
+                end = last.start + cap
+    elif words and words[0].end - words[0].start > char_max_s:
+        cap = _units_in(words[0].text) * char_max_s
         if end - start > cap:
-            if i == 0 and last:
-                start = end - cap
-            else:
-                end = start + cap
-        out.append((start, end))
-    return tuple(out)
-
-
-def speech_seconds(spans: tuple[tuple[float, float], ...], pause_s: float) -> float:
-    """Seconds of speech in a turn's word spans: their time less gaps of ``pause_s`` or more."""
-    total = 0.0
-    run_start, run_end = spans[0]
-    for start, end in spans[1:]:
-        if start - run_end >= pause_s:
+            end = start + cap
+    if len(runs) == 1:
+        return start, end, (end - start if end > start else 0.0)
+    total, run_start, run_end = 0.0, start, runs[0][1]
+    for r_start, r_end in runs[1:]:
+        if r_start - run_end >= pause_s:
             total += run_end - run_start
-            run_start = start
-        if end > run_end:
-            run_end = end
-    return max(0.0, total + run_end - run_start)
+            run_start = r_start
+        if r_end > run_end:
+            run_end = r_end
+    total += min(run_end, end) - run_start
+    return start, end, (total if total > 0 else 0.0)
 
 
 def spoken_units(turn: Turn, unit: str = "characters") -> int:
     """Characters said: one per Chinese character and per digit (Whisper writes 八六五三二 as 86532), one per other word;
     ``words``: one per token."""
-    tokens = turn.text.tokens
-    if unit == "words":
+    return _COUNT[unit](turn.segment.text)
+
+
+@lru_cache(maxsize=16384)
+def _characters(text: str) -> int:
+    from callreview.match import analyze
+
+    tokens = analyze(text).tokens
+    if not any(map(str.isdigit, text)):  # most turns: one per token, no need to look at each
         return len(tokens)
     return sum(len(tok) if tok.isdigit() else 1 for tok in tokens)
 
 
-def _speech_rate(turns: list[Turn], speech: Mapping[int, float], th: "DeliveryThresholds", lex: "DeliveryPhrases") -> SpeechRate:
-    rated: list[tuple[Turn, TurnRate]] = []
+@lru_cache(maxsize=16384)
+def _words(text: str) -> int:
+    from callreview.match import analyze
+
+    return len(analyze(text).tokens)
+
+
+_COUNT = {"characters": _characters, "words": _words}
+
+
+def _speech_rate(turns: list[Turn], timing: Sequence[tuple[float, float, float]], th: "DeliveryThresholds", lex: "DeliveryPhrases") -> SpeechRate:
+    """One pass over the speaker's turns: each turn's rate, the median, the fastest, and the fast stretches
+    (runs of consecutive timed turns over ``rate_max``; turns too short to time neither count nor break a run)."""
+    unit, min_s, rate_max, fast_min_s = lex.rate_unit, th.rate_min_turn_s, th.rate_max, th.fast_min_s
+    count = _COUNT[unit]
+    rated: list[tuple[float, float, int, float, float | None]] = []  # TurnRate fields
+    rates: list[float] = []
+    fastest: tuple[float, float, int, float, float | None] | None = None
+    faults: list[Fault] = []
+    run: list[tuple[Turn, tuple]] = []
+    all_units, all_seconds = 0, 0.0
     for turn in turns:
-        seconds = speech[turn.index]
-        units = spoken_units(turn, lex.rate_unit)
-        rate = units * 60.0 / seconds if seconds >= th.rate_min_turn_s else None
-        rated.append((turn, TurnRate(turn.start, turn.end, units, seconds, rate)))
-    timed = [r for _, r in rated if r.rate is not None]
-    total_s = sum(r.speech_s for _, r in rated)
-    faults = tuple(_fast_stretches(rated, th))
+        start, end, seconds = timing[turn.index]
+        units = count(turn.segment.text)
+        all_units += units
+        all_seconds += seconds
+        if seconds < min_s:
+            rated.append((start, end, units, seconds, None))
+            continue
+        rate = units * 60.0 / seconds
+        this = (start, end, units, seconds, rate)
+        rated.append(this)
+        rates.append(rate)
+        if fastest is None or rate > fastest[4]:  # type: ignore[operator]
+            fastest = this
+        if rate > rate_max:
+            run.append((turn, this))
+        elif run:
+            faults += _fast_stretch(run, fast_min_s)
+            run = []
+    if run:
+        faults += _fast_stretch(run, fast_min_s)
     return SpeechRate(
-        role=turns[0].role,
-        unit=lex.rate_unit,
-        median=median(r.rate for r in timed) if timed else None,  # type: ignore[type-var]
-        overall=sum(r.units for _, r in rated) * 60.0 / total_s if total_s > 0 else None,
-        fastest=max(timed, key=lambda r: r.rate) if timed else None,  # type: ignore[arg-type, return-value]
-        turns=tuple(r for _, r in rated),
-        faults=faults,
+        role=turns[0].segment.role,
+        unit=unit,
+        median=median(rates) if rates else None,
+        overall=all_units * 60.0 / all_seconds if all_seconds > 0 else None,
+        fastest=None if fastest is None else TurnRate(*fastest),
+        per_turn=tuple(rated),
+        faults=tuple(faults),
         suggestion=lex.fast_suggestion if faults else None,
     )
 
 
-def _fast_stretches(rated: list[tuple[Turn, TurnRate]], th: "DeliveryThresholds") -> Iterable[Fault]:
-    """Runs of consecutive timed turns over ``rate_max`` with more than ``fast_min_s`` of speech (untimed turns are skipped)."""
-    run: list[tuple[Turn, TurnRate]] = []
-    for turn, rate in [*rated, (None, None)]:
-        if rate is not None and rate.rate is None:
-            continue
-        if rate is not None and rate.rate > th.rate_max:  # type: ignore[operator]
-            run.append((turn, rate))  # type: ignore[arg-type]
-            continue
-        seconds = sum(r.speech_s for _, r in run)
-        if run and seconds > th.fast_min_s:
-            units = sum(r.units for _, r in run)
-            evidence = tuple(_evidence(t, "speech_rate") for t, _ in run)
-            yield Fault(run[0][1].start, run[-1][1].end, units * 60.0 / seconds, seconds, evidence)
-        run = []
+def _fast_stretch(run: list[tuple[Turn, tuple]], fast_min_s: float) -> list[Fault]:
+    seconds = sum(r[3] for _, r in run)
+    if seconds <= fast_min_s:
+        return []
+    units = sum(r[2] for _, r in run)
+    return [Fault(run[0][1][0], run[-1][1][1], units * 60.0 / seconds, seconds, tuple(_evidence(t, "speech_rate") for t, _ in run))]
 
 
 # --- interruptions ----------------------------------------------------------------------
 
 
-def _interruptions(
-    turns: list[Turn], spans: Mapping[int, tuple[tuple[float, float], ...]], th: "DeliveryThresholds", lex: "DeliveryPhrases"
-) -> Interruptions:
-    faults: list[Fault] = []
-    backchannels = 0
-    talking: tuple[Turn, float, float] | None = None  # the customer turn that reaches furthest so far: turn, start, end
-    for turn in turns:  # in start order
-        words = spans[turn.index]
-        start, end = words[0][0], max(e for _, e in words)
-        if turn.role == "customer":
-            if talking is None or end > talking[2]:
-                talking = (turn, start, end)
-            continue
-        if turn.role != "agent" or talking is None or not talking[1] < start < talking[2]:
-            continue
-        customer, _, customer_end = talking
-        if lex.is_backchannel(_keys_before(turn, customer_end)):
-            backchannels += 1
-            continue
-        overlap = min(end, customer_end) - start
-        if overlap < th.interruption_overlap_s:
-            continue
-        cut = _evidence(customer, "interrupted", at=start)
-        faults.append(Fault(start, min(end, customer_end), overlap, overlap, (cut, _evidence(turn, "interruption", at=start))))
-    return Interruptions(len(faults), backchannels, tuple(faults), lex.interruption_suggestion if faults else None)
+def _cut_in(
+    turn: Turn, start: float, end: float, talking: tuple[Turn, float, float], th: "DeliveryThresholds", lex: "DeliveryPhrases"
+) -> tuple[Fault] | tuple[()] | None:
+    """An agent turn that starts while the customer's is under way: ``()`` when it talks over them for less
+    than ``interruption_overlap_s``; ``None`` when longer but what it says before the customer stops is only
+    back-channels; else ``(fault,)``."""
+    customer, _, customer_end = talking
+    overlap = min(end, customer_end) - start
+    if overlap < th.interruption_overlap_s:
+        return ()
+    if lex.is_backchannel(_keys_before(turn, customer_end)):
+        return None
+    cut = _evidence(customer, "interrupted", at=start)
+    return (Fault(start, min(end, customer_end), overlap, overlap, (cut, _evidence(turn, "interruption", at=start))),)
 
 
 def _keys_before(turn: Turn, time: float) -> tuple[str, ...]:
@@ -260,20 +308,25 @@ def _dead_air(ctx: CallContext, th: "DeliveryThresholds", lex: "DeliveryPhrases"
     announced = [(h["start"], h["end"]) for h in holds if h.get("announced")]
     stretches: list[Silence] = []
     excluded: list[Silence] = []
-    for start, end in silences(ctx.transcript.speech_spans(), th.dead_air_min_s):
-        if any(start < h_end and h_start < end for h_start, h_end in announced):
+    faults: list[Fault] = []
+    total = longest = 0.0
+    for start, end in ctx.silences(th.dead_air_min_s):
+        if announced and any(start < h_end and h_start < end for h_start, h_end in announced):
             excluded.append(Silence(start, end))
-        else:
-            stretches.append(Silence(start, end))
-    faults = tuple(
-        Fault(s.start, s.end, s.duration, s.duration, _last_words(ctx.turns, s.start)) for s in stretches if s.duration > th.dead_air_max_s
-    )
+            continue
+        stretches.append(Silence(start, end))
+        seconds = end - start
+        total += seconds
+        if seconds > longest:
+            longest = seconds
+        if seconds > th.dead_air_max_s:
+            faults.append(Fault(start, end, seconds, seconds, _last_words(ctx.turns, start)))
     return DeadAir(
-        total_s=sum(s.duration for s in stretches),
-        longest_s=max((s.duration for s in stretches), default=0.0),
+        total_s=total,
+        longest_s=longest,
         stretches=tuple(stretches),
         announced_holds=tuple(excluded),
-        faults=faults,
+        faults=tuple(faults),
         suggestion=lex.dead_air_suggestion if faults else None,
     )
 
@@ -287,9 +340,7 @@ def _last_words(turns: list[Turn], time: float) -> tuple[Evidence, ...]:
     return (_evidence(turn, "before_dead_air", at=time - 0.01),)
 
 
-def _talk_ratio(turns: list[Turn], speech: Mapping[int, float], th: "DeliveryThresholds", lex: "DeliveryPhrases") -> TalkRatio | None:
-    agent = sum(speech[t.index] for t in turns if t.role == "agent")
-    customer = sum(speech[t.index] for t in turns if t.role == "customer")
+def _talk_ratio(turns: list[Turn], agent: float, customer: float, th: "DeliveryThresholds", lex: "DeliveryPhrases") -> TalkRatio | None:
     if customer <= 0:
         return None
     share = 100.0 * agent / (agent + customer)

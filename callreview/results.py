@@ -127,9 +127,11 @@ class CallReview:
 
 
 # --- delivery metrics ----------------------------------------------------------------
+# Not frozen, unlike the checklist's results: every call checked makes a set of these, and a frozen
+# dataclass's __init__ costs several times a plain one's. Nothing changes one once it is made.
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Fault:
     """One moment a delivery metric went over its scorecard threshold."""
 
@@ -177,7 +179,7 @@ class TurnRate:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class SpeechRate:
     """How fast the agent spoke (语速)."""
 
@@ -191,12 +193,18 @@ class SpeechRate:
     """All the agent's units over all their seconds of speech."""
     fastest: TurnRate | None
     """The fastest turn that has a rate."""
-    turns: tuple[TurnRate, ...]
-    """Every turn of ``role``, in time order."""
+    per_turn: tuple[tuple[float, float, int, float, float | None], ...]
+    """Every turn of ``role`` in time order, as :class:`TurnRate` fields (:attr:`turns` gives them typed;
+    plain tuples here because checking a call makes dozens)."""
     faults: tuple[Fault, ...] = ()
     """Stretches of consecutive turns faster than ``rate_max`` for more than ``fast_min_s`` of speech."""
     suggestion: str | None = None
     """What to do instead (the lexicon's ``fast_suggestion``, 请放慢语速); only with faults."""
+
+    @property
+    def turns(self) -> tuple[TurnRate, ...]:
+        """Every turn of ``role``, in time order."""
+        return tuple(TurnRate(*t) for t in self.per_turn)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -211,14 +219,15 @@ class SpeechRate:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Interruptions:
     """The agent starting to speak while the customer was mid-turn (抢话)."""
 
     count: int
     """Interruptions: talking over the customer for at least ``interruption_overlap_s``, with more than back-channels."""
     backchannels: int
-    """Agent turns said while the customer talked that held only back-channel words (嗯, 对, 好的): listening, not interrupting."""
+    """Agent turns that talked over the customer as long as an interruption but said only back-channel words
+    (嗯, 对, 好的) before the customer stopped: listening, not interrupting."""
     faults: tuple[Fault, ...] = ()
     """One per interruption: its evidence is the customer's words cut into, then the agent's."""
     suggestion: str | None = None
@@ -233,7 +242,7 @@ class Interruptions:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Silence:
     start: float
     end: float
@@ -246,7 +255,7 @@ class Silence:
         return {"start": round(self.start, 2), "end": round(self.end, 2), "duration": round(self.duration, 2)}
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DeadAir:
     """Stretches where neither party spoke (静音), announced holds left out."""
 
@@ -272,7 +281,7 @@ class DeadAir:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class TalkRatio:
     """Seconds of speech of each party and the agent's share (说话占比)."""
 
@@ -294,7 +303,7 @@ class TalkRatio:
         }
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class DeliveryMetrics:
     """How the agent spoke, measured from the transcript's timings (:mod:`callreview.delivery`)."""
 

@@ -80,7 +80,7 @@ class DeliveryThresholds:
     rate_min_turn_s: float = 1.5
     """Turns with less speech than this get no rate of their own: too short to time (好的。)."""
     pause_s: float = 1.0
-    """A gap this long between the words of one turn is a pause, not speaking time."""
+    """A gap this long (0.5 s or more) between the words of one turn is a pause, not speaking time."""
     char_max_s: float = 0.4
     """The longest a word is taken to last, per character: Whisper's word timings stretch words over silence."""
     interruption_overlap_s: float = 1.0
@@ -278,7 +278,7 @@ def _delivery(t: dict, r: Any) -> DeliveryThresholds:
         rate_max=r.number(t, "rate_max", where, d.rate_max, 1, 10000),
         fast_min_s=r.number(t, "fast_min_s", where, d.fast_min_s, 0, 3600),
         rate_min_turn_s=r.number(t, "rate_min_turn_s", where, d.rate_min_turn_s, 0.1, 3600),
-        pause_s=r.number(t, "pause_s", where, d.pause_s, 0.1, 3600),
+        pause_s=r.number(t, "pause_s", where, d.pause_s, 0.5, 3600),
         char_max_s=r.number(t, "char_max_s", where, d.char_max_s, 0.05, 60),
         interruption_overlap_s=r.number(t, "interruption_overlap_s", where, d.interruption_overlap_s, 0.05, 3600),
         interruptions_max=int(r.number(t, "interruptions_max", where, d.interruptions_max, 0, 10000, integer=True)),

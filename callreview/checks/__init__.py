@@ -16,6 +16,10 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 from callreview.match import Hit, PatternHit, Phrase, Turn, find_in
 from callreview.results import Evidence, Status
 
+MIN_SILENCE_S = 0.5
+"""The shortest silence :meth:`CallContext.silences` is asked for and the shortest pause the delivery metrics
+look for (the scorecard's thresholds are at least this)."""
+
 if TYPE_CHECKING:
     from callreview.checklist import CallInfo
     from callreview.lexicon import Lexicon
@@ -45,6 +49,8 @@ class CallContext:
     """Every segment, in time order."""
     judged: list[Turn]
     """The agent's segments (``unknown`` ones on a mono recording), in time order."""
+    _gaps: list[tuple[float, float]] | None = field(default=None, repr=False)
+    _runs: list[tuple[tuple[float, float], ...]] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, transcript: "Transcript", lexicon: "Lexicon", thresholds: "Thresholds", call: "CallInfo") -> "CallContext":
@@ -59,6 +65,44 @@ class CallContext:
 
     def customer_turns(self) -> list[Turn]:
         return [t for t in self.turns if t.role == "customer"]
+
+    def silences(self, min_s: float) -> list[tuple[float, float]]:
+        """Stretches of at least ``min_s`` (≥ 0.5) seconds when nobody spoke, mid-call (word timings where known):
+        scanned once per call, for the hold check and for dead air alike."""
+        if self._gaps is None:
+            from callreview.checks.hold import silences
+
+            self._gaps = silences(sorted(run for runs in self.speech_runs() for run in runs), MIN_SILENCE_S)
+        return [g for g in self._gaps if g[1] - g[0] >= min_s]
+
+    def speech_runs(self) -> list[tuple[tuple[float, float], ...]]:
+        """Each turn's speech (by turn index) as runs of words with no gap of ``MIN_SILENCE_S`` or more
+        inside; a turn without word timings is one run, the segment. One pass over the call's words.
+
+        No silence of ``MIN_SILENCE_S`` or more lies inside a run, so the silences between runs are
+        exactly those between words (:meth:`Transcript.speech_spans`), from far fewer spans."""
+        if self._runs is None:
+            out: list[tuple[tuple[float, float], ...]] = []
+            for turn in self.turns:
+                seg = turn.segment
+                words = seg.words
+                if not words:
+                    out.append(((seg.start, seg.end),))
+                    continue
+                runs = []
+                start, end = words[0].start, words[0].end
+                for word in words:
+                    w_start = word.start
+                    if w_start - end >= MIN_SILENCE_S:
+                        runs.append((start, end))
+                        start = w_start
+                    w_end = word.end
+                    if w_end > end:
+                        end = w_end
+                runs.append((start, end))
+                out.append(tuple(runs))
+            self._runs = out
+        return self._runs
 
 
 def part(hit: Hit | PatternHit | None, value: str | None = None, **extra: Any) -> dict[str, Any]:

@@ -31,7 +31,7 @@ def check_hold(ctx: CallContext) -> Finding:
     evidence: list[Evidence] = []
     uncertain = False
     after = float("-inf")  # end of the previous hold: a request is not reused across holds
-    for start, end in silences(ctx.transcript.speech_spans(), th.announced_hold_gap_s):
+    for start, end in ctx.silences(th.announced_hold_gap_s):
         # Turns before the silence (one spanning it counts on both sides: word timings can put a hold inside a segment).
         before = [t for t in ctx.judged if t.start < start and t.end > after and t.end >= start - th.hold_lookback_s]
         announce = find_part(_latest_first(before), ctx.lexicon.phrase_set("hold:any", lex.announce, lex.permission, lex.not_permission))
