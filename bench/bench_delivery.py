@@ -120,7 +120,12 @@ def main() -> int:
     if model:
         worst_rate = max(abs(model[k]["median"] - script[k]["median"]) / script[k]["median"] for k in specs)
         worst_dead = max(abs(model[k]["dead_air_s"] - script[k]["dead_air_s"]) for k in specs)
-        print(f"\nmodel against script: median rate off by at most {worst_rate:.1%} (tolerance 15 %), dead air by at most {worst_dead:.2f} s (tolerance 1 s)")
+        worst_fast = max(abs(model[k]["fastest"] - script[k]["fastest"]) / script[k]["fastest"] for k in specs)
+        worst_share = max(abs(model[k]["agent_share"] - script[k]["agent_share"]) for k in specs)
+        mean_rate = sum(abs(model[k]["median"] - script[k]["median"]) / script[k]["median"] for k in specs) / len(specs)
+        print(f"\nmodel against script: median rate off by at most {worst_rate:.1%} (mean {mean_rate:.1%}; tolerance 15 %), "
+              f"dead air by at most {worst_dead:.2f} s (tolerance 1 s); fastest turn by at most {worst_fast:.1%}, "
+              f"agent share by at most {worst_share:.1f} points")
     print("\n" + ("\n".join(problems) if problems else f"all {len(specs)} calls within tolerance and as expected"))
     return 1 if problems else 0
 
