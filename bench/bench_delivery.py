@@ -13,6 +13,11 @@ model figure against the script's:
 * the same number of interruptions and of fast stretches;
 * and, for scripts with an ``[expected_delivery]`` table, those counts on both.
 
+Then the checklist engine's speed on the model's transcripts with the metrics on and
+off (CPU seconds of this thread, the two alternating set by set, 100 rounds):
+real Whisper output has a word per one or two characters, more than the synthetic
+calls of ``bench_checks.py``.
+
     python bench/bench_delivery.py            # scripts and model (transcribes each sample once, then cached)
     python bench/bench_delivery.py --scripts  # the script timings only (no model)
 """
@@ -21,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 import tomllib
 from pathlib import Path
 
@@ -127,7 +133,27 @@ def main() -> int:
               f"dead air by at most {worst_dead:.2f} s (tolerance 1 s); fastest turn by at most {worst_fast:.1%}, "
               f"agent share by at most {worst_share:.1f} points")
     print("\n" + ("\n".join(problems) if problems else f"all {len(specs)} calls within tolerance and as expected"))
+    if model:
+        off, on = speed([reviewer.transcript(SAMPLES / f"{slug}.flac") for slug in specs])
+        print(f"\nchecklist engine on the model's transcripts: metrics off {1e6 * off:.0f} µs a call, on {1e6 * on:.0f} µs: "
+              f"the metrics cost {on / off - 1:+.1%}")
     return 1 if problems else 0
+
+
+def speed(transcripts: list[Transcript], rounds: int = 100) -> tuple[float, float]:
+    """CPU seconds a call with the metrics off and on, the two alternating (and taking turns to go first)."""
+    lexicon, scorecard = load_lexicon("zh-CN"), load_scorecard(None)
+    for t in transcripts:  # fill the per-text caches
+        check_transcript(t, lexicon, scorecard)
+    spent = {False: 0.0, True: 0.0}
+    for i in range(rounds):
+        for metrics in (False, True) if i % 2 else (True, False):
+            start = time.thread_time()
+            for t in transcripts:
+                check_transcript(t, lexicon, scorecard, metrics=metrics)
+            spent[metrics] += time.thread_time() - start
+    n = rounds * len(transcripts)
+    return spent[False] / n, spent[True] / n
 
 
 if __name__ == "__main__":

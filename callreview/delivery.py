@@ -24,7 +24,7 @@ judge by are the scorecard's ``[delivery]``; the words (back-channels) and the a
   says while the customer is still talking are only back-channels (嗯, 对, 好的):
   those are counted as ``backchannels``, listening.
 * **Dead air**: a silence of both parties of at least ``dead_air_min_s`` mid-call
-  (the hold check's own silence finder), except a hold the hold check found
+  (the same scan of the call's silences as the hold check's), except a hold it found
   announced (请您稍等…). A silent hold nobody announced is dead air too. A stretch
   longer than ``dead_air_max_s`` is a fault.
 * **Talk ratio**: each party's speech time and the agent's share; over
@@ -72,22 +72,26 @@ def measure_delivery(ctx: CallContext, th: "DeliveryThresholds", holds: Sequence
     lex = ctx.lexicon.delivery
     mono = ctx.transcript.roles == "mono"
     char_max_s, pause_s = th.char_max_s, th.pause_s
+    count = _COUNT[lex.rate_unit]
     # One pass over the call in start order (checking runs this on every call, so it is kept to one):
-    # each turn's timing, each party's seconds of speech, and the agent cutting into a customer turn.
-    timing: list[tuple[float, float, float]] = []  # (start, end, speech seconds) by turn index
+    # each turn's timing, each party's seconds of speech, the agent's turns to rate (on a mono
+    # recording everybody's), and the agent cutting into a customer turn.
+    spoken: list[tuple[Turn, float, float, int, float]] = []  # the judged turns: turn, start, end, characters, speech seconds
     agent_s = customer_s = 0.0
     cuts: list[Fault] = []
     backchannels = 0
     talking: tuple[Turn, float, float] | None = None  # the customer turn that reaches furthest so far: turn, start, end
     for turn, runs in zip(ctx.turns, ctx.speech_runs()):
-        start, end, seconds = this = turn_timing(turn, runs, char_max_s, pause_s)
-        timing.append(this)
-        role = turn.segment.role
+        start, end, seconds = turn_timing(turn, runs, char_max_s, pause_s)
+        seg = turn.segment
+        role = seg.role
         if role == "customer":
             customer_s += seconds
             if talking is None or end > talking[2]:
                 talking = (turn, start, end)
-        elif role == "agent":
+            continue
+        spoken.append((turn, start, end, count(seg.text), seconds))
+        if role == "agent":
             agent_s += seconds
             if talking is not None and talking[1] < start < talking[2]:
                 cut = _cut_in(turn, start, end, talking, th, lex)
@@ -97,7 +101,7 @@ def measure_delivery(ctx: CallContext, th: "DeliveryThresholds", holds: Sequence
                     cuts.append(cut[0])
     unavailable: dict[str, str] = {}
 
-    rate = _speech_rate(ctx.judged, timing, th, lex) if ctx.judged else None  # the agent's turns (mono: everybody's)
+    rate = _speech_rate(spoken, th, lex) if spoken else None
     if rate is None:
         unavailable["speech_rate"] = NO_AGENT
 
@@ -192,14 +196,9 @@ def turn_timing(turn: Turn, runs: tuple[tuple[float, float], ...], char_max_s: f
     return start, end, (total if total > 0 else 0.0)
 
 
-def spoken_units(turn: Turn, unit: str = "characters") -> int:
-    """Characters said: one per Chinese character and per digit (Whisper writes 八六五三二 as 86532), one per other word;
-    ``words``: one per token."""
-    return _COUNT[unit](turn.segment.text)
-
-
 @lru_cache(maxsize=16384)
 def _characters(text: str) -> int:
+    """Characters said: one per Chinese character and per digit (Whisper writes 八六五三二 as 86532), one per other word."""
     from callreview.match import analyze
 
     tokens = analyze(text).tokens
@@ -210,6 +209,7 @@ def _characters(text: str) -> int:
 
 @lru_cache(maxsize=16384)
 def _words(text: str) -> int:
+    """Words said (``rate_unit = "words"``): one per token."""
     from callreview.match import analyze
 
     return len(analyze(text).tokens)
@@ -218,20 +218,18 @@ def _words(text: str) -> int:
 _COUNT = {"characters": _characters, "words": _words}
 
 
-def _speech_rate(turns: list[Turn], timing: Sequence[tuple[float, float, float]], th: "DeliveryThresholds", lex: "DeliveryPhrases") -> SpeechRate:
-    """One pass over the speaker's turns: each turn's rate, the median, the fastest, and the fast stretches
-    (runs of consecutive timed turns over ``rate_max``; turns too short to time neither count nor break a run)."""
-    unit, min_s, rate_max, fast_min_s = lex.rate_unit, th.rate_min_turn_s, th.rate_max, th.fast_min_s
-    count = _COUNT[unit]
+def _speech_rate(spoken: list[tuple[Turn, float, float, int, float]], th: "DeliveryThresholds", lex: "DeliveryPhrases") -> SpeechRate:
+    """The speaker's turns (turn, start, end, characters, speech seconds), in order: each turn's rate, the
+    median, the fastest, and the fast stretches (runs of consecutive timed turns over ``rate_max``; turns too
+    short to time neither count nor break a run)."""
+    min_s, rate_max, fast_min_s = th.rate_min_turn_s, th.rate_max, th.fast_min_s
     rated: list[tuple[float, float, int, float, float | None]] = []  # TurnRate fields
     rates: list[float] = []
     fastest: tuple[float, float, int, float, float | None] | None = None
     faults: list[Fault] = []
     run: list[tuple[Turn, tuple]] = []
     all_units, all_seconds = 0, 0.0
-    for turn in turns:
-        start, end, seconds = timing[turn.index]
-        units = count(turn.segment.text)
+    for turn, start, end, units, seconds in spoken:
         all_units += units
         all_seconds += seconds
         if seconds < min_s:
@@ -251,8 +249,8 @@ def _speech_rate(turns: list[Turn], timing: Sequence[tuple[float, float, float]]
     if run:
         faults += _fast_stretch(run, fast_min_s)
     return SpeechRate(
-        role=turns[0].segment.role,
-        unit=unit,
+        role=spoken[0][0].segment.role,
+        unit=lex.rate_unit,
         median=median(rates) if rates else None,
         overall=all_units * 60.0 / all_seconds if all_seconds > 0 else None,
         fastest=None if fastest is None else TurnRate(*fastest),
