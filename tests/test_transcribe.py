@@ -100,7 +100,7 @@ def test_transcribe_command_writes_the_documented_json(perfect_call):
     result = runner.invoke(app, ["transcribe", str(PERFECT), "--json", "-"])
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"file", "duration_s", "channels", "model", "language", "roles", "segments"}
+    assert set(data) == {"schema", "file", "duration_s", "channels", "model", "language", "roles", "segments"}
     assert data["roles"] == "stereo" and data["language"] == "zh" and data["model"].startswith("whisper-base@")
     assert {s["role"] for s in data["segments"]} == {"agent", "customer"}
     assert set(data["segments"][0]) == {"role", "start", "end", "text", "norm", "avg_logprob", "flags", "words"}
