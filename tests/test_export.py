@@ -27,6 +27,7 @@ HEADER = [
     "greeting_status", "greeting_points", "customer_name_status", "customer_name_points", "hold_status", "hold_points",
     "forbidden_status", "forbidden_points", "closing_status", "closing_points",
     "name_uses", "holds", "forbidden_hits", "needs_review",
+    "speech_rate_median", "speech_rate_unit", "fast_stretches", "interruptions", "dead_air_total_s", "dead_air_longest_s", "agent_talk_share",
 ]
 HITS = "这不可能 | 不知道 | 你别催我 | 你急也没用 | 我们的程序就是这样"
 
@@ -59,10 +60,13 @@ def test_export_csv_reads_back_through_csv_with_its_bom(team_store, store_url, t
     assert rows[2] == [
         str(calls / "小周_2026-11-23_A02.json"), "A02", "小周", "2026-11-23", "inbound", "53.76", "62.5", "below_standard",
         "pass", "20.0", "pass", "15.0", "na", "0.0", "fail", "0.0", "pass", "15.0", "2", "0", HITS, "false",
+        "288.9", "characters", "0", "0", "0.0", "0.0", "61.0",
     ]
     by_id = {row[1]: row for row in rows[1:]}
     assert [row[1] for row in rows[1:]] == ["A01", "A02", "B01", "A03", "B02", "C01", "A04", "B03", "A05", "B04", "A06", "B05", "C02", "A07", "B06"]
-    assert by_id["B05"][14:] == ["review", "0.0", "pass", "15.0", "2", "0", HITS, "true"]  # hits on a mono call wait for a person
+    assert by_id["B05"][14:22] == ["review", "0.0", "pass", "15.0", "2", "0", HITS, "true"]  # hits on a mono call wait for a person
+    assert by_id["B05"][22:] == ["292.7", "characters", "0", "", "0.0", "0.0", ""]  # mono: no interruptions or talk share
+    assert by_id["B03"][26:28] == ["10.0", "10.0"]  # 13_two_holds: one silent hold nobody announced is dead air
     assert by_id["B03"][12:14] + by_id["B03"][18:20] == ["fail", "10.0", "3", "2"]
     assert by_id["A03"][6:12] == ["81.2", "needs_improvement", "pass", "20.0", "fail", "0.0"]
     umask = os.umask(0)
@@ -88,12 +92,12 @@ def test_export_xlsx_has_calls_and_agents_sheets_with_frozen_header_filter_and_c
     book = load_workbook(out)
     assert book.sheetnames == ["Calls", "Agents"]
     calls = book["Calls"]
-    assert (calls.freeze_panes, calls.auto_filter.ref) == ("A2", "A1:V14")
+    assert (calls.freeze_panes, calls.auto_filter.ref) == ("A2", "A1:AC14")
     rows = list(calls.iter_rows(values_only=True))
     assert list(rows[0]) == HEADER and len(rows) == 14
     assert rows[2] == (
         str(tmp_path / "calls" / "小周_2026-11-23_A02.json"), "A02", "小周", "2026-11-23", "inbound", 53.76, 62.5, "below_standard",
-        "pass", 20, "pass", 15, "na", 0, "fail", 0, "pass", 15, 2, 0, HITS, False,
+        "pass", 20, "pass", 15, "na", 0, "fail", 0, "pass", 15, 2, 0, HITS, False, 288.9, "characters", 0, 0, 0, 0, 61,
     )
     assert [r[1] for r in rows[1:]] == ["A01", "A02", "B01", "A03", "B02", "C01", "A04", "B03", "A05", "B04", "A06", "B05", "C02"]
     longest_file = max(display_width(r[0]) for r in rows[1:])
@@ -206,3 +210,33 @@ def test_text_that_a_spreadsheet_would_run_as_a_formula_is_exported_inert(fresh_
     values = [c.value for c in next(sheet.iter_rows(min_row=2, max_row=2))]
     assert "'=HYPERLINK(\"http://x\")" in values and "'@SUM(1)" in values
     assert all(c.data_type != "f" for c in next(sheet.iter_rows(min_row=2, max_row=2)))
+
+
+def test_export_has_the_delivery_metrics_of_a_call_that_interrupts_and_rushes(fresh_store, store_url, tmp_path):
+    import shutil
+
+    from openpyxl import load_workbook
+
+    from callreview.batch import Job, score_job
+    from callreview.review import Reviewer
+    from callreview.store import CallMeta
+
+    from conftest import SAMPLES
+
+    call = tmp_path / "14_interrupt_fast.json"
+    shutil.copy(SAMPLES / "truth" / "14_interrupt_fast.json", call)
+    outcome = score_job(Reviewer(), fresh_store, Job(call, CallMeta(agent="A014", date="2026-11-30")))
+    metrics = fresh_store.call(outcome.call).review["metrics"]
+    rate, cuts, dead, talk = (metrics[k] for k in ("speech_rate", "interruptions", "dead_air", "talk_ratio"))
+    assert cuts["count"] >= 1 and len(rate["faults"]) >= 1 and dead["longest_s"] > 0  # what the sample was made to show
+    expected = [rate["median"], "characters", len(rate["faults"]), cuts["count"], dead["total_s"], dead["longest_s"], talk["agent_share"]]
+    export(store_url, "--csv", str(tmp_path / "out.csv"), "--xlsx", str(tmp_path / "out.xlsx"))
+    with open(tmp_path / "out.csv", encoding="utf-8-sig", newline="") as fh:
+        [row] = list(csv.DictReader(fh))
+    delivery = HEADER[22:]
+    assert [row[k] for k in delivery] == [str(v) for v in expected]
+    assert float(row["interruptions"]) >= 1 and float(row["fast_stretches"]) >= 1
+    sheet = load_workbook(tmp_path / "out.xlsx")["Calls"]
+    header, values = sheet.iter_rows(min_row=1, max_row=2, values_only=True)
+    assert list(header) == HEADER
+    assert list(values[22:]) == expected

@@ -19,7 +19,20 @@ name_uses              agent turns that used the customer's name
 holds                  holds found
 forbidden_hits         certain forbidden phrases, each hit once, joined with `` | ``
 needs_review           true when a person must finish the review
+speech_rate_median     the agent's median speech rate per minute of speech, in
+                       ``speech_rate_unit`` (on a mono recording: everybody's)
+speech_rate_unit       what the rate counts: ``characters`` (the lexicon's ``rate_unit``)
+fast_stretches         stretches faster than the scorecard's ``rate_max`` for more
+                       than its ``fast_min_s`` of speech
+interruptions          times the agent talked over the customer (back-channels not counted)
+dead_air_total_s       seconds of silence of both parties, announced holds left out
+dead_air_longest_s     the longest such silence, seconds
+agent_talk_share       the agent's share of both parties' speech, % (0–100)
 =====================  ==========================================================
+
+The delivery columns (``speech_rate_median`` on) are the review's ``metrics``; a cell is
+empty when the metric was not measured: ``interruptions`` and ``agent_talk_share`` on a
+mono recording, all of them for a review stored before the metrics existed.
 """
 
 from __future__ import annotations
@@ -33,10 +46,16 @@ HIT_SEPARATOR = " | "
 ROW_ITEMS = ("greeting", "customer_name", "hold", "forbidden", "closing")
 """The checklist items with a status and points column, spelled out (not ``results.ITEMS``): an item
 added to the checklist later gets its columns at the end, after ``needs_review``."""
+DELIVERY_COLUMNS: tuple[str, ...] = (
+    "speech_rate_median", "speech_rate_unit", "fast_stretches", "interruptions",
+    "dead_air_total_s", "dead_air_longest_s", "agent_talk_share",
+)
+"""How the agent spoke (the review's ``metrics``), after the checklist's columns."""
 COLUMNS: tuple[str, ...] = (
     "file", "call_id", "agent", "date", "direction", "duration", "score", "band",
     *(f"{item}_{what}" for item in ROW_ITEMS for what in ("status", "points")),
     "name_uses", "holds", "forbidden_hits", "needs_review",
+    *DELIVERY_COLUMNS,
 )
 
 Cell = str | float | int | bool | None
@@ -65,6 +84,25 @@ def call_row(call: "StoredCall") -> tuple[Cell, ...]:
         len(items.get("hold", {}).get("holds", ())),
         HIT_SEPARATOR.join(hit["phrase"] for hit in hits),
         bool(review.get("needs_review", call.needs_review)),
+        *delivery_cells(review.get("metrics")),
+    )
+
+
+def delivery_cells(metrics: dict[str, Any] | None) -> tuple[Cell, ...]:
+    """The :data:`DELIVERY_COLUMNS` of a review's ``metrics``: ``None`` for a metric not measured."""
+    metrics = metrics or {}
+    rate = metrics.get("speech_rate") or {}
+    cuts = metrics.get("interruptions") or {}
+    dead = metrics.get("dead_air") or {}
+    talk = metrics.get("talk_ratio") or {}
+    return (
+        rate.get("median"),
+        rate.get("unit"),
+        len(rate["faults"]) if "faults" in rate else None,
+        cuts.get("count"),
+        dead.get("total_s"),
+        dead.get("longest_s"),
+        talk.get("agent_share"),
     )
 
 
