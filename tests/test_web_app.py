@@ -277,6 +277,84 @@ def test_a_transcript_with_a_script_tag_renders_as_text(web):
     assert "script-src 'self'" in response.headers["content-security-policy"]
 
 
+def _score_sample(store, folder: Path, sample: str, name: str, change=None) -> int:
+    """Score a sample's transcript into the store (``change`` edits its JSON first); returns the call id."""
+    from fixtures.web_calls import transcript_file
+
+    from callreview.batch import Job, score_job
+    from callreview.review import Reviewer
+    from callreview.store import CallMeta
+
+    path = transcript_file(folder, sample, name)
+    if change is not None:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        change(data)
+        path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    outcome = score_job(Reviewer(), store, Job(path, CallMeta(agent="A003", date="2026-12-04")))
+    assert outcome.status == "scored", outcome
+    return outcome.call
+
+
+def _article(page: str, name: str) -> str:
+    return re.search(rf'<article class="item metric [^"]*" id="metric-{name}">(.*?)</article>', page, re.S).group(1)
+
+
+def test_the_call_page_shows_how_the_agent_spoke_with_each_fault_its_time_quotes_and_advice(web, tmp_path):
+    from callreview.render import clock
+    from callreview.web.report import write_report
+
+    _, store, _ = web
+    call = _score_sample(store, tmp_path, "14_interrupt_fast", "14_interrupt_fast")
+    metrics = store.call(call).review["metrics"]
+    [cut] = metrics["interruptions"]["faults"]
+    customer, agent = cut["evidence"]
+    [fast] = metrics["speech_rate"]["faults"]
+    [silence] = metrics["dead_air"]["faults"]
+    client = logged_in(web, "rita")
+    page = client.get(f"/calls/{call}").text
+    assert page.index('aria-label="Checklist"') < page.index("How the agent spoke 表达") < page.index('aria-label="Transcript"')
+    assert re.findall(r'id="metric-(\w+)"', page) == ["speech_rate", "interruptions", "dead_air", "talk_ratio"]
+    interruptions = _article(page, "interruptions")
+    assert '<span class="pill s-info"' in interruptions and "<h3>Interruptions 抢话</h3>" in interruptions
+    assert metrics["interruptions"]["backchannels"] == 1  # 对对，好的 while the customer talked
+    assert f'<p class="summary">{metrics["interruptions"]["count"]} (1 back-channel while the customer talked, not counted)</p>' in interruptions
+    assert re.search(
+        rf'<li class="moment bad fault" data-start="{cut["start"]}" data-end="{cut["end"]}"[^>]*>\s*<span class="t">{clock(cut["start"])}</span>'
+        rf'\s*<span class="what">talked over the customer for {cut["seconds"]:.1f} s</span>.*?'
+        rf'<span class="said" data-start="{customer["start"]}"[^>]*><span class="role r-customer">customer</span> <span class="quote">「{customer["text"]}」</span>.*?'
+        rf'<span class="said" data-start="{agent["start"]}"[^>]*><span class="role r-agent">agent</span> <span class="quote">「{agent["text"]}」</span>',
+        interruptions, re.S)
+    assert "<b>Do instead 建议</b>" in interruptions and "<li>请等客户说完再回应</li>" in interruptions
+    rate = _article(page, "speech_rate")
+    assert f'data-start="{fast["start"]}"' in rate and f"「{fast['evidence'][0]['text']}」" in rate and "<li>请放慢语速</li>" in rate
+    dead = _article(page, "dead_air")
+    assert f'<span class="t">{clock(silence["start"])}</span>' in dead and f"{silence['seconds']:.0f} s of silence after the customer" in dead
+    assert "Do instead" not in _article(page, "talk_ratio")  # no fault, no advice
+    segments = json.loads((REPO / "audio_samples" / "truth" / "14_interrupt_fast.json").read_text(encoding="utf-8"))["segments"]
+    cut_into = next(seg for seg in segments if customer["text"] in seg["text"])
+    assert f'<li class="line r-customer ev" data-start="{cut_into["start"]}"' in page  # the turn cut into is marked in the transcript
+    # the static report shows the same panel
+    folder = tmp_path / "report"
+    write_report(store, load_scorecard(None), folder)
+    static = (folder / f"call-{call}.html").read_text(encoding="utf-8")
+    assert _article(static, "interruptions") == interruptions
+
+
+def test_a_quote_with_a_script_tag_in_how_the_agent_spoke_renders_as_text(web, tmp_path):
+    _, store, _ = web
+
+    def inject(data):
+        turn = next(s for s in data["segments"] if "运费都是商家出的" in s["text"])
+        turn["text"] = turn["text"].replace("商家出的", "商家出的" + XSS)
+
+    call = _score_sample(store, tmp_path, "14_interrupt_fast", "xss_14", inject)
+    [cut] = store.call(call).review["metrics"]["interruptions"]["faults"]
+    assert XSS in cut["evidence"][0]["text"]  # the review quotes it as heard
+    page = logged_in(web, "rita").get(f"/calls/{call}").text
+    assert "「我之前在别家退货的时候，运费都是商家出的&lt;script&gt;alert(1)&lt;/script&gt;。」" in _article(page, "interruptions")
+    assert XSS not in page
+
+
 # --- audio -----------------------------------------------------------------------------------
 
 

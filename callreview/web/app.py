@@ -320,8 +320,10 @@ class WebApp:
         final = self.people.final(stored)
         items = views.item_views(final)
         transcript = self.store.transcript(stored.id)
+        delivery = views.delivery_views(stored.review)
         return self.render(
-            request, "call.html", user=user, call=stored, final=final, items=items, lines=views.transcript_lines(transcript, items),
+            request, "call.html", user=user, call=stored, final=final, items=items, delivery=delivery,
+            lines=views.transcript_lines(transcript, items, delivery),
             history=self.people.history(stored.id), appeals=self.people.appeals(stored.id), versions=self.store.history(stored.id),
             has_audio=recording(self.store, stored) is not None, statuses=STATUSES,
             can_override=user.can_override, can_decide=user.can_decide,

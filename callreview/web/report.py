@@ -81,8 +81,10 @@ def write_report(store: "Store", scorecard: "Scorecard", folder: str | Path, fil
         path = recording(store, stored)
         if path is not None:
             links.audio_paths[stored.id] = _relative(path, folder, quote)
+        delivery = views.delivery_views(stored.review)
         html = env.get_template("call.html").render(
-            **common, call=stored, final=final, items=items, lines=views.transcript_lines(store.transcript(stored.id), items),
+            **common, call=stored, final=final, items=items, delivery=delivery,
+            lines=views.transcript_lines(store.transcript(stored.id), items, delivery),
             history=people.history(stored.id), appeals=people.appeals(stored.id), versions=store.history(stored.id),
             has_audio=path is not None, statuses=(), can_override=False, can_decide=False, can_appeal=False,
         )

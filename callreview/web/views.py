@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from callreview.render import LABELS, PART_LABELS, STATUS, clock
+from callreview.render import LABELS, METRIC_LABELS, PART_LABELS, STATUS, clock
+from callreview.results import METRICS
 
 if TYPE_CHECKING:
     from callreview.people import AgentSummary, FinalItem, FinalReview
@@ -234,10 +235,105 @@ def say_instead(name: str, status: str, d: Mapping[str, Any]) -> list[str]:
     return out
 
 
-def transcript_lines(transcript: "Transcript | None", items: Sequence[ItemView]) -> list[Line]:
+# --- how the agent spoke -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FaultView:
+    """One moment a delivery metric went wrong: when, what happened, the words to hear."""
+
+    start: float
+    end: float
+    text: str
+    """What happened, e.g. ``talked over the customer for 2.5 s``."""
+    quotes: tuple[Moment, ...]
+    """The evidence, in the review's order (an interruption: the customer's words cut into, then the agent's)."""
+
+
+@dataclass(frozen=True)
+class MetricView:
+    """One delivery metric of the call page: information only (``status`` ``info``) unless the scorecard weights it."""
+
+    name: str
+    label: str
+    status: str
+    """``info``, or the weighted metric's ``pass`` / ``fail`` / ``na`` / ``review``."""
+    points: str
+    summary: str
+    """The measurement in one line; for a metric not measured, why not."""
+    faults: tuple[FaultView, ...]
+    do_instead: str | None
+    """The review's advice (the lexicon's text, 请放慢语速), shown with faults."""
+    measured: bool = True
+
+
+def delivery_views(review: Mapping[str, Any] | None) -> list[MetricView]:
+    """The call page's "How the agent spoke": one view per metric of the review's ``metrics`` (none for a
+    review stored before the metrics existed), in :data:`METRICS` order, as the terminal prints them."""
+    metrics = (review or {}).get("metrics")
+    if not metrics:
+        return []
+    weighted = (review or {}).get("delivery") or {}
+    out = []
+    for name in METRICS:
+        item = weighted.get(name)
+        status = item["status"] if item else "info"
+        points = _points(item["status"], item["points"], item["max_points"], item) if item else "–"
+        m = metrics.get(name)
+        if m is None:
+            reason = (metrics.get("unavailable") or {}).get(name, "not measured")
+            out.append(MetricView(name, METRIC_LABELS[name], status, points, reason, (), None, measured=False))
+            continue
+        faults = tuple(_fault_view(name, m, f) for f in m.get("faults") or ())
+        out.append(MetricView(name, METRIC_LABELS[name], status, points, _metric_summary(name, m), faults,
+                              m.get("suggestion") if faults else None))
+    return out
+
+
+def _metric_summary(name: str, m: Mapping[str, Any]) -> str:
+    if name == "speech_rate":
+        per = f"{m.get('unit', 'characters')}/min"
+        text = "no turn long enough to time" if m.get("median") is None else f"median {m['median']:.0f} {per}"
+        fastest = m.get("fastest")
+        if fastest and fastest.get("rate") is not None:
+            text += f", fastest {fastest['rate']:.0f} at {clock(fastest['start'])}"
+        text += " (everybody: mono recording)" if m.get("role") == "unknown" else ""
+        n = len(m.get("faults") or ())
+        return text + (f"; {n} fast stretch{'' if n == 1 else 'es'}" if n else "")
+    if name == "interruptions":
+        text = str(m["count"]) if m.get("count") else "none"
+        bc = m.get("backchannels") or 0
+        return text + (f" ({bc} back-channel{'' if bc == 1 else 's'} while the customer talked, not counted)" if bc else "")
+    if name == "dead_air":
+        stretches, holds = m.get("stretches") or (), m.get("announced_holds") or ()
+        text = f"{m['total_s']:.0f} s in {len(stretches)} stretch(es), longest {m['longest_s']:.0f} s" if stretches else "none"
+        return text + (f" ({len(holds)} announced hold(s) not counted)" if holds else "")
+    share = m.get("agent_share", 0.0)
+    return f"agent {share:.0f} % · customer {100 - share:.0f} % ({m.get('agent_s', 0):.0f} s / {m.get('customer_s', 0):.0f} s of speech)"
+
+
+def _fault_view(name: str, m: Mapping[str, Any], f: Mapping[str, Any]) -> FaultView:
+    evidence = list(f.get("evidence") or ())
+    if name == "speech_rate":
+        text = f"{f['value']:.0f} {m.get('unit', 'characters')}/min for {f['seconds']:.1f} s of speech"
+        notes = ["too fast"] * len(evidence)
+    elif name == "interruptions":
+        text = f"talked over the customer for {f['seconds']:.1f} s"
+        notes = ["cut into" if ev.get("matched") == "interrupted" else "talked over" for ev in evidence]
+    elif name == "dead_air":
+        text = f"{f['seconds']:.0f} s of silence" + (f" after the {evidence[0].get('role', 'agent')}'s words" if evidence else "")
+        notes = ["before the silence"] * len(evidence)
+    else:
+        text = "the agent's share is over the scorecard's agent_share_max"
+        notes = [""] * len(evidence)
+    return FaultView(float(f["start"]), float(f["end"]), text, tuple(_moment(ev, note, bad=True) for ev, note in zip(evidence, notes)))
+
+
+def transcript_lines(transcript: "Transcript | None", items: Sequence[ItemView], delivery: Sequence[MetricView] = ()) -> list[Line]:
     if transcript is None:
         return []
     marked = [(m.start, m.end) for item in items for m in item.moments if m.role != "hold"]
+    marked += [(q.start, q.end) for metric in delivery for f in metric.faults for q in f.quotes]
     lines = []
     for i, seg in enumerate(transcript.segments):
         hit = any(seg.start - 0.05 <= s and s <= seg.end + 0.05 for s, _ in marked)
