@@ -265,6 +265,8 @@ class MetricView:
     do_instead: str | None
     """The review's advice (the lexicon's text, 请放慢语速), shown with faults."""
     measured: bool = True
+    reason: str | None = None
+    """Why a weighted metric waits for a person (a fast stretch on a mono recording may be the customer's)."""
 
 
 def delivery_views(review: Mapping[str, Any] | None) -> list[MetricView]:
@@ -286,7 +288,7 @@ def delivery_views(review: Mapping[str, Any] | None) -> list[MetricView]:
             continue
         faults = tuple(_fault_view(name, m, f) for f in m.get("faults") or ())
         out.append(MetricView(name, METRIC_LABELS[name], status, points, _metric_summary(name, m), faults,
-                              m.get("suggestion") if faults else None))
+                              m.get("suggestion") if faults else None, reason=(item or {}).get("reason")))
     return out
 
 
