@@ -41,7 +41,7 @@ sys.path.insert(0, str(REPO))
 from callreview.review import Reviewer  # noqa: E402
 from callreview.store import CallMeta, open_store  # noqa: E402
 from callreview.summary import summarize  # noqa: E402
-from callreview.transcript import Transcript  # noqa: E402
+from samples import scored_truths  # noqa: E402  (bench/samples.py)
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 AGENTS = [f"小{s}" for s in SURNAMES] + [f"{n}号" for n in range(101, 121)]  # 40 agents
@@ -73,10 +73,7 @@ def main() -> None:
 
 def run(url: str, work: Path, calls: int, real: int) -> None:
     reviewer = Reviewer()
-    truths = []
-    for path in sorted((REPO / "audio_samples" / "truth").glob("*.json")):
-        transcript = Transcript.load(path)
-        truths.append((transcript, reviewer.check(transcript)))
+    truths = scored_truths(reviewer)
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     print(f"store: {backend}, {calls:,} calls ({real:,} through the real path), 40 agents, 12 weeks; python {sys.version.split()[0]}, {os.cpu_count()} cores")
 

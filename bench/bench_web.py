@@ -43,7 +43,7 @@ import httpx  # noqa: E402
 from callreview.people import People  # noqa: E402
 from callreview.review import Reviewer  # noqa: E402
 from callreview.store import CallMeta, open_store  # noqa: E402
-from callreview.transcript import Transcript  # noqa: E402
+from samples import scored_truths  # noqa: E402  (bench/samples.py)
 
 AGENTS = [f"A{n:03d}" for n in range(1, 41)]
 FIRST_DAY = date(2026, 9, 7)
@@ -72,10 +72,7 @@ def main() -> None:
 
 def fill(url: str, calls: int, reviewed: int) -> None:
     reviewer = Reviewer()
-    truths = []
-    for path in sorted((REPO / "audio_samples" / "truth").glob("*.json")):
-        transcript = Transcript.load(path)
-        truths.append((transcript, reviewer.check(transcript)))
+    truths = scored_truths(reviewer)
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
     print(f"store: {backend}, {calls:,} calls, 40 agents, 12 weeks; python {sys.version.split()[0]}, {os.cpu_count()} cores")
     rng = random.Random(11)
