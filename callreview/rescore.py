@@ -51,7 +51,7 @@ def rescore(store: "Store", reviewer: "Reviewer", since: str | None = None) -> R
     tally = RescoreTally()
     run = store.start_run("rescore", {"since": since, "fingerprint": fingerprint})
     for call in store.calls(since=since, state="scored"):
-        current = next((v for v in reversed(store.history(call.id)) if v.id == call.review_id), None)
+        current = store.review_version(call.review_id) if call.review_id is not None else None
         if current is not None and current.fingerprint == fingerprint:
             tally.same_rules += 1
             continue

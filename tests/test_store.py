@@ -278,3 +278,10 @@ def test_each_stored_review_indexes_its_item_statuses(fresh_store, reviewer, per
     call = scored_call(fresh_store, reviewer, perfect)
     rows = fresh_store.db.execute("SELECT item, auto, final FROM review_items WHERE call = ? ORDER BY item", (call,)).fetchall()
     assert [tuple(r) for r in rows] == sorted((name, item.status, item.status) for name, item in perfect[1].items.items())
+
+
+def test_one_review_version_is_read_by_its_id(fresh_store, reviewer, perfect):
+    call = scored_call(fresh_store, reviewer, perfect)
+    current = fresh_store.call(call).review_id
+    assert fresh_store.review_version(current) == fresh_store.history(call)[-1]
+    assert fresh_store.review_version(current + 1000) is None

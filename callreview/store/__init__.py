@@ -354,12 +354,13 @@ class Store:
 
     def history(self, call: int) -> list[ReviewVersion]:
         """Every automatic review of a call, oldest first."""
-        rows = self.db.execute(
-            "SELECT id, call, version, engine, fingerprint, score, band, needs_review, body, transcript_key, created_at "
-            "FROM reviews WHERE call = ? ORDER BY version",
-            (call,),
-        ).fetchall()
-        return [ReviewVersion(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), json.loads(r[8]), r[9], r[10]) for r in rows]
+        rows = self.db.execute(f"SELECT {_VERSION_COLUMNS} FROM reviews WHERE call = ? ORDER BY version", (call,)).fetchall()
+        return [_version(r) for r in rows]
+
+    def review_version(self, review: int) -> ReviewVersion | None:
+        """One review version by its id (a call's current one: :attr:`StoredCall.review_id`)."""
+        row = self.db.execute(f"SELECT {_VERSION_COLUMNS} FROM reviews WHERE id = ?", (review,)).fetchone()
+        return _version(row) if row else None
 
     def transcript(self, call: int) -> "Transcript | None":
         """The transcript the current review was made from (else the newest one stored)."""
@@ -397,26 +398,13 @@ class Store:
     ) -> Iterator[StoredCall]:
         """Calls in (date, id) order, streamed: memory stays flat for any number of calls.
         ``since``/``until`` are inclusive ``YYYY-MM-DD`` dates (the call's date, else the day it was stored)."""
-        where, params = [], []
-        day = "COALESCE(c.call_date, " + self._day("c.created_at") + ")"
-        if since:
-            where.append(f"{day} >= ?")
-            params.append(since)
-        if until:
-            where.append(f"{day} <= ?")
-            params.append(until)
-        if agent:
-            where.append("c.agent = ?")
-            params.append(agent)
-        if state:
-            where.append("c.state = ?")
-            params.append(state)
+        where, params, day = self._call_filter(since, until, agent, state)
         if ids is not None:
             if not ids:
                 return iter(())
-            where.append(f"c.id IN ({', '.join('?' * len(ids))})")
+            where += (" AND " if where else " WHERE ") + f"c.id IN ({', '.join('?' * len(ids))})"
             params.extend(ids)
-        sql = f"SELECT {_CALL_COLUMNS} FROM {_CALL_FROM}" + (" WHERE " + " AND ".join(where) if where else "") + f" ORDER BY {day}, c.id"
+        sql = f"SELECT {_CALL_COLUMNS} FROM {_CALL_FROM}{where} ORDER BY {day}, c.id"
         return (_stored_call(row) for row in self.db.stream(sql, params))
 
     def _day(self, column: str) -> str:
@@ -525,6 +513,13 @@ class Store:
                 where.append(sql)
                 params.append(value)
         return (" WHERE " + " AND ".join(where) if where else ""), params, day
+
+
+_VERSION_COLUMNS = "id, call, version, engine, fingerprint, score, band, needs_review, body, transcript_key, created_at"
+
+
+def _version(r: Sequence[Any]) -> ReviewVersion:
+    return ReviewVersion(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), json.loads(r[8]), r[9], r[10])
 
 
 def _stored_call(row: Sequence[Any]) -> StoredCall:
