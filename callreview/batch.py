@@ -82,7 +82,8 @@ def score_job(
         store.record_error(path, message, 2, worker=worker)
         return Outcome(str(path), "failed", error=message, exit_code=2, seconds=time.monotonic() - started)
     try:
-        meta = merge_meta(job.meta, call_metadata(path))
+        beside = call_metadata(path)
+        meta = merge_meta(job.meta, beside)
     except CallreviewError as err:
         store.record_error(path, str(err), err.exit_code, sha256=sha, worker=worker)
         return Outcome(str(path), "failed", error=str(err), exit_code=err.exit_code, seconds=time.monotonic() - started)
@@ -93,7 +94,7 @@ def score_job(
     claim = claimed.claim
     try:
         with _Lease(store, claim, lease_s):
-            reviewed = reviewer.review_file(path, customer_name=meta.customer_name, direction=meta.direction, digest=sha)
+            reviewed = reviewer.review_file(path, customer_name=meta.customer_name, direction=meta.direction, digest=sha, metadata=beside)
     except (ModelUnavailableError, StoreError):
         store.release(claim)  # the model or the store failed, not this call: it stays pending for a later run
         raise
@@ -114,16 +115,12 @@ def score_job(
     )
 
 
+_META_FIELDS = ("agent", "call_id", "date", "direction", "customer_name")
+
+
 def merge_meta(given: CallMeta, beside: dict[str, str]) -> CallMeta:
     """What the manifest or file name says wins over the ``<recording>.toml`` beside the file."""
-    return replace(
-        given,
-        agent=given.agent or beside.get("agent"),
-        call_id=given.call_id or beside.get("call_id"),
-        date=given.date or beside.get("date"),
-        direction=given.direction or beside.get("direction"),
-        customer_name=given.customer_name or beside.get("customer_name"),
-    )
+    return _fill(given, CallMeta(**{f: beside.get(f) for f in _META_FIELDS}))
 
 
 def _known(store: Store, path: Path, outcome: str, call: int, started: float) -> Outcome:
@@ -244,14 +241,19 @@ def _walk(folder: Path, pattern: tuple[str, ...]) -> list[str]:
     return sorted(out)
 
 
+def is_temporary(name: str) -> bool:
+    """A name recorders and copiers write under before the file is complete: :data:`TEMP_SUFFIXES`,
+    dotfiles, ``name~``. Neither ``batch`` nor ``watch`` scores one."""
+    return name.startswith(".") or name.endswith("~") or name.lower().endswith(TEMP_SUFFIXES)
+
+
 def _skipped(name: str) -> bool:
-    lower = name.lower()
-    return name.startswith(".") or name.endswith("~") or lower.endswith(TEMP_SUFFIXES) or lower.endswith(".toml")
+    return is_temporary(name) or name.lower().endswith(".toml")
 
 
 def _fill(first: CallMeta, then: CallMeta) -> CallMeta:
     """``first``'s fields, with the gaps filled from ``then``."""
-    return replace(first, **{f: getattr(first, f) or getattr(then, f) for f in ("agent", "call_id", "date", "direction", "customer_name")})
+    return replace(first, **{f: getattr(first, f) or getattr(then, f) for f in _META_FIELDS})
 
 
 # --- a batch run ------------------------------------------------------------------

@@ -142,11 +142,13 @@ class Reviewer:
         agent_name: str | None = None,
         direction: str | None = None,
         digest: str | None = None,
+        metadata: "dict[str, str] | None" = None,
     ) -> Reviewed:
-        """:meth:`review`, keeping the transcript and its key (for the store)."""
+        """:meth:`review`, keeping the transcript and its key (for the store). ``metadata``: the call's
+        ``<recording>.toml`` when the caller has read it already (else it is read here)."""
         from callreview.settings import call_metadata
 
-        meta = call_metadata(path)
+        meta = call_metadata(path) if metadata is None else metadata
         info = self.call_info(
             customer_name or meta.get("customer_name"), agent_name or meta.get("agent_name"), direction or meta.get("direction")
         )

@@ -37,7 +37,8 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
 
-from callreview.batch import SOME_FAILED, TEMP_SUFFIXES, Job, Outcome
+from callreview.batch import SOME_FAILED, Job, Outcome
+from callreview.batch import is_temporary as batch_temporary
 from callreview.errors import CallreviewError, SettingsError, StoreError
 from callreview.inline import InlineExecutor, StopSignal
 from callreview.store import LEASE_S, Store
@@ -134,10 +135,9 @@ def parse_patterns(text: str) -> tuple[str, ...]:
 
 
 def is_temporary(name: str) -> bool:
-    """A name recorders and copiers write under before the file is complete (``batch``'s list, dotfiles,
-    ``name~``), or one of our results."""
-    lower = name.lower()
-    return name.startswith(".") or name.endswith("~") or lower.endswith(TEMP_SUFFIXES) or lower.endswith(RESULT_SUFFIX)
+    """A name recorders and copiers write under before the file is complete (:func:`callreview.batch.is_temporary`),
+    or one of our results."""
+    return batch_temporary(name) or name.lower().endswith(RESULT_SUFFIX)
 
 
 def wanted(path: Path, root: Path, patterns: tuple[str, ...]) -> bool:
