@@ -9,7 +9,7 @@ instead. No colour codes: the CLI may add them.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from callreview.results import METRICS, CallReview, DeadAir, DeliveryMetrics, Evidence, Interruptions, ItemResult, SpeechRate, TalkRatio
 
@@ -169,28 +169,36 @@ def _points(item: ItemResult) -> str:
 
 
 def _summary(item: ItemResult) -> str:
-    d = item.details
-    if item.name in ("greeting", "closing") and "parts" in d:
-        missing = [PART_LABELS.get(k, k) for k, p in d["parts"].items() if not p["found"]]
+    text = gist(item.name, item.status, item.details)
+    return f"  — {text}" if text else ""
+
+
+def gist(name: str, status: str, d: Mapping[str, Any], full: bool = False) -> str:
+    """The one-line gist of an item's finding, from its details. ``full`` (the web app) also says
+    when nothing is wrong ("all parts heard", "none heard") and names forbidden hits as such."""
+    if name in ("greeting", "closing") and "parts" in d:
         if d.get("bare_opening"):
-            return "  — opened with 喂"
-        return f"  — missing: {', '.join(missing)}" if missing else ""
-    if item.name == "customer_name":
+            return "opened with 喂"
+        missing = [PART_LABELS.get(k, k) for k, p in d["parts"].items() if not p.get("found")]
+        return f"missing: {', '.join(missing)}" if missing else ("all parts heard" if full else "")
+    if name == "customer_name":
         if d.get("name") is None:
-            return "  — name never used" if item.status == "fail" else "  — name unknown"
-        return f"  — {d['name']} used in {d['count']} turn(s), {d.get('threshold', 2)} needed"
-    if item.name == "hold":
-        holds = d.get("holds", [])
+            return "name never used" if status == "fail" else "name unknown"
+        return f"{d['name']} used in {d.get('count', 0)} turn(s), {d.get('threshold', 2)} needed"
+    if name == "hold":
+        holds = d.get("holds") or []
         if not holds:
-            return "  — no hold"
-        bad = sum(1 for h in holds if not (h["permission"] and h["thanked"]))
-        return f"  — {len(holds)} hold(s)" + (f", {bad} without permission or thanks" if bad else "")
-    if item.name == "forbidden":
-        hits, possible = d.get("hits", []), d.get("possible_hits", [])
+            return "no hold"
+        bad = sum(1 for h in holds if not (h.get("permission") and h.get("thanked")))
+        return f"{len(holds)} hold(s)" + (f", {bad} without permission or thanks" if bad else "")
+    if name == "forbidden":
+        hits, possible = d.get("hits") or [], d.get("possible_hits") or []
+        what = "forbidden phrase(s)" if full else "hit(s)"
         if hits:
-            return f"  — {len(hits)} hit(s)"
+            return f"{len(hits)} {what}"
         if possible:
-            return f"  — {len(possible)} possible hit(s)"
+            return f"{len(possible)} possible {what}"
+        return "none heard" if full else ""
     return ""
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from callreview.render import LABELS, METRIC_LABELS, PART_LABELS, STATUS, clock
+from callreview.render import LABELS, METRIC_LABELS, PART_LABELS, STATUS, clock, gist
 from callreview.results import METRICS
 
 if TYPE_CHECKING:
@@ -129,30 +129,8 @@ def _points(status: str, points: float, max_points: float, d: Mapping[str, Any])
 
 
 def summary(name: str, status: str, d: Mapping[str, Any]) -> str:
-    """The one-line gist of the automatic finding (as the terminal report's)."""
-    if name in ("greeting", "closing") and "parts" in d:
-        if d.get("bare_opening"):
-            return "opened with 喂"
-        missing = [PART_LABELS.get(k, k) for k, p in d["parts"].items() if not p.get("found")]
-        return f"missing: {', '.join(missing)}" if missing else "all parts heard"
-    if name == "customer_name":
-        if d.get("name") is None:
-            return "name never used" if status == "fail" else "name unknown"
-        return f"{d['name']} used in {d.get('count', 0)} turn(s), {d.get('threshold', 2)} needed"
-    if name == "hold":
-        holds = d.get("holds") or []
-        if not holds:
-            return "no hold"
-        bad = sum(1 for h in holds if not (h.get("permission") and h.get("thanked")))
-        return f"{len(holds)} hold(s)" + (f", {bad} without permission or thanks" if bad else "")
-    if name == "forbidden":
-        hits, possible = d.get("hits") or [], d.get("possible_hits") or []
-        if hits:
-            return f"{len(hits)} forbidden phrase(s)"
-        if possible:
-            return f"{len(possible)} possible forbidden phrase(s)"
-        return "none heard"
-    return ""
+    """The one-line gist of the automatic finding (the terminal report's, with what is fine said too)."""
+    return gist(name, status, d, full=True)
 
 
 def _reasons(name: str, d: Mapping[str, Any]) -> Iterable[str]:
