@@ -342,7 +342,7 @@ def export_calls(
     def run() -> int:
         targets = [(fmt, path) for fmt, path in (("csv", csv_out), ("xlsx", xlsx_out), ("jsonl", jsonl_out)) if path is not None]
         if not targets and html_out is None:
-            raise SettingsError("export: say where to write it: --csv FILE, --xlsx FILE or --jsonl FILE")
+            raise SettingsError("export: say where to write it: --csv FILE, --xlsx FILE, --jsonl FILE or --html DIR")
         first, last = day_range(since, until)
         settings = _settings(config)
         with open_store(db, settings.db) as store:

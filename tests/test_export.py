@@ -171,7 +171,7 @@ def test_export_into_a_missing_folder_is_one_line_and_exit_1(fresh_store, store_
 @pytest.mark.parametrize(
     "args, message",
     [
-        ([], "export: say where to write it: --csv FILE, --xlsx FILE or --jsonl FILE"),
+        ([], "export: say where to write it: --csv FILE, --xlsx FILE, --jsonl FILE or --html DIR"),
         (["--csv", "x.csv", "--since", "23.11.2026"], "--since 23.11.2026: not a date; write it as YYYY-MM-DD, e.g. 2026-11-23"),
         (["--csv", "x.csv", "--until", "2026-13-01"], "--until 2026-13-01: no such day; write a real date as YYYY-MM-DD, e.g. 2026-11-23"),
     ],
