@@ -29,6 +29,7 @@ import os
 import queue
 import shutil
 import sys
+import threading
 import time
 from collections import OrderedDict
 from contextlib import contextmanager
@@ -249,8 +250,7 @@ class Watcher:
                 left = self._given_back + [f.path for f in self._in_flight.values()]
         finally:
             if observer is not None:
-                observer.stop()
-                observer.join(timeout=5)
+                _stop_observer(observer)
         waiting = len(self._settling) + len(self._ready) + len(self._later) + self._dropped
         self.summary.left = waiting + len(left)
         self.summary.stopped_by = self.stop.by
@@ -663,6 +663,17 @@ class _Handler:
             return
         dest = getattr(event, "dest_path", None) or None
         self.events.put((kind, _text(event.src_path), _text(dest) if dest else None, bool(event.is_directory), time.monotonic()))
+
+
+def _stop_observer(observer: Any, timeout: float = 5.0) -> None:
+    """Stop watchdog's observer without waiting on it for more than ``timeout``: its ``stop()`` joins
+    the event threads with no time limit, and one stuck in a read must not hold up a clean stop
+    (they are daemon threads, so the process still exits)."""
+    stopper = threading.Thread(target=observer.stop, name="callreview-observer-stop", daemon=True)
+    stopper.start()
+    stopper.join(timeout)
+    if not stopper.is_alive():
+        observer.join(timeout)
 
 
 def _text(path: str | bytes) -> str:

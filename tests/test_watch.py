@@ -92,7 +92,8 @@ class WatchProcess:
         self.log_path, self.err_path = cwd / f"{name}.log", cwd / f"{name}.err"
         self.args = args
         with open(self.log_path, "w") as out, open(self.err_path, "w") as err:
-            self.proc = subprocess.Popen([sys.executable, "-m", "callreview", "watch", *args], cwd=cwd, stdout=out, stderr=err)
+            env = {**os.environ, "PYTHONFAULTHANDLER": "1"}  # SIGABRT prints every thread's stack (see stop)
+            self.proc = subprocess.Popen([sys.executable, "-m", "callreview", "watch", *args], cwd=cwd, stdout=out, stderr=err, env=env)
 
     @property
     def log(self) -> str:
@@ -118,7 +119,12 @@ class WatchProcess:
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 60.0) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(sig)
-        return self.proc.wait(timeout)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.send_signal(signal.SIGABRT)  # where it hangs, for the failure message
+            self.proc.wait(10)
+            pytest.fail(f"watch did not stop within {timeout:g} s of {signal.Signals(sig).name}; log:\n{self.log[-2000:]}\nstderr:\n{self.err[-6000:]}")
 
 
 @pytest.fixture
