@@ -620,7 +620,7 @@ def _write_json(target: str | None, results: list[dict[str, Any]]) -> None:
 
 def _format_transcript(transcript) -> str:
     head = f"# {transcript.file}  {transcript.duration_s:.1f} s  {transcript.roles}  model {transcript.model}"
-    if transcript.roles == "mono":
+    if transcript.roles == "mono-unknown":
         head += "  (mono: speakers are not separated, every turn is 'unknown')"
     lines = [head]
     for seg in transcript.segments:

@@ -70,7 +70,7 @@ NO_CUSTOMER = "no customer speech in the transcript; check the customer channel 
 def measure_delivery(ctx: CallContext, th: "DeliveryThresholds", holds: Sequence[Mapping[str, Any]] = ()) -> DeliveryMetrics:
     """Measure how the agent spoke; ``holds`` are the hold check's (its ``announced`` ones are not dead air)."""
     lex = ctx.lexicon.delivery
-    mono = ctx.transcript.roles == "mono"
+    mono = ctx.transcript.roles == "mono-unknown"
     char_max_s, pause_s = th.char_max_s, th.pause_s
     count = _COUNT[lex.rate_unit]
     # One pass over the call in start order (checking runs this on every call, so it is kept to one):
@@ -139,7 +139,7 @@ def judge_delivery(metrics: DeliveryMetrics, th: "DeliveryThresholds") -> list[F
         failed = metric.count > th.interruptions_max if isinstance(metric, Interruptions) else bool(faults)
         details: dict[str, Any] = {"faults": len(faults)}
         status = "fail" if failed else "pass"
-        if failed and name == "speech_rate" and metrics.roles == "mono":
+        if failed and name == "speech_rate" and metrics.roles in ("mono", "mono-unknown"):  # "mono": stored before schema 2
             status = "review"
             details["reason"] = "mono recording: the fast speech may be the customer's; a person should listen"
         if failed and metric.suggestion:

@@ -308,7 +308,8 @@ class DeliveryMetrics:
     """How the agent spoke, measured from the transcript's timings (:mod:`callreview.delivery`)."""
 
     roles: str
-    """The transcript's ``roles``: ``stereo``, or ``mono`` (then only metrics that need no roles)."""
+    """The transcript's ``roles``: ``stereo``, ``mono-separated``, or ``mono-unknown`` (then only
+    metrics that need no roles)."""
     speech_rate: SpeechRate | None
     interruptions: Interruptions | None
     dead_air: DeadAir | None

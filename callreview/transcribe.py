@@ -25,12 +25,12 @@ from callreview.audio import SAMPLE_RATE, Recording, file_digest, load_audio
 from callreview.errors import CallreviewError
 from callreview.model import ModelRef, cache_root, load_model, pick_device
 from callreview.text import join_words, normalize, to_simplified
-from callreview.transcript import Segment, Transcript, Word, merge_segments
+from callreview.transcript import Segment, Transcript, Unheard, Word, merge_segments
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
-CACHE_VERSION = 5
+CACHE_VERSION = 6  # 6: transcripts carry the speech left unheard (schema 2)
 
 
 @dataclass(frozen=True)
@@ -115,11 +115,16 @@ class Transcriber:
         duration = recording.duration_s
         language = self.options.language
         per_role: dict[str, list[Segment]] = {}
+        unheard: list[Unheard] = []
         for role, audio in recording.by_role(self.options.agent_channel).items():
             kept, bad, detected = self._transcribe_channel(audio, role, duration)
             per_role[role] = kept
             dropped += bad
             language = language or detected
+            # What is still speech without words after every decode: the closing check tells a
+            # lost last turn (review) from an agent who said nothing more (fail) by it.
+            covered = [(w.start, w.end) for s in kept + bad for w in s.words] + [(s.start, s.end) for s in kept + bad if not s.words]
+            unheard += [Unheard(role, round(a, 3), round(min(b, duration), 3)) for a, b in unheard_speech(audio, covered)]  # type: ignore[arg-type]
         for role, kept in per_role.items():
             others = [w.start for r, segs in per_role.items() if r != role for s in segs for w in s.words]
             segments += split_turns(kept, sorted(others), self.options.turn_gap_s, self.options.handover_gap_s)
@@ -129,9 +134,10 @@ class Transcriber:
             channels=len(recording.channels),
             model=self.model_ref.model_id,
             language=language or "unknown",
-            roles="stereo" if recording.is_stereo else "mono",
+            roles="stereo" if recording.is_stereo else "mono-unknown",
             segments=merge_segments(segments),
             dropped=merge_segments(dropped),
+            unheard=tuple(sorted(unheard, key=lambda u: (u.start, u.role))),
         )
 
     def _transcribe_channel(self, audio: np.ndarray, role: str, duration: float) -> tuple[list[Segment], list[Segment], str]:

@@ -6,12 +6,16 @@ can come from :mod:`callreview.transcribe`, from a JSON file written by
 
 JSON schema (stable; documented in the README)::
 
-    {"schema": 1, "file": str, "duration_s": float, "channels": int, "model": str,
-     "language": str, "roles": "stereo" | "mono",
+    {"schema": 2, "file": str, "duration_s": float, "channels": int, "model": str,
+     "language": str, "roles": "stereo" | "mono-separated" | "mono-unknown",
      "segments": [{"role": "agent" | "customer" | "unknown",
                    "start": float, "end": float, "text": str, "norm": str,
                    "avg_logprob": float | null, "flags": [str],
-                   "words": [{"start": float, "end": float, "text": str}]}]}
+                   "role_confidence": float | null,
+                   "words": [{"start": float, "end": float, "text": str}]}],
+     "unheard": [{"role": str, "start": float, "end": float}]}
+
+Schema 1 (before mono separation) is read too: its ``"mono"`` is ``"mono-unknown"``.
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from callreview.errors import TranscriptError
 
 Role = Literal["agent", "customer", "unknown"]
 ROLES: tuple[Role, ...] = ("agent", "customer", "unknown")
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+RoleSource = Literal["stereo", "mono-separated", "mono-unknown"]
+ROLE_SOURCES: tuple[RoleSource, ...] = ("stereo", "mono-separated", "mono-unknown")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +68,23 @@ class Segment:
     flags: tuple[str, ...] = ()
     """Quality flags set at transcription: ``low_confidence``; ``redecoded`` (speech the
     batched decoder skipped, decoded again on its own)."""
+    role_confidence: float | None = None
+    """How sure ``role`` is, 0–1, when it was inferred (a separated mono call); ``None`` when
+    it is known (a stereo channel, a hand-made transcript)."""
 
     @property
     def duration(self) -> float:
         return self.end - self.start
+
+
+@dataclass(frozen=True, slots=True)
+class Unheard:
+    """A stretch of one channel where the speech detector heard a voice but no decoded word
+    covers it, even after re-decoding: something was said there that the transcript lacks."""
+
+    role: Role
+    start: float
+    end: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +101,21 @@ class Transcript:
     """The Whisper model that produced it (``script`` for ground truth)."""
     language: str
     """Language code, e.g. ``zh``."""
-    roles: Literal["stereo", "mono"]
-    """``stereo``: roles come from channels; ``mono``: every segment is ``unknown``."""
+    roles: RoleSource
+    """Where the roles come from: ``stereo``, the channels; ``mono-separated``, a mono call's
+    voices told apart (each segment has a ``role_confidence``); ``mono-unknown``, nobody knows
+    (every segment is ``unknown``)."""
     segments: tuple[Segment, ...] = ()
     """Segments of all roles, ordered by start time."""
     dropped: tuple[Segment, ...] = field(default=(), compare=False)
     """Segments dropped as hallucinations (kept for audit, never matched)."""
+    unheard: tuple[Unheard, ...] = ()
+    """Speech heard on the audio that no word covers (empty for a hand-made transcript)."""
+
+    @property
+    def mono(self) -> bool:
+        """One mixed channel (whether or not its voices were told apart)."""
+        return self.roles != "stereo"
 
     def by_role(self, role: Role) -> tuple[Segment, ...]:
         """The segments spoken by ``role``, in time order."""
@@ -110,9 +138,12 @@ class Transcript:
         data: dict[str, Any] = {"schema": SCHEMA_VERSION}
         data.update(asdict(self))
         data.pop("dropped")
+        data.pop("unheard")
         data["segments"] = [_segment_dict(s) for s in self.segments]
         if self.dropped:
             data["dropped"] = [_segment_dict(s) for s in self.dropped]
+        if self.unheard:
+            data["unheard"] = [{"role": u.role, "start": round(u.start, 3), "end": round(u.end, 3)} for u in self.unheard]
         return data
 
     def to_json(self, indent: int | None = 2) -> str:
@@ -130,8 +161,10 @@ class Transcript:
             )
         try:
             roles = data["roles"]
-            if roles not in ("stereo", "mono"):
-                raise TranscriptError(f"{source}: 'roles' must be 'stereo' or 'mono', not {roles!r}")
+            if roles == "mono":  # schema 1
+                roles = "mono-unknown"
+            if roles not in ROLE_SOURCES:
+                raise TranscriptError(f"{source}: 'roles' must be one of {', '.join(ROLE_SOURCES)}, not {roles!r}")
             return cls(
                 file=str(data["file"]),
                 duration_s=_number(data["duration_s"], source, "duration_s"),
@@ -141,6 +174,7 @@ class Transcript:
                 roles=roles,
                 segments=tuple(_segment(s, source, i) for i, s in enumerate(data["segments"])),
                 dropped=tuple(_segment(s, source, i) for i, s in enumerate(data.get("dropped", ()))),
+                unheard=tuple(_unheard(u, source, i) for i, u in enumerate(data.get("unheard", ()))),
             )
         except KeyError as err:
             raise TranscriptError(
@@ -175,6 +209,7 @@ def _segment_dict(seg: Segment) -> dict[str, Any]:
         "norm": seg.norm,
         "avg_logprob": None if seg.avg_logprob is None else round(seg.avg_logprob, 4),
         "flags": list(seg.flags),
+        **({"role_confidence": round(seg.role_confidence, 3)} if seg.role_confidence is not None else {}),
         "words": [{"start": round(w.start, 3), "end": round(w.end, 3), "text": w.text} for w in seg.words],
     }
 
@@ -210,4 +245,12 @@ def _segment(data: Any, source: str, index: int) -> Segment:
         ),
         avg_logprob=data.get("avg_logprob"),
         flags=tuple(data.get("flags", ())),
+        role_confidence=None if data.get("role_confidence") is None else _number(data["role_confidence"], source, f"{where}.role_confidence"),
     )
+
+
+def _unheard(data: Any, source: str, index: int) -> Unheard:
+    where = f"unheard[{index}]"
+    if not isinstance(data, dict) or data.get("role") not in ROLES:
+        raise TranscriptError(f"{source}: {where} must be an object with a role ({', '.join(ROLES)}), a start and an end")
+    return Unheard(data["role"], _number(data.get("start"), source, f"{where}.start"), _number(data.get("end"), source, f"{where}.end"))

@@ -257,7 +257,7 @@ def test_an_agent_who_talks_most_of_the_call_is_a_fault():
 
 def test_a_mono_call_reports_what_needs_no_roles_and_says_which_it_cannot():
     m = metrics(quiet_call("好的。", 7), mono=True)
-    assert m.roles == "mono"
+    assert m.roles == "mono-unknown"
     assert m.speech_rate.role == "unknown" and m.speech_rate.median is not None
     assert [round(s.duration, 2) for s in m.dead_air.stretches] == [7.0]
     assert (m.interruptions, m.talk_ratio) == (None, None)

@@ -61,7 +61,7 @@ class CallContext:
     @property
     def mono(self) -> bool:
         """Roles unknown: a fault heard may be the customer's, so faults lean to ``review``."""
-        return self.transcript.roles == "mono" or any(t.role == "unknown" for t in self.judged)
+        return self.transcript.roles == "mono-unknown" or any(t.role == "unknown" for t in self.judged)
 
     def customer_turns(self) -> list[Turn]:
         return [t for t in self.turns if t.role == "customer"]
