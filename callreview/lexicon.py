@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Literal, TypeVar
 
 from callreview.errors import LexiconError
-from callreview.match import MatchRules, Pattern, Phrase, PhraseSet, compile_pattern, compile_phrase, keys_of
+from callreview.match import MatchRules, Pattern, Phrase, PhraseSet, Shape, compile_pattern, compile_phrase, compile_shape, keys_of
 from callreview.text import normalize
 
 if sys.version_info >= (3, 11):
@@ -46,6 +46,12 @@ class ForbiddenEntry:
     """The phrase itself, then its variants: any of them is a hit of this entry."""
     near_misses: tuple[Phrase, ...] = ()
     """Polite phrases that sound close: they cancel a hit only where they match the same words at least as well."""
+    not_in_questions: bool = False
+    """A hit in a question (…吗？ / 是不是 / 方不方便) is the agent asking, not refusing (不知道这个号码是不是您在用？)."""
+    not_after: tuple[str, ...] = ()
+    """Words that, earlier in the hit's clause, make it no fault: 如果 / 要是 before 不行 plan, they do not refuse."""
+    not_before: tuple[str, ...] = ()
+    """Words right after the hit that make it no fault: 不行的话 is a condition."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,8 @@ class ClosingPhrases:
     question: tuple[Phrase, ...]
     thanks: tuple[Phrase, ...]
     farewell: tuple[Phrase, ...]
+    question_shape: tuple[Shape, ...] = ()
+    """Closing questions by their shape (还有 + 其他/别的 + 问题/需要/业务/帮 … 吗): free wordings count too."""
 
 
 @dataclass(frozen=True)
@@ -331,6 +339,10 @@ class TomlReader:
             out.append(pattern)
         return tuple(out)
 
+    def shapes(self, data: dict, key: str, where: str) -> tuple[Shape, ...]:
+        """An optional list of sentence shapes (``还有 (其他|别的) … 吗``)."""
+        return tuple(self.compiled(lambda t=text: compile_shape(t), f"{where}.{key}[{i}]") for i, text in enumerate(self.strings(data, key, where, required=False)))
+
     def compiled(self, make: Callable[[], T], where: str) -> T:
         try:
             return make()
@@ -398,12 +410,13 @@ def _build(data: dict[str, Any], r: TomlReader) -> Lexicon:
 
     c = r.table(data, "closing", "top level")
     where = "[closing]"
-    r.known(c, where, ("suggestion", "question", "thanks", "farewell"))
+    r.known(c, where, ("suggestion", "question", "question_shape", "thanks", "farewell"))
     closing = ClosingPhrases(
         suggestion=r.text(c, "suggestion", where),
         question=r.phrases(c, "question", where, rules),
         thanks=r.phrases(c, "thanks", where, rules),
         farewell=r.phrases(c, "farewell", where, rules),
+        question_shape=r.shapes(c, "question_shape", where),
     )
 
     names = _names(r.table(data, "names", "top level"), r, rules)
@@ -448,7 +461,7 @@ def _delivery(d: dict, r: TomlReader) -> DeliveryPhrases:
 
 def _rules(m: dict, r: TomlReader) -> tuple[MatchRules, dict[str, int]]:
     where = "[match]"
-    r.known(m, where, ("threshold", "short_syllables", "short_threshold", "review_margin", "sound_alike_min", "anchor_threshold", "name_threshold", "slot_max"))
+    r.known(m, where, ("threshold", "short_syllables", "short_threshold", "review_margin", "sound_alike_min", "anchor_threshold", "name_threshold", "grey_coverage", "question_endings", "negators", "slot_max"))
     d = MatchRules()
     rules = MatchRules(
         threshold=r.number(m, "threshold", where, d.threshold, 0, 100),
@@ -458,6 +471,9 @@ def _rules(m: dict, r: TomlReader) -> tuple[MatchRules, dict[str, int]]:
         sound_alike_min=int(r.number(m, "sound_alike_min", where, d.sound_alike_min, 0, 100, integer=True)),
         anchor_threshold=r.number(m, "anchor_threshold", where, d.anchor_threshold, 0, 100),
         name_threshold=r.number(m, "name_threshold", where, d.name_threshold, 0, 100),
+        grey_coverage=r.number(m, "grey_coverage", where, d.grey_coverage, 0, 1),
+        question_endings=tuple(normalize(w) for w in r.strings(m, "question_endings", where, required=False)),
+        negators=tuple(normalize(w) for w in r.strings(m, "negators", where, required=False)),
     )
     slot_max = {"company": 12, "agent": 4, "customer": 5, "surname": 1}
     given = m.get("slot_max", {})
@@ -521,7 +537,7 @@ def _forbidden(entries: Any, r: TomlReader, rules: MatchRules) -> tuple[Forbidde
     for i, e in enumerate(entries, 1):
         label = e.get("phrase")
         where = f"[[forbidden]] entry {i}" + (f" ({label!r})" if isinstance(label, str) else "")
-        r.known(e, where, ("phrase", "suggestion", "variants", "near_misses", "threshold", "review_margin"))
+        r.known(e, where, ("phrase", "suggestion", "variants", "near_misses", "not_in_questions", "not_after", "not_before", "threshold", "review_margin"))
         phrase = r.text(e, "phrase", where)
         if phrase in seen:
             raise r.fail(where, f"same phrase as entry {seen[phrase]}; merge them (use variants)")
@@ -534,5 +550,18 @@ def _forbidden(entries: Any, r: TomlReader, rules: MatchRules) -> tuple[Forbidde
             for kind, text in [("phrase", phrase)] + [("variants", v) for v in r.strings(e, "variants", where, required=False)]
         )
         near = tuple(r.compiled(lambda t=text: compile_phrase(t, rules), f"{where}.near_misses") for text in r.strings(e, "near_misses", where, required=False))
-        out.append(ForbiddenEntry(phrase, suggestion, forms, near))
+        asking = e.get("not_in_questions", False)
+        if not isinstance(asking, bool):
+            raise r.fail(where, f"'not_in_questions' must be true or false, not {_kind(asking)}")
+        out.append(
+            ForbiddenEntry(
+                phrase,
+                suggestion,
+                forms,
+                near,
+                asking,
+                tuple(normalize(w).replace(" ", "") for w in r.strings(e, "not_after", where, required=False)),
+                tuple(normalize(w).replace(" ", "") for w in r.strings(e, "not_before", where, required=False)),
+            )
+        )
     return tuple(out)

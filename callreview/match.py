@@ -25,6 +25,7 @@ so a check only does set intersections, ``str.find`` and a few rapidfuzz calls.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -293,6 +294,14 @@ class MatchRules:
     name_threshold: float = 75.0
     """A configured company or agent name counts as heard when the words the greeting's shape
     took for it are this similar (天霖汽车 heard as 铁领气车 after 欢迎致电)."""
+    grey_coverage: float = 0.8
+    """A grey-zone hit (under the threshold) must hear at least this share of the phrase's keys, in
+    order: a phrase with a syllable or two misheard, not scattered syllables of a long sentence
+    that happen to score close (我页面上发 is not 我也没办法)."""
+    question_endings: tuple[str, ...] = ()
+    """Words that end a question (吗): with ？/? they make a sentence a question (:func:`is_question`)."""
+    negators: tuple[str, ...] = ()
+    """The negation of an A-not-A question (是不是, 方不方便, 有没有): X, a negator, X."""
 
     def threshold_for(self, n_keys: int) -> float:
         return self.short_threshold if n_keys <= self.short_syllables else self.threshold
@@ -314,6 +323,8 @@ class Phrase:
     min_shared: int
     """Distinct keys a turn must share with the phrase before windows are scored at all."""
     sound_alike_ok: bool
+    min_grey_keys: int = 0
+    """Keys a grey-zone window must share with the phrase in order (``grey_coverage`` of them)."""
     joined: str = ""
     """The keys space-joined: what rapidfuzz compares with a window."""
     chars: str = ""
@@ -354,6 +365,7 @@ def compile_phrase(
         floor=floor,
         min_shared=max(1, len(idset) - bad, -(-len(idset) // 2)),
         sound_alike_ok=len(keys) >= rules.sound_alike_min if sound_alike is None else sound_alike,
+        min_grey_keys=math.ceil(rules.grey_coverage * len(keys) - 1e-9),
         joined=joined,
         chars=norm.replace(" ", ""),
     )
@@ -423,8 +435,31 @@ def _score(text: TurnText, phrase: Phrase) -> tuple[int, int, float, bool] | Non
     found = process.extractOne(phrase.joined, strings, scorer=fuzz.ratio, score_cutoff=phrase.floor)
     if found is None:
         return None
+    if found[1] < phrase.threshold and phrase.min_grey_keys:
+        # Grey zone: the best window that hears enough of the phrase's keys in order (most windows
+        # scoring this close are whole syllables scattered through a long sentence).
+        found = next(
+            (f for f in process.extract(phrase.joined, strings, scorer=fuzz.ratio, score_cutoff=phrase.floor, limit=None) if _in_order(phrase.ids, text.ids, *places[f[2]]) >= phrase.min_grey_keys),
+            None,
+        )
+        if found is None:
+            return None
     first, size = places[found[2]]
     return (first, first + size, float(found[1]), "".join(text.tokens[first : first + size]) == phrase.chars)
+
+
+def _in_order(ids: str, text_ids: str, first: int, size: int) -> int:
+    """How many of ``ids`` (a phrase's keys) the window ``[first, first + size)`` holds in the same order
+    (longest common subsequence of whole keys)."""
+    window = text_ids[first : first + size]
+    row = [0] * (len(window) + 1)
+    for key in ids:
+        prev = 0
+        for j, other in enumerate(window, 1):
+            keep = row[j]
+            row[j] = prev + 1 if key == other else max(row[j], row[j - 1])
+            prev = keep
+    return row[-1]
 
 
 class PhraseSet(tuple):
@@ -483,6 +518,24 @@ def _set_of(phrases: tuple[Phrase, ...]) -> PhraseSet:
     """One set per distinct tuple of phrases (configured names arrive as a new tuple every call):
     a set is a key of every cached text's results, so a new one per call grew them without end."""
     return PhraseSet(phrases)
+
+
+def is_question(turn: Turn, token: int, rules: MatchRules) -> bool:
+    """Whether the clause holding ``token`` asks: it holds an A-not-A (是不是, 方不方便, 有没有), or it
+    ends its sentence and the sentence ends with ？/? or a question ending (吗). 「不知道，你问别人吧？」
+    does not ask in its first clause."""
+    text = turn.text
+    if not text.tokens:
+        return False
+    token = min(max(token, 0), len(text.tokens) - 1)
+    clause, sentence = text.clause[token], text.sentence[token]
+    inside = [t for t, c in zip(text.tokens, text.clause) if c == clause]
+    if any(inside[i] == inside[i + 2] and inside[i + 1] in rules.negators for i in range(len(inside) - 2)):
+        return True
+    last = max(i for i, s in enumerate(text.sentence) if s == sentence)
+    if text.clause[last] != clause:
+        return False
+    return text.sentences[sentence].rstrip().endswith(("？", "?")) or text.tokens[last] in rules.question_endings
 
 
 def similarity_within(phrase: Phrase, turn: Turn, first: int, last: int) -> float:
@@ -724,3 +777,109 @@ def _word_token_spans(words: Sequence, n_tokens: int) -> tuple[tuple[float, floa
         tokens, _ = _clause_keys(word.text)
         spans.extend([(word.start, word.end)] * len(tokens))
     return tuple(spans) if len(spans) == n_tokens else None
+
+
+# --- shapes: words in order with gaps -------------------------------------------------
+
+_GAP = "…"
+
+
+@dataclass(frozen=True, eq=False)
+class Shape:
+    """A sentence shape, e.g. ``还有 (其他|别的) … (问题|需要|业务|帮) … 吗``: words in this order within one
+    sentence, each element one of its alternatives, ``…`` allowing up to ``gap`` tokens between two elements.
+
+    How free wording is recognized (还有别的需要帮忙的吗, 其他还有问题吗) without listing every sentence."""
+
+    text: str
+    elements: tuple[tuple[tuple[str, str, int], ...], ...]
+    """Per element its alternatives as ``(interned keys, characters, length)``."""
+    gaps: tuple[int, ...]
+    """Most tokens allowed before each element (the first's is unused)."""
+
+
+def compile_shape(text: str, gap: int = 6) -> Shape:
+    """``还有 (其他|别的) … 吗`` → a :class:`Shape`. Elements are space-separated; ``(a|b)`` are alternatives;
+    ``…`` (or ``...``) between two elements allows up to ``gap`` tokens there. Raises ValueError when malformed."""
+    elements: list[tuple[tuple[str, str, int], ...]] = []
+    gaps: list[int] = []
+    pending = 0
+    for raw in text.replace("...", f" {_GAP} ").replace(_GAP, f" {_GAP} ").split():
+        if raw == _GAP:
+            if not elements:
+                raise ValueError(f"shape {text!r} starts with …; begin with a word")
+            pending = gap
+            continue
+        words = raw[1:-1].split("|") if raw.startswith("(") and raw.endswith(")") else [raw]
+        alts = []
+        for word in words:
+            norm = normalize(word)
+            tokens, keys = keys_of(norm)
+            if not keys:
+                raise ValueError(f"shape {text!r}: {word!r} has no words to match")
+            alts.append(("".join(map(_intern, keys)), "".join(tokens), len(keys)))
+        elements.append(tuple(alts))
+        gaps.append(pending)
+        pending = 0
+    if pending:
+        raise ValueError(f"shape {text!r} ends with …; end with a word")
+    if len(elements) < 2:
+        raise ValueError(f"shape {text!r} needs two words or more (a single word is a phrase)")
+    return Shape(text, tuple(elements), tuple(gaps))
+
+
+@dataclass(frozen=True, eq=False)
+class ShapeHit:
+    """Where a :class:`Shape` was heard: tokens ``[first, last)`` of ``turn``."""
+
+    shape: Shape
+    turn: Turn
+    first: int
+    last: int
+
+    certain = True
+    similarity = 100.0
+
+    @property
+    def heard(self) -> str:
+        return self.turn.text.span_text(self.first, self.last)
+
+    def evidence(self) -> Evidence:
+        start, end = token_times(self.turn, self.first, self.last)
+        return Evidence(self.turn.role, start, end, self.turn.text.quote(self.first, self.last), self.shape.text, 100.0)
+
+
+def _element_at(text: TurnText, alts: tuple[tuple[str, str, int], ...], at: int) -> int:
+    """Length of the first alternative heard at token ``at`` (same sounds; one syllable: the same character), else 0."""
+    for ids, chars, n in alts:
+        if text.ids.startswith(ids, at) and (n > 1 or text.tokens[at] == chars):
+            return n
+    return 0
+
+
+def find_shape(turn: Turn, shapes: Sequence[Shape]) -> ShapeHit | None:
+    """The first of ``shapes`` heard in ``turn`` (earliest place), all of its elements inside one sentence."""
+    text = turn.text
+    for shape in shapes:
+        for at in range(len(text.tokens)):
+            end = _shape_from(text, shape, 0, at, text.sentence[at])
+            if end is not None:
+                return ShapeHit(shape, turn, at, end)
+    return None
+
+
+def _shape_from(text: TurnText, shape: Shape, i: int, at: int, sentence: int) -> int | None:
+    """End of ``shape.elements[i:]`` heard with element ``i`` starting exactly at ``at``; None if it cannot be."""
+    if at >= len(text.tokens) or text.sentence[at] != sentence:
+        return None
+    n = _element_at(text, shape.elements[i], at)
+    if not n:
+        return None
+    end = at + n
+    if i + 1 == len(shape.elements):
+        return end if text.sentence[end - 1] == sentence else None
+    for nxt in range(end, min(len(text.tokens), end + shape.gaps[i + 1] + 1)):
+        found = _shape_from(text, shape, i + 1, nxt, sentence)
+        if found is not None:
+            return found
+    return None

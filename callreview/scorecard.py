@@ -65,8 +65,9 @@ class Thresholds:
     """The greeting is looked for in agent turns starting this soon after the agent's first."""
     closing_window_s: float = 30.0
     """The closing is looked for in agent turns ending this close to the agent's last."""
-    closing_tail_s: float = 10.0
-    """Recording left after the agent's last words beyond which the last turn may be missing (→ review)."""
+    cut_tolerance_s: float = 0.3
+    """A word or unheard speech ending this close to the end of the recording means it stopped
+    mid-speech: a missing closing may have been cut off (→ review, not fail)."""
 
 
 @dataclass(frozen=True)
@@ -257,6 +258,8 @@ def load_scorecard(path: str | Path | None = None) -> Scorecard:
 def _thresholds(t: dict, r: Any) -> Thresholds:
     where = "[thresholds]"
     d = Thresholds()
+    if "closing_tail_s" in t:
+        raise r.fail(where, "'closing_tail_s' is gone: the closing now tells a lost last turn from the speech the recording holds (see docs/result-format.md); delete the line")
     r.known(t, where, tuple(Thresholds.__dataclass_fields__))
     return Thresholds(
         name_count=int(r.number(t, "name_count", where, d.name_count, 0, 100, integer=True)),
@@ -266,7 +269,7 @@ def _thresholds(t: dict, r: Any) -> Thresholds:
         thanks_window_s=r.number(t, "thanks_window_s", where, d.thanks_window_s, 0, 3600),
         greeting_window_s=r.number(t, "greeting_window_s", where, d.greeting_window_s, 0, 3600),
         closing_window_s=r.number(t, "closing_window_s", where, d.closing_window_s, 0, 3600),
-        closing_tail_s=r.number(t, "closing_tail_s", where, d.closing_tail_s, 0, 3600),
+        cut_tolerance_s=r.number(t, "cut_tolerance_s", where, d.cut_tolerance_s, 0, 10),
     )
 
 

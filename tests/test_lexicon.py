@@ -52,7 +52,7 @@ def write(tmp_path: Path, text: str, name: str = "bad.toml") -> str:
         (lambda s: s.replace('phrase = "不知道"\n', 'phrase = "不知道"\nthreshold = 120\n'),
          "bad.toml: [[forbidden]] entry 19 ('不知道'): 'threshold' must be a number 0-100, not 120"),
         (lambda s: s.replace('phrase = "不行"\nsuggestion', 'phrase = "不行"\nsugestion = "x"\nsuggestion'),
-         "bad.toml: [[forbidden]] entry 9 ('不行'): unknown key 'sugestion'; known keys: phrase, suggestion, variants, near_misses, threshold, review_margin"),
+         "bad.toml: [[forbidden]] entry 9 ('不行'): unknown key 'sugestion'; known keys: phrase, suggestion, variants, near_misses, not_in_questions, not_after, not_before, threshold, review_margin"),
         (lambda s: s.replace('phrase = "大声点"\nsuggestion = "对不起，我没听清楚，请重复一遍好吗？"\n', 'phrase = "大声点"\n'),
          "bad.toml: [[forbidden]] entry 2 ('大声点'): missing 'suggestion'; add suggestion = \"…\""),
         (lambda s: s.replace('"这里是{company}"', '"这里是{firm}"'),

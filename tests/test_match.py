@@ -64,11 +64,33 @@ def test_thresholds_default_by_length_and_can_be_set_per_phrase():
     assert compile_phrase("我们只能做到这样", RULES, threshold=95).threshold == 95
 
 
-def test_grey_zone_hit_is_kept_but_not_certain():
-    phrase = compile_phrase("说了半天你怎么还不明白", RULES)
-    hit = find(turn("说了半天你怎么就不明白呢"), phrase)
-    assert hit is not None and phrase.floor <= hit.similarity
-    assert hit.certain == (hit.similarity >= phrase.threshold)
+@pytest.mark.parametrize(
+    "phrase, heard, expected",
+    [
+        ("我也没办法", "我也没办法，系统就是这样。", "certain"),
+        ("我也没办法", "我也没法给您办。", "grey"),  # one syllable dropped, the others in order: a person listens
+        ("我们的程序就是这样", "我们公司的程序就是这样。", "grey"),  # one syllable more, eight of nine in order
+        ("我也没办法", "我也没看到您办的业务。", None),  # 我也没看到 scores in the grey zone on 3 of 5 syllables
+        ("我也没有办法", "我也没有查到办法。", None),
+        ("我刚才已经跟你说过了", "我刚刚已经给你发过了。", None),
+    ],
+)
+def test_grey_zone_holds_near_misses_of_the_phrase_not_scattered_syllables(phrase, heard, expected):
+    hit = find(turn(heard), compile_phrase(phrase, RULES))
+    got = None if hit is None else ("certain" if hit.certain else "grey")
+    assert got == expected
+    if expected is None:  # without the coverage rule the same words would have been a grey-zone hit
+        loose = find(turn(heard), compile_phrase(phrase, MatchRules(grey_coverage=0)))
+        assert loose is not None and not loose.certain
+
+
+def test_a_grey_zone_hit_puts_the_call_in_front_of_a_person():
+    from fixtures.calls import GREETING, item, talk
+
+    turns = [GREETING] + talk(("customer", "能不能快点？"), ("agent", "我也没法给您办。"), start=6.5)
+    result = item(turns, "forbidden")
+    assert result.status == "review" and result.points == result.max_points == 0
+    assert [(h["phrase"], h["heard"]) for h in result.details["possible_hits"]] == [("我也没办法", "我也没法")]
 
 
 def test_evidence_quotes_the_sentence_with_time_and_similarity():

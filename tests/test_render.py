@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callreview.render import clock, render_review
+from callreview.render import INDENT, clock, render_review
 
 from fixtures.calls import PERFECT, review, talk
 
@@ -35,7 +35,7 @@ def test_perfect_call_is_one_line_per_item_with_score_and_band():
 
 def test_failed_items_show_what_was_heard_when_and_what_to_say_instead():
     lines = render_review(review(BAD)).splitlines()
-    assert lines[1] == "Score 28.6 / 100 · 不合格 (below standard) · needs review: a person should listen to the REVIEW items"
+    assert lines[1] == "Score 23.5 / 100 · 不合格 (below standard) · needs review: a person should listen to the REVIEW items"
     assert "FAIL      0/20  Greeting 开头语  — opened with 喂" in lines
     assert "               00:00 「喂？」 — 喂 is a forbidden opening" in lines
     assert "               00:04 「不知道，你等着。」 — 不知道 (100)" in lines
@@ -46,7 +46,13 @@ def test_failed_items_show_what_was_heard_when_and_what_to_say_instead():
 def test_review_items_say_why_and_are_not_scored():
     lines = render_review(review(BAD)).splitlines()
     assert "REVIEW    –/15  Customer's name 称呼客户姓名  — name unknown" in lines
-    assert any("the agent's last turn may be missing" in line for line in lines)
+    assert INDENT + "the customer's name is not known: give it (customer_name) or check the call" in lines
+
+
+def test_a_fail_says_why_when_the_check_gives_a_reason():
+    lines = render_review(review(BAD)).splitlines()
+    at = lines.index("FAIL      0/15  Closing 结束语  — missing: closing question 询问其他需求, thanks 致谢, farewell 道别")
+    assert lines[at + 1] == INDENT + f"the customer spoke last ({clock(BAD[-1][1])}); no agent speech after it"
 
 
 def test_na_item_and_the_ni_note():

@@ -74,8 +74,9 @@ def test_no_item_judged_gives_no_score():
 
 
 def test_whole_call_scores_and_flags_review():
-    turns = PERFECT[:-1] + talk(("customer", "好的。"), start=PERFECT[-1][1])  # the agent's last turn is lost
-    result = review(turns)
+    turns = PERFECT[:-1] + talk(("customer", "好的。"), start=PERFECT[-1][1])
+    lost = [("agent", turns[-1][2] + 0.5, turns[-1][2] + 3.0)]  # the agent spoke after it, the transcript has no words
+    result = review(turns, unheard=lost)
     assert result.items["closing"].status == "review" and result.needs_review
     assert (result.score, result.band) == (100.0, "excellent")  # the judged 85 points are all earned
 
@@ -110,6 +111,8 @@ def test_critical_phrase_scores_the_whole_call_zero(tmp_path):
          "[thresholds]: 'name_count' must be a whole number 0-100, not -1"),
         (lambda s: s.replace('label = "不合格"\nmin = 0', 'label = "不合格"\nmin = 70'),
          "bands: the lowest band ('below_standard') must have min = 0 so every score has a band"),
+        (lambda s: s.replace("cut_tolerance_s = 0.3 ", "closing_tail_s = 10 "),
+         "[thresholds]: 'closing_tail_s' is gone: the closing now tells a lost last turn from the speech the recording holds (see docs/result-format.md); delete the line"),
         (lambda s: s.replace("deduction = 10", "deduction = ten"),
          "line 20, column 13: invalid value; fix the TOML syntax"),
     ],

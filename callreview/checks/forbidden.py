@@ -5,6 +5,12 @@ A hit is cancelled only by one of its entry's near misses matching the **same
 words at least as well** (我没听清楚 is not 听不清); a near miss elsewhere in the
 turn vetoes nothing. Where two entries claim the same words, the better match keeps them.
 
+An entry may also say which **contexts** make its words no fault, by rule rather than by
+listing sentences: ``not_in_questions`` (the hit's clause asks — an A-not-A such as
+是不是 / 方不方便, or a clause ending its sentence with ？ or 吗: 不知道这个号码是不是您在用？),
+``not_after`` (a word earlier in the clause: 如果 / 要是 不行) and ``not_before`` (a word right
+after: 不行的话). Cleared hits are listed in ``cleared`` with the context.
+
     certain hits                       → fail (review on a mono recording: the words may be the customer's)
     only grey-zone / sound-alike hits  → review
     none                               → pass
@@ -18,7 +24,7 @@ from typing import Any
 
 from callreview.checks import CallContext, Finding
 from callreview.lexicon import ForbiddenEntry, Lexicon
-from callreview.match import Hit, PhraseSet, Turn
+from callreview.match import Hit, PhraseSet, Turn, is_question
 
 
 def check_forbidden(ctx: CallContext) -> Finding:
@@ -64,6 +70,10 @@ def _turn_hits(turn: Turn, lexicon: Lexicon) -> tuple[list[tuple[ForbiddenEntry,
         if veto is not None:
             cleared.append({"phrase": entry.phrase, "near_miss": veto.phrase.text, "text": hit.turn.text.quote(veto.first, veto.last), "start": round(turn.start, 2)})
             continue
+        context = _context(entry, hit, lexicon)
+        if context is not None:
+            cleared.append({"phrase": entry.phrase, "context": context, "text": hit.turn.text.quote(hit.first, hit.last), "start": round(turn.start, 2)})
+            continue
         found.append((entry, hit))
     # Two entries on the same words (我也没办法 / 我也急…): the better match keeps them.
     found.sort(key=lambda eh: (eh[1].rank, len(eh[1].phrase)), reverse=True)
@@ -73,6 +83,24 @@ def _turn_hits(turn: Turn, lexicon: Lexicon) -> tuple[list[tuple[ForbiddenEntry,
             kept.append((entry, hit))
     kept.sort(key=lambda eh: eh[1].first)
     return kept, cleared
+
+
+def _context(entry: ForbiddenEntry, hit: Hit, lexicon: Lexicon) -> str | None:
+    """Why the words around a hit make it no fault (the entry's ``not_in_questions`` / ``not_after`` /
+    ``not_before``), or None: 不知道这个号码是不是您在用？ asks; 如果不行 / 不行的话 plan."""
+    text = hit.turn.text
+    if entry.not_in_questions and is_question(hit.turn, hit.first, lexicon.rules):
+        return "question"
+    clause = text.clause[hit.first]
+    before = "".join(t for t, c in zip(text.tokens[: hit.first], text.clause[: hit.first]) if c == clause)
+    after = "".join(t for t, c in zip(text.tokens[hit.last :], text.clause[hit.last :]) if c == clause)
+    word = next((w for w in entry.not_after if w in before), None)
+    if word is not None:
+        return f"after {word}"
+    word = next((w for w in entry.not_before if after.startswith(w)), None)
+    if word is not None:
+        return f"before {word}"
+    return None
 
 
 def _sets(lexicon: Lexicon) -> tuple[PhraseSet, PhraseSet, dict[int, ForbiddenEntry]]:
