@@ -1,0 +1,251 @@
+"""Tell the agent from the customer on a mono recording, word by word.
+
+    Transcript (mono-unknown) ─pieces─▶ runs of words (cut at pauses, ~1.5 s at most)
+        ─CAM++ (embed)─▶ one voice embedding per piece ─two_means (cluster)─▶ two voices
+        ─agent_evidence (roles)─▶ which voice is the agent ─▶ Transcript (mono-separated)
+
+Every word keeps its timing; a segment that spans both voices is cut where the
+voice changes. Each new segment carries a ``role_confidence``: the chance its role
+is right, from how clearly its pieces sit in their voice and how clearly that voice
+is the agent's. A call that cannot be separated (too little speech, one voice, or
+no word timings) stays ``mono-unknown`` and :func:`separate` says why
+(:attr:`Separation.reason`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Sequence
+
+import numpy as np
+
+from callreview.transcript import Segment, Transcript, Word
+
+if TYPE_CHECKING:
+    from callreview.audio import Recording
+    from callreview.lexicon import Lexicon
+    from callreview.speakers.embed import Embedder
+
+SEPARATOR_VERSION = 1
+"""Part of the cache key of a separated transcript: bump when the result would change."""
+
+
+@dataclass(frozen=True)
+class SeparateOptions:
+    """How a mono call's voices are told apart."""
+
+    piece_gap_s: float = 0.25
+    """A pause this long between two words may be a change of speaker: the piece ends there."""
+    quiet_s: float = 0.15
+    """A quiet stretch this long in the audio inside a segment also ends a piece, at the word
+    boundary nearest its middle: Whisper's word timings often swallow the pause at a change of
+    speaker into the next speaker's first word."""
+    piece_max_s: float = 1.5
+    """Longer runs of words are cut into pieces of about this length (a change with no pause)."""
+    pad_s: float = 0.05
+    """Audio taken beyond a piece's first and last word (word timings are approximate)."""
+    min_speech_s: float = 6.0
+    """Less speech than this in the call: not enough to tell two voices."""
+    min_voice_s: float = 1.5
+    """A voice with less speech than this is no second speaker."""
+    same_voice: float = 0.95
+    """Two voice centres closer than this (cosine) are one voice."""
+    margin_scale: float = 0.1
+    """A piece's margin (cosine) at which its voice is ~76 % sure (tanh(1))."""
+    threads: int = 1
+
+
+@dataclass(frozen=True)
+class Separation:
+    """What :func:`separate` did with a call."""
+
+    transcript: Transcript
+    reason: str | None = None
+    """Why the call stays ``mono-unknown`` (``None`` when it was separated)."""
+    agent_reasons: tuple[str, ...] = ()
+    """The evidence that picked the agent's voice."""
+    centre_similarity: float | None = None
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of words of one segment, judged as one voice."""
+
+    segment: int
+    words: tuple[Word, ...]
+    start: float
+    end: float
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+_embedder: "dict[int, Embedder]" = {}
+
+
+def embedder(threads: int = 1) -> "Embedder":
+    """The process's CAM++ session (loaded once)."""
+    from callreview.speakers.embed import Embedder
+
+    if threads not in _embedder:
+        _embedder[threads] = Embedder(threads=threads)
+    return _embedder[threads]
+
+
+def separate(transcript: Transcript, recording: "Recording", lexicon: "Lexicon", options: SeparateOptions = SeparateOptions()) -> Transcript:
+    """``transcript`` with agent/customer roles (``mono-separated``), or as it was when it cannot be separated."""
+    return separation(transcript, recording, lexicon, options).transcript
+
+
+def separation(transcript: Transcript, recording: "Recording", lexicon: "Lexicon", options: SeparateOptions = SeparateOptions()) -> Separation:
+    """:func:`separate`, with why it did what it did."""
+    from callreview.speakers.cluster import two_means
+    from callreview.speakers.roles import agent_evidence, role_certainty
+
+    if transcript.roles != "mono-unknown":
+        return Separation(transcript, f"roles are already {transcript.roles}")
+    if recording.is_stereo:
+        return Separation(transcript, "the recording has an agent and a customer channel")
+    from callreview.audio import SAMPLE_RATE
+
+    audio = recording.by_role()["unknown"]
+    pieces = make_pieces(transcript.segments, options, quiet_stretches(audio, options.quiet_s))
+    speech = sum(p.duration for p in pieces)
+    if speech < options.min_speech_s:
+        return Separation(transcript, f"too little speech to tell two voices ({speech:.1f} s, at least {options.min_speech_s:g} s needed)")
+    waves = [audio[max(0, int((p.start - options.pad_s) * SAMPLE_RATE)) : int((p.end + options.pad_s) * SAMPLE_RATE)] for p in pieces]
+    embeddings = embedder(options.threads).embed_many(waves)
+    weights = np.array([p.duration for p in pieces])
+    voices = two_means(embeddings, weights)
+    if min(voices.weights) < options.min_voice_s:
+        return Separation(transcript, f"one voice: the second has only {min(voices.weights):.1f} s of speech", centre_similarity=voices.centre_similarity)
+    if voices.centre_similarity > options.same_voice:
+        return Separation(transcript, f"one voice: the two voice centres are {voices.centre_similarity:.2f} alike (cosine)", centre_similarity=voices.centre_similarity)
+
+    first = int(np.argmin([p.start for p in pieces]))
+    evidence = []
+    for k in (0, 1):
+        turns = build_segments(transcript.segments, pieces, ["agent" if label == k else "customer" for label in voices.labels], np.ones(len(pieces)))
+        evidence.append(agent_evidence([s for s in turns if s.role == "agent"], lexicon, speaks_first=voices.labels[first] == k))
+    agent = 0 if evidence[0].score >= evidence[1].score else 1
+    p_role = role_certainty(evidence[agent], evidence[1 - agent])
+    p_voice = 0.5 + 0.5 * np.tanh(voices.margins / options.margin_scale)
+    confidence = p_voice * p_role + (1 - p_voice) * (1 - p_role)
+    roles = ["agent" if label == agent else "customer" for label in voices.labels]
+    segments = build_segments(transcript.segments, pieces, roles, confidence)
+    return Separation(
+        replace(transcript, roles="mono-separated", segments=segments),
+        agent_reasons=evidence[agent].reasons,
+        centre_similarity=voices.centre_similarity,
+    )
+
+
+FRAME_S = 0.02
+
+
+def quiet_stretches(audio: np.ndarray, min_s: float) -> list[tuple[float, float]]:
+    """Stretches of at least ``min_s`` where the call is quiet: 20 ms frames nearer the noise floor
+    (10th percentile) than the speech level (95th), in dB."""
+    from callreview.audio import SAMPLE_RATE
+
+    n = int(FRAME_S * SAMPLE_RATE)
+    frames = len(audio) // n
+    if frames < 2:
+        return []
+    power = np.square(audio[: frames * n].reshape(frames, n), dtype=np.float64).mean(axis=1)
+    db = 10 * np.log10(power + 1e-12)
+    floor, loud = np.percentile(db, 10), np.percentile(db, 95)
+    quiet = db < floor + 0.35 * (loud - floor)
+    out: list[tuple[float, float]] = []
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], quiet.astype(np.int8), [0]))))
+    for a, b in zip(edges[::2], edges[1::2]):
+        if (b - a) * FRAME_S >= min_s:
+            out.append((a * FRAME_S, b * FRAME_S))
+    return out
+
+
+def make_pieces(
+    segments: Sequence[Segment], options: SeparateOptions = SeparateOptions(), quiet: Sequence[tuple[float, float]] = ()
+) -> list[Piece]:
+    """Each segment's words in runs cut at pauses: between words (``piece_gap_s``), or heard in the
+    audio (``quiet``, cut at the word boundary nearest the quiet's middle); and at about ``piece_max_s``.
+    A segment without word timings is one piece."""
+    middles = np.array(sorted((a + b) / 2 for a, b in quiet))
+    pieces: list[Piece] = []
+    for index, seg in enumerate(segments):
+        words = seg.words or (Word(seg.start, seg.end, seg.text),)
+        run: list[Word] = []
+        for word in words:
+            quiet_between = False
+            if run and len(middles):
+                # a quiet middle between the two words' centres puts the boundary here
+                lo, hi = (run[-1].start + run[-1].end) / 2, (word.start + word.end) / 2
+                k = np.searchsorted(middles, lo)
+                quiet_between = k < len(middles) and middles[k] < hi
+            if run and (
+                quiet_between or word.start - run[-1].end >= options.piece_gap_s or run[-1].end - run[0].start >= options.piece_max_s
+            ):
+                pieces.append(Piece(index, tuple(run), run[0].start, max(w.end for w in run)))
+                run = []
+            run.append(word)
+        if run:
+            pieces.append(Piece(index, tuple(run), run[0].start, max(w.end for w in run)))
+    return _absorb_short_tails(pieces, options)
+
+
+def _absorb_short_tails(pieces: list[Piece], options: SeparateOptions) -> list[Piece]:
+    """A piece cut only for length (no pause before it) shorter than half ``piece_max_s`` joins the one before."""
+    out: list[Piece] = []
+    for piece in pieces:
+        prev = out[-1] if out else None
+        if (
+            prev is not None
+            and prev.segment == piece.segment
+            and piece.start - prev.end < options.piece_gap_s
+            and piece.duration < options.piece_max_s / 2
+        ):
+            out[-1] = Piece(prev.segment, prev.words + piece.words, prev.start, max(prev.end, piece.end))
+        else:
+            out.append(piece)
+    return out
+
+
+def build_segments(originals: Sequence[Segment], pieces: Sequence[Piece], roles: Sequence[str], confidence: Sequence[float]) -> tuple[Segment, ...]:
+    """Consecutive pieces of one original segment and one role become one segment (its role
+    confidence: the pieces' mean, weighted by length)."""
+    from callreview.text import join_words, normalize
+    from callreview.transcript import merge_segments
+
+    out: list[Segment] = []
+    group: list[int] = []
+
+    def flush() -> None:
+        if not group:
+            return
+        seg = originals[pieces[group[0]].segment]
+        words = tuple(w for i in group for w in pieces[i].words)
+        whole = len(words) == len(seg.words) or not seg.words
+        text = seg.text if whole else join_words(w.text for w in words)
+        weights = np.array([max(pieces[i].duration, 0.05) for i in group])
+        conf = float(np.average([confidence[i] for i in group], weights=weights))
+        out.append(
+            replace(
+                seg,
+                role=roles[group[0]],
+                start=seg.start if whole else words[0].start,
+                end=seg.end if whole else max(w.end for w in words),
+                text=text,
+                norm=seg.norm if whole else normalize(text),
+                words=words if seg.words else (),
+                role_confidence=round(conf, 3),
+            )
+        )
+        group.clear()
+
+    for i, piece in enumerate(pieces):
+        if group and (pieces[group[-1]].segment != piece.segment or roles[group[-1]] != roles[i]):
+            flush()
+        group.append(i)
+    flush()
+    return merge_segments(out)

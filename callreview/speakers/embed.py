@@ -1,0 +1,77 @@
+"""CAM++ speaker embeddings on onnxruntime, from the ONNX file shipped in ``callreview/data``.
+
+The model is 3D-Speaker's CAM++ zh/en (``speech_campplus_sv_zh_en_16k-common_advanced``,
+Apache-2.0; see ``callreview/data/CAMPPLUS_NOTICE``), exported by
+``tools/export_campplus.py``. The file is checked against :data:`MODEL_SHA256` when it
+is loaded: a damaged or swapped file is refused with one line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from importlib import resources
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+
+from callreview.errors import ModelUnavailableError as ModelError
+from callreview.speakers.fbank import normalized
+
+MODEL_FILE = "campplus_cn_en_common.onnx"
+MODEL_SHA256 = "34e8d2b8e9347bd2c099768e58c167748f360ef0bb3c316dfd313fc7b77ca65d"
+"""sha256 of the ONNX export (``tools/export_campplus.py`` prints it)."""
+MIN_FRAMES = 20
+"""Pieces shorter than this many 10 ms frames (plus the 25 ms window) are padded by repetition."""
+
+
+def model_path() -> Path:
+    return Path(str(resources.files("callreview") / "data" / MODEL_FILE))
+
+
+def check_model(path: Path, expected: str = MODEL_SHA256) -> bytes:
+    """The model file's bytes, refused (:class:`ModelError`, one line) when missing or not the shipped export."""
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ModelError(f"{path}: the speaker model cannot be read ({err.strerror or err}); reinstall callreview") from None
+    digest = hashlib.sha256(data).hexdigest()
+    if digest != expected:
+        raise ModelError(
+            f"{path}: the speaker model's sha256 is {digest[:12]}…, not the shipped {expected[:12]}…; "
+            "reinstall callreview or re-run tools/export_campplus.py"
+        )
+    return data
+
+
+class Embedder:
+    """One loaded CAM++ session: 192-dim, L2-normalized embeddings of 16 kHz audio pieces."""
+
+    def __init__(self, path: Path | None = None, threads: int = 1):
+        import onnxruntime as ort  # late: only a mono call needs it
+
+        data = check_model(path or model_path())
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = max(1, threads)
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self.session = ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
+        self.input = self.session.get_inputs()[0].name
+
+    def features(self, wave: np.ndarray) -> np.ndarray:
+        if wave.size < 400 + 160 * MIN_FRAMES:
+            reps = int(np.ceil((400 + 160 * MIN_FRAMES) / max(wave.size, 1)))
+            wave = np.tile(wave, reps)
+        return normalized(wave)
+
+    def embed(self, wave: np.ndarray) -> np.ndarray:
+        """The unit-length embedding of one piece of speech."""
+        feats = self.features(wave)
+        out = self.session.run(None, {self.input: feats[None]})[0][0]
+        return out / max(float(np.linalg.norm(out)), 1e-9)
+
+    def embed_many(self, waves: Sequence[np.ndarray]) -> np.ndarray:
+        """(n, 192) unit-length embeddings, one per piece (pieces of one length run as one batch)."""
+        if not waves:
+            return np.zeros((0, 192), dtype=np.float32)
+        return np.stack([self.embed(w) for w in waves])
