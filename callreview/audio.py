@@ -20,6 +20,8 @@ SAMPLE_RATE = 16_000
 """What Whisper reads: every recording is resampled to this rate."""
 SILENCE_PEAK = 10 ** (-55 / 20)
 """A channel whose loudest sample stays under -55 dBFS carries nothing to transcribe."""
+SAME_MIX = 0.95
+"""Two channels correlated at least this much carry one mix, not agent and customer apart."""
 AUDIO_HINT = "callreview reads mono or stereo audio files (wav, flac, mp3, ogg, m4a)"
 
 
@@ -32,19 +34,39 @@ class Recording:
     """One array per channel (1 or 2), float32 in [-1, 1], 16 kHz."""
     source_rate: int
     """The sample rate of the file itself (8000 for telephone audio)."""
+    channel_correlation: float | None = None
+    """Pearson correlation of the two channels (``None`` for mono): near 1, both carry the same mix."""
 
     @property
     def duration_s(self) -> float:
         return len(self.channels[0]) / SAMPLE_RATE
 
     @property
+    def same_mix(self) -> bool:
+        """Two channels that carry the same mix of both parties (a recorder that duplicated its mono track)."""
+        return self.channel_correlation is not None and self.channel_correlation >= SAME_MIX
+
+    @property
     def is_stereo(self) -> bool:
-        return len(self.channels) == 2
+        """Agent and customer on channels of their own; a same-mix two-channel file is not."""
+        return len(self.channels) == 2 and not self.same_mix
+
+    @property
+    def mono_reason(self) -> str | None:
+        """Why the roles are not known from the channels (``None`` for a split stereo call)."""
+        if len(self.channels) == 1:
+            return "the recording has one channel"
+        if self.same_mix:
+            return f"both channels carry the same mix (correlation {self.channel_correlation:.2f}); read as mono"
+        return None
 
     def by_role(self, agent_channel: Literal["left", "right"] = "left") -> dict[str, np.ndarray]:
-        """Channels keyed by role: agent/customer for stereo, unknown for mono."""
-        if not self.is_stereo:
+        """Channels keyed by role: agent/customer for stereo, unknown for mono (a same-mix pair: their mean)."""
+        if len(self.channels) == 1:
             return {"unknown": self.channels[0]}
+        if self.same_mix:
+            left, right = self.channels
+            return {"unknown": (left + right) * np.float32(0.5)}
         left, right = self.channels
         return {"agent": left, "customer": right} if agent_channel == "left" else {"agent": right, "customer": left}
 
@@ -95,7 +117,24 @@ def load_audio(path: str | Path) -> Recording:
     channels = tuple(np.ascontiguousarray(samples[i]) for i in range(samples.shape[0]))
     if all(max(float(c.max()), -float(c.min())) < SILENCE_PEAK for c in channels):  # no |c| temporary
         raise AudioError(f"{path}: is silent (no channel rises above -55 dBFS); check the recording and its input levels")
-    return Recording(path=path, channels=channels, source_rate=int(source_rate))
+    return Recording(path=path, channels=channels, source_rate=int(source_rate), channel_correlation=channel_correlation(channels))
+
+
+def channel_correlation(channels: tuple[np.ndarray, ...]) -> float | None:
+    """Pearson correlation of two channels (``None`` for one, or for a silent channel)."""
+    if len(channels) != 2:
+        return None
+    left, right = channels
+    n = len(left)
+    sums = np.zeros(5)  # Σl, Σr, Σll, Σrr, Σlr, in blocks: no float64 copy of a whole long call
+    for at in range(0, n, 1 << 20):
+        l, r = left[at : at + (1 << 20)].astype(np.float64), right[at : at + (1 << 20)].astype(np.float64)
+        sums += (l.sum(), r.sum(), l @ l, r @ r, l @ r)
+    sl, sr, sll, srr, slr = sums
+    var_l, var_r = sll - sl * sl / n, srr - sr * sr / n
+    if var_l <= 0 or var_r <= 0:
+        return None
+    return float((slr - sl * sr / n) / np.sqrt(var_l * var_r))
 
 
 class _Buffer:
