@@ -63,6 +63,9 @@ class GreetingPhrases:
     offer_help: tuple[Phrase, ...]
     bare_opening: tuple[str, ...]
     """Normalized openings that are a fault in themselves (喂…), matched at the very start of the agent's first turn."""
+    salutation_initials: tuple[str, ...] = ()
+    """Initials between which a salutation's first syllable may be misheard at the very start of the agent's
+    first turn, the vowel kept (您好 heard as 引好 / 也好); empty: no such sound-alike counts."""
 
 
 @dataclass(frozen=True)
@@ -111,6 +114,11 @@ class NameRules:
     not_name_words: tuple[str, ...]
     self_name: tuple[Pattern, ...]
     ask_name: tuple[Phrase, ...]
+    third_party_before: tuple[str, ...] = ()
+    """Words right before a surname + honorific that make it someone else (我们的张师傅, 我同事李经理): not counted."""
+    reference_after: tuple[str, ...] = ()
+    """Words right after the honorific that make it a reference, not an address (看师傅的安排): such a
+    mention of another name never makes the item uncertain."""
     misheard_honorifics: tuple[tuple[str, Phrase], ...] = ()
     """(honorific, a form ASR hears it as): 女士 heard as 你是. A surname before one
     counts toward a name known otherwise, never to infer one."""
@@ -374,7 +382,7 @@ def _build(data: dict[str, Any], r: TomlReader) -> Lexicon:
 
     g = r.table(data, "greeting", "top level")
     where = "[greeting]"
-    r.known(g, where, ("suggestion", "salutation", "company", "agent_name", "offer_help", "bare_opening", "outbound"))
+    r.known(g, where, ("suggestion", "salutation", "salutation_initials", "company", "agent_name", "offer_help", "bare_opening", "outbound"))
     greeting = GreetingPhrases(
         suggestion=r.text(g, "suggestion", where),
         salutation=r.phrases(g, "salutation", where, rules),
@@ -382,6 +390,7 @@ def _build(data: dict[str, Any], r: TomlReader) -> Lexicon:
         agent_name=r.patterns(g, "agent_name", where, rules, ("agent", "company")),
         offer_help=r.phrases(g, "offer_help", where, rules),
         bare_opening=tuple(normalize(s) for s in r.strings(g, "bare_opening", where, required=False)),
+        salutation_initials=_initials(g, r, where),
     )
     outbound = None
     o = r.table(g, "outbound", where, required=False)
@@ -446,6 +455,13 @@ def _build(data: dict[str, Any], r: TomlReader) -> Lexicon:
     )
 
 
+def _initials(g: dict, r: TomlReader, where: str) -> tuple[str, ...]:
+    value = g.get("salutation_initials", [])
+    if not isinstance(value, list) or not all(isinstance(v, str) and (v == "" or (v.isascii() and v.isalpha() and v.islower())) for v in value):
+        raise r.fail(where, f"'salutation_initials' must be a list of pinyin initials like [\"n\", \"l\", \"\"], not {_kind(value)}")
+    return tuple(value)
+
+
 def _delivery(d: dict, r: TomlReader) -> DeliveryPhrases:
     where = "[delivery]"
     keys = ("backchannels", "rate_unit", "fast_suggestion", "interruption_suggestion", "dead_air_suggestion", "talk_ratio_suggestion")
@@ -461,7 +477,7 @@ def _delivery(d: dict, r: TomlReader) -> DeliveryPhrases:
 
 def _rules(m: dict, r: TomlReader) -> tuple[MatchRules, dict[str, int]]:
     where = "[match]"
-    r.known(m, where, ("threshold", "short_syllables", "short_threshold", "review_margin", "sound_alike_min", "anchor_threshold", "name_threshold", "grey_coverage", "question_endings", "negators", "slot_max"))
+    r.known(m, where, ("threshold", "short_syllables", "short_threshold", "review_margin", "sound_alike_min", "anchor_threshold", "name_threshold", "grey_coverage", "question_endings", "negators", "numerals", "slot_max"))
     d = MatchRules()
     rules = MatchRules(
         threshold=r.number(m, "threshold", where, d.threshold, 0, 100),
@@ -474,6 +490,7 @@ def _rules(m: dict, r: TomlReader) -> tuple[MatchRules, dict[str, int]]:
         grey_coverage=r.number(m, "grey_coverage", where, d.grey_coverage, 0, 1),
         question_endings=tuple(normalize(w) for w in r.strings(m, "question_endings", where, required=False)),
         negators=tuple(normalize(w) for w in r.strings(m, "negators", where, required=False)),
+        numerals=r.text(m, "numerals", where) if "numerals" in m else "",
     )
     slot_max = {"company": 12, "agent": 4, "customer": 5, "surname": 1}
     given = m.get("slot_max", {})
@@ -487,7 +504,7 @@ def _rules(m: dict, r: TomlReader) -> tuple[MatchRules, dict[str, int]]:
 
 def _names(n: dict, r: TomlReader, rules: MatchRules) -> NameRules:
     where = "[names]"
-    r.known(n, where, ("honorific_position", "surname_part", "honorifics", "surnames", "not_surnames", "not_name_words", "self_name", "ask_name", "misheard_honorifics"))
+    r.known(n, where, ("honorific_position", "surname_part", "honorifics", "surnames", "not_surnames", "not_name_words", "self_name", "ask_name", "misheard_honorifics", "third_party_before", "reference_after"))
     surnames_raw = n.get("surnames", "")
     if isinstance(surnames_raw, list):
         surnames = frozenset(normalize(s) for s in r.strings(n, "surnames", where))
@@ -519,6 +536,8 @@ def _names(n: dict, r: TomlReader, rules: MatchRules) -> NameRules:
         surname_keys=frozenset(keys),
         not_surnames=not_surnames,
         not_name_words=tuple(normalize(w) for w in r.strings(n, "not_name_words", where, required=False)),
+        third_party_before=tuple(normalize(w).replace(" ", "") for w in r.strings(n, "third_party_before", where, required=False)),
+        reference_after=tuple(normalize(w).replace(" ", "") for w in r.strings(n, "reference_after", where, required=False)),
         self_name=r.patterns(n, "self_name", where, rules, ("surname",), required=False),
         ask_name=r.phrases(n, "ask_name", where, rules, required=False),
         misheard_honorifics=tuple(

@@ -302,6 +302,8 @@ class MatchRules:
     """Words that end a question (吗): with ？/? they make a sentence a question (:func:`is_question`)."""
     negators: tuple[str, ...] = ()
     """The negation of an A-not-A question (是不是, 方不方便, 有没有): X, a negator, X."""
+    numerals: str = ""
+    """Characters that write numbers besides 0-9 (零一二…幺): what a ``{slot:digits}`` takes."""
 
     def threshold_for(self, n_keys: int) -> float:
         return self.short_threshold if n_keys <= self.short_syllables else self.threshold
@@ -598,7 +600,9 @@ def find_keys(turn: Turn, keys_ids: str) -> Iterator[int]:
 
 # --- patterns with slots -------------------------------------------------------------
 
-_SLOT = re.compile(r"\{(\w+)\}")
+_SLOT = re.compile(r"\{(\w+)(?::(\w+))?\}")
+SLOT_KINDS = ("digits",)
+"""What a slot may be marked to take (``{agent:digits}``): ``digits``, a number only (a staff number)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -608,6 +612,11 @@ class Pattern:
     text: str
     pieces: tuple[Phrase | str, ...]
     """Literal phrases and slot names, alternating (never two of a kind in a row)."""
+    digits: frozenset[str] = frozenset()
+    """Slots marked ``{name:digits}``: they take only number tokens (306, 三零六), so 「306很高兴为您服务」
+    names the agent by staff number while 「天霖汽车很高兴为您服务」 does not."""
+    numerals: str = ""
+    """The lexicon's number characters (``[match].numerals``), besides 0-9."""
 
     @property
     def slots(self) -> tuple[str, ...]:
@@ -629,7 +638,12 @@ def compile_pattern(text: str, rules: MatchRules = MatchRules()) -> Pattern:
             phrase = compile_phrase(literal, rules, threshold=rules.anchor_threshold, margin=0.0)
         return phrase
 
+    digits = set()
     for m in _SLOT.finditer(text):
+        if m.group(2) is not None:
+            if m.group(2) not in SLOT_KINDS:
+                raise ValueError(f"pattern {text!r}: unknown slot kind {{{m.group(1)}:{m.group(2)}}}; known: {', '.join(SLOT_KINDS)}")
+            digits.add(m.group(1))
         literal = text[pos : m.start()]
         if normalize(literal):
             pieces.append(literal_phrase(literal))
@@ -643,7 +657,7 @@ def compile_pattern(text: str, rules: MatchRules = MatchRules()) -> Pattern:
         raise ValueError(f"pattern {text!r} has no {{slot}}; mark where the name goes with one")
     if not any(isinstance(p, Phrase) for p in pieces):
         raise ValueError(f"pattern {text!r} has no words around its slot")
-    return Pattern(text, tuple(pieces))
+    return Pattern(text, tuple(pieces), frozenset(digits), rules.numerals)
 
 
 @dataclass(frozen=True, eq=False)
@@ -683,7 +697,7 @@ def match_pattern(turn: Turn, pattern: Pattern, slot_max: dict[str, int], blocke
         values: dict[str, tuple[int, int]] = {}
         first, cursor = at, at + len(anchor)
         if lead:  # a slot before the first literal: take words backwards
-            lo = _extend(text, at, -1, slot_max.get(pieces[0], 4), blocked)  # type: ignore[arg-type]
+            lo = _extend(text, at, -1, slot_max.get(pieces[0], 4), _stops(text, pattern, pieces[0], blocked))  # type: ignore[arg-type]
             if lo == at:
                 continue
             values[pieces[0]] = (lo, at)  # type: ignore[index]
@@ -694,10 +708,11 @@ def match_pattern(turn: Turn, pattern: Pattern, slot_max: dict[str, int], blocke
             slot = pieces[i]
             assert isinstance(slot, str)
             limit = slot_max.get(slot, 4)
+            stops = _stops(text, pattern, slot, blocked)
             if i + 1 < len(pieces):  # slot then literal: the literal must come within the slot's reach
                 literal = pieces[i + 1]
                 assert isinstance(literal, Phrase)
-                end = _extend(text, cursor, +1, limit, blocked)
+                end = _extend(text, cursor, +1, limit, stops)
                 nxt = next(_literal_positions(text, literal, cursor + 1, end), -1)
                 if nxt < 0 or text.clause[nxt] != text.clause[cursor]:
                     ok = False
@@ -706,7 +721,7 @@ def match_pattern(turn: Turn, pattern: Pattern, slot_max: dict[str, int], blocke
                 cursor = nxt + len(literal)
                 i += 2
             else:  # trailing slot: take words forwards
-                end = _extend(text, cursor, +1, limit, blocked)
+                end = _extend(text, cursor, +1, limit, stops)
                 if end == cursor:
                     ok = False
                     break
@@ -739,6 +754,13 @@ def _literal_positions(text: TurnText, literal: Phrase, lo: int, hi: int) -> Ite
     for i in range(lo, min(hi, len(windows) - 1) + 1):
         if fuzz.ratio(joined, windows[i], score_cutoff=literal.threshold):
             yield i
+
+
+def _stops(text: TurnText, pattern: Pattern, slot: str, blocked: frozenset[int] | set[int]) -> frozenset[int] | set[int]:
+    """Tokens a slot may not take: the blocked ones, and for a ``digits`` slot every token that is not a number."""
+    if slot not in pattern.digits:
+        return blocked
+    return set(blocked) | {i for i, t in enumerate(text.tokens) if not (t.isdigit() or (t and all(c in pattern.numerals for c in t)))}
 
 
 def _extend(text: TurnText, at: int, step: int, limit: int, blocked: frozenset[int] | set[int]) -> int:
@@ -883,3 +905,66 @@ def _shape_from(text: TurnText, shape: Shape, i: int, at: int, sentence: int) ->
         if found is not None:
             return found
     return None
+
+
+# --- a salutation heard with its first syllable softened -------------------------------
+
+_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c", "s")
+
+
+def initial_final(key: str) -> tuple[str, str]:
+    """A pinyin key cut into initial and final, the y-/w- spellings read as the vowel they stand for
+    (yin → "" + in, ye → "" + ie, wo → "" + uo); a key that is no pinyin (a Latin word) is all final."""
+    if key.startswith("y"):
+        rest = key[1:]
+        return "", rest if rest.startswith("i") else ("v" + rest[1:] if rest.startswith("u") else "i" + rest)
+    if key.startswith("w"):
+        rest = key[1:]
+        return "", rest if rest.startswith("u") else "u" + rest
+    for initial in _INITIALS:
+        if key.startswith(initial) and len(key) > len(initial):
+            return initial, key[len(initial) :]
+    return "", key
+
+
+@dataclass(frozen=True, eq=False)
+class SoundAlikeHit:
+    """A phrase heard at the start of a turn with its first syllable's initial softened (引好 for 您好)."""
+
+    phrase: Phrase
+    turn: Turn
+    first: int
+    last: int
+    similarity: float
+
+    certain = True
+
+    @property
+    def heard(self) -> str:
+        return self.turn.text.span_text(self.first, self.last)
+
+    def evidence(self) -> Evidence:
+        start, end = token_times(self.turn, self.first, self.last)
+        return Evidence(self.turn.role, start, end, self.turn.text.quote(self.first, self.last), self.phrase.text, self.similarity)
+
+
+def opening_sound_alike(turn: Turn, phrases: Sequence[Phrase], initials: Sequence[str]) -> SoundAlikeHit | None:
+    """One of ``phrases`` heard as the very first words of ``turn`` with only its first syllable off, and that
+    one close: the same vowel, both initials among ``initials`` (n, l, m or none: 您 heard as 引 / 也 on a
+    real voice). Its similarity is that of the keys, y-/w- spellings read as vowels (in hao vs nin hao: 92)."""
+    from rapidfuzz import fuzz
+
+    keys = turn.text.keys
+    best = None
+    for phrase in phrases:
+        n = len(phrase.keys)
+        if n < 2 or len(keys) < n or keys[1:n] != phrase.keys[1:] or keys[0] == phrase.keys[0]:
+            continue
+        (hi, hf), (pi, pf) = initial_final(keys[0]), initial_final(phrase.keys[0])
+        if hi not in initials or pi not in initials or not hf or not pf or hf[0] != pf[0]:
+            continue
+        spell = lambda ks: " ".join("".join(initial_final(k)) for k in ks)  # noqa: E731
+        similarity = round(float(fuzz.ratio(spell(keys[:n]), spell(phrase.keys))), 1)
+        if best is None or similarity > best.similarity:
+            best = SoundAlikeHit(phrase, turn, 0, n, similarity)
+    return best

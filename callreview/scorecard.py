@@ -8,7 +8,8 @@ Scoring rules (docs/result-format.md):
 
 * Each item is worth its profile weight; the five weights sum to 100.
 * ``greeting`` and ``closing`` earn partial credit per part found (part weights
-  sum to 100 within the item). A 喂 opening earns the greeting nothing.
+  sum to 100 within the item). A 喂 opening earns the greeting nothing. A part
+  given a 0 share is not required: missing only such parts, the item passes.
 * ``customer_name``: all or nothing (used at least ``name_count`` times).
 * ``hold``: per hold, ``permission`` and ``thanks`` shares; holds averaged.
 * ``forbidden``: the weight minus ``deduction`` per hit, at most ``max_deduction``
@@ -164,6 +165,14 @@ class Scorecard:
         details["weight"] = weight
         if finding.name == "forbidden" and self.critical:
             details["critical"] = [h["phrase"] for h in details.get("hits", ()) if h["phrase"] in self.critical]
+        shares = {"greeting": profile.greeting_parts, "closing": profile.closing_parts}.get(finding.name)
+        if shares is not None and finding.status in ("fail", "review") and not details.get("bare_opening") and "parts" in details:
+            # A part the profile gives no share is not required (a site whose IVR announces the company
+            # and the agent's number sets company = 0, agent_name = 0): missing only those, the item passes.
+            missing = [k for k, p in details["parts"].items() if not p["found"]]
+            if missing and all(shares.get(k, 0.0) == 0 for k in missing):
+                details["not_required"] = missing
+                finding = type(finding)(finding.name, "pass", finding.evidence, finding.details)
         if finding.status in ("na", "review"):
             return ItemResult(finding.name, finding.status, 0.0, 0.0, finding.evidence, details)
         credit = self._credit(finding, profile)

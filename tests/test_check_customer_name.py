@@ -87,3 +87,30 @@ def test_the_agent_asking_the_name_is_recorded_even_misheard():
     turns = agent_says("王先生您好。", "王先生再见。")
     turns[2] = ("agent", 8.5, 10.0, "好的，请问您贵心？")  # 贵心 for 贵姓
     assert item(turns, "customer_name").details["asked"].matched == "请问您贵姓"
+
+
+# Honorifics about someone else — a colleague or a technician — are not the customer: a surname +
+# honorific right after 我们的 / 同事 / 安排 is not counted at all; one followed by 的 is spoken about,
+# not to. Either way another name said so never makes the item uncertain.
+@pytest.mark.parametrize(
+    "about",
+    [
+        "上门时间要看师傅的安排。",  # 看 sounds like the surname 康; 的 after 师傅: spoken about
+        "我让我们的张师傅给您回电。",
+        "这个我问一下我们同事李经理。",
+        "我同事王经理会跟进。",  # the customer's own surname, still a colleague
+        "这边已经安排刘师傅过去了。",
+        "我们的陈老师明天给您上课。",
+        "赵经理的电话我发给您。",
+        "明天师傅会联系您。",  # 明天 is a day, not 田
+    ],
+)
+def test_an_honorific_about_someone_else_does_not_make_the_name_uncertain(about):
+    result = item(agent_says("王先生您好，我帮您登记一下。", about, "请问还有什么可以帮您？"), "customer_name")
+    assert (result.status, result.details["name"], result.details["count"]) == ("fail", "王先生", 1)
+    assert [e.text for e in result.evidence] == ["王先生您好，我帮您登记一下。"]
+
+
+def test_another_name_said_to_the_customer_still_needs_review():
+    result = item(agent_says("王先生您好，我帮您登记一下。", "黄先生，请问还有什么可以帮您？"), "customer_name")
+    assert result.status == "review"

@@ -33,6 +33,75 @@ def test_greeting_parts(said, status, parts):
     assert (result.status, found(result)) == (status, parts)
 
 
+# The company named with no company configured and no 欢迎致电 / 这里是: the one clause between the
+# salutation and the agent's id — or, with no id, the offer to help (000: 「您好！天霖，××号为您服务」).
+@pytest.mark.parametrize(
+    "said, company, agent",
+    [
+        ("您好，星河宽带，工号2046为您服务。", "星河宽带", "2046"),
+        ("您好，乐享家电，306很高兴为您服务。", "乐享家电", "306"),
+        ("您好，城南燃气营业厅，很高兴为您服务。", "城南燃气营业厅", None),
+        ("您好，王女士，很高兴为您服务。", None, None),  # the customer addressed, not a company
+        ("您好，很高兴为您服务。", None, None),
+    ],
+)
+def test_the_company_is_the_clause_between_the_salutation_and_the_next_part(said, company, agent):
+    result = item(opening(said), "greeting")
+    assert (result.details["company_name"], result.details["agent_name"]) == (company, agent)
+    if company:
+        ev = result.details["parts"]["company"]["evidence"]
+        assert (ev.text, ev.matched) == (said, "{company}")
+
+
+# A staff number said without 工号/号, right before the offer to serve, is the agent identifying
+# themself: ``{agent:digits}`` takes numbers only, so a name there is no agent's number.
+@pytest.mark.parametrize(
+    "said, agent",
+    [
+        ("您好，306很高兴为您服务。", "306"),
+        ("您好，三零六很高兴为您服务。", "三零六"),
+        ("您好，欢迎致电星河宽带，8012为您服务。", "8012"),
+        ("您好，欢迎致电星河宽带，很高兴为您服务。", None),
+        ("您好，星河宽带很高兴为您服务。", None),  # a name before the offer is no staff number
+    ],
+)
+def test_a_staff_number_before_the_offer_is_the_agents_id(said, agent):
+    assert item(opening(said), "greeting").details["agent_name"] == agent
+
+
+# A salutation at the very start of the agent's first turn heard with its first syllable's initial
+# softened (n/l/m/none, the vowel kept: 您 nin → 引 yin, 也 ye) counts, with its similarity.
+@pytest.mark.parametrize(
+    "said, matched",
+    [
+        ("引好，欢迎致电星河宽带，我是小周，请问有什么可以帮您？", "您好"),
+        ("也好，欢迎致电星河宽带，我是小周，请问有什么可以帮您？", "你好"),
+        ("林好，欢迎致电星河宽带，我是小周，请问有什么可以帮您？", "您好"),
+        ("那好，欢迎致电星河宽带，我是小周，请问有什么可以帮您？", None),  # na: another vowel
+        ("还好，欢迎致电星河宽带，我是小周，请问有什么可以帮您？", None),  # hai: another initial and vowel
+        ("就好，欢迎致电星河宽带，我是小周，请问有什么可以帮您？", None),  # jiu: j is no soft initial
+    ],
+)
+def test_a_softened_salutation_at_the_very_start_counts_with_its_similarity(said, matched):
+    salutation = item(opening(said), "greeting").details["parts"]["salutation"]
+    assert salutation["found"] == (matched is not None)
+    if matched:
+        ev = salutation["evidence"]
+        assert ev.matched == matched and 75 <= ev.similarity < 100
+
+
+def test_a_softened_salutation_later_in_the_turn_does_not_count():
+    salutation = item(opening("欢迎致电星河宽带，引好，我是小周，请问有什么可以帮您？"), "greeting").details["parts"]["salutation"]
+    assert not salutation["found"]
+
+
+def test_a_greeting_without_company_or_agent_earns_half_and_names_the_missing_parts():
+    # Decided from 004 C、问候 (公司或部门名称、你的名字并且表示愿意提供帮助) and 000's own opening (it
+    # names both): 「您好，很高兴为您服务」 is not complete on the default scorecard.
+    result = item(opening("您好很高兴为您服务。"), "greeting")
+    assert (result.status, found(result), result.points) == ("fail", {"salutation", "offer_help"}, 10)
+
+
 def test_company_and_agent_name_are_taken_from_the_greeting_shape():
     result = item(PERFECT, "greeting")
     assert (result.details["company_name"], result.details["agent_name"]) == ("天霖汽车售后服务中心", "小周")

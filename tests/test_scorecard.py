@@ -139,3 +139,18 @@ def test_a_critical_phrase_the_lexicon_does_not_have_is_refused(tmp_path):
         f"{path}: [forbidden].critical: '你什么太度' is not a [[forbidden]] phrase of lexicon zh-CN; use the phrase exactly as the lexicon writes it"
     )
     load_scorecard(write(tmp_path, DEFAULT.replace("critical = []", 'critical = ["你什么态度"]'))).check_lexicon(load_lexicon("zh-CN"))
+
+
+def test_a_part_with_no_share_is_not_required(tmp_path):
+    # A site whose IVR announces the company and the agent's number before the agent speaks.
+    ivr = DEFAULT.replace("greeting_parts = { salutation = 25, company = 25, agent_name = 25, offer_help = 25 }",
+                          "greeting_parts = { salutation = 50, company = 0, agent_name = 0, offer_help = 50 }")  # fmt: skip
+    sc = load_scorecard(write(tmp_path, ivr))
+    turns = [("agent", 0.5, 3.0, "您好，很高兴为您服务。")] + PERFECT[1:]
+    from callreview.checklist import CallInfo, check_transcript
+    from fixtures.calls import call, lexicon
+
+    site = check_transcript(call(turns), lexicon(), sc, CallInfo()).items["greeting"]
+    default = review(turns).items["greeting"]
+    assert (site.status, site.points, site.details["not_required"]) == ("pass", 20, ["company", "agent_name"])
+    assert (default.status, default.points) == ("fail", 10)

@@ -9,6 +9,8 @@ the name. What is counted is agent **turns** that use the name.
     name known, used ≥ threshold            → pass
     used fewer times, but other names heard  → review (maybe the same name misheard)
     used fewer times                         → fail
+    another name said *about* someone (我们的张师傅 is not counted at all; 看师傅的安排,
+      a 的 after it, is no address) never makes it review
     name asked, then only a bare 先生/女士,
       and no surname + honorific heard at all → fail (not used, whatever the name)
     no name known otherwise                  → review (never a silent pass)
@@ -43,6 +45,9 @@ class Mention:
     """Surname taken from the end of the previous segment, or before a misheard
     honorific (和你是 for 何女士): counts only toward a name known otherwise."""
     similarity: float = 100.0
+    addressed: bool = True
+    """Said to the customer as far as the words tell: no ``reference_after`` word follows the honorific
+    (看师傅的安排 speaks about someone). Only such mentions of another name make the item uncertain."""
 
     def evidence(self) -> Evidence:
         start, end = token_times(self.turn, self.first, self.last)
@@ -85,7 +90,8 @@ def check_customer_name(ctx: CallContext) -> Finding:
 
     used = [m for m in mentions if _same(m.key, key)]
     turns = {id(m.turn) for m in used}
-    others = {id(m.turn) for m in mentions if not m.weak and not _same(m.key, key)} - turns
+    # Another name makes it uncertain only when said to the customer (看师傅的安排 is about the technician).
+    others = {id(m.turn) for m in mentions if not m.weak and m.addressed and not _same(m.key, key)} - turns
     count = len(turns)
     details.update(name=name, count=count, source=source, key=key)
     evidence = tuple(_first_per_turn(used)) + extra
@@ -94,7 +100,7 @@ def check_customer_name(ctx: CallContext) -> Finding:
     elif others and count + len(others) >= need:
         status = "review"
         details["reason"] = "the agent also used another name; it may be this one misheard"
-        evidence += tuple(_first_per_turn([m for m in mentions if not m.weak and not _same(m.key, key)]))
+        evidence += tuple(_first_per_turn([m for m in mentions if not m.weak and m.addressed and not _same(m.key, key)]))
     else:
         status = "fail"
     return Finding("customer_name", status, tuple(sorted(evidence, key=lambda e: e.start)), details)
@@ -129,9 +135,13 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
                 continue
             if not weak and _in_word(tokens, i, at, n, rules.not_name_words):
                 continue
+            if not weak and _after_word(tokens, i, rules.third_party_before):
+                continue  # 我们的张师傅: a colleague, not the customer
             first, last = (at, at + n) if weak else (min(i, at), max(i + 1, at + n))
             similarity = _sound_alike(honorific.norm, name) if misheard else 100.0
-            out.append(Mention(turn, first, last, tokens[j], keys[j], name, weak or misheard, similarity))
+            following = "".join(text.tokens[at + n : at + n + 2])
+            addressed = not any(following.startswith(w) for w in rules.reference_after)
+            out.append(Mention(turn, first, last, tokens[j], keys[j], name, weak or misheard, similarity, addressed))
     return out
 
 
@@ -211,6 +221,12 @@ def _in_word(tokens: tuple[str, ...], i: int, at: int, n: int, words: tuple[str,
             if tokens[start : start + k] == w:
                 return True
     return False
+
+
+def _after_word(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
+    """One of ``words`` ends right before token ``i`` (the surname)."""
+    before = "".join(tokens[max(0, i - 4) : i])
+    return any(before.endswith(w) for w in words)
 
 
 def _same(a: str, b: str) -> bool:

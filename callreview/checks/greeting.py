@@ -8,7 +8,11 @@ Company and agent name are found by the greeting's **shape** — the lexicon's
 patterns (欢迎致电{company}, 我是{agent}, {agent}号为您服务…) — and the words in
 the slot are reported as the name taken. 000's short form 「您好！天霖，××号为您服务」
 names the company as a clause of its own between the salutation and the agent's
-number: that clause is taken. When the caller configured ``company_names`` /
+number (or, with no number, the offer to help: 「您好，天霖，很高兴为您服务」): that clause is
+taken — unless it addresses the customer (王先生). A staff number said without 工号/号 right
+before the offer (「306很高兴为您服务」) is the agent's name: ``{agent:digits}`` patterns.
+A salutation heard with a softened first syllable at the very start of the agent's first
+turn (引好 / 也好 for 您好, the lexicon's ``salutation_initials``) counts, with its similarity. When the caller configured ``company_names`` /
 ``agent_name``, a name heard as such (same sounds) is found; otherwise the words
 the shape took must sound like a configured name (``name_threshold``), else the
 part is ``review``: a company is named, but maybe not this one.
@@ -33,6 +37,7 @@ from callreview.match import (
     find_literal,
     keys_of,
     match_pattern,
+    opening_sound_alike,
     similarity_within,
     token_times,
 )
@@ -47,6 +52,8 @@ def check_greeting(ctx: CallContext) -> Finding:
     first = ctx.judged[0]
     opening = [t for t in ctx.judged if t.start <= first.start + ctx.thresholds.greeting_window_s] or [first]
     salutation = find_part(opening, lex.salutation)
+    if salutation is None or not salutation.certain:
+        salutation = opening_sound_alike(first, lex.salutation, lex.salutation_initials) or salutation
     company_name = None
     if ctx.call.direction == "outbound":
         outbound = ctx.lexicon.outbound
@@ -67,7 +74,7 @@ def check_greeting(ctx: CallContext) -> Finding:
     else:
         offer = find_part(opening, lex.offer_help)
         agent, agent_hit = _agent(opening, lex.agent_name, ctx, [salutation, offer], lex.company)
-        company = _company(opening, ctx, [salutation, offer, agent_hit], salutation, agent_hit)
+        company = _company(opening, ctx, [salutation, offer, agent_hit], salutation, agent_hit, offer)
         parts = {"salutation": part(salutation), "company": company, "agent_name": agent, "offer_help": part(offer)}
         suggestion = lex.suggestion
         company_name = company.get("value")
@@ -102,7 +109,7 @@ def _bare_opening(first: Turn, openings: Sequence[str]) -> Evidence | None:
 # --- company -----------------------------------------------------------------------
 
 
-def _company(turns: Sequence[Turn], ctx: CallContext, explained: list, salutation: Hit | None, agent: PatternHit | None) -> dict[str, Any]:
+def _company(turns: Sequence[Turn], ctx: CallContext, explained: list, salutation: Hit | None, agent: PatternHit | None, offer: Hit | None = None) -> dict[str, Any]:
     lex = ctx.lexicon.greeting
     configured = _names(ctx, "company", ctx.call.company_names)
     if configured:
@@ -114,26 +121,37 @@ def _company(turns: Sequence[Turn], ctx: CallContext, explained: list, salutatio
         place = (shaped.turn, *shaped.spans["company"])
         found = part(shaped, shaped.values["company"], source="greeting")
     else:
-        found = _bare_company(salutation, agent, ctx)
+        found = _bare_company(salutation, agent, offer, ctx)
         if found is None:
             return part(None)
         place = found.pop("_place")
     return _judge_name(found, configured, place, ctx)
 
 
-def _bare_company(salutation: Hit | None, agent: PatternHit | None, ctx: CallContext) -> dict[str, Any] | None:
-    """000's short form 「您好！天霖，××号为您服务」: the one clause between the salutation and the agent's name."""
-    if salutation is None or agent is None or salutation.turn is not agent.turn or not salutation.certain:
+def _bare_company(salutation: Any, agent: PatternHit | None, offer: Hit | None, ctx: CallContext) -> dict[str, Any] | None:
+    """000's short form 「您好！天霖，××号为您服务」: the one clause between the salutation and the next part
+    of the greeting — the agent's name or number, or else the offer to help (「您好，天霖，很高兴为您服务」).
+
+    It must be a clause of its own (commas around it), of 2 to ``slot_max.company`` words, and not
+    an address of the customer (「您好，王先生，很高兴为您服务」: it ends with an honorific)."""
+    if salutation is None or not salutation.certain:
         return None
-    text = agent.turn.text
-    lo, hi = salutation.last, agent.first
+    turn = salutation.turn
+    after = [h for h in (agent, offer) if h is not None and h.turn is turn and h.first >= salutation.last and (h is not offer or h.certain)]
+    if not after:
+        return None
+    text = turn.text
+    lo, hi = salutation.last, min(h.first for h in after)
     if not 2 <= hi - lo <= ctx.lexicon.slot_max.get("company", 12) or text.clause[lo] != text.clause[hi - 1]:
         return None
     if text.clause[lo] == text.clause[lo - 1] or text.clause[hi - 1] == text.clause[hi]:
         return None  # not a clause of its own
-    start, end = token_times(agent.turn, lo, hi)
-    ev = Evidence(agent.turn.role, start, end, text.quote(lo, hi), "{company}", 100.0)
-    return {"found": True, "uncertain": False, "text": ev.text, "evidence": ev, "source": "greeting", "value": text.span_text(lo, hi), "_place": (agent.turn, lo, hi)}
+    words = "".join(text.tokens[lo:hi])
+    if any(words.endswith(h.chars) for h in ctx.lexicon.names.honorifics):
+        return None  # the customer addressed, not a company named
+    start, end = token_times(turn, lo, hi)
+    ev = Evidence(turn.role, start, end, text.quote(lo, hi), "{company}", 100.0)
+    return {"found": True, "uncertain": False, "text": ev.text, "evidence": ev, "source": "greeting", "value": text.span_text(lo, hi), "_place": (turn, lo, hi)}
 
 
 def _judge_name(found: dict[str, Any], configured: Sequence[Phrase], place: tuple[Turn, int, int], ctx: CallContext) -> dict[str, Any]:
