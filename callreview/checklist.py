@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Literal
 
-from callreview.checks import CallContext, Finding
+from callreview.checks import CallContext, Finding, lean_on_roles
 from callreview.checks.closing import check_closing
 from callreview.checks.customer_name import check_customer_name
 from callreview.checks.forbidden import check_forbidden
@@ -61,7 +61,7 @@ def check_transcript(
     if ctx.judged:
         findings = []
         for name, check in CHECKS.items():
-            findings.append(check(ctx))
+            findings.append(lean_on_roles(check(ctx), ctx))
             if name == "hold" and metrics:  # dead air leaves out the holds it found; measured now, while the call's timings are fresh in memory
                 delivery_metrics = measure_delivery(ctx, scorecard.delivery, findings[-1].details["holds"])
     else:

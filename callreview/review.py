@@ -10,8 +10,9 @@ and reviews any number of calls with them.
 from __future__ import annotations
 
 import hashlib
+import os
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
@@ -21,6 +22,7 @@ from callreview.settings import Settings
 from callreview.transcript import Transcript
 
 if TYPE_CHECKING:
+    from callreview.audio import Recording
     from callreview.checklist import CallInfo
     from callreview.lexicon import Lexicon
     from callreview.results import CallReview
@@ -126,7 +128,39 @@ class Reviewer:
             transcript = Transcript.load(path)
             return transcript, "json:" + (digest or file_digest(path))
         recording = load_audio(path)  # bad audio is refused before any model work (no model needed to say so)
-        return self.transcriber.transcribe_file_keyed(path, digest, recording)
+        transcript, key = self.transcriber.transcribe_file_keyed(path, digest, recording)
+        if transcript.roles == "mono-unknown":
+            transcript, key = self.separated(transcript, key, recording)
+        return transcript, key
+
+    def separated(self, transcript: Transcript, key: str, recording: "Recording") -> tuple[Transcript, str]:
+        """A mono call with its voices told apart (:mod:`callreview.speakers`), cached beside the
+        transcript; the key names the separation too, so the store keeps both apart. A call that
+        cannot be separated comes back ``mono-unknown`` under the transcript's own key."""
+        from callreview.speakers import SEPARATOR_VERSION, separation
+        from callreview.speakers.embed import MODEL_SHA256
+
+        lexicon_digest = hashlib.sha256(Path(self.lexicon.source).read_bytes()).hexdigest()
+        sep_key = f"{key}+speakers{SEPARATOR_VERSION}"
+        cache = None
+        if self.settings.cache:
+            from callreview.model import cache_root
+
+            name = hashlib.sha256(f"{sep_key}|{MODEL_SHA256}|{lexicon_digest}".encode()).hexdigest()
+            cache = cache_root() / "separated" / f"{name}.json"
+            if cache.exists():
+                try:
+                    cached = Transcript.load(cache)
+                    return replace(cached, file=transcript.file), (sep_key if cached.roles == "mono-separated" else key)
+                except CallreviewError:
+                    pass  # a damaged cache file is made again
+        result = separation(transcript, recording, self.lexicon).transcript
+        if cache is not None:
+            cache.parent.mkdir(parents=True, exist_ok=True)
+            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_text(result.to_json(indent=None), encoding="utf-8")
+            tmp.replace(cache)
+        return result, (sep_key if result.roles == "mono-separated" else key)
 
     def review(
         self, path: str | Path, customer_name: str | None = None, agent_name: str | None = None, direction: str | None = None

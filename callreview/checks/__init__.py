@@ -10,11 +10,15 @@ check never blames the customer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from callreview.match import Hit, PatternHit, Phrase, Turn, find_in
 from callreview.results import Evidence, Status
+
+LOW_ROLE_CONFIDENCE = 0.7
+"""A turn of a separated mono call whose ``role_confidence`` is under this is not sure to be
+whose it says: a verdict resting on it is ``review`` (:func:`lean_on_roles`)."""
 
 MIN_SILENCE_S = 0.5
 """The shortest silence :meth:`CallContext.silences` is asked for and the shortest pause the delivery metrics
@@ -103,6 +107,33 @@ class CallContext:
                 out.append(tuple(runs))
             self._runs = out
         return self._runs
+
+
+def lean_on_roles(finding: Finding, ctx: CallContext) -> Finding:
+    """A pass or fail that rests on a turn whose speaker was inferred with low confidence
+    (a separated mono call) becomes ``review``; the details say which turn and why.
+    Run once after every check (:func:`callreview.checklist.check_transcript`), so every item is covered."""
+    if finding.status not in ("pass", "fail") or ctx.transcript.roles != "mono-separated":
+        return finding
+    unsure = []
+    for ev in finding.evidence:
+        for turn in ctx.turns:
+            seg = turn.segment
+            conf = seg.role_confidence
+            if conf is None or conf >= LOW_ROLE_CONFIDENCE or seg.role != ev.role:
+                continue
+            if seg.start - 0.05 <= ev.start and ev.end <= seg.end + 0.05:
+                unsure.append((seg, conf))
+                break
+    if not unsure:
+        return finding
+    seg, conf = min(unsure, key=lambda pair: pair[1])
+    reason = (
+        f"{finding.status} rests on the turn at {seg.start:.1f} s, whose speaker ({seg.role}) is only "
+        f"{conf:.0%} sure: a mono call whose voices were told apart by the speaker model; listen to confirm"
+    )
+    details = {**finding.details, "reason": reason, "role_confidence": round(conf, 3), "unsure_verdict": finding.status}
+    return replace(finding, status="review", details=details)
 
 
 def part(hit: Hit | PatternHit | None, value: str | None = None, **extra: Any) -> dict[str, Any]:
