@@ -66,6 +66,10 @@ class Thresholds:
     """The greeting is looked for in agent turns starting this soon after the agent's first."""
     closing_window_s: float = 30.0
     """The closing is looked for in agent turns ending this close to the agent's last."""
+    timing_tolerance_s: float = 0.5
+    """How far the model's word timings move between machines and runs: a silence within this of
+    ``hold_gap_s`` / ``announced_hold_gap_s`` is on the knife edge, and the hold item marks it
+    (``near_threshold``). Calls meant to show one side of a threshold sit at least this far from it."""
     cut_tolerance_s: float = 0.3
     """A word or unheard speech ending this close to the end of the recording means it stopped
     mid-speech: a missing closing may have been cut off (→ review, not fail)."""
@@ -279,6 +283,7 @@ def _thresholds(t: dict, r: Any) -> Thresholds:
         greeting_window_s=r.number(t, "greeting_window_s", where, d.greeting_window_s, 0, 3600),
         closing_window_s=r.number(t, "closing_window_s", where, d.closing_window_s, 0, 3600),
         cut_tolerance_s=r.number(t, "cut_tolerance_s", where, d.cut_tolerance_s, 0, 10),
+        timing_tolerance_s=r.number(t, "timing_tolerance_s", where, d.timing_tolerance_s, 0, 10),
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from fixtures.calls import GREETING, PERFECT, item, talk
 
 A, C = "agent", "customer"
@@ -79,3 +81,25 @@ def test_two_holds_are_judged_apart():
 
 def test_on_a_mono_recording_a_hold_fault_is_review():
     assert item(hold_call("你等着。", "查到了。"), "hold", mono=True).status == "review"
+
+
+# Thresholds carry a tolerance (the scorecard's timing_tolerance_s: word timings move that much
+# between machines): a silence that close to its threshold is marked, the status follows the threshold.
+@pytest.mark.parametrize(
+    "silence, hold, near",
+    [
+        (12.0, True, False),
+        (10.3, True, True),  # a hold by 0.3 s: on the knife edge
+        (9.7, False, True),  # 0.3 s short of a hold: listed in near_holds
+        (8.0, False, False),
+    ],
+)
+def test_a_silence_near_the_hold_threshold_is_marked(silence, hold, near):
+    turns = talk(
+        ("agent", "您好，欢迎致电天霖汽车，我是小周，请问有什么可以帮您？"), ("customer", "我的车灯一直亮着。"),
+        ("agent", "好的，我看看。"), silence, ("agent", "是保养提示灯，我教您归零。"), ("customer", "好的。"),
+    )  # fmt: skip
+    details = item(turns, "hold").details
+    assert bool(details["holds"]) == hold and details["tolerance_s"] == 0.5
+    flagged = details["holds"][0]["near_threshold"] if hold else bool(details["near_holds"])
+    assert flagged == near

@@ -7,6 +7,11 @@ Holds are found two ways, from the whole call's speech (word timings where known
 * a shorter silence (≥ ``announced_hold_gap_s``) right after the agent announces
   one (请稍等, 我帮您查一下…). An announcement the agent talks straight through is no hold.
 
+Thresholds carry the scorecard's ``timing_tolerance_s`` (word timings move that much between
+machines): a hold less than that over its threshold is marked ``near_threshold``, and a silence
+less than that under it is listed in ``near_holds`` — information for a reviewer, the status
+follows the threshold as written.
+
 A silence after the customer's own 等一下 / 我找一下, with no announcement by the
 agent, is the customer's pause, not an agent's hold.
 
@@ -31,14 +36,18 @@ def check_hold(ctx: CallContext) -> Finding:
     evidence: list[Evidence] = []
     uncertain = False
     after = float("-inf")  # end of the previous hold: a request is not reused across holds
-    for start, end in ctx.silences(th.announced_hold_gap_s):
+    edge: list[dict[str, Any]] = []  # silences within timing_tolerance_s under the threshold that would make them holds
+    for start, end in ctx.silences(max(0.5, th.announced_hold_gap_s - th.timing_tolerance_s)):
         # Turns before the silence (one spanning it counts on both sides: word timings can put a hold inside a segment).
         before = [t for t in ctx.judged if t.start < start and t.end > after and t.end >= start - th.hold_lookback_s]
         announce = find_part(_latest_first(before), ctx.lexicon.phrase_set("hold:any", lex.announce, lex.permission, lex.not_permission))
         if announce is not None and not announce.certain:
             announce = None  # a grey-zone announcement makes no hold (麻烦您找一下 is not 麻烦您稍等一下)
         near = announce is not None and announce.turn.end >= start - th.hold_lookback_s / 3
-        if end - start < th.hold_gap_s and not near:
+        gap = th.announced_hold_gap_s if near else th.hold_gap_s
+        if end - start < gap:
+            if gap - (end - start) < th.timing_tolerance_s and not (announce is None and _customer_paused(ctx, start)):
+                edge.append({"start": round(start, 2), "end": round(end, 2), "duration": round(end - start, 2), "threshold_s": gap})
             continue
         if announce is None and _customer_paused(ctx, start):
             continue
@@ -57,13 +66,14 @@ def check_hold(ctx: CallContext) -> Finding:
             "thanks_evidence": _ev(thanks),
             "announce_evidence": _ev(announce),
             "imperative_evidence": _ev(imperative) if imperative is not None and imperative.certain else None,
+            "near_threshold": end - start - gap < th.timing_tolerance_s,
         }
         holds.append(hold)
         uncertain |= (permission is not None and not permission.certain) or (thanks is not None and not thanks.certain)
         evidence += [e for e in (hold["permission_evidence"], hold["imperative_evidence"], hold["thanks_evidence"]) if e is not None]
         after = end
 
-    details: dict[str, Any] = {"holds": holds, "gap_s": th.hold_gap_s}
+    details: dict[str, Any] = {"holds": holds, "gap_s": th.hold_gap_s, "tolerance_s": th.timing_tolerance_s, "near_holds": edge}
     if not holds:
         return Finding("hold", "na", (), details)
     if all(h["permission"] and h["thanked"] for h in holds):
