@@ -75,6 +75,8 @@ class Piece:
     words: tuple[Word, ...]
     start: float
     end: float
+    after_pause: bool = True
+    """Cut from the piece before at a pause (not only for length)."""
 
     @property
     def duration(self) -> float:
@@ -176,6 +178,7 @@ def make_pieces(
     for index, seg in enumerate(segments):
         words = seg.words or (Word(seg.start, seg.end, seg.text),)
         run: list[Word] = []
+        paused = True
         for word in words:
             quiet_between = False
             if run and len(middles):
@@ -183,14 +186,14 @@ def make_pieces(
                 lo, hi = (run[-1].start + run[-1].end) / 2, (word.start + word.end) / 2
                 k = np.searchsorted(middles, lo)
                 quiet_between = k < len(middles) and middles[k] < hi
-            if run and (
-                quiet_between or word.start - run[-1].end >= options.piece_gap_s or run[-1].end - run[0].start >= options.piece_max_s
-            ):
-                pieces.append(Piece(index, tuple(run), run[0].start, max(w.end for w in run)))
+            pause = quiet_between or word.start - run[-1].end >= options.piece_gap_s if run else False
+            if run and (pause or run[-1].end - run[0].start >= options.piece_max_s):
+                pieces.append(Piece(index, tuple(run), run[0].start, max(w.end for w in run), paused))
                 run = []
+                paused = pause
             run.append(word)
         if run:
-            pieces.append(Piece(index, tuple(run), run[0].start, max(w.end for w in run)))
+            pieces.append(Piece(index, tuple(run), run[0].start, max(w.end for w in run), paused))
     return _absorb_short_tails(pieces, options)
 
 
@@ -202,10 +205,10 @@ def _absorb_short_tails(pieces: list[Piece], options: SeparateOptions) -> list[P
         if (
             prev is not None
             and prev.segment == piece.segment
-            and piece.start - prev.end < options.piece_gap_s
+            and not piece.after_pause
             and piece.duration < options.piece_max_s / 2
         ):
-            out[-1] = Piece(prev.segment, prev.words + piece.words, prev.start, max(prev.end, piece.end))
+            out[-1] = Piece(prev.segment, prev.words + piece.words, prev.start, max(prev.end, piece.end), prev.after_pause)
         else:
             out.append(piece)
     return out
