@@ -119,6 +119,8 @@ class NameRules:
     reference_after: tuple[str, ...] = ()
     """Words right after the honorific that make it a reference, not an address (看师傅的安排): such a
     mention of another name never makes the item uncertain."""
+    name_example: str = ""
+    """How a customer's name is said in this language, for advice (王先生 / 李女士; Mr. Smith / Ms. Jones)."""
     misheard_honorifics: tuple[tuple[str, Phrase], ...] = ()
     """(honorific, a form ASR hears it as): 女士 heard as 你是. A surname before one
     counts toward a name known otherwise, never to infer one."""
@@ -159,6 +161,8 @@ class Politeness:
     informal: str | None = None
     formal: str | None = None
     exceptions: tuple[str, ...] = ()
+    source: str = ""
+    """Where the rule comes from, shown with the count (000 客服礼仪规范)."""
 
 
 @dataclass(frozen=True, eq=False)
@@ -430,11 +434,12 @@ def _build(data: dict[str, Any], r: TomlReader) -> Lexicon:
 
     names = _names(r.table(data, "names", "top level"), r, rules)
     p = r.table(data, "politeness", "top level", required=False) or {}
-    r.known(p, "[politeness]", ("informal", "formal", "exceptions"))
+    r.known(p, "[politeness]", ("informal", "formal", "exceptions", "source"))
     politeness = Politeness(
         informal=r.text(p, "informal", "[politeness]") if "informal" in p else None,
         formal=r.text(p, "formal", "[politeness]") if "formal" in p else None,
         exceptions=tuple(r.strings(p, "exceptions", "[politeness]", required=False)),
+        source=r.text(p, "source", "[politeness]") if "source" in p else "",
     )
     return Lexicon(
         language=language,
@@ -504,7 +509,7 @@ def _rules(m: dict, r: TomlReader) -> tuple[MatchRules, dict[str, int]]:
 
 def _names(n: dict, r: TomlReader, rules: MatchRules) -> NameRules:
     where = "[names]"
-    r.known(n, where, ("honorific_position", "surname_part", "honorifics", "surnames", "not_surnames", "not_name_words", "self_name", "ask_name", "misheard_honorifics", "third_party_before", "reference_after"))
+    r.known(n, where, ("honorific_position", "surname_part", "honorifics", "surnames", "not_surnames", "not_name_words", "self_name", "ask_name", "misheard_honorifics", "third_party_before", "reference_after", "name_example"))
     surnames_raw = n.get("surnames", "")
     if isinstance(surnames_raw, list):
         surnames = frozenset(normalize(s) for s in r.strings(n, "surnames", where))
@@ -537,6 +542,7 @@ def _names(n: dict, r: TomlReader, rules: MatchRules) -> NameRules:
         not_surnames=not_surnames,
         not_name_words=tuple(normalize(w) for w in r.strings(n, "not_name_words", where, required=False)),
         third_party_before=tuple(normalize(w).replace(" ", "") for w in r.strings(n, "third_party_before", where, required=False)),
+        name_example=r.text(n, "name_example", where) if "name_example" in n else "",
         reference_after=tuple(normalize(w).replace(" ", "") for w in r.strings(n, "reference_after", where, required=False)),
         self_name=r.patterns(n, "self_name", where, rules, ("surname",), required=False),
         ask_name=r.phrases(n, "ask_name", where, rules, required=False),

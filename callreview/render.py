@@ -51,10 +51,33 @@ def render_review(review: CallReview) -> str:
     if review.metrics is not None:
         lines += ["", "How the agent spoke 表达"] + render_delivery(review.metrics, review.delivery)
     ni = review.items.get("forbidden")
-    if ni is not None and ni.details.get("ni_count"):
+    note = pronoun_note(ni.details) if ni is not None else None
+    if note:
         example = ni.details.get("ni_examples", [{}])[0]
-        lines += ["", f"Note: 你 said {ni.details['ni_count']}× where 您 is expected (000 客服礼仪规范)" + (f", e.g. {clock(example['start'])} 「{example['text']}」" if example else "")]
+        lines += ["", f"Note: {note}" + (f", e.g. {clock(example['start'])} 「{example['text']}」" if example else "")]
     return "\n".join(lines)
+
+
+def pronoun_note(d: Mapping[str, Any]) -> str | None:
+    """``你 said 2× where 您 is expected (000 客服礼仪规范)``, in the lexicon's words; None when not counted."""
+    if not d.get("ni_count") or not d.get("informal"):
+        return None
+    source = f" ({d['politeness_source']})" if d.get("politeness_source") else ""
+    return f"{d['informal']} said {d['ni_count']}× where {d.get('formal') or 'the polite form'} is expected{source}"
+
+
+def name_advice(d: Mapping[str, Any]) -> str:
+    """What to do when the customer's name was not used enough, with the lexicon's example of a name."""
+    if d.get("name"):
+        return f"use the customer's name ({d['name']}) at least {d.get('threshold', 2)} times"
+    example = f" ({d['name_example']})" if d.get("name_example") else ""
+    return f"once you have the name, use it{example} at least {d.get('threshold', 2)} times"
+
+
+def bare_word(d: Mapping[str, Any]) -> str:
+    """The forbidden opening the agent's first words were (the lexicon's word, e.g. 喂)."""
+    ev = d.get("bare_opening")
+    return str(ev.get("matched", "") if isinstance(ev, dict) else getattr(ev, "matched", ""))
 
 
 def render_delivery(metrics: DeliveryMetrics, weighted: dict[str, ItemResult] | None = None) -> list[str]:
@@ -178,7 +201,7 @@ def gist(name: str, status: str, d: Mapping[str, Any], full: bool = False) -> st
     when nothing is wrong ("all parts heard", "none heard") and names forbidden hits as such."""
     if name in ("greeting", "closing") and "parts" in d:
         if d.get("bare_opening"):
-            return "opened with 喂"
+            return f"opened with {bare_word(d)}"
         missing = [PART_LABELS.get(k, k) for k, p in d["parts"].items() if not p.get("found")]
         return f"missing: {', '.join(missing)}" if missing else ("all parts heard" if full else "")
     if name == "customer_name":
@@ -219,7 +242,7 @@ def _explain(item: ItemResult) -> Iterable[str]:
         yield d["reason"]
     if item.name in ("greeting", "closing") and "parts" in d:
         if d.get("bare_opening"):
-            yield f"{_heard(d['bare_opening'])} — 喂 is a forbidden opening"
+            yield f"{_heard(d['bare_opening'])} — {bare_word(d)} is a forbidden opening"
         for name, p in d["parts"].items():
             if p.get("uncertain"):
                 value = f" ({p['value']})" if p.get("value") else ""
@@ -229,10 +252,8 @@ def _explain(item: ItemResult) -> Iterable[str]:
     elif item.name == "customer_name":
         for ev in item.evidence:
             yield f"{_heard(ev)} — {ev.matched}"
-        if d.get("name") and item.status == "fail":
-            yield f"say instead: use the customer's name ({d['name']}) at least {d.get('threshold', 2)} times"
-        elif item.status == "fail":
-            yield f"say instead: once you have the name, use it (王先生 / 李女士) at least {d.get('threshold', 2)} times"
+        if item.status == "fail":
+            yield f"say instead: {name_advice(d)}"
     elif item.name == "hold":
         for i, h in enumerate(d.get("holds", []), 1):
             yield f"hold {i}: {clock(h['start'])}–{clock(h['end'])} ({h['duration']:.0f} s)"

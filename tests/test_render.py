@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callreview.render import INDENT, clock, render_review
+from callreview.render import INDENT, LABELS, PART_LABELS, clock, render_review
 
 from fixtures.calls import PERFECT, review, talk
 
@@ -76,3 +76,25 @@ def test_a_name_asked_and_never_used_fails_with_what_to_say():
     assert lines[at] == "FAIL      0/15  Customer's name 称呼客户姓名  — name never used"
     assert lines[at + 1].strip() == "the agent asked the customer's name, then addressed them only as 先生"
     assert lines[at + 4].strip() == "say instead: once you have the name, use it (王先生 / 李女士) at least 2 times"
+
+
+def test_an_english_call_gets_english_examples_from_its_lexicon():
+    import re
+
+    turns = talk(
+        ("agent", "Hello, thank you for calling Acme Motors, this is Dana. How can I help you today?"),
+        ("customer", "My car is making a noise."), ("agent", "May I have your name?"), ("customer", "Sure."),
+        ("agent", "Thank you, miss. We will check it."), ("customer", "Okay."),
+    )  # fmt: skip
+    text = render_review(review(turns, "en-US"))
+    assert "say instead: once you have the name, use it (Mr. Smith / Ms. Jones) at least 2 times" in text
+    body = "\n".join(text.split("How the agent spoke")[0].splitlines()[2:])  # the items (the score line has the scorecard's band)
+    labels = re.compile("[" + "".join(c for label in (*LABELS.values(), *PART_LABELS.values()) for c in label if ord(c) > 0x2E80) + "]")
+    assert not re.search("[\u4e00-\u9fff]", labels.sub("", body)), body  # no Chinese beyond the bilingual item labels
+
+
+def test_the_ni_note_and_the_name_example_come_from_the_lexicon():
+    lines = render_review(review(BAD)).splitlines()
+    assert "00:00 「喂？」 — 喂 is a forbidden opening" in " ".join(lines)
+    d = review(BAD).items["forbidden"].details
+    assert (d["informal"], d["formal"], d["politeness_source"]) == ("你", "您", "000 客服礼仪规范")

@@ -60,6 +60,8 @@ def check_customer_name(ctx: CallContext) -> Finding:
     mentions = [m for i, turn in enumerate(ctx.judged) for m in find_mentions(turn, rules, ctx.judged[i - 1] if i else None)]
     asked = find_part(ctx.judged, rules.ask_name)
     details: dict[str, Any] = {"name": None, "count": 0, "source": None, "threshold": need, "asked": asked.evidence() if asked else None}
+    if rules.name_example:
+        details["name_example"] = rules.name_example
 
     key, name, source, extra = None, None, None, ()
     if ctx.call.customer_name:
@@ -125,6 +127,8 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
             i = at - 1 if rules.honorific_position == "after" else at + n
             weak = False
             if 0 <= i < len(text.tokens):
+                if text.clause[i] != text.clause[at]:
+                    continue  # 「Thank you, miss. We …」: a surname is in the honorific's clause
                 tokens, keys, j = text.tokens, text.keys, i
             elif i == -1 and previous is not None and previous.text.tokens:
                 tokens, keys, j = previous.text.tokens, previous.text.keys, len(previous.text.tokens) - 1

@@ -145,4 +145,4 @@ def _pronouns(ctx: CallContext) -> dict[str, Any]:
                 examples.append({"start": round(turn.start, 2), "text": turn.segment.text})
         if pol.formal:
             formal += text.count(pol.formal)
-    return {"ni_count": informal, "nin_count": formal, "ni_examples": examples}
+    return {"ni_count": informal, "nin_count": formal, "ni_examples": examples, "informal": pol.informal, "formal": pol.formal, "politeness_source": pol.source}

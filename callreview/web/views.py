@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from callreview.render import LABELS, METRIC_LABELS, PART_LABELS, STATUS, clock, gist
+from callreview.render import LABELS, METRIC_LABELS, PART_LABELS, STATUS, bare_word, clock, gist, name_advice, pronoun_note
 from callreview.results import METRICS
 
 if TYPE_CHECKING:
@@ -136,8 +136,8 @@ def summary(name: str, status: str, d: Mapping[str, Any]) -> str:
 def _reasons(name: str, d: Mapping[str, Any]) -> Iterable[str]:
     if d.get("reason"):
         yield str(d["reason"])
-    if name == "forbidden" and d.get("ni_count"):
-        yield f"你 said {d['ni_count']}× where 您 is expected (000 客服礼仪规范)"
+    if name == "forbidden" and pronoun_note(d):
+        yield str(pronoun_note(d))
 
 
 def moments(name: str, d: Mapping[str, Any]) -> list[Moment]:
@@ -161,7 +161,7 @@ def moments(name: str, d: Mapping[str, Any]) -> list[Moment]:
         if d.get("asked"):
             out.append(_moment(d["asked"], "asked the name"))
     for ev in d.get("evidence") or ():
-        out.append(_moment(ev, _matched(ev), bad=(name == "greeting" and ev.get("matched") == "喂")))
+        out.append(_moment(ev, _matched(ev), bad=(name == "greeting" and bool(d.get("bare_opening")) and ev.get("matched") == bare_word(d))))
     seen: dict[tuple[float, str, str], Moment] = {}
     for m in out:
         key = (round(m.start, 2), m.text, m.note)
@@ -198,10 +198,7 @@ def say_instead(name: str, status: str, d: Mapping[str, Any]) -> list[str]:
     if name in ("greeting", "closing") and d.get("suggestion"):
         out.append(str(d["suggestion"]))
     elif name == "customer_name" and status == "fail":
-        if d.get("name"):
-            out.append(f"use the customer's name ({d['name']}) at least {d.get('threshold', 2)} times")
-        else:
-            out.append(f"once you have the name, use it (王先生 / 李女士) at least {d.get('threshold', 2)} times")
+        out.append(name_advice(d))
     elif name == "hold":
         out.extend(str(d[k]) for k in ("permission_suggestion", "thanks_suggestion") if d.get(k))
     elif name == "forbidden":
