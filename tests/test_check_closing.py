@@ -142,6 +142,8 @@ def test_every_part_heard_passes_whatever_the_recording_holds():
         ("其他还有问题吗？", True),
         ("那您这边还有其他什么事情需要咨询的吗？", True),
         ("还有别的事情要办么？", True),
+        ("还有什么需要帮您", True),  # an offer of help, with or without a question mark
+        ("还有什么能为您做的", True),
         ("我们还有其他业务，您可以了解一下。", False),  # a statement, not a question
         ("还有，您的问题我们记下了，明天给您回电吗？", False),  # the words across sentences
         ("还有其他的办法吗？", False),  # no 问题/需要/业务/帮: asking about a method, not closing
