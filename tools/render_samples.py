@@ -176,9 +176,9 @@ class Voice:
         self._tts.processor.pinyin_parser = _sandhi_pinyin_parser()
         self._cache: dict[tuple[str, float, float], np.ndarray] = {}
 
-    def sentence(self, text: str, speed: float, f0: float) -> np.ndarray:
-        """One clause at 24 kHz, leading/trailing silence trimmed."""
-        key = (text, speed, f0)
+    def sentence(self, text: str, speed: float, f0: float, energy: float = 1.0) -> np.ndarray:
+        """One clause at 24 kHz, leading/trailing silence trimmed (``f0``/``energy``: FastSpeech2's ratios)."""
+        key = (text, speed, f0, energy)
         if key not in self._cache:
             tf = self._tf
             proc = self._tts.processor
@@ -192,7 +192,7 @@ class Voice:
                 np.array([0], np.int32),
                 np.array([1.0 / speed], np.float32),  # a duration factor: >1 is slower
                 np.array([f0], np.float32),
-                np.array([1.0], np.float32),
+                np.array([energy], np.float32),
             )
             for detail, value in zip(inputs, values):
                 acoustic.set_tensor(detail["index"], value)
@@ -343,14 +343,20 @@ def hold_music(seconds: float) -> np.ndarray:
 # --- the call --------------------------------------------------------------------------
 
 
-def render(voice: Voice, script: Script) -> tuple[np.ndarray, Transcript]:
-    """The stereo call (float, 8 kHz) and its truth transcript."""
+def render(voice: Voice, script: Script, *, speak_turn=None, line_noise=None, file: str | None = None) -> tuple[np.ndarray, Transcript]:
+    """The stereo call (float, 8 kHz) and its truth transcript.
+
+    ``speak_turn(turn) -> audio`` (8 kHz, levelled) and ``line_noise(total) -> (2, total)`` replace the
+    sample voice and the light line hiss (tools/render_eval.py gives each call its own voices and noise);
+    ``file`` is the truth transcript's ``file``.
+    """
+    speak_turn = speak_turn or (lambda turn: speak(voice, turn, script))
     placed: list[tuple[Turn, float, np.ndarray]] = []
     music: list[tuple[float, np.ndarray]] = []
     cursor = LEAD_IN  # where the next turn starts
     reach = LEAD_IN  # where the latest-ending turn so far ends
     for turn in script.turns:
-        audio = speak(voice, turn, script)
+        audio = speak_turn(turn)
         start = cursor
         if turn.overlap:
             previous_start, previous_audio = placed[-1][1], placed[-1][2]
@@ -370,9 +376,12 @@ def render(voice: Voice, script: Script) -> tuple[np.ndarray, Transcript]:
         cursor = reach
     total = int(round((cursor + TAIL) * RATE))
 
-    rng = np.random.default_rng(zlib.crc32(script.slug.encode("utf-8")))
-    noise = signal.sosfilt(_BAND, rng.standard_normal((2, total)), axis=1)
-    stereo = noise * (NOISE_RMS / float(np.sqrt(np.mean(noise**2))))
+    if line_noise is None:
+        rng = np.random.default_rng(zlib.crc32(script.slug.encode("utf-8")))
+        noise = signal.sosfilt(_BAND, rng.standard_normal((2, total)), axis=1)
+        stereo = noise * (NOISE_RMS / float(np.sqrt(np.mean(noise**2))))
+    else:
+        stereo = line_noise(total)
 
     segments = []
     for turn, start, audio in placed:
@@ -392,7 +401,7 @@ def render(voice: Voice, script: Script) -> tuple[np.ndarray, Transcript]:
         stereo[AGENT, i : i + len(audio)] += audio
 
     truth = Transcript(
-        file=f"audio_samples/{script.slug}.flac",
+        file=file or f"audio_samples/{script.slug}.flac",
         duration_s=round(total / RATE, 3),
         channels=2,
         model="script",
