@@ -66,7 +66,7 @@ def test_export_csv_reads_back_through_csv_with_its_bom(team_store, store_url, t
     assert [row[1] for row in rows[1:]] == ["A01", "A02", "B01", "A03", "B02", "C01", "A04", "B03", "A05", "B04", "A06", "B05", "C02", "A07", "B06"]
     assert by_id["B05"][14:22] == ["review", "0.0", "pass", "15.0", "2", "0", HITS, "true"]  # hits on a mono call wait for a person
     assert by_id["B05"][22:] == ["292.7", "characters", "0", "", "0.0", "0.0", ""]  # mono: no interruptions or talk share
-    assert by_id["B03"][26:28] == ["10.0", "10.0"]  # 13_two_holds: one silent hold nobody announced is dead air
+    assert by_id["B03"][26:28] == ["14.0", "14.0"]  # 13_two_holds: one silent hold nobody announced is dead air
     assert by_id["B03"][12:14] + by_id["B03"][18:20] == ["fail", "10.0", "3", "2"]
     assert by_id["A03"][6:12] == ["81.2", "needs_improvement", "pass", "20.0", "fail", "0.0"]
     umask = os.umask(0)
