@@ -1,12 +1,20 @@
 """Checklist speed: transcripts per second through ``check_transcript``.
 
-Builds realistic synthetic calls (≈60 s, 20–30 segments with word timings, both
-roles, varied names, numbers, companies, holds and the odd forbidden phrase) and
-times the checklist alone — no audio, no model. Three numbers:
+Builds synthetic calls (≈100 s, 20–30 segments with word timings, both roles, varied
+names, numbers, companies, holds and the odd forbidden phrase) and times the checklist
+alone — no audio, no model. About a third of the segments carry ASR-style errors, the
+kinds Whisper base makes on 8 kHz calls (audio_samples/README.md): a character swapped
+for a homophone (姓→性, 电→店) or a near-pinyin one (您→音, 是→四, 知→资), a dropped
+character, an extra character (a doubled one or a filler 嗯/那个). The script prints how
+many segments carry them and how many segment texts are distinct. Numbers:
 
-* **cold**: every call's text is new (the per-text caches have never seen it);
+* **cold**: calls whose every segment text is distinct (numbers, names, errors and
+  fillers varied until no text repeats), checked once with a fresh lexicon after the
+  matcher's and the delivery metrics' caches were cleared: nothing is answered from a
+  cache;
 * **warm**: the same calls again (scripted agent lines repeat across real calls, so
-  the per-text cache is what a call center mostly sees);
+  the per-text cache is what a call center mostly sees), and the plain generator's
+  calls, whose texts repeat as scripted lines do (their share of distinct texts printed);
 * **N processes**: cold calls split over worker processes, as ``callreview batch``
   could on an N-core machine (the target is ≥ 1000 transcripts/s on 2 cores);
 * **delivery metrics on vs off**: the same warm calls checked with and without the
@@ -75,7 +83,51 @@ CLOSINGS = ["请问还有什么可以帮您？", "{name}，还有其他问题吗
 FAREWELLS = ["感谢您的来电，{name}，祝您生活愉快，再见！", "感谢您的来电，再见。", "好，就这样。"]
 
 
-def synthetic_call(rng: random.Random, index: int) -> Transcript:
+# ASR-style errors (audio_samples/README.md lists what Whisper base hears on 8 kHz calls).
+HOMOPHONES = {  # same toneless pinyin
+    "姓": "性", "电": "店", "致": "至", "再": "在", "见": "件", "谢": "写", "请": "清", "问": "文", "帮": "邦",
+    "查": "茶", "号": "好", "先": "仙", "士": "是", "心": "新", "待": "带", "期": "其", "线": "现", "户": "护",
+    "单": "担", "程": "成", "码": "马", "收": "手", "递": "地", "理": "里", "办": "半", "费": "飞", "客": "刻",
+}
+NEAR_PINYIN = {  # a close pinyin: nin→yin, shi→si, zhi→zi, zh/ch/sh ↔ z/c/s, -ng ↔ -n
+    "您": "音", "是": "四", "知": "资", "服": "福", "务": "物", "生": "森", "声": "深", "正": "怎", "请": "勤",
+    "情": "琴", "中": "宗", "常": "藏", "商": "桑", "时": "词", "程": "陈", "等": "登", "名": "民", "经": "金",
+}
+FILLERS = ("嗯", "那个", "就是")
+
+
+def misspell(rng: random.Random, text: str) -> str:
+    """One or two ASR-style errors in ``text`` (see HOMOPHONES / NEAR_PINYIN / FILLERS)."""
+    chars = list(text)
+    for _ in range(rng.choice((1, 1, 2))):
+        kind = rng.random()
+        spots = [i for i, c in enumerate(chars) if "\u4e00" <= c <= "\u9fff"]
+        if not spots:
+            break
+        i = rng.choice(spots)
+        if kind < 0.35 and (subs := [j for j in spots if chars[j] in HOMOPHONES]):
+            j = rng.choice(subs)
+            chars[j] = HOMOPHONES[chars[j]]
+        elif kind < 0.6 and (subs := [j for j in spots if chars[j] in NEAR_PINYIN]):
+            j = rng.choice(subs)
+            chars[j] = NEAR_PINYIN[chars[j]]
+        elif kind < 0.8 and len(spots) > 3:
+            del chars[i]
+        elif kind < 0.9:
+            chars.insert(i, chars[i])  # a doubled character
+        else:
+            chars.insert(i, rng.choice(FILLERS))
+    return "".join(chars)
+
+
+ERROR_SHARE = 0.33
+"""The share of segments that carry ASR-style errors."""
+ERRORS = {"segments": 0, "misspelled": 0}
+"""How many segments the generator made, and how many of them it misspelled."""
+
+
+def synthetic_call(rng: random.Random, index: int, seen: set[str] | None = None) -> Transcript:
+    """One call; with ``seen``, every segment text differs from every text in ``seen`` (which it extends)."""
     surname = rng.choice(SURNAMES)
     fill = {
         "company": rng.choice(COMPANIES),
@@ -98,8 +150,18 @@ def synthetic_call(rng: random.Random, index: int) -> Transcript:
     segments, t = [], 0.3
     for role, text in script:
         if role == "hold":
-            t += rng.uniform(10, 20)
+            t += rng.uniform(12, 20)  # clear of the 10 s hold_gap_s
             continue
+        ERRORS["segments"] += 1
+        if rng.random() < ERROR_SHARE:
+            text = misspell(rng, text)
+            ERRORS["misspelled"] += 1
+        if seen is not None:
+            tries = 0
+            while normalize(text) in seen:
+                tries += 1
+                text = misspell(rng, text) if tries % 2 else f"{rng.choice(FILLERS)}，{text}" if tries < 6 else f"{text}{rng.randint(2, 9999)}"
+            seen.add(normalize(text))
         words, w = [], t
         for i in range(0, len(text), 2):  # Whisper's Chinese words: one or two characters
             words.append(Word(round(w, 2), round(w + 0.36, 2), text[i : i + 2]))
@@ -109,9 +171,26 @@ def synthetic_call(rng: random.Random, index: int) -> Transcript:
     return Transcript(f"bench/{index:05d}.flac", round(t + 0.5, 2), 2, "synthetic", "zh", "stereo", tuple(segments))
 
 
-def calls(n: int, seed: int) -> list[Transcript]:
+def calls(n: int, seed: int, distinct: bool = False) -> list[Transcript]:
+    """``n`` calls; ``distinct``: no two segment texts alike across them all."""
     rng = random.Random(seed)
-    return [synthetic_call(rng, i) for i in range(n)]
+    seen: set[str] | None = set() if distinct else None
+    return [synthetic_call(rng, i, seen) for i in range(n)]
+
+
+def clear_caches() -> None:
+    """Empty the per-text caches (the matcher's pinyin keys and matches, the delivery metrics')."""
+    from callreview import delivery, match
+
+    for module in (match, delivery):
+        for fn in vars(module).values():
+            if hasattr(fn, "cache_clear"):
+                fn.cache_clear()
+
+
+def _texts(transcripts: list[Transcript]) -> tuple[int, int]:
+    norms = [s.norm for t in transcripts for s in t.segments]
+    return len(set(norms)), len(norms)
 
 
 def _time(transcripts: list[Transcript], metrics: bool = True, clock=time.perf_counter, rules=None) -> float:
@@ -149,8 +228,9 @@ _RULES: tuple = ()
 def _worker(args: tuple[int, int]) -> tuple[int, float, float]:
     """Build ``n`` calls, warm up, wait for the other workers, then check them all."""
     n, seed = args
-    transcripts = calls(n, seed)
-    _time(calls(20, seed + 10_000))  # load the lexicon and warm pypinyin, untimed
+    transcripts = calls(n, seed, distinct=True)
+    _time(calls(20, seed + 10_000))  # load the lexicon and import pypinyin, untimed
+    clear_caches()
     _BARRIER.wait()  # every worker starts checking at the same moment
     start = time.perf_counter()  # CLOCK_MONOTONIC: comparable across processes
     _time(transcripts)
@@ -172,16 +252,28 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of metrics off / on (warm)")
     args = parser.parse_args()
 
-    transcripts = calls(args.calls, seed=1)
+    transcripts = calls(args.calls, seed=1, distinct=True)
     segs = sum(len(t.segments) for t in transcripts) / len(transcripts)
     secs = sum(t.duration_s for t in transcripts) / len(transcripts)
     print(f"{args.calls} synthetic calls: {secs:.0f} s and {segs:.0f} segments on average; {os.cpu_count()} CPUs here")
+    ERRORS.update(segments=0, misspelled=0)
+    probe = calls(args.calls, seed=1)
+    with_errors = ERRORS["misspelled"]
+    d, n = _texts(transcripts)
+    pd, pn = _texts(probe)
+    print(f"ASR-style errors in {with_errors / pn:.0%} of the plain generator's segments; distinct segment texts: "
+          f"{pd / pn:.0%} of the plain calls' ({pd} of {pn}), {d / n:.0%} of the cold run's ({d} of {n})")
 
     _time(calls(20, seed=99))  # load the lexicon, import pypinyin/rapidfuzz/opencc (untimed)
-    cold = _time(transcripts)
-    print(f"cold, 1 process : {args.calls / cold:8.0f} transcripts/s  ({1000 * cold / args.calls:.2f} ms each)")
+    clear_caches()
+    cold = _time(transcripts)  # a fresh lexicon, caches empty, every text new
+    print(f"cold, 1 process : {args.calls / cold:8.0f} transcripts/s  ({1000 * cold / args.calls:.2f} ms each; distinct texts, caches cleared)")
     warm = _time(transcripts)
-    print(f"warm, 1 process : {args.calls / warm:8.0f} transcripts/s  ({1000 * warm / args.calls:.2f} ms each)")
+    print(f"warm, 1 process : {args.calls / warm:8.0f} transcripts/s  ({1000 * warm / args.calls:.2f} ms each; the same calls again)")
+    clear_caches()
+    _time(probe[:20])
+    plain = _time(probe)
+    print(f"plain calls     : {args.calls / plain:8.0f} transcripts/s  ({1000 * plain / args.calls:.2f} ms each; texts repeating as scripted lines do)")
 
     global _RULES
     _RULES = (load_lexicon("zh-CN"), load_scorecard())
@@ -194,9 +286,10 @@ def main() -> None:
     print(f"warm, metrics on : {n / on:8.0f} transcripts/CPU-s  ({1e6 * on / n:.0f} µs each)")
     print(f"delivery metrics cost, warm: {on / off - 1:+.1%}, {1e6 * (on - off) / n:.0f} µs a call "
           f"({args.rounds} rounds of {args.calls} calls each way; per round {spread[0]:+.1%} to {spread[-1]:+.1%})")
-    fresh = calls(2 * args.calls, seed=2)
+    fresh = calls(2 * args.calls, seed=2, distinct=True)
+    clear_caches()
     cold_off, cold_on = _on_off(fresh[0::2], fresh[1::2])
-    print(f"cold, metrics off: {args.calls / cold_off:8.0f} transcripts/CPU-s, on: {args.calls / cold_on:.0f}  → cost {cold_on / cold_off - 1:+.1%} (fresh calls, each checked once)")
+    print(f"cold, metrics off: {args.calls / cold_off:8.0f} transcripts/CPU-s, on: {args.calls / cold_on:.0f}  → cost {cold_on / cold_off - 1:+.1%} (fresh calls with distinct texts, each checked once)")
 
     if args.processes > 1:
         share = args.calls // args.processes
