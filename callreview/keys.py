@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from callreview.text import fuzzy_syllable, syllables
+from callreview.text import fuzzy_syllable
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUNS = re.compile(f"([{_CJK}]+)|([^\\s{_CJK}]+)")
@@ -33,51 +33,18 @@ class _Interner:
 _intern = _Interner()
 
 
-@lru_cache(maxsize=1)
-def _pinyin_tables():
-    """pypinyin's own dictionaries and segmenter: what :func:`callreview.text.syllables` uses, minus its slow styling."""
-    try:
-        from pypinyin.constants import PHRASES_DICT, PINYIN_DICT
-        from pypinyin.seg.mmseg import seg
-    except ImportError:  # pragma: no cover - a pypinyin without these internals: the slow, public path
-        return None
-    return PINYIN_DICT, PHRASES_DICT, seg
-
-
-@lru_cache(maxsize=65536)
-def _toneless(reading: str) -> str:
-    import unicodedata
-
-    plain = "".join(c for c in unicodedata.normalize("NFD", reading) if not unicodedata.combining(c))
-    return plain.replace("ü", "v").lower()
-
-
-@lru_cache(maxsize=65536)
-def _word_keys(word: str) -> tuple[str, ...]:
-    pinyin, phrases, _ = _pinyin_tables()
-    readings = phrases.get(word)
-    if readings and len(readings) == len(word):
-        return tuple(fuzzy_syllable(_toneless(r[0])) for r in readings)
-    out = []
-    for char in word:
-        reading = pinyin.get(ord(char))
-        out.append(fuzzy_syllable(_toneless(reading.split(",")[0])) if reading else char)
-    return tuple(out)
-
-
 @lru_cache(maxsize=65536)
 def _run_keys(run: str) -> tuple[str, ...]:
-    """Fuzzy toneless pinyin of a run of Chinese characters, one key per character."""
-    tables = _pinyin_tables()
-    if tables is not None:
-        keys: list[str] = []
-        for word in tables[2].cut(run):
-            keys.extend(_word_keys(word))
-        if len(keys) == len(run):
-            return tuple(keys)
-    keys = [fuzzy_syllable(s) for s in syllables(run)]
+    """Fuzzy toneless pinyin of a run of Chinese characters, one key per character.
+
+    pypinyin's public ``lazy_pinyin`` (its own word segmentation and phrase readings, the first
+    reading of each), with ü written u as the keys always had it (女 is ``nu``); a character
+    with no reading is its own key."""
+    from pypinyin import Style, lazy_pinyin  # late: heavy dictionary load
+
+    keys = [fuzzy_syllable(r.replace("v", "u")) for r in lazy_pinyin(run, style=Style.NORMAL, errors=list)]
     if len(keys) != len(run):  # never seen; keep one key per character whatever happens
-        keys = [fuzzy_syllable((syllables(c) or [c])[0]) for c in run]
+        keys = [fuzzy_syllable((lazy_pinyin(c, style=Style.NORMAL, errors=list) or [c])[0].replace("v", "u")) for c in run]
     return tuple(keys)
 
 

@@ -13,7 +13,7 @@ them all by walking this module, as before the split).
 
 from __future__ import annotations
 
-from callreview.keys import _pinyin_tables, _run_keys, _toneless, _word_keys, keys_of
+from callreview.keys import _run_keys, keys_of
 from callreview.patterns import (
     SLOT_KINDS,
     Pattern,
@@ -51,5 +51,5 @@ __all__ = [
     "SoundAlikeHit", "Turn", "TurnText", "analyze", "compile_pattern", "compile_phrase", "compile_shape", "find",
     "find_best", "find_in", "find_keys", "find_literal", "find_shape", "initial_final", "is_question", "keys_of",
     "match_pattern", "opening_sound_alike", "similarity_within", "token_times",
-    "_clause_keys", "_pinyin_tables", "_run_keys", "_set_of", "_toneless", "_word_keys", "fuzzy_syllable",
+    "_clause_keys", "_run_keys", "_set_of", "fuzzy_syllable",
 ]  # fmt: skip

@@ -120,13 +120,18 @@ def test_english_is_matched_on_words():
 
 
 def test_keys_match_text_syllables_for_every_lexicon_phrase():
-    # match.py reads pypinyin's dictionaries directly for speed; it must say what text.syllables says.
+    # keys.py and text.syllables both ask pypinyin's lazy_pinyin (keys fold the initials and finals): they must agree.
     lex = lexicon()
     texts = [p.text for e in lex.forbidden for p in e.forms + e.near_misses]
     texts += [p.text for p in lex.hold.permission + lex.hold.thanks + lex.closing.question + lex.greeting.offer_help]
     texts.append("还有什么可以帮您，银行长安重新都是便宜音乐快乐")
     for text in texts:
         assert list(keys_of(normalize(text))[1]) == fuzzy_syllables(normalize(text)), text
+
+
+@pytest.mark.parametrize("text, keys", [("女士", ("nu", "si")), ("绿色", ("lu", "se")), ("银行", ("yin", "han")), ("重新", ("cong", "xin"))])
+def test_keys_write_u_for_the_umlaut_and_read_words_as_words(text, keys):
+    assert keys_of(text)[1] == keys  # 银行 hang (the word's reading), not xing
 
 
 def test_turn_analysis_is_cached_per_text():
