@@ -13,8 +13,6 @@ or key, what is wrong and how to fix it.
 
 from __future__ import annotations
 
-import re
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Literal, TypeVar
@@ -22,11 +20,7 @@ from typing import Any, Callable, Literal, TypeVar
 from callreview.errors import LexiconError
 from callreview.match import MatchRules, Pattern, Phrase, PhraseSet, Shape, compile_pattern, compile_phrase, compile_shape, keys_of
 from callreview.text import normalize
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
+from callreview.tomlfile import TomlReader, _kind, read_toml
 
 FORMAT_VERSION = 1
 BUNDLED_DIR = Path(__file__).resolve().parent / "lexicons"
@@ -218,97 +212,11 @@ def load_lexicon(path_or_name: str | Path) -> Lexicon:
     """Read, validate and compile a lexicon: ``"zh-CN"``, ``"en-US"`` or a path to a TOML file."""
     path = resolve_lexicon(path_or_name)
     data = read_toml(path, LexiconError, "lexicon")
-    return _build(data, TomlReader(str(path), LexiconError))
+    return _build(data, LexiconReader(str(path), LexiconError))
 
 
-# --- TOML reading shared with the scorecard ------------------------------------------
-
-_TOML_AT = re.compile(r"^(.*?)\s*\(at (line \d+, column \d+|end of document)\)$")
-
-
-def read_toml(path: Path, error: type[Exception], what: str) -> dict[str, Any]:
-    """Parse TOML; syntax errors become one line with the file, line and column."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise error(f"{path}: no such {what} file; check the path") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise error(f"{path}: cannot be read as UTF-8 text ({err.__class__.__name__}); save the {what} as UTF-8") from None
-    try:
-        return tomllib.loads(raw)
-    except tomllib.TOMLDecodeError as err:
-        msg = str(err)
-        m = _TOML_AT.match(msg)
-        if m:
-            what_wrong, where = m.groups()
-            msg = f"{where}: {what_wrong[:1].lower()}{what_wrong[1:]}"
-        raise error(f"{path}: {msg}; fix the TOML syntax") from None
-
-
-class TomlReader:
-    """Typed access to parsed TOML that turns every fault into one line naming file and key."""
-
-    def __init__(self, source: str, error: type[Exception], doc: str = "docs/lexicon-format.md"):
-        self.source = source
-        self.error = error
-        self.doc = doc
-
-    def fail(self, where: str, problem: str) -> Exception:
-        return self.error(f"{self.source}: {where}: {problem}")
-
-    def table(self, data: dict, key: str, where: str, required: bool = True) -> dict | None:
-        value = data.get(key)
-        if value is None:
-            if required:
-                raise self.fail(where, f"missing table [{key}]; add it (see {self.doc})")
-            return None
-        if not isinstance(value, dict):
-            raise self.fail(where, f"'{key}' must be a table, not {_kind(value)}")
-        return value
-
-    def text(self, data: dict, key: str, where: str, default: str | None = None) -> str:
-        value = data.get(key, default)
-        if value is None:
-            raise self.fail(where, f"missing '{key}'; add {key} = \"…\"")
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(where, f"'{key}' must be non-empty text, not {_kind(value)}")
-        return value
-
-    def number(self, data: dict, key: str, where: str, default: float, lo: float, hi: float, integer: bool = False) -> float:
-        value = data.get(key, default)
-        ok = isinstance(value, int) if integer else isinstance(value, (int, float))
-        if isinstance(value, bool) or not ok or not lo <= value <= hi:
-            kind = "a whole number" if integer else "a number"
-            raise self.fail(where, f"'{key}' must be {kind} {_num(lo)}-{_num(hi)}, not {value!r}")
-        return value
-
-    def choice(self, data: dict, key: str, where: str, choices: tuple[str, ...], default: str) -> str:
-        value = data.get(key, default)
-        if value not in choices:
-            raise self.fail(where, f"'{key}' must be one of {', '.join(repr(c) for c in choices)}, not {value!r}")
-        return value
-
-    def known(self, data: dict, where: str, keys: tuple[str, ...]) -> None:
-        for key in data:
-            if key not in keys:
-                raise self.fail(where, f"unknown key '{key}'; known keys: {', '.join(keys)}")
-
-    def strings(self, data: dict, key: str, where: str, required: bool = True) -> list[str]:
-        value = data.get(key)
-        if value is None:
-            if required:
-                raise self.fail(where, f"missing '{key}'; add {key} = [\"…\"]")
-            return []
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list):
-            raise self.fail(where, f"'{key}' must be a list of text, not {_kind(value)}")
-        if required and not value:
-            raise self.fail(where, f"'{key}' is empty; add at least one")
-        for i, item in enumerate(value):
-            if not isinstance(item, str) or not normalize(item):
-                raise self.fail(f"{where}.{key}[{i}]", f"must be non-empty text, not {item!r}")
-        return value
+class LexiconReader(TomlReader):
+    """:class:`~callreview.tomlfile.TomlReader` plus the lexicon's own kinds of value: phrases, patterns, shapes."""
 
     def phrases(self, data: dict, key: str, where: str, rules: MatchRules, required: bool = True) -> tuple[Phrase, ...]:
         """A list of phrases: each text, or a table {phrase = "…", threshold = 90, review_margin = 5}."""
@@ -355,27 +263,13 @@ class TomlReader:
         """An optional list of sentence shapes (``还有 (其他|别的) … 吗``)."""
         return tuple(self.compiled(lambda t=text: compile_shape(t), f"{where}.{key}[{i}]") for i, text in enumerate(self.strings(data, key, where, required=False)))
 
-    def compiled(self, make: Callable[[], T], where: str) -> T:
-        try:
-            return make()
-        except ValueError as err:
-            raise self.fail(where, str(err)) from None
-
-
-def _kind(value: Any) -> str:
-    return {str: "text", int: "a number", float: "a number", bool: "true/false", list: "a list", dict: "a table"}.get(type(value), type(value).__name__) + (f" ({value!r})" if isinstance(value, (int, float, str)) and not isinstance(value, bool) else "")
-
-
-def _num(x: float) -> str:
-    return str(int(x)) if float(x).is_integer() else str(x)
-
 
 # --- building the Lexicon ----------------------------------------------------------
 
 _TOP = ("language", "version", "revision", "description", "match", "greeting", "hold", "closing", "names", "politeness", "delivery", "forbidden")
 
 
-def _build(data: dict[str, Any], r: TomlReader) -> Lexicon:
+def _build(data: dict[str, Any], r: LexiconReader) -> Lexicon:
     r.known(data, "top level", _TOP)
     language = r.text(data, "language", "top level")
     version = r.number(data, "version", "top level", 0, 0, 10**6, integer=True)
@@ -460,14 +354,14 @@ def _build(data: dict[str, Any], r: TomlReader) -> Lexicon:
     )
 
 
-def _initials(g: dict, r: TomlReader, where: str) -> tuple[str, ...]:
+def _initials(g: dict, r: LexiconReader, where: str) -> tuple[str, ...]:
     value = g.get("salutation_initials", [])
     if not isinstance(value, list) or not all(isinstance(v, str) and (v == "" or (v.isascii() and v.isalpha() and v.islower())) for v in value):
         raise r.fail(where, f"'salutation_initials' must be a list of pinyin initials like [\"n\", \"l\", \"\"], not {_kind(value)}")
     return tuple(value)
 
 
-def _delivery(d: dict, r: TomlReader) -> DeliveryPhrases:
+def _delivery(d: dict, r: LexiconReader) -> DeliveryPhrases:
     where = "[delivery]"
     keys = ("backchannels", "rate_unit", "fast_suggestion", "interruption_suggestion", "dead_air_suggestion", "talk_ratio_suggestion")
     r.known(d, where, keys)
@@ -480,7 +374,7 @@ def _delivery(d: dict, r: TomlReader) -> DeliveryPhrases:
     )
 
 
-def _rules(m: dict, r: TomlReader) -> tuple[MatchRules, dict[str, int]]:
+def _rules(m: dict, r: LexiconReader) -> tuple[MatchRules, dict[str, int]]:
     where = "[match]"
     r.known(m, where, ("threshold", "short_syllables", "short_threshold", "review_margin", "sound_alike_min", "anchor_threshold", "name_threshold", "grey_coverage", "question_endings", "negators", "numerals", "slot_max"))
     d = MatchRules()
@@ -507,7 +401,7 @@ def _rules(m: dict, r: TomlReader) -> tuple[MatchRules, dict[str, int]]:
     return rules, slot_max
 
 
-def _names(n: dict, r: TomlReader, rules: MatchRules) -> NameRules:
+def _names(n: dict, r: LexiconReader, rules: MatchRules) -> NameRules:
     where = "[names]"
     r.known(n, where, ("honorific_position", "surname_part", "honorifics", "surnames", "not_surnames", "not_name_words", "self_name", "ask_name", "misheard_honorifics", "third_party_before", "reference_after", "name_example"))
     surnames_raw = n.get("surnames", "")
@@ -552,7 +446,7 @@ def _names(n: dict, r: TomlReader, rules: MatchRules) -> NameRules:
     )
 
 
-def _forbidden(entries: Any, r: TomlReader, rules: MatchRules) -> tuple[ForbiddenEntry, ...]:
+def _forbidden(entries: Any, r: LexiconReader, rules: MatchRules) -> tuple[ForbiddenEntry, ...]:
     if not entries:
         raise r.fail("top level", "no [[forbidden]] entries; add at least one (phrase, suggestion)")
     if not isinstance(entries, list) or not all(isinstance(e, dict) for e in entries):

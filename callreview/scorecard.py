@@ -247,7 +247,7 @@ def _parts_credit(parts: Mapping[str, Mapping[str, Any]], weights: Mapping[str, 
 
 def load_scorecard(path: str | Path | None = None) -> Scorecard:
     """Read and validate a scorecard TOML (``None``: the bundled default)."""
-    from callreview.lexicon import TomlReader, read_toml
+    from callreview.tomlfile import TomlReader, read_toml
 
     path = BUNDLED if path is None else Path(path)
     data = read_toml(path, ScorecardError, "scorecard")

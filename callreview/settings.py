@@ -27,17 +27,11 @@ It wins over ``callreview.toml``; command-line options win over it.
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from callreview.errors import SettingsError
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
 
 CONFIG_NAME = "callreview.toml"
 ENV_MODEL = "CALLREVIEW_MODEL"
@@ -93,12 +87,9 @@ def load_settings(config: str | Path | None = None, **overrides: Any) -> Setting
 
 
 def _toml(path: Path) -> dict[str, Any]:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as err:
-        raise SettingsError(f"{path}: {err}; fix the TOML syntax") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise SettingsError(f"{path}: cannot be read ({err}); check the file") from None
+    from callreview.tomlfile import read_toml
+
+    return read_toml(path, SettingsError, "settings")
 
 
 def _read(path: Path) -> dict[str, Any]:

@@ -51,7 +51,7 @@ def test_a_lexicon_file_named_anything_still_transcribes_in_its_own_language(tmp
         ("cpu_threads = -2\n", "'cpu_threads' must be a whole number ≥ 0, not -2"),
         ("company_names = [1, 2]\n", "'company_names' must be a list of names, not [1, 2]"),
         ('cache = "yes"\n', "'cache' must be true or false, not 'yes'"),
-        ("device = \n", "Invalid value (at line 1, column 10); fix the TOML syntax"),
+        ("device = \n", "line 1, column 10: invalid value; fix the TOML syntax"),  # the lexicon's and scorecard's wording: one reader
     ],
 )
 def test_a_malformed_settings_file_is_refused_with_file_and_key(tmp_path, content, message):
@@ -60,6 +60,31 @@ def test_a_malformed_settings_file_is_refused_with_file_and_key(tmp_path, conten
     with pytest.raises(SettingsError) as caught:
         load_settings(path)
     assert str(caught.value).startswith(f"{path}: {message}")
+
+
+def test_every_kind_of_toml_file_reports_a_syntax_error_alike(tmp_path):
+    from callreview.errors import LexiconError, ScorecardError
+    from callreview.lexicon import load_lexicon
+    from callreview.scorecard import load_scorecard
+    from callreview.settings import call_metadata
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text("version 1\n", encoding="utf-8")
+    recording = tmp_path / "bad.flac"
+    messages = []
+    for load, error in ((load_lexicon, LexiconError), (load_scorecard, ScorecardError), (load_settings, SettingsError), (lambda p: call_metadata(recording), SettingsError)):
+        with pytest.raises(error) as caught:
+            load(bad)
+        messages.append(str(caught.value))
+    assert set(messages) == {f"{bad}: line 1, column 9: expected '=' after a key in a key/value pair; fix the TOML syntax"}
+
+
+def test_a_settings_file_that_is_not_utf8_is_refused_in_one_line(tmp_path):
+    path = tmp_path / "callreview.toml"
+    path.write_bytes("lexicon = '中文'\n".encode("gb18030"))
+    with pytest.raises(SettingsError) as caught:
+        load_settings(path)
+    assert str(caught.value) == f"{path}: cannot be read as UTF-8 text (UnicodeDecodeError); save the settings as UTF-8"
 
 
 def test_a_missing_config_path_is_refused(tmp_path):
