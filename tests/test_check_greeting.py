@@ -53,6 +53,25 @@ def test_the_company_is_the_clause_between_the_salutation_and_the_next_part(said
         assert (ev.text, ev.matched) == (said, "{company}")
 
 
+# What ASR does to the short form: the salutation alone in its own turn (a pause after 您好), and the
+# company run into the staff number with no comma (天霖35号为您服务): a number that ends the words
+# the agent's slot took is the staff number, and the words before it are the company.
+@pytest.mark.parametrize(
+    "turns, company, agent",
+    [
+        (["您好，", "城南燃气，52号为您服务，请问有什么可以帮您？"], "城南燃气", "52"),
+        (["您好，城南燃气52号为您服务，请问有什么可以帮您？"], "城南燃气", "52"),
+        (["您好，", "城南燃气四十一号为您服务，请问有什么可以帮您？"], "城南燃气", "四十一"),
+        (["您好，城南燃气，三十五号为您服务，请问有什么可以帮您？"], "城南燃气", "三十五"),
+        (["您好，", "王先生52号为您服务。"], None, "王先生52"),  # the customer addressed: no company taken
+    ],
+)
+def test_the_short_form_survives_a_split_turn_and_a_missing_comma(turns, company, agent):
+    first = [("agent", 0.5 + 2.5 * i, 2.5 + 2.5 * i, text) for i, text in enumerate(turns)]
+    result = item(first + PERFECT[1:], "greeting")
+    assert (result.details["company_name"], result.details["agent_name"]) == (company, agent)
+
+
 # A staff number said without 工号/号, right before the offer to serve, is the agent identifying
 # themself: ``{agent:digits}`` takes numbers only, so a name there is no agent's number.
 @pytest.mark.parametrize(

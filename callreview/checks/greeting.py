@@ -75,6 +75,9 @@ def check_greeting(ctx: CallContext) -> Finding:
         offer = find_part(opening, lex.offer_help)
         agent, agent_hit = _agent(opening, lex.agent_name, ctx, [salutation, offer], lex.company)
         company = _company(opening, ctx, [salutation, offer, agent_hit], salutation, agent_hit, offer)
+        number = company.pop("_agent", None)
+        if number is not None:  # the company took the words before the staff number
+            agent = {**agent, "value": number}
         parts = {"salutation": part(salutation), "company": company, "agent_name": agent, "offer_help": part(offer)}
         suggestion = lex.suggestion
         company_name = company.get("value")
@@ -125,33 +128,72 @@ def _company(turns: Sequence[Turn], ctx: CallContext, explained: list, salutatio
         if found is None:
             return part(None)
         place = found.pop("_place")
-    return _judge_name(found, configured, place, ctx)
+    agent_number = found.pop("_agent", None)
+    judged = _judge_name(found, configured, place, ctx)
+    if agent_number is not None:
+        judged["_agent"] = agent_number
+    return judged
 
 
 def _bare_company(salutation: Any, agent: PatternHit | None, offer: Hit | None, ctx: CallContext) -> dict[str, Any] | None:
-    """000's short form 「您好！天霖，××号为您服务」: the one clause between the salutation and the next part
-    of the greeting — the agent's name or number, or else the offer to help (「您好，天霖，很高兴为您服务」).
+    """000's short form 「您好！天霖，××号为您服务」: the words between the salutation and the next part of the
+    greeting — the agent's name or number, or else the offer to help (「您好，天霖，很高兴为您服务」).
 
-    It must be a clause of its own (commas around it), of 2 to ``slot_max.company`` words, and not
-    an address of the customer (「您好，王先生，很高兴为您服务」: it ends with an honorific)."""
+    They must be a clause of its own (commas around it), of 2 to ``slot_max.company`` words, and
+    not an address of the customer (「您好，王女士，…」: it ends with an honorific). Two general
+    allowances for what ASR does to this short form:
+
+    * the salutation may end the agent's previous turn (ASR cuts a turn at the pause after 您好);
+    * when the words the agent's slot took end in a number (天霖35号为您服务, no comma), the number
+      is the staff number and the words before it, from the start of the clause, the company."""
     if salutation is None or not salutation.certain:
         return None
-    turn = salutation.turn
-    after = [h for h in (agent, offer) if h is not None and h.turn is turn and h.first >= salutation.last and (h is not offer or h.certain)]
-    if not after:
+    stext = salutation.turn.text
+    ends_turn = salutation.last >= len(stext.tokens)
+
+    def after(hit: Any) -> bool:
+        if hit is None or (hit is offer and not hit.certain):
+            return False
+        if hit.turn is salutation.turn:
+            return hit.first >= salutation.last
+        return ends_turn and hit.turn.start >= salutation.turn.end
+
+    nexts = [h for h in (agent, offer) if after(h)]
+    if not nexts:
         return None
+    nxt = min(nexts, key=lambda h: (h.turn.start, h.first))
+    turn = nxt.turn
     text = turn.text
-    lo, hi = salutation.last, min(h.first for h in after)
+    lo = salutation.last if turn is salutation.turn else 0
+    hi = nxt.first
+    number = None
+    if nxt is agent and agent is not None and "agent" in agent.spans:
+        a, b = agent.spans["agent"]
+        d = b
+        while d > a and _is_number(text.tokens[d - 1], ctx):
+            d -= 1
+        if a < d < b:  # the slot took words, then a number: the words are the company's
+            hi, number = d, text.span_text(d, b)
     if not 2 <= hi - lo <= ctx.lexicon.slot_max.get("company", 12) or text.clause[lo] != text.clause[hi - 1]:
         return None
-    if text.clause[lo] == text.clause[lo - 1] or text.clause[hi - 1] == text.clause[hi]:
+    if lo > 0 and text.clause[lo] == text.clause[lo - 1]:
+        return None  # the clause starts before these words
+    if number is None and text.clause[hi - 1] == text.clause[hi]:
         return None  # not a clause of its own
     words = "".join(text.tokens[lo:hi])
     if any(words.endswith(h.chars) for h in ctx.lexicon.names.honorifics):
         return None  # the customer addressed, not a company named
     start, end = token_times(turn, lo, hi)
     ev = Evidence(turn.role, start, end, text.quote(lo, hi), "{company}", 100.0)
-    return {"found": True, "uncertain": False, "text": ev.text, "evidence": ev, "source": "greeting", "value": text.span_text(lo, hi), "_place": (turn, lo, hi)}
+    found = {"found": True, "uncertain": False, "text": ev.text, "evidence": ev, "source": "greeting", "value": text.span_text(lo, hi), "_place": (turn, lo, hi)}
+    if number is not None:
+        found["_agent"] = number
+    return found
+
+
+def _is_number(token: str, ctx: CallContext) -> bool:
+    numerals = ctx.lexicon.rules.numerals
+    return token.isdigit() or bool(token and numerals and all(c in numerals for c in token))
 
 
 def _judge_name(found: dict[str, Any], configured: Sequence[Phrase], place: tuple[Turn, int, int], ctx: CallContext) -> dict[str, Any]:
