@@ -137,7 +137,7 @@ class Reviewer:
         """A mono call with its voices told apart (:mod:`callreview.speakers`), cached beside the
         transcript; the key names the separation too, so the store keeps both apart. A call that
         cannot be separated comes back ``mono-unknown`` under the transcript's own key."""
-        from callreview.speakers import SEPARATOR_VERSION, separation
+        from callreview.speakers import SEPARATOR_VERSION, SeparateOptions, separation
         from callreview.speakers.embed import MODEL_SHA256
 
         lexicon_digest = hashlib.sha256(Path(self.lexicon.source).read_bytes()).hexdigest()
@@ -154,7 +154,7 @@ class Reviewer:
                     return replace(cached, file=transcript.file), (sep_key if cached.roles == "mono-separated" else key)
                 except CallreviewError:
                     pass  # a damaged cache file is made again
-        result = separation(transcript, recording, self.lexicon).transcript
+        result = separation(transcript, recording, self.lexicon, SeparateOptions(threads=self.settings.cpu_threads)).transcript
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
             tmp = cache.with_suffix(f".{os.getpid()}.tmp")

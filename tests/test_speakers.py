@@ -113,7 +113,7 @@ def test_agent_evidence_weighs_service_phrases_over_the_caller():
     caller = [_seg("agent", 5, 8, "你好，我的车灯一直亮着。"), _seg("agent", 11, 12, "我姓王。"), _seg("agent", 45, 46, "谢谢，再见。")]
     a = agent_evidence(agent, lexicon, speaks_first=True)
     c = agent_evidence(caller, lexicon, speaks_first=False)
-    assert a.reasons[:2] == ("offers help", "asks the customer's name") and "speaks first" in a.reasons
+    assert a.reasons[:3] == ("offers help", "introduces the company or themself", "asks the customer's name") and "speaks first" in a.reasons
     assert "gives their own surname" in c.reasons and c.score < 0 < a.score
     assert role_certainty(a, c) > 0.95
     assert role_certainty(c, c) == 0.5  # no lead: a coin toss, every turn's confidence then stays low

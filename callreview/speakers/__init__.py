@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from callreview.lexicon import Lexicon
     from callreview.speakers.embed import Embedder
 
-SEPARATOR_VERSION = 1
+SEPARATOR_VERSION = 2
 """Part of the cache key of a separated transcript: bump when the result would change."""
 
 
@@ -52,7 +52,8 @@ class SeparateOptions:
     """Two voice centres closer than this (cosine) are one voice."""
     margin_scale: float = 0.1
     """A piece's margin (cosine) at which its voice is ~76 % sure (tanh(1))."""
-    threads: int = 1
+    threads: int = 0
+    """onnxruntime's threads for CAM++ (0: its default, one per core), as ``cpu_threads`` is Whisper's."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +87,7 @@ class Piece:
 _embedder: "dict[int, Embedder]" = {}
 
 
-def embedder(threads: int = 1) -> "Embedder":
+def embedder(threads: int = 0) -> "Embedder":
     """The process's CAM++ session (loaded once)."""
     from callreview.speakers.embed import Embedder
 
@@ -126,10 +127,12 @@ def separation(transcript: Transcript, recording: "Recording", lexicon: "Lexicon
         return Separation(transcript, f"one voice: the two voice centres are {voices.centre_similarity:.2f} alike (cosine)", centre_similarity=voices.centre_similarity)
 
     first = int(np.argmin([p.start for p in pieces]))
-    evidence = []
-    for k in (0, 1):
-        turns = build_segments(transcript.segments, pieces, ["agent" if label == k else "customer" for label in voices.labels], np.ones(len(pieces)))
-        evidence.append(agent_evidence([s for s in turns if s.role == "agent"], lexicon, speaks_first=voices.labels[first] == k))
+    # each voice's turns, once: voice 0 as "agent", voice 1 as "customer" (names only, here)
+    turns = build_segments(transcript.segments, pieces, ["agent" if label == 0 else "customer" for label in voices.labels], np.ones(len(pieces)))
+    evidence = [
+        agent_evidence([s for s in turns if s.role == role], lexicon, speaks_first=voices.labels[first] == k)
+        for k, role in ((0, "agent"), (1, "customer"))
+    ]
     agent = 0 if evidence[0].score >= evidence[1].score else 1
     p_role = role_certainty(evidence[agent], evidence[1 - agent])
     p_voice = 0.5 + 0.5 * np.tanh(voices.margins / options.margin_scale)
@@ -176,7 +179,9 @@ def make_pieces(
     middles = np.array(sorted((a + b) / 2 for a, b in quiet))
     pieces: list[Piece] = []
     for index, seg in enumerate(segments):
-        words = seg.words or (Word(seg.start, seg.end, seg.text),)
+        # a word timed far outside its segment (Whisper sometimes stretches one over a whole
+        # stretch of the other party's speech) is heard only within the segment
+        words = tuple(Word(max(w.start, seg.start), min(max(w.end, seg.start), seg.end), w.text) if (w.start < seg.start - 0.5 or w.end > seg.end + 0.5) else w for w in seg.words) or (Word(seg.start, seg.end, seg.text),)
         run: list[Word] = []
         paused = True
         for word in words:
@@ -214,40 +219,61 @@ def _absorb_short_tails(pieces: list[Piece], options: SeparateOptions) -> list[P
     return out
 
 
-def build_segments(originals: Sequence[Segment], pieces: Sequence[Piece], roles: Sequence[str], confidence: Sequence[float]) -> tuple[Segment, ...]:
-    """Consecutive pieces of one original segment and one role become one segment (its role
-    confidence: the pieces' mean, weighted by length)."""
+def build_segments(
+    originals: Sequence[Segment], pieces: Sequence[Piece], roles: Sequence[str], confidence: Sequence[float], turn_gap_s: float = 2.0
+) -> tuple[Segment, ...]:
+    """Consecutive pieces of one role become one turn, as a stereo channel's words do: across the
+    transcriber's segment boundaries too (VAD cuts where it likes), until a pause of ``turn_gap_s``.
+    A turn's role confidence is its pieces' mean, weighted by length."""
     from callreview.text import join_words, normalize
     from callreview.transcript import merge_segments
 
+    order = sorted(range(len(pieces)), key=lambda i: (pieces[i].start, pieces[i].segment))
     out: list[Segment] = []
     group: list[int] = []
 
     def flush() -> None:
         if not group:
             return
-        seg = originals[pieces[group[0]].segment]
-        words = tuple(w for i in group for w in pieces[i].words)
-        whole = len(words) == len(seg.words) or not seg.words
-        text = seg.text if whole else join_words(w.text for w in words)
+        parts: list[str] = []
+        words: list[Word] = []
+        flags: list[str] = []
+        logprobs: list[tuple[float, float]] = []
+        start, end = float("inf"), float("-inf")
+        for index in dict.fromkeys(pieces[i].segment for i in group):  # originals in order of first use
+            seg = originals[index]
+            mine = [w for i in group if pieces[i].segment == index for w in pieces[i].words]
+            whole = not seg.words or len(mine) == len(seg.words)
+            parts.append(seg.text if whole else join_words(w.text for w in mine))
+            if seg.words:
+                words += mine
+            lo, hi = (seg.start, seg.end) if whole else (mine[0].start, max(w.end for w in mine))
+            start, end = min(start, lo), max(end, hi)
+            flags += [f for f in seg.flags if f not in flags]
+            if seg.avg_logprob is not None:
+                logprobs.append((seg.avg_logprob, max(hi - lo, 0.01)))
+        text = join_words(parts) if len(parts) > 1 else parts[0]
         weights = np.array([max(pieces[i].duration, 0.05) for i in group])
         conf = float(np.average([confidence[i] for i in group], weights=weights))
+        first = originals[pieces[group[0]].segment]
         out.append(
             replace(
-                seg,
+                first,
                 role=roles[group[0]],
-                start=seg.start if whole else words[0].start,
-                end=seg.end if whole else max(w.end for w in words),
+                start=start,
+                end=end,
                 text=text,
-                norm=seg.norm if whole else normalize(text),
-                words=words if seg.words else (),
+                norm=first.norm if len(group) == len(pieces) and text == first.text else normalize(text),
+                words=tuple(sorted(words, key=lambda w: w.start)),
+                avg_logprob=None if not logprobs else round(float(np.average([a for a, _ in logprobs], weights=[b for _, b in logprobs])), 4),
+                flags=tuple(flags),
                 role_confidence=round(conf, 3),
             )
         )
         group.clear()
 
-    for i, piece in enumerate(pieces):
-        if group and (pieces[group[-1]].segment != piece.segment or roles[group[-1]] != roles[i]):
+    for i in order:
+        if group and (roles[group[-1]] != roles[i] or pieces[i].start - max(pieces[j].end for j in group) >= turn_gap_s):
             flush()
         group.append(i)
     flush()

@@ -47,12 +47,12 @@ def check_model(path: Path, expected: str = MODEL_SHA256) -> bytes:
 class Embedder:
     """One loaded CAM++ session: 192-dim, L2-normalized embeddings of 16 kHz audio pieces."""
 
-    def __init__(self, path: Path | None = None, threads: int = 1):
+    def __init__(self, path: Path | None = None, threads: int = 0):
         import onnxruntime as ort  # late: only a mono call needs it
 
         data = check_model(path or model_path())
         options = ort.SessionOptions()
-        options.intra_op_num_threads = max(1, threads)
+        options.intra_op_num_threads = max(0, threads)
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
         self.session = ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])

@@ -9,6 +9,9 @@ evidence                  weight  lexicon lists
 offers help               2       ``greeting.offer_help`` in the voice's first two
                                   turns (first 30 s); a salutation alone is no
                                   evidence: callers say 你好 too
+introduces the company   2       ``greeting.company``, ``greeting.agent_name``,
+or themself                       ``outbound.confirm_identity``, ``outbound.agent_name``
+                                  patterns in the voice's first two turns (first 30 s)
 asks the customer's name  2       ``names.ask_name`` (请问您贵姓)
 service phrases           1 each  ``hold.permission``, ``hold.thanks``,
                                   ``closing.question``, ``closing.thanks``,
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
 GREETING_WINDOW_S = 30.0
 GREET = 2.0
 ASK_NAME = 2.0
+INTRODUCES = 2.0
 SERVICE = 1.0
 SERVICE_CAP = 4.0
 FIRST = 0.5
@@ -60,6 +64,12 @@ def agent_evidence(turns: Sequence[Segment], lexicon: "Lexicon", speaks_first: b
     if any(_certain(t, greeting) for t in early):
         score += GREET
         reasons.append("offers help")
+    patterns = list(lexicon.greeting.company) + list(lexicon.greeting.agent_name)
+    if lexicon.outbound is not None:
+        patterns += list(lexicon.outbound.confirm_identity) + list(lexicon.outbound.agent_name)
+    if any(match_pattern(t, p, lexicon.slot_max) is not None for t in early for p in patterns):
+        score += INTRODUCES
+        reasons.append("introduces the company or themself")
     ask_name = lexicon.phrase_set("speakers.ask_name", lexicon.names.ask_name)
     if any(_certain(t, ask_name) for t in analysed):
         score += ASK_NAME
