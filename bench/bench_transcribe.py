@@ -1,35 +1,63 @@
-"""Transcription benchmark on audio_samples/: speed, memory, accuracy, holds.
+"""Transcription benchmark on audio_samples/: speed, memory, accuracy, holds, unheard turns.
 
-Prints, for callreview's path (each channel apart, VAD, word timings, batched)
-and for plain ``WhisperModel.transcribe()`` of each call's mono mixdown with
-faster-whisper's default options — same model, same machine, same run:
-audio seconds, wall seconds, × real time, peak RSS; and for callreview the
-agent-channel CER against the call scripts and how many silent holds stay
-visible as gaps between words.
+Same model, same machine, same run, calls interleaved (every mode transcribes call 1,
+then every mode call 2, …, the order of the modes rotating from call to call), so a
+busy neighbour on a shared machine slows every mode alike:
 
-    python bench/bench_transcribe.py                 # all samples
-    python bench/bench_transcribe.py --threads 2     # as on a 2-core machine
+* ``callreview`` — the product's path (roles from the channels, VAD, both channels'
+  speech in shared windows, word timings, re-decode of speech no word covers);
+* ``plain`` — ``WhisperModel.transcribe()`` of the call's mono mixdown, faster-whisper's
+  default options;
+* ``batched-mono`` — ``BatchedInferencePipeline(model).transcribe(mono, vad_filter=True,
+  batch_size=8)`` of the mono mixdown: what a user who knows faster-whisper would run;
+* each ``--setting NAME=key=value;key=value`` — callreview with those TranscribeOptions
+  changed (the README's table of settings tried).
 
-Each mode runs in its own process so that peak RSS is its own.
+Printed: per call the wall seconds of every mode and callreview's ratio against both
+baselines; then one Markdown table per mode (paste-ready): wall, × real time, median
+call ratio against plain and batched-mono, agent-channel CER mean / max against the call
+scripts, silent holds visible as gaps between words, script turns with no heard word
+of their role, peak RSS. Each mode runs in its own process, so peak RSS is its own;
+loading the model is not timed.
+
+    python bench/bench_transcribe.py --threads 2
+    python bench/bench_transcribe.py --threads 2 --setting "per-channel=share_windows=false;min_input_s=30"
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
+import statistics
 import subprocess
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "audio_samples"
+BASELINES = ("plain", "batched-mono")
 
 
-def run_mode(mode: str, threads: int, batch_size: int | None, files: list[Path]) -> dict:
-    """Runs inside a child process: transcribe every file one way, return timings and transcripts."""
+def parse_setting(text: str) -> dict:
+    """``key=value;key=value`` → TranscribeOptions fields, values typed like the defaults."""
+    from callreview.transcribe import TranscribeOptions
+
+    defaults = TranscribeOptions()
+    out = {}
+    for item in filter(None, (part.strip() for part in text.split(";"))):
+        key, _, value = item.partition("=")
+        if not hasattr(defaults, key):
+            raise SystemExit(f"--setting: {key!r} is not a TranscribeOptions field")
+        kind = type(getattr(defaults, key))
+        out[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value) if kind in (int, float) else value
+    return out
+
+
+def child(mode: str, threads: int, setting: dict) -> None:
+    """Runs in its own process: reads file paths from stdin, answers one JSON line each."""
     import numpy as np
 
     from callreview.audio import load_audio
@@ -37,26 +65,30 @@ def run_mode(mode: str, threads: int, batch_size: int | None, files: list[Path])
     from callreview.transcribe import TranscribeOptions, Transcriber
 
     ref = resolve_model(None)
-    load_model(ref, "cpu", "int8", threads)  # loading is not timed: both modes load once per process
-    out = {"mode": mode, "calls": []}
-    options = TranscribeOptions(device="cpu", cpu_threads=threads)
-    if batch_size:
-        options = replace(options, batch_size=batch_size)
-    transcriber = Transcriber(ref, options, use_cache=False)
-    for path in files:
+    model = load_model(ref, "cpu", "int8", threads)
+    transcriber = Transcriber(ref, TranscribeOptions(device="cpu", cpu_threads=threads, **setting), use_cache=False)
+    pipeline = None
+    if mode == "batched-mono":
+        from faster_whisper import BatchedInferencePipeline
+
+        pipeline = BatchedInferencePipeline(model)
+    print("ready", flush=True)
+    for line in sys.stdin:
+        path = Path(line.strip())
         recording = load_audio(path)
+        mono = np.mean(np.stack(recording.channels), axis=0) if recording.is_stereo else recording.channels[0]
         t0 = time.perf_counter()
-        if mode == "callreview":
-            transcript = transcriber.transcribe(recording)
-            result = transcript.to_dict()
-        else:
-            mono = np.mean(np.stack(recording.channels), axis=0) if recording.is_stereo else recording.channels[0]
-            segments, _ = transcriber.model.transcribe(mono)
+        if mode == "plain":
+            segments, _ = model.transcribe(mono)
             result = {"text": "".join(s.text for s in segments)}
+        elif mode == "batched-mono":
+            segments, _ = pipeline.transcribe(mono, vad_filter=True, batch_size=8)
+            result = {"text": "".join(s.text for s in segments)}
+        else:
+            result = transcriber.transcribe(recording).to_dict()
         wall = time.perf_counter() - t0
-        out["calls"].append({"file": path.name, "audio_s": recording.duration_s, "wall_s": wall, "result": result})
-    out["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return out
+        print(json.dumps({"file": path.name, "audio_s": recording.duration_s, "wall_s": wall, "result": result}, ensure_ascii=False), flush=True)
+    print(json.dumps({"peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
 
 
 def holds_visible(truth: dict, transcript: dict, gap: float = 10.0) -> tuple[int, int]:
@@ -69,57 +101,122 @@ def holds_visible(truth: dict, transcript: dict, gap: float = 10.0) -> tuple[int
     return found, len(wanted)
 
 
+def unheard_turns(truth: dict, transcript: dict, slack_s: float = 0.3) -> list[str]:
+    """Script turns (either role) that no heard word of the same role overlaps: ``role@start`` each."""
+    words = {}
+    for s in transcript["segments"]:
+        words.setdefault(s["role"], []).extend((w["start"], w["end"]) for w in s["words"])
+    out = []
+    for turn in truth["segments"]:
+        a, b = turn["start"] - slack_s, turn["end"] + slack_s
+        if not any(w0 < b and w1 > a for w0, w1 in words.get(turn["role"], ())):
+            out.append(f"{turn['role']}@{turn['start']:.1f}")
+    return out
+
+
+def score(calls: list[dict]) -> dict:
+    """Agent CER per call, holds and unheard script turns over ``calls`` of one callreview mode."""
+    from callreview.metrics import cer
+
+    cers, found, wanted, unheard = {}, 0, 0, []
+    for call in calls:
+        truth_path = SAMPLES / "truth" / (Path(call["file"]).stem + ".json")
+        if not truth_path.is_file():
+            continue
+        truth = json.loads(truth_path.read_text(encoding="utf-8"))
+        ref = "".join(s["text"] for s in truth["segments"] if s["role"] == "agent")
+        hyp = "".join(s["text"] for s in call["result"]["segments"] if s["role"] == "agent")
+        cers[call["file"]] = cer(ref, hyp)
+        f, w = holds_visible(truth, call["result"])
+        found, wanted = found + f, wanted + w
+        unheard += [f"{Path(call['file']).stem[:2]}:{t}" for t in unheard_turns(truth, call["result"])]
+    return {"cers": cers, "holds": (found, wanted), "unheard": unheard}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--batch-size", type=int, default=0, help="callreview's batch size (default: the product's)")
+    parser.add_argument("--setting", action="append", default=[], metavar="NAME=key=value;…",
+                        help="also run callreview with these TranscribeOptions (repeatable)")
+    parser.add_argument("--no-baselines", action="store_true", help="skip plain and batched-mono (compare settings only)")
+    parser.add_argument("--json-out", type=Path, help="also write every mode's transcripts and timings here")
     parser.add_argument("--child", help=argparse.SUPPRESS)
+    parser.add_argument("--child-setting", default="", help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", type=Path)
     args = parser.parse_args()
-    files = args.files or sorted(SAMPLES.glob("*.flac"))
     if args.child:
-        print(json.dumps(run_mode(args.child, args.threads, args.batch_size, files), ensure_ascii=False))
-        return
+        return child(args.child, args.threads, parse_setting(args.child_setting))
+    files = args.files or sorted(SAMPLES.glob("*.flac"))
 
-    runs = {}
-    for mode in ("callreview", "plain"):
-        cmd = [sys.executable, __file__, "--child", mode, "--threads", str(args.threads), "--batch-size", str(args.batch_size), *map(str, files)]
-        runs[mode] = json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+    modes: dict[str, str] = {"callreview": ""}
+    for item in args.setting:
+        name, _, spec = item.partition("=")
+        parse_setting(spec)  # refuse a bad setting before any model work
+        modes[name] = spec
+    if not args.no_baselines:
+        modes.update({b: "" for b in BASELINES})
+    procs = {}
+    for mode, spec in modes.items():
+        kind = mode if mode in BASELINES else "callreview"
+        cmd = [sys.executable, __file__, "--child", kind, "--child-setting", spec, "--threads", str(args.threads)]
+        procs[mode] = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        assert procs[mode].stdout.readline().strip() == "ready", f"{mode}: child did not start"
+    calls: dict[str, list[dict]] = {m: [] for m in modes}
+    names = list(modes)
+    for n, path in enumerate(files):
+        for mode in names[n % len(names):] + names[: n % len(names)]:  # rotate who goes first
+            proc = procs[mode]
+            proc.stdin.write(f"{path}\n")
+            proc.stdin.flush()
+            answer = proc.stdout.readline()
+            if not answer:
+                raise SystemExit(f"{mode}: the child process died on {path.name} (exit {proc.wait()})")
+            calls[mode].append(json.loads(answer))
+        row = "  ".join(f"{m} {calls[m][-1]['wall_s']:6.2f} s" for m in names)
+        print(f"{path.name:<32}{calls['callreview'][-1]['audio_s']:6.1f} s audio  {row}", file=sys.stderr, flush=True)
+    rss = {}
+    for mode, proc in procs.items():
+        proc.stdin.close()
+        rss[mode] = json.loads(proc.stdout.readline())["peak_rss_mib"]
+        proc.wait()
 
-    from callreview.metrics import cer
+    if args.json_out:
+        args.json_out.write_text(json.dumps({"modes": modes, "calls": calls, "peak_rss_mib": rss}, ensure_ascii=False), encoding="utf-8")
+    audio = sum(c["audio_s"] for c in calls["callreview"])
+    ours = [m for m in names if m not in BASELINES]
+    scores = {m: score(calls[m]) for m in ours}
 
-    print(f"{'call':<34}{'audio s':>8}{'ours s':>8}{'plain s':>8}{'speed-up':>9}{'agent CER':>10}{'holds':>7}")
-    tot_audio = tot_ours = tot_plain = 0.0
-    cers, found_all, wanted_all = [], 0, 0
-    for ours, plain in zip(runs["callreview"]["calls"], runs["plain"]["calls"]):
-        truth_path = SAMPLES / "truth" / (Path(ours["file"]).stem + ".json")
-        agent_cer, holds = float("nan"), "-"
-        if truth_path.is_file():
-            truth = json.loads(truth_path.read_text(encoding="utf-8"))
-            ref = "".join(s["text"] for s in truth["segments"] if s["role"] == "agent")
-            hyp = "".join(s["text"] for s in ours["result"]["segments"] if s["role"] == "agent")
-            agent_cer = cer(ref, hyp)
-            cers.append(agent_cer)
-            found, wanted = holds_visible(truth, ours["result"])
-            found_all, wanted_all = found_all + found, wanted_all + wanted
-            holds = f"{found}/{wanted}"
-        tot_audio += ours["audio_s"]
-        tot_ours += ours["wall_s"]
-        tot_plain += plain["wall_s"]
-        print(f"{ours['file']:<34}{ours['audio_s']:8.1f}{ours['wall_s']:8.2f}{plain['wall_s']:8.2f}{plain['wall_s'] / ours['wall_s']:8.2f}×{agent_cer:10.1%}{holds:>7}")
-    print(
-        f"{'total':<34}{tot_audio:8.1f}{tot_ours:8.2f}{tot_plain:8.2f}{tot_plain / tot_ours:8.2f}×"
-        f"{(sum(cers) / len(cers) if cers else float('nan')):10.1%}{f'{found_all}/{wanted_all}':>7}"
-    )
-    ratios = sorted(p["wall_s"] / o["wall_s"] for o, p in zip(runs["callreview"]["calls"], runs["plain"]["calls"]))
-    print(f"median call speed-up: {ratios[len(ratios) // 2]:.2f}×  (plain's default temperature fallback samples at random, so its time varies)")
+    def ratios(mode: str, base: str) -> list[float]:
+        return [b["wall_s"] / o["wall_s"] for o, b in zip(calls[mode], calls[base])]
+
+    print("Per call, wall seconds (ratio: baseline wall / callreview wall):\n")
+    head = "| call | audio s | " + " | ".join(names) + (" | × plain | × batched-mono" if not args.no_baselines else "") + " | agent CER |"
+    print(head)
+    print("|" + "---|" * (head.count("|") - 1))
+    for i, call in enumerate(calls["callreview"]):
+        cells = [f"{calls[m][i]['wall_s']:.2f}" for m in names]
+        if not args.no_baselines:
+            cells += [f"{ratios('callreview', b)[i]:.2f}×" for b in BASELINES]
+        cer_ = scores["callreview"]["cers"].get(call["file"])
+        print(f"| {Path(call['file']).stem} | {call['audio_s']:.1f} | " + " | ".join(cells) + f" | {'-' if cer_ is None else f'{cer_:.1%}'} |")
     print()
-    print(f"callreview: {tot_audio / tot_ours:.1f}× real time, peak RSS {runs['callreview']['peak_rss_mib']:.0f} MiB")
-    print(f"plain transcribe() of the mono mixdown: {tot_audio / tot_plain:.1f}× real time, peak RSS {runs['plain']['peak_rss_mib']:.0f} MiB")
-    from callreview.transcribe import TranscribeOptions
-
-    o = TranscribeOptions()
-    print(f"threads {args.threads}, batch size {args.batch_size or o.batch_size}, beam {o.beam_size}, model whisper-base int8 (bundled), CPU")
+    print(f"Totals over {len(files)} calls, {audio:.1f} s of audio; threads {args.threads}, model whisper-base int8 (bundled), CPU:\n")
+    print("| mode | wall | × real time | median call × plain | median call × batched-mono | agent CER mean / max | holds | script turns unheard | peak RSS |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for m in names:
+        wall = sum(c["wall_s"] for c in calls[m])
+        med = [f"{statistics.median(ratios(m, b)):.2f}×" if not args.no_baselines and m not in BASELINES else "" for b in BASELINES]
+        if m in scores:
+            s = scores[m]
+            c = list(s["cers"].values())
+            acc = f"{sum(c) / len(c):.1%} / {max(c):.1%}"
+            holds = f"{s['holds'][0]}/{s['holds'][1]}"
+            unheard = f"{len(s['unheard'])}" + (f" ({', '.join(s['unheard'])})" if s["unheard"] else "")
+        else:
+            acc = holds = unheard = "-"
+        label = f"{m} ({modes[m]})" if modes.get(m) else m
+        print(f"| {label} | {wall:.1f} s | {audio / wall:.1f}× | {med[0]} | {med[1]} | {acc} | {holds} | {unheard} | {rss[m]:.0f} MiB |")
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (2 cores; above 2, other work shared the machine)")
 
 
 if __name__ == "__main__":

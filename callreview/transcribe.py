@@ -1,10 +1,12 @@
-"""Transcribe each channel of a recording and merge the turns into one Transcript.
+"""Transcribe a recording's channels and merge the turns into one Transcript.
 
-Stereo calls are transcribed channel by channel (agent and customer apart), so
-every segment's role is known from its channel; mono calls become one track of
-role ``unknown``. Word timings are kept: with voice-activity detection a silent
-hold disappears inside one long segment, but it stays visible as a gap between
-words. Results are cached by audio content, model and settings.
+Each stereo channel's speech is found apart (agent and customer), so every
+segment's role is known from its channel; the pieces of both channels then
+share the encoder's windows (:mod:`callreview.windows`), each keeping its role
+and times. Mono calls become one track of role ``unknown``. Word timings are
+kept: with voice-activity detection a silent hold disappears inside one long
+segment, but it stays visible as a gap between words. Results are cached by
+audio content, model and settings.
 """
 
 from __future__ import annotations
@@ -26,11 +28,27 @@ from callreview.errors import CallreviewError
 from callreview.model import ModelRef, cache_root, load_model, pick_device
 from callreview.text import join_words, normalize, to_simplified
 from callreview.transcript import Segment, Transcript, Unheard, Word, merge_segments
+from callreview.windows import (  # noqa: F401  (re-exported: the window machinery lived here)
+    MAX_FRAMES,
+    FRAMES_PER_S,
+    JoinedRegions,
+    Piece,
+    Window,
+    decode_windows,
+    drop_misplaced_tail,
+    join_regions,
+    pack,
+    quiet_blocks,
+    quiet_windows,
+    speech_pieces,
+    split_by_piece,
+    unheard_speech,
+)
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
 
-CACHE_VERSION = 6  # 6: transcripts carry the speech left unheard (schema 2)
+CACHE_VERSION = 7  # 7: both channels share encoder windows, inputs padded to the window; 6: speech left unheard (schema 2)
 
 
 @dataclass(frozen=True)
@@ -47,7 +65,31 @@ class TranscribeOptions:
     chunk_length: int | None = None
     """Seconds of speech the batched pipeline packs into one window (faster-whisper's default: 30)."""
     repair: bool = True
-    """Re-decode, one by one, stretches of speech the batched pipeline returned no words for."""
+    """Decode again the stretches of speech the batched pass returned no words for."""
+    share_windows: bool = False
+    """Both channels' speech shares the encoder windows (each piece keeps its role and times);
+    False: each channel has windows of its own."""
+    pack_s: float = 30.0
+    """A window is closed once the next piece of speech would make it longer than this (a
+    longer piece has a window of its own, up to ``chunk_length``): shorter windows cost less
+    encoder time per second of speech (attention grows with the square of the length)."""
+    piece_gap_s: float = 0.0
+    """Silence laid between two pieces of one voice packed into one window."""
+    pack_by_role: bool = True
+    """A shared window holds one role's pieces, then the other's (one change of voice);
+    False: all pieces in time order."""
+    role_gap_s: float = 1.0
+    """Silence laid where a shared window changes voice."""
+    min_input_s: float = 10.0
+    """Encoder inputs are padded to their window's speech, but to at least this many seconds
+    (30: always the full 30 s, as Whisper was trained)."""
+    redecode: Literal["sequential", "alone", "packed"] = "alone"
+    """How unheard speech is decoded again: ``sequential``: a channel's leftovers joined with 1 s
+    of silence, through the sequential decoder (timestamps, 30 s input); ``alone``: each
+    stretch its own short encoder input, all in one batch; ``packed``: stretches of both
+    channels packed into shared windows with 1 s between them."""
+    redecode_min_input_s: float = 10.0
+    """The floor of :attr:`min_input_s` for the ``alone`` and ``packed`` re-decodes."""
     word_timestamps: bool = True
     """Needed to see holds: silences inside a VAD segment show only as gaps between words."""
     vad_filter: bool = True
@@ -110,24 +152,29 @@ class Transcriber:
         return transcript, key
 
     def transcribe(self, recording: Recording) -> Transcript:
+        o = self.options
         segments: list[Segment] = []
-        dropped: list[Segment] = []
         duration = recording.duration_s
-        language = self.options.language
-        per_role: dict[str, list[Segment]] = {}
+        channels = recording.by_role(o.agent_channel)
+        if o.batch_size > 1:
+            per_role, dropped, language = self._transcribe_packed(channels, duration)
+        else:
+            per_role, dropped, language = {}, [], o.language
+            for role, audio in channels.items():
+                kept, bad, detected = self._transcribe_channel(audio, role, duration)
+                per_role[role] = kept
+                dropped += bad
+                language = language or detected
         unheard: list[Unheard] = []
-        for role, audio in recording.by_role(self.options.agent_channel).items():
-            kept, bad, detected = self._transcribe_channel(audio, role, duration)
-            per_role[role] = kept
-            dropped += bad
-            language = language or detected
+        for role, audio in channels.items():
             # What is still speech without words after every decode: the closing check tells a
             # lost last turn (review) from an agent who said nothing more (fail) by it.
-            covered = [(w.start, w.end) for s in kept + bad for w in s.words] + [(s.start, s.end) for s in kept + bad if not s.words]
+            mine = per_role.get(role, []) + [s for s in dropped if s.role == role]
+            covered = [(w.start, w.end) for s in mine for w in s.words] + [(s.start, s.end) for s in mine if not s.words]
             unheard += [Unheard(role, round(a, 3), round(min(b, duration), 3)) for a, b in unheard_speech(audio, covered)]  # type: ignore[arg-type]
         for role, kept in per_role.items():
             others = [w.start for r, segs in per_role.items() if r != role for s in segs for w in s.words]
-            segments += split_turns(kept, sorted(others), self.options.turn_gap_s, self.options.handover_gap_s)
+            segments += split_turns(kept, sorted(others), o.turn_gap_s, o.handover_gap_s)
         return Transcript(
             file=str(recording.path),
             duration_s=round(duration, 3),
@@ -140,7 +187,147 @@ class Transcriber:
             unheard=tuple(sorted(unheard, key=lambda u: (u.start, u.role))),
         )
 
+    def _decoding(self, language: str):
+        """faster-whisper's tokenizer and batched decoding options for :func:`decode_windows`:
+        the batched pipeline's own defaults, but a single temperature (the default fallback
+        samples at random, so re-runs would differ)."""
+        import inspect
+
+        from faster_whisper import BatchedInferencePipeline
+        from faster_whisper.tokenizer import Tokenizer
+        from faster_whisper.transcribe import TranscriptionOptions, get_suppressed_tokens
+
+        o, model = self.options, self.model
+        defaults = {k: p.default for k, p in inspect.signature(BatchedInferencePipeline.transcribe).parameters.items()}
+        tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language)
+        options = TranscriptionOptions(
+            beam_size=o.beam_size,
+            best_of=defaults["best_of"],
+            patience=defaults["patience"],
+            length_penalty=defaults["length_penalty"],
+            repetition_penalty=defaults["repetition_penalty"],
+            no_repeat_ngram_size=defaults["no_repeat_ngram_size"],
+            log_prob_threshold=defaults["log_prob_threshold"],
+            no_speech_threshold=defaults["no_speech_threshold"],
+            compression_ratio_threshold=o.compression_ratio_max,
+            condition_on_previous_text=False,
+            prompt_reset_on_temperature=0.5,
+            temperatures=[0.0],
+            initial_prompt=None,
+            prefix=None,
+            suppress_blank=True,
+            suppress_tokens=get_suppressed_tokens(tokenizer, defaults["suppress_tokens"]),
+            without_timestamps=True,
+            max_initial_timestamp=0.0,
+            word_timestamps=o.word_timestamps,
+            prepend_punctuations=defaults["prepend_punctuations"],
+            append_punctuations=defaults["append_punctuations"],
+            multilingual=False,
+            max_new_tokens=None,
+            clip_timestamps=[],
+            hallucination_silence_threshold=None,
+            hotwords=None,
+        )
+        return tokenizer, options
+
+    def _transcribe_packed(self, channels: dict[str, np.ndarray], duration: float) -> tuple[dict[str, list[Segment]], list[Segment], str | None]:
+        """Both channels' speech in shared windows, one batch after the other (see
+        :mod:`callreview.windows`); then the speech left without words decoded again."""
+        from faster_whisper import BatchedInferencePipeline
+
+        o = self.options
+        pipeline = BatchedInferencePipeline(self.model)
+        max_s = float(o.chunk_length or 30)
+        min_frames = int(o.min_input_s * FRAMES_PER_S)
+        kept: dict[str, list[Segment]] = {role: [] for role in channels}
+        bad: list[Segment] = []
+        language, decoding = o.language, None
+        # Long calls go through in blocks cut where every channel is quiet: the model's working
+        # memory (features, batched attention) then stays the same for a 5- or a 60-minute call.
+        for offset, block in quiet_blocks(channels, o.window_s):
+            if o.vad_filter:
+                pieces = [p for role, audio in block.items() for p in speech_pieces(audio, role, offset, max_s)]
+            else:
+                n = len(next(iter(block.values()))) / SAMPLE_RATE
+                pieces = [Piece(role, offset + a, offset + min(a + max_s, n)) for role in block for a in np.arange(0, n, max_s)]
+            windows = pack(pieces, min(o.pack_s, max_s), o.piece_gap_s, share=o.share_windows, by_role=o.pack_by_role, role_gap_s=o.role_gap_s, piece_max_s=max_s)
+            if not windows:
+                continue
+            audios = [w.audio(block, offset) for w in windows]
+            if language is None:
+                language = self.model.detect_language(audio=audios[0])[0]
+            if decoding is None:
+                decoding = self._decoding(language)
+            heard: dict[str, list[Segment]] = {role: [] for role in block}
+            for window, segs in zip(windows, decode_windows(pipeline, audios, *decoding, o.batch_size, min_frames)):
+                self._place(window, segs, duration, heard, bad)
+            del audios
+            if o.repair:
+                self._redecode(block, offset, duration, heard, bad, pipeline, decoding)
+            for role, segs in heard.items():
+                kept[role] += segs
+            _return_freed_memory()
+        return kept, bad, language
+
+    def _place(self, window: Window, segs, duration: float, heard: dict[str, list[Segment]], bad: list[Segment], flag: str | None = None) -> None:
+        """A window's decoded segments, cut by piece, in their roles and call times."""
+        for seg in segs:
+            for i, part in split_by_piece(seg, window):
+                role = window.pieces[i].role
+                converted, problem = self._convert(part, role, lambda t, i=i: window.to_time(i, t), duration, flag=flag)
+                if converted is None:
+                    continue
+                if flag and not problem:
+                    heard[role] = drop_misplaced_tail(heard[role], converted)
+                (bad if problem else heard[role]).append(converted)
+
+    def _redecode(self, block: dict[str, np.ndarray], offset: float, duration: float, heard: dict[str, list[Segment]], bad: list[Segment], pipeline, decoding) -> None:
+        """Decode again the speech of ``block`` that no heard word covers.
+
+        The batched decoder reads up to 30 s of packed speech per pass without
+        timestamps, and sometimes stops early: measured on the sample calls, it
+        dropped an agent's closing (04: 不客气，感谢您的来电，再见) and five short
+        customer answers that the sequential decoder kept.
+        """
+        o = self.options
+        regions: list[Piece] = []
+        for role, audio in block.items():
+            mine = heard[role] + [s for s in bad if s.role == role]
+            covered = [(w.start - offset, w.end - offset) for s in mine for w in s.words]
+            covered += [(s.start - offset, s.end - offset) for s in mine if not s.words]
+            regions += [Piece(role, offset + a, offset + b) for a, b in unheard_speech(audio, covered)]
+        if not regions:
+            return
+        if o.redecode == "sequential":
+            common = dict(language=decoding[0].language_code, beam_size=o.beam_size, word_timestamps=o.word_timestamps, vad_filter=False,
+                          temperature=0.0, compression_ratio_threshold=o.compression_ratio_max, condition_on_previous_text=False)
+            for role in block:
+                mine = [(p.start - offset, p.end - offset) for p in regions if p.role == role]
+                if not mine:
+                    continue
+                joined = join_regions(block[role], mine)
+                raw, _ = self.model.transcribe(joined.audio, **common)
+                for seg in (piece for seg in raw for piece in joined.split(seg)):
+                    converted, problem = self._convert(seg, role, lambda t: offset + joined.to_time(t), duration, flag="redecoded")
+                    if converted is not None and not problem:
+                        heard[role] = drop_misplaced_tail(heard[role], converted)
+                    if converted is not None:
+                        (bad if problem else heard[role]).append(converted)
+        else:
+            max_s = float(o.chunk_length or 30)
+            if o.redecode == "alone":
+                windows = [w for p in regions for w in pack([p], max_s)]
+            else:
+                windows = pack(regions, max_s, gap_s=1.0, by_role=o.pack_by_role, role_gap_s=1.0)
+            audios = [w.audio(block, offset) for w in windows]
+            results = decode_windows(pipeline, audios, *decoding, o.batch_size, int(o.redecode_min_input_s * FRAMES_PER_S))
+            for window, segs in zip(windows, results):
+                self._place(window, segs, duration, heard, bad, flag="redecoded")
+        for segs in heard.values():
+            segs.sort(key=lambda s: s.start)
+
     def _transcribe_channel(self, audio: np.ndarray, role: str, duration: float) -> tuple[list[Segment], list[Segment], str]:
+        """One channel through the sequential decoder (``batch_size`` 1)."""
         o = self.options
         common = dict(
             language=o.language,
@@ -152,13 +339,7 @@ class Transcriber:
             compression_ratio_threshold=o.compression_ratio_max,
             condition_on_previous_text=False,
         )
-        if o.batch_size > 1:
-            from faster_whisper import BatchedInferencePipeline
-
-            pipeline = BatchedInferencePipeline(self.model)
-            decode = lambda window: pipeline.transcribe(window, batch_size=o.batch_size, chunk_length=o.chunk_length, **common)  # noqa: E731
-        else:
-            decode = lambda window: self.model.transcribe(window, **common)  # noqa: E731
+        decode = lambda window: self.model.transcribe(window, **common)  # noqa: E731
         kept: list[Segment] = []
         bad: list[Segment] = []
         language = o.language or ""
@@ -172,25 +353,6 @@ class Transcriber:
                 converted, problem = self._convert(seg, role, lambda t: offset + t, duration)
                 if converted is not None:
                     (bad if problem else heard).append(converted)
-            if o.batch_size > 1 and o.repair:
-                # The batched decoder reads up to 30 s of packed speech per pass without
-                # timestamps, and sometimes stops early: measured on the sample calls, it
-                # dropped an agent's closing (04: 不客气，感谢您的来电，再见) and five short
-                # customer answers that the sequential decoder kept. Speech that no word
-                # covers is decoded again, all of a window's leftovers in one pass.
-                covered = [(w.start - offset, w.end - offset) for s in heard + bad for w in s.words]
-                covered += [(s.start - offset, s.end - offset) for s in bad]
-                regions = unheard_speech(window, covered)
-                if regions:
-                    joined = join_regions(window, regions)
-                    raw, _ = self.model.transcribe(joined.audio, **{**common, "vad_filter": False})
-                    for seg in (piece for seg in raw for piece in joined.split(seg)):
-                        converted, problem = self._convert(seg, role, lambda t: offset + joined.to_time(t), duration, flag="redecoded")
-                        if converted is not None and not problem:
-                            heard = drop_misplaced_tail(heard, converted)
-                        if converted is not None:
-                            (bad if problem else heard).append(converted)
-                    heard.sort(key=lambda s: s.start)
             kept += heard
             _return_freed_memory()
         return kept, bad, language
@@ -251,67 +413,6 @@ class Transcriber:
             pass  # the cache is an optimization: a read-only cache must not fail the review
 
 
-def quiet_windows(audio: np.ndarray, window_s: float, search_s: float = 20.0) -> list[tuple[float, np.ndarray]]:
-    """Cut ``audio`` into pieces of about ``window_s`` seconds, each cut at the quietest
-    half second within ``search_s`` before the nominal boundary. Returns (offset s, piece)
-    pairs; the pieces are views, not copies."""
-    size, hop = int(window_s * SAMPLE_RATE), SAMPLE_RATE // 2
-    if len(audio) <= size * 1.2:
-        return [(0.0, audio)]
-    cuts, start = [], 0
-    while len(audio) - start > size * 1.2:
-        lo = start + size - int(search_s * SAMPLE_RATE)
-        frames = audio[lo : start + size][: (start + size - lo) // hop * hop].reshape(-1, hop)
-        cut = lo + int(np.argmin(np.einsum("ij,ij->i", frames, frames))) * hop + hop // 2
-        cuts.append(cut)
-        start = cut
-    edges = [0, *cuts, len(audio)]
-    return [(a / SAMPLE_RATE, audio[a:b]) for a, b in zip(edges, edges[1:])]
-
-
-def unheard_speech(
-    audio: np.ndarray,
-    covered: list[tuple[float, float]],
-    pad_s: float = 0.25,
-    min_speech_s: float = 0.3,
-) -> list[tuple[float, float]]:
-    """Stretches of ``audio`` (seconds) that hold speech but no word of ``covered``.
-
-    Cheap first: 50 ms frames at least 10 dB above the channel's noise floor,
-    away from every heard word. Only those stretches go through the speech
-    detector (Silero VAD, as faster-whisper uses it), so music, clicks and
-    breathing are not decoded again. Returns padded (start, end) pairs.
-    """
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    hop = SAMPLE_RATE // 20
-    n = len(audio) // hop
-    if n == 0:
-        return []
-    frames = audio[: n * hop].reshape(n, hop)
-    energy = np.einsum("ij,ij->i", frames, frames) / hop
-    floor = float(np.percentile(energy, 20))
-    loud = energy > max(floor * 10.0, 1e-7)
-    for start, end in covered:
-        loud[max(0, int((start - pad_s) * 20)) : max(0, int(np.ceil((end + pad_s) * 20)))] = False
-    if not loud.any():
-        return []
-    # Runs of loud frames, joined across gaps under 0.3 s.
-    idx = np.flatnonzero(loud)
-    breaks = np.flatnonzero(np.diff(idx) > 6)
-    runs = [(idx[a], idx[b]) for a, b in zip(np.r_[0, breaks + 1], np.r_[breaks, len(idx) - 1])]
-    out: list[tuple[float, float]] = []
-    for a, b in runs:
-        if (b - a + 1) / 20 < min_speech_s:
-            continue
-        lo = max(0, (a - 5) * hop)  # 0.25 s either side: the detector needs the onset
-        hi = min(len(audio), (b + 6) * hop)
-        speech = get_speech_timestamps(audio[lo:hi], VadOptions(min_silence_duration_ms=160))
-        if sum(t["end"] - t["start"] for t in speech) / SAMPLE_RATE >= min_speech_s:
-            out.append((float(lo / SAMPLE_RATE), float(hi / SAMPLE_RATE)))
-    return out
-
-
 def _return_freed_memory() -> None:
     """Hand memory freed after a window back to the OS (glibc keeps it otherwise, and a
     long call or a long-running ``watch`` then creeps up window by window)."""
@@ -323,102 +424,6 @@ def _return_freed_memory() -> None:
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc: nothing to do
         pass
-
-
-def drop_misplaced_tail(heard: list[Segment], redone: Segment, within_s: float = 5.0) -> list[Segment]:
-    """``heard`` without the words ``redone`` shows were misplaced.
-
-    The batched decoder joins a window's speech pieces without pauses, and now
-    and then times the first words of a piece at the end of the piece before
-    (07: the agent's 不知道 at 27.4 s came back at 24.8 s, after 今天的车已经走了).
-    The second decode then hears them where they were said. When the words
-    heard just before ``redone`` (within ``within_s``) are exactly its words,
-    they go from there.
-    """
-    target = redone.norm.replace(" ", "")
-    before = sorted(
-        ((w, s) for s in heard for w in s.words if w.end <= redone.start + 0.05 and redone.start - w.end <= within_s),
-        key=lambda pair: pair[0].start,
-    )
-    tail, drop = "", set()
-    for word, _ in reversed(before):
-        tail = normalize(word.text).replace(" ", "") + tail
-        drop.add(id(word))
-        if tail == target:
-            break
-        if len(tail) >= len(target):
-            return heard
-    else:
-        return heard
-    out = []
-    for seg in heard:
-        if not any(id(w) in drop for w in seg.words):
-            out.append(seg)
-            continue
-        words = tuple(w for w in seg.words if id(w) not in drop)
-        if not words:
-            continue
-        text = join_words(w.text for w in words)
-        start = seg.start if words[0] is seg.words[0] else words[0].start
-        end = seg.end if words[-1] is seg.words[-1] else words[-1].end
-        out.append(replace(seg, start=start, end=end, words=words, text=text, norm=normalize(text)))
-    return out
-
-
-@dataclass(frozen=True)
-class JoinedRegions:
-    """Stretches of one channel joined with silence between them, for one decoder pass."""
-
-    audio: np.ndarray
-    regions: tuple[tuple[float, float], ...]
-    """(start, end) in the original audio, seconds."""
-    starts: tuple[float, ...]
-    """Where each region starts in ``audio``, seconds."""
-
-    def index(self, t: float) -> int:
-        """The region a time in the joined audio belongs to (a time in a gap: the region before)."""
-        import bisect
-
-        return max(0, bisect.bisect_right(self.starts, t) - 1)
-
-    def end(self, i: int) -> float:
-        """Where region ``i`` ends in the joined audio."""
-        start, end = self.regions[i]
-        return self.starts[i] + end - start
-
-    def to_time(self, t: float) -> float:
-        """A time in the joined audio, in the original audio."""
-        i = self.index(t)
-        start, end = self.regions[i]
-        return start + min(t - self.starts[i], end - start)
-
-    def split(self, seg):
-        """A decoded segment cut where its words move to another region; a word that runs
-        on into the next region ends with its own (else one word would span the gap)."""
-        groups: list[tuple[int, list]] = []
-        for w in seg.words or ():
-            i = self.index(w.start)
-            if self.index(w.end) != i:
-                w = replace(w, end=self.end(i))
-            if groups and groups[-1][0] == i:
-                groups[-1][1].append(w)
-            else:
-                groups.append((i, [w]))
-        if len(groups) < 2:
-            return [seg]
-        return [replace(seg, start=ws[0].start, end=ws[-1].end, text="".join(w.word for w in ws), words=ws) for _, ws in groups]
-
-
-def join_regions(audio: np.ndarray, regions: list[tuple[float, float]], gap_s: float = 1.0) -> JoinedRegions:
-    """The ``regions`` of ``audio`` (seconds) joined with ``gap_s`` of silence between them."""
-    pieces, starts, at = [], [], 0.0
-    gap = np.zeros(int(gap_s * SAMPLE_RATE), dtype=audio.dtype)
-    for start, end in regions:
-        piece = audio[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
-        pieces += [piece, gap]
-        starts.append(at)
-        at += len(piece) / SAMPLE_RATE + gap_s
-    return JoinedRegions(np.concatenate(pieces[:-1]), tuple(regions), tuple(starts))
 
 
 def split_turns(segments: list[Segment], other_starts: list[float], turn_gap_s: float, handover_gap_s: float) -> list[Segment]:

@@ -45,6 +45,22 @@ def test_every_turn_has_word_timings_inside_it(perfect_call):
 
 
 @pytest.mark.model
+def test_words_from_shared_windows_keep_the_role_of_their_channel(perfect_call):
+    # Both channels' speech is decoded in shared windows: a word mapped back to the wrong
+    # piece would land in the other role, where its own channel is silent.
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    from callreview.audio import SAMPLE_RATE, load_audio
+
+    channels = load_audio(PERFECT).by_role("left")
+    speech = {role: [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in get_speech_timestamps(a, VadOptions())] for role, a in channels.items()}
+    inside = lambda w, role: any(a - 0.5 <= (w.start + w.end) / 2 <= b + 0.5 for a, b in speech[role])  # noqa: E731
+    words = [(w, s.role) for s in perfect_call.segments for w in s.words]
+    own = sum(inside(w, role) for w, role in words)
+    assert own >= 0.95 * len(words), [(w.text, role) for w, role in words if not inside(w, role)]
+
+
+@pytest.mark.model
 def test_text_is_simplified(perfect_call):
     for seg in perfect_call.segments:
         assert to_simplified(seg.text) == seg.text
@@ -135,117 +151,3 @@ def test_turns_are_cut_where_the_other_party_spoke():
     seg = _seg("agent", [(0.0, 0.5, "好的"), (1.5, 2.0, "王先生")])
     assert len(split_turns([seg], [0.8], 2.0, 0.4)) == 2
     assert len(split_turns([seg], [], 2.0, 0.4)) == 1
-
-
-def test_long_audio_is_cut_into_windows_at_the_quietest_moment():
-    import numpy as np
-
-    from callreview.transcribe import quiet_windows
-
-    rate = 16000
-    audio = np.random.default_rng(0).normal(0, 0.1, rate * 300).astype(np.float32)
-    audio[rate * 110 : rate * 111] = 0  # a pause 10 s before the nominal 120 s boundary
-    windows = quiet_windows(audio, window_s=120)
-    offsets = [offset for offset, _ in windows]
-    assert 110 <= offsets[1] <= 111
-    assert sum(len(piece) for _, piece in windows) == len(audio)  # nothing lost, nothing doubled
-    assert all(len(piece) <= rate * 120 * 1.2 for _, piece in windows)
-
-
-def test_short_audio_is_one_window():
-    import numpy as np
-
-    from callreview.transcribe import quiet_windows
-
-    audio = np.zeros(16000 * 90, dtype=np.float32)
-    assert [(o, len(p)) for o, p in quiet_windows(audio, 120)] == [(0.0, len(audio))]
-
-
-def _speech_regions(audio):
-    from faster_whisper.vad import VadOptions, get_speech_timestamps
-
-    from callreview.audio import SAMPLE_RATE
-
-    return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in get_speech_timestamps(audio, VadOptions())]
-
-
-def _overlaps(a, b):
-    return a[0] < b[1] and b[0] < a[1]
-
-
-def test_speech_that_no_heard_word_covers_is_found_for_a_second_decode():
-    from callreview.audio import load_audio
-    from callreview.transcribe import unheard_speech
-
-    agent = load_audio(PERFECT).by_role("left")["agent"]
-    speech = _speech_regions(agent)
-    dropped = speech[2]  # as if the batched decoder had returned nothing for this stretch
-    found = unheard_speech(agent, [s for s in speech if s != dropped])
-    assert len(found) == 1 and _overlaps(found[0], dropped)
-    assert unheard_speech(agent, speech) == []  # everything heard: nothing to decode again
-
-
-def test_a_loud_tone_is_not_taken_for_unheard_speech():
-    import numpy as np
-
-    from callreview.audio import SAMPLE_RATE
-    from callreview.transcribe import unheard_speech
-
-    audio = np.random.default_rng(0).normal(0, 0.001, SAMPLE_RATE * 10).astype(np.float32)
-    t = np.arange(SAMPLE_RATE * 2) / SAMPLE_RATE
-    audio[SAMPLE_RATE * 4 : SAMPLE_RATE * 6] += (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
-    assert unheard_speech(audio, []) == []
-
-
-def test_joined_regions_map_times_back_to_the_original_audio():
-    import numpy as np
-
-    from callreview.audio import SAMPLE_RATE
-    from callreview.transcribe import join_regions
-
-    audio = np.arange(SAMPLE_RATE * 60, dtype=np.float32)
-    joined = join_regions(audio, [(10.0, 12.0), (30.0, 31.0)], gap_s=0.5)
-    assert len(joined.audio) == SAMPLE_RATE * (2 + 0.5 + 1)
-    assert joined.audio[0] == audio[SAMPLE_RATE * 10] and joined.audio[int(SAMPLE_RATE * 2.5)] == audio[SAMPLE_RATE * 30]
-    assert joined.to_time(1.0) == 11.0
-    assert joined.to_time(2.2) == 12.0  # inside the gap: the end of the region before
-    assert joined.to_time(3.0) == 30.5
-
-
-def test_a_redecoded_segment_is_cut_at_the_gap_between_joined_regions():
-    # 13_two_holds: the customer's 好 (19.6 s) and 没有了，谢谢 (60.8 s) were joined and decoded
-    # as one segment whose word 没有 ran from 20.2 to 61.1 s, hiding the hold in between.
-    import numpy as np
-    from faster_whisper.transcribe import Segment as RawSegment
-    from faster_whisper.transcribe import Word as RawWord
-
-    from callreview.audio import SAMPLE_RATE
-    from callreview.transcribe import join_regions
-
-    joined = join_regions(np.zeros(SAMPLE_RATE * 70, dtype=np.float32), [(19.0, 20.5), (60.0, 62.0)], gap_s=1.0)
-    words = [RawWord(0.3, 0.8, "好,", 0.9), RawWord(1.1, 2.9, "没有", 0.5), RawWord(2.9, 3.2, "了", 0.9), RawWord(3.2, 3.8, "谢谢", 0.9)]
-    seg = RawSegment(0, 0, 0.3, 3.8, "好,没有了谢谢", [], -0.3, 1.2, 0.01, words, 0.0)
-    pieces = joined.split(seg)
-    assert [p.text for p in pieces] == ["好,没有", "了谢谢"]
-    assert [[round(joined.to_time(t), 2) for w in p.words for t in (w.start, w.end)] for p in pieces] == [
-        [19.3, 19.8, 20.1, 20.5],  # 没有 ends with its region, not 40 s later
-        [60.4, 60.7, 60.7, 61.3],
-    ]
-
-
-def test_words_the_second_decode_heard_in_their_place_leave_where_they_were_misplaced():
-    # 07_forbidden through the batched decoder: 不知道 (said at 27.4 s) came back at the end
-    # of the turn before; the second decode heard it at 27.4 s. One 不知道, not two.
-    from callreview.text import normalize
-    from callreview.transcribe import drop_misplaced_tail
-
-    # The batched segment runs on past the re-decoded region (turns are cut later).
-    words = [(22.7, 23.2, "不可能,"), (23.4, 24.3, "今天的车已经"), (24.3, 24.8, "走了"), (24.8, 25.8, "不知道,"), (28.4, 30.4, "系统里没有写")]
-    before = _seg("agent", words)
-    before = replace(before, norm=normalize(before.text))
-    redone = replace(_seg("agent", [(27.45, 28.05, "不知道")]), norm="不知道", flags=("redecoded",))
-    heard = drop_misplaced_tail([before], redone)
-    assert [(s.text, s.start, s.end) for s in heard] == [("不可能,今天的车已经走了系统里没有写", 22.7, 30.4)]
-    assert [w.text for w in heard[0].words] == ["不可能,", "今天的车已经", "走了", "系统里没有写"]
-    other = replace(_seg("agent", [(27.45, 28.05, "好的")]), norm="好的")
-    assert drop_misplaced_tail([before], other) == [before]  # different words: nothing moves
