@@ -43,31 +43,31 @@ def mel_banks() -> np.ndarray:
         down = (right - mels) / (right - center)
         weight = np.where(mels <= center, up, down)
         banks[:n_bins, b] = np.where((mels > left) & (mels < right), weight, 0.0)
-    return banks
+    return banks.astype(np.float32)
 
 
 @lru_cache(maxsize=1)
 def _window() -> np.ndarray:
     n = np.arange(FRAME)
-    return (0.5 - 0.5 * np.cos(2 * np.pi * n / (FRAME - 1))) ** 0.85
+    return ((0.5 - 0.5 * np.cos(2 * np.pi * n / (FRAME - 1))) ** 0.85).astype(np.float32)
 
 
 def fbank(wave: np.ndarray) -> np.ndarray:
     """(frames, 80) float32 log-mel energies of ``wave`` (float32 at 16 kHz, any scale); no frame for < 25 ms."""
-    wave = np.asarray(wave, dtype=np.float64)
+    # float32 throughout, as Kaldi computes: half the memory traffic of float64, same features
+    wave = np.asarray(wave, dtype=np.float32)
     if wave.size < FRAME:
         return np.zeros((0, N_MELS), dtype=np.float32)
     n_frames = 1 + (wave.size - FRAME) // SHIFT
-    idx = np.arange(FRAME)[None, :] + SHIFT * np.arange(n_frames)[:, None]
-    frames = wave[idx]
+    frames = np.lib.stride_tricks.sliding_window_view(wave, FRAME)[::SHIFT][:n_frames]
     frames = frames - frames.mean(axis=1, keepdims=True)
     emphasized = frames.copy()
-    emphasized[:, 1:] -= PREEMPH * frames[:, :-1]
-    emphasized[:, 0] -= PREEMPH * frames[:, 0]
+    emphasized[:, 1:] -= np.float32(PREEMPH) * frames[:, :-1]
+    emphasized[:, 0] -= np.float32(PREEMPH) * frames[:, 0]
     spectrum = np.fft.rfft(emphasized * _window(), n=N_FFT)
-    power = spectrum.real**2 + spectrum.imag**2
-    energies = power @ mel_banks()
-    return np.log(np.maximum(energies, _EPS)).astype(np.float32)
+    power = np.square(spectrum.real) + np.square(spectrum.imag)
+    energies = power.astype(np.float32) @ mel_banks()
+    return np.log(np.maximum(energies, _EPS))
 
 
 def normalized(wave: np.ndarray) -> np.ndarray:
