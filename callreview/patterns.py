@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterator, Sequence
 
 from callreview.keys import _intern, keys_of
-from callreview.phrases import MatchRules, Phrase, compile_phrase
+from callreview.phrases import MatchRules, Phrase, _Heard, compile_phrase
 from callreview.results import Evidence
 from callreview.text import normalize
 from callreview.turns import Turn, TurnText, token_times
@@ -333,7 +333,7 @@ def initial_final(key: str) -> tuple[str, str]:
 
 
 @dataclass(frozen=True, eq=False)
-class SoundAlikeHit:
+class SoundAlikeHit(_Heard):
     """A phrase heard at the start of a turn with its first syllable's initial softened (引好 for 您好)."""
 
     phrase: Phrase
@@ -343,14 +343,6 @@ class SoundAlikeHit:
     similarity: float
 
     certain = True
-
-    @property
-    def heard(self) -> str:
-        return self.turn.text.span_text(self.first, self.last)
-
-    def evidence(self) -> Evidence:
-        start, end = token_times(self.turn, self.first, self.last)
-        return Evidence(self.turn.role, start, end, self.turn.text.quote(self.first, self.last), self.phrase.text, self.similarity)
 
 
 def opening_sound_alike(turn: Turn, phrases: Sequence[Phrase], initials: Sequence[str]) -> SoundAlikeHit | None:

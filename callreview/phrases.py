@@ -131,8 +131,26 @@ def compile_phrase(
     )
 
 
+class _Heard:
+    """Tokens ``[first, last)`` of a turn where a phrase was heard: the quote and its evidence."""
+
+    phrase: Phrase
+    turn: Turn
+    first: int
+    last: int
+    similarity: float
+
+    @property
+    def heard(self) -> str:
+        return self.turn.text.span_text(self.first, self.last)
+
+    def evidence(self) -> Evidence:
+        start, end = token_times(self.turn, self.first, self.last)
+        return Evidence(self.turn.role, start, end, self.turn.text.quote(self.first, self.last), self.phrase.text, self.similarity)
+
+
 @dataclass(frozen=True, eq=False)
-class Hit:
+class Hit(_Heard):
     """Where a phrase was heard in a turn: tokens ``[first, last)``."""
 
     phrase: Phrase
@@ -155,14 +173,6 @@ class Hit:
 
     def overlaps(self, other: "Hit") -> bool:
         return self.turn is other.turn and self.first < other.last and other.first < self.last
-
-    @property
-    def heard(self) -> str:
-        return self.turn.text.span_text(self.first, self.last)
-
-    def evidence(self) -> Evidence:
-        start, end = token_times(self.turn, self.first, self.last)
-        return Evidence(self.turn.role, start, end, self.turn.text.quote(self.first, self.last), self.phrase.text, self.similarity)
 
 
 def find(turn: Turn, phrase: Phrase) -> Hit | None:
