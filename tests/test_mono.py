@@ -52,7 +52,7 @@ def test_mono_call_is_separated_word_by_word(perfect):
     words = [(s.role, (w.start + w.end) / 2) for s in transcript.segments for w in s.words]
     right = sum(role == truth_role("01_perfect", t) for role, t in words)
     assert right / len(words) >= 0.95
-    assert perfect.transcript_key.endswith("+speakers2")
+    assert perfect.transcript_key.endswith("+speakers3")
 
 
 def test_mono_call_agent_turns_carry_the_agents_checklist(perfect):

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from callreview.lexicon import Lexicon
     from callreview.speakers.embed import Embedder
 
-SEPARATOR_VERSION = 2
+SEPARATOR_VERSION = 3
 """Part of the cache key of a separated transcript: bump when the result would change."""
 
 

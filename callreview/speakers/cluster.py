@@ -4,7 +4,7 @@ The call's mean embedding is taken out first (what every piece shares: the line,
 codec, the language), so the two voices differ in direction. A Gaussian affinity of
 the centred cosines is cut in two by the Fiedler vector of its normalized Laplacian,
 and a few rounds of length-weighted spherical k-means on the embeddings as they came
-settle the split. A piece's margin is how much closer it is to its own voice's centre
+settle the split; of the splits at three affinity widths, the one with the clearest margins wins. A piece's margin is how much closer it is to its own voice's centre
 than to the other (cosine): the raw material of its role confidence.
 
 Measured on the sample mixdowns (word purity, mean / worst call): k-means alone
@@ -21,6 +21,10 @@ import numpy as np
 
 TAU = 0.1
 """Width of the affinity exp((cos − 1) / TAU) between centred embeddings."""
+TAUS = (0.05, 0.1, 0.2)
+"""The widths tried; the split with the larger mean margin wins. One width alone (0.1) split the
+agent's own voice in two on one transcription of 10_outbound's mixdown (70 % of words right; 86 %
+at 0.2) and on the harder set's 05 at ×1.15 (84 %; 91 % at 0.2). Added after seeing those."""
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,22 @@ def two_means(embeddings: np.ndarray, weights: np.ndarray, rounds: int = 10) -> 
     if len(raw) < 2:
         raise ValueError("two voices need at least two pieces")
     centred = _unit(raw - (raw * w[:, None]).sum(axis=0) / w.sum())
-    labels = fiedler_split(centred, w)
+    best = None
+    for tau in TAUS:  # the split whose pieces sit clearest in their voices (mean margin, by length)
+        labels = _refine(raw, w, fiedler_split(centred, w, tau), rounds)
+        centres = _centres(raw, w, labels)
+        scores = raw @ centres.T
+        quality = float(np.average(np.abs(scores[:, 0] - scores[:, 1]), weights=w))
+        if best is None or quality > best[0] + 1e-9:
+            best = (quality, labels, centres)
+    _, labels, centres = best
+    scores = raw @ centres.T
+    margins = np.abs(scores[:, 0] - scores[:, 1])
+    return TwoVoices(labels, margins, centres, (float(w[labels == 0].sum()), float(w[labels == 1].sum())))
+
+
+def _refine(raw: np.ndarray, w: np.ndarray, labels: np.ndarray, rounds: int) -> np.ndarray:
+    """Length-weighted spherical k-means from ``labels``."""
     centres = _centres(raw, w, labels)
     for _ in range(rounds):
         new = np.argmax(raw @ centres.T, axis=1)
@@ -76,9 +95,7 @@ def two_means(embeddings: np.ndarray, weights: np.ndarray, rounds: int = 10) -> 
             break
         labels = new
         centres = _centres(raw, w, labels)
-    scores = raw @ centres.T
-    margins = np.abs(scores[:, 0] - scores[:, 1])
-    return TwoVoices(labels, margins, centres, (float(w[labels == 0].sum()), float(w[labels == 1].sum())))
+    return labels
 
 
 def _centres(x: np.ndarray, w: np.ndarray, labels: np.ndarray) -> np.ndarray:
