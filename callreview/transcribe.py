@@ -270,16 +270,24 @@ class Transcriber:
         return kept, bad, language
 
     def _place(self, window: Window, segs, duration: float, heard: dict[str, list[Segment]], bad: list[Segment], flag: str | None = None) -> None:
-        """A window's decoded segments, cut by piece, in their roles and call times."""
+        """A window's decoded segments, cut by piece, in their roles and call times. Parts of
+        one segment from pieces of the same role next to each other stay one segment, as
+        faster-whisper returns a window (turns are cut later, from the word timings)."""
         for seg in segs:
+            parts: list[tuple[Segment, str | None]] = []
             for i, part in split_by_piece(seg, window):
                 role = window.pieces[i].role
                 converted, problem = self._convert(part, role, lambda t, i=i: window.to_time(i, t), duration, flag=flag)
                 if converted is None:
                     continue
+                if parts and not problem and not parts[-1][1] and parts[-1][0].role == role:
+                    parts[-1] = (_joined(parts[-1][0], converted), None)
+                else:
+                    parts.append((converted, problem))
+            for converted, problem in parts:
                 if flag and not problem:
-                    heard[role] = drop_misplaced_tail(heard[role], converted)
-                (bad if problem else heard[role]).append(converted)
+                    heard[converted.role] = drop_misplaced_tail(heard[converted.role], converted)
+                (bad if problem else heard[converted.role]).append(converted)
 
     def _redecode(self, block: dict[str, np.ndarray], offset: float, duration: float, heard: dict[str, list[Segment]], bad: list[Segment], pipeline, decoding) -> None:
         """Decode again the speech of ``block`` that no heard word covers.
@@ -411,6 +419,13 @@ class Transcriber:
             write_atomic(path, transcript.to_json(indent=None))
         except OSError:
             pass  # the cache is an optimization: a read-only cache must not fail the review
+
+
+def _joined(a: Segment, b: Segment) -> Segment:
+    """Two parts of one decoded segment, in one role, as one segment again."""
+    words = a.words + b.words
+    text = join_words(w.text for w in words) if words else a.text + b.text
+    return replace(a, end=max(a.end, b.end), text=text, norm=normalize(text), words=words, flags=tuple(dict.fromkeys(a.flags + b.flags)))
 
 
 def _return_freed_memory() -> None:

@@ -106,23 +106,20 @@ class Window:
         """The piece a window time belongs to (a time in a gap: the piece before)."""
         return max(0, bisect.bisect_right(self.starts, t) - 1)
 
-    def owner(self, start: float, end: float) -> int:
-        """The piece a word from ``start`` to ``end`` (window time) belongs to: the one it
-        overlaps most; a word inside a gap, the nearest."""
-        i = self.index(start)
-        best, best_key = i, None
-        for j in range(i, min(len(self.pieces), self.index(end) + 2)):
-            p = self.pieces[j]
-            overlap = min(end, p.at + p.length) - max(start, p.at)
-            key = (overlap, -abs((start + end) / 2 - (p.at + p.length / 2)))
-            if best_key is None or key > best_key:
-                best, best_key = j, key
-        return best
+    def owner(self, t: float) -> int:
+        """The piece a window time belongs to, a time in a gap the nearer piece."""
+        i = self.index(t)
+        p = self.pieces[i]
+        if t > p.at + p.length and i + 1 < len(self.pieces) and self.pieces[i + 1].at - t < t - (p.at + p.length):
+            return i + 1
+        return i
 
     def to_time(self, i: int, t: float) -> float:
-        """Window time ``t``, taken as inside piece ``i``, in the call."""
+        """Window time ``t``, taken as inside piece ``i``, in the call. A time past the piece's
+        end runs on into the silence after it, as faster-whisper maps words back: clipping
+        them at the piece's end would open gaps between words where none was heard."""
         p = self.pieces[i]
-        return p.start + min(max(t - p.at, 0.0), p.length)
+        return p.start + t - p.at
 
     def audio(self, channels: dict[str, np.ndarray], offset: float = 0.0) -> np.ndarray:
         """The window's samples; ``channels`` start at ``offset`` seconds of the call."""
@@ -239,23 +236,19 @@ def decode_windows(
 
 def split_by_piece(seg, window: Window) -> list[tuple[int, object]]:
     """A decoded window segment cut where its words move from one piece to the next:
-    (piece index, segment in window time) pairs. A word belongs to the piece it overlaps
-    most and is clipped to it; a segment without words goes to the piece it starts in."""
+    (piece index, segment in window time) pairs. A word belongs to the piece its middle lies
+    in (faster-whisper's rule; the nearest piece for a middle inside a gap); a segment
+    without words goes to the piece it starts in."""
     if not seg.words:
         return [(window.index(seg.start), seg)]
     groups: list[tuple[int, list]] = []
     for w in seg.words:
-        i = window.owner(w.start, w.end)
-        p = window.pieces[i]
-        lo, hi = p.at, p.at + p.length
-        if w.start < lo or w.end > hi:
-            start = min(max(w.start, lo), hi)
-            w = replace(w, start=start, end=max(start, min(w.end, hi)))
+        i = window.owner((w.start + w.end) / 2)
         if groups and groups[-1][0] == i:
             groups[-1][1].append(w)
         else:
             groups.append((i, [w]))
-    if len(groups) == 1 and groups[0][1] == list(seg.words):
+    if len(groups) == 1:
         return [(groups[0][0], seg)]
     return [(i, replace(seg, start=ws[0].start, end=ws[-1].end, text="".join(w.word for w in ws), words=ws)) for i, ws in groups]
 

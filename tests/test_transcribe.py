@@ -45,8 +45,8 @@ def test_every_turn_has_word_timings_inside_it(perfect_call):
 
 
 @pytest.mark.model
-def test_words_from_shared_windows_keep_the_role_of_their_channel(perfect_call):
-    # Both channels' speech is decoded in shared windows: a word mapped back to the wrong
+def test_every_word_keeps_the_role_of_its_channel(perfect_call):
+    # Both channels' windows are decoded in one batch (and may share windows): a word mapped back to the wrong
     # piece would land in the other role, where its own channel is silent.
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 

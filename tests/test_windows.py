@@ -74,7 +74,7 @@ def test_a_window_takes_each_piece_from_its_own_channel_and_maps_times_back():
     assert set(audio[SAMPLE_RATE * 3 :]) == {2.0}
     assert window.index(0.5) == 0 and window.index(2.5) == 0 and window.index(3.2) == 1
     assert window.to_time(0, 1.5) == 102.5
-    assert window.to_time(0, 2.5) == 103.0  # in the gap: the end of the piece before
+    assert window.to_time(0, 2.5) == 103.5  # past its piece: into the silence after it, as faster-whisper maps words
     assert window.to_time(1, 3.5) == 104.5
 
 
@@ -87,11 +87,11 @@ def test_a_decoded_window_segment_is_cut_where_its_words_change_piece():
     words = [RawWord(0.1, 0.9, "您好", 0.9), RawWord(1.0, 2.3, "请讲", 0.9), RawWord(2.2, 2.8, "查", 0.9), RawWord(2.8, 3.5, "话费", 0.9)]
     seg = RawSegment(0, 0, 0.1, 3.5, "您好请讲查话费", [], -0.2, 1.1, 0.01, words, 0.0)
     parts = split_by_piece(seg, window)
+    # a word goes with the piece its middle lies in: 请讲 (middle 1.65 s) the agent's, 查 (2.5 s) the customer's
     assert [(window.pieces[i].role, p.text) for i, p in parts] == [("agent", "您好请讲"), ("customer", "查话费")]
-    assert parts[0][1].words[-1].end == 2.0  # 请讲 runs into the gap: it ends with its piece
-    # 查 starts in the gap but lies mostly in the customer's piece: it is the customer's
     customer = parts[1][1].words
-    assert [round(window.to_time(parts[1][0], t), 2) for w in customer for t in (w.start, w.end)] == [12.5, 12.8, 12.8, 13.5]
+    assert [round(window.to_time(parts[1][0], t), 2) for w in customer for t in (w.start, w.end)] == [12.2, 12.8, 12.8, 13.5]
+    assert round(window.to_time(parts[0][0], parts[0][1].words[-1].end), 2) == 12.3
 
 
 def test_blocks_of_a_long_call_are_cut_where_both_channels_are_quiet():
