@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from callreview.results import METRICS, CallReview, DeadAir, DeliveryMetrics, Evidence, Interruptions, ItemResult, SpeechRate, TalkRatio
+from callreview.details import PART_LABELS, ForbiddenDetails, GreetingDetails, NameDetails, as_details, clock
+from callreview.results import METRICS, CallReview, DeadAir, DeliveryMetrics, Interruptions, ItemResult, SpeechRate, TalkRatio
 
 LABELS = {
     "greeting": "Greeting 开头语",
@@ -19,17 +20,6 @@ LABELS = {
     "hold": "Hold 等候",
     "forbidden": "Forbidden phrases 服务忌语",
     "closing": "Closing 结束语",
-}
-PART_LABELS = {
-    "salutation": "salutation 问候",
-    "company": "company 公司名称",
-    "agent_name": "agent's name 工号/姓名",
-    "offer_help": "offer to help 提供帮助",
-    "confirm_identity": "confirm who answers 确认客户身份",
-    "ask_time": "ask for time 询问是否方便",
-    "question": "closing question 询问其他需求",
-    "thanks": "thanks 致谢",
-    "farewell": "farewell 道别",
 }
 METRIC_LABELS = {
     "speech_rate": "Speech rate 语速",
@@ -39,6 +29,8 @@ METRIC_LABELS = {
 }
 STATUS = {"pass": "PASS", "fail": "FAIL", "na": "N/A", "review": "REVIEW"}
 INDENT = " " * 15
+__all__ = ["LABELS", "METRIC_LABELS", "PART_LABELS", "STATUS", "INDENT", "clock", "gist", "render_review", "render_batch", "render_delivery",
+           "pronoun_note", "name_advice", "bare_word"]  # fmt: skip
 
 
 def render_review(review: CallReview) -> str:
@@ -50,34 +42,32 @@ def render_review(review: CallReview) -> str:
             lines.extend(INDENT + line for line in _explain(item))
     if review.metrics is not None:
         lines += ["", "How the agent spoke 表达"] + render_delivery(review.metrics, review.delivery)
-    ni = review.items.get("forbidden")
-    note = pronoun_note(ni.details) if ni is not None else None
-    if note:
-        example = ni.details.get("ni_examples", [{}])[0]
-        lines += ["", f"Note: {note}" + (f", e.g. {clock(example['start'])} 「{example['text']}」" if example else "")]
+    for item in review.items.values():
+        typed = as_details(item.name, item.details)
+        note = typed.report_note if typed is not None else None
+        if note:
+            lines += ["", f"Note: {note}"]
     return "\n".join(lines)
 
 
 def pronoun_note(d: Mapping[str, Any]) -> str | None:
-    """``你 said 2× where 您 is expected (000 客服礼仪规范)``, in the lexicon's words; None when not counted."""
-    if not d.get("ni_count") or not d.get("informal"):
-        return None
-    source = f" ({d['politeness_source']})" if d.get("politeness_source") else ""
-    return f"{d['informal']} said {d['ni_count']}× where {d.get('formal') or 'the polite form'} is expected{source}"
+    """``你 said 2× where 您 is expected (000 客服礼仪规范)``, in the lexicon's words; None when not counted.
+    ``d``: the forbidden item's details (typed, or as stored)."""
+    typed = as_details("forbidden", d)
+    return typed.pronoun_note if isinstance(typed, ForbiddenDetails) else None
 
 
 def name_advice(d: Mapping[str, Any]) -> str:
     """What to do when the customer's name was not used enough, with the lexicon's example of a name."""
-    if d.get("name"):
-        return f"use the customer's name ({d['name']}) at least {d.get('threshold', 2)} times"
-    example = f" ({d['name_example']})" if d.get("name_example") else ""
-    return f"once you have the name, use it{example} at least {d.get('threshold', 2)} times"
+    typed = as_details("customer_name", d)
+    assert isinstance(typed, NameDetails)
+    return typed.name_advice
 
 
 def bare_word(d: Mapping[str, Any]) -> str:
     """The forbidden opening the agent's first words were (the lexicon's word, e.g. 喂)."""
-    ev = d.get("bare_opening")
-    return str(ev.get("matched", "") if isinstance(ev, dict) else getattr(ev, "matched", ""))
+    typed = as_details("greeting", d)
+    return typed.bare_word if isinstance(typed, GreetingDetails) else ""
 
 
 def render_delivery(metrics: DeliveryMetrics, weighted: dict[str, ItemResult] | None = None) -> list[str]:
@@ -166,12 +156,6 @@ def _width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def clock(seconds: float) -> str:
-    """``75.4`` → ``01:15``."""
-    seconds = max(0, int(round(seconds)))
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"
-
-
 def _score_line(review: CallReview) -> str:
     if review.score is None:
         line = "Score —  (no item could be judged)"
@@ -197,78 +181,16 @@ def _summary(item: ItemResult) -> str:
 
 
 def gist(name: str, status: str, d: Mapping[str, Any], full: bool = False) -> str:
-    """The one-line gist of an item's finding, from its details. ``full`` (the web app) also says
-    when nothing is wrong ("all parts heard", "none heard") and names forbidden hits as such."""
-    if name in ("greeting", "closing") and "parts" in d:
-        if d.get("bare_opening"):
-            return f"opened with {bare_word(d)}"
-        missing = [PART_LABELS.get(k, k) for k, p in d["parts"].items() if not p.get("found")]
-        return f"missing: {', '.join(missing)}" if missing else ("all parts heard" if full else "")
-    if name == "customer_name":
-        if d.get("name") is None:
-            return "name never used" if status == "fail" else "name unknown"
-        return f"{d['name']} used in {d.get('count', 0)} turn(s), {d.get('threshold', 2)} needed"
-    if name == "hold":
-        holds = d.get("holds") or []
-        if not holds:
-            return "no hold"
-        bad = sum(1 for h in holds if not (h.get("permission") and h.get("thanked")))
-        return f"{len(holds)} hold(s)" + (f", {bad} without permission or thanks" if bad else "")
-    if name == "forbidden":
-        hits, possible = d.get("hits") or [], d.get("possible_hits") or []
-        what = "forbidden phrase(s)" if full else "hit(s)"
-        if hits:
-            return f"{len(hits)} {what}"
-        if possible:
-            return f"{len(possible)} possible {what}"
-        return "none heard" if full else ""
-    return ""
-
-
-def _heard(ev: Evidence | dict[str, Any] | None) -> str:
-    if ev is None:
-        return ""
-    if isinstance(ev, dict):
-        start, text, role = ev["start"], ev["text"], ev.get("role", "agent")
-    else:
-        start, text, role = ev.start, ev.text, ev.role
-    who = "" if role == "agent" else f" ({role})"
-    return f"{clock(start)}{who} 「{text}」"
+    """The one-line gist of an item's finding, from its details (typed, or as stored). ``full`` (the web
+    app) also says when nothing is wrong ("all parts heard", "none heard") and names forbidden hits as such."""
+    typed = as_details(name, d)
+    return "" if typed is None else typed.gist(status, full)
 
 
 def _explain(item: ItemResult) -> Iterable[str]:
     d = item.details
     if d.get("reason"):
         yield d["reason"]
-    if item.name in ("greeting", "closing") and "parts" in d:
-        if d.get("bare_opening"):
-            yield f"{_heard(d['bare_opening'])} — {bare_word(d)} is a forbidden opening"
-        for name, p in d["parts"].items():
-            if p.get("uncertain"):
-                value = f" ({p['value']})" if p.get("value") else ""
-                yield f"{PART_LABELS.get(name, name)}: unsure{value} — {_heard(p.get('evidence'))}"
-        if d.get("suggestion"):
-            yield f"say instead: {d['suggestion']}"
-    elif item.name == "customer_name":
-        for ev in item.evidence:
-            yield f"{_heard(ev)} — {ev.matched}"
-        if item.status == "fail":
-            yield f"say instead: {name_advice(d)}"
-    elif item.name == "hold":
-        for i, h in enumerate(d.get("holds", []), 1):
-            yield f"hold {i}: {clock(h['start'])}–{clock(h['end'])} ({h['duration']:.0f} s)"
-            if h["permission"]:
-                yield f"  permission ✓ {_heard(h['permission_evidence'])}"
-            else:
-                told = h.get("imperative_evidence")
-                yield "  permission ✗" + (f" — told to wait: {_heard(told)}" if told else " — not asked")
-            yield f"  thanks ✓ {_heard(h['thanks_evidence'])}" if h["thanked"] else "  thanks ✗ — no thanks or apology on return"
-        for key in ("permission_suggestion", "thanks_suggestion"):
-            if d.get(key):
-                yield f"say instead: {d[key]}"
-    elif item.name == "forbidden":
-        for label, hits in (("", d.get("hits", [])), ("possibly ", d.get("possible_hits", []))):
-            for h in hits:
-                who = "" if h.get("role", "agent") == "agent" else f" ({h['role']})"
-                yield f"{clock(h['start'])}{who} 「{h['text']}」 — {label}{h['phrase']} ({h['similarity']:.0f})"
-                yield f"  say instead: {h['suggestion']}"
+    typed = as_details(item.name, d)
+    if typed is not None:
+        yield from typed.explain(item)

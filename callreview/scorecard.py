@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+from callreview.details import ItemDetails, as_details
 from callreview.errors import ScorecardError
 from callreview.results import ITEMS, METRICS, ItemResult
 
@@ -163,24 +164,34 @@ class Scorecard:
     # --- scoring -------------------------------------------------------------------
 
     def item_result(self, finding: Any, profile: Profile) -> ItemResult:
-        """Points for one finding (a :class:`callreview.checks.Finding`)."""
+        """Points for one finding (a :class:`callreview.checks.Finding`). What share of the weight the
+        finding earns, and which of its parts are not required, its details say (:mod:`callreview.details`)."""
         weight = float(profile.weights[finding.name])
-        details = dict(finding.details)
-        details["weight"] = weight
-        if finding.name == "forbidden" and self.critical:
-            details["critical"] = [h["phrase"] for h in details.get("hits", ()) if h["phrase"] in self.critical]
-        shares = {"greeting": profile.greeting_parts, "closing": profile.closing_parts}.get(finding.name)
-        if shares is not None and finding.status in ("fail", "review") and not details.get("bare_opening") and "parts" in details:
+        typed = as_details(finding.name, finding.details)
+        added: dict[str, Any] = {"weight": weight}
+        status = finding.status
+        if typed is not None and self.critical:
+            critical = typed.critical(self.critical)
+            if critical is not None:
+                added["critical"] = critical
+        if typed is not None and status in ("fail", "review"):
             # A part the profile gives no share is not required (a site whose IVR announces the company
             # and the agent's number sets company = 0, agent_name = 0): missing only those, the item passes.
-            missing = [k for k, p in details["parts"].items() if not p["found"]]
-            if missing and all(shares.get(k, 0.0) == 0 for k in missing):
-                details["not_required"] = missing
-                finding = type(finding)(finding.name, "pass", finding.evidence, finding.details)
-        if finding.status in ("na", "review"):
-            return ItemResult(finding.name, finding.status, 0.0, 0.0, finding.evidence, details)
-        credit = self._credit(finding, profile)
-        return ItemResult(finding.name, finding.status, round(weight * credit, 2), weight, finding.evidence, details)
+            not_required = typed.not_required(profile)
+            if not_required:
+                added["not_required"] = not_required
+                status = "pass"
+        if isinstance(finding.details, ItemDetails):
+            details: Mapping[str, Any] = finding.details.with_extra(**added)
+        else:
+            details = {**finding.details, **added}
+        if status in ("na", "review"):
+            return ItemResult(finding.name, status, 0.0, 0.0, finding.evidence, details)
+        if typed is not None:
+            credit = typed.credit(status, profile, self)
+        else:
+            credit = 1.0 if status == "pass" else 0.0
+        return ItemResult(finding.name, status, round(weight * credit, 2), weight, finding.evidence, details)
 
     def delivery_result(self, finding: Any, profile: Profile) -> ItemResult:
         """Points for a weighted delivery metric's finding: all with no fault, none with one; ``na``/``review`` kept out."""
@@ -189,28 +200,6 @@ class Scorecard:
         if finding.status in ("na", "review"):
             return ItemResult(finding.name, finding.status, 0.0, 0.0, finding.evidence, details)
         return ItemResult(finding.name, finding.status, weight if finding.status == "pass" else 0.0, weight, finding.evidence, details)
-
-    def _credit(self, finding: Any, profile: Profile) -> float:
-        d = finding.details
-        if finding.name == "greeting":
-            if d.get("bare_opening"):
-                return 0.0
-            return _parts_credit(d["parts"], profile.greeting_parts)
-        if finding.name == "closing":
-            return _parts_credit(d["parts"], profile.closing_parts)
-        if finding.name == "hold":
-            holds = d.get("holds") or []
-            if not holds:
-                return 1.0
-            w = profile.hold_parts
-            return sum((w["permission"] * h["permission"] + w["thanks"] * h["thanked"]) / 100 for h in holds) / len(holds)
-        if finding.name == "forbidden":
-            weight = float(profile.weights["forbidden"])
-            if weight <= 0:
-                return 1.0
-            lost = min(self.max_deduction, self.deduction * len(d.get("hits", ())), weight)
-            return (weight - lost) / weight
-        return 1.0 if finding.status == "pass" else 0.0
 
     def overridden(self, item: ItemResult, status: str) -> ItemResult:
         """The item as a person judged it (a reviewer's override): ``pass`` earns its full weight,
@@ -236,10 +225,6 @@ class Scorecard:
         if self.critical_hits(items):
             return 0.0
         return round(100.0 * sum(i.points for i in items.values()) / max_points, 1)
-
-
-def _parts_credit(parts: Mapping[str, Mapping[str, Any]], weights: Mapping[str, float]) -> float:
-    return sum(weights.get(name, 0.0) for name, p in parts.items() if p["found"]) / 100.0
 
 
 # --- loading -----------------------------------------------------------------------

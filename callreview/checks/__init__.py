@@ -11,8 +11,9 @@ check never blames the customer.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
+from callreview.details import ItemDetails
 from callreview.match import Hit, PatternHit, Phrase, Turn, find_in
 from callreview.results import Evidence, Status
 
@@ -38,7 +39,9 @@ class Finding:
     name: str
     status: Status
     evidence: tuple[Evidence, ...] = ()
-    details: dict[str, Any] = field(default_factory=dict)
+    details: Mapping[str, Any] = field(default_factory=dict)
+    """The item's typed details (:mod:`callreview.details`); a plain dict for a delivery metric, or for
+    an item that was never judged (no agent speech: only ``reason``)."""
 
 
 @dataclass
@@ -132,7 +135,8 @@ def lean_on_roles(finding: Finding, ctx: CallContext) -> Finding:
         f"{finding.status} rests on the turn at {seg.start:.1f} s, whose speaker ({seg.role}) is only "
         f"{conf:.0%} sure: a mono call whose voices were told apart by the speaker model; listen to confirm"
     )
-    details = {**finding.details, "reason": reason, "role_confidence": round(conf, 3), "unsure_verdict": finding.status}
+    added = {"reason": reason, "role_confidence": round(conf, 3), "unsure_verdict": finding.status}
+    details = finding.details.with_extra(**added) if isinstance(finding.details, ItemDetails) else {**finding.details, **added}
     return replace(finding, status="review", details=details)
 
 

@@ -24,6 +24,7 @@ transcript (no ``unheard``, no word timings) does not drop turns: a fail too.
 from __future__ import annotations
 
 from callreview.checks import CallContext, Finding, find_part, part, part_evidence, parts_status
+from callreview.details import ClosingDetails
 from callreview.match import find_shape
 from callreview.results import Evidence
 
@@ -51,20 +52,19 @@ def check_closing(ctx: CallContext) -> Finding:
     status = parts_status(parts)
     evidence = part_evidence(parts)
     lost = _lost_closing(ctx, last_end)
-    details: dict = {"parts": parts, "last_turn_missing": lost is not None}
+    reason = None
     if status == "fail":
         if lost is not None:
-            reason, ev = lost
+            why, ev = lost
             status = "review"
-            details["reason"] = reason + ": the agent's last words may be missing from the transcript"
+            reason = why + ": the agent's last words may be missing from the transcript"
             evidence = tuple(sorted(evidence + (ev,), key=lambda e: e.start))
         else:
             spoke_last = _customer_spoke_last(ctx, last_end)
             if spoke_last is not None:
-                details["reason"] = f"the customer spoke last ({_clock(spoke_last.start)}); no agent speech after it"
+                reason = f"the customer spoke last ({_clock(spoke_last.start)}); no agent speech after it"
                 evidence = tuple(sorted(evidence + (spoke_last,), key=lambda e: e.start))
-    if status != "pass":
-        details["suggestion"] = lex.suggestion
+    details = ClosingDetails(parts, last_turn_missing=lost is not None, reason=reason, suggestion=None if status == "pass" else lex.suggestion)
     return Finding("closing", status, evidence, details)
 
 

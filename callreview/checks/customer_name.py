@@ -18,11 +18,12 @@ the name. What is counted is agent **turns** that use the name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Iterator
+from typing import Iterator
 
 from callreview.checks import CallContext, Finding, find_part
+from callreview.details import NameDetails
 from callreview.lexicon import NameRules
 from callreview.match import Turn, find_keys, keys_of, match_pattern, token_times
 from callreview.results import Evidence
@@ -59,9 +60,7 @@ def check_customer_name(ctx: CallContext) -> Finding:
     need = ctx.thresholds.name_count
     mentions = [m for i, turn in enumerate(ctx.judged) for m in find_mentions(turn, rules, ctx.judged[i - 1] if i else None)]
     asked = find_part(ctx.judged, rules.ask_name)
-    details: dict[str, Any] = {"name": None, "count": 0, "source": None, "threshold": need, "asked": asked.evidence() if asked else None}
-    if rules.name_example:
-        details["name_example"] = rules.name_example
+    details = NameDetails(threshold=need, asked=asked.evidence() if asked else None, name_example=rules.name_example or None)
 
     key, name, source, extra = None, None, None, ()
     if ctx.call.customer_name:
@@ -85,9 +84,9 @@ def check_customer_name(ctx: CallContext) -> Finding:
         if bare:
             # The agent asked for the name, then addressed the customer as a bare 先生/女士,
             # and no surname + honorific was heard anywhere: not used, whatever the name was.
-            details["reason"] = f"the agent asked the customer's name, then addressed them only as {bare[0].matched}"
+            details = replace(details, reason=f"the agent asked the customer's name, then addressed them only as {bare[0].matched}")
             return Finding("customer_name", "fail", (asked.evidence(), *bare), details)
-        details["reason"] = "the customer's name is not known: give it (customer_name) or check the call"
+        details = replace(details, reason="the customer's name is not known: give it (customer_name) or check the call")
         return Finding("customer_name", "review", (), details)
 
     used = [m for m in mentions if _same(m.key, key)]
@@ -95,13 +94,13 @@ def check_customer_name(ctx: CallContext) -> Finding:
     # Another name makes it uncertain only when said to the customer (看师傅的安排 is about the technician).
     others = {id(m.turn) for m in mentions if not m.weak and m.addressed and not _same(m.key, key)} - turns
     count = len(turns)
-    details.update(name=name, count=count, source=source, key=key)
+    details = replace(details, name=name, count=count, source=source, key=key)
     evidence = tuple(_first_per_turn(used)) + extra
     if count >= need:
         status = "pass"
     elif others and count + len(others) >= need:
         status = "review"
-        details["reason"] = "the agent also used another name; it may be this one misheard"
+        details = replace(details, reason="the agent also used another name; it may be this one misheard")
         evidence += tuple(_first_per_turn([m for m in mentions if not m.weak and m.addressed and not _same(m.key, key)]))
     else:
         status = "fail"

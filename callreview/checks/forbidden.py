@@ -23,6 +23,7 @@ from __future__ import annotations
 from typing import Any
 
 from callreview.checks import CallContext, Finding
+from callreview.details import ForbiddenDetails, ForbiddenHit
 from callreview.lexicon import ForbiddenEntry, Lexicon
 from callreview.match import Hit, PhraseSet, Turn, is_question
 
@@ -36,12 +37,12 @@ def check_forbidden(ctx: CallContext) -> Finding:
         cleared += near
     certain = [(e, h) for e, h in hits if h.certain]
     possible = [(e, h) for e, h in hits if not h.certain]
-    details: dict[str, Any] = {
-        "hits": [_hit(e, h) for e, h in certain],
-        "possible_hits": [_hit(e, h) for e, h in possible],
-        "cleared": cleared,
-    }
-    details.update(_pronouns(ctx))
+    details = ForbiddenDetails(
+        hits=[_hit(e, h) for e, h in certain],
+        possible_hits=[_hit(e, h) for e, h in possible],
+        cleared=cleared,
+        **_pronouns(ctx),
+    )
     if certain:
         status = "review" if ctx.mono else "fail"
         evidence = tuple(h.evidence() for _, h in certain)
@@ -115,18 +116,18 @@ def _sets(lexicon: Lexicon) -> tuple[PhraseSet, PhraseSet, dict[int, ForbiddenEn
     )
 
 
-def _hit(entry: ForbiddenEntry, hit: Hit) -> dict[str, Any]:
+def _hit(entry: ForbiddenEntry, hit: Hit) -> ForbiddenHit:
     ev = hit.evidence()
-    return {
-        "phrase": entry.phrase,
-        "suggestion": entry.suggestion,
-        "start": round(ev.start, 2),
-        "end": round(ev.end, 2),
-        "text": ev.text,
-        "heard": hit.heard,
-        "similarity": round(hit.similarity, 1),
-        "role": ev.role,
-    }
+    return ForbiddenHit(
+        phrase=entry.phrase,
+        suggestion=entry.suggestion,
+        start=round(ev.start, 2),
+        end=round(ev.end, 2),
+        text=ev.text,
+        heard=hit.heard,
+        similarity=round(hit.similarity, 1),
+        role=ev.role,
+    )
 
 
 def _pronouns(ctx: CallContext) -> dict[str, Any]:

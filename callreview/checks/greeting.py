@@ -25,6 +25,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from callreview.checks import CallContext, Finding, find_part, part, part_evidence, parts_status
+from callreview.details import GreetingDetails
 from callreview.errors import LexiconError
 from callreview.match import (
     Hit,
@@ -87,9 +88,9 @@ def check_greeting(ctx: CallContext) -> Finding:
     evidence = part_evidence(parts)
     if bare and bare not in evidence:
         evidence = (bare,) + evidence
-    details: dict[str, Any] = {"parts": parts, "company_name": company_name, "agent_name": agent.get("value"), "bare_opening": bare}
-    if status != "pass":
-        details["suggestion"] = suggestion
+    details = GreetingDetails(
+        parts, company_name=company_name, agent_name=agent.get("value"), bare_opening=bare, suggestion=None if status == "pass" else suggestion
+    )
     return Finding("greeting", status, evidence, details)
 
 

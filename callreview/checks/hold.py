@@ -22,9 +22,10 @@ For each hold: ``permission`` — a request in the agent's turns before it (请�
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import replace
 
 from callreview.checks import CallContext, Finding, find_part
+from callreview.details import Hold, HoldDetails, NearHold
 from callreview.match import Hit, Turn
 from callreview.results import Evidence
 
@@ -32,11 +33,11 @@ from callreview.results import Evidence
 def check_hold(ctx: CallContext) -> Finding:
     lex = ctx.lexicon.hold
     th = ctx.thresholds
-    holds: list[dict[str, Any]] = []
+    holds: list[Hold] = []
     evidence: list[Evidence] = []
     uncertain = False
     after = float("-inf")  # end of the previous hold: a request is not reused across holds
-    edge: list[dict[str, Any]] = []  # silences within timing_tolerance_s under the threshold that would make them holds
+    edge: list[NearHold] = []  # silences within timing_tolerance_s under the threshold that would make them holds
     for start, end in ctx.silences(max(0.5, th.announced_hold_gap_s - th.timing_tolerance_s)):
         # Turns before the silence (one spanning it counts on both sides: word timings can put a hold inside a segment).
         before = [t for t in ctx.judged if t.start < start and t.end > after and t.end >= start - th.hold_lookback_s]
@@ -47,7 +48,7 @@ def check_hold(ctx: CallContext) -> Finding:
         gap = th.announced_hold_gap_s if near else th.hold_gap_s
         if end - start < gap:
             if gap - (end - start) < th.timing_tolerance_s and not (announce is None and _customer_paused(ctx, start)):
-                edge.append({"start": round(start, 2), "end": round(end, 2), "duration": round(end - start, 2), "threshold_s": gap})
+                edge.append(NearHold(round(start, 2), round(end, 2), round(end - start, 2), gap))
             continue
         if announce is None and _customer_paused(ctx, start):
             continue
@@ -55,35 +56,36 @@ def check_hold(ctx: CallContext) -> Finding:
         imperative = find_part(_latest_first(before), lex.not_permission) if permission is None or not permission.certain else None
         back = [t for t in ctx.judged if t.end > end and t.start <= end + th.thanks_window_s][:2]
         thanks = find_part(back, lex.thanks)
-        hold = {
-            "start": round(start, 2),
-            "end": round(end, 2),
-            "duration": round(end - start, 2),
-            "announced": announce is not None,
-            "permission": bool(permission and permission.certain),
-            "thanked": bool(thanks and thanks.certain),
-            "permission_evidence": _ev(permission),
-            "thanks_evidence": _ev(thanks),
-            "announce_evidence": _ev(announce),
-            "imperative_evidence": _ev(imperative) if imperative is not None and imperative.certain else None,
-            "near_threshold": end - start - gap < th.timing_tolerance_s,
-        }
+        hold = Hold(
+            start=round(start, 2),
+            end=round(end, 2),
+            duration=round(end - start, 2),
+            announced=announce is not None,
+            permission=bool(permission and permission.certain),
+            thanked=bool(thanks and thanks.certain),
+            permission_evidence=_ev(permission),
+            thanks_evidence=_ev(thanks),
+            announce_evidence=_ev(announce),
+            imperative_evidence=_ev(imperative) if imperative is not None and imperative.certain else None,
+            near_threshold=end - start - gap < th.timing_tolerance_s,
+        )
         holds.append(hold)
         uncertain |= (permission is not None and not permission.certain) or (thanks is not None and not thanks.certain)
-        evidence += [e for e in (hold["permission_evidence"], hold["imperative_evidence"], hold["thanks_evidence"]) if e is not None]
+        evidence += [e for e in (hold.permission_evidence, hold.imperative_evidence, hold.thanks_evidence) if e is not None]
         after = end
 
-    details: dict[str, Any] = {"holds": holds, "gap_s": th.hold_gap_s, "tolerance_s": th.timing_tolerance_s, "near_holds": edge}
+    details = HoldDetails(holds, th.hold_gap_s, th.timing_tolerance_s, edge)
     if not holds:
         return Finding("hold", "na", (), details)
-    if all(h["permission"] and h["thanked"] for h in holds):
+    if all(h.permission and h.thanked for h in holds):
         status = "pass"
     else:
         status = "review" if uncertain or ctx.mono else "fail"
-        if not all(h["permission"] for h in holds):
-            details["permission_suggestion"] = lex.permission_suggestion
-        if not all(h["thanked"] for h in holds):
-            details["thanks_suggestion"] = lex.thanks_suggestion
+        details = replace(
+            details,
+            permission_suggestion=None if all(h.permission for h in holds) else lex.permission_suggestion,
+            thanks_suggestion=None if all(h.thanked for h in holds) else lex.thanks_suggestion,
+        )
     return Finding("hold", status, tuple(sorted(set(evidence), key=lambda e: e.start)), details)
 
 

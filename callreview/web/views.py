@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from callreview.render import LABELS, METRIC_LABELS, PART_LABELS, STATUS, bare_word, clock, gist, name_advice, pronoun_note
+from callreview.details import as_details
+from callreview.render import LABELS, METRIC_LABELS, PART_LABELS, STATUS, clock, gist
 from callreview.results import METRICS
 
 if TYPE_CHECKING:
@@ -136,32 +137,19 @@ def summary(name: str, status: str, d: Mapping[str, Any]) -> str:
 def _reasons(name: str, d: Mapping[str, Any]) -> Iterable[str]:
     if d.get("reason"):
         yield str(d["reason"])
-    if name == "forbidden" and pronoun_note(d):
-        yield str(pronoun_note(d))
+    typed = as_details(name, d)
+    if typed is not None and typed.note:
+        yield typed.note
 
 
 def moments(name: str, d: Mapping[str, Any]) -> list[Moment]:
     """Every clickable place of an item, in time order, one per (time, quote)."""
     out: list[Moment] = []
-    if name == "forbidden":
-        for label, bad, hits in (("forbidden", True, d.get("hits") or ()), ("possibly forbidden", True, d.get("possible_hits") or ())):
-            for h in hits:
-                out.append(Moment(h["start"], h["end"], h.get("role", "agent"), h["text"], f"{label}: {h['phrase']}", bad))
-    elif name == "hold":
-        for i, h in enumerate(d.get("holds") or (), 1):
-            ok = h.get("permission") and h.get("thanked")
-            parts = ["permission ✓" if h.get("permission") else "permission ✗", "thanks ✓" if h.get("thanked") else "thanks ✗"]
-            out.append(Moment(h["start"], h["end"], "hold", f"hold {i}: {clock(h['start'])}–{clock(h['end'])} ({h['duration']:.0f} s silence)",
-                              ", ".join(parts), not ok))
-            for key, note, bad in (("announce_evidence", "announced", False), ("permission_evidence", "asked permission", False),
-                                   ("imperative_evidence", "told to wait", True), ("thanks_evidence", "thanked on return", False)):
-                if h.get(key):
-                    out.append(_moment(h[key], note, bad))
-    elif name == "customer_name":
-        if d.get("asked"):
-            out.append(_moment(d["asked"], "asked the name"))
+    typed = as_details(name, d)
+    if typed is not None:
+        out += [Moment(p.start, p.end, p.role, p.text, p.note, p.bad) for p in typed.places()]
     for ev in d.get("evidence") or ():
-        out.append(_moment(ev, _matched(ev), bad=(name == "greeting" and bool(d.get("bare_opening")) and ev.get("matched") == bare_word(d))))
+        out.append(_moment(ev, _matched(ev), bad=typed is not None and typed.bad_evidence(ev)))
     seen: dict[tuple[float, str, str], Moment] = {}
     for m in out:
         key = (round(m.start, 2), m.text, m.note)
@@ -194,20 +182,8 @@ def _moment(ev: Mapping[str, Any], note: str, bad: bool = False) -> Moment:
 
 def say_instead(name: str, status: str, d: Mapping[str, Any]) -> list[str]:
     """What the agent could have said: the lexicon's suggestions kept in the item's details."""
-    out: list[str] = []
-    if name in ("greeting", "closing") and d.get("suggestion"):
-        out.append(str(d["suggestion"]))
-    elif name == "customer_name" and status == "fail":
-        out.append(name_advice(d))
-    elif name == "hold":
-        out.extend(str(d[k]) for k in ("permission_suggestion", "thanks_suggestion") if d.get(k))
-    elif name == "forbidden":
-        for h in list(d.get("hits") or ()) + list(d.get("possible_hits") or ()):
-            if h.get("suggestion"):
-                line = f"「{h['phrase']}」 → {h['suggestion']}"
-                if line not in out:
-                    out.append(line)
-    return out
+    typed = as_details(name, d)
+    return [] if typed is None else typed.advice(status)
 
 
 # --- how the agent spoke -------------------------------------------------------------------
