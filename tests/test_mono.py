@@ -33,9 +33,12 @@ def truth_role(name: str, t: float) -> str:
 
 @pytest.fixture(scope="module")
 def reviewer(bundled_model):
+    """No cache: a module fixture is made before the per-test cache is set, and these calls must
+    really be transcribed and separated."""
     from callreview.review import Reviewer
+    from callreview.settings import Settings
 
-    return Reviewer()
+    return Reviewer(Settings(cache=False))
 
 
 @pytest.fixture(scope="module")
