@@ -87,3 +87,15 @@ def test_customer_forbidden_words_on_a_mono_call_are_not_the_agents(reviewer, tm
     assert not [e for e in forbidden.evidence if e.role == "agent"]
     heard = [s for s in reviewed.transcript.segments if "不可能" in s.norm]
     assert heard and all(s.role == "customer" for s in heard)
+
+
+def test_stereo_carrying_the_same_mix_twice_is_separated_as_mono(reviewer, tmp_path):
+    frames, sr = sf.read(SAMPLES / "09_no_closing.flac", dtype="float32")
+    mix = frames.mean(axis=1)
+    path = tmp_path / "dup.flac"
+    sf.write(path, np.stack([mix, 0.9 * mix], axis=1), sr)
+    reviewed = reviewer.review_file(path)
+    transcript = reviewed.transcript
+    assert transcript.channels == 2 and transcript.roles == "mono-separated"  # two channels, one mix: said so
+    assert {s.role for s in transcript.segments} == {"agent", "customer"}
+    assert reviewed.review.items["closing"].status == "fail"  # the customer's 谢谢，再见 is not the agent's closing
