@@ -60,7 +60,7 @@ class TranscribeOptions:
     agent_channel: Literal["left", "right"] = "left"
     """Which stereo channel carries the agent."""
     beam_size: int = 5
-    batch_size: int = 4
+    batch_size: int = 2
     """>1: windows of speech decoded in batches of this many (faster-whisper's batched decoder,
     see :mod:`callreview.windows`); 1: each channel through the sequential decoder."""
     chunk_length: int | None = None
