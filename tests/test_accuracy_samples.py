@@ -38,13 +38,11 @@ ITEMS = ("greeting", "customer_name", "hold", "forbidden", "closing")
 # (call, check): what the model mishears on this machine (the README's accuracy table lists the same).
 # A check is an item name (its status) or a sub-check name as sub_checks() gives it.
 KNOWN_MISSES: set[tuple[str, str]] = {
-    ("05_name_once", "greeting"),  # 您好,亲和宽戴35号为您服务: the {agent} slot took 和宽戴35 (before 333ef6d)
-    ("05_name_once", "greeting.company"),
     ("05_name_once", "customer_name_count"),  # 孙女士 heard as 孙 + 您是: count 0, not 1 (the status is fail either way)
     ("07_forbidden", "forbidden_phrases"),  # 这不可能 heard as 不可能: four of the five phrases
-    ("09_no_closing", "closing.question"),  # the greeting's 请问有什么可以帮您 (3.9 s) taken as 请问还有什么可以帮您 (94)
-    ("12_hold_no_thanks", "holds"),  # 请您稍等 cut across two segments (…这笔转帐请 | 您稍等查): no permission heard
 }
+"""Measured at the README's figures (bench/bench_accuracy.py, 70/70 items, 224/226 checks). Every
+item status must agree; only these sub-checks may miss, and only as listed."""
 
 
 def spec(slug: str) -> dict:
