@@ -445,7 +445,9 @@ class Watcher:
         sig = (st.st_size, st.st_mtime_ns)
         if (key, *sig) in self._seen:
             return
-        now = time.monotonic() if at is None else at
+        # The window starts at the event, or at the last write if the stat saw a later one than
+        # the event's (events queue: an earlier event's stat may already see the final write).
+        now = max(time.monotonic() if at is None else at, time.monotonic() - max(0.0, time.time() - st.st_mtime))
         for table in (self._settling, self._ready, self._later):
             known = table.get(key)
             if known is not None:

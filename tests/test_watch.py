@@ -176,9 +176,9 @@ def test_watch_scores_a_slowly_written_file_once_after_it_completes(watcher, inb
         for chunk in chunks:
             fh.write(chunk)
             fh.flush()
+            completed = time.time()  # the last write (the pause and the store look below come after it)
             time.sleep(0.4)
             assert ledger(db) == {} and errors(db) == []  # never scored (nor refused) while it grows
-    completed = time.time()
 
     wait_for(lambda: scored_count(db) == 1, 30)
     calls = ledger(db)
