@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
+from callreview.details import Place as Moment  # a place in the call a reviewer can click to hear
 from callreview.details import as_details
 from callreview.render import LABELS, METRIC_LABELS, PART_LABELS, STATUS, clock, gist
 from callreview.results import METRICS
@@ -50,19 +51,6 @@ def when(at: float | None) -> str:
     if at is None:
         return ""
     return dt.datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M")
-
-
-@dataclass(frozen=True)
-class Moment:
-    """A place in the call a reviewer can click to hear: evidence, a hold, a quote."""
-
-    start: float
-    end: float
-    role: str
-    text: str
-    note: str
-    bad: bool = False
-    """A problem (forbidden phrase, hold without permission) rather than a found part."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +135,7 @@ def moments(name: str, d: Mapping[str, Any]) -> list[Moment]:
     out: list[Moment] = []
     typed = as_details(name, d)
     if typed is not None:
-        out += [Moment(p.start, p.end, p.role, p.text, p.note, p.bad) for p in typed.places()]
+        out += typed.places()
     for ev in d.get("evidence") or ():
         out.append(_moment(ev, _matched(ev), bad=typed is not None and typed.bad_evidence(ev)))
     seen: dict[tuple[float, str, str], Moment] = {}
