@@ -118,6 +118,10 @@ class NameRules:
     misheard_honorifics: tuple[tuple[str, Phrase], ...] = ()
     """(honorific, a form ASR hears it as): 女士 heard as 你是. A surname before one
     counts toward a name known otherwise, never to infer one."""
+    surname_initials: tuple[frozenset[str], ...] = ()
+    """Groups of pinyin initials a surname is heard with interchangeably (l/r: 卢 heard as 如): two
+    surnames with the same final and initials in one group are counted as one name, with a similarity
+    under 100 in the evidence."""
 
 
 @dataclass(frozen=True)
@@ -403,7 +407,7 @@ def _rules(m: dict, r: LexiconReader) -> tuple[MatchRules, dict[str, int]]:
 
 def _names(n: dict, r: LexiconReader, rules: MatchRules) -> NameRules:
     where = "[names]"
-    r.known(n, where, ("honorific_position", "surname_part", "honorifics", "surnames", "not_surnames", "not_name_words", "self_name", "ask_name", "misheard_honorifics", "third_party_before", "reference_after", "name_example"))
+    r.known(n, where, ("honorific_position", "surname_part", "honorifics", "surnames", "not_surnames", "not_name_words", "self_name", "ask_name", "misheard_honorifics", "third_party_before", "reference_after", "name_example", "surname_initials"))
     surnames_raw = n.get("surnames", "")
     if isinstance(surnames_raw, list):
         surnames = frozenset(normalize(s) for s in r.strings(n, "surnames", where))
@@ -443,7 +447,15 @@ def _names(n: dict, r: LexiconReader, rules: MatchRules) -> NameRules:
         misheard_honorifics=tuple(
             (honorific, form) for honorific in misheard for form in r.phrases(misheard, honorific, f"{where}.misheard_honorifics", rules)
         ),
+        surname_initials=tuple(_initial_group(g, f"{where}.surname_initials", r) for g in r.strings(n, "surname_initials", where, required=False)),
     )
+
+
+def _initial_group(text: str, where: str, r: LexiconReader) -> frozenset[str]:
+    group = frozenset(p.strip() for p in text.split("="))
+    if len(group) < 2 or not all(p.isalpha() and p.isascii() for p in group):
+        raise r.fail(where, f"'{text}' is not a group of pinyin initials such as \"l=r\"")
+    return group
 
 
 def _forbidden(entries: Any, r: LexiconReader, rules: MatchRules) -> tuple[ForbiddenEntry, ...]:

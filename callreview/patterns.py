@@ -334,7 +334,9 @@ def initial_final(key: str) -> tuple[str, str]:
 
 @dataclass(frozen=True, eq=False)
 class SoundAlikeHit(_Heard):
-    """A phrase heard at the start of a turn with its first syllable's initial softened (引好 for 您好)."""
+    """A phrase heard by its sounds where a rule says it counts though the matcher alone would not be sure:
+    a salutation opening the call with its first initial softened (引好 for 您好), a short farewell with the
+    very same sounds ending the agent's last turn (在见 for 再见)."""
 
     phrase: Phrase
     turn: Turn

@@ -74,6 +74,10 @@ class Thresholds:
     cut_tolerance_s: float = 0.3
     """A word or unheard speech ending this close to the end of the recording means it stopped
     mid-speech: a missing closing may have been cut off (→ review, not fail)."""
+    join_gap_s: float = 3.0
+    """Two of the agent's segments this close (the customer may speak between) are also read as one
+    sentence when a phrase is looked for: the decoder sometimes cuts the agent's sentence in two
+    (…马上帮您办还有 | 什么问题吗), and a phrase split so is heard in neither half."""
 
 
 @dataclass(frozen=True)
@@ -269,6 +273,7 @@ def _thresholds(t: dict, r: Any) -> Thresholds:
         closing_window_s=r.number(t, "closing_window_s", where, d.closing_window_s, 0, 3600),
         cut_tolerance_s=r.number(t, "cut_tolerance_s", where, d.cut_tolerance_s, 0, 10),
         timing_tolerance_s=r.number(t, "timing_tolerance_s", where, d.timing_tolerance_s, 0, 10),
+        join_gap_s=r.number(t, "join_gap_s", where, d.join_gap_s, 0, 60),
     )
 
 

@@ -161,3 +161,51 @@ def test_perfect_call_closes_with_evidence_in_time_order():
     result = item(PERFECT, "closing")
     assert result.status == "pass"
     assert [e.matched for e in result.evidence] == ["请问还有什么可以帮您", "感谢您的来电", "再见"]
+
+
+# A sentence the decoder cut in two (…马上帮您办还有 | 什么问题吗), with the customer's 谢谢 between:
+# read as one when the two halves are at most join_gap_s apart (3 s on the default scorecard).
+@pytest.mark.parametrize(
+    "pause, found",
+    [(0.5, True), (2.0, True), (4.0, False)],
+)
+def test_a_closing_question_cut_across_two_agent_segments_is_heard_when_they_are_close(pause, found):
+    turns, _ = ending((C, "好的。"), (A, "好的，这个我马上帮您办，请问还有"), pause / 2, (C, "谢谢。"), pause / 2, (A, "什么问题吗？"), (C, "没有了。"), (A, "感谢您的来电，再见。"))
+    question = item(turns, "closing").details["parts"]["question"]
+    assert question["found"] is found
+    if found:  # the evidence quotes both halves, from the first half's start to the second's end
+        first, second = turns[-5], turns[-3]
+        assert "请问还有什么问题吗" in question["evidence"].text
+        assert (question["evidence"].start, question["evidence"].end) == (first[1], second[2])
+
+
+def test_two_agent_segments_are_not_joined_when_the_scorecard_turns_joining_off():
+    from dataclasses import replace as dc_replace
+
+    from callreview.checklist import CallInfo, check_transcript
+    from fixtures.calls import call, lexicon, scorecard
+
+    turns, _ = ending((C, "好的。"), (A, "好的，这个我马上帮您办，请问还有"), (A, "什么问题吗？"), (C, "没有了。"), (A, "感谢您的来电，再见。"))
+    card = scorecard()
+    off = dc_replace(card, thresholds=dc_replace(card.thresholds, join_gap_s=0.0))
+    assert check_transcript(call(turns), lexicon(), card, CallInfo()).items["closing"].details["parts"]["question"]["found"]
+    assert not check_transcript(call(turns), lexicon(), off, CallInfo()).items["closing"].details["parts"]["question"]["found"]
+
+
+# A farewell of one or two syllables heard with the very same sounds but other characters (在见 for 再见)
+# counts only as the agent's last words; elsewhere it stays a sound-alike: uncertain.
+@pytest.mark.parametrize(
+    "script, found, uncertain",
+    [
+        ([(A, "感谢您的来电，在见。")], True, False),
+        ([(A, "感谢您的来电，在见着")], True, False),  # one stray token after it
+        ([(A, "感谢您的来电，在见。"), (A, "嗯")], True, False),  # a stray one-token segment after it
+        ([(A, "感谢您的来电，我们在见面会上说。")], False, True),  # inside a sentence: a sound-alike only
+        ([(A, "感谢您的来电，在见。"), (A, "明天的安排我再发短信给您确认一下。")], False, True),  # the agent went on
+        ([(A, "感谢您的来电，再见。")], True, False),
+    ],
+)
+def test_a_short_farewell_with_the_same_sounds_counts_only_as_the_agents_last_words(script, found, uncertain):
+    turns, _ = ending((C, "好的。"), (A, "请问还有其他问题吗？"), (C, "没有了。"), *script)
+    farewell = item(turns, "closing").details["parts"]["farewell"]
+    assert (farewell["found"], farewell["uncertain"]) == (found, uncertain)

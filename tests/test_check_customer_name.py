@@ -114,3 +114,27 @@ def test_an_honorific_about_someone_else_does_not_make_the_name_uncertain(about)
 def test_another_name_said_to_the_customer_still_needs_review():
     result = item(agent_says("王先生您好，我帮您登记一下。", "黄先生，请问还有什么可以帮您？"), "customer_name")
     assert result.status == "review"
+
+
+# Mandarin's interchangeable initials (the lexicon's surname_initials: l=r, l=n, f=h): 卢先生 heard once
+# as 如先生 is one name used twice, the evidence showing the similarity. A surname heard only so never
+# names the customer (it is weak evidence, like a misheard honorific).
+@pytest.mark.parametrize(
+    "said, status, count",
+    [
+        (["卢先生您好，我帮您看一下。", "如先生，请问还有什么可以帮您？"], "pass", 2),
+        (["刘先生您好。", "牛先生，您的车已经修好了。"], "pass", 2),  # l=n, two known surnames
+        (["胡女士您好。", "傅女士，您的车已经修好了。"], "pass", 2),  # f=h
+        (["卢先生您好，我帮您看一下。", "苏先生，请问还有什么可以帮您？"], "review", 1),  # s is no l: another name
+    ],
+)
+def test_surnames_heard_with_interchangeable_initials_are_one_name(said, status, count):
+    result = item(agent_says(*said, customer="嗯。"), "customer_name")
+    assert (result.status, result.details["count"]) == (status, count)
+    if count == 2:
+        assert sorted(e.similarity for e in result.evidence if e.role == "agent")[0] < 100
+
+
+def test_a_surname_heard_only_with_an_interchangeable_initial_never_names_the_customer():
+    result = item(agent_says("如先生您好。", "如先生，您的车已经修好了。", customer="嗯。"), "customer_name")
+    assert result.status == "review" and result.details["name"] is None

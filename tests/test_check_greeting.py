@@ -64,6 +64,10 @@ def test_the_company_is_the_clause_between_the_salutation_and_the_next_part(said
         (["您好，", "城南燃气四十一号为您服务，请问有什么可以帮您？"], "城南燃气", "四十一"),
         (["您好，城南燃气，三十五号为您服务，请问有什么可以帮您？"], "城南燃气", "三十五"),
         (["您好，", "王先生52号为您服务。"], None, "王先生52"),  # the customer addressed: no company taken
+        # A staff number of its own ({agent:digits}, no 号) right after the words ends them as a comma would.
+        (["您好，城南燃气306很高兴为您服务。"], "城南燃气", "306"),
+        (["您好，城南燃气30 6很高兴为您服务。"], "城南燃气", "30 6"),
+        (["您好，王女士306很高兴为您服务。"], None, "306"),  # the customer addressed: no company taken
     ],
 )
 def test_the_short_form_survives_a_split_turn_and_a_missing_comma(turns, company, agent):

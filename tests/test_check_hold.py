@@ -103,3 +103,13 @@ def test_a_silence_near_the_hold_threshold_is_marked(silence, hold, near):
     assert bool(details["holds"]) == hold and details["tolerance_s"] == 0.5
     flagged = details["holds"][0]["near_threshold"] if hold else bool(details["near_holds"])
     assert flagged == near
+
+
+@pytest.mark.parametrize("pause, permission", [(0.0, True), (4.0, False)])
+def test_a_permission_cut_across_two_agent_segments_is_heard_when_the_halves_are_close(pause, permission):
+    # The decoder cut 可以请您稍等一下吗 in two: the halves 0.5 s apart are one sentence (join_gap_s, 3 s), 4.5 s apart two.
+    turns = [GREETING] + talk((C, "我想查一下保养记录。"), (A, "我查一下处理记录，可以请您稍"), pause, (A, "等一下吗？"), (C, "好的。"), 12, (A, "感谢您的耐心等待，查到了。"), (C, "好的。"), (A, "请问还有什么可以帮您？感谢您的来电，再见。"), start=6.5)
+    (hold,) = item(turns, "hold").details["holds"]
+    assert hold["permission"] is permission
+    if permission:
+        assert "可以请您稍等一下吗" in hold["permission_evidence"].text

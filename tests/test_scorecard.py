@@ -114,7 +114,7 @@ def test_critical_phrase_scores_the_whole_call_zero(tmp_path):
         (lambda s: s.replace("cut_tolerance_s = 0.3 ", "closing_tail_s = 10 "),
          "[thresholds]: 'closing_tail_s' is gone: the closing now tells a lost last turn from the speech the recording holds (see docs/result-format.md); delete the line"),
         (lambda s: s.replace("deduction = 10", "deduction = ten"),
-         "line 22, column 13: invalid value; fix the TOML syntax"),
+         "line 23, column 13: invalid value; fix the TOML syntax"),
     ],
 )  # fmt: skip
 def test_malformed_scorecard_is_refused_with_one_line(tmp_path, edit, message):

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 from callreview.details import ItemDetails
 from callreview.match import Hit, PatternHit, Phrase, Turn, find_in
 from callreview.results import Evidence, Status
+from callreview.transcript import Segment
 
 LOW_ROLE_CONFIDENCE = 0.7
 """A turn of a separated mono call whose ``role_confidence`` is under this is not sure to be
@@ -58,6 +59,7 @@ class CallContext:
     """The agent's segments (``unknown`` ones on a mono recording), in time order."""
     _gaps: list[tuple[float, float]] | None = field(default=None, repr=False)
     _runs: list[tuple[tuple[float, float], ...]] | None = field(default=None, repr=False)
+    _joins: dict[int, Turn | None] | None = field(default=None, repr=False)
 
     @classmethod
     def build(cls, transcript: "Transcript", lexicon: "Lexicon", thresholds: "Thresholds", call: "CallInfo") -> "CallContext":
@@ -69,6 +71,22 @@ class CallContext:
     def mono(self) -> bool:
         """Roles unknown: a fault heard may be the customer's, so faults lean to ``review``."""
         return self.transcript.roles == "mono-unknown" or any(t.role == "unknown" for t in self.judged)
+
+    def joined(self, turns: Iterable[Turn]) -> list[Turn]:
+        """Each two of ``turns`` that the agent said one after the other (no judged turn between them,
+        the customer's may be), at most ``join_gap_s`` apart, read as one turn (:func:`join_turns`),
+        in the order of their first halves."""
+        if self._joins is None:
+            gap = self.thresholds.join_gap_s
+            pairs = zip(self.judged, self.judged[1:])
+            self._joins = {id(a): join_turns(a, b) if gap > 0 and b.start - a.end <= gap else None for a, b in pairs}
+        given = {id(t) for t in turns}
+        out = []
+        for turn in turns:
+            joined = self._joins.get(id(turn))
+            if joined is not None and id(joined.second) in given:
+                out.append(joined)
+        return out
 
     def customer_turns(self) -> list[Turn]:
         return [t for t in self.turns if t.role == "customer"]
@@ -172,6 +190,42 @@ def part_evidence(parts: dict[str, dict[str, Any]]) -> tuple[Evidence, ...]:
 
 def find_part(turns: Sequence[Turn], phrases: Sequence[Phrase]) -> Hit | None:
     return find_in(turns, phrases) if phrases else None
+
+
+def find_across(ctx: CallContext, turns: Sequence[Turn], phrases: Sequence[Phrase]) -> Hit | None:
+    """:func:`find_part`, and when no turn holds a certain hit, a certain hit across two of the agent's
+    turns read as one (:meth:`CallContext.joined`): a sentence the decoder cut in two."""
+    hit = find_part(turns, phrases)
+    if hit is not None and hit.certain:
+        return hit
+    across = find_part(ctx.joined(turns), phrases)
+    return across if across is not None and across.certain else hit
+
+
+class JoinedTurn(Turn):
+    """Two of the agent's turns read as one sentence: the first's text, words and start, then the second's."""
+
+    second: Turn
+
+
+def join_turns(a: Turn, b: Turn) -> JoinedTurn:
+    sa, sb = a.segment, b.segment
+    confidences = [c for c in (sa.role_confidence, sb.role_confidence) if c is not None]
+    logprobs = [p for p in (sa.avg_logprob, sb.avg_logprob) if p is not None]
+    segment = Segment(
+        role=sa.role,
+        start=sa.start,
+        end=max(sa.end, sb.end),
+        text=sa.text + sb.text,
+        norm=sa.norm + sb.norm,
+        words=sa.words + sb.words if sa.words and sb.words else (),
+        avg_logprob=min(logprobs) if logprobs else None,
+        flags=tuple(dict.fromkeys(sa.flags + sb.flags)),
+        role_confidence=min(confidences) if confidences else None,
+    )
+    joined = JoinedTurn(segment, a.index)
+    joined.second = b
+    return joined
 
 
 def in_window(turns: Iterable[Turn], lo: float, hi: float) -> list[Turn]:

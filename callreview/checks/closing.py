@@ -23,10 +23,14 @@ transcript (no ``unheard``, no word timings) does not drop turns: a fail too.
 
 from __future__ import annotations
 
-from callreview.checks import CallContext, Finding, find_part, part, part_evidence, parts_status
+from callreview.checks import CallContext, Finding, find_across, part, part_evidence, parts_status
 from callreview.details import ClosingDetails
-from callreview.match import find_shape
+from callreview.match import Hit, find_keys, find_shape
+from callreview.patterns import SoundAlikeHit
 from callreview.results import Evidence
+
+STRAY_TOKENS = 1
+"""Tokens the decoder may add after a turn's last word (罗女士再见着): the farewell still ends the turn."""
 
 UNHEARD = "(speech with no words in the transcript)"
 """The quote of an :class:`Evidence` for speech the detector heard and the decoder did not turn into words."""
@@ -41,13 +45,14 @@ def check_closing(ctx: CallContext) -> Finding:
     closing = [t for t in later if t.end >= last_end - th.closing_window_s]
     closing = sorted(set(closing) | set(later[-2:]), key=lambda t: t.start)
     closing.reverse()  # the latest words first: a 再见 at the end is the farewell
-    question = find_part(closing, lex.question)
+    question = find_across(ctx, closing, lex.question)
     if question is None or not question.certain:
-        question = next((h for h in (find_shape(t, lex.question_shape) for t in closing) if h is not None), None) or question
+        shapes = (find_shape(t, lex.question_shape) for t in [*closing, *ctx.joined(closing)])
+        question = next((h for h in shapes if h is not None), None) or question
     parts = {
         "question": part(question),
-        "thanks": part(find_part(closing, lex.thanks)),
-        "farewell": part(find_part(closing, lex.farewell)),
+        "thanks": part(find_across(ctx, closing, lex.thanks)),
+        "farewell": part(_farewell(ctx, closing)),
     }
     status = parts_status(parts)
     evidence = part_evidence(parts)
@@ -66,6 +71,27 @@ def check_closing(ctx: CallContext) -> Finding:
                 evidence = tuple(sorted(evidence + (spoke_last,), key=lambda e: e.start))
     details = ClosingDetails(parts, last_turn_missing=lost is not None, reason=reason, suggestion=None if status == "pass" else lex.suggestion)
     return Finding("closing", status, evidence, details)
+
+
+def _farewell(ctx: CallContext, closing: list) -> Hit | SoundAlikeHit | None:
+    """The farewell; a short one heard with the very same sounds but other characters (在见 for 再见),
+    which :attr:`Hit.certain` leaves uncertain anywhere else, counts as the agent's last words: at the end
+    of one of the agent's last two turns (one stray token after it at most), nothing but stray tokens later."""
+    hit = find_across(ctx, closing, ctx.lexicon.closing.farewell)
+    if hit is not None and hit.certain:
+        return hit
+    tail = ctx.judged[-2:]
+    for k, turn in enumerate(reversed(tail)):
+        later = tail[len(tail) - k :]
+        if any(len(t.text.tokens) > STRAY_TOKENS for t in later):
+            break
+        n_tokens = len(turn.text.tokens)
+        for phrase in ctx.lexicon.closing.farewell:
+            n = len(phrase.keys)
+            for at in find_keys(turn, phrase.ids):
+                if at + n >= n_tokens - STRAY_TOKENS:
+                    return SoundAlikeHit(phrase, turn, at, at + n, 100.0)
+    return hit
 
 
 def _heard_end(turn) -> float:

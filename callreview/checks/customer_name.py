@@ -25,7 +25,7 @@ from typing import Iterator
 from callreview.checks import CallContext, Finding, find_part
 from callreview.details import NameDetails
 from callreview.lexicon import NameRules
-from callreview.match import Turn, find_keys, keys_of, match_pattern, token_times
+from callreview.match import Turn, find_keys, initial_final, keys_of, match_pattern, token_times
 from callreview.results import Evidence
 from callreview.text import normalize, syllables
 
@@ -89,10 +89,11 @@ def check_customer_name(ctx: CallContext) -> Finding:
         details = replace(details, reason="the customer's name is not known: give it (customer_name) or check the call")
         return Finding("customer_name", "review", (), details)
 
-    used = [m for m in mentions if _same(m.key, key)]
+    same = lambda k: _same(k, key, rules)  # noqa: E731
+    used = [m if m.key == key else replace(m, similarity=min(m.similarity, _surname_alike(m.key, key))) for m in mentions if same(m.key)]
     turns = {id(m.turn) for m in used}
     # Another name makes it uncertain only when said to the customer (看师傅的安排 is about the technician).
-    others = {id(m.turn) for m in mentions if not m.weak and m.addressed and not _same(m.key, key)} - turns
+    others = {id(m.turn) for m in mentions if not m.weak and m.addressed and not same(m.key)} - turns
     count = len(turns)
     details = replace(details, name=name, count=count, source=source, key=key)
     evidence = tuple(_first_per_turn(used)) + extra
@@ -101,7 +102,7 @@ def check_customer_name(ctx: CallContext) -> Finding:
     elif others and count + len(others) >= need:
         status = "review"
         details = replace(details, reason="the agent also used another name; it may be this one misheard")
-        evidence += tuple(_first_per_turn([m for m in mentions if not m.weak and m.addressed and not _same(m.key, key)]))
+        evidence += tuple(_first_per_turn([m for m in mentions if not m.weak and m.addressed and not same(m.key)]))
     else:
         status = "fail"
     return Finding("customer_name", status, tuple(sorted(evidence, key=lambda e: e.start)), details)
@@ -134,13 +135,18 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
                 weak = True
             else:
                 continue
-            if not _is_surname(tokens[j], keys[j], rules) or _in_word(tokens, j, j + 1, 0, rules.not_name_words):
+            if _in_word(tokens, j, j + 1, 0, rules.not_name_words):
                 continue
-            if not weak and _in_word(tokens, i, at, n, rules.not_name_words):
+            if not _is_surname(tokens[j], keys[j], rules):
+                if not _alike_surname(tokens[j], keys[j], rules):
+                    continue
+                weak = True  # 如先生 for 卢先生: counts toward a name known otherwise, never names one
+            same_turn = j == i
+            if same_turn and _in_word(tokens, i, at, n, rules.not_name_words):
                 continue
-            if not weak and _after_word(tokens, i, rules.third_party_before):
+            if same_turn and _after_word(tokens, i, rules.third_party_before):
                 continue  # 我们的张师傅: a colleague, not the customer
-            first, last = (at, at + n) if weak else (min(i, at), max(i + 1, at + n))
+            first, last = (min(i, at), max(i + 1, at + n)) if same_turn else (at, at + n)
             similarity = _sound_alike(honorific.norm, name) if misheard else 100.0
             following = "".join(text.tokens[at + n : at + n + 2])
             addressed = not any(following.startswith(w) for w in rules.reference_after)
@@ -209,6 +215,13 @@ def _is_surname(token: str, key: str, rules: NameRules) -> bool:
     return token in rules.surnames or key in rules.surname_keys
 
 
+def _alike_surname(token: str, key: str, rules: NameRules) -> bool:
+    """Not a known surname, but one heard with an interchangeable initial (``surname_initials``: 如 for 卢)."""
+    if token in rules.not_surnames or not token.isalpha() or not rules.surname_initials:
+        return False
+    return any(_same(key, known, rules) for known in rules.surname_keys)
+
+
 @lru_cache(maxsize=1024)
 def _tokens(word: str) -> tuple[str, ...]:
     return keys_of(normalize(word))[0]
@@ -232,14 +245,26 @@ def _after_word(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool
     return any(before.endswith(w) for w in words)
 
 
-def _same(a: str, b: str) -> bool:
+def _same(a: str, b: str, rules: NameRules) -> bool:
+    """One surname heard twice: the same key; a Latin surname spelled alike (Smith / Smyth); or the same
+    final with initials the lexicon lets stand for each other (``surname_initials``: 卢 lu / 如 ru)."""
     if a == b:
         return True
     if a.isascii() and b.isascii() and min(len(a), len(b)) >= 4:  # Latin surnames: Smith / Smyth
         from rapidfuzz import fuzz
 
         return fuzz.ratio(a, b) >= 80
+    if rules.surname_initials:
+        (ia, fa), (ib, fb) = initial_final(a), initial_final(b)
+        return fa == fb and ia != ib and any(ia in group and ib in group for group in rules.surname_initials)
     return False
+
+
+def _surname_alike(heard: str, key: str) -> float:
+    """How close a surname counted as the name sounds to it (toneless pinyin keys, 0–100)."""
+    from rapidfuzz import fuzz
+
+    return 100.0 if heard == key else round(float(fuzz.ratio(heard, key)), 1)
 
 
 def _most_used(mentions: list[Mention]) -> str:

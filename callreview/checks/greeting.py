@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence
 
-from callreview.checks import CallContext, Finding, find_part, part, part_evidence, parts_status
+from callreview.checks import CallContext, Finding, find_across, find_part, part, part_evidence, parts_status
 from callreview.details import GreetingDetails
 from callreview.errors import LexiconError
 from callreview.match import (
@@ -73,7 +73,7 @@ def check_greeting(ctx: CallContext) -> Finding:
         if agent_hit is not None:
             company_name = agent_hit.values.get("company")
     else:
-        offer = find_part(opening, lex.offer_help)
+        offer = find_across(ctx, opening, lex.offer_help)
         agent, agent_hit = _agent(opening, lex.agent_name, ctx, [salutation, offer], lex.company)
         company = _company(opening, ctx, [salutation, offer, agent_hit], salutation, agent_hit, offer)
         number = company.pop("_agent", None)
@@ -146,7 +146,9 @@ def _bare_company(salutation: Any, agent: PatternHit | None, offer: Hit | None, 
 
     * the salutation may end the agent's previous turn (ASR cuts a turn at the pause after 您好);
     * when the words the agent's slot took end in a number (天霖35号为您服务, no comma), the number
-      is the staff number and the words before it, from the start of the clause, the company."""
+      is the staff number and the words before it, from the start of the clause, the company;
+    * a staff number on its own ({agent:digits}很高兴为您服务) right after the words ends them as a comma
+      would (天霖306很高兴为您服务)."""
     if salutation is None or not salutation.certain:
         return None
     stext = salutation.turn.text
@@ -175,6 +177,8 @@ def _bare_company(salutation: Any, agent: PatternHit | None, offer: Hit | None, 
             d -= 1
         if a < d < b:  # the slot took words, then a number: the words are the company's
             hi, number = d, text.span_text(d, b)
+        elif d == a < b and a == hi:  # the slot is the staff number itself (被沉延期30 6很高兴为您服务): it ends the company as a comma would
+            number = text.span_text(a, b)
     if not 2 <= hi - lo <= ctx.lexicon.slot_max.get("company", 12) or text.clause[lo] != text.clause[hi - 1]:
         return None
     if lo > 0 and text.clause[lo] == text.clause[lo - 1]:

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from callreview.checks import CallContext, Finding, find_part
+from callreview.checks import CallContext, Finding, find_across, find_part
 from callreview.details import Hold, HoldDetails, NearHold
 from callreview.match import Hit, Turn
 from callreview.results import Evidence
@@ -52,10 +52,10 @@ def check_hold(ctx: CallContext) -> Finding:
             continue
         if announce is None and _customer_paused(ctx, start):
             continue
-        permission = find_part(_latest_first(before), lex.permission)
+        permission = find_across(ctx, _latest_first(before), lex.permission)
         imperative = find_part(_latest_first(before), lex.not_permission) if permission is None or not permission.certain else None
         back = [t for t in ctx.judged if t.end > end and t.start <= end + th.thanks_window_s][:2]
-        thanks = find_part(back, lex.thanks)
+        thanks = find_across(ctx, back, lex.thanks)
         hold = Hold(
             start=round(start, 2),
             end=round(end, 2),
