@@ -21,6 +21,7 @@ the checklist. Printed:
 
     python bench/bench_mono.py                 # from scratch: every call transcribed again
     python bench/bench_mono.py --keep /tmp/mono/keep   # keep (and reuse) raw transcripts
+    python bench/bench_mono.py --eval          # also item agreement on eval/'s mixdowns (47 more calls)
 
 The separator was tuned on the sample mixdowns; the harder set was not tuned on.
 """
@@ -102,16 +103,53 @@ def oracle_roles(raw, recording, spans):
 
     from callreview.speakers import SeparateOptions, build_segments, make_pieces, quiet_stretches
 
-    options = SeparateOptions()
+    options = SeparateOptions()  # the pieces only: no embedding here
     pieces = make_pieces(raw.segments, options, quiet_stretches(recording.by_role()["unknown"], options.quiet_s))
     roles = [max(("agent", "customer"), key=lambda r: sum(r in roles_at(spans, (w.start + w.end) / 2) for w in p.words)) for p in pieces]
     return replace(raw, roles="mono-separated", segments=build_segments(raw.segments, pieces, roles, [1.0] * len(pieces)))
+
+
+def eval_agreement(args, run, review, work: Path) -> None:
+    """Item agreement on eval/'s mono mixdowns (agent + customer channels averaged, 16 kHz) against its
+    stereo originals, each through the real model; the stereo transcripts come from the transcript
+    cache that ``bench_accuracy.py --set eval`` fills (the same settings)."""
+    import soundfile as sf
+
+    from bench_accuracy import compare, load_set
+    from callreview.audio import load_audio
+    from callreview.review import Reviewer
+    from callreview.settings import Settings
+
+    scripts, audio = load_set("eval")
+    reviewer = Reviewer(Settings(cpu_threads=args.threads))
+    agree = {"mono": [0, 0], "stereo": [0, 0]}
+    misses = []
+    for slug, script in scripts.items():
+        recording = load_audio(audio[slug])
+        roles = recording.by_role()
+        mono_path = work / f"eval-{slug}.mono.flac"
+        if not mono_path.exists():
+            sf.write(mono_path, (roles["agent"] + roles["customer"]) * np.float32(0.5), 16000)
+        _, result = run(mono_path, f"eval-{slug}.mono")
+        for kind, transcript in (("mono", result.transcript), ("stereo", reviewer.transcript(audio[slug]))):
+            got = review(transcript, script)
+            checks = [(check.split(".")[0], ok) for item, found in compare(script["expected"], got).items() for check, ok in found if check.endswith(".status")]
+            agree[kind][0] += sum(ok for _, ok in checks)
+            agree[kind][1] += len(checks)
+            if kind == "mono":
+                misses += [f"{slug}: {item} {got['items'][item]['status']}, script says {script['expected'][item]}" for item, ok in checks if not ok]
+    mono, stereo = (agree[k][0] / agree[k][1] for k in ("mono", "stereo"))
+    print(f"\nitem agreement on eval/ ({len(scripts)} calls, untuned): mono mixdowns {agree['mono'][0]}/{agree['mono'][1]} = {mono:.1%}, "
+          f"stereo originals {agree['stereo'][0]}/{agree['stereo'][1]} = {stereo:.1%} ({100 * (mono - stereo):+.1f} points; target within 3)")
+    for line in misses:
+        print(f"  mono disagrees: {line}")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--keep", type=Path, help="keep raw transcripts here and reuse them (iterating; timings then cover separation only)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--eval", action="store_true", help="also item agreement on eval/'s mono mixdowns against its stereo originals (the untuned test set)")
     args = parser.parse_args()
 
     import soundfile as sf
@@ -146,7 +184,7 @@ def main() -> int:
             times["transcribe_cpu"] += time.process_time() - c0
             raw_path.write_text(raw.to_json(), encoding="utf-8")
         t0, c0 = time.perf_counter(), time.process_time()
-        result = separation(raw, recording, lexicon, SeparateOptions())
+        result = separation(raw, recording, lexicon, SeparateOptions(threads=args.threads))
         times["separate"] += time.perf_counter() - t0
         times["separate_cpu"] += time.process_time() - c0
         return raw, result
@@ -158,6 +196,7 @@ def main() -> int:
     agree = {"mono": [0, 0], "stereo": [0, 0], "oracle": [0, 0]}
     total = [0, 0]
     forbidden_agent = None
+    misses: list[str] = []
     for name in names:
         script = tomllib.loads((samples / "calls" / f"{name}.toml").read_text(encoding="utf-8"))
         truth = Transcript.load(samples / "truth" / f"{name}.json")
@@ -182,6 +221,9 @@ def main() -> int:
             statuses = [ok for item, checks in compare(script["expected"], got).items() for check, ok in checks if check.endswith(".status")]
             agree[kind][0] += sum(statuses)
             agree[kind][1] += len(statuses)
+            if kind == "mono":
+                misses += [f"{name}: {check.split('.')[0]} {got['items'][check.split('.')[0]]['status']}, script says {script['expected'][check.split('.')[0]]}"
+                           for item, checks in compare(script["expected"], got).items() for check, ok in checks if check.endswith(".status") and not ok]
             if kind == "mono" and name.startswith("08_"):
                 forbidden_agent = [h for h in got["items"]["forbidden"].get("hits", []) if h.get("role") == "agent"]
     print(f"  {'all':<30}{total[0]:>5}/{total[1]:<5}{total[0] / total[1]:>7.1%}   (target ≥ 95 %)")
@@ -212,6 +254,10 @@ def main() -> int:
           f"stereo originals {agree['stereo'][0]}/{agree['stereo'][1]} = {stereo:.1%} ({100 * (mono - stereo):+.1f} points; target within 3)")
     print(f"  the mono transcripts with each piece given its script speaker (separation perfect): {agree['oracle'][0]}/{agree['oracle'][1]} = {oracle:.1%}"
           " — what is left of the gap is the mixdown's transcription")
+    for line in misses:
+        print(f"  mono disagrees: {line}")
+    if args.eval:
+        eval_agreement(args, run, review, work)
     print(f"forbidden hits against the agent on 08_customer_forbidden_words' mixdown: {len(forbidden_agent or [])}"
           + (f" ({', '.join(h['phrase'] for h in forbidden_agent)})" if forbidden_agent else ""))
     if times["transcribe"]:

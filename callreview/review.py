@@ -154,7 +154,7 @@ class Reviewer:
                     return replace(cached, file=transcript.file), (sep_key if cached.roles == "mono-separated" else key)
                 except CallreviewError:
                     pass  # a damaged cache file is made again
-        result = separation(transcript, recording, self.lexicon, SeparateOptions()).transcript
+        result = separation(transcript, recording, self.lexicon, SeparateOptions(threads=self.settings.cpu_threads)).transcript
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
             tmp = cache.with_suffix(f".{os.getpid()}.tmp")

@@ -54,9 +54,12 @@ class SeparateOptions:
     """Pieces shorter than this carry little of a voice (see :func:`follow_neighbours`)."""
     margin_scale: float = 0.1
     """A piece's margin (cosine) at which its voice is ~76 % sure (tanh(1))."""
-    threads: int = 1
-    """onnxruntime's threads for CAM++ (0: one per core). One is the most work per CPU second: on the
-    2-core machine, a 77 s call took 1.7 s of CPU on one thread, 2.7 s on two."""
+    threads: int = 0
+    """onnxruntime's threads for CAM++ (0: one per core); the caller passes the transcription's
+    ``cpu_threads``, so a batch worker's share of the cores holds for both. numpy's BLAS is held to one
+    thread meanwhile: its idle threads spin between the pieces and took the cores from onnxruntime (the
+    14 sample mixdowns on the 2-core machine: 14.0 s wall on one onnxruntime thread with BLAS free,
+    13.3 s with BLAS on one thread, 9.8 s on two threads with BLAS on one, 21.4 s on two with BLAS free)."""
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,10 @@ def separation(transcript: Transcript, recording: "Recording", lexicon: "Lexicon
     if speech < options.min_speech_s:
         return Separation(transcript, f"too little speech to tell two voices ({speech:.1f} s, at least {options.min_speech_s:g} s needed)")
     waves = [audio[max(0, int((p.start - options.pad_s) * SAMPLE_RATE)) : int((p.end + options.pad_s) * SAMPLE_RATE)] for p in pieces]
-    embeddings = embedder(options.threads).embed_many(waves)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        embeddings = embedder(options.threads).embed_many(waves)
     weights = np.array([p.duration for p in pieces])
     voices = two_means(embeddings, weights)
     if min(voices.weights) < options.min_voice_s:
