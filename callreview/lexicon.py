@@ -122,6 +122,10 @@ class NameRules:
     """Groups of pinyin initials a surname is heard with interchangeably (l/r: 卢 heard as 如): two
     surnames with the same final and initials in one group are counted as one name, with a similarity
     under 100 in the evidence."""
+    honorific_initials: tuple[str, ...] = ()
+    """Initials an honorific's first syllable is heard softened among (n, l, m, none): 女士 heard as
+    你是 / 亦是 / 米士, the rest of it the same sounds, counts as a weak mention (see
+    :func:`callreview.patterns.softened`); empty: off."""
 
 
 @dataclass(frozen=True)
@@ -358,10 +362,10 @@ def _build(data: dict[str, Any], r: LexiconReader) -> Lexicon:
     )
 
 
-def _initials(g: dict, r: LexiconReader, where: str) -> tuple[str, ...]:
-    value = g.get("salutation_initials", [])
+def _initials(g: dict, r: LexiconReader, where: str, key: str = "salutation_initials") -> tuple[str, ...]:
+    value = g.get(key, [])
     if not isinstance(value, list) or not all(isinstance(v, str) and (v == "" or (v.isascii() and v.isalpha() and v.islower())) for v in value):
-        raise r.fail(where, f"'salutation_initials' must be a list of pinyin initials like [\"n\", \"l\", \"\"], not {_kind(value)}")
+        raise r.fail(where, f"'{key}' must be a list of pinyin initials like [\"n\", \"l\", \"\"], not {_kind(value)}")
     return tuple(value)
 
 
@@ -407,7 +411,7 @@ def _rules(m: dict, r: LexiconReader) -> tuple[MatchRules, dict[str, int]]:
 
 def _names(n: dict, r: LexiconReader, rules: MatchRules) -> NameRules:
     where = "[names]"
-    r.known(n, where, ("honorific_position", "surname_part", "honorifics", "surnames", "not_surnames", "not_name_words", "self_name", "ask_name", "misheard_honorifics", "third_party_before", "reference_after", "name_example", "surname_initials"))
+    r.known(n, where, ("honorific_position", "surname_part", "honorifics", "surnames", "not_surnames", "not_name_words", "self_name", "ask_name", "misheard_honorifics", "third_party_before", "reference_after", "name_example", "surname_initials", "honorific_initials"))
     surnames_raw = n.get("surnames", "")
     if isinstance(surnames_raw, list):
         surnames = frozenset(normalize(s) for s in r.strings(n, "surnames", where))
@@ -448,6 +452,7 @@ def _names(n: dict, r: LexiconReader, rules: MatchRules) -> NameRules:
             (honorific, form) for honorific in misheard for form in r.phrases(misheard, honorific, f"{where}.misheard_honorifics", rules)
         ),
         surname_initials=tuple(_initial_group(g, f"{where}.surname_initials", r) for g in r.strings(n, "surname_initials", where, required=False)),
+        honorific_initials=_initials(n, r, where, "honorific_initials"),
     )
 
 

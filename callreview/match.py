@@ -28,6 +28,7 @@ from callreview.patterns import (
     initial_final,
     match_pattern,
     opening_sound_alike,
+    softened,
 )
 from callreview.phrases import (
     Hit,
@@ -50,6 +51,6 @@ __all__ = [
     "SLOT_KINDS", "Hit", "MatchRules", "Pattern", "PatternHit", "Phrase", "PhraseSet", "Shape", "ShapeHit",
     "SoundAlikeHit", "Turn", "TurnText", "analyze", "compile_pattern", "compile_phrase", "compile_shape", "find",
     "find_best", "find_in", "find_keys", "find_literal", "find_shape", "initial_final", "is_question", "keys_of",
-    "match_pattern", "opening_sound_alike", "similarity_within", "token_times",
+    "match_pattern", "opening_sound_alike", "similarity_within", "softened", "token_times",
     "_clause_keys", "_run_keys", "_set_of", "fuzzy_syllable",
 ]  # fmt: skip

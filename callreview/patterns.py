@@ -332,6 +332,19 @@ def initial_final(key: str) -> tuple[str, str]:
     return "", key
 
 
+def softened(heard: str, key: str, initials: Sequence[str]) -> bool:
+    """``heard`` is the syllable ``key`` with its initial softened: another syllable, both initials among
+    ``initials`` (n, l, m or none), and the same vowel, ü counted as i (the two differ only by rounding,
+    and many speakers merge them): 您 nin heard as 引 yin, 女 nü as 你 ni / 亦 yi / 米 mi."""
+    if heard == key:
+        return False
+    (hi, hf), (pi, pf) = initial_final(heard), initial_final(key)
+    if hi not in initials or pi not in initials or not hf or not pf:
+        return False
+    vowel = lambda final: "i" if final[0] == "v" else final[0]  # noqa: E731
+    return vowel(hf) == vowel(pf)
+
+
 @dataclass(frozen=True, eq=False)
 class SoundAlikeHit(_Heard):
     """A phrase heard by its sounds where a rule says it counts though the matcher alone would not be sure:
@@ -359,8 +372,7 @@ def opening_sound_alike(turn: Turn, phrases: Sequence[Phrase], initials: Sequenc
         n = len(phrase.keys)
         if n < 2 or len(keys) < n or keys[1:n] != phrase.keys[1:] or keys[0] == phrase.keys[0]:
             continue
-        (hi, hf), (pi, pf) = initial_final(keys[0]), initial_final(phrase.keys[0])
-        if hi not in initials or pi not in initials or not hf or not pf or hf[0] != pf[0]:
+        if not softened(keys[0], phrase.keys[0], initials):
             continue
         spell = lambda ks: " ".join("".join(initial_final(k)) for k in ks)  # noqa: E731
         similarity = round(float(fuzz.ratio(spell(keys[:n]), spell(phrase.keys))), 1)

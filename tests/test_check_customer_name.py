@@ -62,9 +62,43 @@ def test_a_name_heard_with_a_misheard_honorific_counts_toward_a_known_name():
     assert sorted(e.similarity for e in result.evidence) == [83.3, 100.0]  # 你是 (ni shi) for 女士 (nv shi) says so
 
 
-def test_a_misheard_honorific_alone_never_names_the_customer():
-    result = item(agent_says("和你是，请问空调是突然不凉的？", "和你是，请问还有什么可以帮您？", customer="嗯。"), "customer_name")
+def test_a_misheard_honorific_once_never_names_the_customer():
+    result = item(agent_says("和你是，请问空调是突然不凉的？", "好的，请问还有什么可以帮您？", customer="嗯。"), "customer_name")
     assert result.details["name"] is None and result.status == "review"
+
+
+def test_one_surname_with_a_misheard_honorific_in_enough_turns_is_the_name():
+    # Nothing said the name clearly, but the agent said 魏 + a 女士 heard softened in two turns.
+    result = item(agent_says("为您是，请问订单是哪天下的？", "谢谢您的来电，为您是再见。", customer="嗯。"), "customer_name")
+    assert (result.status, result.details["name"], result.details["count"], result.details["source"]) == ("pass", "为女士", 2, "agent")
+    assert [e.matched for e in result.evidence] == ["为您是", "为您是"] and all(e.similarity < 100 for e in result.evidence)
+
+
+def test_two_surnames_each_in_enough_turns_name_no_one():
+    said = ("为您是，请问订单是哪天下的？", "马亦是，您看可以吗？", "为您是，好的。", "马亦是再见。")
+    result = item(agent_says(*said, customer="嗯。"), "customer_name")
+    assert result.details["name"] is None and result.status == "review"
+
+
+@pytest.mark.parametrize(
+    "said, counted",
+    [
+        ("魏你是，请问订单是哪天下的？", True),    # ni for nü: the same soft initial, ü heard unrounded
+        ("魏您是，请问订单是哪天下的？", True),    # nin
+        ("魏亦是，请问订单是哪天下的？", True),    # yi: no initial
+        ("魏米士，请问订单是哪天下的？", True),    # mi
+        ("谢谢您的来电，魏力是再见。", True),      # li; an address closing the clause
+        ("魏努是，请问订单是哪天下的？", False),   # nu: another vowel
+        ("魏去是，请问订单是哪天下的？", False),   # qu: a hard initial
+        ("魏你说，请问订单是哪天下的？", False),   # the second syllable is not 士
+        ("您说魏亦是哪天下的订单？", False),        # not where an address stands (mid-clause)
+    ],
+)
+def test_an_honorific_heard_with_its_first_syllable_softened_is_a_weak_mention(said, counted):
+    result = item(agent_says("魏女士您好，我帮您看一下。", said, customer="我姓魏。"), "customer_name")
+    assert result.details["count"] == (2 if counted else 1)
+    if counted:
+        assert sorted(e.similarity for e in result.evidence if e.role == "agent")[0] < 100
 
 
 def test_given_name_is_compared_by_pinyin():

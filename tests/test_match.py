@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callreview.match import MatchRules, Turn, analyze, compile_pattern, compile_phrase, find, keys_of, match_pattern
+from callreview.match import MatchRules, Turn, analyze, compile_pattern, compile_phrase, find, keys_of, match_pattern, softened
 from callreview.text import fuzzy_syllables, normalize
 from callreview.transcript import Segment
 
@@ -136,3 +136,21 @@ def test_keys_write_u_for_the_umlaut_and_read_words_as_words(text, keys):
 
 def test_turn_analysis_is_cached_per_text():
     assert analyze("请您稍等一下好吗？") is analyze("请您稍等一下好吗？")
+
+
+@pytest.mark.parametrize(
+    "heard, said, alike",
+    [
+        ("yin", "nin", True),   # 引好 for 您好: n softened to none, the same vowel
+        ("ye", "nin", True),    # 也好: i-e, the same first vowel
+        ("ni", "nv", True),     # 你 for 女: ü heard unrounded, as i
+        ("mi", "nv", True),
+        ("yu", "nv", True),     # 玉 for 女: the vowel kept, the initial dropped
+        ("nu", "nv", False),    # 努 for 女: another vowel
+        ("qi", "nv", False),    # q is no soft initial
+        ("nin", "nin", False),  # the same syllable is no softening
+        ("hao", "nin", False),
+    ],
+)
+def test_a_syllable_softened_keeps_its_vowel_and_trades_one_soft_initial_for_another(heard, said, alike):
+    assert softened(heard, said, ("n", "l", "m", "")) is alike

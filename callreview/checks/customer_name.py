@@ -13,6 +13,8 @@ the name. What is counted is agent **turns** that use the name.
       a 的 after it, is no address) never makes it review
     name asked, then only a bare 先生/女士,
       and no surname + honorific heard at all → fail (not used, whatever the name)
+    no name heard clearly, but one surname said with an honorific heard by its sound (为您是 for
+      魏女士: ``honorific_initials``) in ≥ threshold turns → that is the name
     no name known otherwise                  → review (never a silent pass)
 """
 
@@ -25,7 +27,7 @@ from typing import Iterator
 from callreview.checks import CallContext, Finding, find_part
 from callreview.details import NameDetails
 from callreview.lexicon import NameRules
-from callreview.match import Turn, find_keys, initial_final, keys_of, match_pattern, token_times
+from callreview.match import Turn, find_keys, initial_final, keys_of, match_pattern, softened, token_times
 from callreview.results import Evidence
 from callreview.text import normalize, syllables
 
@@ -78,6 +80,12 @@ def check_customer_name(ctx: CallContext) -> Finding:
             if keys:
                 key, name, source = keys[0] if rules.surname_part == "first" else keys[-1], surname, "customer"
                 extra = (hit.evidence(),)
+        elif (repeated := _repeated_weak(mentions, rules, need)) is not None:
+            # Nothing said it clearly, but the agent said one known surname with an honorific heard by its
+            # sound in enough turns (为您是 … 为您是 for 魏女士): that is the name; the evidence shows how close.
+            key = repeated
+            name = _display([m for m in mentions if m.key == key], rules)
+            source = "agent"
 
     if key is None:
         bare = _bare_addresses(ctx.judged, rules, asked) if asked and asked.certain and not mentions else []
@@ -119,11 +127,15 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
     from elsewhere."""
     text = turn.text
     out = []
-    forms = [(h, h.text, False) for h in rules.honorifics]
-    forms += [(form, honorific, True) for honorific, form in rules.misheard_honorifics]
-    for honorific, name, misheard in forms:
+    forms = [(h, h.text, "heard") for h in rules.honorifics]
+    forms += [(form, honorific, "misheard") for honorific, form in rules.misheard_honorifics]
+    if rules.honorific_initials:
+        forms += [(h, h.text, "sounded") for h in rules.honorifics if len(h.keys) >= 2]
+    for honorific, name, how in forms:
         n = len(honorific)
-        for at in _heard_at(turn, honorific):
+        misheard = how != "heard"
+        places = _sounded_at(turn, honorific, rules.honorific_initials) if how == "sounded" else _heard_at(turn, honorific)
+        for at in places:
             i = at - 1 if rules.honorific_position == "after" else at + n
             weak = False
             if 0 <= i < len(text.tokens):
@@ -147,11 +159,24 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
             if same_turn and _after_word(tokens, i, rules.third_party_before):
                 continue  # 我们的张师傅: a colleague, not the customer
             first, last = (min(i, at), max(i + 1, at + n)) if same_turn else (at, at + n)
-            similarity = _sound_alike(honorific.norm, name) if misheard else 100.0
+            if how == "sounded" and not _vocative(text, first, last):
+                continue  # the loosest form counts only where an address stands (您家里是 is no 贾女士)
+            if any((m.turn, m.first, m.last) == (turn, first, last) for m in out):
+                continue  # 你是: listed as misheard, and heard softened too
+            heard = "".join(text.tokens[at : at + n]) if how == "sounded" else honorific.norm
+            similarity = _sound_alike(heard, name) if misheard else 100.0
             following = "".join(text.tokens[at + n : at + n + 2])
             addressed = not any(following.startswith(w) for w in rules.reference_after)
             out.append(Mention(turn, first, last, tokens[j], keys[j], name, weak or misheard, similarity, addressed))
     return out
+
+
+def _vocative(text, first: int, last: int) -> bool:
+    """Tokens ``first:last`` stand where a name is said to someone: they open their clause or close it
+    (魏女士，请问… / …谢谢您的来电，魏女士再见)."""
+    opens = first == 0 or text.clause[first - 1] != text.clause[first]
+    closes = last == len(text.tokens) or text.clause[last] != text.clause[last - 1]
+    return opens or closes
 
 
 @lru_cache(maxsize=256)
@@ -182,6 +207,18 @@ def _heard_at(turn: Turn, honorific) -> Iterator[int]:
     """Every token index where ``honorific`` is heard in ``turn``."""
     n = len(honorific)
     return (at for at in find_keys(turn, honorific.ids) if _honorific_heard(turn.text.tokens[at : at + n], honorific))
+
+
+def _sounded_at(turn: Turn, honorific, initials: tuple[str, ...]) -> Iterator[int]:
+    """Every token index where ``honorific`` is heard with its first syllable softened and the rest the same
+    sounds, within one clause (女士 as 你是 / 亦是 / 米士: :func:`~callreview.patterns.softened`)."""
+    text, keys, n = turn.text, turn.text.keys, len(honorific.keys)
+    first = syllables(honorific.norm)[0]  # unfolded: the keys spell 女 nü as nu
+    for at in range(len(keys) - n + 1):
+        if keys[at + 1 : at + n] == honorific.keys[1:] and text.clause[at] == text.clause[at + n - 1]:
+            heard = syllables(text.tokens[at])
+            if len(heard) == 1 and softened(heard[0], first, initials):
+                yield at
 
 
 def _honorific_heard(tokens: tuple[str, ...], honorific) -> bool:
@@ -265,6 +302,16 @@ def _surname_alike(heard: str, key: str) -> float:
     from rapidfuzz import fuzz
 
     return 100.0 if heard == key else round(float(fuzz.ratio(heard, key)), 1)
+
+
+def _repeated_weak(mentions: list[Mention], rules: NameRules, need: int) -> str | None:
+    """The one known surname (not a sound-alike of one) that weak mentions put in at least ``need`` agent turns."""
+    turns: dict[str, set[int]] = {}
+    for m in mentions:
+        if m.addressed and _is_surname(m.surname, m.key, rules):
+            turns.setdefault(m.key, set()).add(id(m.turn))
+    found = [k for k, ts in turns.items() if len(ts) >= need]
+    return found[0] if len(found) == 1 else None
 
 
 def _most_used(mentions: list[Mention]) -> str:
