@@ -86,6 +86,12 @@ def test_the_short_form_survives_a_split_turn_and_a_missing_comma(turns, company
         ("您好，欢迎致电星河宽带，8012为您服务。", "8012"),
         ("您好，欢迎致电星河宽带，很高兴为您服务。", None),
         ("您好，星河宽带很高兴为您服务。", None),  # a name before the offer is no staff number
+        # Any offer of help, not only 为您服务, and its 工号 lost to the model (功后, 国号):
+        ("下午好，感谢致电美嘉电器，功后5 18，请问有什么可以为您效劳？", "5 18"),
+        ("下午好感谢致电悦居酒店国号77 3请问有什么可以帮您", "77 3"),
+        ("您好，欢迎致电星河宽带，306，请问有什么可以帮您？", "306"),
+        ("您好，欢迎致电星河宽带，一，请问有什么可以帮您？", None),  # one digit: no staff number
+        ("您好，欢迎致电星河宽带，请问有什么可以帮您？", None),
     ],
 )
 def test_a_staff_number_before_the_offer_is_the_agents_id(said, agent):

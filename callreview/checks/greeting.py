@@ -79,6 +79,8 @@ def check_greeting(ctx: CallContext) -> Finding:
         number = company.pop("_agent", None)
         if number is not None:  # the company took the words before the staff number
             agent = {**agent, "value": number}
+        if not agent["found"] and not agent.get("uncertain"):
+            agent = _number_before(offer, opening, ctx) or agent
         parts = {"salutation": part(salutation), "company": company, "agent_name": agent, "offer_help": part(offer)}
         suggestion = lex.suggestion
         company_name = company.get("value")
@@ -194,6 +196,24 @@ def _bare_company(salutation: Any, agent: PatternHit | None, offer: Hit | None, 
     if number is not None:
         found["_agent"] = number
     return found
+
+
+def _number_before(offer: Hit | None, opening: Sequence[Turn], ctx: CallContext) -> dict[str, Any] | None:
+    """A staff number said right before the offer of help, with no 工号 or 号 heard (「306，请问有什么可以
+    帮您」; 「功后5 18，请问有什么可以为您效劳」, its 工号 misheard): the agent identifying themself, as in
+    「306很高兴为您服务」. At least two digits, so a stray 一 names no one."""
+    if offer is None or not offer.certain or not any(offer.turn is t for t in opening):
+        return None
+    turn, text = offer.turn, offer.turn.text
+    d = offer.first
+    while d > 0 and _is_number(text.tokens[d - 1], ctx):
+        d -= 1
+    value = text.span_text(d, offer.first)
+    if sum(not c.isspace() for c in value) < 2:
+        return None
+    start, end = token_times(turn, d, offer.first)
+    ev = Evidence(turn.role, start, end, text.quote(d, offer.first), "{agent}", 100.0)
+    return {"found": True, "uncertain": False, "text": ev.text, "evidence": ev, "source": "greeting", "value": value}
 
 
 def _is_number(token: str, ctx: CallContext) -> bool:
