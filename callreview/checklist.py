@@ -61,7 +61,7 @@ def check_transcript(
     if ctx.judged:
         findings = []
         for name, check in CHECKS.items():
-            findings.append(lean_on_roles(check(ctx), ctx))
+            findings.append(lean_on_roles(check(ctx), ctx, check))
             if name == "hold" and metrics:  # dead air leaves out the holds it found; measured now, while the call's timings are fresh in memory
                 delivery_metrics = measure_delivery(ctx, scorecard.delivery, findings[-1].details["holds"])
     else:

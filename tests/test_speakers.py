@@ -192,3 +192,27 @@ def test_a_verdict_on_a_low_confidence_turn_is_review(confidence, status):
         assert "6.5 s" in forbidden.details["reason"] and "50%" in forbidden.details["reason"]
         assert forbidden.details["unsure_verdict"] == "fail"
     assert review.items["closing"].status == "pass"  # its turn has no role confidence: untouched
+
+
+@pytest.mark.parametrize("confidence, status", [(0.95, "fail"), (0.6, "review")])
+def test_a_verdict_that_a_low_confidence_turn_would_change_is_review(confidence, status):
+    # The agent's 您好 given to the customer by the speaker model: the greeting fails for want of it,
+    # so the fail rests on that turn although no evidence quotes it.
+    from callreview.checklist import check_transcript
+    from callreview.lexicon import load_lexicon
+    from callreview.scorecard import load_scorecard
+
+    call = Transcript(
+        "call.flac", 30.0, 1, "m", "zh", "mono-separated",
+        (
+            replace_conf(_seg("customer", 0.3, 1.0, "您好，"), confidence),
+            _seg("agent", 1.3, 5.0, "欢迎致电天霖汽车售后服务中心，我是小周，请问有什么可以帮您？"),
+            _seg("customer", 5.5, 7.0, "我想问一下保养的事。"),
+            _seg("agent", 20.0, 24.0, "请问还有什么可以帮您？感谢您的来电，再见。"),
+        ),
+    )
+    greeting = check_transcript(call, load_lexicon("zh-CN"), load_scorecard()).items["greeting"]
+    assert greeting.status == status
+    if status == "review":
+        assert greeting.details["unsure_verdict"] == "fail"
+        assert "would be pass" in greeting.details["reason"] and "0.3 s" in greeting.details["reason"] and "60%" in greeting.details["reason"]
