@@ -120,9 +120,12 @@ def eval_agreement(args, run, review, work: Path) -> None:
     from callreview.review import Reviewer
     from callreview.settings import Settings
 
+    from callreview.transcript import Transcript
+
     scripts, audio = load_set("eval")
     reviewer = Reviewer(Settings(cpu_threads=args.threads))
-    agree = {"mono": [0, 0], "stereo": [0, 0]}
+    agree = {"mono": [0, 0], "stereo": [0, 0], "oracle": [0, 0]}
+    words = [0, 0]
     misses = []
     for slug, script in scripts.items():
         recording = load_audio(audio[slug])
@@ -130,17 +133,24 @@ def eval_agreement(args, run, review, work: Path) -> None:
         mono_path = work / f"eval-{slug}.mono.flac"
         if not mono_path.exists():
             sf.write(mono_path, (roles["agent"] + roles["customer"]) * np.float32(0.5), 16000)
-        _, result = run(mono_path, f"eval-{slug}.mono")
-        for kind, transcript in (("mono", result.transcript), ("stereo", reviewer.transcript(audio[slug]))):
+        raw, result = run(mono_path, f"eval-{slug}.mono")
+        spans = [(s.start, s.end, s.role) for s in Transcript.load(REPO / "eval" / "truth" / f"{slug}.json").segments]
+        right, n = word_accuracy(result.transcript, spans)
+        words[0] += right
+        words[1] += n
+        oracle = oracle_roles(raw, recording_of(mono_path), spans)
+        for kind, transcript in (("mono", result.transcript), ("stereo", reviewer.transcript(audio[slug])), ("oracle", oracle)):
             got = review(transcript, script)
             checks = [(check.split(".")[0], ok) for item, found in compare(script["expected"], got).items() for check, ok in found if check.endswith(".status")]
             agree[kind][0] += sum(ok for _, ok in checks)
             agree[kind][1] += len(checks)
             if kind == "mono":
                 misses += [f"{slug}: {item} {got['items'][item]['status']}, script says {script['expected'][item]}" for item, ok in checks if not ok]
-    mono, stereo = (agree[k][0] / agree[k][1] for k in ("mono", "stereo"))
-    print(f"\nitem agreement on eval/ ({len(scripts)} calls, untuned): mono mixdowns {agree['mono'][0]}/{agree['mono'][1]} = {mono:.1%}, "
+    mono, stereo, perfect = (agree[k][0] / agree[k][1] for k in ("mono", "stereo", "oracle"))
+    print(f"\nword-level role accuracy on eval/'s mixdowns (3 voices a role, untuned): {words[0]}/{words[1]} = {words[0] / max(words[1], 1):.1%}")
+    print(f"item agreement on eval/ ({len(scripts)} calls, untuned): mono mixdowns {agree['mono'][0]}/{agree['mono'][1]} = {mono:.1%}, "
           f"stereo originals {agree['stereo'][0]}/{agree['stereo'][1]} = {stereo:.1%} ({100 * (mono - stereo):+.1f} points; target within 3)")
+    print(f"  the mono transcripts with each piece given its script speaker (separation perfect): {agree['oracle'][0]}/{agree['oracle'][1]} = {perfect:.1%}")
     for line in misses:
         print(f"  mono disagrees: {line}")
 
