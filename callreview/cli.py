@@ -150,7 +150,7 @@ LexiconOpt = Annotated[Optional[str], typer.Option("--lexicon", help="Lexicon: z
 def batch(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Folders (searched recursively for recordings), files, or globs such as 'calls/**/*.flac'.", show_default=False)] = None,
     db: StoreOpt = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes, one model each. Default: 1 (faster than 2 on 2 cores; README, Benchmarks).", show_default=False)] = None,
+    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes, one model each. Default: 1, which keeps a batch under 1 GB; 2 × --threads 1 was 1.1–1.4× faster on 2 cores at twice the memory (README, Benchmarks).", show_default=False)] = None,
     threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads per worker. Default: the cores shared out between the workers.", show_default=False)] = None,
     manifest: Annotated[Optional[Path], typer.Option("--manifest", metavar="CSV", help="A CSV listing the calls: file (relative to the CSV), agent, call_id, date, direction, customer_name; other columns are kept as metadata.")] = None,
     name_pattern: Annotated[Optional[str], typer.Option("--name-pattern", metavar="PATTERN", help="Read the call's fields from its file name, e.g. '{agent}_{date}_{call_id}' ({*} skips a part).")] = None,
