@@ -304,23 +304,24 @@ def _surname_alike(heard: str, key: str) -> float:
     return 100.0 if heard == key else round(float(fuzz.ratio(heard, key)), 1)
 
 
-def _repeated_weak(mentions: list[Mention], rules: NameRules, need: int) -> str | None:
-    """The one known surname (not a sound-alike of one) that weak mentions put in at least ``need`` agent turns."""
+def _turns_by_key(mentions: list[Mention]) -> dict[str, set[int]]:
+    """The agent turns each surname key is said in, keys in the order first heard."""
     turns: dict[str, set[int]] = {}
     for m in mentions:
-        if m.addressed and _is_surname(m.surname, m.key, rules):
-            turns.setdefault(m.key, set()).add(id(m.turn))
+        turns.setdefault(m.key, set()).add(id(m.turn))
+    return turns
+
+
+def _repeated_weak(mentions: list[Mention], rules: NameRules, need: int) -> str | None:
+    """The one known surname (not a sound-alike of one) that weak mentions put in at least ``need`` agent turns."""
+    turns = _turns_by_key([m for m in mentions if m.addressed and _is_surname(m.surname, m.key, rules)])
     found = [k for k, ts in turns.items() if len(ts) >= need]
     return found[0] if len(found) == 1 else None
 
 
 def _most_used(mentions: list[Mention]) -> str:
-    turns: dict[str, set[int]] = {}
-    order: list[str] = []
-    for m in mentions:
-        if m.key not in turns:
-            order.append(m.key)
-        turns.setdefault(m.key, set()).add(id(m.turn))
+    turns = _turns_by_key(mentions)
+    order = list(turns)
     return max(order, key=lambda k: (len(turns[k]), -order.index(k)))
 
 

@@ -174,9 +174,7 @@ def _bare_company(salutation: Any, agent: PatternHit | None, offer: Hit | None, 
     number = None
     if nxt is agent and agent is not None and "agent" in agent.spans:
         a, b = agent.spans["agent"]
-        d = b
-        while d > a and _is_number(text.tokens[d - 1], ctx):
-            d -= 1
+        d = _number_start(text, b, a, ctx)
         if a < d < b:  # the slot took words, then a number: the words are the company's
             hi, number = d, text.span_text(d, b)
         elif d == a < b and a == hi:  # the slot is the staff number itself (被沉延期30 6很高兴为您服务): it ends the company as a comma would
@@ -205,15 +203,21 @@ def _number_before(offer: Hit | None, opening: Sequence[Turn], ctx: CallContext)
     if offer is None or not offer.certain or not any(offer.turn is t for t in opening):
         return None
     turn, text = offer.turn, offer.turn.text
-    d = offer.first
-    while d > 0 and _is_number(text.tokens[d - 1], ctx):
-        d -= 1
+    d = _number_start(text, offer.first, 0, ctx)
     value = text.span_text(d, offer.first)
     if sum(not c.isspace() for c in value) < 2:
         return None
     start, end = token_times(turn, d, offer.first)
     ev = Evidence(turn.role, start, end, text.quote(d, offer.first), "{agent}", 100.0)
     return {"found": True, "uncertain": False, "text": ev.text, "evidence": ev, "source": "greeting", "value": value}
+
+
+def _number_start(text, end: int, lo: int, ctx: CallContext) -> int:
+    """Where the run of number tokens that ends at token ``end`` starts (no earlier than ``lo``; ``end``: none)."""
+    d = end
+    while d > lo and _is_number(text.tokens[d - 1], ctx):
+        d -= 1
+    return d
 
 
 def _is_number(token: str, ctx: CallContext) -> bool:
