@@ -109,17 +109,28 @@ def oracle_roles(raw, recording, spans):
     return replace(raw, roles="mono-separated", segments=build_segments(raw.segments, pieces, roles, [1.0] * len(pieces)))
 
 
+def tally(agree: dict[str, list[int]], kind: str, slug: str, script: dict, got: dict, misses: list[str]) -> None:
+    """Count the five item statuses of ``got`` that agree with the script under ``kind``; a mono
+    disagreement goes into ``misses`` as a line."""
+    from bench_accuracy import compare
+
+    statuses = [(item, ok) for item, checks in compare(script["expected"], got).items() for check, ok in checks if check == f"{item}.status"]
+    agree[kind][0] += sum(ok for _, ok in statuses)
+    agree[kind][1] += len(statuses)
+    if kind == "mono":
+        misses += [f"{slug}: {item} {got['items'][item]['status']}, script says {script['expected'][item]}" for item, ok in statuses if not ok]
+
+
 def eval_agreement(args, run, review, work: Path) -> None:
     """Item agreement on eval/'s mono mixdowns (agent + customer channels averaged, 16 kHz) against its
     stereo originals, each through the real model; the stereo transcripts come from the transcript
     cache that ``bench_accuracy.py --set eval`` fills (the same settings)."""
     import soundfile as sf
 
-    from bench_accuracy import compare, load_set
+    from bench_accuracy import load_set
     from callreview.audio import load_audio
     from callreview.review import Reviewer
     from callreview.settings import Settings
-
     from callreview.transcript import Transcript
 
     scripts, audio = load_set("eval")
@@ -140,12 +151,7 @@ def eval_agreement(args, run, review, work: Path) -> None:
         words[1] += n
         oracle = oracle_roles(raw, recording_of(mono_path), spans)
         for kind, transcript in (("mono", result.transcript), ("stereo", reviewer.transcript(audio[slug])), ("oracle", oracle)):
-            got = review(transcript, script)
-            checks = [(check.split(".")[0], ok) for item, found in compare(script["expected"], got).items() for check, ok in found if check.endswith(".status")]
-            agree[kind][0] += sum(ok for _, ok in checks)
-            agree[kind][1] += len(checks)
-            if kind == "mono":
-                misses += [f"{slug}: {item} {got['items'][item]['status']}, script says {script['expected'][item]}" for item, ok in checks if not ok]
+            tally(agree, kind, slug, script, review(transcript, script), misses)
     mono, stereo, perfect = (agree[k][0] / agree[k][1] for k in ("mono", "stereo", "oracle"))
     print(f"\nword-level role accuracy on eval/'s mixdowns (3 voices a role, untuned): {words[0]}/{words[1]} = {words[0] / max(words[1], 1):.1%}")
     print(f"item agreement on eval/ ({len(scripts)} calls, untuned): mono mixdowns {agree['mono'][0]}/{agree['mono'][1]} = {mono:.1%}, "
@@ -164,7 +170,6 @@ def main() -> int:
 
     import soundfile as sf
 
-    from bench_accuracy import compare
     from callreview.audio import load_audio
     from callreview.checklist import CallInfo, check_transcript
     from callreview.lexicon import load_lexicon
@@ -228,12 +233,7 @@ def main() -> int:
             stereo_path.write_text(stereo.to_json(), encoding="utf-8")
         for kind, transcript in (("mono", result.transcript), ("stereo", stereo), ("oracle", oracle_roles(raw, recording_of(mono_path), spans))):
             got = review(transcript, script)
-            statuses = [ok for item, checks in compare(script["expected"], got).items() for check, ok in checks if check.endswith(".status")]
-            agree[kind][0] += sum(statuses)
-            agree[kind][1] += len(statuses)
-            if kind == "mono":
-                misses += [f"{name}: {check.split('.')[0]} {got['items'][check.split('.')[0]]['status']}, script says {script['expected'][check.split('.')[0]]}"
-                           for item, checks in compare(script["expected"], got).items() for check, ok in checks if check.endswith(".status") and not ok]
+            tally(agree, kind, name, script, got, misses)
             if kind == "mono" and name.startswith("08_"):
                 forbidden_agent = [h for h in got["items"]["forbidden"].get("hits", []) if h.get("role") == "agent"]
     print(f"  {'all':<30}{total[0]:>5}/{total[1]:<5}{total[0] / total[1]:>7.1%}   (target ≥ 95 %)")
