@@ -205,6 +205,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--set", choices=sorted(SETS), default="samples", help="which calls (default: samples)")
     parser.add_argument("--scripts", action="store_true", help="only the error-free scripts (no model)")
+    parser.add_argument("--setting", default="", metavar="key=value;…", help="TranscribeOptions fields changed for the model part (e.g. \"beam_size=5;customer_beam_size=0\")")
     parser.add_argument("--no-cache", action="store_true", help="transcribe again even where the transcript cache has the call")
     args = parser.parse_args()
     scripts, audio = load_set(args.set)
@@ -218,6 +219,13 @@ def main() -> None:
     from callreview.settings import Settings
 
     reviewer = Reviewer(Settings(cache=not args.no_cache))
+    if args.setting:  # TranscribeOptions changed, as bench_transcribe.py --setting takes them
+        from dataclasses import replace
+
+        from bench_transcribe import parse_setting
+
+        reviewer.transcribe_options = replace(reviewer.transcribe_options, **parse_setting(args.setting))
+        print(f"transcribed with {args.setting}")
     t0 = time.perf_counter()
     heard = {slug: reviewer.transcript(audio[slug]) for slug in scripts}
     seconds = time.perf_counter() - t0

@@ -15,8 +15,8 @@ busy neighbour on a shared machine slows every mode alike:
 
 Printed: per call the wall seconds of every mode and callreview's ratio against both
 baselines; then one Markdown table per mode (paste-ready): wall, × real time, median
-call ratio against plain and batched-mono, agent-channel CER mean / max against the call
-scripts, silent holds visible as gaps between words, script turns with no heard word
+call ratio against plain and batched-mono, agent- and customer-channel CER mean / max
+against the call scripts, silent holds visible as gaps between words, script turns with no heard word
 of their role, peak RSS. Each mode runs in its own process, so peak RSS is its own;
 loading the model is not timed.
 
@@ -52,6 +52,8 @@ def parse_setting(text: str) -> dict:
         if not hasattr(defaults, key):
             raise SystemExit(f"--setting: {key!r} is not a TranscribeOptions field")
         kind = type(getattr(defaults, key))
+        if getattr(defaults, key) is None:  # an optional number (customer_beam_size, chunk_length)
+            kind = float if "." in value else int if value.lstrip("-").isdigit() else str
         out[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value) if kind in (int, float) else value
     return out
 
@@ -115,10 +117,10 @@ def unheard_turns(truth: dict, transcript: dict, slack_s: float = 0.3) -> list[s
 
 
 def score(calls: list[dict]) -> dict:
-    """Agent CER per call, holds and unheard script turns over ``calls`` of one callreview mode."""
+    """Agent and customer CER per call, holds and unheard script turns over ``calls`` of one callreview mode."""
     from callreview.metrics import cer
 
-    cers, found, wanted, unheard = {}, 0, 0, []
+    cers, customer_cers, found, wanted, unheard = {}, {}, 0, 0, []
     for call in calls:
         truth_path = SAMPLES / "truth" / (Path(call["file"]).stem + ".json")
         if not truth_path.is_file():
@@ -127,10 +129,13 @@ def score(calls: list[dict]) -> dict:
         ref = "".join(s["text"] for s in truth["segments"] if s["role"] == "agent")
         hyp = "".join(s["text"] for s in call["result"]["segments"] if s["role"] == "agent")
         cers[call["file"]] = cer(ref, hyp)
+        ref = "".join(s["text"] for s in truth["segments"] if s["role"] == "customer")
+        hyp = "".join(s["text"] for s in call["result"]["segments"] if s["role"] == "customer")
+        customer_cers[call["file"]] = cer(ref, hyp)
         f, w = holds_visible(truth, call["result"])
         found, wanted = found + f, wanted + w
         unheard += [f"{Path(call['file']).stem[:2]}:{t}" for t in unheard_turns(truth, call["result"])]
-    return {"cers": cers, "holds": (found, wanted), "unheard": unheard}
+    return {"cers": cers, "customer_cers": customer_cers, "holds": (found, wanted), "unheard": unheard}
 
 
 def main() -> None:
@@ -201,8 +206,8 @@ def main() -> None:
         print(f"| {Path(call['file']).stem} | {call['audio_s']:.1f} | " + " | ".join(cells) + f" | {'-' if cer_ is None else f'{cer_:.1%}'} |")
     print()
     print(f"Totals over {len(files)} calls, {audio:.1f} s of audio; threads {args.threads}, model whisper-base int8 (bundled), CPU:\n")
-    print("| mode | wall | × real time | median call × plain | median call × batched-mono | agent CER mean / max | holds | script turns unheard | peak RSS |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| mode | wall | × real time | median call × plain | median call × batched-mono | agent CER mean / max | customer CER mean / max | holds | script turns unheard | peak RSS |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for m in names:
         wall = sum(c["wall_s"] for c in calls[m])
         med = [f"{statistics.median(ratios(m, b)):.2f}×" if not args.no_baselines and m not in BASELINES else "" for b in BASELINES]
@@ -210,10 +215,12 @@ def main() -> None:
             s = scores[m]
             c = list(s["cers"].values())
             acc = f"{sum(c) / len(c):.1%} / {max(c):.1%}"
+            c = list(s["customer_cers"].values())
+            acc += f" | {sum(c) / len(c):.1%} / {max(c):.1%}"
             holds = f"{s['holds'][0]}/{s['holds'][1]}"
             unheard = f"{len(s['unheard'])}" + (f" ({', '.join(s['unheard'])})" if s["unheard"] else "")
         else:
-            acc = holds = unheard = "-"
+            acc, holds, unheard = "- | -", "-", "-"
         label = f"{m} ({modes[m]})" if modes.get(m) else m
         print(f"| {label} | {wall:.1f} s | {audio / wall:.1f}× | {med[0]} | {med[1]} | {acc} | {holds} | {unheard} | {rss[m]:.0f} MiB |")
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (2 cores; above 2, other work shared the machine)")

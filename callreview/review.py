@@ -54,10 +54,11 @@ class Reviewer:
         from callreview.transcribe import TranscribeOptions
 
         s = self.settings
+        batch = {} if s.batch_size is None else {"batch_size": max(1, s.batch_size)}
         return TranscribeOptions(
             language=s.language or self.lexicon.language.split("-")[0],
             agent_channel=s.agent_channel,
-            batch_size=max(1, s.batch_size),
+            **batch,
             device=s.device,
             compute_type=s.compute_type,
             cpu_threads=s.cpu_threads,

@@ -48,8 +48,9 @@ class Settings:
     """CTranslate2 compute type; ``None``: int8 on CPU, float16 on GPU."""
     cpu_threads: int = 0
     """0: one per core."""
-    batch_size: int = 4
-    """Batched decoding over each channel's speech; 1 turns it off."""
+    batch_size: int | None = None
+    """Windows of speech decoded together; 1 turns batching off; ``None``: the transcriber's
+    default (:attr:`callreview.transcribe.TranscribeOptions.batch_size`, measured in the README)."""
     language: str | None = None
     """Whisper language; ``None``: the lexicon's ``language`` (zh-CN → zh)."""
     agent_channel: Literal["left", "right"] = "left"

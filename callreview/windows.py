@@ -189,16 +189,23 @@ def decode_windows(
     options,
     batch_size: int,
     min_frames: int = MAX_FRAMES,
+    encode_batch: int | None = None,
 ):
     """Decode each of ``audios`` (≤ 30 s each) as one encoder input, ``batch_size`` at a time.
 
     Inputs are padded to the longest of their batch, at least ``min_frames`` mel frames
     (3000 = 30 s, Whisper's training length: shorter inputs are faster, and less accurate
-    when very short). Returns, per audio, faster-whisper segments with times in that audio.
+    when very short). A batch goes through the encoder ``encode_batch`` inputs at a time
+    (its attention scores are the memory peak) and through the decoder at once (the
+    decoder's cost is its steps, one per token of the batch's longest text, so one batch
+    of four costs little more than one of two). Returns, per audio, faster-whisper
+    segments with times in that audio.
     """
     from faster_whisper.audio import pad_or_trim
     from faster_whisper.transcribe import Segment as FwSegment, Word as FwWord
 
+    if encode_batch and encode_batch < batch_size:
+        pipeline = _encoding_by(pipeline, encode_batch)
     model = pipeline.model
     feats = [model.feature_extractor(a)[..., :-1] for a in audios]
     order = sorted(range(len(audios)), key=lambda i: feats[i].shape[-1])  # similar lengths batch together
@@ -232,6 +239,37 @@ def decode_windows(
         del features
     pipeline.last_speech_timestamp = 0.0
     return out
+
+
+class _ChunkedEncoder:
+    """A WhisperModel whose :meth:`encode` runs ``chunk`` inputs at a time and hands the
+    decoder their outputs as one batch (CPU only: the outputs are joined in host memory)."""
+
+    def __init__(self, model, chunk: int):
+        self._model, self._chunk = model, chunk
+
+    def __getattr__(self, name):
+        return getattr(self._model, name)
+
+    def encode(self, features: np.ndarray):
+        import ctranslate2
+
+        if len(features) <= self._chunk:
+            return self._model.encode(features)
+        parts = [np.asarray(self._model.encode(features[i : i + self._chunk])) for i in range(0, len(features), self._chunk)]
+        return ctranslate2.StorageView.from_array(np.ascontiguousarray(np.concatenate(parts)))
+
+
+def _encoding_by(pipeline: "BatchedInferencePipeline", chunk: int) -> "BatchedInferencePipeline":
+    """``pipeline`` with its encoder run ``chunk`` inputs at a time (on a GPU: unchanged, the
+    encoder output stays on the device and memory is not the bound there)."""
+    if getattr(pipeline.model.model, "device", "cpu") != "cpu":
+        return pipeline
+    from faster_whisper import BatchedInferencePipeline
+
+    chunked = BatchedInferencePipeline(_ChunkedEncoder(pipeline.model, chunk))  # type: ignore[arg-type]
+    chunked.last_speech_timestamp = pipeline.last_speech_timestamp
+    return chunked
 
 
 def split_by_piece(seg, window: Window) -> list[tuple[int, object]]:

@@ -115,3 +115,15 @@ def test_model_load_reads_callreview_toml(tmp_path, monkeypatch):
     result = CliRunner().invoke(app, ["model", "--load"])
     assert result.exit_code == 3
     assert result.stderr.startswith(f"callreview: error: {tmp_path / 'no-such-model'}: no such model folder;")
+
+
+def test_the_review_path_transcribes_with_the_transcribers_measured_defaults():
+    # One source for how audio is decoded: a Settings default must not shadow the one the
+    # transcription bench measures (it once did: batches of 4 against the measured 2).
+    from callreview.review import Reviewer
+    from callreview.transcribe import TranscribeOptions
+
+    options = Reviewer(Settings()).transcribe_options
+    defaults = TranscribeOptions()
+    assert (options.batch_size, options.beam_size, options.customer_beam_size) == (defaults.batch_size, defaults.beam_size, defaults.customer_beam_size)
+    assert Reviewer(Settings(batch_size=1)).transcribe_options.batch_size == 1

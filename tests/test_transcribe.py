@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
@@ -109,6 +110,54 @@ def test_agent_channel_cer_on_the_samples_is_at_most_15_percent(transcriber):
     print(f"agent CER per call: {scores}; mean {mean:.1%}")
     assert len(scores) >= 8
     assert mean <= 0.15, scores
+
+
+@pytest.mark.model
+def test_every_script_turn_of_either_role_is_heard_the_customers_through_the_greedy_beam(transcriber):
+    # The customer's channel is decoded greedily (customer_beam_size=1), the re-decode of
+    # speech left unheard with the full beam: no turn of the script may go without a word.
+    assert transcriber.options.customer_beam_size == 1 < transcriber.options.beam_size
+    unheard, customer = [], {}
+    for truth_path in sorted((SAMPLES / "truth").glob("*.json")):
+        truth = Transcript.load(truth_path)
+        heard = transcriber.transcribe_file(SAMPLES / f"{truth_path.stem}.flac")
+        for turn in truth.segments:
+            words = [w for s in heard.by_role(turn.role) for w in s.words]
+            if not any(w.start < turn.end + 0.3 and w.end > turn.start - 0.3 for w in words):
+                unheard.append(f"{truth_path.stem}: {turn.role} at {turn.start:.1f} s")
+        customer[truth_path.stem] = cer("".join(s.text for s in truth.by_role("customer")), "".join(s.text for s in heard.by_role("customer")))
+    assert unheard == []
+    assert sum(customer.values()) / len(customer) <= 0.20, customer
+
+
+def test_the_customers_windows_take_the_customer_beam_and_the_re_decode_the_full_one(monkeypatch):
+    from dataclasses import dataclass
+
+    import callreview.transcribe as transcribe
+    from callreview.model import ModelRef
+    from callreview.transcribe import TranscribeOptions, Transcriber
+    from callreview.windows import Piece, Window
+
+    @dataclass(frozen=True)
+    class Decoding:
+        beam_size: int
+
+    seen = []
+
+    def fake_decode(pipeline, audios, tokenizer, options, batch_size, min_frames, encode_batch):
+        seen.append([(round(float(a[0]), 1), options.beam_size) for a in audios])
+        return [[f"segments of {float(a[0]):.1f}"] for a in audios]
+
+    monkeypatch.setattr(transcribe, "decode_windows", fake_decode)
+    t = Transcriber(ModelRef("none", "none"), TranscribeOptions(device="cpu", beam_size=4, customer_beam_size=1))
+    windows = [Window((Piece(role, 0.0, 1.0),), 1.0) for role in ("customer", "agent", "customer", "unknown")]
+    audios = [np.full(10, i / 10, dtype=np.float32) for i in range(4)]  # the first sample tells them apart
+    out = t._decode(None, windows, audios, (None, Decoding(4)), 1000)
+    assert out == [["segments of 0.0"], ["segments of 0.1"], ["segments of 0.2"], ["segments of 0.3"]]  # the windows' order
+    assert sorted(pair for call in seen for pair in call) == [(0.0, 1), (0.1, 4), (0.2, 1), (0.3, 4)]
+    seen.clear()
+    t._decode(None, windows, audios, (None, Decoding(4)), 1000, full_beam=True)
+    assert {beam for call in seen for _, beam in call} == {4}
 
 
 @pytest.mark.model

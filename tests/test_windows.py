@@ -227,3 +227,29 @@ def test_words_the_second_decode_heard_in_their_place_leave_where_they_were_misp
 def test_a_piece_longer_than_the_window_target_has_a_window_of_its_own():
     windows = pack(_speech("agent", (0, 25), (26, 30), (31, 35)), max_s=20, piece_max_s=30)
     assert [(w.duration, [(p.start, p.end) for p in w.pieces]) for w in windows] == [(25, [(0, 25)]), (8, [(26, 30), (31, 35)])]
+
+
+@pytest.mark.model
+def test_a_batch_encoded_two_windows_at_a_time_decodes_as_if_encoded_at_once(transcriber, monkeypatch):
+    # encode_batch bounds the encoder's memory; the decoder must still see the same batch.
+    from faster_whisper import BatchedInferencePipeline
+
+    from callreview.audio import load_audio
+    from callreview.windows import decode_windows, speech_pieces
+
+    channels = load_audio(PERFECT).by_role("left")
+    pieces = [p for role, audio in channels.items() for p in speech_pieces(audio, role, 0.0, 30.0)]
+    audios = [w.audio(channels) for w in pack(pieces, 15.0)][:4]
+    assert len(audios) == 4
+    pipeline = BatchedInferencePipeline(transcriber.model)
+    decoding = transcriber._decoding("zh")
+    passes = []
+    encode = transcriber.model.encode
+    monkeypatch.setattr(transcriber.model, "encode", lambda features: passes.append(len(features)) or encode(features))
+    at_once = decode_windows(pipeline, audios, *decoding, 4, 1000)
+    assert passes == [4]
+    by_two = decode_windows(pipeline, audios, *decoding, 4, 1000, encode_batch=2)
+    assert passes == [4, 2, 2]
+    heard = lambda out: [[(s.text, [(round(w.start, 2), w.word) for w in s.words]) for s in segs] for segs in out]  # noqa: E731
+    assert all(heard(at_once))  # every window heard something
+    assert heard(by_two) == heard(at_once)
