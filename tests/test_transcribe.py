@@ -130,7 +130,7 @@ def test_every_script_turn_of_either_role_is_heard_the_customers_through_the_gre
     assert sum(customer.values()) / len(customer) <= 0.20, customer
 
 
-def test_the_customers_windows_take_the_customer_beam_and_the_re_decode_the_full_one(monkeypatch):
+def test_the_customers_windows_take_the_customer_beam_a_mono_track_the_mono_beam_and_the_re_decode_the_full_one(monkeypatch):
     from dataclasses import dataclass
 
     import callreview.transcribe as transcribe
@@ -149,15 +149,15 @@ def test_the_customers_windows_take_the_customer_beam_and_the_re_decode_the_full
         return [[f"segments of {float(a[0]):.1f}"] for a in audios]
 
     monkeypatch.setattr(transcribe, "decode_windows", fake_decode)
-    t = Transcriber(ModelRef("none", "none"), TranscribeOptions(device="cpu", beam_size=4, customer_beam_size=1))
+    t = Transcriber(ModelRef("none", "none"), TranscribeOptions(device="cpu", beam_size=4, customer_beam_size=1, mono_beam_size=5))
     windows = [Window((Piece(role, 0.0, 1.0),), 1.0) for role in ("customer", "agent", "customer", "unknown")]
     audios = [np.full(10, i / 10, dtype=np.float32) for i in range(4)]  # the first sample tells them apart
     out = t._decode(None, windows, audios, (None, Decoding(4)), 1000)
     assert out == [["segments of 0.0"], ["segments of 0.1"], ["segments of 0.2"], ["segments of 0.3"]]  # the windows' order
-    assert sorted(pair for call in seen for pair in call) == [(0.0, 1), (0.1, 4), (0.2, 1), (0.3, 4)]
+    assert sorted(pair for call in seen for pair in call) == [(0.0, 1), (0.1, 4), (0.2, 1), (0.3, 5)]  # a mono track: the mono beam
     seen.clear()
     t._decode(None, windows, audios, (None, Decoding(4)), 1000, full_beam=True)
-    assert {beam for call in seen for _, beam in call} == {4}
+    assert sorted(pair for call in seen for pair in call) == [(0.0, 4), (0.1, 4), (0.2, 4), (0.3, 5)]
 
 
 @pytest.mark.model

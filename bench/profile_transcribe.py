@@ -1,0 +1,100 @@
+"""Where a call's transcription time goes: encoder, decoder, word alignment, VAD, mel features.
+
+Wraps CTranslate2's ``encode`` / ``generate`` / ``align`` and faster-whisper's speech
+detector and feature extractor with timers, then transcribes the sample calls through
+callreview's own path (no cache). Prints each call's wall and, over all calls, the seconds
+and share of each part (they overlap nothing but Python glue, which is the rest).
+
+    python bench/profile_transcribe.py --threads 2
+    python bench/profile_transcribe.py --threads 2 --setting "beam_size=5;customer_beam_size=0"
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class _Timed:
+    """Stands in for an object, timing the named methods into ``seconds`` / ``calls``."""
+
+    def __init__(self, inner, names: tuple[str, ...], seconds: Counter, calls: Counter):
+        self._inner = inner
+        for name in names:
+            setattr(self, name, _timer(getattr(inner, name), name, seconds, calls))
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
+class _TimedCall(_Timed):
+    """Stands in for a callable object, timing its calls."""
+
+    def __init__(self, inner, label: str, seconds: Counter, calls: Counter):
+        super().__init__(inner, (), seconds, calls)
+        self._call = _timer(inner, label, seconds, calls)
+
+    def __call__(self, *args, **kwargs):
+        return self._call(*args, **kwargs)
+
+
+def _timer(fn, label: str, seconds: Counter, calls: Counter):
+    def timed(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            seconds[label] += time.perf_counter() - t0
+            calls[label] += 1
+
+    return timed
+
+
+def main() -> None:
+    sys.path.insert(0, str(REPO / "bench"))
+    from bench_transcribe import parse_setting
+
+    from callreview.audio import load_audio
+    from callreview.model import resolve_model
+    from callreview.transcribe import TranscribeOptions, Transcriber
+    import faster_whisper.vad as vad
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--setting", default="", help="TranscribeOptions fields changed, key=value;…")
+    parser.add_argument("files", nargs="*", type=Path)
+    args = parser.parse_args()
+    files = args.files or sorted((REPO / "audio_samples").glob("*.flac"))
+
+    options = replace(TranscribeOptions(device="cpu", cpu_threads=args.threads), **parse_setting(args.setting))
+    transcriber = Transcriber(resolve_model(None), options, use_cache=False)
+    model = transcriber.model
+    seconds, calls = Counter(), Counter()
+    model.model = _Timed(model.model, ("encode", "generate", "align", "detect_language"), seconds, calls)
+    vad.get_speech_timestamps = _timer(vad.get_speech_timestamps, "vad", seconds, calls)
+    model.feature_extractor = _TimedCall(model.feature_extractor, "mel", seconds, calls)
+
+    walls = []
+    for path in files:
+        recording = load_audio(path)
+        t0 = time.perf_counter()
+        transcriber.transcribe(recording)
+        walls.append(time.perf_counter() - t0)
+        print(f"{path.name:34s} {recording.duration_s:6.1f} s audio  {walls[-1]:6.2f} s", flush=True)
+    total = sum(walls)
+    print(f"\n{len(walls)} calls, {total:.1f} s (median call {statistics.median(walls):.2f} s), threads {args.threads}\n")
+    print("| part | seconds | share | calls |\n|---|---|---|---|")
+    for label, sec in seconds.most_common():
+        print(f"| {label} | {sec:.1f} | {sec / total:.0%} | {calls[label]} |")
+    print(f"| the rest (Python, resampling, merging) | {total - sum(seconds.values()):.1f} | {1 - sum(seconds.values()) / total:.0%} | |")
+
+
+if __name__ == "__main__":
+    main()
