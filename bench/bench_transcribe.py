@@ -126,12 +126,10 @@ def score(calls: list[dict]) -> dict:
         if not truth_path.is_file():
             continue
         truth = json.loads(truth_path.read_text(encoding="utf-8"))
-        ref = "".join(s["text"] for s in truth["segments"] if s["role"] == "agent")
-        hyp = "".join(s["text"] for s in call["result"]["segments"] if s["role"] == "agent")
-        cers[call["file"]] = cer(ref, hyp)
-        ref = "".join(s["text"] for s in truth["segments"] if s["role"] == "customer")
-        hyp = "".join(s["text"] for s in call["result"]["segments"] if s["role"] == "customer")
-        customer_cers[call["file"]] = cer(ref, hyp)
+        for role, into in (("agent", cers), ("customer", customer_cers)):
+            ref = "".join(s["text"] for s in truth["segments"] if s["role"] == role)
+            hyp = "".join(s["text"] for s in call["result"]["segments"] if s["role"] == role)
+            into[call["file"]] = cer(ref, hyp)
         f, w = holds_visible(truth, call["result"])
         found, wanted = found + f, wanted + w
         unheard += [f"{Path(call['file']).stem[:2]}:{t}" for t in unheard_turns(truth, call["result"])]

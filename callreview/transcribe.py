@@ -70,8 +70,9 @@ class TranscribeOptions:
     re-decode of speech left unheard always uses the full beam."""
     mono_beam_size: int = 5
     """The beam for a mono recording's one track (role ``unknown``), first pass and re-decode:
-    both voices, overlaps and all, and the speaker separation works on what it hears; at
-    beam 4 the sample mixdowns lost items the stereo originals kept (66/70 against 70/70)."""
+    faster-whisper's 5, the decoding the speaker separation was tuned on. Measured with
+    ``bench_mono.py --eval``, beam 4 and 5 gave the same agreement on the mixdowns (samples
+    66/70 both; eval/ 203 and 202 of 235), so 5 is kept for that reason only."""
     batch_size: int = 2
     """>1: windows of speech decoded in batches of this many (faster-whisper's batched decoder,
     see :mod:`callreview.windows`); 1: each channel through the sequential decoder."""
