@@ -117,6 +117,31 @@ def test_surname_cut_off_into_the_previous_segment_still_counts():
     assert (result.status, result.details["name"], result.details["count"]) == ("pass", "吴先生", 2)
 
 
+@pytest.mark.parametrize(
+    "roles, gap, count",
+    [
+        ("mono-separated", 0.0, 2),  # cut from the customer's words by timings alone: the surname is the address's
+        ("mono-separated", 0.1, 2),
+        ("mono-separated", 0.6, 1),  # a pause between the voices: the customer said it
+        ("stereo", 0.0, 1),  # two channels: no cut between the voices to drift
+    ],
+)
+def test_a_surname_the_separator_left_with_the_other_voice_counts_when_no_pause_parts_them(roles, gap, count):
+    from dataclasses import replace
+
+    from callreview.checklist import CallInfo, check_transcript
+    from fixtures.calls import call, lexicon, scorecard
+
+    turns = agent_says("吴先生，查到了。") + [
+        ("customer", 18.0, 20.0, "算了算了吴"),
+        ("agent", 20.0 + gap, 22.0, "先生，请问还有什么可以帮您？"),
+    ]
+    transcript = replace(call(turns), roles=roles)
+    result = check_transcript(transcript, lexicon(), scorecard(), CallInfo()).items["customer_name"]
+    assert (result.details["name"], result.details["count"]) == ("吴先生", count)
+    assert result.status == ("pass" if count >= 2 else "fail")
+
+
 def test_the_agent_asking_the_name_is_recorded_even_misheard():
     turns = agent_says("王先生您好。", "王先生再见。")
     turns[2] = ("agent", 8.5, 10.0, "好的，请问您贵心？")  # 贵心 for 贵姓

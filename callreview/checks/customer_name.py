@@ -60,7 +60,7 @@ class Mention:
 def check_customer_name(ctx: CallContext) -> Finding:
     rules = ctx.lexicon.names
     need = ctx.thresholds.name_count
-    mentions = [m for i, turn in enumerate(ctx.judged) for m in find_mentions(turn, rules, ctx.judged[i - 1] if i else None)]
+    mentions = [m for i, turn in enumerate(ctx.judged) for m in find_mentions(turn, rules, _before(ctx, i))]
     asked = find_part(ctx.judged, rules.ask_name)
     details = NameDetails(threshold=need, asked=asked.evidence() if asked else None, name_example=rules.name_example or None)
 
@@ -116,14 +116,33 @@ def check_customer_name(ctx: CallContext) -> Finding:
     return Finding("customer_name", status, tuple(sorted(evidence, key=lambda e: e.start)), details)
 
 
+SEAM_S = 0.25
+"""On a separated mono call, a turn that starts less than this after the other voice's turn ends was
+cut from it by word timings alone (the separator's ``piece_gap_s``: no pause between the voices)."""
+
+
+def _before(ctx: CallContext, i: int) -> Turn | None:
+    """The segment whose last word may be the surname of a judged turn that opens with the honorific
+    (:func:`find_mentions`): the agent's previous segment; on a separated mono call, the other voice's
+    turn when this one follows it with no pause. Whisper's word timings drift by a few tenths of a
+    second at a change of voice, so the separator's cut can fall between surname and honorific
+    (算了算了吴 | 先生，请问还有什么可以帮您)."""
+    turn = ctx.judged[i]
+    if ctx.transcript.roles == "mono-separated" and turn.index > 0:
+        other = ctx.turns[turn.index - 1]
+        if other.role != turn.role and 0 <= turn.start - other.end < SEAM_S:
+            return other
+    return ctx.judged[i - 1] if i else None
+
+
 def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) -> list[Mention]:
     """Every surname + honorific the turn holds (a bare 先生 is not one).
 
     The honorific must be the same characters or, for two syllables or more, the
     same unfolded pinyin (女是 for 女士, but not 尽力 for 经理 nor 钟 for 总).
     ASR sometimes cuts a segment between surname and honorific (…通知你吴 | 先生):
-    a turn that starts with the honorific takes the surname from the end of the
-    agent's previous segment — a ``weak`` mention, counted only for a name known
+    a turn that starts with the honorific takes the surname from the end of
+    ``previous`` (:func:`_before`) — a ``weak`` mention, counted only for a name known
     from elsewhere."""
     text = turn.text
     out = []
