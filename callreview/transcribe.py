@@ -51,6 +51,10 @@ if TYPE_CHECKING:
 CACHE_VERSION = 8  # 8: beam 4, greedy customer channel; 7: both channels share encoder windows, inputs padded to the window; 6: speech left unheard (schema 2)
 
 
+_LATER_OPTIONS = ("initial_prompt",)
+"""Options added after the cache key's layout was fixed, left out of the key while ``None``."""
+
+
 @dataclass(frozen=True)
 class TranscribeOptions:
     """How a recording is transcribed. Every field but ``cpu_threads`` is part of the cache key."""
@@ -157,6 +161,9 @@ class Transcriber:
     def cache_key(self, audio_digest: str) -> str:
         settings = asdict(self.options)
         settings.pop("cpu_threads")
+        for name in _LATER_OPTIONS:  # unset, they leave the key as it was: cached and stored transcripts stay valid
+            if settings[name] is None:
+                settings.pop(name)
         blob = json.dumps({"v": CACHE_VERSION, "audio": audio_digest, "model": self.model_ref.model_id, "options": settings}, sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 

@@ -200,3 +200,15 @@ def test_turns_are_cut_where_the_other_party_spoke():
     seg = _seg("agent", [(0.0, 0.5, "好的"), (1.5, 2.0, "王先生")])
     assert len(split_turns([seg], [0.8], 2.0, 0.4)) == 2
     assert len(split_turns([seg], [], 2.0, 0.4)) == 1
+
+
+def test_an_option_added_later_leaves_the_cache_key_as_it_was_while_unset():
+    # Cached transcripts and the store's transcript keys outlive an upgrade: the default options'
+    # key is the one d923734 wrote before initial_prompt existed; setting it makes a new key.
+    from callreview.model import ModelRef
+    from callreview.transcribe import TranscribeOptions, Transcriber
+
+    key = lambda **o: Transcriber(ModelRef("whisper-base@test", "none"), TranscribeOptions(device="cpu", **o)).cache_key("0" * 64)  # noqa: E731
+    assert key() == "6de867bbfc98910faf4d6a7b5a9169433a569677736a8834d265f598860d5209"
+    assert key(initial_prompt="天霖汽车") != key()
+    assert key(cpu_threads=1) == key(cpu_threads=2)
