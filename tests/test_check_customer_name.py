@@ -142,6 +142,22 @@ def test_a_surname_the_separator_left_with_the_other_voice_counts_when_no_pause_
     assert result.status == ("pass" if count >= 2 else "fail")
 
 
+@pytest.mark.parametrize(
+    "customer, said, status, name, count",
+    [
+        # the surname heard twice (谢谢小姐 for 谢小姐) counts toward the name known to be 谢
+        ("我姓谢。", ["谢小姐您好，我帮您看一下。", "谢谢小姐，请问还有什么可以帮您？"], "pass", "谢小姐", 2),
+        # ... but toward no other name, and is no other name said to the customer
+        ("我姓王。", ["王先生您好，我帮您看一下。", "谢谢先生，请问还有什么可以帮您？"], "fail", "王先生", 1),
+        # ... and never names the customer on its own: asked, then only thanks and a bare 先生
+        ("好的。", ["谢谢先生，我帮您看一下。", "谢谢先生，请问还有什么可以帮您？"], "fail", None, 0),
+    ],
+)
+def test_a_surname_inside_a_doubled_word_counts_only_toward_that_known_name(customer, said, status, name, count):
+    result = item(agent_says(*said, customer=customer), "customer_name")
+    assert (result.status, result.details.get("name"), result.details.get("count") or 0) == (status, name, count)
+
+
 def test_the_agent_asking_the_name_is_recorded_even_misheard():
     turns = agent_says("王先生您好。", "王先生再见。")
     turns[2] = ("agent", 8.5, 10.0, "好的，请问您贵心？")  # 贵心 for 贵姓
