@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -269,7 +270,7 @@ def test_watch_a_copy_of_a_scored_file_under_a_new_name_is_not_scored_again(watc
 
 def test_watch_records_a_corrupt_file_and_still_scores_the_next_good_one(watcher, inbox, db):
     proc = watcher(str(inbox), "--db", db, "--pattern", "*.json,*.flac", "--settle", "1")
-    bad = put(inbox, "corrupt.flac", os.urandom(40_000))
+    bad = put(inbox, "corrupt.flac", random.Random(0).randbytes(40_000))
     wait_for(lambda: errors(db), 30)
     good = put(inbox, "good.json", transcript_bytes(0))
     wait_for(lambda: scored_count(db) == 1, 30)
