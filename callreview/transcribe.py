@@ -358,9 +358,7 @@ class Transcriber:
         if not regions:
             return
         if o.redecode == "sequential":
-            common = dict(language=decoding[0].language_code, beam_size=o.beam_size, word_timestamps=o.word_timestamps, vad_filter=False,
-                          temperature=0.0, compression_ratio_threshold=o.compression_ratio_max, condition_on_previous_text=False,
-                          initial_prompt=o.initial_prompt)
+            common = self._sequential_args(decoding[0].language_code, vad_filter=False)
             for role in block:
                 mine = [(p.start - offset, p.end - offset) for p in regions if p.role == role]
                 if not mine:
@@ -386,20 +384,26 @@ class Transcriber:
         for segs in heard.values():
             segs.sort(key=lambda s: s.start)
 
-    def _transcribe_channel(self, audio: np.ndarray, role: str, duration: float) -> tuple[list[Segment], list[Segment], str]:
-        """One channel through the sequential decoder (``batch_size`` 1)."""
+    def _sequential_args(self, language: str | None, vad_filter: bool) -> dict:
+        """faster-whisper ``transcribe()`` arguments for the sequential decoder (a channel at
+        ``batch_size`` 1, and the sequential re-decode)."""
         o = self.options
-        common = dict(
-            language=o.language,
+        return dict(
+            language=language,
             beam_size=o.beam_size,
             word_timestamps=o.word_timestamps,
-            vad_filter=o.vad_filter,
+            vad_filter=vad_filter,
             # A single temperature: the default fallback samples at random, so re-runs would differ.
             temperature=0.0,
             compression_ratio_threshold=o.compression_ratio_max,
             condition_on_previous_text=False,
             initial_prompt=o.initial_prompt,
         )
+
+    def _transcribe_channel(self, audio: np.ndarray, role: str, duration: float) -> tuple[list[Segment], list[Segment], str]:
+        """One channel through the sequential decoder (``batch_size`` 1)."""
+        o = self.options
+        common = self._sequential_args(o.language, vad_filter=o.vad_filter)
         decode = lambda window: self.model.transcribe(window, **common)  # noqa: E731
         kept: list[Segment] = []
         bad: list[Segment] = []
