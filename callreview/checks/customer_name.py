@@ -48,10 +48,10 @@ class Mention:
     """Surname taken from the end of the previous segment, or before a misheard
     honorific (和你是 for 何女士): counts only toward a name known otherwise."""
     similarity: float = 100.0
-    in_word: bool = False
-    """The surname is the end of an ordinary word right before the honorific (谢谢小姐: 谢小姐 with
-    the surname heard twice, or thanks and a bare 小姐): it counts only toward a name known otherwise
-    to be that surname, and never names the customer."""
+    doubled: bool = False
+    """The surname ends a word of its own character said twice, right before the honorific
+    (谢谢小姐: 谢小姐 with the surname heard twice, or thanks and a bare 小姐): it counts only toward
+    a name known otherwise to be that surname, and never names the customer."""
     addressed: bool = True
     """Said to the customer as far as the words tell: no ``reference_after`` word follows the honorific
     (看师傅的安排 speaks about someone). Only such mentions of another name make the item uncertain."""
@@ -92,7 +92,7 @@ def check_customer_name(ctx: CallContext) -> Finding:
             source = "agent"
 
     if key is None:
-        bare = _bare_addresses(ctx.judged, rules, asked) if asked and asked.certain and all(m.in_word for m in mentions) else []
+        bare = _bare_addresses(ctx.judged, rules, asked) if asked and asked.certain and all(m.doubled for m in mentions) else []
         if bare:
             # The agent asked for the name, then addressed the customer as a bare 先生/女士,
             # and no surname + honorific was heard anywhere: not used, whatever the name was.
@@ -170,15 +170,17 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
                 weak = True
             else:
                 continue
-            in_word = _in_word(tokens, j, j + 1, 0, rules.not_name_words)
-            if in_word and not (j == i and _ends_word(tokens, j, rules.not_name_words)):
+            # 谢谢小姐: a surname inside a word of its own character said twice may be 谢小姐 heard so
+            hidden = _in_word(tokens, j, j + 1, 0, rules.not_name_words)
+            doubled = hidden and j == i and _ends_doubled(tokens, j, rules.not_name_words)
+            if hidden and not doubled:
                 continue
             if not _is_surname(tokens[j], keys[j], rules):
                 if not _alike_surname(tokens[j], keys[j], rules):
                     continue
                 weak = True  # 如先生 for 卢先生: counts toward a name known otherwise, never names one
             same_turn = j == i
-            if same_turn and _in_word(tokens, i, at, n, tuple(w for w in rules.not_name_words if not (in_word and _doubled(w)))):
+            if same_turn and _in_word(tokens, i, at, n, _undoubled(rules.not_name_words) if doubled else rules.not_name_words):
                 continue
             if same_turn and _after_word(tokens, i, rules.third_party_before):
                 continue  # 我们的张师傅: a colleague, not the customer
@@ -189,11 +191,11 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
                 continue  # 你是: listed as misheard, and heard softened too
             heard = "".join(text.tokens[at : at + n]) if how == "sounded" else honorific.norm
             similarity = _sound_alike(heard, name) if misheard else 100.0
-            if in_word:  # 谢谢小姐 against 谢小姐: how close what was heard is to the name
+            if doubled:  # 谢谢小姐 against 谢小姐: how close what was heard is to the name
                 similarity = min(similarity, _sound_alike(tokens[j - 1] + tokens[j] + honorific.norm, tokens[j] + honorific.norm))
             following = "".join(text.tokens[at + n : at + n + 2])
             addressed = not any(following.startswith(w) for w in rules.reference_after)
-            out.append(Mention(turn, first, last, tokens[j], keys[j], name, weak or misheard or in_word, similarity, in_word, addressed))
+            out.append(Mention(turn, first, last, tokens[j], keys[j], name, weak or misheard or doubled, similarity, doubled, addressed))
     return out
 
 
@@ -308,10 +310,20 @@ def _doubled(word: str) -> bool:
     return len(w) >= 2 and len(set(w)) == 1
 
 
-def _ends_word(tokens: tuple[str, ...], j: int, words: tuple[str, ...]) -> bool:
+@lru_cache(maxsize=16)
+def _undoubled(words: tuple[str, ...]) -> tuple[str, ...]:
+    """``words`` without those of one character said twice (see :func:`_ends_doubled`)."""
+    return tuple(w for w in words if not _doubled(w))
+
+
+def _ends_doubled(tokens: tuple[str, ...], j: int, words: tuple[str, ...]) -> bool:
     """Token ``j`` ends one of ``words`` made of one character repeated (谢谢): a surname said
     twice over, as ASR hears 谢小姐 once in a while, is still that surname."""
-    return any(_doubled(word) and tuple(tokens[max(0, j - len(_tokens(word)) + 1) : j + 1]) == _tokens(word) for word in words)
+    for word in words:
+        w = _tokens(word)
+        if _doubled(word) and tokens[max(0, j - len(w) + 1) : j + 1] == w:
+            return True
+    return False
 
 
 def _after_word(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool:
@@ -352,7 +364,7 @@ def _turns_by_key(mentions: list[Mention]) -> dict[str, set[int]]:
 
 def _repeated_weak(mentions: list[Mention], rules: NameRules, need: int) -> str | None:
     """The one known surname (not a sound-alike of one) that weak mentions put in at least ``need`` agent turns."""
-    turns = _turns_by_key([m for m in mentions if m.addressed and not m.in_word and _is_surname(m.surname, m.key, rules)])
+    turns = _turns_by_key([m for m in mentions if m.addressed and not m.doubled and _is_surname(m.surname, m.key, rules)])
     found = [k for k, ts in turns.items() if len(ts) >= need]
     return found[0] if len(found) == 1 else None
 
