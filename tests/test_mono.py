@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from callreview.speakers import SEPARATOR_VERSION
 from conftest import SAMPLES
 
 pytestmark = pytest.mark.model
@@ -55,7 +56,7 @@ def test_mono_call_is_separated_word_by_word(perfect):
     words = [(s.role, (w.start + w.end) / 2) for s in transcript.segments for w in s.words]
     right = sum(role == truth_role("01_perfect", t) for role, t in words)
     assert right / len(words) >= 0.95
-    assert perfect.transcript_key.endswith("+speakers3")
+    assert perfect.transcript_key.endswith(f"+speakers{SEPARATOR_VERSION}")
 
 
 def test_mono_call_agent_turns_carry_the_agents_checklist(perfect):

@@ -12,7 +12,7 @@ import pytest
 import soundfile as sf
 
 from callreview.errors import ModelUnavailableError
-from callreview.speakers import SeparateOptions, make_pieces
+from callreview.speakers import Piece, SeparateOptions, follow_neighbours, make_pieces
 from callreview.speakers.cluster import two_means
 from callreview.speakers.embed import Embedder, check_model, model_path
 from callreview.speakers.fbank import fbank, normalized
@@ -126,6 +126,42 @@ def test_pieces_cut_at_pauses_between_words_and_at_quiet_in_the_audio():
     assert [[w.text for w in p.words] for p in pieces] == [["您好", "请问"], ["我姓", "王", "好的"]]
     pieces = make_pieces([seg], SeparateOptions(), quiet=[(1.85, 2.05)])
     assert [[w.text for w in p.words] for p in pieces] == [["您好", "请问"], ["我姓", "王"], ["好的"]]
+
+
+def _piece(segment: int, start: float, end: float, after_pause: bool = True) -> Piece:
+    return Piece(segment, (Word(start, end, "好"),), start, end, after_pause)
+
+
+# (the pieces as (segment, start, end, after a pause), their voices, their margins) -> the voices
+# follow_neighbours gives them. A margin under 0.1 (margin_scale) is an unclear voice.
+FOLLOW_CASES = {
+    "a short unclear piece takes its nearer neighbour's voice": (
+        [(0, 0.0, 1.5, True), (0, 1.6, 1.9, True), (0, 2.3, 3.5, True)], [0, 1, 1], [0.3, 0.02, 0.3], [0, 0, 1]),
+    "a short clear piece keeps its own (a back-channel in the other voice)": (
+        [(0, 0.0, 1.5, True), (0, 1.6, 1.9, True), (0, 2.0, 3.5, True)], [0, 1, 0], [0.3, 0.2, 0.3], [0, 1, 0]),
+    "an unclear piece that opens its segment is the voice of the words it opens": (
+        [(0, 0.3, 1.0, True), (0, 1.3, 3.0, True)], [1, 0], [0.03, 0.3], [0, 0]),
+    "an unclear piece cut off only for length goes on in the voice before it": (
+        [(0, 0.0, 1.5, True), (0, 1.5, 2.4, False), (0, 2.8, 4.0, True)], [0, 1, 1], [0.3, 0.05, 0.3], [0, 0, 1]),
+    "an unclear piece after a pause inside its segment keeps its own (the other party's 没有了)": (
+        [(0, 0.0, 1.5, True), (0, 1.8, 2.6, True)], [0, 1], [0.3, 0.05], [0, 1]),
+    "an opening piece of a second or more keeps its own": (
+        [(0, 0.3, 1.4, True), (0, 1.6, 3.0, True)], [1, 0], [0.03, 0.3], [1, 0]),
+    "an opening piece keeps its own when the next words are a pause away": (
+        [(0, 0.3, 1.0, True), (0, 1.6, 3.0, True)], [1, 0], [0.03, 0.3], [1, 0]),
+    "a clear opening piece keeps its own": (
+        [(0, 0.3, 1.0, True), (0, 1.3, 3.0, True)], [1, 0], [0.15, 0.3], [1, 0]),
+    "the next segment's words are not the piece's neighbours": (
+        [(0, 0.0, 1.5, True), (1, 1.6, 2.4, True), (2, 2.5, 4.0, True)], [0, 1, 0], [0.3, 0.05, 0.3], [0, 1, 0]),
+}
+
+
+@pytest.mark.parametrize("case", FOLLOW_CASES)
+def test_an_unclear_piece_follows_the_words_it_belongs_to(case):
+    spans, labels, margins, expected = FOLLOW_CASES[case]
+    pieces = [_piece(*span) for span in spans]
+    got = follow_neighbours(pieces, np.array(labels), np.array(margins), SeparateOptions())
+    assert got.tolist() == expected
 
 
 def test_separation_refuses_a_call_with_too_little_speech():

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from callreview.lexicon import Lexicon
     from callreview.speakers.embed import Embedder
 
-SEPARATOR_VERSION = 3
+SEPARATOR_VERSION = 4
 """Part of the cache key of a separated transcript: bump when the result would change."""
 
 
@@ -52,6 +52,9 @@ class SeparateOptions:
     """Two voice centres closer than this (cosine) are one voice."""
     short_s: float = 0.5
     """Pieces shorter than this carry little of a voice (see :func:`follow_neighbours`)."""
+    follow_s: float = 1.0
+    """A piece shorter than this, not clearly in its voice, that opens its segment or goes on from the
+    piece before with no pause, is the voice of the words it belongs to (see :func:`follow_neighbours`)."""
     margin_scale: float = 0.1
     """A piece's margin (cosine) at which its voice is ~76 % sure (tanh(1))."""
     threads: int = 0
@@ -195,12 +198,28 @@ def _heard_start(word: Word) -> float:
 
 
 def follow_neighbours(pieces: Sequence[Piece], labels: np.ndarray, margins: np.ndarray, options: SeparateOptions) -> np.ndarray:
-    """A piece too short for its voice to be heard (under ``short_s``, margin under ``margin_scale``)
-    takes the voice of the nearest piece of the same segment within ``piece_gap_s`` × 2.
+    """A piece whose own voice is not clear (margin under ``margin_scale``) takes the voice of the
+    nearest piece of its segment within ``piece_gap_s`` × 2 (one at least ``short_s`` long) when
+
+    * it is too short for its voice to be heard (under ``short_s``);
+    * it is under ``follow_s`` and opens its segment (a 您好 before the rest of the greeting), or
+      goes on from the piece before with no pause (cut there only for length). Whisper starts a
+      segment where someone starts to speak and a change of voice inside one comes after a pause
+      (the other party's 没有了 at its end), so such a piece is the voice of the words it belongs
+      to. Measured on the separator's pieces of 0.5-1 s that were unclear and had such a
+      neighbour (2026-12-03; ``python bench/bench_mono.py`` mixdowns): the neighbour's voice was
+      the right one for 8/8 such pieces of the sample and harder-set mixdowns (their own voice for
+      5/8) and 24/24 of eval/'s (their own for 18/24); for the other unclear pieces of that length,
+      after a pause inside a segment, their own voice was right more often (21/21 against 10/21 on
+      the sample and harder-set mixdowns), so they keep it.
+
     A clear short piece (a 嗯 in the other voice) keeps its own."""
     out = labels.copy()
     for i, piece in enumerate(pieces):
-        if piece.duration >= options.short_s or margins[i] >= options.margin_scale:
+        if margins[i] >= options.margin_scale:
+            continue
+        opens = i == 0 or pieces[i - 1].segment != piece.segment
+        if piece.duration >= options.short_s and not (piece.duration < options.follow_s and (opens or not piece.after_pause)):
             continue
         near = [
             (gap, j)
