@@ -50,6 +50,20 @@ def test_onnx_export_matches_the_pytorch_model(reference):
     assert unit.shape == (192,) and abs(float(np.linalg.norm(unit)) - 1) < 1e-5
 
 
+def test_sessions_side_by_side_embed_each_piece_as_one_session_does():
+    from callreview.audio import load_audio
+
+    mono = load_audio(Path(__file__).parent.parent / "audio_samples" / "01_perfect.flac").by_role()["agent"]  # 16 kHz
+    # pieces of every length the separator cuts, 0.2-1.6 s, in an order no lane would keep by chance
+    waves = [mono[int(s * 16000) : int((s + d) * 16000)] for s, d in zip(np.arange(1.0, 40.0, 2.9), np.tile([0.2, 1.6, 0.7, 1.1], 4))]
+    one, three = Embedder(threads=1), Embedder(threads=3)
+    assert len(one.sessions) == 1 and len(three.sessions) == 3
+    alone, shared = one.embed_many(waves), three.embed_many(waves)
+    assert shared.shape == (len(waves), 192)
+    assert np.abs(shared - alone).max() < 1e-4
+    assert np.abs(alone[1:] - alone[:-1]).max() > 0.1  # the pieces' embeddings differ: an order mix-up would show
+
+
 def test_model_with_a_wrong_sha256_is_refused_in_one_line(tmp_path):
     damaged = tmp_path / "campplus.onnx"
     shutil.copy(model_path(), damaged)

@@ -58,11 +58,14 @@ class SeparateOptions:
     margin_scale: float = 0.1
     """A piece's margin (cosine) at which its voice is ~76 % sure (tanh(1))."""
     threads: int = 0
-    """onnxruntime's threads for CAM++ (0: one per core); the caller passes the transcription's
-    ``cpu_threads``, so a batch worker's share of the cores holds for both. numpy's BLAS is held to one
-    thread meanwhile: its idle threads spin between the pieces and took the cores from onnxruntime (the
-    14 sample mixdowns on the 2-core machine: 14.0 s wall on one onnxruntime thread with BLAS free,
-    13.3 s with BLAS on one thread, 9.8 s on two threads with BLAS on one, 21.4 s on two with BLAS free)."""
+    """CAM++ sessions side by side, one onnxruntime thread each (0: one per core; see
+    :class:`~callreview.speakers.embed.Embedder`); the caller passes the transcription's ``cpu_threads``,
+    so a batch worker's share of the cores holds for both. numpy's BLAS is held to one thread meanwhile:
+    its idle threads spin between the pieces and took the cores from onnxruntime (the 14 sample
+    mixdowns on the 2-core machine, one session then: 14.0 s wall on one onnxruntime thread with BLAS
+    free, 13.3 s with BLAS on one thread, 9.8 s on two threads with BLAS on one, 21.4 s on two with
+    BLAS free). The 75 kept mono transcripts of ``bench_mono.py --eval --keep``: 68.3 s on one session
+    of two threads, 46.6 s on two sessions of one."""
 
 
 @dataclass(frozen=True)

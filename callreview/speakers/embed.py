@@ -9,6 +9,7 @@ is loaded: a damaged or swapped file is refused with one line.
 from __future__ import annotations
 
 import hashlib
+import os
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
@@ -45,17 +46,26 @@ def check_model(path: Path, expected: str = MODEL_SHA256) -> bytes:
 
 
 class Embedder:
-    """One loaded CAM++ session: 192-dim, L2-normalized embeddings of 16 kHz audio pieces."""
+    """Loaded CAM++ sessions: 192-dim, L2-normalized embeddings of 16 kHz audio pieces.
+
+    ``threads`` sessions of one onnxruntime thread each (0: one per core), whose pieces run side by
+    side in as many Python threads (onnxruntime lets go of the GIL while it runs). A call's pieces
+    are short (about 130 frames), too short for one session's threads to share the work well:
+    336 pieces of 12 mixdowns on the 2-core machine took 8.1-8.2 s on one session of 2 threads and
+    4.7-5.5 s on two sessions of 1 thread, the same embeddings to within 2.4e-6 (2026-12-03; the
+    whole separation step of ``bench/bench_mono.py`` is the figure to quote)."""
 
     def __init__(self, path: Path | None = None, threads: int = 0):
         import onnxruntime as ort  # late: only a mono call needs it
 
         data = check_model(path or model_path())
         options = ort.SessionOptions()
-        options.intra_op_num_threads = max(0, threads)
+        options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        self.session = ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
+        count = threads if threads > 0 else (os.cpu_count() or 1)
+        self.sessions = [ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"]) for _ in range(count)]
+        self.session = self.sessions[0]
         self.input = self.session.get_inputs()[0].name
 
     def features(self, wave: np.ndarray) -> np.ndarray:
@@ -64,10 +74,10 @@ class Embedder:
             wave = np.tile(wave, reps)
         return normalized(wave)
 
-    def embed(self, wave: np.ndarray) -> np.ndarray:
+    def embed(self, wave: np.ndarray, session: int = 0) -> np.ndarray:
         """The unit-length embedding of one piece of speech."""
         feats = self.features(wave)
-        out = self.session.run(None, {self.input: feats[None]})[0][0]
+        out = self.sessions[session].run(None, {self.input: feats[None]})[0][0]
         return out / max(float(np.linalg.norm(out)), 1e-9)
 
     def embed_many(self, waves: Sequence[np.ndarray]) -> np.ndarray:
@@ -75,7 +85,22 @@ class Embedder:
         reads every frame, so padding pieces to one length for a batch would change them. Cutting
         them to lengths in 0.1 s steps and batching those was measured on the 75 kept mono
         transcripts of ``bench_mono.py --eval``: 58-60 s against 66-82 s one by one, at a mean
-        cosine of 0.971 to the exact embeddings (0.45 for the shortest pieces); not adopted."""
+        cosine of 0.971 to the exact embeddings (0.45 for the shortest pieces); not adopted.
+        With more than one session the pieces are shared out among them, in order."""
         if not waves:
             return np.zeros((0, 192), dtype=np.float32)
-        return np.stack([self.embed(w) for w in waves])
+        if len(self.sessions) == 1 or len(waves) == 1:
+            return np.stack([self.embed(w) for w in waves])
+        from concurrent.futures import ThreadPoolExecutor
+
+        lanes = len(self.sessions)
+        out: list[np.ndarray | None] = [None] * len(waves)
+
+        def lane(k: int) -> None:
+            for i in range(k, len(waves), lanes):
+                out[i] = self.embed(waves[i], k)
+
+        with ThreadPoolExecutor(lanes, thread_name_prefix="campplus") as pool:
+            for done in [pool.submit(lane, k) for k in range(lanes)]:
+                done.result()
+        return np.stack(out)
