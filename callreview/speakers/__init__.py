@@ -213,8 +213,9 @@ def follow_neighbours(pieces: Sequence[Piece], labels: np.ndarray, margins: np.n
       neighbour (2026-12-03; ``python bench/bench_mono.py`` mixdowns): the neighbour's voice was
       the right one for 8/8 such pieces of the sample and harder-set mixdowns (their own voice for
       5/8) and 24/24 of eval/'s (their own for 18/24); for the other unclear pieces of that length,
-      after a pause inside a segment, their own voice was right more often (21/21 against 10/21 on
-      the sample and harder-set mixdowns), so they keep it.
+      after a pause inside a segment, their own voice was right more often on the sample and
+      harder-set mixdowns (21/21 against 10/21), so they keep it (on eval/ the neighbour's was
+      right for 27/33 of those and their own for 23/33: eval/ is not what this was chosen on).
 
     A clear short piece (a 嗯 in the other voice) keeps its own."""
     out = labels.copy()
