@@ -58,7 +58,7 @@ class SeparateOptions:
     margin_scale: float = 0.1
     """A piece's margin (cosine) at which its voice is ~76 % sure (tanh(1))."""
     threads: int = 0
-    """CAM++ sessions side by side, one onnxruntime thread each (0: one per core; see
+    """CAM++ sessions side by side, one onnxruntime thread each (0: up to four; see
     :class:`~callreview.speakers.embed.Embedder`); the caller passes the transcription's ``cpu_threads``,
     so a batch worker's share of the cores holds for both. numpy's BLAS is held to one thread meanwhile:
     its idle threads spin between the pieces and took the cores from onnxruntime (the 14 sample
@@ -222,8 +222,10 @@ def follow_neighbours(pieces: Sequence[Piece], labels: np.ndarray, margins: np.n
     for i, piece in enumerate(pieces):
         if margins[i] >= options.margin_scale:
             continue
+        short = piece.duration < options.short_s
         opens = i == 0 or pieces[i - 1].segment != piece.segment
-        if piece.duration >= options.short_s and not (piece.duration < options.follow_s and (opens or not piece.after_pause)):
+        belongs = piece.duration < options.follow_s and (opens or not piece.after_pause)
+        if not (short or belongs):
             continue
         near = [
             (gap, j)

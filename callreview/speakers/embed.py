@@ -22,6 +22,9 @@ from callreview.speakers.fbank import normalized
 MODEL_FILE = "campplus_cn_en_common.onnx"
 MODEL_SHA256 = "34e8d2b8e9347bd2c099768e58c167748f360ef0bb3c316dfd313fc7b77ca65d"
 """sha256 of the ONNX export (``tools/export_campplus.py`` prints it)."""
+DEFAULT_SESSIONS = 4
+"""Sessions for ``threads=0``: CTranslate2's own default thread count, so an unset ``cpu_threads``
+does not load one model copy per core on a large machine."""
 MIN_FRAMES = 20
 """Pieces shorter than this many 10 ms frames (plus the 25 ms window) are padded by repetition."""
 
@@ -48,7 +51,8 @@ def check_model(path: Path, expected: str = MODEL_SHA256) -> bytes:
 class Embedder:
     """Loaded CAM++ sessions: 192-dim, L2-normalized embeddings of 16 kHz audio pieces.
 
-    ``threads`` sessions of one onnxruntime thread each (0: one per core), whose pieces run side by
+    ``threads`` sessions of one onnxruntime thread each (0: :data:`DEFAULT_SESSIONS`, or the cores
+    this process may use if fewer), whose pieces run side by
     side in as many Python threads (onnxruntime lets go of the GIL while it runs). A call's pieces
     are short (about 130 frames), too short for one session's threads to share the work well:
     336 pieces of 12 mixdowns on the 2-core machine took 8.1-8.2 s on one session of 2 threads and
@@ -63,10 +67,14 @@ class Embedder:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        count = threads if threads > 0 else (os.cpu_count() or 1)
+        count = threads if threads > 0 else min(DEFAULT_SESSIONS, len(os.sched_getaffinity(0)))
         self.sessions = [ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"]) for _ in range(count)]
-        self.session = self.sessions[0]
         self.input = self.session.get_inputs()[0].name
+
+    @property
+    def session(self):
+        """The first session (the one a single piece runs on)."""
+        return self.sessions[0]
 
     def features(self, wave: np.ndarray) -> np.ndarray:
         if wave.size < 400 + 160 * MIN_FRAMES:
