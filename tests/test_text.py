@@ -59,3 +59,22 @@ def test_join_words_spaces_only_between_latin_words():
 )
 def test_cer_counts_only_recognition_errors(reference, hypothesis, expected):
     assert cer(reference, hypothesis) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "reference, hypothesis, folded, spelled",
+    [
+        # Whisper writes the script's numerals as Arabic numbers: heard right, whatever the notation
+        ("会员五十元", "会员50元", 0.0, 1 / 5),
+        ("您有两千三百积分", "您有2300积分", 0.0, 4 / 8),
+        ("工号二零四六", "工号2046", 0.0, 0.0),
+        ("尾号八六五三", "尾号86 53", 0.0, 0.0),
+        ("百分之二十", "20%", 0.0, 4 / 5),
+        # a number heard wrong still counts (over the reference as written: 30元 is 3 characters)
+        ("三十元", "13元", 2 / 3, 2 / 3),
+        ("上个月二十号", "上个月12号", 2 / 6, 2 / 6),
+    ],
+)
+def test_cer_writes_numbers_one_way_on_both_sides_unless_told_to_spell_digits(reference, hypothesis, folded, spelled):
+    assert cer(reference, hypothesis) == pytest.approx(folded)
+    assert cer(reference, hypothesis, fold_numbers=False) == pytest.approx(spelled)
