@@ -9,7 +9,6 @@ is loaded: a damaged or swapped file is refused with one line.
 from __future__ import annotations
 
 import hashlib
-import os
 from importlib import resources
 from pathlib import Path
 from typing import Sequence
@@ -67,7 +66,12 @@ class Embedder:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        count = threads if threads > 0 else min(DEFAULT_SESSIONS, len(os.sched_getaffinity(0)))
+        if threads > 0:
+            count = threads
+        else:
+            from callreview.workers import cores
+
+            count = min(DEFAULT_SESSIONS, cores())
         self.sessions = [ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"]) for _ in range(count)]
         self.input = self.session.get_inputs()[0].name
 
