@@ -21,10 +21,11 @@ the agent's also with digits spelled, the measure before 2026-12-03), silent hol
 of their role, peak RSS. Each mode runs in its own process, so peak RSS is its own;
 loading the model is not timed.
 
-``--repeat N`` transcribes every call N times in every mode (the N rounds of one call
-back to back, the modes' order rotating in each round) and keeps each mode's fastest
-wall for the call, as :mod:`timeit` does: on a shared machine the slower runs measure
-the neighbours, not the code, and the fastest is the closest to what the code costs.
+``--repeat N`` runs N rounds over all the calls (every mode in each round, the modes'
+order rotating) and keeps each mode's fastest wall for a call, as :mod:`timeit` does:
+on a shared machine the slower runs measure the neighbours, not the code, and the
+fastest is the closest to what the code costs. A call's rounds are a whole pass over
+the set apart, so a slow stretch of the host lasting minutes meets one of them, not all.
 The transcripts (CER, holds, unheard turns) are those of the first round. The share of
 CPU time the host took away (``steal`` in ``/proc/stat``) during the run is printed.
 
@@ -188,8 +189,8 @@ def main() -> None:
     names = list(modes)
     stolen_before = cpu_times()
     turn = 0
-    for path in files:
-        for _ in range(args.repeat):
+    for round_ in range(args.repeat):
+        for i, path in enumerate(files):
             for mode in names[turn % len(names):] + names[: turn % len(names)]:  # rotate who goes first
                 proc = procs[mode]
                 proc.stdin.write(f"{path}\n")
@@ -198,14 +199,14 @@ def main() -> None:
                 if not answer:
                     raise SystemExit(f"{mode}: the child process died on {path.name} (exit {proc.wait()})")
                 call = json.loads(answer)
-                if calls[mode] and calls[mode][-1]["file"] == call["file"]:  # a later round: keep the fastest wall
-                    calls[mode][-1]["walls"].append(call["wall_s"])
-                    calls[mode][-1]["wall_s"] = min(calls[mode][-1]["walls"])
+                if round_:  # a later round: keep the fastest wall, the first round's transcript
+                    calls[mode][i]["walls"].append(call["wall_s"])
+                    calls[mode][i]["wall_s"] = min(calls[mode][i]["walls"])
                 else:
                     calls[mode].append({**call, "walls": [call["wall_s"]]})
             turn += 1
-        row = "  ".join(f"{m} {calls[m][-1]['wall_s']:6.2f} s" for m in names)
-        print(f"{path.name:<32}{calls['callreview'][-1]['audio_s']:6.1f} s audio  {row}", file=sys.stderr, flush=True)
+            row = "  ".join(f"{m} {calls[m][i]['walls'][-1]:6.2f} s" for m in names)
+            print(f"round {round_ + 1}  {path.name:<32}{calls['callreview'][i]['audio_s']:6.1f} s audio  {row}", file=sys.stderr, flush=True)
     rss = {}
     for mode, proc in procs.items():
         proc.stdin.close()
