@@ -279,7 +279,7 @@ class Transcriber:
         # memory (features, batched attention) then stays the same for a 5- or a 60-minute call.
         for offset, block in quiet_blocks(channels, o.window_s):
             if o.vad_filter:
-                pieces = [p for role, audio in block.items() for p in speech_pieces(audio, role, offset, max_s)]
+                pieces = [p for found in self._detect_speech(block, offset, max_s) for p in found]
             else:
                 n = len(next(iter(block.values()))) / SAMPLE_RATE
                 pieces = [Piece(role, offset + a, offset + min(a + max_s, n)) for role in block for a in np.arange(0, n, max_s)]
@@ -383,6 +383,21 @@ class Transcriber:
                 self._place(window, segs, duration, heard, bad, flag="redecoded")
         for segs in heard.values():
             segs.sort(key=lambda s: s.start)
+
+    def _detect_speech(self, block: dict[str, np.ndarray], offset: float, max_s: float) -> list[list[Piece]]:
+        """Each channel's speech pieces, the channels in parallel threads when there are cores for
+        them: Silero VAD runs one ONNX thread, and onnxruntime releases the GIL and allows
+        concurrent runs of one session, so both channels of a stereo call take the time of one
+        (the same pieces as one after the other)."""
+        from callreview.workers import cores
+
+        threads = min(len(block), self.options.cpu_threads or cores())
+        if threads < 2:
+            return [speech_pieces(audio, role, offset, max_s) for role, audio in block.items()]
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as pool:
+            return list(pool.map(lambda item: speech_pieces(item[1], item[0], offset, max_s), block.items()))
 
     def _sequential_args(self, language: str | None, vad_filter: bool) -> dict:
         """faster-whisper ``transcribe()`` arguments for the sequential decoder (a channel at

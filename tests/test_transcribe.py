@@ -212,3 +212,16 @@ def test_an_option_added_later_leaves_the_cache_key_as_it_was_while_unset():
     assert key() == "6de867bbfc98910faf4d6a7b5a9169433a569677736a8834d265f598860d5209"
     assert key(initial_prompt="天霖汽车") != key()
     assert key(cpu_threads=1) == key(cpu_threads=2)
+
+
+def test_both_channels_speech_found_in_parallel_is_the_speech_found_one_after_the_other():
+    # Silero VAD runs one ONNX thread; the stereo path runs both channels' at once on 2 cores. No model is needed.
+    from callreview.audio import load_audio
+    from callreview.model import ModelRef
+    from callreview.transcribe import TranscribeOptions, Transcriber
+
+    block = load_audio(SAMPLES / "13_two_holds.flac").by_role("left")
+    found = {n: Transcriber(ModelRef("none", "none"), TranscribeOptions(device="cpu", cpu_threads=n))._detect_speech(block, 5.0, 30.0) for n in (1, 2)}
+    assert found[1] == found[2]
+    assert [{p.role for p in pieces} for pieces in found[2]] == [{"agent"}, {"customer"}]  # one list a channel, in order
+    assert all(len(pieces) >= 2 and pieces[0].start >= 5.0 for pieces in found[2])  # call seconds: the block's offset added
