@@ -169,6 +169,8 @@ def main() -> None:
     if args.child:
         return child(args.child, args.threads, parse_setting(args.child_setting))
     files = args.files or sorted(SAMPLES.glob("*.flac"))
+    if args.repeat < 1:  # refused before any model work, as a bad --setting is
+        raise SystemExit("--repeat: give 1 or more rounds")
 
     modes: dict[str, str] = {"callreview": ""}
     for item in args.setting:
@@ -183,8 +185,6 @@ def main() -> None:
         cmd = [sys.executable, __file__, "--child", kind, "--child-setting", spec, "--threads", str(args.threads)]
         procs[mode] = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         assert procs[mode].stdout.readline().strip() == "ready", f"{mode}: child did not start"
-    if args.repeat < 1:
-        raise SystemExit("--repeat: give 1 or more rounds")
     calls: dict[str, list[dict]] = {m: [] for m in modes}
     names = list(modes)
     stolen_before = cpu_times()
