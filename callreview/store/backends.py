@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
@@ -60,6 +61,11 @@ class Backend:
         return statement.format(id=self.id_column, blob=self.blob, real=self.real)
 
 
+def _busy(err: Exception) -> bool:
+    text = str(err)
+    return "locked" in text or "busy" in text
+
+
 class SQLiteBackend(Backend):
     """An SQLite file in WAL mode: readers never block the writer; writers wait up to the busy timeout."""
 
@@ -79,19 +85,42 @@ class SQLiteBackend(Backend):
             raise StoreError(f"{path}: the folder {path.parent} does not exist; create it or choose another --db path")
         try:
             self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
-            self.conn.execute("PRAGMA journal_mode=WAL")
+            self._enter_wal()
             self.conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a killed process
             self.conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as err:
             raise self.translate(err) from None
 
+    def _enter_wal(self) -> None:
+        """Put the file in WAL mode, once for its life: the mode is kept in the file.
+
+        Converting needs the file to itself, and SQLite runs no busy handler for
+        ``PRAGMA journal_mode=WAL``: two processes opening a new store at the same
+        instant got "database is locked" at once, whatever the timeout. So the mode
+        is read first (no lock once the file is WAL) and the conversion retried with
+        backoff within the busy timeout; another process converting it first is success.
+        """
+        deadline = time.monotonic() + BUSY_TIMEOUT_S
+        pause = 0.005
+        while True:
+            try:
+                if self.conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                    return
+                self.conn.execute("PRAGMA journal_mode=WAL")  # a file system without WAL keeps its mode: fine
+                return
+            except sqlite3.OperationalError as err:
+                if not _busy(err) or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
+
     def translate(self, err: Exception) -> StoreError:
         text = str(err)
         if isinstance(err, sqlite3.DatabaseError) and "not a database" in text:
             return StoreError(f"{self.where}: is not a callreview store (not an SQLite database); choose another --db path")
-        if "locked" in text or "busy" in text:
+        if _busy(err):
             return StoreError(
-                f"{self.where}: the store stayed locked by another process for {BUSY_TIMEOUT_S:.0f} s; "
+                f"{self.where}: the store is locked by another process (waited up to {BUSY_TIMEOUT_S:.0f} s); "
                 "wait for it to finish, or check no process hangs holding it"
             )
         if "readonly" in text or "read-only" in text:
