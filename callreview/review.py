@@ -54,7 +54,8 @@ class Reviewer:
         from callreview.transcribe import TranscribeOptions
 
         s = self.settings
-        batch = {} if s.batch_size is None else {"batch_size": max(1, s.batch_size)}
+        # a batch size the user chose is the windows one decoder call takes (the default takes one)
+        batch = {} if s.batch_size is None else {"batch_size": max(1, s.batch_size), "decode_batch": None}
         return TranscribeOptions(
             language=s.language or self.lexicon.language.split("-")[0],
             agent_channel=s.agent_channel,

@@ -50,7 +50,8 @@ class Settings:
     """0: one per core."""
     batch_size: int | None = None
     """Windows of speech decoded together; 1 turns batching off; ``None``: the transcriber's
-    default (:attr:`callreview.transcribe.TranscribeOptions.batch_size`, measured in the README)."""
+    default (packed windows, one a decoder call: :attr:`callreview.transcribe.TranscribeOptions.decode_batch`,
+    measured in the README)."""
     language: str | None = None
     """Whisper language; ``None``: the lexicon's ``language`` (zh-CN → zh)."""
     agent_channel: Literal["left", "right"] = "left"

@@ -197,7 +197,8 @@ def decode_windows(
     (3000 = 30 s, Whisper's training length: shorter inputs are faster, and less accurate
     when very short). A batch goes through the encoder ``encode_batch`` inputs at a time
     (its attention scores are the memory peak) and through the decoder at once. Measured on
-    the samples (README, r8), decoder batches of 3, 4 or 8 were 5-10 % slower than 2: each
+    the samples (README, r8), decoder batches of 3, 4 or 8 were 5-10 % slower than 2, and 2 about 6 %
+    slower than 1 (r12; the default, TranscribeOptions.decode_batch): each
     step attends over every hypothesis's encoder frames, and a larger batch pads more
     windows to its longest. Returns, per audio, faster-whisper segments with times in that
     audio.

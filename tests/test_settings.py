@@ -125,5 +125,8 @@ def test_the_review_path_transcribes_with_the_transcribers_measured_defaults():
 
     options = Reviewer(Settings()).transcribe_options
     defaults = TranscribeOptions()
-    assert (options.batch_size, options.beam_size, options.customer_beam_size) == (defaults.batch_size, defaults.beam_size, defaults.customer_beam_size)
+    assert (options.batch_size, options.decode_batch, options.beam_size, options.customer_beam_size) == (
+        defaults.batch_size, defaults.decode_batch, defaults.beam_size, defaults.customer_beam_size)
     assert Reviewer(Settings(batch_size=1)).transcribe_options.batch_size == 1
+    chosen = Reviewer(Settings(batch_size=4)).transcribe_options  # the user's batch size is what one decoder call takes
+    assert (chosen.batch_size, chosen.decode_batch) == (4, None)

@@ -202,15 +202,33 @@ def test_turns_are_cut_where_the_other_party_spoke():
     assert len(split_turns([seg], [], 2.0, 0.4)) == 1
 
 
+def test_decode_batch_sets_how_many_windows_one_decoder_call_takes(monkeypatch):
+    import callreview.transcribe as transcribe
+    from callreview.model import ModelRef
+    from callreview.transcribe import TranscribeOptions, Transcriber
+    from callreview.windows import Piece, Window
+
+    calls = []
+    monkeypatch.setattr(transcribe, "decode_windows", lambda pipeline, audios, tokenizer, options, batch_size, *rest: calls.append(batch_size) or [[] for _ in audios])
+    windows = [Window((Piece("agent", 0.0, 1.0),), 1.0)] * 3
+    audios = [np.zeros(10, dtype=np.float32)] * 3
+    for decode_batch in (None, 1):  # None: batch_size, as before 2026-12-04
+        t = Transcriber(ModelRef("none", "none"), TranscribeOptions(device="cpu", batch_size=2, decode_batch=decode_batch))
+        t._decode(None, windows, audios, (None, t.options), 1000)
+    assert calls == [2, 1]  # unset: batch_size; 1: the batched path still, one window a call
+
+
 def test_an_option_added_later_leaves_the_cache_key_as_it_was_while_unset():
-    # Cached transcripts and the store's transcript keys outlive an upgrade: the default options'
-    # key is the one d923734 wrote before initial_prompt existed; setting it makes a new key.
+    # Cached transcripts and the store's transcript keys outlive an upgrade: the options' key is the
+    # one d923734 wrote before initial_prompt and decode_batch existed; setting either makes a new key.
     from callreview.model import ModelRef
     from callreview.transcribe import TranscribeOptions, Transcriber
 
     key = lambda **o: Transcriber(ModelRef("whisper-base@test", "none"), TranscribeOptions(device="cpu", **o)).cache_key("0" * 64)  # noqa: E731
-    assert key() == "6de867bbfc98910faf4d6a7b5a9169433a569677736a8834d265f598860d5209"
-    assert key(initial_prompt="天霖汽车") != key()
+    before = key(decode_batch=None)  # decode_batch's default became 1 later: a new key, as it decodes otherwise
+    assert before == "6de867bbfc98910faf4d6a7b5a9169433a569677736a8834d265f598860d5209"
+    assert key(initial_prompt="天霖汽车", decode_batch=None) != before
+    assert key() != before
     assert key(cpu_threads=1) == key(cpu_threads=2)
 
 
