@@ -60,9 +60,12 @@ def parse_setting(text: str) -> dict:
         key, _, value = item.partition("=")
         if not hasattr(defaults, key):
             raise SystemExit(f"--setting: {key!r} is not a TranscribeOptions field")
+        if value.lower() == "none":  # an optional field unset, e.g. fill_last_s=none: the path before
+            out[key] = None
+            continue
         kind = type(getattr(defaults, key))
         if getattr(defaults, key) is None:  # an optional number (customer_beam_size, chunk_length)
-            kind = float if "." in value else int if value.lstrip("-").isdigit() else str
+            kind = bool if value.lower() in ("true", "false") else float if "." in value else int if value.lstrip("-").isdigit() else str
         out[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value) if kind in (int, float) else value
     return out
 
