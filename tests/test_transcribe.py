@@ -220,14 +220,15 @@ def test_decode_batch_sets_how_many_windows_one_decoder_call_takes(monkeypatch):
 
 def test_an_option_added_later_leaves_the_cache_key_as_it_was_while_unset():
     # Cached transcripts and the store's transcript keys outlive an upgrade: the options' key is the
-    # one d923734 wrote before initial_prompt and decode_batch existed; setting either makes a new key.
+    # one d923734 wrote before initial_prompt, decode_batch and fill_last_s existed; setting either makes a new key.
     from callreview.model import ModelRef
     from callreview.transcribe import TranscribeOptions, Transcriber
 
     key = lambda **o: Transcriber(ModelRef("whisper-base@test", "none"), TranscribeOptions(device="cpu", **o)).cache_key("0" * 64)  # noqa: E731
-    before = key(decode_batch=None)  # decode_batch's default became 1 later: a new key, as it decodes otherwise
+    before = key(decode_batch=None, fill_last_s=None)  # their defaults came later: a new key, as they decode otherwise
     assert before == "6de867bbfc98910faf4d6a7b5a9169433a569677736a8834d265f598860d5209"
-    assert key(initial_prompt="天霖汽车", decode_batch=None) != before
+    assert key(initial_prompt="天霖汽车", decode_batch=None, fill_last_s=None) != before
+    assert key(decode_batch=None) != before
     assert key() != before
     assert key(cpu_threads=1) == key(cpu_threads=2)
 

@@ -253,3 +253,31 @@ def test_a_batch_encoded_two_windows_at_a_time_decodes_as_if_encoded_at_once(tra
     heard = lambda out: [[(s.text, [(round(w.start, 2), w.word) for w in s.words]) for s in segs] for segs in out]  # noqa: E731
     assert all(heard(at_once))  # every window heard something
     assert heard(by_two) == heard(at_once)
+
+
+def test_a_short_last_window_takes_pieces_from_the_window_before():
+    # 31 s of agent speech: greedy packing leaves 4 s for a last window whose encoder input is
+    # padded to 10 s anyway; with last_s=10 the window before gives up its last pieces.
+    pieces = _speech("agent", (0, 6), (7, 13), (14, 20), (21, 27), (28, 31), (32, 36))
+    greedy = pack(pieces, max_s=30, share=False)
+    assert [w.duration for w in greedy] == [27, 4]
+    filled = pack(pieces, max_s=30, share=False, last_s=10)
+    assert [w.duration for w in filled] == [18, 13]
+    assert [[p.start for p in w.pieces] for w in filled] == [[0, 7, 14], [21, 28, 32]]
+    assert [p.at for p in filled[1].pieces] == [0, 6, 9]  # laid again from the window's start
+    assert [(p.start, p.end) for w in filled for p in w.pieces] == [(p.start, p.end) for p in pieces]  # nothing cut or lost
+
+
+def test_the_window_before_keeps_at_least_what_the_last_one_asks_for():
+    pieces = _speech("agent", (0, 12), (13, 25), (26, 30))  # 24 s, then 4 s: moving the 12 s piece leaves 12 s
+    assert [w.duration for w in pack(pieces, max_s=24, share=False, last_s=10)] == [12, 16]
+    assert [w.duration for w in pack(pieces, max_s=24, share=False, last_s=14)] == [24, 4]  # 12 s before would be under 14 s
+    one = _speech("agent", (0, 29), (30, 33))  # a single piece before: it stays
+    assert [w.duration for w in pack(one, max_s=30, share=False, last_s=10)] == [29, 3]
+
+
+def test_balanced_windows_share_a_channels_speech_about_equally():
+    pieces = _speech("agent", *[(t, t + 3) for t in range(0, 44, 4)])  # 11 pieces of 3 s: 33 s
+    assert [w.duration for w in pack(pieces, max_s=30, share=False)] == [30, 3]
+    assert [w.duration for w in pack(pieces, max_s=30, share=False, balance=0.0)] == [18, 15]
+    assert [w.duration for w in pack(pieces, max_s=30, share=False, balance=24.0)] == [24, 9]  # not closed under 24 s
