@@ -7,6 +7,7 @@ and share of each part (they overlap nothing but Python glue, which is the rest)
 
     python bench/profile_transcribe.py --threads 2
     python bench/profile_transcribe.py --threads 2 --setting "beam_size=5;customer_beam_size=0"
+    python bench/profile_transcribe.py --threads 2 --encoder   # the encoder's cost by input length
 """
 
 from __future__ import annotations
@@ -69,9 +70,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--setting", default="", help="TranscribeOptions fields changed, key=value;…")
+    parser.add_argument("--encoder", action="store_true", help="time one encoder pass per input length instead")
     parser.add_argument("files", nargs="*", type=Path)
     args = parser.parse_args()
     files = args.files or sorted((REPO / "audio_samples").glob("*.flac"))
+    if args.encoder:
+        return encoder_costs(files[0], args.threads)
 
     options = replace(TranscribeOptions(device="cpu", cpu_threads=args.threads), **parse_setting(args.setting))
     transcriber = Transcriber(resolve_model(None), options, use_cache=False)
@@ -94,6 +98,32 @@ def main() -> None:
     for label, sec in seconds.most_common():
         print(f"| {label} | {sec:.1f} | {sec / total:.0%} | {calls[label]} |")
     print(f"| the rest (Python, resampling, merging) | {total - sum(seconds.values()):.1f} | {1 - sum(seconds.values()) / total:.0%} | |")
+
+
+def encoder_costs(path: Path, threads: int, rounds: int = 5) -> None:
+    """One encoder pass over the first 30 s of ``path``'s first channel cut to each input length
+    (mel frames, 100 a second), the fastest of ``rounds``: what a window costs by its length."""
+    import ctranslate2
+    import numpy as np
+
+    from callreview.audio import SAMPLE_RATE, load_audio
+    from callreview.model import load_model, resolve_model
+
+    model = load_model(resolve_model(None), "cpu", "int8", threads)
+    features = model.feature_extractor(load_audio(path).channels[0][: 30 * SAMPLE_RATE])[..., :3000]
+    print(f"one encoder pass, {path.name}, threads {threads}, fastest of {rounds}\n")
+    print("| input | frames | seconds | seconds per 10 s of input |\n|---|---|---|---|")
+    for frames in (600, 1000, 1500, 2000, 2500, 3000):
+        batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None, :, :frames]))
+        model.model.encode(batch)  # warm
+        best = min(_timed_encode(model, batch) for _ in range(rounds))
+        print(f"| {frames / 100:.0f} s | {frames} | {best:.3f} | {best / frames * 1000:.3f} |")
+
+
+def _timed_encode(model, batch) -> float:
+    t0 = time.perf_counter()
+    model.model.encode(batch)
+    return time.perf_counter() - t0
 
 
 if __name__ == "__main__":

@@ -11,7 +11,8 @@ call. Here:
   shared windows (:func:`pack`): each piece keeps its role and its times in the
   call, so a 40 s agent + 15 s customer call costs two windows, not three;
 - a window's encoder input is padded to the window, not to 30 s, down to a
-  floor that holds accuracy (:func:`decode_windows`);
+  floor that holds accuracy (:func:`decode_windows`), and a channel's short
+  last window takes pieces from the one before up to that floor (``last_s``);
 - speech that no decoded word covers (:func:`unheard_speech`) is decoded once
   more, alone, and words the first pass misplaced leave
   (:func:`drop_misplaced_tail`).
@@ -164,8 +165,8 @@ def pack(
 
     ``balance``: a group that needs several windows has them about equally long (the
     shortest limit, but not under ``balance`` seconds, that still gives that many windows),
-    not full windows and a short last one. The encoder's cost grows faster than its input: one 30 s input took 0.63 s
-    on 2 CPU threads, two of 15 s 0.34 s (README, Benchmarks).
+    not full windows and a short last one. The encoder's cost grows faster than its input: one 30 s input took 0.60 s
+    on 2 CPU threads, two of 15 s 0.32 s (``bench/profile_transcribe.py --encoder``).
     """
     pieces = sorted(pieces, key=lambda p: (p.role, p.start) if by_role else (p.start, p.role))
     groups = [pieces] if share else [[p for p in pieces if p.role == role] for role in dict.fromkeys(p.role for p in pieces)]
@@ -202,29 +203,18 @@ def _filled_last(laid: list[Window], last_s: float, max_s: float, gap_s: float, 
     """``laid`` with pieces moved from the end of the window before into the last one while
     that holds under ``last_s`` seconds of speech, both stay within ``max_s`` and the one
     before keeps at least ``last_s``."""
+
+    def one(ps: list[Piece]) -> Window:  # the pieces laid again from 0 s, in one window
+        return _lay(ps, float("inf"), gap_s, role_gap_s, float("inf"))[0]
+
     before, last = list(laid[-2].pieces), list(laid[-1].pieces)
-
-    def length(ps: list[Piece]) -> float:
-        return sum(p.length for p in ps) + sum((role_gap_s if a.role != b.role else gap_s) for a, b in zip(ps, ps[1:]))
-
-    while len(before) > 1 and length(last) < last_s:
-        moved = [before[-1], *last]
-        if length(moved) > max_s or length(before[:-1]) < last_s:
+    while len(before) > 1 and one(last).duration < last_s:
+        if one([before[-1], *last]).duration > max_s or one(before[:-1]).duration < last_s:
             break
-        before, last = before[:-1], moved
+        before, last = before[:-1], [before[-1], *last]
     if len(last) == len(laid[-1].pieces):
         return laid
-    return [*laid[:-2], *(_relaid(ps, gap_s, role_gap_s) for ps in (before, last))]
-
-
-def _relaid(pieces: list[Piece], gap_s: float, role_gap_s: float) -> Window:
-    """One window of ``pieces`` laid from 0 s."""
-    out, at = [], 0.0
-    for i, p in enumerate(pieces):
-        at += (role_gap_s if pieces[i - 1].role != p.role else gap_s) if i else 0.0
-        out.append(replace(p, at=at))
-        at += p.length
-    return Window(tuple(out), at)
+    return [*laid[:-2], one(before), one(last)]
 
 
 def _balanced(group: list[Piece], laid: list[Window], floor_s: float, max_s: float, gap_s: float, role_gap_s: float, piece_max_s: float) -> list[Window]:
