@@ -244,3 +244,27 @@ def test_both_channels_speech_found_in_parallel_is_the_speech_found_one_after_th
     assert found[1] == found[2]
     assert [{p.role for p in pieces} for pieces in found[2]] == [{"agent"}, {"customer"}]  # one list a channel, in order
     assert all(len(pieces) >= 2 and pieces[0].start >= 5.0 for pieces in found[2])  # call seconds: the block's offset added
+
+
+def test_a_channels_short_last_window_is_filled_from_the_one_before(monkeypatch):
+    # 31 s of agent speech: by default the last window holds 10 s, not the 1 s left over after a
+    # full window (fill_last_s); None packs as before 2026-12-06.
+    import faster_whisper
+
+    import callreview.transcribe as transcribe
+    from callreview.model import ModelRef
+    from callreview.transcribe import TranscribeOptions, Transcriber
+    from callreview.windows import Piece
+
+    spans = [(t, t + 3.1) for t in range(0, 40, 4)]  # 10 pieces of 3.1 s: 31 s
+    monkeypatch.setattr(Transcriber, "_detect_speech", lambda self, block, offset, max_s: [[Piece("agent", a, b) for a, b in spans]])
+    monkeypatch.setattr(faster_whisper, "BatchedInferencePipeline", lambda model: None)
+    seen = []
+    monkeypatch.setattr(Transcriber, "_decode", lambda self, pipeline, windows, audios, *rest, **kw: seen.append([round(w.duration, 1) for w in windows]) or [[] for _ in windows])
+    monkeypatch.setattr(Transcriber, "_decoding", lambda self, language: None)
+    channels = {"agent": np.zeros(45 * 16000, dtype=np.float32)}
+    for fill in (10.0, None):
+        t = Transcriber(ModelRef("none", "none"), TranscribeOptions(device="cpu", fill_last_s=fill, repair=False))
+        t._model = object()  # no model is loaded: nothing is decoded
+        t._transcribe_packed(channels, 45.0)
+    assert seen == [[18.6, 12.4], [27.9, 3.1]]  # four pieces moved: the last holds 12.4 s, the one before 18.6 s
