@@ -159,10 +159,14 @@ def pick_device(device: str) -> tuple[str, str]:
 
 
 def load_model(ref: ModelRef, device: str = "auto", compute_type: str | None = None, cpu_threads: int = 0) -> "WhisperModel":
-    """Load (once per process, shared by every thread) the model ``ref`` points at."""
+    """Load (once per process, shared by every thread) the model ``ref`` points at;
+    ``cpu_threads`` 0: one per core this process may run on (its CPU affinity, as a container's
+    cpuset or ``taskset`` sets it, not every core of the host)."""
+    from callreview.workers import cores
+
     device, default_type = pick_device(device)
     with _LOAD_LOCK:
-        return _load(ref.load_from, device, compute_type or default_type, cpu_threads or (os.cpu_count() or 1))
+        return _load(ref.load_from, device, compute_type or default_type, cpu_threads or cores())
 
 
 @lru_cache(maxsize=2)

@@ -86,3 +86,17 @@ def test_a_model_name_that_cannot_be_downloaded_names_the_fix(monkeypatch, tmp_p
     assert message.startswith("model 'tiny' cannot be downloaded or loaded (")
     assert message.endswith(INSTALL_HINT)
     assert "\n" not in message
+
+
+def test_the_model_runs_one_thread_per_core_this_process_may_use(monkeypatch):
+    # In a container pinned to 3 of the host's 64 cores, 64 threads would fight over 3.
+    import os
+
+    loaded = []
+    monkeypatch.setattr(os, "cpu_count", lambda: 64)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2}, raising=False)
+    monkeypatch.setattr(model_module, "_load", lambda load_from, device, compute_type, threads: loaded.append(threads))
+    ref = model_module.ModelRef("whisper-base@test", "/nowhere")
+    model_module.load_model(ref, "cpu")
+    model_module.load_model(ref, "cpu", cpu_threads=2)
+    assert loaded == [3, 2]  # unset: the cores of its affinity; set: as asked
