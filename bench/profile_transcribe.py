@@ -108,16 +108,17 @@ def encoder_costs(path: Path, threads: int, rounds: int = 5) -> None:
 
     from callreview.audio import SAMPLE_RATE, load_audio
     from callreview.model import load_model, resolve_model
+    from callreview.windows import FRAMES_PER_S, MAX_FRAMES
 
     model = load_model(resolve_model(None), "cpu", "int8", threads)
-    features = model.feature_extractor(load_audio(path).channels[0][: 30 * SAMPLE_RATE])[..., :3000]
+    features = model.feature_extractor(load_audio(path).channels[0][: MAX_FRAMES // FRAMES_PER_S * SAMPLE_RATE])[..., :MAX_FRAMES]
     print(f"one encoder pass, {path.name}, threads {threads}, fastest of {rounds}\n")
     print("| input | frames | seconds | seconds per 10 s of input |\n|---|---|---|---|")
-    for frames in (600, 1000, 1500, 2000, 2500, 3000):
+    for frames in (600, 1000, 1500, 2000, 2500, MAX_FRAMES):
         batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None, :, :frames]))
         model.model.encode(batch)  # warm
         best = min(_timed_encode(model, batch) for _ in range(rounds))
-        print(f"| {frames / 100:.0f} s | {frames} | {best:.3f} | {best / frames * 1000:.3f} |")
+        print(f"| {frames / FRAMES_PER_S:.0f} s | {frames} | {best:.3f} | {best / frames * 10 * FRAMES_PER_S:.3f} |")
 
 
 def _timed_encode(model, batch) -> float:

@@ -165,8 +165,10 @@ def pack(
 
     ``balance``: a group that needs several windows has them about equally long (the
     shortest limit, but not under ``balance`` seconds, that still gives that many windows),
-    not full windows and a short last one. The encoder's cost grows faster than its input: one 30 s input took 0.60 s
-    on 2 CPU threads, two of 15 s 0.32 s (``bench/profile_transcribe.py --encoder``).
+    not full windows and a short last one. ``last_s``: a group's last window holding less
+    than this takes pieces from the end of the window before (:func:`_filled_last`). Both
+    because the encoder's cost grows faster than its input: one 30 s input took 0.60 s on
+    2 CPU threads, two of 15 s 0.32 s (``bench/profile_transcribe.py --encoder``).
     """
     pieces = sorted(pieces, key=lambda p: (p.role, p.start) if by_role else (p.start, p.role))
     groups = [pieces] if share else [[p for p in pieces if p.role == role] for role in dict.fromkeys(p.role for p in pieces)]
@@ -209,9 +211,10 @@ def _filled_last(laid: list[Window], last_s: float, max_s: float, gap_s: float, 
 
     before, last = list(laid[-2].pieces), list(laid[-1].pieces)
     while len(before) > 1 and one(last).duration < last_s:
-        if one([before[-1], *last]).duration > max_s or one(before[:-1]).duration < last_s:
+        kept, moved = before[:-1], [before[-1], *last]
+        if one(moved).duration > max_s or one(kept).duration < last_s:
             break
-        before, last = before[:-1], [before[-1], *last]
+        before, last = kept, moved
     if len(last) == len(laid[-1].pieces):
         return laid
     return [*laid[:-2], one(before), one(last)]

@@ -220,7 +220,7 @@ def test_decode_batch_sets_how_many_windows_one_decoder_call_takes(monkeypatch):
 
 def test_an_option_added_later_leaves_the_cache_key_as_it_was_while_unset():
     # Cached transcripts and the store's transcript keys outlive an upgrade: the options' key is the
-    # one d923734 wrote before initial_prompt, decode_batch and fill_last_s existed; setting either makes a new key.
+    # one d923734 wrote before initial_prompt, decode_batch and fill_last_s existed; setting any of them makes a new key.
     from callreview.model import ModelRef
     from callreview.transcribe import TranscribeOptions, Transcriber
 
@@ -251,7 +251,6 @@ def test_a_channels_short_last_window_is_filled_from_the_one_before(monkeypatch)
     # full window (fill_last_s); None packs as before 2026-12-06.
     import faster_whisper
 
-    import callreview.transcribe as transcribe
     from callreview.model import ModelRef
     from callreview.transcribe import TranscribeOptions, Transcriber
     from callreview.windows import Piece
