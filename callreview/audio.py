@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
@@ -78,7 +78,7 @@ def load_audio(path: str | Path) -> Recording:
     import av  # late: PyAV is heavy to import and only needed here
 
     try:
-        with av.open(str(path), metadata_errors="ignore") as container:
+        with _open_container(av, path) as container:
             if not container.streams.audio:
                 raise AudioError(f"{path}: has no audio stream; {AUDIO_HINT}")
             stream = container.streams.audio[0]
@@ -106,6 +106,12 @@ def load_audio(path: str | Path) -> Recording:
     except (av.error.FFmpegError, ValueError, OSError, IndexError) as err:
         reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
         raise AudioError(f"{path}: cannot be decoded as audio ({reason}); {AUDIO_HINT}") from None
+    except Exception as err:  # an audio library's own defect: still this file's one-line error
+        reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}".rstrip(": ")
+        raise AudioError(
+            f"{path}: cannot read it with PyAV {av.__version__} ({reason}); convert it to FLAC or WAV, "
+            "or rerun with --debug for the traceback and report it"
+        ) from err
 
     samples = buffer.samples()
     if samples.shape[1] == 0:
@@ -118,6 +124,30 @@ def load_audio(path: str | Path) -> Recording:
     if all(max(float(c.max()), -float(c.min())) < SILENCE_PEAK for c in channels):  # no |c| temporary
         raise AudioError(f"{path}: is silent (no channel rises above -55 dBFS); check the recording and its input levels")
     return Recording(path=path, channels=channels, source_rate=int(source_rate), channel_correlation=channel_correlation(channels))
+
+
+_METADATA_ERRORS: list[bool] = []
+"""Whether the installed PyAV takes ``metadata_errors=`` (up to 18; 19 always decodes tags leniently)."""
+
+
+def _open_container(av: Any, path: Path) -> Any:
+    """``av.open`` for reading, with tags that are not UTF-8 tolerated on every PyAV release.
+
+    PyAV 18 and earlier fail on such tags unless told ``metadata_errors="ignore"``; PyAV 19
+    removed the argument (its tags decode with ``surrogateescape``). What the installed
+    release accepts is learned on the first open and kept.
+    """
+    if _METADATA_ERRORS == [False]:
+        return av.open(str(path))
+    try:
+        container = av.open(str(path), metadata_errors="ignore")
+    except TypeError as err:
+        if "metadata_errors" not in str(err):
+            raise
+        _METADATA_ERRORS[:] = [False]
+        return av.open(str(path))
+    _METADATA_ERRORS[:] = [True]
+    return container
 
 
 def channel_correlation(channels: tuple[np.ndarray, ...]) -> float | None:

@@ -574,6 +574,7 @@ def _report(
 
 def _run(body: Callable[[], int], debug: bool) -> None:
     """Run a command body: user errors → one line and their exit code; anything else → one line and 70."""
+    _DEBUG[:] = [debug]
     try:
         code = body()
     except CallreviewError as err:
@@ -596,7 +597,15 @@ def _run(body: Callable[[], int], debug: bool) -> None:
     raise typer.Exit(code)
 
 
+_DEBUG: list[bool] = [False]
+"""The running command's --debug: a file's error then also shows what caused it."""
+
+
 def _error(err: CallreviewError) -> None:
+    if _DEBUG[0] and err.__cause__ is not None:
+        import traceback
+
+        traceback.print_exception(err.__cause__)
     typer.echo(f"callreview: error: {err}", err=True)
 
 

@@ -12,6 +12,18 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "audio_samples"
 
 
+def pytest_collection_modifyitems(config, items):
+    """Mark what needs a service: ``postgres`` (the throwaway server), ``browser`` (Chromium and node),
+    so a tier without them runs ``-m "not postgres and not browser"``."""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        params = callspec.params.values() if callspec else ()
+        if "postgres_url" in item.fixturenames or "postgresql" in params:
+            item.add_marker(pytest.mark.postgres)
+        if item.path.name == "test_web_browser.py":
+            item.add_marker(pytest.mark.browser)
+
+
 @pytest.fixture(autouse=True)
 def isolated_cache(tmp_path_factory, monkeypatch):
     """Each test gets its own transcript cache; the assembled model is shared across the session."""
