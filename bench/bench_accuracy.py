@@ -35,9 +35,9 @@ import tomllib
 from collections import defaultdict
 from pathlib import Path
 
-from callreview.checklist import CallInfo, check_transcript
-from callreview.lexicon import load_lexicon
-from callreview.scorecard import load_scorecard
+from callreview.qc.checklist import CallInfo, check_transcript
+from callreview.qc.lexicon import load_lexicon
+from callreview.qc.scorecard import load_scorecard
 from callreview.transcript import Transcript
 
 REPO = Path(__file__).resolve().parent.parent
@@ -183,8 +183,7 @@ def report(title: str, result: dict) -> float:
 
 def engine_speed() -> None:
     """Seconds per transcript over distinct transcripts, each checked once, caches cleared first."""
-    from callreview import match
-
+    import callreview.matching as match
     corpus = [Transcript.load(p) for root in SETS.values() for p in sorted((root / "truth").glob("*.json"))]
     for fn in vars(match).values():
         if hasattr(fn, "cache_clear"):

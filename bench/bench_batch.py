@@ -90,7 +90,7 @@ def main() -> None:
 
     import soundfile as sf
 
-    from callreview.model import resolve_model
+    from callreview.asr.model import resolve_model
 
     audio_s = sum(sf.info(str(p)).duration for p in SAMPLES)
     model = resolve_model(None).load_from  # assembled once, outside the timings

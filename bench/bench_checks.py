@@ -45,9 +45,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from callreview.checklist import CallInfo, check_transcript  # noqa: E402
-from callreview.lexicon import load_lexicon  # noqa: E402
-from callreview.scorecard import load_scorecard  # noqa: E402
+from callreview.qc.checklist import CallInfo, check_transcript  # noqa: E402
+from callreview.qc.lexicon import load_lexicon  # noqa: E402
+from callreview.qc.scorecard import load_scorecard  # noqa: E402
 from callreview.text import normalize  # noqa: E402
 from callreview.transcript import Segment, Transcript, Word  # noqa: E402
 

@@ -32,10 +32,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from callreview.checklist import CallInfo, check_transcript  # noqa: E402
-from callreview.lexicon import load_lexicon  # noqa: E402
+from callreview.qc.checklist import CallInfo, check_transcript  # noqa: E402
+from callreview.qc.lexicon import load_lexicon  # noqa: E402
 from callreview.results import DeliveryMetrics  # noqa: E402
-from callreview.scorecard import load_scorecard  # noqa: E402
+from callreview.qc.scorecard import load_scorecard  # noqa: E402
 from callreview.transcript import Transcript  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

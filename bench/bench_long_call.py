@@ -20,8 +20,8 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def child(path: str, threads: int) -> None:
-    from callreview.model import resolve_model
-    from callreview.transcribe import TranscribeOptions, Transcriber
+    from callreview.asr.model import resolve_model
+    from callreview.asr.transcribe import TranscribeOptions, Transcriber
 
     transcriber = Transcriber(resolve_model(None), TranscribeOptions(device="cpu", cpu_threads=threads), use_cache=False)
     transcriber.model

@@ -1,7 +1,7 @@
 """Mono recordings: how well callreview tells the agent from the customer, and what it costs.
 
 Every sample call (audio_samples/) is mixed down to one channel and run through the real
-path: transcription (the bundled model), voice separation (:mod:`callreview.speakers`),
+path: transcription (the bundled model), voice separation (:mod:`callreview.asr.speakers`),
 the checklist. Printed:
 
 * word-level role accuracy on the sample mixdowns, each word's role against the speaker
@@ -92,7 +92,7 @@ def word_accuracy(transcript, spans) -> tuple[int, int]:
 
 
 def recording_of(path: Path):
-    from callreview.audio import load_audio
+    from callreview.asr.audio import load_audio
 
     return load_audio(path)
 
@@ -101,7 +101,7 @@ def oracle_roles(raw, recording, spans):
     """``raw`` cut into the separator's pieces, each given the script's speaker of most of its words."""
     from dataclasses import replace
 
-    from callreview.speakers import SeparateOptions, build_segments, make_pieces, quiet_stretches
+    from callreview.asr.speakers import SeparateOptions, build_segments, make_pieces, quiet_stretches
 
     options = SeparateOptions()  # the pieces only: no embedding here
     pieces = make_pieces(raw.segments, options, quiet_stretches(recording.by_role()["unknown"], options.quiet_s))
@@ -129,7 +129,7 @@ def eval_agreement(args, run, review, work: Path) -> None:
     import soundfile as sf
 
     from bench_accuracy import load_set
-    from callreview.audio import load_audio
+    from callreview.asr.audio import load_audio
     from callreview.review import Reviewer
     from callreview.settings import Settings
     from callreview.transcript import Transcript
@@ -171,13 +171,13 @@ def main() -> int:
 
     import soundfile as sf
 
-    from callreview.audio import load_audio
-    from callreview.checklist import CallInfo, check_transcript
-    from callreview.lexicon import load_lexicon
-    from callreview.model import resolve_model
-    from callreview.scorecard import load_scorecard
-    from callreview.speakers import SeparateOptions, separation
-    from callreview.transcribe import TranscribeOptions, Transcriber
+    from callreview.asr.audio import load_audio
+    from callreview.qc.checklist import CallInfo, check_transcript
+    from callreview.qc.lexicon import load_lexicon
+    from callreview.asr.model import resolve_model
+    from callreview.qc.scorecard import load_scorecard
+    from callreview.asr.speakers import SeparateOptions, separation
+    from callreview.asr.transcribe import TranscribeOptions, Transcriber
     from callreview.transcript import Transcript
 
     lexicon, scorecard = load_lexicon("zh-CN"), load_scorecard(None)

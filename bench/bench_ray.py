@@ -40,14 +40,14 @@ RECORDINGS = ["09_no_closing", "03_bare_wei", "02_no_greeting", "04_name_zero", 
 
 
 def child(mode: str, db: str, files: list[str], workers: int, threads: int | None) -> dict:
-    from callreview.batch import Job
+    from callreview.jobs.batch import Job
     from callreview.settings import Settings
 
     jobs = [Job(Path(f)) for f in files]
     settings = Settings(cache=False)
     out: dict = {"mode": mode, "workers": workers, "threads": threads}
     if mode == "local":
-        from callreview.workers import run_jobs
+        from callreview.jobs.workers import run_jobs
 
         peaks, done = _sampling(_child_of(os.getpid()))
         t0 = time.perf_counter()
@@ -60,7 +60,7 @@ def child(mode: str, db: str, files: list[str], workers: int, threads: int | Non
     else:
         import ray
 
-        from callreview.ray_runner import _connect, run_on_ray
+        from callreview.jobs.ray import _connect, run_on_ray
 
         t0 = time.perf_counter()
         _connect(ray, None, workers, 0)  # a local cluster, as `--ray local` starts it
@@ -195,7 +195,7 @@ def main() -> None:
         print(json.dumps(child(args.child, args.db, args.files, args.workers, args.threads)))
         return
 
-    from callreview.workers import DEFAULT_WORKERS, cores
+    from callreview.jobs.workers import DEFAULT_WORKERS, cores
 
     folder = Path(tempfile.mkdtemp(prefix="bench-ray-"))
     stores = Stores(args.pg, folder)

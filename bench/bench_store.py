@@ -9,7 +9,7 @@ reviewer waits for:
   one transaction each), as ``batch`` does it, for the first ``--real`` calls;
 * **bulk insert**: the rest in batched transactions (executemany through the store's
   connection), only to build the store fast;
-* **summary**: :func:`callreview.summary.summarize` over every call, in this process;
+* **summary**: :func:`callreview.team.summary.summarize` over every call, in this process;
 * **export**: ``callreview export --csv`` / ``--xlsx`` / ``--jsonl`` as subprocesses, with
   their wall time and peak RSS (``ru_maxrss`` of that child), for all calls and for
   about a tenth of them: flat memory means the same peak for both;
@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO))
 
 from callreview.review import Reviewer  # noqa: E402
 from callreview.store import CallMeta, open_store  # noqa: E402
-from callreview.summary import summarize  # noqa: E402
+from callreview.team.summary import summarize  # noqa: E402
 from samples import scored_truths  # noqa: E402  (bench/samples.py)
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

@@ -16,7 +16,7 @@ busy neighbour on a shared machine slows every mode alike:
 Printed: per call the wall seconds of every mode and callreview's ratio against both
 baselines; then one Markdown table per mode (paste-ready): wall, × real time, median
 call ratio against plain and batched-mono, agent- and customer-channel CER mean / max
-against the call scripts (numbers folded, :func:`callreview.metrics.cer`; a second table gives
+against the call scripts (numbers folded, :func:`metrics.cer`; a second table gives
 the agent's also with digits spelled, the measure before 2026-12-03), silent holds visible as gaps between words, script turns with no heard word
 of their role, peak RSS. Each mode runs in its own process, so peak RSS is its own;
 loading the model is not timed.
@@ -52,7 +52,7 @@ BASELINES = ("plain", "batched-mono")
 
 def parse_setting(text: str) -> dict:
     """``key=value;key=value`` → TranscribeOptions fields, values typed like the defaults."""
-    from callreview.transcribe import TranscribeOptions
+    from callreview.asr.transcribe import TranscribeOptions
 
     defaults = TranscribeOptions()
     out = {}
@@ -74,9 +74,9 @@ def child(mode: str, threads: int, setting: dict) -> None:
     """Runs in its own process: reads file paths from stdin, answers one JSON line each."""
     import numpy as np
 
-    from callreview.audio import load_audio
-    from callreview.model import load_model, resolve_model
-    from callreview.transcribe import TranscribeOptions, Transcriber
+    from callreview.asr.audio import load_audio
+    from callreview.asr.model import load_model, resolve_model
+    from callreview.asr.transcribe import TranscribeOptions, Transcriber
 
     ref = resolve_model(None)
     model = load_model(ref, "cpu", "int8", threads)
@@ -130,7 +130,7 @@ def unheard_turns(truth: dict, transcript: dict, slack_s: float = 0.3) -> list[s
 
 def score(calls: list[dict]) -> dict:
     """Agent and customer CER per call, holds and unheard script turns over ``calls`` of one callreview mode."""
-    from callreview.metrics import cer
+    from metrics import cer
 
     cers, customer_cers, spelled, found, wanted, unheard = {}, {}, {}, 0, 0, []
     for call in calls:

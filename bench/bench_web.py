@@ -40,7 +40,7 @@ sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
 
-from callreview.people import People  # noqa: E402
+from callreview.team.people import People  # noqa: E402
 from callreview.review import Reviewer  # noqa: E402
 from callreview.store import CallMeta, open_store  # noqa: E402
 from samples import scored_truths  # noqa: E402  (bench/samples.py)

@@ -62,9 +62,9 @@ def main() -> None:
     sys.path.insert(0, str(REPO / "bench"))
     from bench_transcribe import parse_setting
 
-    from callreview.audio import load_audio
-    from callreview.model import resolve_model
-    from callreview.transcribe import TranscribeOptions, Transcriber
+    from callreview.asr.audio import load_audio
+    from callreview.asr.model import resolve_model
+    from callreview.asr.transcribe import TranscribeOptions, Transcriber
     import faster_whisper.vad as vad
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -106,9 +106,9 @@ def encoder_costs(path: Path, threads: int, rounds: int = 5) -> None:
     import ctranslate2
     import numpy as np
 
-    from callreview.audio import SAMPLE_RATE, load_audio
-    from callreview.model import load_model, resolve_model
-    from callreview.windows import FRAMES_PER_S, MAX_FRAMES
+    from callreview.asr.audio import SAMPLE_RATE, load_audio
+    from callreview.asr.model import load_model, resolve_model
+    from callreview.asr.windows import FRAMES_PER_S, MAX_FRAMES
 
     model = load_model(resolve_model(None), "cpu", "int8", threads)
     features = model.feature_extractor(load_audio(path).channels[0][: MAX_FRAMES // FRAMES_PER_S * SAMPLE_RATE])[..., :MAX_FRAMES]

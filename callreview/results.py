@@ -2,7 +2,7 @@
 
 These dataclasses are the result contract. JSON comes from :meth:`CallReview.to_dict`
 (documented in ``docs/result-format.md``), terminal text from
-:func:`callreview.render.render_review`; nothing builds result dicts by hand.
+:func:`callreview.cli.render.render_review`; nothing builds result dicts by hand.
 
     CallReview ── items ──▶ ItemResult × 5 ── evidence ──▶ Evidence (role, time, quote, phrase, similarity)
                ── metrics ──▶ DeliveryMetrics: speech rate · interruptions · dead air · talk ratio ── faults ──▶ Fault
@@ -66,9 +66,9 @@ class ItemResult:
     """Every quote the judgement rests on, in time order."""
     details: Mapping[str, Any] = field(default_factory=dict)
     """Item-specific facts: ``parts``, ``name``/``count``, ``holds``, ``hits``/``ni_count``… (see docs/result-format.md).
-    A scored checklist item's are typed (:mod:`callreview.details`: what the item earns, its gist and advice);
+    A scored checklist item's are typed (:mod:`callreview.qc.details`: what the item earns, its gist and advice);
     an item read back from the store, a delivery metric's, or an item never judged hold a plain dict
-    (:func:`callreview.details.as_details` types a stored one)."""
+    (:func:`callreview.qc.details.as_details` types a stored one)."""
 
     @property
     def scored(self) -> bool:
@@ -308,7 +308,7 @@ class TalkRatio:
 
 @dataclass(slots=True)
 class DeliveryMetrics:
-    """How the agent spoke, measured from the transcript's timings (:mod:`callreview.delivery`)."""
+    """How the agent spoke, measured from the transcript's timings (:mod:`callreview.qc.delivery`)."""
 
     roles: str
     """The transcript's ``roles``: ``stereo``, ``mono-separated``, or ``mono-unknown`` (then only

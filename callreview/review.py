@@ -22,12 +22,12 @@ from callreview.settings import Settings
 from callreview.transcript import Transcript
 
 if TYPE_CHECKING:
-    from callreview.audio import Recording
-    from callreview.checklist import CallInfo
-    from callreview.lexicon import Lexicon
+    from callreview.asr.audio import Recording
+    from callreview.qc.checklist import CallInfo
+    from callreview.qc.lexicon import Lexicon
     from callreview.results import CallReview
-    from callreview.scorecard import Scorecard
-    from callreview.transcribe import TranscribeOptions, Transcriber
+    from callreview.qc.scorecard import Scorecard
+    from callreview.asr.transcribe import TranscribeOptions, Transcriber
 
 T = TypeVar("T")
 
@@ -51,7 +51,7 @@ class Reviewer:
     @cached_property
     def transcribe_options(self) -> "TranscribeOptions":
         """How audio is transcribed under these settings (no model is touched to say so)."""
-        from callreview.transcribe import TranscribeOptions
+        from callreview.asr.transcribe import TranscribeOptions
 
         s = self.settings
         # a batch size the user chose is the windows one decoder call takes (the default takes one)
@@ -67,27 +67,27 @@ class Reviewer:
 
     @cached_property
     def transcriber(self) -> "Transcriber":
-        from callreview.model import resolve_model
-        from callreview.transcribe import Transcriber
+        from callreview.asr.model import resolve_model
+        from callreview.asr.transcribe import Transcriber
 
         return Transcriber(resolve_model(self.settings.model), self.transcribe_options, use_cache=self.settings.cache)
 
     @cached_property
     def lexicon(self) -> "Lexicon":
-        from callreview.lexicon import load_lexicon
+        from callreview.qc.lexicon import load_lexicon
 
         return load_lexicon(self.settings.lexicon)
 
     @cached_property
     def scorecard(self) -> "Scorecard":
-        from callreview.scorecard import load_scorecard
+        from callreview.qc.scorecard import load_scorecard
 
         scorecard = load_scorecard(self.settings.scorecard)
         scorecard.check_lexicon(self.lexicon)
         return scorecard
 
     def call_info(self, customer_name: str | None = None, agent_name: str | None = None, direction: str | None = None) -> "CallInfo":
-        from callreview.checklist import CallInfo
+        from callreview.qc.checklist import CallInfo
 
         s = self.settings
         return CallInfo(
@@ -121,9 +121,9 @@ class Reviewer:
 
     def keyed_transcript(self, path: str | Path, digest: str | None = None) -> tuple[Transcript, str]:
         """The transcript and its key; ``digest`` is the file's sha256 when the caller has it already."""
-        from callreview.audio import file_digest
+        from callreview.asr.audio import file_digest
 
-        from callreview.audio import load_audio
+        from callreview.asr.audio import load_audio
 
         path = Path(path)
         if path.suffix.lower() == ".json":
@@ -136,17 +136,17 @@ class Reviewer:
         return transcript, key
 
     def separated(self, transcript: Transcript, key: str, recording: "Recording") -> tuple[Transcript, str]:
-        """A mono call with its voices told apart (:mod:`callreview.speakers`), cached beside the
+        """A mono call with its voices told apart (:mod:`callreview.asr.speakers`), cached beside the
         transcript; the key names the separation too, so the store keeps both apart. A call that
         cannot be separated comes back ``mono-unknown`` under the transcript's own key."""
-        from callreview.speakers import SEPARATOR_VERSION, SeparateOptions, separation
-        from callreview.speakers.embed import MODEL_SHA256
+        from callreview.asr.speakers import SEPARATOR_VERSION, SeparateOptions, separation
+        from callreview.asr.speakers.embed import MODEL_SHA256
 
         lexicon_digest = hashlib.sha256(Path(self.lexicon.source).read_bytes()).hexdigest()
         sep_key = f"{key}+speakers{SEPARATOR_VERSION}"
         cache = None
         if self.settings.cache:
-            from callreview.model import cache_root
+            from callreview.asr.model import cache_root
 
             name = hashlib.sha256(f"{sep_key}|{MODEL_SHA256}|{lexicon_digest}".encode()).hexdigest()
             cache = cache_root() / "separated" / f"{name}.json"
@@ -193,7 +193,7 @@ class Reviewer:
 
     def check(self, transcript: Transcript, info: "CallInfo | None" = None) -> "CallReview":
         """The rules alone on a transcript (no audio, no model): ``score`` of a JSON and ``rescore``."""
-        from callreview.checklist import check_transcript
+        from callreview.qc.checklist import check_transcript
 
         return check_transcript(transcript, self.lexicon, self.scorecard, info or self.call_info())
 

@@ -50,7 +50,7 @@ class Settings:
     """0: one per core."""
     batch_size: int | None = None
     """Windows of speech decoded together; 1 turns batching off; ``None``: the transcriber's
-    default (packed windows, one a decoder call: :attr:`callreview.transcribe.TranscribeOptions.decode_batch`,
+    default (packed windows, one a decoder call: :attr:`callreview.asr.transcribe.TranscribeOptions.decode_batch`,
     measured in the README)."""
     language: str | None = None
     """Whisper language; ``None``: the lexicon's ``language`` (zh-CN → zh)."""

@@ -1,7 +1,7 @@
 """The Transcript: the contract between the speech side and the rules side.
 
 The checklist rules never touch audio. They read a :class:`Transcript`, which
-can come from :mod:`callreview.transcribe`, from a JSON file written by
+can come from :mod:`callreview.asr.transcribe`, from a JSON file written by
 ``callreview transcribe``, or from a hand-written test fixture.
 
 JSON schema (stable; documented in the README)::

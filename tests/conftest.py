@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,7 @@ import soundfile as sf
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "audio_samples"
+sys.path.insert(0, str(REPO / "bench"))  # bench/metrics.py: the CER the transcription tests measure
 
 
 def pytest_collection_modifyitems(config, items):
@@ -33,14 +35,14 @@ def isolated_cache(tmp_path_factory, monkeypatch):
 @pytest.fixture(scope="session")
 def bundled_model():
     """The real default model, assembled once into the user cache (as a user's first run does)."""
-    from callreview.model import resolve_model
+    from callreview.asr.model import resolve_model
 
     return resolve_model(None)
 
 
 @pytest.fixture(scope="session")
 def transcriber(bundled_model, tmp_path_factory):
-    from callreview.transcribe import TranscribeOptions, Transcriber
+    from callreview.asr.transcribe import TranscribeOptions, Transcriber
 
     return Transcriber(bundled_model, TranscribeOptions(), cache_dir=tmp_path_factory.mktemp("shared-cache"))
 

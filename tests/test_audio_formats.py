@@ -9,8 +9,8 @@ import pytest
 import soundfile as sf
 from typer.testing import CliRunner
 
-from callreview import audio
-from callreview.audio import SAMPLE_RATE, load_audio
+from callreview.asr import audio
+from callreview.asr.audio import SAMPLE_RATE, load_audio
 from callreview.cli import app
 from callreview.errors import AudioError
 

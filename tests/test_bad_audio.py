@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from callreview.audio import load_audio
+from callreview.asr.audio import load_audio
 from callreview.cli import app
 from callreview.errors import AudioError
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from callreview.batch import Job, discover
+from callreview.jobs.batch import Job, discover
 from callreview.errors import CallreviewError, SettingsError
-from callreview.manifest import name_pattern, read_manifest
+from callreview.jobs.manifest import name_pattern, read_manifest
 from callreview.store import CallMeta, open_store
 
 from conftest import SAMPLES

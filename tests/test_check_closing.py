@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callreview.render import clock
+from callreview.cli.render import clock
 
 from fixtures.calls import GREETING, PERFECT, item, talk
 
@@ -182,7 +182,7 @@ def test_a_closing_question_cut_across_two_agent_segments_is_heard_when_they_are
 def test_two_agent_segments_are_not_joined_when_the_scorecard_turns_joining_off():
     from dataclasses import replace as dc_replace
 
-    from callreview.checklist import CallInfo, check_transcript
+    from callreview.qc.checklist import CallInfo, check_transcript
     from fixtures.calls import call, lexicon, scorecard
 
     turns, _ = ending((C, "好的。"), (A, "好的，这个我马上帮您办，请问还有"), (A, "什么问题吗？"), (C, "没有了。"), (A, "感谢您的来电，再见。"))

@@ -129,7 +129,7 @@ def test_surname_cut_off_into_the_previous_segment_still_counts():
 def test_a_surname_the_separator_left_with_the_other_voice_counts_when_no_pause_parts_them(roles, gap, count):
     from dataclasses import replace
 
-    from callreview.checklist import CallInfo, check_transcript
+    from callreview.qc.checklist import CallInfo, check_transcript
     from fixtures.calls import call, lexicon, scorecard
 
     turns = agent_says("吴先生，查到了。") + [

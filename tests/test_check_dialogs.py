@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from callreview.checklist import CallInfo, check_transcript
-from callreview.render import clock
+from callreview.qc.checklist import CallInfo, check_transcript
+from callreview.cli.render import clock
 from callreview.transcript import Transcript
 
 from fixtures.calls import lexicon, scorecard

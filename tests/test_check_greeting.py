@@ -201,9 +201,9 @@ def test_mono_recording_evidence_says_role_unknown():
 
 
 def test_any_of_the_sites_agent_names_counts_when_the_calls_agent_is_not_known():
-    from callreview.checklist import CallInfo, check_transcript
-    from callreview.lexicon import load_lexicon
-    from callreview.scorecard import load_scorecard
+    from callreview.qc.checklist import CallInfo, check_transcript
+    from callreview.qc.lexicon import load_lexicon
+    from callreview.qc.scorecard import load_scorecard
     from callreview.transcript import Segment, Transcript
 
     text = "您好，欢迎致电天霖汽车，我是小周，请问有什么可以帮您"

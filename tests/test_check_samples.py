@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from callreview.checklist import CallInfo, check_transcript
+from callreview.qc.checklist import CallInfo, check_transcript
 from callreview.transcript import Transcript
 
 from fixtures.calls import lexicon, scorecard

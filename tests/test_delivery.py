@@ -11,12 +11,12 @@ import sys
 
 import pytest
 
-from callreview.checklist import CallInfo, check_transcript
+from callreview.qc.checklist import CallInfo, check_transcript
 from callreview.errors import LexiconError, ScorecardError
-from callreview.lexicon import BUNDLED_DIR, load_lexicon
-from callreview.render import render_review
+from callreview.qc.lexicon import BUNDLED_DIR, load_lexicon
+from callreview.cli.render import render_review
 from callreview.results import ITEMS, METRICS
-from callreview.scorecard import BUNDLED, load_scorecard
+from callreview.qc.scorecard import BUNDLED, load_scorecard
 
 from conftest import REPO
 from fixtures.calls import GREETING, PERFECT, call, lexicon, review, scorecard

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from callreview.checklist import CallInfo, check_transcript
-from callreview.details import (
+from callreview.qc.checklist import CallInfo, check_transcript
+from callreview.qc.details import (
     DETAILS,
     ClosingDetails,
     ForbiddenDetails,
@@ -21,7 +21,7 @@ from callreview.details import (
     NameDetails,
     as_details,
 )
-from callreview.render import gist, render_review
+from callreview.cli.render import gist, render_review
 from callreview.results import ITEMS, CallReview, Evidence, ItemResult
 from callreview.transcript import Transcript
 from callreview.web.views import moments, say_instead

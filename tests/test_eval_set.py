@@ -25,7 +25,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
-from callreview.audio import load_audio
+from callreview.asr.audio import load_audio
 from callreview.text import normalize
 from callreview.transcript import Transcript
 

@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from callreview.cli import app
-from callreview.export import atomic_target
-from callreview.export.csvfile import write_csv
+from callreview.team.export import atomic_target
+from callreview.team.export.csvfile import write_csv
 from callreview.tables import display_width
 
 from conftest import REPO
@@ -193,7 +193,7 @@ def test_text_that_a_spreadsheet_would_run_as_a_formula_is_exported_inert(fresh_
 
     from openpyxl import load_workbook
 
-    from callreview.batch import Job, score_job
+    from callreview.jobs.batch import Job, score_job
     from callreview.review import Reviewer
     from callreview.store import CallMeta
 
@@ -217,7 +217,7 @@ def test_export_has_the_delivery_metrics_of_a_call_that_interrupts_and_rushes(fr
 
     from openpyxl import load_workbook
 
-    from callreview.batch import Job, score_job
+    from callreview.jobs.batch import Job, score_job
     from callreview.review import Reviewer
     from callreview.store import CallMeta
 

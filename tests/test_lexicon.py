@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from callreview.errors import LexiconError
-from callreview.lexicon import load_lexicon
+from callreview.qc.lexicon import load_lexicon
 
 ZH = (Path(__file__).resolve().parent.parent / "callreview" / "lexicons" / "zh-CN.toml").read_text(encoding="utf-8")
 

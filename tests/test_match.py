@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callreview.match import MatchRules, Turn, analyze, compile_pattern, compile_phrase, find, keys_of, match_pattern, softened
+from callreview.matching import MatchRules, Turn, analyze, compile_pattern, compile_phrase, find, keys_of, match_pattern, softened
 from callreview.text import fuzzy_syllables, normalize
 from callreview.transcript import Segment
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from callreview import model as model_module
+from callreview.asr import model as model_module
 from callreview.errors import ModelUnavailableError
-from callreview.model import BUNDLED_SHA256, BUNDLED_SIZE, INSTALL_HINT, bundled_model_folder, resolve_model
+from callreview.asr.model import BUNDLED_SHA256, BUNDLED_SIZE, INSTALL_HINT, bundled_model_folder, resolve_model
 
 
 @pytest.mark.model  # needs the [model] extra's packages
@@ -29,7 +29,7 @@ def test_bundled_model_is_assembled_verified_and_reused(tmp_path):
 
 @pytest.mark.model  # needs the [model] extra's packages
 def test_two_processes_assembling_at_once_both_get_a_complete_model(tmp_path):
-    code = "import sys; from pathlib import Path; from callreview.model import bundled_model_folder; print(bundled_model_folder(Path(sys.argv[1])))"
+    code = "import sys; from pathlib import Path; from callreview.asr.model import bundled_model_folder; print(bundled_model_folder(Path(sys.argv[1])))"
     procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path)], stdout=subprocess.PIPE, text=True) for _ in range(3)]
     outputs = [p.communicate(timeout=300)[0].strip() for p in procs]
     assert [p.returncode for p in procs] == [0, 0, 0]

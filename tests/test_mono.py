@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from callreview.speakers import SEPARATOR_VERSION
+from callreview.asr.speakers import SEPARATOR_VERSION
 from conftest import SAMPLES
 
 pytestmark = pytest.mark.model

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from callreview.batch import Job
+from callreview.jobs.batch import Job
 from callreview.errors import CallreviewError
-from callreview.ray_runner import PER_ACTOR, run_on_ray
+from callreview.jobs.ray import PER_ACTOR, run_on_ray
 from callreview.settings import Settings
 from callreview.store import open_store
 

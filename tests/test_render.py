@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from callreview.render import INDENT, LABELS, PART_LABELS, clock, render_review
+from callreview.cli.render import INDENT, LABELS, PART_LABELS, clock, render_review
 
 from fixtures.calls import PERFECT, review, talk
 

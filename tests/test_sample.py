@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from callreview.cli import app
-from callreview.sampling import draw, quota, systematic
+from callreview.team.sampling import draw, quota, systematic
 from callreview.store import CallBrief
 
 from fixtures.qc_store import fill_team_store

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from callreview.checks import Finding
+from callreview.qc.checks import Finding
 from callreview.errors import ScorecardError
-from callreview.scorecard import BUNDLED, load_scorecard
+from callreview.qc.scorecard import BUNDLED, load_scorecard
 
 from fixtures.calls import PERFECT, review, scorecard, talk
 
@@ -130,7 +130,7 @@ def test_missing_scorecard_file_is_refused(tmp_path):
 
 
 def test_a_critical_phrase_the_lexicon_does_not_have_is_refused(tmp_path):
-    from callreview.lexicon import load_lexicon
+    from callreview.qc.lexicon import load_lexicon
 
     path = write(tmp_path, DEFAULT.replace("critical = []", 'critical = ["你什么太度"]'))
     with pytest.raises(ScorecardError) as err:
@@ -147,7 +147,7 @@ def test_a_part_with_no_share_is_not_required(tmp_path):
                           "greeting_parts = { salutation = 50, company = 0, agent_name = 0, offer_help = 50 }")  # fmt: skip
     sc = load_scorecard(write(tmp_path, ivr))
     turns = [("agent", 0.5, 3.0, "您好，很高兴为您服务。")] + PERFECT[1:]
-    from callreview.checklist import CallInfo, check_transcript
+    from callreview.qc.checklist import CallInfo, check_transcript
     from fixtures.calls import call, lexicon
 
     site = check_transcript(call(turns), lexicon(), sc, CallInfo()).items["greeting"]

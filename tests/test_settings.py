@@ -34,7 +34,7 @@ def test_the_lexicons_language_selects_the_transcription_language(lexicon, langu
 
 
 def test_a_lexicon_file_named_anything_still_transcribes_in_its_own_language(tmp_path):
-    from callreview.lexicon import BUNDLED_DIR
+    from callreview.qc.lexicon import BUNDLED_DIR
     from callreview.review import Reviewer
 
     site = tmp_path / "site.toml"
@@ -64,8 +64,8 @@ def test_a_malformed_settings_file_is_refused_with_file_and_key(tmp_path, conten
 
 def test_every_kind_of_toml_file_reports_a_syntax_error_alike(tmp_path):
     from callreview.errors import LexiconError, ScorecardError
-    from callreview.lexicon import load_lexicon
-    from callreview.scorecard import load_scorecard
+    from callreview.qc.lexicon import load_lexicon
+    from callreview.qc.scorecard import load_scorecard
     from callreview.settings import call_metadata
 
     bad = tmp_path / "bad.toml"
@@ -121,7 +121,7 @@ def test_the_review_path_transcribes_with_the_transcribers_measured_defaults():
     # One source for how audio is decoded: a Settings default must not shadow the one the
     # transcription bench measures (it once did: batches of 4 against the measured 2).
     from callreview.review import Reviewer
-    from callreview.transcribe import TranscribeOptions
+    from callreview.asr.transcribe import TranscribeOptions
 
     options = Reviewer(Settings()).transcribe_options
     defaults = TranscribeOptions()

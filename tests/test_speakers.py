@@ -12,10 +12,10 @@ import pytest
 import soundfile as sf
 
 from callreview.errors import ModelUnavailableError
-from callreview.speakers import Piece, SeparateOptions, follow_neighbours, make_pieces
-from callreview.speakers.cluster import two_means
-from callreview.speakers.embed import Embedder, check_model, model_path
-from callreview.speakers.fbank import fbank, normalized
+from callreview.asr.speakers import Piece, SeparateOptions, follow_neighbours, make_pieces
+from callreview.asr.speakers.cluster import two_means
+from callreview.asr.speakers.embed import Embedder, check_model, model_path
+from callreview.asr.speakers.fbank import fbank, normalized
 from callreview.transcript import Segment, Transcript, Word
 
 REFERENCE = Path(__file__).parent / "fixtures" / "campplus_reference.npz"
@@ -51,7 +51,7 @@ def test_onnx_export_matches_the_pytorch_model(reference):
 
 
 def test_sessions_side_by_side_embed_each_piece_as_one_session_does():
-    from callreview.audio import load_audio
+    from callreview.asr.audio import load_audio
 
     mono = load_audio(Path(__file__).parent.parent / "audio_samples" / "01_perfect.flac").by_role()["agent"]  # 16 kHz
     # pieces of every length the separator cuts, 0.2-1.6 s, in an order no lane would keep by chance
@@ -119,8 +119,8 @@ def _seg(role: str, start: float, end: float, text: str, words: tuple[Word, ...]
 
 
 def test_agent_evidence_weighs_service_phrases_over_the_caller():
-    from callreview.lexicon import load_lexicon
-    from callreview.speakers.roles import agent_evidence, role_certainty
+    from callreview.qc.lexicon import load_lexicon
+    from callreview.asr.speakers.roles import agent_evidence, role_certainty
 
     lexicon = load_lexicon("zh-CN")
     agent = [_seg("agent", 0.5, 4, "您好，欢迎致电天霖汽车，请问有什么可以帮您？"), _seg("agent", 9, 10, "请问您贵姓？"), _seg("agent", 40, 44, "感谢您的来电，再见。")]
@@ -179,9 +179,9 @@ def test_an_unclear_piece_follows_the_words_it_belongs_to(case):
 
 
 def test_separation_refuses_a_call_with_too_little_speech():
-    from callreview.audio import Recording
-    from callreview.lexicon import load_lexicon
-    from callreview.speakers import separation
+    from callreview.asr.audio import Recording
+    from callreview.qc.lexicon import load_lexicon
+    from callreview.asr.speakers import separation
 
     seg = _seg("unknown", 0.0, 1.0, "喂", (Word(0.0, 1.0, "喂"),))
     transcript = Transcript("x.flac", 2.0, 1, "m", "zh", "mono-unknown", (seg,))
@@ -192,7 +192,7 @@ def test_separation_refuses_a_call_with_too_little_speech():
 
 
 def test_same_mix_stereo_is_read_as_mono(tmp_path):
-    from callreview.audio import load_audio
+    from callreview.asr.audio import load_audio
 
     rng = np.random.default_rng(1)
     mix = (0.2 * rng.standard_normal(16000)).astype(np.float32)
@@ -205,7 +205,7 @@ def test_same_mix_stereo_is_read_as_mono(tmp_path):
 
 
 def test_split_stereo_stays_stereo(stereo_tone):
-    from callreview.audio import load_audio
+    from callreview.asr.audio import load_audio
 
     recording = load_audio(stereo_tone)
     assert recording.is_stereo and recording.mono_reason is None and list(recording.by_role()) == ["agent", "customer"]
@@ -231,9 +231,9 @@ def replace_conf(seg: Segment, confidence: float) -> Segment:
 
 @pytest.mark.parametrize("confidence, status", [(0.95, "fail"), (0.5, "review")])
 def test_a_verdict_on_a_low_confidence_turn_is_review(confidence, status):
-    from callreview.checklist import check_transcript
-    from callreview.lexicon import load_lexicon
-    from callreview.scorecard import load_scorecard
+    from callreview.qc.checklist import check_transcript
+    from callreview.qc.lexicon import load_lexicon
+    from callreview.qc.scorecard import load_scorecard
 
     review = check_transcript(_separated_call(confidence), load_lexicon("zh-CN"), load_scorecard())
     forbidden = review.items["forbidden"]
@@ -248,9 +248,9 @@ def test_a_verdict_on_a_low_confidence_turn_is_review(confidence, status):
 def test_a_verdict_that_a_low_confidence_turn_would_change_is_review(confidence, status):
     # The agent's 您好 given to the customer by the speaker model: the greeting fails for want of it,
     # so the fail rests on that turn although no evidence quotes it.
-    from callreview.checklist import check_transcript
-    from callreview.lexicon import load_lexicon
-    from callreview.scorecard import load_scorecard
+    from callreview.qc.checklist import check_transcript
+    from callreview.qc.lexicon import load_lexicon
+    from callreview.qc.scorecard import load_scorecard
 
     call = Transcript(
         "call.flac", 30.0, 1, "m", "zh", "mono-separated",

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from callreview.cli import app
 from callreview.store import CallMeta
-from callreview.summary import summarize
+from callreview.team.summary import summarize
 
 from fixtures.qc_store import fill_team_store
 

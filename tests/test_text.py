@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from callreview.metrics import cer
+from metrics import cer
 from callreview.text import (
     drop_final_particles,
     fold_width,

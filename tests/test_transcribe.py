@@ -10,9 +10,9 @@ import pytest
 from typer.testing import CliRunner
 
 from callreview.cli import app
-from callreview.metrics import cer
+from metrics import cer
 from callreview.text import to_simplified
-from callreview.transcribe import split_turns
+from callreview.asr.transcribe import split_turns
 from callreview.transcript import Segment, Transcript, Word
 
 from conftest import SAMPLES
@@ -51,7 +51,7 @@ def test_every_word_keeps_the_role_of_its_channel(perfect_call):
     # piece would land in the other role, where its own channel is silent.
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    from callreview.audio import SAMPLE_RATE, load_audio
+    from callreview.asr.audio import SAMPLE_RATE, load_audio
 
     channels = load_audio(PERFECT).by_role("left")
     speech = {role: [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in get_speech_timestamps(a, VadOptions())] for role, a in channels.items()}
@@ -84,7 +84,7 @@ def test_same_audio_and_settings_give_the_same_transcript(transcriber, perfect_c
 
 
 def transcriber_recording(path):
-    from callreview.audio import load_audio
+    from callreview.asr.audio import load_audio
 
     return load_audio(path)
 
@@ -133,10 +133,10 @@ def test_every_script_turn_of_either_role_is_heard_the_customers_through_the_gre
 def test_the_customers_windows_take_the_customer_beam_a_mono_track_the_mono_beam_and_the_re_decode_the_full_one(monkeypatch):
     from dataclasses import dataclass
 
-    import callreview.transcribe as transcribe
-    from callreview.model import ModelRef
-    from callreview.transcribe import TranscribeOptions, Transcriber
-    from callreview.windows import Piece, Window
+    import callreview.asr.transcribe as transcribe
+    from callreview.asr.model import ModelRef
+    from callreview.asr.transcribe import TranscribeOptions, Transcriber
+    from callreview.asr.windows import Piece, Window
 
     @dataclass(frozen=True)
     class Decoding:
@@ -203,10 +203,10 @@ def test_turns_are_cut_where_the_other_party_spoke():
 
 
 def test_decode_batch_sets_how_many_windows_one_decoder_call_takes(monkeypatch):
-    import callreview.transcribe as transcribe
-    from callreview.model import ModelRef
-    from callreview.transcribe import TranscribeOptions, Transcriber
-    from callreview.windows import Piece, Window
+    import callreview.asr.transcribe as transcribe
+    from callreview.asr.model import ModelRef
+    from callreview.asr.transcribe import TranscribeOptions, Transcriber
+    from callreview.asr.windows import Piece, Window
 
     calls = []
     monkeypatch.setattr(transcribe, "decode_windows", lambda pipeline, audios, tokenizer, options, batch_size, *rest: calls.append(batch_size) or [[] for _ in audios])
@@ -221,8 +221,8 @@ def test_decode_batch_sets_how_many_windows_one_decoder_call_takes(monkeypatch):
 def test_an_option_added_later_leaves_the_cache_key_as_it_was_while_unset():
     # Cached transcripts and the store's transcript keys outlive an upgrade: the options' key is the
     # one d923734 wrote before initial_prompt, decode_batch and fill_last_s existed; setting any of them makes a new key.
-    from callreview.model import ModelRef
-    from callreview.transcribe import TranscribeOptions, Transcriber
+    from callreview.asr.model import ModelRef
+    from callreview.asr.transcribe import TranscribeOptions, Transcriber
 
     key = lambda **o: Transcriber(ModelRef("whisper-base@test", "none"), TranscribeOptions(device="cpu", **o)).cache_key("0" * 64)  # noqa: E731
     before = key(decode_batch=None, fill_last_s=None)  # their defaults came later: a new key, as they decode otherwise
@@ -235,9 +235,9 @@ def test_an_option_added_later_leaves_the_cache_key_as_it_was_while_unset():
 
 def test_both_channels_speech_found_in_parallel_is_the_speech_found_one_after_the_other():
     # Silero VAD runs one ONNX thread; the stereo path runs both channels' at once on 2 cores. No model is needed.
-    from callreview.audio import load_audio
-    from callreview.model import ModelRef
-    from callreview.transcribe import TranscribeOptions, Transcriber
+    from callreview.asr.audio import load_audio
+    from callreview.asr.model import ModelRef
+    from callreview.asr.transcribe import TranscribeOptions, Transcriber
 
     block = load_audio(SAMPLES / "13_two_holds.flac").by_role("left")
     found = {n: Transcriber(ModelRef("none", "none"), TranscribeOptions(device="cpu", cpu_threads=n))._detect_speech(block, 5.0, 30.0) for n in (1, 2)}
@@ -251,9 +251,9 @@ def test_a_channels_short_last_window_is_filled_from_the_one_before(monkeypatch)
     # full window (fill_last_s); None packs as before 2026-12-06.
     import faster_whisper
 
-    from callreview.model import ModelRef
-    from callreview.transcribe import TranscribeOptions, Transcriber
-    from callreview.windows import Piece
+    from callreview.asr.model import ModelRef
+    from callreview.asr.transcribe import TranscribeOptions, Transcriber
+    from callreview.asr.windows import Piece
 
     spans = [(t, t + 3.1) for t in range(0, 40, 4)]  # 10 pieces of 3.1 s: 31 s
     monkeypatch.setattr(Transcriber, "_detect_speech", lambda self, block, offset, max_s: [[Piece("agent", a, b) for a, b in spans]])

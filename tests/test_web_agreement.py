@@ -1,10 +1,10 @@
-"""Specs of callreview.agreement: agreement %, Cohen's kappa and the confusion table, by hand."""
+"""Specs of callreview.team.agreement: agreement %, Cohen's kappa and the confusion table, by hand."""
 
 from __future__ import annotations
 
 import pytest
 
-from callreview.agreement import MIN_REVIEWED, agreement, cohen_kappa
+from callreview.team.agreement import MIN_REVIEWED, agreement, cohen_kappa
 
 # (table rows: one rater, columns: the other) → kappa, each worked out by hand in the comment
 KAPPA_CASES = [

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from fixtures.web_calls import PASSWORD, REPO, XSS, copy_store, drop_store, make_template
 
-from callreview.people import People
-from callreview.scorecard import load_scorecard
+from callreview.team.people import People
+from callreview.qc.scorecard import load_scorecard
 from callreview.store import open_store
 
 
@@ -281,7 +281,7 @@ def _score_sample(store, folder: Path, sample: str, name: str, change=None) -> i
     """Score a sample's transcript into the store (``change`` edits its JSON first); returns the call id."""
     from fixtures.web_calls import transcript_file
 
-    from callreview.batch import Job, score_job
+    from callreview.jobs.batch import Job, score_job
     from callreview.review import Reviewer
     from callreview.store import CallMeta
 
@@ -300,7 +300,7 @@ def _article(page: str, name: str) -> str:
 
 
 def test_the_call_page_shows_how_the_agent_spoke_with_each_fault_its_time_quotes_and_advice(web, tmp_path):
-    from callreview.render import clock
+    from callreview.cli.render import clock
     from callreview.web.report import write_report
 
     _, store, _ = web

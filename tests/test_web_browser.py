@@ -20,7 +20,7 @@ import pytest
 from fixtures.web_calls import PASSWORD, REPO, XSS, fill_store
 from test_web_serve import CLI, start_server, stop_server
 
-from callreview.people import People
+from callreview.team.people import People
 from callreview.store import open_store
 
 BROWSER_DIR = REPO / "tests" / "browser"

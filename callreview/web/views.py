@@ -1,8 +1,8 @@
 """What the templates show, shaped from stored results: the same for the live app and the
 static report. Nothing here judges or scores; it reads the stored review (the JSON contract
-of :class:`callreview.results.CallReview`), the final statuses of :mod:`callreview.people`
+of :class:`callreview.results.CallReview`), the final statuses of :mod:`callreview.team.people`
 and the stored transcript, and turns them into labels, clickable moments and "say instead"
-lines (as :mod:`callreview.render` prints them in the terminal).
+lines (as :mod:`callreview.cli.render` prints them in the terminal).
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from callreview.details import Place as Moment  # a place in the call a reviewer can click to hear
-from callreview.details import as_details
-from callreview.render import LABELS, METRIC_LABELS, PART_LABELS, STATUS, clock, gist
+from callreview.qc.details import Place as Moment  # a place in the call a reviewer can click to hear
+from callreview.qc.details import as_details
+from callreview.cli.render import LABELS, METRIC_LABELS, PART_LABELS, STATUS, clock, gist
 from callreview.results import METRICS
 
 if TYPE_CHECKING:
-    from callreview.people import AgentSummary, FinalItem, FinalReview
+    from callreview.team.people import AgentSummary, FinalItem, FinalReview
     from callreview.transcript import Transcript
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

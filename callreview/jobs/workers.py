@@ -1,0 +1,485 @@
+"""Worker processes that score calls: each opens its own store and :class:`Reviewer` (one model each)
+and runs :func:`callreview.jobs.batch.score_job` for every job it is given.
+
+    WorkerPool ── submit(job) ──▶ pending ──▶ worker: score_job(reviewer, store, job) ──▶ poll() → [Outcome]
+    run_jobs(jobs, …) ─▶ Iterator[Outcome]    the pool, fed a few jobs ahead of the workers
+
+The interface ``batch`` and ``watch`` build on (keep it)::
+
+    pool = WorkerPool(settings, db, workers, threads=None, lease_s=LEASE_S, retry_failed=False)
+    pool.submit(job)             # queue a Job; never blocks
+    pool.poll(timeout)           # -> list[Outcome] finished since the last poll; waits up to `timeout`
+                                 #    for the first, returns [] at once when nothing is in flight
+    pool.in_flight               # submitted, not yet returned by poll (queued + running)
+    pool.running                 # the Jobs being scored right now
+    pool.close(cancel_pending=False, wait=True)
+    with WorkerPool(...) as pool: ...   # close() on leaving; on an exception: drop the queue and
+                                        # stop the running calls (their claims are given back)
+
+* ``workers == 1`` scores in this process, in the calling thread inside :meth:`poll` (no process
+  start, no second model; ``poll`` then returns after one call, whatever its ``timeout``);
+  ``workers > 1`` starts that many processes (``spawn``), each loading its model on first use.
+* ``threads``: the model's CPU threads per worker; ``None`` shares the cores out between workers.
+* A worker process dies with the thread that created the pool (``PR_SET_PDEATHSIG``, Linux): a
+  SIGKILLed batch leaves no orphan scoring on, only claims whose pid is dead, which the store
+  frees at once on the same host. So create, submit to, poll and close a pool from one thread.
+* Workers ignore SIGINT (a terminal's Ctrl-C reaches the whole process group): the parent
+  decides. ``close(wait=True)`` lets running calls finish; ``close(wait=False)`` sends the
+  workers SIGTERM, and each gives its call back to the store unscored (``score_job`` releases
+  the claim on any exception) and exits.
+* A model that cannot be loaded or a store that fails in a worker is raised from :meth:`poll`
+  as a :class:`CallreviewError` with its exit code; a bug while scoring one call becomes a
+  ``failed`` outcome (exit code 70) and the pool goes on; a worker process that dies (OOM,
+  crash) fails the call it held and is replaced.
+
+:func:`interruptible` turns signals into that policy for a command: the first Ctrl-C sets an
+event (stop taking jobs, let running calls finish), a second one or SIGTERM raises
+:class:`Interrupted` (stop now, running calls are given back).
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import sys
+import threading
+import time
+from collections import deque
+from contextlib import contextmanager
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+
+from callreview.jobs.batch import Job, Outcome
+from callreview.errors import CallreviewError, SettingsError
+from callreview.store import LEASE_S
+
+if TYPE_CHECKING:
+    from callreview.settings import Settings
+
+DEFAULT_WORKERS = 1
+"""``batch --workers`` when not given. ``bench/bench_batch.py`` on 2 cores: 1 worker × 2 threads
+scored 3.83 audio hours per wall hour in 639 MiB, 2 workers × 1 thread 2.43 in 1,324 MiB (README, Benchmarks)."""
+BUG_EXIT = 70
+_STOP_GRACE_S = 15.0
+"""How long a SIGTERMed worker has to give its call back before it is killed."""
+_MAX_RESPAWNS = 3
+"""Worker processes that may die (per worker slot) before the pool gives up."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """Stop now: a second Ctrl-C, or SIGTERM. The CLI exits 130."""
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def default_threads(workers: int) -> int:
+    """The cores shared out between ``workers`` (at least one thread each)."""
+    return max(1, cores() // max(1, workers))
+
+
+class WorkerPool:
+    """Scores jobs on ``workers`` workers; see the module docstring for the contract."""
+
+    def __init__(
+        self,
+        settings: "Settings",
+        db: str,
+        workers: int,
+        threads: int | None = None,
+        lease_s: float = LEASE_S,
+        retry_failed: bool = False,
+    ) -> None:
+        if workers < 1:
+            raise SettingsError(f"--workers must be 1 or more, not {workers}")
+        if threads is not None and threads < 1:
+            raise SettingsError(f"--threads must be 1 or more, not {threads}")
+        self.workers = workers
+        settings = replace(settings, cpu_threads=threads or default_threads(workers))
+        self._args = (settings, str(db), lease_s, retry_failed)
+        self._pending: deque[tuple[int, Job]] = deque()
+        self._ready: list[Outcome] = []
+        self._count = 0
+        self._closed = False
+        self._deaths = 0
+        self._fatal: CallreviewError | None = None
+        self._inline: _Inline | None = None
+        self._current: Job | None = None
+        self._slots: list[_ProcessSlot] = []
+        if workers == 1:
+            self._inline = _Inline(*self._args)
+        else:
+            import multiprocessing
+
+            self._ctx = multiprocessing.get_context("spawn")  # no fork of a process holding connections and threads
+            self._results: Any = self._ctx.Queue()
+            self._slots = [_ProcessSlot(i, self._ctx, self._args, self._results) for i in range(workers)]
+
+    # --- the interface --------------------------------------------------------
+
+    def submit(self, job: Job) -> None:
+        if self._closed:
+            raise RuntimeError("submit() on a closed WorkerPool")
+        self._pending.append((self._count, job))
+        self._count += 1
+        self._dispatch()
+
+    def poll(self, timeout: float) -> list[Outcome]:
+        """Outcomes finished since the last poll (waiting up to ``timeout`` seconds for the first)."""
+        out, self._ready = self._ready, []
+        if self._closed or (not out and not self.in_flight):
+            return out
+        if self._inline is not None:
+            return out or [self._score_inline()]
+        deadline = time.monotonic() + max(0.0, timeout)
+        while True:
+            out += self._collect(0.0 if out else max(0.0, deadline - time.monotonic()))
+            self._dispatch()
+            if out or time.monotonic() >= deadline or not self.in_flight:
+                return out
+
+    @property
+    def in_flight(self) -> int:
+        return len(self._pending) + (self._current is not None) + sum(slot.job is not None for slot in self._slots)
+
+    @property
+    def running(self) -> list[Job]:
+        """The jobs being scored (in-process: the one the next :meth:`poll` scores)."""
+        if self._inline is not None:
+            return [self._current] if self._current else [self._pending[0][1]] if self._pending else []
+        return [slot.job[1] for slot in self._slots if slot.job is not None]
+
+    def close(self, cancel_pending: bool = False, wait: bool = True) -> None:
+        """Stop the workers. ``cancel_pending`` drops jobs not started; ``wait`` lets running
+        (and, unless cancelled, pending) jobs finish, their outcomes still returned by :meth:`poll`;
+        ``wait=False`` stops running calls now, giving their claims back."""
+        if self._closed:
+            return
+        if cancel_pending:
+            self._pending.clear()
+        try:
+            if wait:
+                while self.in_flight:
+                    self._ready += [self._score_inline()] if self._inline is not None else self._collect(0.5)
+                    self._dispatch()
+                for slot in self._slots:
+                    slot.finish()
+            else:
+                self._pending.clear()
+                for slot in self._slots:
+                    slot.stop_now()
+        except BaseException:  # Ctrl-C again while waiting: stop now
+            self._pending.clear()
+            for slot in self._slots:
+                slot.stop_now()
+            raise
+        finally:
+            self._closed = True
+            for slot in self._slots:
+                slot.join(_STOP_GRACE_S)
+            if self._inline is not None:
+                self._inline.close()
+
+    def __enter__(self) -> "WorkerPool":
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
+        if kind is None:
+            self.close()
+        else:
+            self.close(cancel_pending=True, wait=False)
+
+    # --- inside -----------------------------------------------------------------
+
+    def _score_inline(self) -> Outcome:
+        assert self._inline is not None
+        self._current = self._pending.popleft()[1]
+        try:
+            return self._inline.score(self._current)
+        finally:
+            self._current = None
+
+    def _dispatch(self) -> None:
+        for slot in self._slots:
+            if not self._pending:
+                return
+            if slot.job is None and slot.alive():
+                slot.give(self._pending.popleft())
+
+    def _collect(self, timeout: float) -> list[Outcome]:
+        """Read what the workers sent (waiting up to ``timeout`` for the first message), then
+        notice workers that died."""
+        self._raise_fatal()
+        out: list[Outcome] = []
+        try:
+            message = self._results.get(timeout=timeout) if timeout > 0 else self._results.get_nowait()
+            while True:
+                out += self._handle(message)
+                message = self._results.get_nowait()
+        except queue.Empty:
+            pass
+        for slot in self._slots:
+            if not slot.alive() and not self._closed:
+                out += self._drain()  # what it sent before it died comes first
+                out += self._died(slot)
+        if not out:
+            self._raise_fatal()
+        return out  # outcomes that came with a fatal message are returned first; the error at the next poll
+
+    def _raise_fatal(self) -> None:
+        if self._fatal is not None:
+            err, self._fatal = self._fatal, None
+            raise err
+
+    def _drain(self) -> list[Outcome]:
+        out: list[Outcome] = []
+        try:
+            while True:
+                out += self._handle(self._results.get_nowait())
+        except queue.Empty:
+            return out
+
+    def _handle(self, message: tuple) -> list[Outcome]:
+        kind, slot_id, index = message[0], message[1], message[2]
+        if kind == "fatal":  # the model or the store: the batch cannot go on
+            self._fatal = self._fatal or _error(message[3], message[4])
+            if message[2] is not None and self._slots[slot_id].job is not None and self._slots[slot_id].job[0] == message[2]:
+                self._slots[slot_id].job = None  # score_job gave that call back: it is pending in the store
+            return []
+        slot = self._slots[slot_id]
+        if slot.job is None or slot.job[0] != index:
+            return []  # from a worker that was given up for dead
+        slot.job = None
+        return [message[3]]
+
+    def _died(self, slot: "_ProcessSlot") -> list[Outcome]:
+        job, slot.job = slot.job, None
+        self._deaths += 1
+        if self._deaths > _MAX_RESPAWNS * self.workers:
+            raise CallreviewError(f"worker processes keep dying ({slot.describe_exit()}); check memory and the logs, then run again")
+        slot.restart()
+        if job is None:
+            return []
+        path = job[1].path
+        message = f"{path}: the worker scoring it died ({slot.describe_exit()}); run the batch again to retry it"
+        return [Outcome(str(path), "failed", error=message, exit_code=BUG_EXIT)]
+
+
+def _error(message: str, exit_code: int) -> CallreviewError:
+    err = CallreviewError(message)
+    err.exit_code = exit_code
+    return err
+
+
+def run_jobs(
+    jobs: Iterable[Job],
+    settings: "Settings",
+    db: str,
+    workers: int,
+    threads: int | None = None,
+    lease_s: float = LEASE_S,
+    retry_failed: bool = False,
+    *,
+    stop: threading.Event | None = None,
+    on_running: Callable[[Sequence[Job]], None] | None = None,
+) -> Iterator[Outcome]:
+    """Each job's outcome as it finishes (not in job order), from a :class:`WorkerPool` kept a few
+    jobs ahead of its workers, so a stop never waits for a long queue. When ``stop`` is set, no
+    job starts any more: the running ones finish and are yielded, then the iterator ends.
+    ``on_running`` is told the jobs being scored whenever that may have changed (progress)."""
+    ahead = 2 * workers
+    source = iter(jobs)
+    exhausted = False
+    with WorkerPool(settings, db, workers, threads, lease_s, retry_failed) as pool:
+        while True:
+            if stop is not None and stop.is_set():
+                pool.close(cancel_pending=True)
+                yield from pool.poll(0)
+                return
+            while not exhausted and pool.in_flight < ahead:
+                job = next(source, None)
+                if job is None:
+                    exhausted = True
+                else:
+                    pool.submit(job)
+            if exhausted and not pool.in_flight:
+                return
+            if on_running is not None:
+                on_running(pool.running)
+            yield from pool.poll(0.5)
+
+
+@contextmanager
+def interruptible() -> Iterator[threading.Event]:
+    """While the block runs: the first SIGINT sets the yielded event (and says so on stderr), a
+    second SIGINT or a SIGTERM raises :class:`Interrupted`. Main thread only."""
+    stop = threading.Event()
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        if stop.is_set():
+            raise Interrupted()
+        stop.set()
+        sys.stderr.write("callreview: interrupted: finishing the calls in progress, starting no more (Ctrl-C again to stop now)\n")
+        sys.stderr.flush()
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        stop.set()
+        raise Interrupted()
+
+    old_int = signal.signal(signal.SIGINT, on_sigint)
+    old_term = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield stop
+    finally:
+        signal.signal(signal.SIGINT, old_int)
+        signal.signal(signal.SIGTERM, old_term)
+
+
+# --- the workers ----------------------------------------------------------------------
+
+
+class _Inline:
+    """``workers == 1``: score in the calling thread, inside :meth:`WorkerPool.poll` (no process
+    start, no second model). Ctrl-C or SIGTERM raised there reaches ``score_job``, which gives the
+    call back; the first Ctrl-C of :func:`interruptible` only sets its event, so the call finishes."""
+
+    def __init__(self, settings: "Settings", db: str, lease_s: float, retry_failed: bool) -> None:
+        self.settings, self.db, self.lease_s, self.retry_failed = settings, db, lease_s, retry_failed
+        self.store: Any = None
+        self.reviewer: Any = None
+
+    def score(self, job: Job) -> Outcome:
+        if self.store is None:
+            from callreview.review import Reviewer
+            from callreview.store import open_store
+
+            self.store = open_store(self.db)
+            self.reviewer = Reviewer(self.settings)
+        return _score(self.reviewer, self.store, job, self.lease_s, self.retry_failed)
+
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
+            self.store = None
+
+
+class _ProcessSlot:
+    """One worker process as the pool sees it: the job it runs (``(index, job)``) or ``None``."""
+
+    def __init__(self, slot: int, ctx: Any, args: tuple, results: Any) -> None:
+        self.id, self.ctx, self.args, self.results = slot, ctx, args, results
+        self.job = None
+        self.restart()
+
+    def restart(self) -> None:
+        self.tasks = self.ctx.SimpleQueue()
+        self.process = self.ctx.Process(
+            target=_process_main, args=(self.id, *self.args, self.tasks, self.results, os.getpid()), name=f"callreview-worker-{self.id}", daemon=True
+        )
+        # Started with SIGINT and SIGTERM blocked: until the worker has set its own handlers, a
+        # Ctrl-C must not kill it with a traceback.
+        old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+        try:
+            self.process.start()
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+    def give(self, item: tuple[int, Job]) -> None:
+        self.job = item
+        self.tasks.put(item)
+
+    def alive(self) -> bool:
+        return self.process.is_alive()
+
+    def finish(self) -> None:
+        if self.process.is_alive():
+            self.tasks.put(None)
+
+    def stop_now(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()  # SIGTERM: the worker gives its call back and exits
+
+    def join(self, timeout: float) -> None:
+        self.process.join(timeout)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(5)
+
+    def describe_exit(self) -> str:
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            return f"killed by {signal.Signals(-code).name}"
+        return f"exit code {code}"
+
+
+def _process_main(slot: int, settings: "Settings", db: str, lease_s: float, retry_failed: bool, tasks: Any, results: Any, parent: int) -> None:
+    """A worker process: die with the parent, leave Ctrl-C to it, give the call back on SIGTERM."""
+    _die_with_parent(parent)
+
+    def on_sigterm(signum: int, frame: Any) -> None:
+        raise Interrupted()
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, on_sigterm)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        _serve(slot, settings, db, lease_s, retry_failed, tasks, results)
+    except Interrupted:
+        pass  # score_job gave the call back
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask Linux to SIGKILL this process when the thread that started it dies (``prctl``)."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        try:
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: an orphan can outlive a SIGKILLed batch
+            pass
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(1)
+
+
+def _serve(slot: int, settings: "Settings", db: str, lease_s: float, retry_failed: bool, tasks: Any, results: Any) -> None:
+    """A worker process's loop: its own store and Reviewer, one job at a time."""
+    from callreview.review import Reviewer
+    from callreview.store import open_store
+
+    try:
+        store = open_store(db)
+    except CallreviewError as err:
+        results.put(("fatal", slot, None, str(err), err.exit_code))
+        return
+    reviewer = Reviewer(settings)  # the model loads on the first call that needs transcribing, once
+    try:
+        while (item := tasks.get()) is not None:
+            index, job = item
+            try:
+                outcome = _score(reviewer, store, job, lease_s, retry_failed)
+            except CallreviewError as err:  # the model or the store: every call would fail alike
+                results.put(("fatal", slot, index, str(err), err.exit_code))
+                return
+            results.put(("done", slot, index, outcome))
+    finally:
+        store.close()
+
+
+def _score(reviewer: Any, store: Any, job: Job, lease_s: float, retry_failed: bool) -> Outcome:
+    """``score_job``, with a bug on one call turned into that call's failure (the batch goes on)."""
+    from callreview.jobs.batch import score_job
+
+    try:
+        return score_job(reviewer, store, job, lease_s=lease_s, retry_failed=retry_failed)
+    except CallreviewError:
+        raise
+    except Exception as err:
+        first = str(err).splitlines()[0] if str(err) else ""
+        message = f"{job.path}: internal error ({type(err).__name__}: {first}); please report it"
+        return Outcome(str(job.path), "failed", error=message, exit_code=BUG_EXIT)

@@ -1,0 +1,131 @@
+"""The XLSX export: a Calls sheet (the CSV's columns) and an Agents summary sheet.
+
+openpyxl's write-only mode streams rows to disk, but it must know the column widths
+before the first row. So the rows go once through a spool file (pickled, on disk)
+while their widths and the per-agent figures are measured; then the sheets are written
+from the spool. Memory stays flat whatever the number of calls, and the store is read
+once. Widths count a Chinese character as two (:func:`callreview.tables.display_width`).
+"""
+
+from __future__ import annotations
+
+import pickle
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Sequence
+
+from callreview.errors import CallreviewError
+from callreview.team.export.columns import COLUMNS, Cell, call_row, inert
+from callreview.results import ITEMS
+from callreview.team.summary import Figures, Summarizer
+from callreview.tables import display_width
+
+if TYPE_CHECKING:
+    from callreview.store import StoredCall
+
+MIN_WIDTH = 6
+MAX_WIDTH = 60
+"""Wider text (a long path) wraps past this rather than making the sheet unreadable."""
+PERCENT = "0.0%"
+MAX_ROWS = 1_048_575
+"""Excel's 1,048,576 rows a sheet, less the header."""
+
+
+def write_xlsx(calls: Iterable["StoredCall"], path: Path) -> int:
+    from openpyxl import Workbook
+
+    summarizer = Summarizer("agent")
+    widths = [display_width(name) for name in COLUMNS]
+    written = 0
+    with tempfile.TemporaryFile(prefix="callreview-xlsx-") as spool:
+        for call in calls:
+            row = call_row(call)
+            summarizer.add(call)
+            widths = [max(w, _width(v)) for w, v in zip(widths, row)]
+            pickle.dump(row, spool, protocol=pickle.HIGHEST_PROTOCOL)
+            written += 1
+        if written > MAX_ROWS:
+            raise CallreviewError(
+                f"{written:,} calls do not fit in one XLSX sheet (at most {MAX_ROWS:,} rows); "
+                "export fewer with --since/--until or --agent, or use --csv"
+            )
+        spool.seek(0)
+        book = Workbook(write_only=True)
+        sheet = _sheet(book, "Calls", COLUMNS, widths)
+        for _ in range(written):
+            sheet.append([_clean(v) for v in pickle.load(spool)])
+        _filter(sheet, len(COLUMNS), written)
+        figures = summarizer.result()
+        _agents_sheet(book, figures.groups, figures.total)
+        book.save(path)
+    return written
+
+
+def _agents_sheet(book, groups: Sequence[Figures], total: Figures) -> None:
+    bands = [band for band, _ in total.bands]
+    headers = ["agent", "calls", "mean_score", "min_score", *bands, *(f"{item}_fail_rate" for item in ITEMS), "needs_review"]
+    rows: list[list[Cell]] = []
+    for g in (*groups, total):
+        rows.append([
+            g.key, g.calls, None if g.mean_score is None else round(g.mean_score, 1), g.min_score, *(n for _, n in g.bands),
+            *(None if i.fail_rate is None else round(i.fail_rate, 4) for i in g.items), g.waiting,
+        ])
+    widths = [display_width(h) for h in headers]
+    for row in rows:
+        widths = [max(w, _width(v)) for w, v in zip(widths, row)]
+    sheet = _sheet(book, "Agents", headers, widths)
+    rates = range(4 + len(bands), 4 + len(bands) + len(ITEMS))
+    for row in rows:
+        sheet.append([_percent(sheet, v) if i in rates and v is not None else _clean(v) for i, v in enumerate(row)])
+    _filter(sheet, len(headers), len(rows))
+
+
+def _sheet(book, title: str, headers: Sequence[str], widths: Sequence[int]):
+    """A write-only sheet with its widths set, its header bold and frozen (all before the first row)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    sheet = book.create_sheet(title)
+    for index, width in enumerate(widths, 1):
+        sheet.column_dimensions[get_column_letter(index)].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = []
+    for name in headers:
+        cell = WriteOnlyCell(sheet, value=name)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    return sheet
+
+
+def _filter(sheet, columns: int, rows: int) -> None:
+    from openpyxl.utils import get_column_letter
+
+    sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{rows + 1}"  # written after the rows: allowed in write-only mode
+
+
+def _percent(sheet, value: float):
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.number_format = PERCENT
+    return cell
+
+
+def _width(value: Cell) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, float):
+        return len(f"{value:g}")
+    return display_width(str(value))
+
+
+def _clean(value: Cell) -> Cell:
+    """Strings without the control characters XLSX cannot hold."""
+    if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+        return inert(ILLEGAL_CHARACTERS_RE.sub("", value))  # openpyxl writes "=…" text as a formula
+    return value
