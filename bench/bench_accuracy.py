@@ -31,7 +31,10 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser from PyPI
+    import tomli as tomllib
 from collections import defaultdict
 from pathlib import Path
 

@@ -32,7 +32,10 @@ import argparse
 import resource
 import sys
 import time
-import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser from PyPI
+    import tomli as tomllib
 from pathlib import Path
 
 import numpy as np

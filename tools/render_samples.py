@@ -41,7 +41,10 @@ import os
 import re
 import subprocess
 import sys
-import tomllib
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10: the same parser from PyPI
+    import tomli as tomllib
 import zlib
 from dataclasses import dataclass
 from pathlib import Path

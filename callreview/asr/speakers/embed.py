@@ -19,7 +19,7 @@ from callreview.errors import ModelUnavailableError as ModelError
 from callreview.asr.speakers.fbank import normalized
 
 MODEL_FILE = "campplus_cn_en_common.onnx"
-MODEL_SHA256 = "34e8d2b8e9347bd2c099768e58c167748f360ef0bb3c316dfd313fc7b77ca65d"
+MODEL_SHA256 = "eee93e4489666862bc5ed0f4460d063842eebcff0b41add86502ff7e5ab70a19"
 """sha256 of the ONNX export (``tools/export_campplus.py`` prints it)."""
 DEFAULT_SESSIONS = 4
 """Sessions for ``threads=0``: CTranslate2's own default thread count, so an unset ``cpu_threads``
