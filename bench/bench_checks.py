@@ -52,9 +52,22 @@ from callreview.text import normalize  # noqa: E402
 from callreview.transcript import Segment, Transcript, Word  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹"
-COMPANIES = ["天霖汽车售后服务中心", "星河宽带", "安和银行信用卡中心", "嘟嘟驿站", "乐享家电售后服务热线", "顺达快递", "畅联通信", "恒通物业客服中心"]
+COMPANIES = [
+    "天霖汽车售后服务中心",
+    "星河宽带",
+    "安和银行信用卡中心",
+    "嘟嘟驿站",
+    "乐享家电售后服务热线",
+    "顺达快递",
+    "畅联通信",
+    "恒通物业客服中心",
+]
 AGENTS = ["小周", "小李", "小陈", "小马", "小张", "三十五号", "二十七号", "小刘"]
-OPENINGS = ["您好，欢迎致电{company}，我是{agent}，请问有什么可以帮您？", "您好，{company}，{agent}为您服务，请问有什么可以帮您？", "喂，说吧。"]
+OPENINGS = [
+    "您好，欢迎致电{company}，我是{agent}，请问有什么可以帮您？",
+    "您好，{company}，{agent}为您服务，请问有什么可以帮您？",
+    "喂，说吧。",
+]
 ISSUES = [
     "你好，我上个月在你们店里做的保养，这几天仪表盘上有个灯一直亮着。",
     "我家的宽带从早上开始就上不了网，路由器的灯一直在闪。",
@@ -76,22 +89,77 @@ MIDDLE_AGENT = [
     "对不起，我没听清楚，请重复一遍好吗？",
     "不好意思，这问题我不是很清楚，我查一下再给您答复好吗？",
 ]
-MIDDLE_CUSTOMER = ["我姓{surname}。", "尾号是{num}。", "好的。", "那要多久？", "能不能快一点？", "嗯，明白了。", "那怎么办？", "好吧，谢谢。", "对，是的。", "我也不知道，反正就是不行。"]
+MIDDLE_CUSTOMER = [
+    "我姓{surname}。",
+    "尾号是{num}。",
+    "好的。",
+    "那要多久？",
+    "能不能快一点？",
+    "嗯，明白了。",
+    "那怎么办？",
+    "好吧，谢谢。",
+    "对，是的。",
+    "我也不知道，反正就是不行。",
+]
 HOLD_ASK = ["好的，查询需要一点时间，请您稍等一下好吗？", "麻烦您稍等片刻。", "你等一下。"]
-HOLD_BACK = ["{name}，感谢您的耐心等待，我查到了。", "让您久等了，查到了，是线路在维修。", "查到了，明天下午送到。"]
+HOLD_BACK = [
+    "{name}，感谢您的耐心等待，我查到了。",
+    "让您久等了，查到了，是线路在维修。",
+    "查到了，明天下午送到。",
+]
 CLOSINGS = ["请问还有什么可以帮您？", "{name}，还有其他问题吗？"]
 FAREWELLS = ["感谢您的来电，{name}，祝您生活愉快，再见！", "感谢您的来电，再见。", "好，就这样。"]
 
 
 # ASR-style errors (audio_samples/README.md lists what Whisper base hears on 8 kHz calls).
 HOMOPHONES = {  # same toneless pinyin
-    "姓": "性", "电": "店", "致": "至", "再": "在", "见": "件", "谢": "写", "请": "清", "问": "文", "帮": "邦",
-    "查": "茶", "号": "好", "先": "仙", "士": "是", "心": "新", "待": "带", "期": "其", "线": "现", "户": "护",
-    "单": "担", "程": "成", "码": "马", "收": "手", "递": "地", "理": "里", "办": "半", "费": "飞", "客": "刻",
+    "姓": "性",
+    "电": "店",
+    "致": "至",
+    "再": "在",
+    "见": "件",
+    "谢": "写",
+    "请": "清",
+    "问": "文",
+    "帮": "邦",
+    "查": "茶",
+    "号": "好",
+    "先": "仙",
+    "士": "是",
+    "心": "新",
+    "待": "带",
+    "期": "其",
+    "线": "现",
+    "户": "护",
+    "单": "担",
+    "程": "成",
+    "码": "马",
+    "收": "手",
+    "递": "地",
+    "理": "里",
+    "办": "半",
+    "费": "飞",
+    "客": "刻",
 }
 NEAR_PINYIN = {  # a close pinyin: nin→yin, shi→si, zhi→zi, zh/ch/sh ↔ z/c/s, -ng ↔ -n
-    "您": "音", "是": "四", "知": "资", "服": "福", "务": "物", "生": "森", "声": "深", "正": "怎", "请": "勤",
-    "情": "琴", "中": "宗", "常": "藏", "商": "桑", "时": "词", "程": "陈", "等": "登", "名": "民", "经": "金",
+    "您": "音",
+    "是": "四",
+    "知": "资",
+    "服": "福",
+    "务": "物",
+    "生": "森",
+    "声": "深",
+    "正": "怎",
+    "请": "勤",
+    "情": "琴",
+    "中": "宗",
+    "常": "藏",
+    "商": "桑",
+    "时": "词",
+    "程": "陈",
+    "等": "登",
+    "名": "民",
+    "经": "金",
 }
 FILLERS = ("嗯", "那个", "就是")
 
@@ -141,11 +209,23 @@ def synthetic_call(rng: random.Random, index: int, seen: set[str] | None = None)
 
     script = [("agent", say(rng.choice(OPENINGS))), ("customer", say(rng.choice(ISSUES)))]
     for _ in range(rng.randint(8, 12)):
-        script += [("agent", say(rng.choice(MIDDLE_AGENT))), ("customer", say(rng.choice(MIDDLE_CUSTOMER)))]
+        script += [
+            ("agent", say(rng.choice(MIDDLE_AGENT))),
+            ("customer", say(rng.choice(MIDDLE_CUSTOMER))),
+        ]
     if rng.random() < 0.5:
         at = rng.randrange(2, len(script) - 2, 2)
-        script[at:at] = [("agent", say(rng.choice(HOLD_ASK))), ("customer", "好的。"), ("hold", ""), ("agent", say(rng.choice(HOLD_BACK)))]
-    script += [("agent", say(rng.choice(CLOSINGS))), ("customer", "没有了，谢谢。"), ("agent", say(rng.choice(FAREWELLS)))]
+        script[at:at] = [
+            ("agent", say(rng.choice(HOLD_ASK))),
+            ("customer", "好的。"),
+            ("hold", ""),
+            ("agent", say(rng.choice(HOLD_BACK))),
+        ]
+    script += [
+        ("agent", say(rng.choice(CLOSINGS))),
+        ("customer", "没有了，谢谢。"),
+        ("agent", say(rng.choice(FAREWELLS))),
+    ]
 
     segments, t = [], 0.3
     for role, text in script:
@@ -160,15 +240,31 @@ def synthetic_call(rng: random.Random, index: int, seen: set[str] | None = None)
             tries = 0
             while normalize(text) in seen:
                 tries += 1
-                text = misspell(rng, text) if tries % 2 else f"{rng.choice(FILLERS)}，{text}" if tries < 6 else f"{text}{rng.randint(2, 9999)}"
+                text = (
+                    misspell(rng, text)
+                    if tries % 2
+                    else f"{rng.choice(FILLERS)}，{text}"
+                    if tries < 6
+                    else f"{text}{rng.randint(2, 9999)}"
+                )
             seen.add(normalize(text))
         words, w = [], t
         for i in range(0, len(text), 2):  # Whisper's Chinese words: one or two characters
             words.append(Word(round(w, 2), round(w + 0.36, 2), text[i : i + 2]))
             w += 0.36
-        segments.append(Segment(role, round(t, 2), round(w, 2), text, normalize(text), tuple(words)))
+        segments.append(
+            Segment(role, round(t, 2), round(w, 2), text, normalize(text), tuple(words))
+        )
         t = w + rng.uniform(0.3, 0.8)
-    return Transcript(f"bench/{index:05d}.flac", round(t + 0.5, 2), 2, "synthetic", "zh", "stereo", tuple(segments))
+    return Transcript(
+        f"bench/{index:05d}.flac",
+        round(t + 0.5, 2),
+        2,
+        "synthetic",
+        "zh",
+        "stereo",
+        tuple(segments),
+    )
 
 
 def calls(n: int, seed: int, distinct: bool = False) -> list[Transcript]:
@@ -193,7 +289,9 @@ def _texts(transcripts: list[Transcript]) -> tuple[int, int]:
     return len(set(norms)), len(norms)
 
 
-def _time(transcripts: list[Transcript], metrics: bool = True, clock=time.perf_counter, rules=None) -> float:
+def _time(
+    transcripts: list[Transcript], metrics: bool = True, clock=time.perf_counter, rules=None
+) -> float:
     """Seconds to check ``transcripts``; ``rules``: a (lexicon, scorecard) to reuse, else freshly loaded ones
     (whose phrase sets, and their per-text results, start empty)."""
     lexicon, scorecard = rules or (load_lexicon("zh-CN"), load_scorecard())
@@ -204,7 +302,9 @@ def _time(transcripts: list[Transcript], metrics: bool = True, clock=time.perf_c
     return clock() - start
 
 
-def _on_off(transcripts: list[Transcript], other: list[Transcript] | None = None, chunk: int = 100) -> tuple[float, float]:
+def _on_off(
+    transcripts: list[Transcript], other: list[Transcript] | None = None, chunk: int = 100
+) -> tuple[float, float]:
     """CPU seconds to check ``transcripts`` with the metrics off and on (``other``: the calls checked with them on,
     for cold runs), chunk by chunk, the two alternating and taking turns to go first."""
     other = transcripts if other is None else other
@@ -249,47 +349,65 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2000)
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds of metrics off / on (warm)")
+    parser.add_argument(
+        "--rounds", type=int, default=5, help="alternating rounds of metrics off / on (warm)"
+    )
     args = parser.parse_args()
 
     transcripts = calls(args.calls, seed=1, distinct=True)
     segs = sum(len(t.segments) for t in transcripts) / len(transcripts)
     secs = sum(t.duration_s for t in transcripts) / len(transcripts)
-    print(f"{args.calls} synthetic calls: {secs:.0f} s and {segs:.0f} segments on average; {os.cpu_count()} CPUs here")
+    print(
+        f"{args.calls} synthetic calls: {secs:.0f} s and {segs:.0f} segments on average; {os.cpu_count()} CPUs here"
+    )
     ERRORS.update(segments=0, misspelled=0)
     probe = calls(args.calls, seed=1)
     with_errors = ERRORS["misspelled"]
     d, n = _texts(transcripts)
     pd, pn = _texts(probe)
-    print(f"ASR-style errors in {with_errors / pn:.0%} of the plain generator's segments; distinct segment texts: "
-          f"{pd / pn:.0%} of the plain calls' ({pd} of {pn}), {d / n:.0%} of the cold run's ({d} of {n})")
+    print(
+        f"ASR-style errors in {with_errors / pn:.0%} of the plain generator's segments; distinct segment texts: "
+        f"{pd / pn:.0%} of the plain calls' ({pd} of {pn}), {d / n:.0%} of the cold run's ({d} of {n})"
+    )
 
     _time(calls(20, seed=99))  # load the lexicon, import pypinyin/rapidfuzz/opencc (untimed)
     clear_caches()
     cold = _time(transcripts)  # a fresh lexicon, caches empty, every text new
-    print(f"cold, 1 process : {args.calls / cold:8.0f} transcripts/s  ({1000 * cold / args.calls:.2f} ms each; distinct texts, caches cleared)")
+    print(
+        f"cold, 1 process : {args.calls / cold:8.0f} transcripts/s  ({1000 * cold / args.calls:.2f} ms each; distinct texts, caches cleared)"
+    )
     warm = _time(transcripts)
-    print(f"warm, 1 process : {args.calls / warm:8.0f} transcripts/s  ({1000 * warm / args.calls:.2f} ms each; the same calls again)")
+    print(
+        f"warm, 1 process : {args.calls / warm:8.0f} transcripts/s  ({1000 * warm / args.calls:.2f} ms each; the same calls again)"
+    )
     clear_caches()
     _time(probe[:20])
     plain = _time(probe)
-    print(f"plain calls     : {args.calls / plain:8.0f} transcripts/s  ({1000 * plain / args.calls:.2f} ms each; texts repeating as scripted lines do)")
+    print(
+        f"plain calls     : {args.calls / plain:8.0f} transcripts/s  ({1000 * plain / args.calls:.2f} ms each; texts repeating as scripted lines do)"
+    )
 
     global _RULES
     _RULES = (load_lexicon("zh-CN"), load_scorecard())
     _on_off(probe)  # fill the reused lexicon's phrase-set caches (untimed)
-    rounds = [_on_off(probe) for _ in range(args.rounds)]  # warm: the plain calls, whose texts repeat
+    rounds = [
+        _on_off(probe) for _ in range(args.rounds)
+    ]  # warm: the plain calls, whose texts repeat
     off, on = sum(r[0] for r in rounds), sum(r[1] for r in rounds)
     n = args.calls * args.rounds
     spread = sorted(b / a - 1 for a, b in rounds)
     print(f"warm, metrics off: {n / off:8.0f} transcripts/CPU-s  ({1e6 * off / n:.0f} µs each)")
     print(f"warm, metrics on : {n / on:8.0f} transcripts/CPU-s  ({1e6 * on / n:.0f} µs each)")
-    print(f"delivery metrics cost, warm: {on / off - 1:+.1%}, {1e6 * (on - off) / n:.0f} µs a call "
-          f"({args.rounds} rounds of {args.calls} calls each way; per round {spread[0]:+.1%} to {spread[-1]:+.1%})")
+    print(
+        f"delivery metrics cost, warm: {on / off - 1:+.1%}, {1e6 * (on - off) / n:.0f} µs a call "
+        f"({args.rounds} rounds of {args.calls} calls each way; per round {spread[0]:+.1%} to {spread[-1]:+.1%})"
+    )
     fresh = calls(2 * args.calls, seed=2, distinct=True)
     clear_caches()
     cold_off, cold_on = _on_off(fresh[0::2], fresh[1::2])
-    print(f"cold, metrics off: {args.calls / cold_off:8.0f} transcripts/CPU-s, on: {args.calls / cold_on:.0f}  → cost {cold_on / cold_off - 1:+.1%} (fresh calls with distinct texts, each checked once)")
+    print(
+        f"cold, metrics off: {args.calls / cold_off:8.0f} transcripts/CPU-s, on: {args.calls / cold_on:.0f}  → cost {cold_on / cold_off - 1:+.1%} (fresh calls with distinct texts, each checked once)"
+    )
 
     if args.processes > 1:
         share = args.calls // args.processes
@@ -298,7 +416,9 @@ def main() -> None:
             done = list(pool.map(_worker, [(share, 1000 + i) for i in range(args.processes)]))
         checked = sum(n for n, _, _ in done)
         wall = max(end for _, _, end in done) - min(start for _, start, _ in done)
-        print(f"cold, {args.processes} processes: {checked / wall:8.0f} transcripts/s  (wall clock from the first start to the last finish)")
+        print(
+            f"cold, {args.processes} processes: {checked / wall:8.0f} transcripts/s  (wall clock from the first start to the last finish)"
+        )
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10: the same parser from PyPI
@@ -37,8 +38,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from callreview.qc.checklist import CallInfo, check_transcript  # noqa: E402
 from callreview.qc.lexicon import load_lexicon  # noqa: E402
-from callreview.results import DeliveryMetrics  # noqa: E402
 from callreview.qc.scorecard import load_scorecard  # noqa: E402
+from callreview.results import DeliveryMetrics  # noqa: E402
 from callreview.transcript import Transcript  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
@@ -48,7 +49,9 @@ DEAD_AIR_TOLERANCE_S = 1.0
 
 
 def measure(transcript: Transcript, direction: str) -> DeliveryMetrics:
-    review = check_transcript(transcript, load_lexicon("zh-CN"), load_scorecard(None), CallInfo(direction=direction))
+    review = check_transcript(
+        transcript, load_lexicon("zh-CN"), load_scorecard(None), CallInfo(direction=direction)
+    )
     assert review.metrics is not None
     return review.metrics
 
@@ -74,9 +77,13 @@ def agreement(script: dict, model: dict) -> list[str]:
     """What the model's figures get wrong against the script's (empty: all within tolerance)."""
     wrong = []
     if abs(model["median"] - script["median"]) > RATE_TOLERANCE * script["median"]:
-        wrong.append(f"median rate {model['median']:.0f} vs {script['median']:.0f} (more than 15 % off)")
+        wrong.append(
+            f"median rate {model['median']:.0f} vs {script['median']:.0f} (more than 15 % off)"
+        )
     if abs(model["dead_air_s"] - script["dead_air_s"]) > DEAD_AIR_TOLERANCE_S:
-        wrong.append(f"dead air {model['dead_air_s']:.1f} s vs {script['dead_air_s']:.1f} s (more than 1 s off)")
+        wrong.append(
+            f"dead air {model['dead_air_s']:.1f} s vs {script['dead_air_s']:.1f} s (more than 1 s off)"
+        )
     for key in ("interruptions", "fast_stretches"):
         if model[key] != script[key]:
             wrong.append(f"{key} {model[key]} vs {script[key]}")
@@ -84,7 +91,11 @@ def agreement(script: dict, model: dict) -> list[str]:
 
 
 def expected(spec: dict, got: dict) -> list[str]:
-    return [f"{key} {got[key]}, expected {want}" for key, want in spec.get("expected_delivery", {}).items() if got[key] != want]
+    return [
+        f"{key} {got[key]}, expected {want}"
+        for key, want in spec.get("expected_delivery", {}).items()
+        if got[key] != want
+    ]
 
 
 def cell(script: float | int | None, model: float | int | None = None, fmt: str = "{:.0f}") -> str:
@@ -93,12 +104,22 @@ def cell(script: float | int | None, model: float | int | None = None, fmt: str 
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--scripts", action="store_true", help="only the script timings (no model)")
     args = parser.parse_args()
 
-    specs = {p.stem: tomllib.loads(p.read_text(encoding="utf-8")) for p in sorted((SAMPLES / "calls").glob("*.toml"))}
-    script = {slug: figures(measure(Transcript.load(SAMPLES / "truth" / f"{slug}.json"), spec["direction"])) for slug, spec in specs.items()}
+    specs = {
+        p.stem: tomllib.loads(p.read_text(encoding="utf-8"))
+        for p in sorted((SAMPLES / "calls").glob("*.toml"))
+    }
+    script = {
+        slug: figures(
+            measure(Transcript.load(SAMPLES / "truth" / f"{slug}.json"), spec["direction"])
+        )
+        for slug, spec in specs.items()
+    }
     model: dict[str, dict] = {}
     if not args.scripts:
         from callreview.review import Reviewer
@@ -106,16 +127,24 @@ def main() -> int:
 
         reviewer = Reviewer(Settings())
         for slug, spec in specs.items():
-            model[slug] = figures(measure(reviewer.transcript(SAMPLES / f"{slug}.flac"), spec["direction"]))
+            model[slug] = figures(
+                measure(reviewer.transcript(SAMPLES / f"{slug}.flac"), spec["direction"])
+            )
         print(f"model: {reviewer.transcriber.model_ref.model_id}; each cell is script / model\n")
 
-    print("| call | median rate (chars/min) | fastest | fast stretches | interruptions (back-channels) | dead air s (longest) | agent share % |")
+    print(
+        "| call | median rate (chars/min) | fastest | fast stretches | interruptions (back-channels) | dead air s (longest) | agent share % |"
+    )
     print("|---|---|---|---|---|---|---|")
     for slug in specs:
         s, m = script[slug], model.get(slug)
         get = (lambda key: m[key]) if m else (lambda key: None)  # noqa: E731
-        cuts = f"{s['interruptions']} ({s['backchannels']})" + (f" / {m['interruptions']} ({m['backchannels']})" if m else "")
-        dead = f"{s['dead_air_s']:.1f} ({s['dead_air_longest_s']:.1f})" + (f" / {m['dead_air_s']:.1f} ({m['dead_air_longest_s']:.1f})" if m else "")
+        cuts = f"{s['interruptions']} ({s['backchannels']})" + (
+            f" / {m['interruptions']} ({m['backchannels']})" if m else ""
+        )
+        dead = f"{s['dead_air_s']:.1f} ({s['dead_air_longest_s']:.1f})" + (
+            f" / {m['dead_air_s']:.1f} ({m['dead_air_longest_s']:.1f})" if m else ""
+        )
         print(
             f"| `{slug}` | {cell(s['median'], get('median'))} | {cell(s['fastest'], get('fastest'))} "
             f"| {cell(s['fast_stretches'], get('fast_stretches'), '{}')} | {cuts} | {dead} | {cell(s['agent_share'], get('agent_share'))} |"
@@ -125,21 +154,41 @@ def main() -> int:
     for slug, spec in specs.items():
         problems += [f"{slug} (script): {p}" for p in expected(spec, script[slug])]
         if slug in model:
-            problems += [f"{slug} (model): {p}" for p in expected(spec, model[slug]) + agreement(script[slug], model[slug])]
+            problems += [
+                f"{slug} (model): {p}"
+                for p in expected(spec, model[slug]) + agreement(script[slug], model[slug])
+            ]
     if model:
-        worst_rate = max(abs(model[k]["median"] - script[k]["median"]) / script[k]["median"] for k in specs)
+        worst_rate = max(
+            abs(model[k]["median"] - script[k]["median"]) / script[k]["median"] for k in specs
+        )
         worst_dead = max(abs(model[k]["dead_air_s"] - script[k]["dead_air_s"]) for k in specs)
-        worst_fast = max(abs(model[k]["fastest"] - script[k]["fastest"]) / script[k]["fastest"] for k in specs)
+        worst_fast = max(
+            abs(model[k]["fastest"] - script[k]["fastest"]) / script[k]["fastest"] for k in specs
+        )
         worst_share = max(abs(model[k]["agent_share"] - script[k]["agent_share"]) for k in specs)
-        mean_rate = sum(abs(model[k]["median"] - script[k]["median"]) / script[k]["median"] for k in specs) / len(specs)
-        print(f"\nmodel against script: median rate off by at most {worst_rate:.1%} (mean {mean_rate:.1%}; tolerance 15 %), "
-              f"dead air by at most {worst_dead:.2f} s (tolerance 1 s); fastest turn by at most {worst_fast:.1%}, "
-              f"agent share by at most {worst_share:.1f} points")
-    print("\n" + ("\n".join(problems) if problems else f"all {len(specs)} calls within tolerance and as expected"))
+        mean_rate = sum(
+            abs(model[k]["median"] - script[k]["median"]) / script[k]["median"] for k in specs
+        ) / len(specs)
+        print(
+            f"\nmodel against script: median rate off by at most {worst_rate:.1%} (mean {mean_rate:.1%}; tolerance 15 %), "
+            f"dead air by at most {worst_dead:.2f} s (tolerance 1 s); fastest turn by at most {worst_fast:.1%}, "
+            f"agent share by at most {worst_share:.1f} points"
+        )
+    print(
+        "\n"
+        + (
+            "\n".join(problems)
+            if problems
+            else f"all {len(specs)} calls within tolerance and as expected"
+        )
+    )
     if model:
         off, on = speed([reviewer.transcript(SAMPLES / f"{slug}.flac") for slug in specs])
-        print(f"\nchecklist engine on the model's transcripts: metrics off {1e6 * off:.0f} µs a call, on {1e6 * on:.0f} µs: "
-              f"the metrics cost {on / off - 1:+.1%}")
+        print(
+            f"\nchecklist engine on the model's transcripts: metrics off {1e6 * off:.0f} µs a call, on {1e6 * on:.0f} µs: "
+            f"the metrics cost {on / off - 1:+.1%}"
+        )
     return 1 if problems else 0
 
 

@@ -32,7 +32,14 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "audio_samples"
-RECORDINGS = ["09_no_closing", "03_bare_wei", "02_no_greeting", "04_name_zero", "07_forbidden", "06_hold_no_permission"]
+RECORDINGS = [
+    "09_no_closing",
+    "03_bare_wei",
+    "02_no_greeting",
+    "04_name_zero",
+    "07_forbidden",
+    "06_hold_no_permission",
+]
 """The shortest bundled calls first."""
 
 
@@ -65,7 +72,9 @@ def child(mode: str, db: str, files: list[str], workers: int, threads: int | Non
         t0 = time.perf_counter()
         _connect(ray, None, workers, 0)  # a local cluster, as `--ray local` starts it
         out["cluster_start_s"] = time.perf_counter() - t0
-        peaks, done = _sampling(lambda entry: (entry / "cmdline").read_bytes().startswith(b"ray::ScoringActor"))
+        peaks, done = _sampling(
+            lambda entry: (entry / "cmdline").read_bytes().startswith(b"ray::ScoringActor")
+        )
         t0 = time.perf_counter()
         outcomes = _timed(run_on_ray(jobs, settings, db, workers, threads), t0, out)
         done.set()
@@ -95,10 +104,14 @@ def _timed(outcomes, t0: float, out: dict) -> list:
 
 
 def _child_of(parent: int):
-    def test(entry: Path) -> bool:  # a worker process the pool spawned (not multiprocessing's resource tracker)
+    def test(
+        entry: Path,
+    ) -> bool:  # a worker process the pool spawned (not multiprocessing's resource tracker)
         if b"spawn_main" not in (entry / "cmdline").read_bytes():
             return False
-        return any(line == f"PPid:\t{parent}" for line in (entry / "status").read_text().splitlines())
+        return any(
+            line == f"PPid:\t{parent}" for line in (entry / "status").read_text().splitlines()
+        )
 
     return test
 
@@ -121,7 +134,9 @@ def _sample(worker, peaks: dict[int, float], done: threading.Event) -> None:
                     continue
                 for line in (entry / "status").read_text().splitlines():
                     if line.startswith("VmHWM:"):
-                        peaks[int(entry.name)] = max(peaks.get(int(entry.name), 0.0), int(line.split()[1]) / 1024)
+                        peaks[int(entry.name)] = max(
+                            peaks.get(int(entry.name), 0.0), int(line.split()[1]) / 1024
+                        )
             except OSError:
                 continue
         done.wait(0.25)
@@ -130,8 +145,20 @@ def _sample(worker, peaks: dict[int, float], done: threading.Event) -> None:
 # --- the driver -----------------------------------------------------------------------------
 
 
-def measure(mode: str, db: str, files: list[Path], workers: int, threads: int | None = None) -> dict:
-    command = [sys.executable, __file__, "--child", mode, "--db", db, "--workers", str(workers), *map(str, files)]
+def measure(
+    mode: str, db: str, files: list[Path], workers: int, threads: int | None = None
+) -> dict:
+    command = [
+        sys.executable,
+        __file__,
+        "--child",
+        mode,
+        "--db",
+        db,
+        "--workers",
+        str(workers),
+        *map(str, files),
+    ]
     if threads:
         command[4:4] = ["--threads", str(threads)]
     result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=1800)
@@ -174,16 +201,24 @@ def transcripts(folder: Path, count: int) -> list[Path]:
     for i in range(count):
         source = sources[i % len(sources)]
         target = folder / f"{source.stem}_{i:04d}.json"
-        target.write_text(source.read_text(encoding="utf-8") + "\n" * (i // len(sources)), encoding="utf-8")
+        target.write_text(
+            source.read_text(encoding="utf-8") + "\n" * (i // len(sources)), encoding="utf-8"
+        )
         out.append(target)
     return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--calls", type=int, default=4, help="bundled recordings to score (shortest first)")
-    parser.add_argument("--transcripts", type=int, default=200, help="transcript JSONs for the overhead run")
-    parser.add_argument("--pg", help="a PostgreSQL server URL: each run gets a fresh database there")
+    parser.add_argument(
+        "--calls", type=int, default=4, help="bundled recordings to score (shortest first)"
+    )
+    parser.add_argument(
+        "--transcripts", type=int, default=200, help="transcript JSONs for the overhead run"
+    )
+    parser.add_argument(
+        "--pg", help="a PostgreSQL server URL: each run gets a fresh database there"
+    )
     parser.add_argument("--actors", type=int, default=2)
     parser.add_argument("--child")
     parser.add_argument("--db")
@@ -195,7 +230,8 @@ def main() -> None:
         print(json.dumps(child(args.child, args.db, args.files, args.workers, args.threads)))
         return
 
-    from callreview.jobs.workers import DEFAULT_WORKERS, cores
+    from callreview.cpu import cores
+    from callreview.jobs.workers import DEFAULT_WORKERS
 
     folder = Path(tempfile.mkdtemp(prefix="bench-ray-"))
     stores = Stores(args.pg, folder)
@@ -203,38 +239,77 @@ def main() -> None:
     try:
         recordings = [SAMPLES / f"{name}.flac" for name in RECORDINGS[: args.calls]]
         jsons = transcripts(folder / "json", args.transcripts)
-        print(f"machine: {cores()} cores; store: {store_name}; Ray actors: {args.actors} × 1 thread; "
-              f"local batch: {DEFAULT_WORKERS} worker(s) × {max(1, cores() // DEFAULT_WORKERS)} threads (its default)")
+        print(
+            f"machine: {cores()} cores; store: {store_name}; Ray actors: {args.actors} × 1 thread; "
+            f"local batch: {DEFAULT_WORKERS} worker(s) × {max(1, cores() // DEFAULT_WORKERS)} threads (its default)"
+        )
 
         print(f"\n1. {len(recordings)} recordings (no transcript cache)")
         threads = max(1, cores() // DEFAULT_WORKERS)
-        rows = [(f"local, {DEFAULT_WORKERS} × {threads} (default)", measure("local", stores.new(), recordings, DEFAULT_WORKERS)),
-                (f"local, {args.actors} × 1", measure("local", stores.new(), recordings, args.actors, 1)),
-                (f"--ray, {args.actors} actors × 1", measure("ray", stores.new(), recordings, args.actors))]
-        print(f"   {'':<24} {'audio min':>9} {'wall s':>7} {'audio h / wall h':>17}  peak RSS per worker (MiB)")
+        rows = [
+            (
+                f"local, {DEFAULT_WORKERS} × {threads} (default)",
+                measure("local", stores.new(), recordings, DEFAULT_WORKERS),
+            ),
+            (
+                f"local, {args.actors} × 1",
+                measure("local", stores.new(), recordings, args.actors, 1),
+            ),
+            (
+                f"--ray, {args.actors} actors × 1",
+                measure("ray", stores.new(), recordings, args.actors),
+            ),
+        ]
+        print(
+            f"   {'':<24} {'audio min':>9} {'wall s':>7} {'audio h / wall h':>17}  peak RSS per worker (MiB)"
+        )
         for name, r in rows:
             rss = ", ".join(f"{v:.0f}" for v in r["peak_rss_mib"])
-            print(f"   {name:<24} {r['audio_s'] / 60:>9.1f} {r['wall_s']:>7.1f} {r['audio_s'] / r['wall_s']:>17.1f}  {rss}")
+            print(
+                f"   {name:<24} {r['audio_s'] / 60:>9.1f} {r['wall_s']:>7.1f} {r['audio_s'] / r['wall_s']:>17.1f}  {rss}"
+            )
         ray_row = rows[-1][1]
-        print(f"   local Ray cluster: start {ray_row['cluster_start_s']:.1f} s, stop {ray_row['cluster_stop_s']:.1f} s (not in the wall times)")
+        print(
+            f"   local Ray cluster: start {ray_row['cluster_start_s']:.1f} s, stop {ray_row['cluster_stop_s']:.1f} s (not in the wall times)"
+        )
 
         print(f"\n2. {len(jsons)} transcript JSONs (rules only)")
-        runs = [("local batch, 1 worker", measure("local", stores.new(), jsons, 1), 1),
-                ("--ray, 1 actor", measure("ray", stores.new(), jsons, 1), 1),
-                (f"--ray, {args.actors} actors", measure("ray", stores.new(), jsons, args.actors), args.actors)]
+        runs = [
+            ("local batch, 1 worker", measure("local", stores.new(), jsons, 1), 1),
+            ("--ray, 1 actor", measure("ray", stores.new(), jsons, 1), 1),
+            (
+                f"--ray, {args.actors} actors",
+                measure("ray", stores.new(), jsons, args.actors),
+                args.actors,
+            ),
+        ]
         n = len(jsons)
-        print(f"   {'':<22} {'start s':>7} {'ms/call wall':>12} {'in score_job':>12} {'slot idle':>9} {'driver CPU':>10}")
+        print(
+            f"   {'':<22} {'start s':>7} {'ms/call wall':>12} {'in score_job':>12} {'slot idle':>9} {'driver CPU':>10}"
+        )
         for name, r, slots in runs:
             steady = r["wall_s"] - r["first_s"]  # after the first outcome: workers are up
             inside = r["job_s"] - r["first_job_s"]
-            driver = f"{r['driver_cpu_s'] / n * 1000:>10.2f}" if name.startswith("--ray") else f"{'(same)':>10}"
-            print(f"   {name:<22} {r['first_s']:>7.1f} {steady / (n - 1) * 1000:>12.1f} {inside / (n - 1) * 1000:>12.1f}"
-                  f" {(slots * steady - inside) / (n - 1) * 1000:>9.1f} {driver}")
+            driver = (
+                f"{r['driver_cpu_s'] / n * 1000:>10.2f}"
+                if name.startswith("--ray")
+                else f"{'(same)':>10}"
+            )
+            print(
+                f"   {name:<22} {r['first_s']:>7.1f} {steady / (n - 1) * 1000:>12.1f} {inside / (n - 1) * 1000:>12.1f}"
+                f" {(slots * steady - inside) / (n - 1) * 1000:>9.1f} {driver}"
+            )
         local_ms = (runs[0][1]["wall_s"] - runs[0][1]["first_s"]) / (n - 1) * 1000
         one_ms = (runs[1][1]["wall_s"] - runs[1][1]["first_s"]) / (n - 1) * 1000
-        print(f"   Ray overhead per call (1 actor against 1 local worker, wall): {one_ms - local_ms:.1f} ms")
-        print("   start: to the first outcome (workers or actors up, first call scored); then per call after it, in ms: wall;")
-        print("   inside score_job (in the worker); slot idle = each worker's time not in score_job; the driver's CPU")
+        print(
+            f"   Ray overhead per call (1 actor against 1 local worker, wall): {one_ms - local_ms:.1f} ms"
+        )
+        print(
+            "   start: to the first outcome (workers or actors up, first call scored); then per call after it, in ms: wall;"
+        )
+        print(
+            "   inside score_job (in the worker); slot idle = each worker's time not in score_job; the driver's CPU"
+        )
     finally:
         stores.drop()
         shutil.rmtree(folder, ignore_errors=True)

@@ -38,10 +38,11 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from samples import scored_truths  # noqa: E402  (bench/samples.py)
+
 from callreview.review import Reviewer  # noqa: E402
 from callreview.store import CallMeta, open_store  # noqa: E402
 from callreview.team.summary import summarize  # noqa: E402
-from samples import scored_truths  # noqa: E402  (bench/samples.py)
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 AGENTS = [f"小{s}" for s in SURNAMES] + [f"{n}号" for n in range(101, 121)]  # 40 agents
@@ -53,9 +54,19 @@ BATCH = 5000
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=100_000)
-    parser.add_argument("--real", type=int, default=2000, help="calls stored through register+claim+complete (the rest in bulk)")
-    parser.add_argument("--db", help="postgresql://… server to create a throwaway database on; default: SQLite in a temp folder")
-    parser.add_argument("--keep", action="store_true", help="keep the store (and print where it is)")
+    parser.add_argument(
+        "--real",
+        type=int,
+        default=2000,
+        help="calls stored through register+claim+complete (the rest in bulk)",
+    )
+    parser.add_argument(
+        "--db",
+        help="postgresql://… server to create a throwaway database on; default: SQLite in a temp folder",
+    )
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the store (and print where it is)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-store-"))
     url, drop = _new_store(args.db, work)
@@ -75,7 +86,9 @@ def run(url: str, work: Path, calls: int, real: int) -> None:
     reviewer = Reviewer()
     truths = scored_truths(reviewer)
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-    print(f"store: {backend}, {calls:,} calls ({real:,} through the real path), 40 agents, 12 weeks; python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print(
+        f"store: {backend}, {calls:,} calls ({real:,} through the real path), 40 agents, 12 weeks; python {sys.version.split()[0]}, {os.cpu_count()} cores"
+    )
 
     rng = random.Random(48)
     with open_store(url) as store:
@@ -85,25 +98,38 @@ def run(url: str, work: Path, calls: int, real: int) -> None:
             transcript, review = truths[i % len(truths)]
             sha = hashlib.sha256(f"call-{i}".encode()).hexdigest()
             path = f"/recordings/{day[:7]}/{agent}_{day}_{call_id}.flac"
-            store.register(sha, path, CallMeta(agent=agent, call_id=call_id, date=day, extra={"time": clock}))
+            store.register(
+                sha, path, CallMeta(agent=agent, call_id=call_id, date=day, extra={"time": clock})
+            )
             claim = store.claim(sha, path).claim
-            store.complete(claim, review, transcript, f"bench:{sha}", reviewer.engine, reviewer.fingerprint)
+            store.complete(
+                claim, review, transcript, f"bench:{sha}", reviewer.engine, reviewer.fingerprint
+            )
         real_s = time.perf_counter() - started
-        print(f"real path (register+claim+complete): {real:,} calls in {real_s:.1f} s = {real / real_s:,.0f} calls/s")
+        print(
+            f"real path (register+claim+complete): {real:,} calls in {real_s:.1f} s = {real / real_s:,.0f} calls/s"
+        )
 
         started = time.perf_counter()
         _bulk(store, rng, truths, real, calls, reviewer.engine, reviewer.fingerprint)
         bulk_s = time.perf_counter() - started
-        print(f"bulk insert: {calls - real:,} calls in {bulk_s:.1f} s = {(calls - real) / bulk_s:,.0f} calls/s")
+        print(
+            f"bulk insert: {calls - real:,} calls in {bulk_s:.1f} s = {(calls - real) / bulk_s:,.0f} calls/s"
+        )
 
         started = time.perf_counter()
         figures = summarize(store.calls(state="scored"), "agent")
         summary_s = time.perf_counter() - started
-        print(f"summary (in process, by agent): {figures.total.calls:,} calls in {summary_s:.1f} s = {figures.total.calls / summary_s:,.0f} calls/s")
+        print(
+            f"summary (in process, by agent): {figures.total.calls:,} calls in {summary_s:.1f} s = {figures.total.calls / summary_s:,.0f} calls/s"
+        )
         last_day = store.last_day()
 
     tenth = (FIRST_DAY + timedelta(days=DAYS // 10 - 1)).isoformat()
-    for label, extra in (("summary", ["summary", "--by", "week"]), ("summary, first tenth", ["summary", "--until", tenth])):
+    for label, extra in (
+        ("summary", ["summary", "--by", "week"]),
+        ("summary, first tenth", ["summary", "--until", tenth]),
+    ):
         wall, rss, _ = _child([*extra, "--db", url])
         print(f"callreview {label}: {wall:.1f} s, peak RSS {rss:.0f} MiB")
     for fmt in ("csv", "xlsx", "jsonl"):
@@ -117,7 +143,9 @@ def run(url: str, work: Path, calls: int, real: int) -> None:
             )
             out.unlink()
     week = date.fromisoformat(last_day).isocalendar()
-    wall, rss, text = _child(["sample", "--db", url, "--week", f"{week.year}-W{week.week:02d}", "--seed", "1"])
+    wall, rss, text = _child(
+        ["sample", "--db", url, "--week", f"{week.year}-W{week.week:02d}", "--seed", "1"]
+    )
     print(f"callreview sample: {text.splitlines()[0]}: {wall:.1f} s, peak RSS {rss:.0f} MiB")
 
 
@@ -128,7 +156,9 @@ def _call(rng: random.Random, i: int) -> tuple[str, str, str, str]:
     return agent, day, clock, f"C{i:07d}"
 
 
-def _bulk(store, rng: random.Random, truths, start: int, stop: int, engine: str, fingerprint: str) -> None:
+def _bulk(
+    store, rng: random.Random, truths, start: int, stop: int, engine: str, fingerprint: str
+) -> None:
     """Calls and their reviews in batches, ids given (a new store: nothing else writes)."""
     db = store.db
     bodies = []
@@ -156,17 +186,46 @@ def _bulk(store, rng: random.Random, truths, start: int, stop: int, engine: str,
             call, rid = base_call + i - start + 1, base_review + i - start + 1
             path = f"/recordings/{day[:7]}/{agent}_{day}_{call_id}.flac"
             sha = hashlib.sha256(f"call-{i}".encode()).hexdigest()
-            calls.append((call, sha, path, agent, call_id, day, "inbound", json.dumps({"time": clock}), review.duration_s, rid, now, now))
+            calls.append(
+                (
+                    call,
+                    sha,
+                    path,
+                    agent,
+                    call_id,
+                    day,
+                    "inbound",
+                    json.dumps({"time": clock}),
+                    review.duration_s,
+                    rid,
+                    now,
+                    now,
+                )
+            )
             paths.append((call, path, now))
             body = text.replace(marker, json.dumps(path, ensure_ascii=False), 1)
-            reviews.append((rid, call, engine, fingerprint, review.to_dict()["score"], review.band, int(review.needs_review), body, now))
+            reviews.append(
+                (
+                    rid,
+                    call,
+                    engine,
+                    fingerprint,
+                    review.to_dict()["score"],
+                    review.band,
+                    int(review.needs_review),
+                    body,
+                    now,
+                )
+            )
         with db.transaction():
             _many(db, call_sql, calls)
             _many(db, path_sql, paths)
             _many(db, review_sql, reviews)
     if db.name == "postgresql":  # ids were given: move the identity sequences past them
         for table in ("calls", "reviews"):
-            db.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))")
+            db.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+            )
     db.execute("ANALYZE")
 
 
@@ -193,10 +252,18 @@ finally:
 
 def _child(args: list[str]) -> tuple[float, float, str]:
     """Run ``callreview ARGS`` as a child: wall seconds, its own peak RSS (VmHWM) in MiB, its stdout."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as errors, tempfile.NamedTemporaryFile() as peak:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as errors,
+        tempfile.NamedTemporaryFile() as peak,
+    ):
         started = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-c", _PEAK, *args], stdout=out, stderr=errors, cwd=REPO, env={**os.environ, "BENCH_PEAK_FILE": peak.name}
+            [sys.executable, "-c", _PEAK, *args],
+            stdout=out,
+            stderr=errors,
+            cwd=REPO,
+            env={**os.environ, "BENCH_PEAK_FILE": peak.name},
         )
         wall = time.perf_counter() - started
         out.seek(0)

@@ -60,13 +60,29 @@ def parse_setting(text: str) -> dict:
         key, _, value = item.partition("=")
         if not hasattr(defaults, key):
             raise SystemExit(f"--setting: {key!r} is not a TranscribeOptions field")
-        if value.lower() == "none":  # an optional field unset, e.g. fill_last_s=none: the path before
+        if (
+            value.lower() == "none"
+        ):  # an optional field unset, e.g. fill_last_s=none: the path before
             out[key] = None
             continue
         kind = type(getattr(defaults, key))
         if getattr(defaults, key) is None:  # an optional number (customer_beam_size, chunk_length)
-            kind = bool if value.lower() in ("true", "false") else float if "." in value else int if value.lstrip("-").isdigit() else str
-        out[key] = value.lower() in ("1", "true", "yes") if kind is bool else kind(value) if kind in (int, float) else value
+            kind = (
+                bool
+                if value.lower() in ("true", "false")
+                else float
+                if "." in value
+                else int
+                if value.lstrip("-").isdigit()
+                else str
+            )
+        out[key] = (
+            value.lower() in ("1", "true", "yes")
+            if kind is bool
+            else kind(value)
+            if kind in (int, float)
+            else value
+        )
     return out
 
 
@@ -80,7 +96,9 @@ def child(mode: str, threads: int, setting: dict) -> None:
 
     ref = resolve_model(None)
     model = load_model(ref, "cpu", "int8", threads)
-    transcriber = Transcriber(ref, TranscribeOptions(device="cpu", cpu_threads=threads, **setting), use_cache=False)
+    transcriber = Transcriber(
+        ref, TranscribeOptions(device="cpu", cpu_threads=threads, **setting), use_cache=False
+    )
     pipeline = None
     if mode == "batched-mono":
         from faster_whisper import BatchedInferencePipeline
@@ -90,7 +108,11 @@ def child(mode: str, threads: int, setting: dict) -> None:
     for line in sys.stdin:
         path = Path(line.strip())
         recording = load_audio(path)
-        mono = np.mean(np.stack(recording.channels), axis=0) if recording.is_stereo else recording.channels[0]
+        mono = (
+            np.mean(np.stack(recording.channels), axis=0)
+            if recording.is_stereo
+            else recording.channels[0]
+        )
         t0 = time.perf_counter()
         if mode == "plain":
             segments, _ = model.transcribe(mono)
@@ -101,17 +123,38 @@ def child(mode: str, threads: int, setting: dict) -> None:
         else:
             result = transcriber.transcribe(recording).to_dict()
         wall = time.perf_counter() - t0
-        print(json.dumps({"file": path.name, "audio_s": recording.duration_s, "wall_s": wall, "result": result}, ensure_ascii=False), flush=True)
-    print(json.dumps({"peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
+        print(
+            json.dumps(
+                {
+                    "file": path.name,
+                    "audio_s": recording.duration_s,
+                    "wall_s": wall,
+                    "result": result,
+                },
+                ensure_ascii=False,
+            ),
+            flush=True,
+        )
+    print(
+        json.dumps({"peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}),
+        flush=True,
+    )
 
 
 def holds_visible(truth: dict, transcript: dict, gap: float = 10.0) -> tuple[int, int]:
     """Silences ≥ gap between turns in the script, and how many show as a gap between heard words."""
     turns = sorted((s["start"], s["end"]) for s in truth["segments"])
-    wanted = [(a_end, b_start) for (_, a_end), (b_start, _) in zip(turns, turns[1:]) if b_start - a_end >= gap]
+    wanted = [
+        (a_end, b_start)
+        for (_, a_end), (b_start, _) in zip(turns, turns[1:])
+        if b_start - a_end >= gap
+    ]
     spans = sorted((w["start"], w["end"]) for s in transcript["segments"] for w in s["words"])
     gaps = [(a[1], b[0]) for a, b in zip(spans, spans[1:]) if b[0] - a[1] >= gap * 0.8]
-    found = sum(any(g0 < h1 and g1 > h0 and (min(g1, h1) - max(g0, h0)) >= gap * 0.8 for g0, g1 in gaps) for h0, h1 in wanted)
+    found = sum(
+        any(g0 < h1 and g1 > h0 and (min(g1, h1) - max(g0, h0)) >= gap * 0.8 for g0, g1 in gaps)
+        for h0, h1 in wanted
+    )
     return found, len(wanted)
 
 
@@ -146,8 +189,16 @@ def score(calls: list[dict]) -> dict:
                 spelled[call["file"]] = cer(ref, hyp, fold_numbers=False)
         f, w = holds_visible(truth, call["result"])
         found, wanted = found + f, wanted + w
-        unheard += [f"{Path(call['file']).stem[:2]}:{t}" for t in unheard_turns(truth, call["result"])]
-    return {"cers": cers, "customer_cers": customer_cers, "spelled": spelled, "holds": (found, wanted), "unheard": unheard}
+        unheard += [
+            f"{Path(call['file']).stem[:2]}:{t}" for t in unheard_turns(truth, call["result"])
+        ]
+    return {
+        "cers": cers,
+        "customer_cers": customer_cers,
+        "spelled": spelled,
+        "holds": (found, wanted),
+        "unheard": unheard,
+    }
 
 
 def mean_max(cers: dict[str, float], without: str = "") -> str:
@@ -157,14 +208,32 @@ def mean_max(cers: dict[str, float], without: str = "") -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--setting", action="append", default=[], metavar="NAME=key=value;…",
-                        help="also run callreview with these TranscribeOptions (repeatable)")
-    parser.add_argument("--no-baselines", action="store_true", help="skip plain and batched-mono (compare settings only)")
-    parser.add_argument("--repeat", type=int, default=1, metavar="N",
-                        help="transcribe every call N times per mode and keep the fastest wall (default 1)")
-    parser.add_argument("--json-out", type=Path, help="also write every mode's transcripts and timings here")
+    parser.add_argument(
+        "--setting",
+        action="append",
+        default=[],
+        metavar="NAME=key=value;…",
+        help="also run callreview with these TranscribeOptions (repeatable)",
+    )
+    parser.add_argument(
+        "--no-baselines",
+        action="store_true",
+        help="skip plain and batched-mono (compare settings only)",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=1,
+        metavar="N",
+        help="transcribe every call N times per mode and keep the fastest wall (default 1)",
+    )
+    parser.add_argument(
+        "--json-out", type=Path, help="also write every mode's transcripts and timings here"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--child-setting", default="", help=argparse.SUPPRESS)
     parser.add_argument("files", nargs="*", type=Path)
@@ -185,8 +254,23 @@ def main() -> None:
     procs = {}
     for mode, spec in modes.items():
         kind = mode if mode in BASELINES else "callreview"
-        cmd = [sys.executable, __file__, "--child", kind, "--child-setting", spec, "--threads", str(args.threads)]
-        procs[mode] = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            kind,
+            "--child-setting",
+            spec,
+            "--threads",
+            str(args.threads),
+        ]
+        procs[mode] = subprocess.Popen(
+            cmd,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         assert procs[mode].stdout.readline().strip() == "ready", f"{mode}: child did not start"
     calls: dict[str, list[dict]] = {m: [] for m in modes}
     names = list(modes)
@@ -194,13 +278,17 @@ def main() -> None:
     turn = 0
     for round_ in range(args.repeat):
         for i, path in enumerate(files):
-            for mode in names[turn % len(names):] + names[: turn % len(names)]:  # rotate who goes first
+            for mode in (
+                names[turn % len(names) :] + names[: turn % len(names)]
+            ):  # rotate who goes first
                 proc = procs[mode]
                 proc.stdin.write(f"{path}\n")
                 proc.stdin.flush()
                 answer = proc.stdout.readline()
                 if not answer:
-                    raise SystemExit(f"{mode}: the child process died on {path.name} (exit {proc.wait()})")
+                    raise SystemExit(
+                        f"{mode}: the child process died on {path.name} (exit {proc.wait()})"
+                    )
                 call = json.loads(answer)
                 if round_:  # a later round: keep the fastest wall, the first round's transcript
                     calls[mode][i]["walls"].append(call["wall_s"])
@@ -209,7 +297,11 @@ def main() -> None:
                     calls[mode].append({**call, "walls": [call["wall_s"]]})
             turn += 1
             row = "  ".join(f"{m} {calls[m][i]['walls'][-1]:6.2f} s" for m in names)
-            print(f"round {round_ + 1}  {path.name:<32}{calls['callreview'][i]['audio_s']:6.1f} s audio  {row}", file=sys.stderr, flush=True)
+            print(
+                f"round {round_ + 1}  {path.name:<32}{calls['callreview'][i]['audio_s']:6.1f} s audio  {row}",
+                file=sys.stderr,
+                flush=True,
+            )
     rss = {}
     for mode, proc in procs.items():
         proc.stdin.close()
@@ -217,7 +309,10 @@ def main() -> None:
         proc.wait()
 
     if args.json_out:
-        args.json_out.write_text(json.dumps({"modes": modes, "calls": calls, "peak_rss_mib": rss}, ensure_ascii=False), encoding="utf-8")
+        args.json_out.write_text(
+            json.dumps({"modes": modes, "calls": calls, "peak_rss_mib": rss}, ensure_ascii=False),
+            encoding="utf-8",
+        )
     audio = sum(c["audio_s"] for c in calls["callreview"])
     ours = [m for m in names if m not in BASELINES]
     scores = {m: score(calls[m]) for m in ours}
@@ -225,8 +320,15 @@ def main() -> None:
     def ratios(mode: str, base: str) -> list[float]:
         return [b["wall_s"] / o["wall_s"] for o, b in zip(calls[mode], calls[base])]
 
-    print(f"Per call, wall seconds, the fastest of {args.repeat} round(s) (ratio: baseline wall / callreview wall):\n")
-    head = "| call | audio s | " + " | ".join(names) + (" | × plain | × batched-mono" if not args.no_baselines else "") + " | agent CER |"
+    print(
+        f"Per call, wall seconds, the fastest of {args.repeat} round(s) (ratio: baseline wall / callreview wall):\n"
+    )
+    head = (
+        "| call | audio s | "
+        + " | ".join(names)
+        + (" | × plain | × batched-mono" if not args.no_baselines else "")
+        + " | agent CER |"
+    )
     print(head)
     print("|" + "---|" * (head.count("|") - 1))
     for i, call in enumerate(calls["callreview"]):
@@ -234,36 +336,65 @@ def main() -> None:
         if not args.no_baselines:
             cells += [f"{ratios('callreview', b)[i]:.2f}×" for b in BASELINES]
         cer_ = scores["callreview"]["cers"].get(call["file"])
-        print(f"| {Path(call['file']).stem} | {call['audio_s']:.1f} | " + " | ".join(cells) + f" | {'-' if cer_ is None else f'{cer_:.1%}'} |")
+        print(
+            f"| {Path(call['file']).stem} | {call['audio_s']:.1f} | "
+            + " | ".join(cells)
+            + f" | {'-' if cer_ is None else f'{cer_:.1%}'} |"
+        )
     print()
-    print(f"Totals over {len(files)} calls, {audio:.1f} s of audio; threads {args.threads}, model whisper-base int8 (bundled), CPU:\n")
-    print("| mode | wall | × real time | median call × plain | median call × batched-mono | agent CER mean / max | customer CER mean / max | holds | script turns unheard | peak RSS |")
+    print(
+        f"Totals over {len(files)} calls, {audio:.1f} s of audio; threads {args.threads}, model whisper-base int8 (bundled), CPU:\n"
+    )
+    print(
+        "| mode | wall | × real time | median call × plain | median call × batched-mono | agent CER mean / max | customer CER mean / max | holds | script turns unheard | peak RSS |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for m in names:
         wall = sum(c["wall_s"] for c in calls[m])
-        med = [f"{statistics.median(ratios(m, b)):.2f}×" if not args.no_baselines and m not in BASELINES else "" for b in BASELINES]
+        med = [
+            f"{statistics.median(ratios(m, b)):.2f}×"
+            if not args.no_baselines and m not in BASELINES
+            else ""
+            for b in BASELINES
+        ]
         if m in scores:
             s = scores[m]
             acc = f"{mean_max(s['cers'])} | {mean_max(s['customer_cers'])}"
             holds = f"{s['holds'][0]}/{s['holds'][1]}"
-            unheard = f"{len(s['unheard'])}" + (f" ({', '.join(s['unheard'])})" if s["unheard"] else "")
+            unheard = f"{len(s['unheard'])}" + (
+                f" ({', '.join(s['unheard'])})" if s["unheard"] else ""
+            )
         else:
             acc, holds, unheard = "- | -", "-", "-"
         label = f"{m} ({modes[m]})" if modes.get(m) else m
-        print(f"| {label} | {wall:.1f} s | {audio / wall:.1f}× | {med[0]} | {med[1]} | {acc} | {holds} | {unheard} | {rss[m]:.0f} MiB |")
-    print("\nAgent CER by measure (numbers folded: 五十 = 50, the default; digits spelled: 50 = 五零, the measure"
-          " before 2026-12-03; 13 calls: without 14_interrupt_fast, the set the issue's 8.6 % / 13.3 % came from):\n")
-    print("| mode | numbers folded, 14 calls | numbers folded, 13 calls | digits spelled, 14 calls | digits spelled, 13 calls |")
+        print(
+            f"| {label} | {wall:.1f} s | {audio / wall:.1f}× | {med[0]} | {med[1]} | {acc} | {holds} | {unheard} | {rss[m]:.0f} MiB |"
+        )
+    print(
+        "\nAgent CER by measure (numbers folded: 五十 = 50, the default; digits spelled: 50 = 五零, the measure"
+        " before 2026-12-03; 13 calls: without 14_interrupt_fast, the set the issue's 8.6 % / 13.3 % came from):\n"
+    )
+    print(
+        "| mode | numbers folded, 14 calls | numbers folded, 13 calls | digits spelled, 14 calls | digits spelled, 13 calls |"
+    )
     print("|---|---|---|---|---|")
     for m in ours:
         s = scores[m]
-        print(f"| {m} | " + " | ".join(mean_max(s[k], w) for k in ("cers", "spelled") for w in ("", "14_")) + " |")
-    print(f"\nload average at the end: {os.getloadavg()[0]:.1f} (2 cores; above 2, other work shared the machine)")
+        print(
+            f"| {m} | "
+            + " | ".join(mean_max(s[k], w) for k in ("cers", "spelled") for w in ("", "14_"))
+            + " |"
+        )
+    print(
+        f"\nload average at the end: {os.getloadavg()[0]:.1f} (2 cores; above 2, other work shared the machine)"
+    )
     stolen_after = cpu_times()
     if stolen_before and stolen_after:
         total = sum(stolen_after) - sum(stolen_before)
-        print(f"CPU time the host took away (steal) during the run: {(stolen_after[7] - stolen_before[7]) / max(total, 1):.1%}"
-              f"; walls are the fastest of {args.repeat} round(s) per call and mode")
+        print(
+            f"CPU time the host took away (steal) during the run: {(stolen_after[7] - stolen_before[7]) / max(total, 1):.1%}"
+            f"; walls are the fastest of {args.repeat} round(s) per call and mode"
+        )
 
 
 def cpu_times() -> list[int] | None:
@@ -273,7 +404,9 @@ def cpu_times() -> list[int] | None:
             fields = f.readline().split()
     except OSError:
         return None
-    return [int(x) for x in fields[1:]] if fields and fields[0] == "cpu" and len(fields) > 8 else None
+    return (
+        [int(x) for x in fields[1:]] if fields and fields[0] == "cpu" and len(fields) > 8 else None
+    )
 
 
 if __name__ == "__main__":

@@ -36,7 +36,10 @@ sys.path.insert(0, str(REPO))
 from callreview.store import open_store  # noqa: E402
 
 TRUTHS = sorted((REPO / "audio_samples" / "truth").glob("*.json"))
-AUDIO = [REPO / "audio_samples" / n for n in ("09_no_closing.flac", "03_bare_wei.flac", "02_no_greeting.flac", "04_name_zero.flac")]
+AUDIO = [
+    REPO / "audio_samples" / n
+    for n in ("09_no_closing.flac", "03_bare_wei.flac", "02_no_greeting.flac", "04_name_zero.flac")
+]
 
 
 def transcript(i: int) -> bytes:
@@ -46,11 +49,27 @@ def transcript(i: int) -> bytes:
 
 
 class Watch:
-    def __init__(self, work: Path, name: str, inbox: Path, db: str, pattern: str, settle: float) -> None:
+    def __init__(
+        self, work: Path, name: str, inbox: Path, db: str, pattern: str, settle: float
+    ) -> None:
         self.log_path = work / f"{name}.log"
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "callreview", "watch", str(inbox), "--db", db, "--pattern", pattern, "--settle", str(settle)],
-            cwd=work, stdout=open(self.log_path, "w"), stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "callreview",
+                "watch",
+                str(inbox),
+                "--db",
+                db,
+                "--pattern",
+                pattern,
+                "--settle",
+                str(settle),
+            ],
+            cwd=work,
+            stdout=open(self.log_path, "w"),
+            stderr=subprocess.STDOUT,
         )
         while not self.log_path.read_text().startswith("watching "):
             if self.proc.poll() is not None:
@@ -65,7 +84,11 @@ class Watch:
 
     def rss_mib(self) -> tuple[float, float]:
         """(VmRSS, VmHWM) of the watcher process, MiB."""
-        fields = dict(line.split(":", 1) for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines() if ":" in line)
+        fields = dict(
+            line.split(":", 1)
+            for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines()
+            if ":" in line
+        )
         return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
 
     def stop(self) -> None:
@@ -98,8 +121,10 @@ def latency(work: Path, settle: float, n_json: int, n_audio: int) -> None:
     watch = Watch(work, "latency", inbox, db, "*.json,*.flac", settle)
     rows = []
     try:
-        for kind, items in (("json", [(f"t{i}.json", transcript(10_000 + i)) for i in range(n_json)]),
-                            ("audio", [(p.name, p.read_bytes()) for p in AUDIO[:n_audio]])):
+        for kind, items in (
+            ("json", [(f"t{i}.json", transcript(10_000 + i)) for i in range(n_json)]),
+            ("audio", [(p.name, p.read_bytes()) for p in AUDIO[:n_audio]]),
+        ):
             for name, data in items:
                 path = inbox / name
                 with open(path, "wb") as fh:
@@ -110,7 +135,9 @@ def latency(work: Path, settle: float, n_json: int, n_audio: int) -> None:
     finally:
         watch.stop()
     print(f"latency, file complete → result stored (settle {settle:g} s):")
-    print(f"  {'kind':<6} {'file':<22} {'latency':>8} {'scoring':>8} {'latency - settle - scoring':>27}")
+    print(
+        f"  {'kind':<6} {'file':<22} {'latency':>8} {'scoring':>8} {'latency - settle - scoring':>27}"
+    )
     for kind, name, lat, score_s in rows:
         print(f"  {kind:<6} {name:<22} {lat:7.2f}s {score_s:7.2f}s {lat - settle - score_s:26.2f}s")
 
@@ -141,20 +168,33 @@ def memory(work: Path, checkpoints: list[int]) -> None:
         watch.stop()
     print("memory of the watcher (transcript JSON calls, no model loaded):")
     for n, rss, hwm, wall in results:
-        print(f"  after {n:>5} calls: RSS {rss:6.1f} MiB  (peak {hwm:6.1f} MiB)  {n / wall:6.1f} calls/s so far")
+        print(
+            f"  after {n:>5} calls: RSS {rss:6.1f} MiB  (peak {hwm:6.1f} MiB)  {n / wall:6.1f} calls/s so far"
+        )
     if len(results) >= 2:
-        print(f"  RSS growth from {results[0][0]} to {results[-1][0]} calls: {results[-1][1] - results[0][1]:+.1f} MiB")
+        print(
+            f"  RSS growth from {results[0][0]} to {results[-1][0]} calls: {results[-1][1] - results[0][1]:+.1f} MiB"
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--settle", type=float, default=3.0)
     parser.add_argument("--json", type=int, default=5, help="transcript JSONs for the latency run")
-    parser.add_argument("--audio", type=int, default=2, help=f"recordings for the latency run (at most {len(AUDIO)})")
-    parser.add_argument("--calls", type=int, default=200, help="calls for the memory run (RSS at 10, 200 and this)")
+    parser.add_argument(
+        "--audio",
+        type=int,
+        default=2,
+        help=f"recordings for the latency run (at most {len(AUDIO)})",
+    )
+    parser.add_argument(
+        "--calls", type=int, default=200, help="calls for the memory run (RSS at 10, 200 and this)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-watch-"))
-    os.environ["CALLREVIEW_CACHE"] = str(work / "cache")  # an empty transcript cache: audio is transcribed
+    os.environ["CALLREVIEW_CACHE"] = str(
+        work / "cache"
+    )  # an empty transcript cache: audio is transcribed
     try:
         latency(work, args.settle, args.json, min(args.audio, len(AUDIO)))
         memory(work, sorted({10, 200, args.calls}))

@@ -39,27 +39,50 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import httpx  # noqa: E402
+from samples import scored_truths  # noqa: E402  (bench/samples.py)
 
-from callreview.team.people import People  # noqa: E402
 from callreview.review import Reviewer  # noqa: E402
 from callreview.store import CallMeta, open_store  # noqa: E402
-from samples import scored_truths  # noqa: E402  (bench/samples.py)
+from callreview.team.people import People  # noqa: E402
 
 AGENTS = [f"A{n:03d}" for n in range(1, 41)]
 FIRST_DAY = date(2026, 9, 7)
 DAYS = 84
 PASSWORD = "bench password"
-PAGES = ("queue", "queue filtered", "queue by score p10", "call", "audio range", "agents", "agreement")
+PAGES = (
+    "queue",
+    "queue filtered",
+    "queue by score p10",
+    "call",
+    "audio range",
+    "agents",
+    "agreement",
+)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=10_000)
-    parser.add_argument("--reviewed", type=int, default=400, help="calls a person has reviewed (a tenth with an override)")
+    parser.add_argument(
+        "--reviewed",
+        type=int,
+        default=400,
+        help="calls a person has reviewed (a tenth with an override)",
+    )
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=4, help="times each client requests the page mix")
-    parser.add_argument("--max-seconds", type=float, default=180.0, help="stop the clients after this long, whatever is left")
-    parser.add_argument("--db", help="postgresql://… server to create a throwaway database on; default: SQLite in a temp folder")
+    parser.add_argument(
+        "--rounds", type=int, default=4, help="times each client requests the page mix"
+    )
+    parser.add_argument(
+        "--max-seconds",
+        type=float,
+        default=180.0,
+        help="stop the clients after this long, whatever is left",
+    )
+    parser.add_argument(
+        "--db",
+        help="postgresql://… server to create a throwaway database on; default: SQLite in a temp folder",
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-web-"))
     url, drop = _new_store(args.db, work)
@@ -74,7 +97,9 @@ def fill(url: str, calls: int, reviewed: int) -> None:
     reviewer = Reviewer()
     truths = scored_truths(reviewer)
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
-    print(f"store: {backend}, {calls:,} calls, 40 agents, 12 weeks; python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    print(
+        f"store: {backend}, {calls:,} calls, 40 agents, 12 weeks; python {sys.version.split()[0]}, {os.cpu_count()} cores"
+    )
     rng = random.Random(11)
     with open_store(url) as store:
         started = time.perf_counter()
@@ -86,21 +111,33 @@ def fill(url: str, calls: int, reviewed: int) -> None:
             path = f"/recordings/{day}/{agent}_{i:06d}.json"  # its audio: the transcript's file, audio_samples/…
             store.register(sha, path, CallMeta(agent=agent, call_id=f"C{i:06d}", date=day))
             claim = store.claim(sha, path).claim
-            store.complete(claim, review, transcript, f"bench:{sha}", reviewer.engine, reviewer.fingerprint)
+            store.complete(
+                claim, review, transcript, f"bench:{sha}", reviewer.engine, reviewer.fingerprint
+            )
         fill_s = time.perf_counter() - started
-        print(f"filled through register+claim+complete: {calls / fill_s:,.0f} calls/s ({fill_s:.0f} s)")
+        print(
+            f"filled through register+claim+complete: {calls / fill_s:,.0f} calls/s ({fill_s:.0f} s)"
+        )
         people = People(store, reviewer.scorecard)
         people.add_user("bench", "supervisor", PASSWORD)
         started = time.perf_counter()
         people.sync()
         index_s = time.perf_counter() - started
-        print(f"indexed item statuses of {calls:,} reviews (first page view of an existing store): {index_s:.1f} s")
+        print(
+            f"indexed item statuses of {calls:,} reviews (first page view of an existing store): {index_s:.1f} s"
+        )
         user = people.user("bench")
         picks = rng.sample(range(1, calls + 1), min(reviewed, calls))
         for n, call in enumerate(picks):
             if n % 10 == 0:
                 current = people.final(store.call(call)).items["greeting"].status
-                people.override(call, "greeting", "fail" if current == "pass" else "pass", "bench override", user)
+                people.override(
+                    call,
+                    "greeting",
+                    "fail" if current == "pass" else "pass",
+                    "bench override",
+                    user,
+                )
             else:
                 people.confirm(call, user)
         print(f"reviewed by a person: {len(picks):,} calls ({len(picks[::10]):,} with an override)")
@@ -108,7 +145,10 @@ def fill(url: str, calls: int, reviewed: int) -> None:
 
 def load(url: str, clients: int, rounds: int, max_seconds: float) -> None:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "callreview", "serve", "--db", url, "--port", "0"], cwd=REPO, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "callreview", "serve", "--db", url, "--port", "0"],
+        cwd=REPO,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         base = _served_at(proc)
@@ -132,7 +172,10 @@ def load(url: str, clients: int, rounds: int, max_seconds: float) -> None:
                         "queue filtered": (f"/queue?agent={rng.choice(AGENTS)}&failed=hold", {}),
                         "queue by score p10": ("/queue?sort=score&dir=asc&page=10", {}),
                         "call": (f"/calls/{call}", {}),
-                        "audio range": (f"/audio/{call}", {"Range": f"bytes={rng.randrange(0, 400_000)}-{{end}}"}),
+                        "audio range": (
+                            f"/audio/{call}",
+                            {"Range": f"bytes={rng.randrange(0, 400_000)}-{{end}}"},
+                        ),
                         "agents": ("/agents", {}),
                         "agreement": ("/agreement", {}),
                     }[page]
@@ -149,7 +192,9 @@ def load(url: str, clients: int, rounds: int, max_seconds: float) -> None:
 
         started = time.perf_counter()
         cold = sessions[0].get("/queue")
-        print(f"first queue page: {1000 * (time.perf_counter() - started):.0f} ms (status {cold.status_code})")
+        print(
+            f"first queue page: {1000 * (time.perf_counter() - started):.0f} ms (status {cold.status_code})"
+        )
         threads = [threading.Thread(target=client, args=(s, i)) for i, s in enumerate(sessions)]
         started = time.perf_counter()
         for t in threads:
@@ -158,10 +203,16 @@ def load(url: str, clients: int, rounds: int, max_seconds: float) -> None:
             t.join()
         wall = time.perf_counter() - started
         every = [t for page in PAGES for t in times[page]]
-        print(f"{clients} concurrent clients, {len(every):,} requests in {wall:.1f} s = {len(every) / wall:.1f} requests/s, {len(errors)} errors")
+        print(
+            f"{clients} concurrent clients, {len(every):,} requests in {wall:.1f} s = {len(every) / wall:.1f} requests/s, {len(errors)} errors"
+        )
         for page in PAGES:
-            print(f"  {page:<20} n={len(times[page]):>4}  p50 {_ms(times[page], 50):>6.0f} ms  p95 {_ms(times[page], 95):>6.0f} ms")
-        print(f"  {'all pages':<20} n={len(every):>4}  p50 {_ms(every, 50):>6.0f} ms  p95 {_ms(every, 95):>6.0f} ms")
+            print(
+                f"  {page:<20} n={len(times[page]):>4}  p50 {_ms(times[page], 50):>6.0f} ms  p95 {_ms(times[page], 95):>6.0f} ms"
+            )
+        print(
+            f"  {'all pages':<20} n={len(every):>4}  p50 {_ms(every, 50):>6.0f} ms  p95 {_ms(every, 95):>6.0f} ms"
+        )
         for line in errors[:5]:
             print("  error:", line)
         for s in sessions:
@@ -191,7 +242,11 @@ def _served_at(proc: subprocess.Popen) -> str:
 def _login(base: str) -> httpx.Client:
     session = httpx.Client(base_url=base, timeout=120)  # loopback only
     token = re.search(r'name="csrf" value="([^"]+)"', session.get("/login").text).group(1)
-    response = session.post("/login", data={"csrf": token, "name": "bench", "password": PASSWORD}, follow_redirects=False)
+    response = session.post(
+        "/login",
+        data={"csrf": token, "name": "bench", "password": PASSWORD},
+        follow_redirects=False,
+    )
     if response.status_code != 303:
         raise SystemExit(f"log-in failed: {response.status_code}")
     return session

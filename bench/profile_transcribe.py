@@ -60,28 +60,36 @@ def _timer(fn, label: str, seconds: Counter, calls: Counter):
 
 def main() -> None:
     sys.path.insert(0, str(REPO / "bench"))
+    import faster_whisper.vad as vad
     from bench_transcribe import parse_setting
 
     from callreview.asr.audio import load_audio
     from callreview.asr.model import resolve_model
     from callreview.asr.transcribe import TranscribeOptions, Transcriber
-    import faster_whisper.vad as vad
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--setting", default="", help="TranscribeOptions fields changed, key=value;…")
-    parser.add_argument("--encoder", action="store_true", help="time one encoder pass per input length instead")
+    parser.add_argument(
+        "--setting", default="", help="TranscribeOptions fields changed, key=value;…"
+    )
+    parser.add_argument(
+        "--encoder", action="store_true", help="time one encoder pass per input length instead"
+    )
     parser.add_argument("files", nargs="*", type=Path)
     args = parser.parse_args()
     files = args.files or sorted((REPO / "audio_samples").glob("*.flac"))
     if args.encoder:
         return encoder_costs(files[0], args.threads)
 
-    options = replace(TranscribeOptions(device="cpu", cpu_threads=args.threads), **parse_setting(args.setting))
+    options = replace(
+        TranscribeOptions(device="cpu", cpu_threads=args.threads), **parse_setting(args.setting)
+    )
     transcriber = Transcriber(resolve_model(None), options, use_cache=False)
     model = transcriber.model
     seconds, calls = Counter(), Counter()
-    model.model = _Timed(model.model, ("encode", "generate", "align", "detect_language"), seconds, calls)
+    model.model = _Timed(
+        model.model, ("encode", "generate", "align", "detect_language"), seconds, calls
+    )
     vad.get_speech_timestamps = _timer(vad.get_speech_timestamps, "vad", seconds, calls)
     model.feature_extractor = _TimedCall(model.feature_extractor, "mel", seconds, calls)
 
@@ -91,13 +99,19 @@ def main() -> None:
         t0 = time.perf_counter()
         transcriber.transcribe(recording)
         walls.append(time.perf_counter() - t0)
-        print(f"{path.name:34s} {recording.duration_s:6.1f} s audio  {walls[-1]:6.2f} s", flush=True)
+        print(
+            f"{path.name:34s} {recording.duration_s:6.1f} s audio  {walls[-1]:6.2f} s", flush=True
+        )
     total = sum(walls)
-    print(f"\n{len(walls)} calls, {total:.1f} s (median call {statistics.median(walls):.2f} s), threads {args.threads}\n")
+    print(
+        f"\n{len(walls)} calls, {total:.1f} s (median call {statistics.median(walls):.2f} s), threads {args.threads}\n"
+    )
     print("| part | seconds | share | calls |\n|---|---|---|---|")
     for label, sec in seconds.most_common():
         print(f"| {label} | {sec:.1f} | {sec / total:.0%} | {calls[label]} |")
-    print(f"| the rest (Python, resampling, merging) | {total - sum(seconds.values()):.1f} | {1 - sum(seconds.values()) / total:.0%} | |")
+    print(
+        f"| the rest (Python, resampling, merging) | {total - sum(seconds.values()):.1f} | {1 - sum(seconds.values()) / total:.0%} | |"
+    )
 
 
 def encoder_costs(path: Path, threads: int, rounds: int = 5) -> None:
@@ -111,14 +125,18 @@ def encoder_costs(path: Path, threads: int, rounds: int = 5) -> None:
     from callreview.asr.windows import FRAMES_PER_S, MAX_FRAMES
 
     model = load_model(resolve_model(None), "cpu", "int8", threads)
-    features = model.feature_extractor(load_audio(path).channels[0][: MAX_FRAMES // FRAMES_PER_S * SAMPLE_RATE])[..., :MAX_FRAMES]
+    features = model.feature_extractor(
+        load_audio(path).channels[0][: MAX_FRAMES // FRAMES_PER_S * SAMPLE_RATE]
+    )[..., :MAX_FRAMES]
     print(f"one encoder pass, {path.name}, threads {threads}, fastest of {rounds}\n")
     print("| input | frames | seconds | seconds per 10 s of input |\n|---|---|---|---|")
     for frames in (600, 1000, 1500, 2000, 2500, MAX_FRAMES):
         batch = ctranslate2.StorageView.from_array(np.ascontiguousarray(features[None, :, :frames]))
         model.model.encode(batch)  # warm
         best = min(_timed_encode(model, batch) for _ in range(rounds))
-        print(f"| {frames / FRAMES_PER_S:.0f} s | {frames} | {best:.3f} | {best / frames * 10 * FRAMES_PER_S:.3f} |")
+        print(
+            f"| {frames / FRAMES_PER_S:.0f} s | {frames} | {best:.3f} | {best / frames * 10 * FRAMES_PER_S:.3f} |"
+        )
 
 
 def _timed_encode(model, batch) -> float:

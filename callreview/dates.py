@@ -21,7 +21,9 @@ def parse_day(text: str, option: str = "--since") -> str:
     try:
         date.fromisoformat(text)
     except ValueError:
-        raise SettingsError(f"{option} {text}: no such day; write a real date as YYYY-MM-DD, e.g. 2026-11-23") from None
+        raise SettingsError(
+            f"{option} {text}: no such day; write a real date as YYYY-MM-DD, e.g. 2026-11-23"
+        ) from None
     return text
 
 
@@ -38,11 +40,15 @@ def parse_week(text: str, option: str = "--week") -> tuple[str, str]:
     """An ISO week ``YYYY-Www`` → its Monday and Sunday as ``YYYY-MM-DD``."""
     match = _WEEK.fullmatch(text)
     if not match:
-        raise SettingsError(f"{option} {text}: not an ISO week; write it as YYYY-Www, e.g. 2026-W48")
+        raise SettingsError(
+            f"{option} {text}: not an ISO week; write it as YYYY-Www, e.g. 2026-W48"
+        )
     try:
         monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
-        raise SettingsError(f"{option} {text}: {match[1]} has no week {int(match[2])}; ISO weeks run from W01 to W52 or W53") from None
+        raise SettingsError(
+            f"{option} {text}: {match[1]} has no week {int(match[2])}; ISO weeks run from W01 to W52 or W53"
+        ) from None
     return monday.isoformat(), (monday + timedelta(days=6)).isoformat()
 
 

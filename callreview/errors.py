@@ -63,7 +63,6 @@ class TranscriptError(CallreviewError):
     exit_code = 2
 
 
-
 class StoreError(CallreviewError):
     """The results store cannot be opened, read or written (locked, read-only, unreachable, too new)."""
 

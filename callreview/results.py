@@ -11,8 +11,9 @@ These dataclasses are the result contract. JSON comes from :meth:`CallReview.to_
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal, Mapping
+from typing import Any, Literal
 
 Status = Literal["pass", "fail", "na", "review"]
 STATUSES: tuple[Status, ...] = ("pass", "fail", "na", "review")
@@ -107,7 +108,7 @@ class CallReview:
     """True when any item is ``review``: a person should listen before the score is final."""
     band_label: str | None = None
     """The band as the QC manual names it, e.g. ``优秀``."""
-    metrics: "DeliveryMetrics | None" = None
+    metrics: DeliveryMetrics | None = None
     """How the agent spoke (speech rate, interruptions, dead air, talk ratio); ``None`` when not measured."""
     delivery: dict[str, ItemResult] = field(default_factory=dict)
     """One result per delivery metric the scorecard gives points (``delivery_weights``), in :data:`METRICS`
@@ -255,7 +256,11 @@ class Silence:
         return self.end - self.start
 
     def to_dict(self) -> dict[str, Any]:
-        return {"start": round(self.start, 2), "end": round(self.end, 2), "duration": round(self.duration, 2)}
+        return {
+            "start": round(self.start, 2),
+            "end": round(self.end, 2),
+            "duration": round(self.duration, 2),
+        }
 
 
 @dataclass(slots=True)

@@ -10,12 +10,13 @@ and reviews any number of calls with them.
 from __future__ import annotations
 
 import hashlib
-import os
 import json
+import os
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from callreview.errors import CallreviewError
 from callreview.settings import Settings
@@ -23,11 +24,11 @@ from callreview.transcript import Transcript
 
 if TYPE_CHECKING:
     from callreview.asr.audio import Recording
+    from callreview.asr.transcribe import TranscribeOptions, Transcriber
     from callreview.qc.checklist import CallInfo
     from callreview.qc.lexicon import Lexicon
-    from callreview.results import CallReview
     from callreview.qc.scorecard import Scorecard
-    from callreview.asr.transcribe import TranscribeOptions, Transcriber
+    from callreview.results import CallReview
 
 T = TypeVar("T")
 
@@ -36,7 +37,7 @@ T = TypeVar("T")
 class Reviewed:
     """A scored call with the transcript it was scored on: what the store keeps of a call."""
 
-    review: "CallReview"
+    review: CallReview
     transcript: Transcript
     transcript_key: str
     """The transcript's cache key (audio, model and settings), or ``json:<sha256>`` for a transcript file."""
@@ -49,13 +50,17 @@ class Reviewer:
         self.settings = settings
 
     @cached_property
-    def transcribe_options(self) -> "TranscribeOptions":
+    def transcribe_options(self) -> TranscribeOptions:
         """How audio is transcribed under these settings (no model is touched to say so)."""
         from callreview.asr.transcribe import TranscribeOptions
 
         s = self.settings
         # a batch size the user chose is the windows one decoder call takes (the default takes one)
-        batch = {} if s.batch_size is None else {"batch_size": max(1, s.batch_size), "decode_batch": None}
+        batch = (
+            {}
+            if s.batch_size is None
+            else {"batch_size": max(1, s.batch_size), "decode_batch": None}
+        )
         return TranscribeOptions(
             language=s.language or self.lexicon.language.split("-")[0],
             agent_channel=s.agent_channel,
@@ -66,27 +71,36 @@ class Reviewer:
         )
 
     @cached_property
-    def transcriber(self) -> "Transcriber":
+    def transcriber(self) -> Transcriber:
         from callreview.asr.model import resolve_model
         from callreview.asr.transcribe import Transcriber
 
-        return Transcriber(resolve_model(self.settings.model), self.transcribe_options, use_cache=self.settings.cache)
+        return Transcriber(
+            resolve_model(self.settings.model),
+            self.transcribe_options,
+            use_cache=self.settings.cache,
+        )
 
     @cached_property
-    def lexicon(self) -> "Lexicon":
+    def lexicon(self) -> Lexicon:
         from callreview.qc.lexicon import load_lexicon
 
         return load_lexicon(self.settings.lexicon)
 
     @cached_property
-    def scorecard(self) -> "Scorecard":
+    def scorecard(self) -> Scorecard:
         from callreview.qc.scorecard import load_scorecard
 
         scorecard = load_scorecard(self.settings.scorecard)
         scorecard.check_lexicon(self.lexicon)
         return scorecard
 
-    def call_info(self, customer_name: str | None = None, agent_name: str | None = None, direction: str | None = None) -> "CallInfo":
+    def call_info(
+        self,
+        customer_name: str | None = None,
+        agent_name: str | None = None,
+        direction: str | None = None,
+    ) -> CallInfo:
         from callreview.qc.checklist import CallInfo
 
         s = self.settings
@@ -106,7 +120,9 @@ class Reviewer:
         digest = hashlib.sha256()
         for source in (self.lexicon.source, self.scorecard.source):
             digest.update(Path(source).read_bytes())
-        digest.update(json.dumps([s.company_names, s.agent_names, s.direction], ensure_ascii=False).encode())
+        digest.update(
+            json.dumps([s.company_names, s.agent_names, s.direction], ensure_ascii=False).encode()
+        )
         return digest.hexdigest()[:16]
 
     @property
@@ -119,23 +135,27 @@ class Reviewer:
         """A transcript JSON is read as it is (no model needed); audio is transcribed (or taken from the cache)."""
         return self.keyed_transcript(path)[0]
 
-    def keyed_transcript(self, path: str | Path, digest: str | None = None) -> tuple[Transcript, str]:
+    def keyed_transcript(
+        self, path: str | Path, digest: str | None = None
+    ) -> tuple[Transcript, str]:
         """The transcript and its key; ``digest`` is the file's sha256 when the caller has it already."""
-        from callreview.asr.audio import file_digest
-
-        from callreview.asr.audio import load_audio
+        from callreview.asr.audio import file_digest, load_audio
 
         path = Path(path)
         if path.suffix.lower() == ".json":
             transcript = Transcript.load(path)
             return transcript, "json:" + (digest or file_digest(path))
-        recording = load_audio(path)  # bad audio is refused before any model work (no model needed to say so)
+        recording = load_audio(
+            path
+        )  # bad audio is refused before any model work (no model needed to say so)
         transcript, key = self.transcriber.transcribe_file_keyed(path, digest, recording)
         if transcript.roles == "mono-unknown":
             transcript, key = self.separated(transcript, key, recording)
         return transcript, key
 
-    def separated(self, transcript: Transcript, key: str, recording: "Recording") -> tuple[Transcript, str]:
+    def separated(
+        self, transcript: Transcript, key: str, recording: Recording
+    ) -> tuple[Transcript, str]:
         """A mono call with its voices told apart (:mod:`callreview.asr.speakers`), cached beside the
         transcript; the key names the separation too, so the store keeps both apart. A call that
         cannot be separated comes back ``mono-unknown`` under the transcript's own key."""
@@ -153,10 +173,14 @@ class Reviewer:
             if cache.exists():
                 try:
                     cached = Transcript.load(cache)
-                    return replace(cached, file=transcript.file), (sep_key if cached.roles == "mono-separated" else key)
+                    return replace(cached, file=transcript.file), (
+                        sep_key if cached.roles == "mono-separated" else key
+                    )
                 except CallreviewError:
                     pass  # a damaged cache file is made again
-        result = separation(transcript, recording, self.lexicon, SeparateOptions(threads=self.settings.cpu_threads)).transcript
+        result = separation(
+            transcript, recording, self.lexicon, SeparateOptions(threads=self.settings.cpu_threads)
+        ).transcript
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
             tmp = cache.with_suffix(f".{os.getpid()}.tmp")
@@ -165,8 +189,12 @@ class Reviewer:
         return result, (sep_key if result.roles == "mono-separated" else key)
 
     def review(
-        self, path: str | Path, customer_name: str | None = None, agent_name: str | None = None, direction: str | None = None
-    ) -> "CallReview":
+        self,
+        path: str | Path,
+        customer_name: str | None = None,
+        agent_name: str | None = None,
+        direction: str | None = None,
+    ) -> CallReview:
         """Score one call. What is given here wins over the call's metadata file
         (``<recording>.toml``), which wins over the site settings."""
         return self.review_file(path, customer_name, agent_name, direction).review
@@ -178,7 +206,7 @@ class Reviewer:
         agent_name: str | None = None,
         direction: str | None = None,
         digest: str | None = None,
-        metadata: "dict[str, str] | None" = None,
+        metadata: dict[str, str] | None = None,
     ) -> Reviewed:
         """:meth:`review`, keeping the transcript and its key (for the store). ``metadata``: the call's
         ``<recording>.toml`` when the caller has read it already (else it is read here)."""
@@ -186,27 +214,35 @@ class Reviewer:
 
         meta = call_metadata(path) if metadata is None else metadata
         info = self.call_info(
-            customer_name or meta.get("customer_name"), agent_name or meta.get("agent_name"), direction or meta.get("direction")
+            customer_name or meta.get("customer_name"),
+            agent_name or meta.get("agent_name"),
+            direction or meta.get("direction"),
         )
         transcript, key = self.keyed_transcript(path, digest)
         return Reviewed(self.check(transcript, info), transcript, key)
 
-    def check(self, transcript: Transcript, info: "CallInfo | None" = None) -> "CallReview":
+    def check(self, transcript: Transcript, info: CallInfo | None = None) -> CallReview:
         """The rules alone on a transcript (no audio, no model): ``score`` of a JSON and ``rescore``."""
         from callreview.qc.checklist import check_transcript
 
         return check_transcript(transcript, self.lexicon, self.scorecard, info or self.call_info())
 
-    def review_many(self, paths: Iterable[str | Path], **call: str | None) -> Iterator[tuple[Path, "CallReview | CallreviewError"]]:
+    def review_many(
+        self, paths: Iterable[str | Path], **call: str | None
+    ) -> Iterator[tuple[Path, CallReview | CallreviewError]]:
         """Review each path; a bad file yields its error and the batch goes on."""
         return _each(paths, lambda path: self.review(path, **call))
 
-    def transcript_many(self, paths: Iterable[str | Path]) -> Iterator[tuple[Path, "Transcript | CallreviewError"]]:
+    def transcript_many(
+        self, paths: Iterable[str | Path]
+    ) -> Iterator[tuple[Path, Transcript | CallreviewError]]:
         """The transcript of each path; a bad file yields its error and the batch goes on."""
         return _each(paths, self.transcript)
 
 
-def _each(paths: Iterable[str | Path], do: Callable[[Path], T]) -> Iterator[tuple[Path, T | CallreviewError]]:
+def _each(
+    paths: Iterable[str | Path], do: Callable[[Path], T]
+) -> Iterator[tuple[Path, T | CallreviewError]]:
     for path in paths:
         try:
             yield Path(path), do(Path(path))
@@ -220,6 +256,8 @@ def review_call(
     customer_name: str | None = None,
     agent_name: str | None = None,
     direction: str | None = None,
-) -> "CallReview":
+) -> CallReview:
     """Score one call (audio or transcript JSON) against the QC checklist, with evidence."""
-    return Reviewer(settings).review(recording, customer_name=customer_name, agent_name=agent_name, direction=direction)
+    return Reviewer(settings).review(
+        recording, customer_name=customer_name, agent_name=agent_name, direction=direction
+    )

@@ -65,6 +65,7 @@ class Settings:
     db: str | None = None
     """The results store: an SQLite path or a ``postgresql://`` URL; ``None``: ``$CALLREVIEW_DB``, else ``./callreview.db``."""
 
+
 _CHOICES = {
     "device": ("auto", "cpu", "cuda"),
     "agent_channel": ("left", "right"),
@@ -98,9 +99,19 @@ def _read(path: Path) -> dict[str, Any]:
     data = _toml(path)
     data = data.get("callreview", data)
     base = path.parent
-    for key in ("lexicon", "scorecard", "model", "db"):  # relative paths in the file are relative to the file
+    for key in (
+        "lexicon",
+        "scorecard",
+        "model",
+        "db",
+    ):  # relative paths in the file are relative to the file
         value = data.get(key)
-        if isinstance(value, str) and "://" not in value and (os.sep in value or value.endswith(".toml")) and not Path(value).is_absolute():
+        if (
+            isinstance(value, str)
+            and "://" not in value
+            and (os.sep in value or value.endswith(".toml"))
+            and not Path(value).is_absolute()
+        ):
             data[key] = str(base / value)
     return data
 
@@ -118,14 +129,18 @@ def _validate(settings: Settings, values: dict[str, Any], source: str) -> Settin
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
                 raise SettingsError(f"{source}: {key!r} must be a list of names, not {value!r}")
             value = tuple(value)
-        elif expected is int and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
+        elif expected is int and (
+            isinstance(value, bool) or not isinstance(value, int) or value < 0
+        ):
             raise SettingsError(f"{source}: {key!r} must be a whole number ≥ 0, not {value!r}")
         elif expected is bool and not isinstance(value, bool):
             raise SettingsError(f"{source}: {key!r} must be true or false, not {value!r}")
         elif expected is str and not isinstance(value, str):
             raise SettingsError(f"{source}: {key!r} must be a string, not {value!r}")
         if key in _CHOICES and value not in _CHOICES[key]:
-            raise SettingsError(f"{source}: {key!r} must be one of {', '.join(_CHOICES[key])}, not {value!r}")
+            raise SettingsError(
+                f"{source}: {key!r} must be one of {', '.join(_CHOICES[key])}, not {value!r}"
+            )
         clean[key] = value
     return replace(settings, **clean)
 
@@ -143,11 +158,15 @@ def call_metadata(recording: str | Path) -> dict[str, str]:
     data = _toml(path)
     for key, value in data.items():
         if key not in CALL_KEYS:
-            raise SettingsError(f"{path}: unknown call metadata {key!r}; known: {', '.join(CALL_KEYS)}")
+            raise SettingsError(
+                f"{path}: unknown call metadata {key!r}; known: {', '.join(CALL_KEYS)}"
+            )
         if not isinstance(value, str) or not value.strip():
             raise SettingsError(f"{path}: {key!r} must be non-empty text, not {value!r}")
         if key in _CHOICES and value not in _CHOICES[key]:
-            raise SettingsError(f"{path}: {key!r} must be one of {', '.join(_CHOICES[key])}, not {value!r}")
+            raise SettingsError(
+                f"{path}: {key!r} must be one of {', '.join(_CHOICES[key])}, not {value!r}"
+            )
         if key == "date":
             check_date(value, str(path))
     return data
@@ -160,4 +179,6 @@ def check_date(value: str, source: str) -> str:
     try:
         return datetime.date.fromisoformat(value).isoformat()
     except ValueError:
-        raise SettingsError(f"{source}: date {value!r} is not YYYY-MM-DD; write it like 2026-12-01") from None
+        raise SettingsError(
+            f"{source}: date {value!r} is not YYYY-MM-DD; write it like 2026-12-01"
+        ) from None

@@ -9,7 +9,7 @@ pipe gets the same text as a terminal.
 from __future__ import annotations
 
 import unicodedata
-from typing import Sequence
+from collections.abc import Sequence
 
 
 def display_width(text: str) -> int:
@@ -22,7 +22,12 @@ def pad(text: str, width: int, right: bool = False) -> str:
     return gap + text if right else text + gap
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: Sequence[bool] | None = None, indent: str = "") -> str:
+def table(
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    right: Sequence[bool] | None = None,
+    indent: str = "",
+) -> str:
     """Columns two spaces apart; ``right[i]`` aligns column ``i`` right (numbers). No trailing spaces."""
     right = right or [False] * len(headers)
     widths = [display_width(h) for h in headers]

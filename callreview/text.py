@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable, Iterable, Sequence
 from functools import lru_cache
-from typing import Callable, Iterable, Sequence
 
 Step = Callable[[str], str]
 
@@ -117,7 +117,7 @@ def fuzzy_syllable(syllable: str) -> str:
     """Fold the confusable initials (zh/z, ch/c, sh/s) and finals (-ng/-n)."""
     for hard, soft in _FUZZY_INITIALS:
         if syllable.startswith(hard):
-            syllable = soft + syllable[len(hard):]
+            syllable = soft + syllable[len(hard) :]
             break
     for hard, soft in _FUZZY_FINALS:
         if syllable.endswith(hard):

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 from callreview.text import normalize
 
@@ -33,7 +34,9 @@ def read_toml(path: Path, error: type[Exception], what: str) -> dict[str, Any]:
     except FileNotFoundError:
         raise error(f"{path}: no such {what} file; check the path") from None
     except (OSError, UnicodeDecodeError) as err:
-        raise error(f"{path}: cannot be read as UTF-8 text ({err.__class__.__name__}); save the {what} as UTF-8") from None
+        raise error(
+            f"{path}: cannot be read as UTF-8 text ({err.__class__.__name__}); save the {what} as UTF-8"
+        ) from None
     try:
         return tomllib.loads(raw)
     except tomllib.TOMLDecodeError as err:
@@ -74,7 +77,16 @@ class TomlReader:
             raise self.fail(where, f"'{key}' must be non-empty text, not {_kind(value)}")
         return value
 
-    def number(self, data: dict, key: str, where: str, default: float, lo: float, hi: float, integer: bool = False) -> float:
+    def number(
+        self,
+        data: dict,
+        key: str,
+        where: str,
+        default: float,
+        lo: float,
+        hi: float,
+        integer: bool = False,
+    ) -> float:
         value = data.get(key, default)
         ok = isinstance(value, int) if integer else isinstance(value, (int, float))
         if isinstance(value, bool) or not ok or not lo <= value <= hi:
@@ -82,10 +94,15 @@ class TomlReader:
             raise self.fail(where, f"'{key}' must be {kind} {_num(lo)}-{_num(hi)}, not {value!r}")
         return value
 
-    def choice(self, data: dict, key: str, where: str, choices: tuple[str, ...], default: str) -> str:
+    def choice(
+        self, data: dict, key: str, where: str, choices: tuple[str, ...], default: str
+    ) -> str:
         value = data.get(key, default)
         if value not in choices:
-            raise self.fail(where, f"'{key}' must be one of {', '.join(repr(c) for c in choices)}, not {value!r}")
+            raise self.fail(
+                where,
+                f"'{key}' must be one of {', '.join(repr(c) for c in choices)}, not {value!r}",
+            )
         return value
 
     def known(self, data: dict, where: str, keys: tuple[str, ...]) -> None:
@@ -118,10 +135,19 @@ class TomlReader:
 
 
 def _kind(value: Any) -> str:
-    return {str: "text", int: "a number", float: "a number", bool: "true/false", list: "a list", dict: "a table"}.get(type(value), type(value).__name__) + (f" ({value!r})" if isinstance(value, (int, float, str)) and not isinstance(value, bool) else "")
+    return {
+        str: "text",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__) + (
+        f" ({value!r})"
+        if isinstance(value, (int, float, str)) and not isinstance(value, bool)
+        else ""
+    )
 
 
 def _num(x: float) -> str:
     return str(int(x)) if float(x).is_integer() else str(x)
-
-

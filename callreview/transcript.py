@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
 from callreview.errors import TranscriptError
 
@@ -143,17 +144,22 @@ class Transcript:
         if self.dropped:
             data["dropped"] = [_segment_dict(s) for s in self.dropped]
         if self.unheard:
-            data["unheard"] = [{"role": u.role, "start": round(u.start, 3), "end": round(u.end, 3)} for u in self.unheard]
+            data["unheard"] = [
+                {"role": u.role, "start": round(u.start, 3), "end": round(u.end, 3)}
+                for u in self.unheard
+            ]
         return data
 
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=indent)
 
     @classmethod
-    def from_dict(cls, data: Any, source: str = "<transcript>") -> "Transcript":
+    def from_dict(cls, data: Any, source: str = "<transcript>") -> Transcript:
         """Build from parsed JSON, refusing anything off-schema with one clear line."""
         if not isinstance(data, dict):
-            raise TranscriptError(f"{source}: a transcript must be a JSON object; write it with `callreview transcribe --json`")
+            raise TranscriptError(
+                f"{source}: a transcript must be a JSON object; write it with `callreview transcribe --json`"
+            )
         schema = data.get("schema", 1)  # files written before the key existed are version 1
         if not isinstance(schema, int) or isinstance(schema, bool) or schema > SCHEMA_VERSION:
             raise TranscriptError(
@@ -164,7 +170,9 @@ class Transcript:
             if roles == "mono":  # schema 1
                 roles = "mono-unknown"
             if roles not in ROLE_SOURCES:
-                raise TranscriptError(f"{source}: 'roles' must be one of {', '.join(ROLE_SOURCES)}, not {roles!r}")
+                raise TranscriptError(
+                    f"{source}: 'roles' must be one of {', '.join(ROLE_SOURCES)}, not {roles!r}"
+                )
             return cls(
                 file=str(data["file"]),
                 duration_s=_number(data["duration_s"], source, "duration_s"),
@@ -173,25 +181,33 @@ class Transcript:
                 language=str(data["language"]),
                 roles=roles,
                 segments=tuple(_segment(s, source, i) for i, s in enumerate(data["segments"])),
-                dropped=tuple(_segment(s, source, i) for i, s in enumerate(data.get("dropped", ()))),
-                unheard=tuple(_unheard(u, source, i) for i, u in enumerate(data.get("unheard", ()))),
+                dropped=tuple(
+                    _segment(s, source, i) for i, s in enumerate(data.get("dropped", ()))
+                ),
+                unheard=tuple(
+                    _unheard(u, source, i) for i, u in enumerate(data.get("unheard", ()))
+                ),
             )
         except KeyError as err:
             raise TranscriptError(
                 f"{source}: missing key {err.args[0]!r}; write transcripts with `callreview transcribe --json`"
             ) from None
         except (TypeError, ValueError) as err:
-            raise TranscriptError(f"{source}: {err}; write transcripts with `callreview transcribe --json`") from None
+            raise TranscriptError(
+                f"{source}: {err}; write transcripts with `callreview transcribe --json`"
+            ) from None
 
     @classmethod
-    def load(cls, path: str | Path) -> "Transcript":
+    def load(cls, path: str | Path) -> Transcript:
         path = Path(path)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise TranscriptError(f"{path}: no such file; check the path") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise TranscriptError(f"{path}: not a readable transcript JSON ({err}); re-create it with `callreview transcribe --json`") from None
+            raise TranscriptError(
+                f"{path}: not a readable transcript JSON ({err}); re-create it with `callreview transcribe --json`"
+            ) from None
         return cls.from_dict(data, str(path))
 
 
@@ -209,8 +225,14 @@ def _segment_dict(seg: Segment) -> dict[str, Any]:
         "norm": seg.norm,
         "avg_logprob": None if seg.avg_logprob is None else round(seg.avg_logprob, 4),
         "flags": list(seg.flags),
-        **({"role_confidence": round(seg.role_confidence, 3)} if seg.role_confidence is not None else {}),
-        "words": [{"start": round(w.start, 3), "end": round(w.end, 3), "text": w.text} for w in seg.words],
+        **(
+            {"role_confidence": round(seg.role_confidence, 3)}
+            if seg.role_confidence is not None
+            else {}
+        ),
+        "words": [
+            {"start": round(w.start, 3), "end": round(w.end, 3), "text": w.text} for w in seg.words
+        ],
     }
 
 
@@ -226,7 +248,9 @@ def _segment(data: Any, source: str, index: int) -> Segment:
         raise TranscriptError(f"{source}: {where} must be an object")
     role = data.get("role")
     if role not in ROLES:
-        raise TranscriptError(f"{source}: {where}.role must be one of {', '.join(ROLES)}, not {role!r}")
+        raise TranscriptError(
+            f"{source}: {where}.role must be one of {', '.join(ROLES)}, not {role!r}"
+        )
     text = str(data.get("text", ""))
     norm = data.get("norm")
     if norm is None:
@@ -240,17 +264,29 @@ def _segment(data: Any, source: str, index: int) -> Segment:
         text=text,
         norm=str(norm),
         words=tuple(
-            Word(_number(w.get("start"), source, f"{where}.words.start"), _number(w.get("end"), source, f"{where}.words.end"), str(w.get("text", "")))
+            Word(
+                _number(w.get("start"), source, f"{where}.words.start"),
+                _number(w.get("end"), source, f"{where}.words.end"),
+                str(w.get("text", "")),
+            )
             for w in data.get("words", ())
         ),
         avg_logprob=data.get("avg_logprob"),
         flags=tuple(data.get("flags", ())),
-        role_confidence=None if data.get("role_confidence") is None else _number(data["role_confidence"], source, f"{where}.role_confidence"),
+        role_confidence=None
+        if data.get("role_confidence") is None
+        else _number(data["role_confidence"], source, f"{where}.role_confidence"),
     )
 
 
 def _unheard(data: Any, source: str, index: int) -> Unheard:
     where = f"unheard[{index}]"
     if not isinstance(data, dict) or data.get("role") not in ROLES:
-        raise TranscriptError(f"{source}: {where} must be an object with a role ({', '.join(ROLES)}), a start and an end")
-    return Unheard(data["role"], _number(data.get("start"), source, f"{where}.start"), _number(data.get("end"), source, f"{where}.end"))
+        raise TranscriptError(
+            f"{source}: {where} must be an object with a role ({', '.join(ROLES)}), a start and an end"
+        )
+    return Unheard(
+        data["role"],
+        _number(data.get("start"), source, f"{where}.start"),
+        _number(data.get("end"), source, f"{where}.end"),
+    )

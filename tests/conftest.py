@@ -44,7 +44,9 @@ def bundled_model():
 def transcriber(bundled_model, tmp_path_factory):
     from callreview.asr.transcribe import TranscribeOptions, Transcriber
 
-    return Transcriber(bundled_model, TranscribeOptions(), cache_dir=tmp_path_factory.mktemp("shared-cache"))
+    return Transcriber(
+        bundled_model, TranscribeOptions(), cache_dir=tmp_path_factory.mktemp("shared-cache")
+    )
 
 
 @pytest.fixture
@@ -53,7 +55,11 @@ def stereo_tone(tmp_path) -> Path:
     sr = 8000
     t = np.arange(sr * 3) / sr
     path = tmp_path / "tone.flac"
-    sf.write(path, np.stack([0.3 * np.sin(2 * np.pi * 440 * t), 0.2 * np.sin(2 * np.pi * 300 * t)], 1), sr)
+    sf.write(
+        path,
+        np.stack([0.3 * np.sin(2 * np.pi * 440 * t), 0.2 * np.sin(2 * np.pi * 300 * t)], 1),
+        sr,
+    )
     return path
 
 
@@ -74,7 +80,7 @@ def postgres_admin_url() -> str:
 
     url = os.environ.get(PG_ENV)
     if not url:
-        message = f"${PG_ENV} is not set: start a server with eval \"$(tools/pg_throwaway.sh start /tmp/callreview-pg)\""
+        message = f'${PG_ENV} is not set: start a server with eval "$(tools/pg_throwaway.sh start /tmp/callreview-pg)"'
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)

@@ -21,10 +21,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixtures.calls import lexicon, scorecard
 
 from callreview.qc.checklist import CallInfo, check_transcript
-
-from fixtures.calls import lexicon, scorecard
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,7 +37,10 @@ ITEMS = ("greeting", "customer_name", "hold", "forbidden", "closing")
 # (call, check): what the model mishears on this machine (the README's accuracy table lists the same).
 # A check is an item name (its status) or a sub-check name as sub_checks() gives it.
 KNOWN_MISSES: set[tuple[str, str]] = {
-    ("05_name_once", "customer_name_count"),  # 孙女士 heard as 孙 + 您是: count 0, not 1 (the status is fail either way)
+    (
+        "05_name_once",
+        "customer_name_count",
+    ),  # 孙女士 heard as 孙 + 您是: count 0, not 1 (the status is fail either way)
     ("07_forbidden", "forbidden_phrases"),  # 这不可能 heard as 不可能: four of the five phrases
 }
 """Measured at the README's figures (bench/bench_accuracy.py, 70/70 items, 224/226 checks). Every
@@ -57,10 +59,17 @@ def sub_checks(expected: dict, review) -> dict[str, bool]:
         parts = it[item].details["parts"]
         for part, want in expected[group].items():
             out[f"{item}.{part}"] = bool(parts.get(part, {}).get("found")) == want
-    out["customer_name_count"] = it["customer_name"].details.get("count") == expected["customer_name_count"]
-    holds = [{"permission": h["permission"], "thanked": h["thanked"]} for h in it["hold"].details["holds"]]
+    out["customer_name_count"] = (
+        it["customer_name"].details.get("count") == expected["customer_name_count"]
+    )
+    holds = [
+        {"permission": h["permission"], "thanked": h["thanked"]}
+        for h in it["hold"].details["holds"]
+    ]
     out["holds"] = holds == expected["holds"]
-    out["forbidden_phrases"] = sorted(h["phrase"] for h in it["forbidden"].details["hits"]) == sorted(expected["forbidden_phrases"])
+    out["forbidden_phrases"] = sorted(
+        h["phrase"] for h in it["forbidden"].details["hits"]
+    ) == sorted(expected["forbidden_phrases"])
     return out
 
 
@@ -76,7 +85,9 @@ def reviews():
     def review(slug: str):
         if slug not in done:
             transcript = reviewer.transcript(SAMPLES / f"{slug}.flac")
-            done[slug] = check_transcript(transcript, lexicon(), scorecard(), CallInfo(direction=spec(slug)["direction"]))
+            done[slug] = check_transcript(
+                transcript, lexicon(), scorecard(), CallInfo(direction=spec(slug)["direction"])
+            )
         return done[slug]
 
     return review
@@ -87,6 +98,8 @@ def reviews():
 def test_sample_through_the_model_gets_its_expected_checklist(reviews, slug):
     expected = spec(slug)["expected"]
     review = reviews(slug)
-    checks = {i: review.items[i].status == expected[i] for i in ITEMS} | sub_checks(expected, review)
+    checks = {i: review.items[i].status == expected[i] for i in ITEMS} | sub_checks(
+        expected, review
+    )
     misses = {(slug, name) for name, agreed in checks.items() if not agreed}
     assert misses <= KNOWN_MISSES, sorted(misses - KNOWN_MISSES)

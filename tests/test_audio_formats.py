@@ -41,7 +41,9 @@ def test_loader_reads_what_soundfile_reads(tmp_path, suffix, subtype, tolerance)
     path = tmp_path / f"call.{suffix}"
     sf.write(path, _speechlike(), SAMPLE_RATE, subtype=subtype)
     expected, rate = sf.read(path, dtype="float32", always_2d=True)
-    assert rate == SAMPLE_RATE  # at Whisper's rate the loader must not resample: samples compare 1:1
+    assert (
+        rate == SAMPLE_RATE
+    )  # at Whisper's rate the loader must not resample: samples compare 1:1
 
     recording = load_audio(path)
 
@@ -56,7 +58,9 @@ def test_loader_reads_what_soundfile_reads(tmp_path, suffix, subtype, tolerance)
     assert abs(len(recording.channels[0]) - len(expected)) <= (1152 if suffix == "mp3" else 0)
 
 
-def _aligned(got: np.ndarray, want: np.ndarray, max_lag: int = 2400) -> tuple[np.ndarray, np.ndarray]:
+def _aligned(
+    got: np.ndarray, want: np.ndarray, max_lag: int = 2400
+) -> tuple[np.ndarray, np.ndarray]:
     """The two signals shifted to the lag where they differ least, cut to their common length."""
     best: tuple[float, np.ndarray, np.ndarray] | None = None
     for lag in range(-max_lag, max_lag + 1):
@@ -104,7 +108,9 @@ def test_an_unexpected_library_failure_is_the_files_one_line_error(tmp_path, mon
     with pytest.raises(AudioError) as caught:
         load_audio(bad)
     message = str(caught.value)
-    assert message.startswith(f"{bad}: cannot read it with PyAV {av.__version__} (TypeError: open() got")
+    assert message.startswith(
+        f"{bad}: cannot read it with PyAV {av.__version__} (TypeError: open() got"
+    )
     assert "\n" not in message
     assert isinstance(caught.value.__cause__, TypeError)  # kept for --debug
 

@@ -50,18 +50,45 @@ HONORIFICS = "先生|女士|小姐|总"
 
 # The canonical forbidden phrases (服务忌语, seed 000); the lexicon uses the same keys.
 FORBIDDEN = (
-    "听不清", "大声点", "你讲不讲道理", "你可以投诉", "说了半天你怎么还不明白",
-    "我刚才已经和你说过了", "这不可能", "这我做不到", "不行", "你说完了吗",
-    "你让我说完好吗", "我们的程序就是这样", "只有等", "你别催我", "我也急",
-    "我也没办法", "你急也没用", "你什么态度", "不知道", "我无法回答你", "你应该问",
-    "我们只能做到这样", "能做的我们都做了", "那你教我怎么样做", "你过一会再打吧",
+    "听不清",
+    "大声点",
+    "你讲不讲道理",
+    "你可以投诉",
+    "说了半天你怎么还不明白",
+    "我刚才已经和你说过了",
+    "这不可能",
+    "这我做不到",
+    "不行",
+    "你说完了吗",
+    "你让我说完好吗",
+    "我们的程序就是这样",
+    "只有等",
+    "你别催我",
+    "我也急",
+    "我也没办法",
+    "你急也没用",
+    "你什么态度",
+    "不知道",
+    "我无法回答你",
+    "你应该问",
+    "我们只能做到这样",
+    "能做的我们都做了",
+    "那你教我怎么样做",
+    "你过一会再打吧",
 )
 
 # The situations the sample set promises to cover (audio_samples/README.md).
 REQUIRED = (
-    "01_perfect", "02_no_greeting", "03_bare_wei", "04_name_zero", "05_name_once",
-    "06_hold_no_permission", "07_forbidden", "08_customer_forbidden_words",
-    "09_no_closing", "10_outbound",
+    "01_perfect",
+    "02_no_greeting",
+    "03_bare_wei",
+    "04_name_zero",
+    "05_name_once",
+    "06_hold_no_permission",
+    "07_forbidden",
+    "08_customer_forbidden_words",
+    "09_no_closing",
+    "10_outbound",
 )
 
 
@@ -89,17 +116,23 @@ by_slug = pytest.mark.parametrize("slug", SLUGS)
 
 
 def test_the_sample_set_covers_every_promised_situation():
-    assert set(REQUIRED) <= set(SLUGS), f"missing call scripts: {sorted(set(REQUIRED) - set(SLUGS))}"
+    assert set(REQUIRED) <= set(SLUGS), (
+        f"missing call scripts: {sorted(set(REQUIRED) - set(SLUGS))}"
+    )
 
 
 @by_slug
 def test_every_call_script_has_a_rendered_flac(slug):
-    assert (SAMPLES / f"{slug}.flac").is_file(), f"render it: python tools/render_samples.py --only {slug} (dev-only install: see its docstring)"
+    assert (SAMPLES / f"{slug}.flac").is_file(), (
+        f"render it: python tools/render_samples.py --only {slug} (dev-only install: see its docstring)"
+    )
 
 
 @by_slug
 def test_every_call_script_has_a_truth_transcript(slug):
-    assert (TRUTH / f"{slug}.json").is_file(), f"render it: python tools/render_samples.py --only {slug} (dev-only install: see its docstring)"
+    assert (TRUTH / f"{slug}.json").is_file(), (
+        f"render it: python tools/render_samples.py --only {slug} (dev-only install: see its docstring)"
+    )
 
 
 def test_every_flac_and_truth_transcript_has_a_call_script():
@@ -120,7 +153,12 @@ def test_all_flacs_together_stay_under_10_mb():
 @by_slug
 def test_each_flac_is_stereo_8khz_16bit(slug):
     info = sf.info(str(SAMPLES / f"{slug}.flac"))
-    assert (info.format, info.channels, info.samplerate, info.subtype) == ("FLAC", 2, 8000, "PCM_16")
+    assert (info.format, info.channels, info.samplerate, info.subtype) == (
+        "FLAC",
+        2,
+        8000,
+        "PCM_16",
+    )
 
 
 @by_slug
@@ -142,9 +180,15 @@ def test_each_turn_is_heard_on_its_own_channel_only(slug):
         quiet = np.ones(len(part), dtype=bool)
         for other in segments:
             if other.role != seg.role and other.start < seg.end and seg.start < other.end:
-                quiet[max(0, int((other.start - seg.start) * 8000)) : int((other.end - seg.start) * 8000)] = False
+                quiet[
+                    max(0, int((other.start - seg.start) * 8000)) : int(
+                        (other.end - seg.start) * 8000
+                    )
+                ] = False
         if quiet.sum() > 800:  # at least 0.1 s of the turn with nobody talking over it
-            assert dbfs(part[quiet, 1 - own]) < -55, f"{seg.role} turn at {seg.start}s leaks into the other channel"
+            assert dbfs(part[quiet, 1 - own]) < -55, (
+                f"{seg.role} turn at {seg.start}s leaks into the other channel"
+            )
 
 
 def test_overlapping_turns_are_only_where_the_scripts_say():
@@ -158,7 +202,9 @@ def test_overlapping_turns_are_only_where_the_scripts_say():
             if turn.get("overlap"):
                 assert overlap == pytest.approx(turn["overlap"], abs=0.01), f"{slug} turn {i}"
             else:
-                assert all(seg.start >= s.end for s in segments[:i]), f"{slug} turn {i} starts before an earlier one ends"
+                assert all(seg.start >= s.end for s in segments[:i]), (
+                    f"{slug} turn {i} starts before an earlier one ends"
+                )
 
 
 @by_slug
@@ -170,7 +216,9 @@ def test_holds_carry_no_speech_on_either_channel(slug):
     for turn, seg, nxt in zip(data["turns"], segments, segments[1:]):
         if not turn.get("hold"):
             continue
-        assert nxt.start - seg.end >= turn["hold"] - 0.01, "the hold is shorter in the audio than in the script"
+        assert nxt.start - seg.end >= turn["hold"] - 0.01, (
+            "the hold is shorter in the audio than in the script"
+        )
         gap = x[int((seg.end + 0.1) * 8000) : int((nxt.start - 0.1) * 8000)]
         assert dbfs(gap[:, 1]) < -60
         assert dbfs(gap[:, 0]) < (-25 if turn.get("music") else -60)
@@ -182,9 +230,16 @@ def test_holds_carry_no_speech_on_either_channel(slug):
 @by_slug
 def test_truth_transcript_loads_and_describes_its_flac(slug):
     truth = Transcript.load(TRUTH / f"{slug}.json")
-    assert (truth.model, truth.language, truth.roles, truth.channels) == ("script", "zh", "stereo", 2)
+    assert (truth.model, truth.language, truth.roles, truth.channels) == (
+        "script",
+        "zh",
+        "stereo",
+        2,
+    )
     assert truth.file == f"audio_samples/{slug}.flac"
-    assert truth.duration_s == pytest.approx(sf.info(str(SAMPLES / f"{slug}.flac")).duration, abs=0.01)
+    assert truth.duration_s == pytest.approx(
+        sf.info(str(SAMPLES / f"{slug}.flac")).duration, abs=0.01
+    )
     starts = [s.start for s in truth.segments]
     assert starts == sorted(starts)
     assert all(0 <= s.start < s.end <= truth.duration_s for s in truth.segments)
@@ -261,7 +316,9 @@ def test_expected_holds_are_the_scripted_holds(slug):
     if not holds:
         assert expected["hold"] == "na"
     else:
-        assert expected["hold"] == ("pass" if all(h["permission"] and h["thanked"] for h in holds) else "fail")
+        assert expected["hold"] == (
+            "pass" if all(h["permission"] and h["thanked"] for h in holds) else "fail"
+        )
 
 
 @by_slug

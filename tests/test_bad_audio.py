@@ -6,13 +6,12 @@ import random
 
 import numpy as np
 import pytest
+from conftest import write_wav
 from typer.testing import CliRunner
 
 from callreview.asr.audio import load_audio
 from callreview.cli import app
 from callreview.errors import AudioError
-
-from conftest import write_wav
 
 runner = CliRunner()
 
@@ -58,11 +57,26 @@ def _folder(tmp_path):
 
 CASES = [
     (_empty, "{path}: is empty (0 bytes); check the recording was saved completely"),
-    (_zero_length, "{path}: contains no audio samples (0 s long); check the recording was saved completely"),
-    (_silent, "{path}: is silent (no channel rises above -55 dBFS); check the recording and its input levels"),
-    (_text, "{path}: cannot be decoded as audio (Invalid data found when processing input); callreview reads mono or stereo audio files (wav, flac, mp3, ogg, m4a)"),
-    (_corrupt, "{path}: cannot be decoded as audio (Invalid data found when processing input); callreview reads mono or stereo audio files (wav, flac, mp3, ogg, m4a)"),
-    (_six_channels, "{path}: has 6 channels; callreview reads mono or stereo (agent/customer) calls — mix it down first, e.g. `ffmpeg -i surround.wav -ac 2 out.flac`"),
+    (
+        _zero_length,
+        "{path}: contains no audio samples (0 s long); check the recording was saved completely",
+    ),
+    (
+        _silent,
+        "{path}: is silent (no channel rises above -55 dBFS); check the recording and its input levels",
+    ),
+    (
+        _text,
+        "{path}: cannot be decoded as audio (Invalid data found when processing input); callreview reads mono or stereo audio files (wav, flac, mp3, ogg, m4a)",
+    ),
+    (
+        _corrupt,
+        "{path}: cannot be decoded as audio (Invalid data found when processing input); callreview reads mono or stereo audio files (wav, flac, mp3, ogg, m4a)",
+    ),
+    (
+        _six_channels,
+        "{path}: has 6 channels; callreview reads mono or stereo (agent/customer) calls — mix it down first, e.g. `ffmpeg -i surround.wav -ac 2 out.flac`",
+    ),
     (_missing, "{path}: no such file; check the path"),
     (_folder, "{path}: is a folder, not an audio file; pass the recordings inside it"),
 ]
@@ -96,7 +110,10 @@ def test_unreadable_file_is_refused(tmp_path, monkeypatch, stereo_tone):
     monkeypatch.setattr("builtins.open", deny)
     with pytest.raises(AudioError) as caught:
         load_audio(stereo_tone)
-    assert str(caught.value) == f"{stereo_tone}: cannot be read (permission denied); check the file's permissions"
+    assert (
+        str(caught.value)
+        == f"{stereo_tone}: cannot be read (permission denied); check the file's permissions"
+    )
 
 
 def test_a_valid_stereo_file_decodes_to_two_16k_channels(stereo_tone):

@@ -25,19 +25,36 @@ def test_good_english_call_passes_every_item():
     assert {k: i.status for k, i in result.items.items()} == dict.fromkeys(result.items, "pass")
     assert result.items["greeting"].details["company_name"] == "acme motors"
     assert result.items["greeting"].details["agent_name"] == "dana"
-    assert (result.items["customer_name"].details["name"], result.items["customer_name"].details["count"]) == ("mr smith", 2)
+    assert (
+        result.items["customer_name"].details["name"],
+        result.items["customer_name"].details["count"],
+    ) == ("mr smith", 2)
     assert result.score == 100
 
 
 def test_english_forbidden_phrases_and_their_suggestions():
-    turns = GOOD[:4] + talk((A, "Calm down, sir. I don't know, there's nothing I can do."), start=GOOD[3][2] + 0.5) + GOOD[4:]
+    turns = (
+        GOOD[:4]
+        + talk(
+            (A, "Calm down, sir. I don't know, there's nothing I can do."), start=GOOD[3][2] + 0.5
+        )
+        + GOOD[4:]
+    )
     hits = review(turns, "en-US").items["forbidden"].details["hits"]
     assert [h["phrase"] for h in hits] == ["calm down", "I don't know", "there's nothing I can do"]
     assert hits[0]["suggestion"].startswith("I understand")
 
 
 def test_english_polite_near_miss_and_customer_words_are_no_hits():
-    turns = GOOD[:2] + talk((C, "I don't know, calm down, you need to fix it."), (A, "I don't know if you received our email, let me check."), start=GOOD[1][2] + 0.5) + GOOD[2:]
+    turns = (
+        GOOD[:2]
+        + talk(
+            (C, "I don't know, calm down, you need to fix it."),
+            (A, "I don't know if you received our email, let me check."),
+            start=GOOD[1][2] + 0.5,
+        )
+        + GOOD[2:]
+    )
     assert review(turns, "en-US").items["forbidden"].status == "pass"
 
 
@@ -53,7 +70,12 @@ def test_english_hold_without_asking_and_a_missing_closing():
     )
     result = review(turns, "en-US")
     hold = result.items["hold"]
-    assert hold.status == "fail" and hold.details["holds"][0]["imperative_evidence"].matched == "hold on"
+    assert (
+        hold.status == "fail"
+        and hold.details["holds"][0]["imperative_evidence"].matched == "hold on"
+    )
     assert result.items["closing"].status == "fail"
-    assert {k for k, p in result.items["closing"].details["parts"].items() if p["found"]} == {"farewell"}
+    assert {k for k, p in result.items["closing"].details["parts"].items() if p["found"]} == {
+        "farewell"
+    }
     assert result.items["customer_name"].status == "fail"  # Ms. Lee once

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from fixtures.calls import GREETING, item, talk
 
 A, C = "agent", "customer"
@@ -24,7 +23,10 @@ def phrases(result) -> list[str]:
     "said, expected",
     [
         (["这不可能，今天的车已经走了。", "不知道，系统里没有写。"], ["这不可能", "不知道"]),
-        (["你别催我，我们一天要处理几千个件。", "你急也没用，我们的程序就是这样。"], ["你别催我", "你急也没用", "我们的程序就是这样"]),
+        (
+            ["你别催我，我们一天要处理几千个件。", "你急也没用，我们的程序就是这样。"],
+            ["你别催我", "你急也没用", "我们的程序就是这样"],
+        ),
         (["听不清，大声点！"], ["听不清", "大声点"]),
         (["说了半天你怎么还不明白？"], ["说了半天你怎么还不明白"]),
         (["他在讲电话，你过一会儿再打吧。"], ["你过一会再打吧"]),
@@ -53,7 +55,11 @@ def test_forbidden_phrases_said_by_the_agent_are_hits(said, expected):
 )
 def test_polite_near_misses_are_no_hits(said):
     result = item(agent_says(said), "forbidden")
-    assert (result.status, result.details["hits"], result.details["possible_hits"]) == ("pass", [], [])
+    assert (result.status, result.details["hits"], result.details["possible_hits"]) == (
+        "pass",
+        [],
+        [],
+    )
 
 
 def _listed(said: str) -> bool:
@@ -79,14 +85,21 @@ def _listed(said: str) -> bool:
 def test_near_misses_the_lexicon_does_not_list_are_cleared_by_rule(said, context):
     assert not _listed(said)
     result = item(agent_says(said), "forbidden")
-    assert (result.status, result.details["hits"], result.details["possible_hits"]) == ("pass", [], [])
+    assert (result.status, result.details["hits"], result.details["possible_hits"]) == (
+        "pass",
+        [],
+        [],
+    )
     assert [c["context"] for c in result.details["cleared"]] == [context]
 
 
 @pytest.mark.parametrize(
     "said, expected",
     [
-        ("不知道，你问别人吧？", ["不知道"]),  # the clause 「不知道，」 does not ask: the question is another clause
+        (
+            "不知道，你问别人吧？",
+            ["不知道"],
+        ),  # the clause 「不知道，」 does not ask: the question is another clause
         ("不行，这个必须本人来办。", ["不行"]),
         ("这个我真不知道。", ["不知道"]),
     ],
@@ -108,7 +121,11 @@ def test_a_refusal_next_to_a_question_is_still_a_hit(said, expected):
 )
 def test_factual_statements_are_no_forbidden_hits(said):
     result = item(agent_says(said), "forbidden")
-    assert (result.status, result.details["hits"], result.details["possible_hits"]) == ("pass", [], [])
+    assert (result.status, result.details["hits"], result.details["possible_hits"]) == (
+        "pass",
+        [],
+        [],
+    )
 
 
 # The grey zone: a hit under the threshold is kept (review) only when it hears most of the
@@ -118,7 +135,10 @@ def test_factual_statements_are_no_forbidden_hits(said):
     "said, possible",
     [
         ("我也没法给您办。", ["我也没办法"]),  # 没法: one syllable dropped, the rest in order
-        ("我也没有查到办法。", []),  # 我也没有查到 scores 85 against 我也没有办法, but shares only 我也没有
+        (
+            "我也没有查到办法。",
+            [],
+        ),  # 我也没有查到 scores 85 against 我也没有办法, but shares only 我也没有
         ("我也没看到您办的业务。", []),  # 我也没看到 scores 85 against 我也没办法
         ("能做的我们都会尽量做。", []),  # 能做的我们都会 scores 85 against 能做的我们都做了
         ("我刚刚已经给你发过了。", []),  # 84 against 我刚才已经跟你说过了
@@ -131,7 +151,12 @@ def test_grey_zone_hits_need_the_phrases_syllables_in_order(said, possible):
 
 
 def test_the_customer_is_never_flagged():
-    turns = [GREETING] + talk((C, "这不可能吧？我也不知道，我也没办法。"), (A, "您别着急，我一定尽力。"), (C, "你急也没用。"), start=6.5)
+    turns = [GREETING] + talk(
+        (C, "这不可能吧？我也不知道，我也没办法。"),
+        (A, "您别着急，我一定尽力。"),
+        (C, "你急也没用。"),
+        start=6.5,
+    )
     assert item(turns, "forbidden").status == "pass"
 
 
@@ -152,12 +177,17 @@ def test_hit_reports_time_quote_similarity_and_what_to_say_instead():
 
 def test_short_phrase_heard_only_as_a_sound_alike_is_review_not_a_fail():
     result = item(agent_says("我也记下来了，您放心。"), "forbidden")  # wo ye ji: sounds like 我也急
-    assert result.status == "review" and [h["phrase"] for h in result.details["possible_hits"]] == ["我也急"]
+    assert result.status == "review" and [h["phrase"] for h in result.details["possible_hits"]] == [
+        "我也急"
+    ]
 
 
 def test_deduction_per_hit_is_capped():
     one = item(agent_says("不知道。"), "forbidden")
-    five = item(agent_says("这不可能。", "不知道。", "你别催我。", "你急也没用。", "我们的程序就是这样。"), "forbidden")
+    five = item(
+        agent_says("这不可能。", "不知道。", "你别催我。", "你急也没用。", "我们的程序就是这样。"),
+        "forbidden",
+    )
     assert (one.points, five.points, five.max_points) == (20, 0, 30)
 
 

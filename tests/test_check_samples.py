@@ -6,11 +6,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixtures.calls import lexicon, scorecard
 
 from callreview.qc.checklist import CallInfo, check_transcript
 from callreview.transcript import Transcript
-
-from fixtures.calls import lexicon, scorecard
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -29,7 +28,10 @@ def checklist(review) -> dict:
         "customer_name": it["customer_name"].status,
         "customer_name_count": it["customer_name"].details.get("count"),
         "hold": it["hold"].status,
-        "holds": [{"permission": h["permission"], "thanked": h["thanked"]} for h in it["hold"].details["holds"]],
+        "holds": [
+            {"permission": h["permission"], "thanked": h["thanked"]}
+            for h in it["hold"].details["holds"]
+        ],
         "forbidden": it["forbidden"].status,
         "forbidden_phrases": [h["phrase"] for h in it["forbidden"].details["hits"]],
         "closing": it["closing"].status,
@@ -43,8 +45,15 @@ def test_sample_call_gets_its_expected_checklist(script, told):
     spec = tomllib.loads(script.read_text(encoding="utf-8"))
     info = CallInfo(direction=spec["direction"])
     if told:
-        info = CallInfo(spec["direction"], spec["customer_name"], spec["agent_name"] or None, (spec["company"],) if spec["company"] else ())
-    review = check_transcript(Transcript.load(SAMPLES / "truth" / f"{script.stem}.json"), lexicon(), scorecard(), info)
+        info = CallInfo(
+            spec["direction"],
+            spec["customer_name"],
+            spec["agent_name"] or None,
+            (spec["company"],) if spec["company"] else (),
+        )
+    review = check_transcript(
+        Transcript.load(SAMPLES / "truth" / f"{script.stem}.json"), lexicon(), scorecard(), info
+    )
     got = checklist(review)
     assert {k: got[k] for k in spec["expected"]} == spec["expected"]
     assert not review.needs_review

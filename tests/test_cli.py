@@ -6,24 +6,40 @@ import json
 import re
 
 import pytest
+from conftest import REPO, SAMPLES
 from typer.testing import CliRunner
 
 from callreview.cli import app
 
-from conftest import REPO, SAMPLES
-
 runner = CliRunner()
 TRUTH = SAMPLES / "truth"
-COMMANDS = tuple(c.name or c.callback.__name__ for c in app.registered_commands) + tuple(g.name for g in app.registered_groups)
+COMMANDS = tuple(c.name or c.callback.__name__ for c in app.registered_commands) + tuple(
+    g.name for g in app.registered_groups
+)
 """Every command the app has, so a new one cannot go undocumented."""
 
 
 def test_the_app_has_the_commands_of_a_qc_teams_day():
-    assert set(COMMANDS) >= {"transcribe", "score", "model", "batch", "rescore", "export", "summary", "sample", "watch", "status", "serve", "user"}
+    assert set(COMMANDS) >= {
+        "transcribe",
+        "score",
+        "model",
+        "batch",
+        "rescore",
+        "export",
+        "summary",
+        "sample",
+        "watch",
+        "status",
+        "serve",
+        "user",
+    }
 
 
 def test_score_reads_a_transcript_json_without_the_model(monkeypatch):
-    monkeypatch.setenv("CALLREVIEW_MODEL", "/nonexistent/model")  # proves the model is never touched
+    monkeypatch.setenv(
+        "CALLREVIEW_MODEL", "/nonexistent/model"
+    )  # proves the model is never touched
     result = runner.invoke(app, ["score", str(TRUTH / "07_forbidden.json"), "--json", "-"])
     assert result.exit_code == 0, result.stderr
     review = json.loads(result.stdout)
@@ -45,13 +61,33 @@ def test_several_files_give_a_json_array_and_a_bad_one_does_not_stop_the_batch(t
     broken = tmp_path / "broken.json"
     broken.write_text("{not json", encoding="utf-8")
     out = tmp_path / "results.json"
-    result = runner.invoke(app, ["score", str(TRUTH / "01_perfect.json"), str(broken), str(TRUTH / "09_no_closing.json"), "--json", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "score",
+            str(TRUTH / "01_perfect.json"),
+            str(broken),
+            str(TRUTH / "09_no_closing.json"),
+            "--json",
+            str(out),
+        ],
+    )
     assert result.exit_code == 2
-    assert result.stderr.startswith(f"callreview: error: {broken}: not a readable transcript JSON (")
+    assert result.stderr.startswith(
+        f"callreview: error: {broken}: not a readable transcript JSON ("
+    )
     assert result.stderr.count("\n") == 1
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert [d["file"] for d in data] == ["audio_samples/01_perfect.flac", str(broken), "audio_samples/09_no_closing.flac"]
-    assert data[0]["score"] == 100 and "error" in data[1] and data[2]["items"]["closing"]["status"] == "fail"
+    assert [d["file"] for d in data] == [
+        "audio_samples/01_perfect.flac",
+        str(broken),
+        "audio_samples/09_no_closing.flac",
+    ]
+    assert (
+        data[0]["score"] == 100
+        and "error" in data[1]
+        and data[2]["items"]["closing"]["status"] == "fail"
+    )
 
 
 def test_a_failed_run_leaves_an_existing_result_file_untouched(tmp_path):
@@ -59,7 +95,17 @@ def test_a_failed_run_leaves_an_existing_result_file_untouched(tmp_path):
     out.write_text('{"kept": true}\n', encoding="utf-8")
     bad_lexicon = tmp_path / "bad.toml"
     bad_lexicon.write_text("language = \n", encoding="utf-8")
-    result = runner.invoke(app, ["score", str(TRUTH / "01_perfect.json"), "--lexicon", str(bad_lexicon), "--json", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "score",
+            str(TRUTH / "01_perfect.json"),
+            "--lexicon",
+            str(bad_lexicon),
+            "--json",
+            str(out),
+        ],
+    )
     assert result.exit_code == 4
     assert result.stderr.startswith(f"callreview: error: {bad_lexicon}")
     assert out.read_text(encoding="utf-8") == '{"kept": true}\n'
@@ -74,9 +120,14 @@ def test_unwritable_json_output_is_one_line(tmp_path):
 
 
 def test_a_bad_option_value_is_refused():
-    result = runner.invoke(app, ["score", str(TRUTH / "01_perfect.json"), "--direction", "sideways"])
+    result = runner.invoke(
+        app, ["score", str(TRUTH / "01_perfect.json"), "--direction", "sideways"]
+    )
     assert result.exit_code == 4
-    assert result.stderr == "callreview: error: option: 'direction' must be one of inbound, outbound, not 'sideways'\n"
+    assert (
+        result.stderr
+        == "callreview: error: option: 'direction' must be one of inbound, outbound, not 'sideways'\n"
+    )
 
 
 def test_version():
@@ -107,7 +158,12 @@ def test_readme_quick_start_is_what_ci_runs():
 
 def test_a_batch_ends_with_one_line_per_call_saying_which_to_open(tmp_path):
     missing = tmp_path / "missing.json"
-    files = [TRUTH / "01_perfect.json", TRUTH / "07_forbidden.json", missing, TRUTH / "09_no_closing.json"]
+    files = [
+        TRUTH / "01_perfect.json",
+        TRUTH / "07_forbidden.json",
+        missing,
+        TRUTH / "09_no_closing.json",
+    ]
     result = runner.invoke(app, ["score", *map(str, files)])
     assert result.exit_code == 2
     summary = result.stdout.split("\n\n")[-1].splitlines()
@@ -125,11 +181,15 @@ def test_a_calls_metadata_file_sets_its_direction_and_options_win(tmp_path):
     call.write_text((TRUTH / "10_outbound.json").read_text(encoding="utf-8"), encoding="utf-8")
     as_inbound = json.loads(runner.invoke(app, ["score", str(call), "--json", "-"]).stdout)
     assert (as_inbound["profile"], as_inbound["items"]["greeting"]["status"]) == ("inbound", "fail")
-    (tmp_path / "10_outbound.toml").write_text('direction = "outbound"\ncustomer_name = "李"\n', encoding="utf-8")
+    (tmp_path / "10_outbound.toml").write_text(
+        'direction = "outbound"\ncustomer_name = "李"\n', encoding="utf-8"
+    )
     review = json.loads(runner.invoke(app, ["score", str(call), "--json", "-"]).stdout)
     assert (review["profile"], review["score"]) == ("outbound", 100)
     assert review["items"]["customer_name"]["source"] == "given"
-    forced = json.loads(runner.invoke(app, ["score", str(call), "--direction", "inbound", "--json", "-"]).stdout)
+    forced = json.loads(
+        runner.invoke(app, ["score", str(call), "--direction", "inbound", "--json", "-"]).stdout
+    )
     assert forced["profile"] == "inbound"  # the command line wins over the metadata file
 
 
@@ -140,6 +200,9 @@ def test_a_bad_metadata_file_fails_only_its_call(tmp_path):
     (tmp_path / "a.toml").write_text('direction = "sideways"\n', encoding="utf-8")
     result = runner.invoke(app, ["score", *map(str, calls), "--json", "-"])
     assert result.exit_code == 4
-    assert result.stderr == f"callreview: error: {tmp_path / 'a.toml'}: 'direction' must be one of inbound, outbound, not 'sideways'\n"
+    assert (
+        result.stderr
+        == f"callreview: error: {tmp_path / 'a.toml'}: 'direction' must be one of inbound, outbound, not 'sideways'\n"
+    )
     data = json.loads(result.stdout)
     assert "error" in data[0] and data[1]["score"] == 100

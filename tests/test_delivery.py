@@ -10,16 +10,15 @@ import subprocess
 import sys
 
 import pytest
-
-from callreview.qc.checklist import CallInfo, check_transcript
-from callreview.errors import LexiconError, ScorecardError
-from callreview.qc.lexicon import BUNDLED_DIR, load_lexicon
-from callreview.cli.render import render_review
-from callreview.results import ITEMS, METRICS
-from callreview.qc.scorecard import BUNDLED, load_scorecard
-
 from conftest import REPO
 from fixtures.calls import GREETING, PERFECT, call, lexicon, review, scorecard
+
+from callreview.cli.render import render_review
+from callreview.errors import LexiconError, ScorecardError
+from callreview.qc.checklist import CallInfo, check_transcript
+from callreview.qc.lexicon import BUNDLED_DIR, load_lexicon
+from callreview.qc.scorecard import BUNDLED, load_scorecard
+from callreview.results import ITEMS, METRICS
 
 A, C = "agent", "customer"
 COMPLAINT = (C, 6.5, 12.5, "我上个月买的净化器噪音很大，晚上根本睡不着，我想退货。")
@@ -58,7 +57,9 @@ INTERRUPTIONS = [
 
 
 @pytest.mark.parametrize("agent, count, backchannels", INTERRUPTIONS)
-def test_interruption_is_talking_over_the_customer_and_a_backchannel_is_none(agent, count, backchannels):
+def test_interruption_is_talking_over_the_customer_and_a_backchannel_is_none(
+    agent, count, backchannels
+):
     m = metrics(closed(GREETING, COMPLAINT, agent))
     assert (m.interruptions.count, m.interruptions.backchannels) == (count, backchannels)
     assert len(m.interruptions.faults) == count
@@ -69,8 +70,17 @@ def test_an_interruption_has_its_time_the_overlap_and_both_quotes_and_the_advice
     (fault,) = m.interruptions.faults
     cut, agent = fault.evidence
     assert (fault.start, fault.end, fault.value, fault.seconds) == (10.0, 12.5, 2.5, 2.5)
-    assert (cut.role, cut.text, cut.matched) == ("customer", "我上个月买的净化器噪音很大，晚上根本睡不着，我想退货。", "interrupted")
-    assert (agent.role, agent.start, agent.text, agent.matched) == ("agent", 10.0, "这个您不用担心，运费我们来承担。", "interruption")
+    assert (cut.role, cut.text, cut.matched) == (
+        "customer",
+        "我上个月买的净化器噪音很大，晚上根本睡不着，我想退货。",
+        "interrupted",
+    )
+    assert (agent.role, agent.start, agent.text, agent.matched) == (
+        "agent",
+        10.0,
+        "这个您不用担心，运费我们来承担。",
+        "interruption",
+    )
     assert m.interruptions.suggestion == "请等客户说完再回应"
 
 
@@ -83,7 +93,10 @@ def test_the_customer_quote_is_the_sentence_being_said_when_the_agent_cut_in():
 def test_interruption_threshold_is_the_scorecards(tmp_path):
     path = scorecard_with(tmp_path, "[delivery]\ninterruption_overlap_s = 0.5\n")
     transcript = call(closed(GREETING, COMPLAINT, (A, 11.8, 14.0, "好的我帮您看一下。")))
-    assert check_transcript(transcript, lexicon(), load_scorecard(path)).metrics.interruptions.count == 1
+    assert (
+        check_transcript(transcript, lexicon(), load_scorecard(path)).metrics.interruptions.count
+        == 1
+    )
 
 
 def test_backchannels_are_the_lexicons_words_not_the_codes(tmp_path):
@@ -94,14 +107,26 @@ def test_backchannels_are_the_lexicons_words_not_the_codes(tmp_path):
     bare.write_text(text[:start] + text[text.index("# ------", start) :], encoding="utf-8")
     transcript = call(closed(GREETING, COMPLAINT, (A, 9.0, 10.2, "嗯嗯。")))
     m = check_transcript(transcript, load_lexicon(bare), scorecard()).metrics
-    assert (m.interruptions.count, m.interruptions.backchannels, m.interruptions.suggestion) == (1, 0, None)
+    assert (m.interruptions.count, m.interruptions.backchannels, m.interruptions.suggestion) == (
+        1,
+        0,
+        None,
+    )
 
 
 def test_english_backchannels_come_from_the_english_lexicon():
     greeting = (A, 0.5, 4.0, "Thank you for calling Acme, this is Sam. How can I help you?")
     customer = (C, 4.5, 10.0, "My order never arrived and nobody answers my emails.")
     for said, count in (("Uh huh.", 0), ("Mm hmm, right.", 0), ("Let me stop you there.", 1)):
-        m = review([greeting, customer, (A, 7.0, 8.5, said), (A, 11.0, 14.0, "Is there anything else? Goodbye.")], lang="en-US").metrics
+        m = review(
+            [
+                greeting,
+                customer,
+                (A, 7.0, 8.5, said),
+                (A, 11.0, 14.0, "Is there anything else? Goodbye."),
+            ],
+            lang="en-US",
+        ).metrics
         assert m.interruptions.count == count, said
 
 
@@ -138,25 +163,46 @@ def test_speech_rate_per_turn_median_and_fastest():
     m = metrics(closed(GREETING, COMPLAINT, (A, 14.0, 22.0, SIXTY), (A, 23.0, 23.5, "好的。")))
     rate = m.speech_rate
     assert rate.role == "agent" and rate.unit == "characters"
-    assert [(t.units, round(t.speech_s, 2), None if t.rate is None else round(t.rate)) for t in rate.turns] == [
-        (29, 5.5, 316), (60, 8.0, 450), (2, 0.5, None), (18, 3.0, 360),
+    assert [
+        (t.units, round(t.speech_s, 2), None if t.rate is None else round(t.rate))
+        for t in rate.turns
+    ] == [
+        (29, 5.5, 316),
+        (60, 8.0, 450),
+        (2, 0.5, None),
+        (18, 3.0, 360),
     ]
     assert round(rate.median) == 360  # of the three timed turns
     assert (rate.fastest.start, round(rate.fastest.rate)) == (14.0, 450)
     assert round(rate.overall) == round(109 * 60 / 17.0)
     (fault,) = rate.faults
-    assert fault.evidence[0].text.startswith("退货流程是这样的") and fault.evidence[0].matched == "speech_rate"
+    assert (
+        fault.evidence[0].text.startswith("退货流程是这样的")
+        and fault.evidence[0].matched == "speech_rate"
+    )
 
 
 def test_digits_count_one_character_each_as_said():
     said = metrics(closed(GREETING, (C, 6.5, 8.0, "尾号多少？"), (A, 8.5, 10.5, "尾号86532。")))
-    spelled = metrics(closed(GREETING, (C, 6.5, 8.0, "尾号多少？"), (A, 8.5, 10.5, "尾号八六五三二。")))
+    spelled = metrics(
+        closed(GREETING, (C, 6.5, 8.0, "尾号多少？"), (A, 8.5, 10.5, "尾号八六五三二。"))
+    )
     assert said.speech_rate.turns[1].units == spelled.speech_rate.turns[1].units == 7
 
 
 def test_english_speech_rate_counts_words():
-    m = review([(A, 0.5, 4.5, "Thank you for calling Acme, this is Sam. How can I help you?"), (C, 5.0, 6.0, "Hi.")], lang="en-US").metrics
-    assert (m.speech_rate.unit, m.speech_rate.turns[0].units, round(m.speech_rate.turns[0].rate)) == ("words", 13, 195)
+    m = review(
+        [
+            (A, 0.5, 4.5, "Thank you for calling Acme, this is Sam. How can I help you?"),
+            (C, 5.0, 6.0, "Hi."),
+        ],
+        lang="en-US",
+    ).metrics
+    assert (
+        m.speech_rate.unit,
+        m.speech_rate.turns[0].units,
+        round(m.speech_rate.turns[0].rate),
+    ) == ("words", 13, 195)
 
 
 # --- dead air -------------------------------------------------------------------------------
@@ -167,7 +213,13 @@ def quiet_call(before: str, silence: float, customer: str = "好的。", words=N
     agent = (A, 14.0, 17.0, before) if words is None else (A, 14.0, 17.0, before, words)
     end = 17.5 + len(customer) * 0.25
     back = end + silence
-    return closed(GREETING, (C, 6.5, 13.0, "我想查一下我的订单什么时候到。"), agent, (C, 17.5, end, customer), (A, back, back + 3, "查到了，明天下午送到。"))
+    return closed(
+        GREETING,
+        (C, 6.5, 13.0, "我想查一下我的订单什么时候到。"),
+        agent,
+        (C, 17.5, end, customer),
+        (A, back, back + 3, "查到了，明天下午送到。"),
+    )
 
 
 # (the agent's words before the silence, its seconds, dead air stretches, faults, announced holds left out)
@@ -182,11 +234,15 @@ DEAD_AIR = [
 
 
 @pytest.mark.parametrize("before, silence, stretches, faults, holds", DEAD_AIR)
-def test_dead_air_is_silence_of_both_parties_except_announced_holds(before, silence, stretches, faults, holds):
+def test_dead_air_is_silence_of_both_parties_except_announced_holds(
+    before, silence, stretches, faults, holds
+):
     m = metrics(quiet_call(before, silence))
     assert [round(s.duration, 2) for s in m.dead_air.stretches] == stretches
     assert (len(m.dead_air.faults), len(m.dead_air.announced_holds)) == (faults, holds)
-    assert m.dead_air.total_s == pytest.approx(sum(stretches)) and m.dead_air.longest_s == pytest.approx(max(stretches, default=0))
+    assert m.dead_air.total_s == pytest.approx(
+        sum(stretches)
+    ) and m.dead_air.longest_s == pytest.approx(max(stretches, default=0))
 
 
 def test_dead_air_reuses_the_hold_checks_holds():
@@ -201,13 +257,19 @@ def test_dead_air_fault_quotes_the_last_words_before_it_and_the_advice():
     m = metrics(quiet_call("好的。", 7, customer="那退款多久能到账？"))
     (fault,) = m.dead_air.faults
     assert (fault.start, fault.seconds) == (19.75, 7.0)
-    assert [(e.role, e.text, e.matched) for e in fault.evidence] == [("customer", "那退款多久能到账？", "before_dead_air")]
+    assert [(e.role, e.text, e.matched) for e in fault.evidence] == [
+        ("customer", "那退款多久能到账？", "before_dead_air")
+    ]
     assert m.dead_air.suggestion.startswith("需要查询时先告知客户")
 
 
 def test_dead_air_inside_one_segment_is_seen_from_word_timings():
     words = [(14.0, 14.5, "好的,"), (14.5, 15.0, "我看看。"), (23.0, 24.0, "查到了。")]
-    turns = closed(GREETING, (C, 6.5, 13.0, "我想查一下我的订单什么时候到。"), (A, 14.0, 24.0, "好的，我看看。查到了。", words))
+    turns = closed(
+        GREETING,
+        (C, 6.5, 13.0, "我想查一下我的订单什么时候到。"),
+        (A, 14.0, 24.0, "好的，我看看。查到了。", words),
+    )
     m = metrics(turns)
     assert [(s.start, s.end) for s in m.dead_air.stretches] == [(15.0, 23.0)]
     assert m.speech_rate.turns[1].speech_s == pytest.approx(2.0)
@@ -219,13 +281,29 @@ def test_dead_air_inside_one_segment_is_seen_from_word_timings():
     "words, speech_s",
     [
         ([(10.0, 10.4, "好的,"), (10.4, 11.0, "我看看")], 1.0),
-        ([(9.0, 10.4, "好的,"), (10.4, 11.0, "我看看")], 1.4),  # 好的 1.4 s → 0.8 (9.6–10.4): its start is cut
-        ([(10.0, 10.4, "好的,"), (10.4, 11.0, "我看看"), (11.0, 11.9, "请")], 1.4),  # 请 0.9 s → 0.4: its end is cut
+        (
+            [(9.0, 10.4, "好的,"), (10.4, 11.0, "我看看")],
+            1.4,
+        ),  # 好的 1.4 s → 0.8 (9.6–10.4): its start is cut
+        (
+            [(10.0, 10.4, "好的,"), (10.4, 11.0, "我看看"), (11.0, 11.9, "请")],
+            1.4,
+        ),  # 请 0.9 s → 0.4: its end is cut
     ],
-    ids=["as-said", "first-word-stretched-over-the-silence-before", "last-word-stretched-over-the-silence-after"],
+    ids=[
+        "as-said",
+        "first-word-stretched-over-the-silence-before",
+        "last-word-stretched-over-the-silence-after",
+    ],
 )
 def test_a_word_lasts_at_most_char_max_s_per_character(words, speech_s):
-    m = metrics(closed(GREETING, (C, 6.5, 8.5, "我想查一下。"), (A, words[0][0], words[-1][1], "".join(w[2] for w in words), words)))
+    m = metrics(
+        closed(
+            GREETING,
+            (C, 6.5, 8.5, "我想查一下。"),
+            (A, words[0][0], words[-1][1], "".join(w[2] for w in words), words),
+        )
+    )
     assert m.speech_rate.turns[1].speech_s == pytest.approx(speech_s)
 
 
@@ -242,7 +320,11 @@ def test_a_stretched_first_word_is_no_interruption():
 
 def test_talk_ratio_is_each_partys_speech_and_the_agents_share():
     m = metrics(PERFECT)
-    assert (round(m.talk_ratio.agent_s, 1), round(m.talk_ratio.customer_s, 1), round(m.talk_ratio.agent_share, 1)) == (25.3, 10.7, 70.3)
+    assert (
+        round(m.talk_ratio.agent_s, 1),
+        round(m.talk_ratio.customer_s, 1),
+        round(m.talk_ratio.agent_share, 1),
+    ) == (25.3, 10.7, 70.3)
     assert m.talk_ratio.faults == ()
 
 
@@ -264,7 +346,9 @@ def test_a_mono_call_reports_what_needs_no_roles_and_says_which_it_cannot():
     assert set(m.unavailable) == {"interruptions", "talk_ratio"}
     assert m.unavailable["interruptions"].startswith("mono recording: who spoke when is not known")
     data = m.to_dict()
-    assert data["interruptions"] is None and data["unavailable"]["talk_ratio"].endswith("on two channels")
+    assert data["interruptions"] is None and data["unavailable"]["talk_ratio"].endswith(
+        "on two channels"
+    )
 
 
 def test_a_call_without_agent_speech_says_so():
@@ -278,7 +362,18 @@ def test_a_call_without_agent_speech_says_so():
 
 def test_metrics_are_a_new_key_beside_the_unchanged_checklist():
     data = review(PERFECT).to_dict()
-    assert list(data) == ["file", "duration_s", "score", "band", "band_label", "profile", "needs_review", "items", "metrics", "delivery"]
+    assert list(data) == [
+        "file",
+        "duration_s",
+        "score",
+        "band",
+        "band_label",
+        "profile",
+        "needs_review",
+        "items",
+        "metrics",
+        "delivery",
+    ]
     assert list(data["items"]) == list(ITEMS)
     assert list(data["metrics"]) == ["roles", *METRICS, "unavailable"]
     assert data["delivery"] == {}  # information only by default: nothing counts toward the score
@@ -297,9 +392,17 @@ def test_metrics_can_be_left_out_for_speed():
 def scorecard_with(tmp_path, extra: str = "", weights: str = "") -> str:
     text = BUNDLED.read_text(encoding="utf-8")
     if weights:
-        text = text.replace("delivery_weights = { speech_rate = 0, interruptions = 0, dead_air = 0, talk_ratio = 0 }", weights, 1)
+        text = text.replace(
+            "delivery_weights = { speech_rate = 0, interruptions = 0, dead_air = 0, talk_ratio = 0 }",
+            weights,
+            1,
+        )
     if extra:
-        text = text.replace("[delivery]\n", "[delivery_replaced]\n", 1) if extra.startswith("[delivery]") else text
+        text = (
+            text.replace("[delivery]\n", "[delivery_replaced]\n", 1)
+            if extra.startswith("[delivery]")
+            else text
+        )
         start = text.find("[delivery_replaced]")
         if start >= 0:
             end = text.index("\n\n", start)
@@ -320,14 +423,24 @@ INTERRUPTED = closed(GREETING, COMPLAINT, (A, 10.0, 13.0, "这个您不用担心
     ],
     ids=["an-interruption-loses-the-weight", "none-earns-it"],
 )
-def test_a_weighted_metric_is_an_item_that_counts_toward_the_score(tmp_path, weights, turns, status, points):
+def test_a_weighted_metric_is_an_item_that_counts_toward_the_score(
+    tmp_path, weights, turns, status, points
+):
     card = load_scorecard(scorecard_with(tmp_path, weights=weights))
     r = check_transcript(call(turns), lexicon(), card)
     plain = check_transcript(call(turns), lexicon(), scorecard())
     assert list(r.delivery) == ["interruptions"] and plain.delivery == {}
     item = r.delivery["interruptions"]
-    assert (item.status, item.points, item.max_points, item.details["weight"]) == (status, points, 10.0, 10.0)
-    earned, counted = sum(i.points for i in plain.items.values()), sum(i.max_points for i in plain.items.values())
+    assert (item.status, item.points, item.max_points, item.details["weight"]) == (
+        status,
+        points,
+        10.0,
+        10.0,
+    )
+    earned, counted = (
+        sum(i.points for i in plain.items.values()),
+        sum(i.max_points for i in plain.items.values()),
+    )
     assert r.score == round(100 * (earned + points) / (counted + 10), 1)
     assert (r.score < plain.score) == (status == "fail")
     if status == "fail":
@@ -337,14 +450,32 @@ def test_a_weighted_metric_is_an_item_that_counts_toward_the_score(tmp_path, wei
 
 
 def test_interruptions_max_allows_some(tmp_path):
-    card = load_scorecard(scorecard_with(tmp_path, "[delivery]\ninterruptions_max = 1\n", "delivery_weights = { interruptions = 10 }"))
-    assert check_transcript(call(INTERRUPTED), lexicon(), card).delivery["interruptions"].status == "pass"
+    card = load_scorecard(
+        scorecard_with(
+            tmp_path,
+            "[delivery]\ninterruptions_max = 1\n",
+            "delivery_weights = { interruptions = 10 }",
+        )
+    )
+    assert (
+        check_transcript(call(INTERRUPTED), lexicon(), card).delivery["interruptions"].status
+        == "pass"
+    )
 
 
-def test_a_weighted_fast_stretch_on_a_mono_call_needs_review_and_unmeasured_metrics_are_kept_out(tmp_path):
-    card = load_scorecard(scorecard_with(tmp_path, weights="delivery_weights = { speech_rate = 5, talk_ratio = 5 }"))
-    r = check_transcript(call(closed(GREETING, COMPLAINT, (A, 14.0, 22.0, SIXTY)), mono=True), lexicon(), card)
-    assert (r.delivery["speech_rate"].status, r.delivery["speech_rate"].max_points) == ("review", 0.0)
+def test_a_weighted_fast_stretch_on_a_mono_call_needs_review_and_unmeasured_metrics_are_kept_out(
+    tmp_path,
+):
+    card = load_scorecard(
+        scorecard_with(tmp_path, weights="delivery_weights = { speech_rate = 5, talk_ratio = 5 }")
+    )
+    r = check_transcript(
+        call(closed(GREETING, COMPLAINT, (A, 14.0, 22.0, SIXTY)), mono=True), lexicon(), card
+    )
+    assert (r.delivery["speech_rate"].status, r.delivery["speech_rate"].max_points) == (
+        "review",
+        0.0,
+    )
     assert (r.delivery["talk_ratio"].status, r.delivery["talk_ratio"].max_points) == ("na", 0.0)
     assert r.delivery["talk_ratio"].details["reason"].startswith("mono recording")
     assert r.needs_review
@@ -352,8 +483,17 @@ def test_a_weighted_fast_stretch_on_a_mono_call_needs_review_and_unmeasured_metr
 
 def test_the_bundled_scorecard_documents_its_delivery_thresholds():
     d = load_scorecard().delivery
-    assert (d.rate_max, d.fast_min_s, d.interruption_overlap_s, d.dead_air_min_s, d.dead_air_max_s, d.agent_share_max) == (380, 5, 1.0, 3, 5, 80)
-    assert all(w == 0 for p in load_scorecard().profiles.values() for w in p.delivery_weights.values())
+    assert (
+        d.rate_max,
+        d.fast_min_s,
+        d.interruption_overlap_s,
+        d.dead_air_min_s,
+        d.dead_air_max_s,
+        d.agent_share_max,
+    ) == (380, 5, 1.0, 3, 5, 80)
+    assert all(
+        w == 0 for p in load_scorecard().profiles.values() for w in p.delivery_weights.values()
+    )
 
 
 @pytest.mark.parametrize(
@@ -377,12 +517,19 @@ def test_a_bad_delivery_table_is_refused_in_one_line(tmp_path, extra, weights, m
 
 
 def test_a_bad_lexicon_delivery_table_is_refused_in_one_line(tmp_path):
-    text = (BUNDLED_DIR / "zh-CN.toml").read_text(encoding="utf-8").replace('rate_unit = "characters"', 'rate_unit = "syllables"')
+    text = (
+        (BUNDLED_DIR / "zh-CN.toml")
+        .read_text(encoding="utf-8")
+        .replace('rate_unit = "characters"', 'rate_unit = "syllables"')
+    )
     path = tmp_path / "zh.toml"
     path.write_text(text, encoding="utf-8")
     with pytest.raises(LexiconError) as err:
         load_lexicon(path)
-    assert str(err.value) == f"{path}: [delivery]: 'rate_unit' must be one of 'characters', 'words', not 'syllables'"
+    assert (
+        str(err.value)
+        == f"{path}: [delivery]: 'rate_unit' must be one of 'characters', 'words', not 'syllables'"
+    )
 
 
 # --- what the agent reads ---------------------------------------------------------------------------------
@@ -390,8 +537,13 @@ def test_a_bad_lexicon_delivery_table_is_refused_in_one_line(tmp_path):
 
 def test_the_agent_reads_one_line_per_metric_and_for_each_fault_when_and_what_to_do_instead():
     turns = closed(
-        GREETING, COMPLAINT, (A, 10.0, 13.0, "这个您不用担心，运费我们来承担。"), (C, 13.5, 14.0, "好。"), (A, 14.5, 22.5, SIXTY),
-        (C, 23.0, 25.0, "那退款多久能到账？"), (A, 32.0, 35.0, "三到五个工作日。"),
+        GREETING,
+        COMPLAINT,
+        (A, 10.0, 13.0, "这个您不用担心，运费我们来承担。"),
+        (C, 13.5, 14.0, "好。"),
+        (A, 14.5, 22.5, SIXTY),
+        (C, 23.0, 25.0, "那退款多久能到账？"),
+        (A, 32.0, 35.0, "三到五个工作日。"),
     )
     lines = render_review(review(turns)).splitlines()
     block = lines[lines.index("How the agent spoke 表达") + 1 :]
@@ -410,7 +562,9 @@ def test_the_agent_reads_one_line_per_metric_and_for_each_fault_when_and_what_to
 
 
 def test_a_weighted_metric_shows_its_status_and_points(tmp_path):
-    card = load_scorecard(scorecard_with(tmp_path, weights="delivery_weights = { interruptions = 10 }"))
+    card = load_scorecard(
+        scorecard_with(tmp_path, weights="delivery_weights = { interruptions = 10 }")
+    )
     text = render_review(check_transcript(call(INTERRUPTED), lexicon(), card))
     assert "FAIL      0/10  Interruptions 抢话  — 1" in text.splitlines()
 
@@ -423,9 +577,24 @@ def test_a_mono_call_says_which_metrics_it_could_not_measure():
 
 def test_score_command_writes_the_metrics_in_the_json_and_prints_them():
     truth = REPO / "audio_samples" / "truth" / "14_interrupt_fast.json"
-    result = subprocess.run([sys.executable, "-m", "callreview", "score", str(truth), "--json", "-"], capture_output=True, text=True, timeout=120, cwd=REPO)
+    result = subprocess.run(
+        [sys.executable, "-m", "callreview", "score", str(truth), "--json", "-"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert data["metrics"]["interruptions"]["count"] == 1 and data["delivery"] == {}
-    shown = subprocess.run([sys.executable, "-m", "callreview", "score", str(truth)], capture_output=True, text=True, timeout=120, cwd=REPO)
-    assert "do instead: 请放慢语速" in shown.stdout and "do instead: 请等客户说完再回应" in shown.stdout
+    shown = subprocess.run(
+        [sys.executable, "-m", "callreview", "score", str(truth)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=REPO,
+    )
+    assert (
+        "do instead: 请放慢语速" in shown.stdout
+        and "do instead: 请等客户说完再回应" in shown.stdout
+    )

@@ -14,11 +14,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from fixtures.calls import lexicon, scorecard
 
 from callreview.qc.checklist import CallInfo, check_transcript
 from callreview.transcript import Transcript
-
-from fixtures.calls import lexicon, scorecard
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -35,7 +34,9 @@ def spec(slug: str) -> dict:
 
 
 def measured(transcript: Transcript, slug: str):
-    return check_transcript(transcript, lexicon(), scorecard(), CallInfo(direction=spec(slug)["direction"])).metrics
+    return check_transcript(
+        transcript, lexicon(), scorecard(), CallInfo(direction=spec(slug)["direction"])
+    ).metrics
 
 
 def counts(m) -> dict[str, int]:
@@ -51,7 +52,11 @@ def counts(m) -> dict[str, int]:
 def scripted_silences(slug: str) -> list[float]:
     """Seconds of each scripted silence of 3 s or more: the holds and the long pauses (``pause_after``)."""
     turns = spec(slug)["turns"]
-    return [t.get("hold") or t["pause_after"] for t in turns if (t.get("hold") or t.get("pause_after", 0)) >= 3]
+    return [
+        t.get("hold") or t["pause_after"]
+        for t in turns
+        if (t.get("hold") or t.get("pause_after", 0)) >= 3
+    ]
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
@@ -61,7 +66,10 @@ def test_sample_script_timings_give_the_expected_delivery(script):
     want = spec(slug).get("expected_delivery", {"interruptions": 0, "fast_stretches": 0})
     assert {k: counts(m)[k] for k in want} == want
     # every scripted silence is either dead air or an announced hold, with its scripted length
-    silences = sorted([s.duration for s in m.dead_air.stretches] + [s.duration for s in m.dead_air.announced_holds])
+    silences = sorted(
+        [s.duration for s in m.dead_air.stretches]
+        + [s.duration for s in m.dead_air.announced_holds]
+    )
     assert silences == pytest.approx(sorted(scripted_silences(slug)), abs=0.01)
 
 
@@ -71,9 +79,15 @@ def test_the_interrupt_fast_sample_finds_each_fault_where_the_script_puts_it():
     assert cut.seconds == pytest.approx(2.5, abs=0.01)
     assert cut.evidence[1].text == "这个您不用担心，运费我们来承担。"
     (fast,) = m.speech_rate.faults
-    assert fast.evidence[0].text.startswith("退货流程是这样的") and fast.value > 1.5 * m.speech_rate.median
+    assert (
+        fast.evidence[0].text.startswith("退货流程是这样的")
+        and fast.value > 1.5 * m.speech_rate.median
+    )
     (dead,) = m.dead_air.faults
-    assert dead.seconds == pytest.approx(7.0, abs=0.01) and dead.evidence[0].text == "那退款多久能到账？"
+    assert (
+        dead.seconds == pytest.approx(7.0, abs=0.01)
+        and dead.evidence[0].text == "那退款多久能到账？"
+    )
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from fixtures.calls import lexicon, scorecard
 
+from callreview.cli.render import gist, render_review
 from callreview.qc.checklist import CallInfo, check_transcript
 from callreview.qc.details import (
     DETAILS,
@@ -21,12 +23,9 @@ from callreview.qc.details import (
     NameDetails,
     as_details,
 )
-from callreview.cli.render import gist, render_review
 from callreview.results import ITEMS, CallReview, Evidence, ItemResult
 from callreview.transcript import Transcript
 from callreview.web.views import moments, say_instead
-
-from fixtures.calls import lexicon, scorecard
 
 TRUTH = sorted((Path(__file__).resolve().parent.parent / "audio_samples" / "truth").glob("*.json"))
 ITEM_KEYS = ("status", "points", "max_points", "evidence")
@@ -43,7 +42,9 @@ def stored(review: CallReview) -> CallReview:
     for name, item in data["items"].items():
         evidence = tuple(Evidence(**e) for e in item["evidence"])
         details = {k: v for k, v in item.items() if k not in ITEM_KEYS}
-        items[name] = ItemResult(name, item["status"], item["points"], item["max_points"], evidence, details)
+        items[name] = ItemResult(
+            name, item["status"], item["points"], item["max_points"], evidence, details
+        )
     return replace(review, items=items, metrics=None, delivery={})
 
 
@@ -83,12 +84,16 @@ def test_the_web_app_says_the_same_of_a_stored_item_as_of_a_fresh_one(reviews):
         back = stored(review)
         for name, item in review.items.items():
             d = back.items[name].details
-            assert gist(name, item.status, d, full=True) == gist(name, item.status, item.details, full=True)
+            assert gist(name, item.status, d, full=True) == gist(
+                name, item.status, item.details, full=True
+            )
             assert say_instead(name, item.status, d) == item.details.advice(item.status)
         # Each hold is a place to click, marked bad when it lacked permission or thanks.
         hold = review.items["hold"].to_dict()
         places = [m for m in moments("hold", hold) if m.role == "hold"]
-        assert [(m.start, m.bad) for m in places] == [(h["start"], not (h["permission"] and h["thanked"])) for h in hold["holds"]]
+        assert [(m.start, m.bad) for m in places] == [
+            (h["start"], not (h["permission"] and h["thanked"])) for h in hold["holds"]
+        ]
 
 
 EV = Evidence("agent", 3.2, 5.0, "请您稍等一下好吗？", "请您稍等一下好吗", 100.0)
@@ -110,9 +115,19 @@ def test_from_dict_of_to_dict_is_the_same_details(name, details):
 
 
 def test_keys_added_after_the_check_keep_the_order_a_dict_gives_them():
-    closing = ClosingDetails({}, last_turn_missing=False, reason="the customer spoke last (00:52); no agent speech after it", suggestion="x")
+    closing = ClosingDetails(
+        {},
+        last_turn_missing=False,
+        reason="the customer spoke last (00:52); no agent speech after it",
+        suggestion="x",
+    )
     plain = closing.to_dict()
-    added = {"reason": "rests on a turn only 55% sure", "role_confidence": 0.55, "unsure_verdict": "fail", "weight": 15.0}
+    added = {
+        "reason": "rests on a turn only 55% sure",
+        "role_confidence": 0.55,
+        "unsure_verdict": "fail",
+        "weight": 15.0,
+    }
     # A field of that name is replaced where it stands (reason); any other key comes after, in order.
     assert list(closing.with_extra(**added).to_dict().items()) == list({**plain, **added}.items())
     greeting = GreetingDetails({}, suggestion="您好")
@@ -120,9 +135,20 @@ def test_keys_added_after_the_check_keep_the_order_a_dict_gives_them():
 
 
 def test_the_forbidden_pronoun_keys_are_written_together_even_with_no_formal_form():
-    counted = ForbiddenDetails(ni_count=1, nin_count=0, ni_examples=[], informal="you", formal=None, politeness_source="")
-    assert list(counted.to_dict())[-6:] == ["ni_count", "nin_count", "ni_examples", "informal", "formal", "politeness_source"]
-    assert "ni_count" not in ForbiddenDetails().to_dict()  # a lexicon that does not count the pronoun writes none of them
+    counted = ForbiddenDetails(
+        ni_count=1, nin_count=0, ni_examples=[], informal="you", formal=None, politeness_source=""
+    )
+    assert list(counted.to_dict())[-6:] == [
+        "ni_count",
+        "nin_count",
+        "ni_examples",
+        "informal",
+        "formal",
+        "politeness_source",
+    ]
+    assert (
+        "ni_count" not in ForbiddenDetails().to_dict()
+    )  # a lexicon that does not count the pronoun writes none of them
 
 
 def test_an_item_never_judged_is_no_typed_details():
@@ -133,9 +159,16 @@ def test_an_item_never_judged_is_no_typed_details():
 
 @pytest.mark.parametrize(
     "holds, credit",
-    [([], 1.0), ([(True, True)], 1.0), ([(True, False)], 0.5), ([(False, False), (True, True)], 0.5)],
+    [
+        ([], 1.0),
+        ([(True, True)], 1.0),
+        ([(True, False)], 0.5),
+        ([(False, False), (True, True)], 0.5),
+    ],
 )
-def test_hold_credit_is_the_profiles_permission_and_thanks_shares_averaged_over_holds(holds, credit):
+def test_hold_credit_is_the_profiles_permission_and_thanks_shares_averaged_over_holds(
+    holds, credit
+):
     sc = scorecard()
     details = HoldDetails([Hold(permission=p, thanked=t) for p, t in holds])
     assert details.credit("fail", sc.profile("inbound"), sc) == pytest.approx(credit)

@@ -60,7 +60,9 @@ def generator():
 
 
 def scorecard_thresholds() -> dict:
-    return tomllib.loads((REPO / "callreview" / "scorecards" / "default.toml").read_text(encoding="utf-8"))["thresholds"]
+    return tomllib.loads(
+        (REPO / "callreview" / "scorecards" / "default.toml").read_text(encoding="utf-8")
+    )["thresholds"]
 
 
 # --- the set as a whole -----------------------------------------------------------------------
@@ -81,18 +83,34 @@ def test_the_committed_scripts_are_what_the_generator_writes(tmp_path):
     made = sorted(p.name for p in tmp_path.glob("*.toml"))
     assert made == [p.name for p in SCRIPTS]
     for name in made:
-        assert (tmp_path / name).read_text(encoding="utf-8") == (EVAL / "calls" / name).read_text(encoding="utf-8"), name
+        assert (tmp_path / name).read_text(encoding="utf-8") == (EVAL / "calls" / name).read_text(
+            encoding="utf-8"
+        ), name
 
 
 def test_no_eval_sentence_is_a_sample_sentence():
-    samples = {s for p in (REPO / "audio_samples" / "calls").glob("*.toml") for t in tomllib.loads(p.read_text(encoding="utf-8"))["turns"] for s in sentences(t["text"])}
+    samples = {
+        s
+        for p in (REPO / "audio_samples" / "calls").glob("*.toml")
+        for t in tomllib.loads(p.read_text(encoding="utf-8"))["turns"]
+        for s in sentences(t["text"])
+    }
     assert samples
-    shared = {(slug, s) for slug in SLUGS for t in script(slug)["turns"] for s in sentences(t["text"]) if s in samples}
+    shared = {
+        (slug, s)
+        for slug in SLUGS
+        for t in script(slug)["turns"]
+        for s in sentences(t["text"])
+        if s in samples
+    }
     assert not shared
 
 
 def test_other_companies_and_customers_than_the_samples():
-    samples = [tomllib.loads(p.read_text(encoding="utf-8")) for p in (REPO / "audio_samples" / "calls").glob("*.toml")]
+    samples = [
+        tomllib.loads(p.read_text(encoding="utf-8"))
+        for p in (REPO / "audio_samples" / "calls").glob("*.toml")
+    ]
     for slug in SLUGS:
         data = script(slug)
         assert data["company"] not in {s["company"] for s in samples}
@@ -104,18 +122,40 @@ def test_the_mix_covers_every_promised_situation():
     expected = [script(s)["expected"] for s in SLUGS]
     assert any(p.get("direction") == "outbound" for p in plans)
     assert {e["customer_name_count"] for e in expected} >= {0, 1}
-    assert {p.get("hold") for p in plans} >= {"told", "silent", "no_thanks", "two", "ok", "short_ok"}
+    assert {p.get("hold") for p in plans} >= {
+        "told",
+        "silent",
+        "no_thanks",
+        "two",
+        "ok",
+        "short_ok",
+    }
     assert any(p.get("trap") for p in plans) and any(p.get("near") for p in plans)
-    assert {p.get("closing") for p in plans} >= {"none_customer_last", "question_customer_last", "none_agent_last", "no_question", "no_thanks", "no_farewell"}
-    assert any(not all(e["greeting_parts"].values()) and any(e["greeting_parts"].values()) for e in expected)  # partial
+    assert {p.get("closing") for p in plans} >= {
+        "none_customer_last",
+        "question_customer_last",
+        "none_agent_last",
+        "no_question",
+        "no_thanks",
+        "no_farewell",
+    }
+    assert any(
+        not all(e["greeting_parts"].values()) and any(e["greeting_parts"].values())
+        for e in expected
+    )  # partial
     assert any(not any(e["greeting_parts"].values()) for e in expected)  # none at all
     assert sum(len(e["forbidden_phrases"]) for e in expected) >= 8
 
 
 def test_conditions_three_voices_a_role_speed_noise_and_codecs():
     render = [script(s)["render"] for s in SLUGS]
-    assert len({r["agent_voice"] for r in render}) >= 3 and len({r["customer_voice"] for r in render}) >= 3
-    assert min(r["rate"] for r in render) == pytest.approx(0.85) and max(r["rate"] for r in render) == pytest.approx(1.15)
+    assert (
+        len({r["agent_voice"] for r in render}) >= 3
+        and len({r["customer_voice"] for r in render}) >= 3
+    )
+    assert min(r["rate"] for r in render) == pytest.approx(0.85) and max(
+        r["rate"] for r in render
+    ) == pytest.approx(1.15)
     assert {r["noise"] for r in render} >= {"pink", "babble", "office"}
     assert {r["codec"] for r in render} == {"ulaw", "alaw", "mp3", "opus", "flac"}
     voices = generator().VOICES
@@ -132,7 +172,9 @@ def test_eval_stays_under_25_mb():
 
 
 def forbidden_table() -> dict[str, list[str]]:
-    lexicon = tomllib.loads((REPO / "callreview" / "lexicons" / "zh-CN.toml").read_text(encoding="utf-8"))
+    lexicon = tomllib.loads(
+        (REPO / "callreview" / "lexicons" / "zh-CN.toml").read_text(encoding="utf-8")
+    )
     return {f["phrase"]: [f["phrase"], *f.get("variants", [])] for f in lexicon["forbidden"]}
 
 
@@ -142,7 +184,13 @@ def test_expected_statuses_follow_from_their_parts(slug):
     assert e["greeting"] == ("pass" if all(e["greeting_parts"].values()) else "fail")
     assert e["closing"] == ("pass" if all(e["closing_parts"].values()) else "fail")
     assert e["customer_name"] == ("pass" if e["customer_name_count"] >= 2 else "fail")
-    assert e["hold"] == ("na" if not e["holds"] else "pass" if all(h["permission"] and h["thanked"] for h in e["holds"]) else "fail")
+    assert e["hold"] == (
+        "na"
+        if not e["holds"]
+        else "pass"
+        if all(h["permission"] and h["thanked"] for h in e["holds"])
+        else "fail"
+    )
     assert e["forbidden"] == ("fail" if e["forbidden_phrases"] else "pass")
 
 
@@ -163,7 +211,8 @@ def test_expected_forbidden_phrases_are_the_lexicon_phrases_the_agent_says(slug)
         for t in data["turns"]
         if t["role"] == "agent"
         for phrase, wordings in forbidden_table().items()
-        if any(normalize(w) in normalize(t["text"]) for w in wordings) and not (phrase == "不行" and "不行的话" in t["text"])
+        if any(normalize(w) in normalize(t["text"]) for w in wordings)
+        and not (phrase == "不行" and "不行的话" in t["text"])
     )
     assert said == data["expected"]["forbidden_phrases"]
 
@@ -180,7 +229,9 @@ def test_holds_and_pauses_sit_clearly_away_from_every_threshold(slug):
     for t in script(slug)["turns"]:
         if t.get("hold"):
             for edge in (th["hold_gap_s"], th["announced_hold_gap_s"]):
-                assert abs(t["hold"] - edge) >= 2.0, f"a {t['hold']} s hold is within 2 s of {edge} s"
+                assert abs(t["hold"] - edge) >= 2.0, (
+                    f"a {t['hold']} s hold is within 2 s of {edge} s"
+                )
         else:
             assert t["pause_after"] <= th["announced_hold_gap_s"] - 3 and t["pause_after"] < 2.0
 
@@ -208,7 +259,14 @@ def test_expected_greeting_parts_match_what_the_agent_opens_with(slug):
             if outbound:
                 said = f"我是{data['company']}" in opening and data["agent_name"] in opening
         else:
-            said = bool(re.search(GREETING_RULES[part].format(company=re.escape(data["company"]), name=name_pattern), opening))
+            said = bool(
+                re.search(
+                    GREETING_RULES[part].format(
+                        company=re.escape(data["company"]), name=name_pattern
+                    ),
+                    opening,
+                )
+            )
         assert said == want, part
 
 
@@ -219,7 +277,9 @@ def test_expected_closing_parts_match_the_agents_last_words(slug):
     last_customer = max(i for i, t in enumerate(turns) if t["role"] == "customer")
     tail = [t["text"] for t in turns[-4:] if t["role"] == "agent"]
     said = {
-        "question": any(re.search(r"还有.*(其他|别的|什么).*(问题|需要|帮|业务).*吗", t) for t in tail),
+        "question": any(
+            re.search(r"还有.*(其他|别的|什么).*(问题|需要|帮|业务).*吗", t) for t in tail
+        ),
         "thanks": any(re.search(r"(感谢|谢谢)您(的来电|接听|的配合|的支持)", t) for t in tail),
         "farewell": any("再见" in t or "祝您" in t for t in tail),
     }
@@ -253,7 +313,13 @@ def test_truth_transcript_is_the_script_turn_by_turn(slug):
 def test_the_audio_decodes_as_stereo_in_its_codec_with_each_party_on_its_channel(slug):
     data = script(slug)
     path = audio_file(slug)
-    assert path.suffix == "." + {"ulaw": "wav", "alaw": "wav", "mp3": "mp3", "opus": "ogg", "flac": "flac"}[data["render"]["codec"]]
+    assert (
+        path.suffix
+        == "."
+        + {"ulaw": "wav", "alaw": "wav", "mp3": "mp3", "opus": "ogg", "flac": "flac"}[
+            data["render"]["codec"]
+        ]
+    )
     head = path.read_bytes()[:64]
     if path.suffix == ".wav":  # WAVE_FORMAT_MULAW 7, WAVE_FORMAT_ALAW 6
         assert head[20] == {"ulaw": 7, "alaw": 6}[data["render"]["codec"]]
@@ -272,4 +338,6 @@ def test_the_audio_decodes_as_stereo_in_its_codec_with_each_party_on_its_channel
         own = 0 if seg.role == "agent" else 1
         a, b = int(seg.start * sr), int(seg.end * sr)
         assert db(rec.channels[own][a:b]) > -35
-        assert db(rec.channels[1 - own][a:b]) < db(rec.channels[own][a:b]) - 20, f"{seg.role} turn at {seg.start}s leaks"
+        assert db(rec.channels[1 - own][a:b]) < db(rec.channels[own][a:b]) - 20, (
+            f"{seg.role} turn at {seg.start}s leaks"
+        )

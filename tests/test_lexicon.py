@@ -9,7 +9,9 @@ import pytest
 from callreview.errors import LexiconError
 from callreview.qc.lexicon import load_lexicon
 
-ZH = (Path(__file__).resolve().parent.parent / "callreview" / "lexicons" / "zh-CN.toml").read_text(encoding="utf-8")
+ZH = (Path(__file__).resolve().parent.parent / "callreview" / "lexicons" / "zh-CN.toml").read_text(
+    encoding="utf-8"
+)
 
 CANONICAL = [
     "听不清", "大声点", "你讲不讲道理", "你可以投诉", "说了半天你怎么还不明白", "我刚才已经和你说过了",
@@ -23,13 +25,22 @@ def test_zh_lexicon_has_every_forbidden_phrase_of_the_000_table_with_a_suggestio
     lex = load_lexicon("zh-CN")
     assert sorted(e.phrase for e in lex.forbidden) == sorted(CANONICAL)
     assert all(e.suggestion for e in lex.forbidden)
-    assert dict((e.phrase, e.suggestion) for e in lex.forbidden)["不知道"] == "不好意思，这问题我不是很清楚，我查一下再给您答复好吗？"
+    assert (
+        dict((e.phrase, e.suggestion) for e in lex.forbidden)["不知道"]
+        == "不好意思，这问题我不是很清楚，我查一下再给您答复好吗？"
+    )
 
 
 def test_bundled_lexicons_resolve_by_name_and_say_their_language():
     zh, en = load_lexicon("zh-CN"), load_lexicon("en-US")
     assert (zh.language, zh.version, en.language) == ("zh-CN", 1, "en-US")
-    assert {e.phrase for e in en.forbidden} == {"calm down", "that's not my job", "I don't know", "you need to", "there's nothing I can do"}
+    assert {e.phrase for e in en.forbidden} == {
+        "calm down",
+        "that's not my job",
+        "I don't know",
+        "you need to",
+        "there's nothing I can do",
+    }
     assert load_lexicon(zh.source).language == "zh-CN"  # a path works too
 
 
@@ -75,12 +86,17 @@ def test_malformed_lexicon_is_refused_with_one_line(tmp_path, edit, message):
     path = write(tmp_path, edit(ZH))
     with pytest.raises(LexiconError) as err:
         load_lexicon(path)
-    assert str(err.value) == str(tmp_path / message.split(":", 1)[0]) + ":" + message.split(":", 1)[1]
+    assert (
+        str(err.value) == str(tmp_path / message.split(":", 1)[0]) + ":" + message.split(":", 1)[1]
+    )
     assert "\n" not in str(err.value)
 
 
 def test_unknown_bundled_name_and_missing_file_are_refused(tmp_path):
-    with pytest.raises(LexiconError, match=r"^fr-FR: no bundled lexicon of that name; use one of en-US, zh-CN or a path"):
+    with pytest.raises(
+        LexiconError,
+        match=r"^fr-FR: no bundled lexicon of that name; use one of en-US, zh-CN or a path",
+    ):
         load_lexicon("fr-FR")
     with pytest.raises(LexiconError, match=r"nope\.toml: no such lexicon file; check the path$"):
         load_lexicon(tmp_path / "nope.toml")

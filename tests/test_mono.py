@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from conftest import SAMPLES
 
 from callreview.asr.speakers import SEPARATOR_VERSION
-from conftest import SAMPLES
 
 pytestmark = pytest.mark.model
 
@@ -29,7 +29,10 @@ def truth_role(name: str, t: float) -> str:
     from callreview.transcript import Transcript
 
     truth = Transcript.load(SAMPLES / "truth" / f"{name}.json")
-    return min(truth.segments, key=lambda s: 0 if s.start <= t <= s.end else min(abs(t - s.start), abs(t - s.end))).role
+    return min(
+        truth.segments,
+        key=lambda s: 0 if s.start <= t <= s.end else min(abs(t - s.start), abs(t - s.end)),
+    ).role
 
 
 @pytest.fixture(scope="module")
@@ -71,7 +74,9 @@ def test_low_confidence_turn_turns_its_item_into_review(reviewer, perfect):
     greeting = perfect.review.items["greeting"]
     first = greeting.evidence[0]
     segments = tuple(
-        replace(s, role_confidence=0.4) if s.role == "agent" and s.start - 0.05 <= first.start <= s.end + 0.05 else s
+        replace(s, role_confidence=0.4)
+        if s.role == "agent" and s.start - 0.05 <= first.start <= s.end + 0.05
+        else s
         for s in perfect.transcript.segments
     )
     unsure = reviewer.check(replace(perfect.transcript, segments=segments))
@@ -97,6 +102,10 @@ def test_stereo_carrying_the_same_mix_twice_is_separated_as_mono(reviewer, tmp_p
     sf.write(path, np.stack([mix, 0.9 * mix], axis=1), sr)
     reviewed = reviewer.review_file(path)
     transcript = reviewed.transcript
-    assert transcript.channels == 2 and transcript.roles == "mono-separated"  # two channels, one mix: said so
+    assert (
+        transcript.channels == 2 and transcript.roles == "mono-separated"
+    )  # two channels, one mix: said so
     assert {s.role for s in transcript.segments} == {"agent", "customer"}
-    assert reviewed.review.items["closing"].status == "fail"  # the customer's 谢谢，再见 is not the agent's closing
+    assert (
+        reviewed.review.items["closing"].status == "fail"
+    )  # the customer's 谢谢，再见 is not the agent's closing

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from callreview.jobs.batch import Job
 from callreview.errors import CallreviewError
+from callreview.jobs.batch import Job
 from callreview.jobs.ray import PER_ACTOR, run_on_ray
 from callreview.settings import Settings
 from callreview.store import open_store
@@ -48,20 +48,40 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def ray_head():
     """A Ray head on this machine with 2 CPUs, as a user starts one (`ray start --head`)."""
-    folder = Path(tempfile.mkdtemp(prefix="crray-", dir="/tmp"))  # Ray's socket paths must stay short
+    folder = Path(
+        tempfile.mkdtemp(prefix="crray-", dir="/tmp")
+    )  # Ray's socket paths must stay short
     port = _free_port()
     command = [
-        str(Path(sys.executable).with_name("ray")), "start", "--head", "--block", f"--port={port}", "--num-cpus=2",
-        f"--temp-dir={folder}", "--include-dashboard=false", "--disable-usage-stats", "--object-store-memory=100000000",
-        f"--ray-client-server-port={_free_port()}", f"--dashboard-agent-listen-port={_free_port()}", f"--dashboard-port={_free_port()}",
+        str(Path(sys.executable).with_name("ray")),
+        "start",
+        "--head",
+        "--block",
+        f"--port={port}",
+        "--num-cpus=2",
+        f"--temp-dir={folder}",
+        "--include-dashboard=false",
+        "--disable-usage-stats",
+        "--object-store-memory=100000000",
+        f"--ray-client-server-port={_free_port()}",
+        f"--dashboard-agent-listen-port={_free_port()}",
+        f"--dashboard-port={_free_port()}",
     ]
     log = open(folder / "head.log", "wb")
-    head = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"})
+    head = subprocess.Popen(
+        command,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "RAY_USAGE_STATS_ENABLED": "0"},
+    )
     try:
         deadline = time.monotonic() + 120
         while b"Ray runtime started" not in (folder / "head.log").read_bytes():
             if head.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("ray start --head failed:\n" + (folder / "head.log").read_text(errors="replace")[-3000:])
+                raise RuntimeError(
+                    "ray start --head failed:\n"
+                    + (folder / "head.log").read_text(errors="replace")[-3000:]
+                )
             time.sleep(0.5)
         yield RayHead(f"127.0.0.1:{port}", folder)
     finally:
@@ -75,9 +95,15 @@ def ray_head():
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def callreview(*args: str, env: dict[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+def callreview(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 600
+) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "callreview", *args], cwd=REPO, capture_output=True, text=True, timeout=timeout,
+        [sys.executable, "-m", "callreview", *args],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
         env={**os.environ, **(env or {})},
     )
 
@@ -90,7 +116,9 @@ def transcripts(folder: Path, copies: int) -> list[Path]:
     for i in range(copies):
         source = sources[i % len(sources)]
         target = folder / f"{source.stem}_{i:03d}.json"
-        target.write_text(source.read_text(encoding="utf-8") + "\n" * (i // len(sources)), encoding="utf-8")
+        target.write_text(
+            source.read_text(encoding="utf-8") + "\n" * (i // len(sources)), encoding="utf-8"
+        )
         out.append(target)
     return out
 
@@ -102,15 +130,27 @@ def stored(url: str) -> dict[str, dict]:
         for call in store.calls():
             name = Path(call.path).name
             assert name not in out, f"{name} is stored as two calls"
-            items = {k: (v["status"], v["points"]) for k, v in (call.review or {}).get("items", {}).items()}
-            out[name] = {"state": call.state, "score": call.score, "band": call.band, "items": items, "versions": len(store.history(call.id))}
+            items = {
+                k: (v["status"], v["points"])
+                for k, v in (call.review or {}).get("items", {}).items()
+            }
+            out[name] = {
+                "state": call.state,
+                "score": call.score,
+                "band": call.band,
+                "items": items,
+                "versions": len(store.history(call.id)),
+            }
         return out
 
 
 def attempts(url: str) -> dict[str, int]:
     """How many times each call was claimed (the store's own count)."""
     with open_store(url) as store:
-        return {Path(path).name: n for path, n in store.db.execute("SELECT path, attempts FROM calls").fetchall()}
+        return {
+            Path(path).name: n
+            for path, n in store.db.execute("SELECT path, attempts FROM calls").fetchall()
+        }
 
 
 def actor_pids() -> dict[int, str]:
@@ -120,7 +160,9 @@ def actor_pids() -> dict[int, str]:
         if not entry.name.isdigit():
             continue
         try:
-            title = (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace").strip()
+            title = (
+                (entry / "cmdline").read_bytes().split(b"\0")[0].decode(errors="replace").strip()
+            )
         except OSError:
             continue
         if title.startswith("ray::ScoringActor"):
@@ -132,17 +174,45 @@ def actor_pids() -> dict[int, str]:
 
 
 @pytest.mark.model
-def test_batch_ray_stores_each_call_once_with_the_scores_of_a_local_batch(ray_head, postgres_url, tmp_path):
-    files = [str(SAMPLES / "09_no_closing.flac"), str(SAMPLES / "03_bare_wei.flac"), str(TRUTH / "07_forbidden.json"), str(TRUTH / "10_outbound.json")]
+def test_batch_ray_stores_each_call_once_with_the_scores_of_a_local_batch(
+    ray_head, postgres_url, tmp_path
+):
+    files = [
+        str(SAMPLES / "09_no_closing.flac"),
+        str(SAMPLES / "03_bare_wei.flac"),
+        str(TRUTH / "07_forbidden.json"),
+        str(TRUTH / "10_outbound.json"),
+    ]
 
-    on_ray = callreview("batch", *files, "--db", postgres_url, "--ray", ray_head.address, "--workers", "2")
+    on_ray = callreview(
+        "batch", *files, "--db", postgres_url, "--ray", ray_head.address, "--workers", "2"
+    )
     local_db = str(tmp_path / "local.db")
-    local = callreview("batch", *files, "--db", local_db, "--workers", "2", "--threads", "1", env={"CALLREVIEW_CACHE": str(tmp_path / "local-cache")})
+    local = callreview(
+        "batch",
+        *files,
+        "--db",
+        local_db,
+        "--workers",
+        "2",
+        "--threads",
+        "1",
+        env={"CALLREVIEW_CACHE": str(tmp_path / "local-cache")},
+    )
 
-    assert (on_ray.returncode, on_ray.stdout) == (0, "4 scored, 0 already scored, 0 failed\n"), on_ray.stderr
-    assert (local.returncode, local.stdout) == (0, "4 scored, 0 already scored, 0 failed\n"), local.stderr
+    assert (on_ray.returncode, on_ray.stdout) == (0, "4 scored, 0 already scored, 0 failed\n"), (
+        on_ray.stderr
+    )
+    assert (local.returncode, local.stdout) == (0, "4 scored, 0 already scored, 0 failed\n"), (
+        local.stderr
+    )
     ray_calls, local_calls = stored(postgres_url), stored(local_db)
-    assert sorted(ray_calls) == ["03_bare_wei.flac", "07_forbidden.json", "09_no_closing.flac", "10_outbound.json"]
+    assert sorted(ray_calls) == [
+        "03_bare_wei.flac",
+        "07_forbidden.json",
+        "09_no_closing.flac",
+        "10_outbound.json",
+    ]
     assert all(call["state"] == "scored" and call["versions"] == 1 for call in ray_calls.values())
     assert ray_calls == local_calls
     assert ray_calls["09_no_closing.flac"]["items"]["closing"][0] == "fail"
@@ -151,25 +221,57 @@ def test_batch_ray_stores_each_call_once_with_the_scores_of_a_local_batch(ray_he
     # Ray's own chatter stays off the terminal, and what was said stays out of Ray's logs
     assert "Ray" not in on_ray.stderr and "WARNING" not in on_ray.stderr, on_ray.stderr
     with open_store(postgres_url) as store:
-        said = [seg.text for call in store.calls() for seg in store.transcript(call.id).segments if len(seg.text) >= 6]
+        said = [
+            seg.text
+            for call in store.calls()
+            for seg in store.transcript(call.id).segments
+            if len(seg.text) >= 6
+        ]
     assert said
-    logs = b"".join(p.read_bytes() for p in ray_head.folder.rglob("*") if p.is_file() and p.suffix in (".out", ".err", ".log"))
+    logs = b"".join(
+        p.read_bytes()
+        for p in ray_head.folder.rglob("*")
+        if p.is_file() and p.suffix in (".out", ".err", ".log")
+    )
     assert [text for text in said if text.encode() in logs] == []
 
 
 @pytest.mark.model
 def test_batch_ray_goes_on_when_an_actor_is_killed_mid_call(ray_head, postgres_url):
-    files = [str(SAMPLES / "02_no_greeting.flac"), str(SAMPLES / "04_name_zero.flac"), str(SAMPLES / "09_no_closing.flac")]
+    files = [
+        str(SAMPLES / "02_no_greeting.flac"),
+        str(SAMPLES / "04_name_zero.flac"),
+        str(SAMPLES / "09_no_closing.flac"),
+    ]
     before = set(actor_pids())
     batch = subprocess.Popen(
-        [sys.executable, "-m", "callreview", "batch", *files, "--db", postgres_url, "--ray", ray_head.address, "--workers", "2"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            "-m",
+            "callreview",
+            "batch",
+            *files,
+            "--db",
+            postgres_url,
+            "--ray",
+            ray_head.address,
+            "--workers",
+            "2",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         victim = None
         deadline = time.monotonic() + 300
         while victim is None and time.monotonic() < deadline and batch.poll() is None:
-            scoring = [pid for pid, title in actor_pids().items() if pid not in before and title == "ray::ScoringActor.score"]
+            scoring = [
+                pid
+                for pid, title in actor_pids().items()
+                if pid not in before and title == "ray::ScoringActor.score"
+            ]
             if scoring:
                 time.sleep(2.0)  # well into the call: the model is loading or transcribing
                 if actor_pids().get(scoring[0]) == "ray::ScoringActor.score":
@@ -185,11 +287,17 @@ def test_batch_ray_goes_on_when_an_actor_is_killed_mid_call(ray_head, postgres_u
     assert victim is not None, "no actor was seen scoring"
     assert (batch.returncode, out) == (0, "3 scored, 0 already scored, 0 failed\n"), err
     died = [line for line in err.splitlines() if "Ray" in line]
-    assert len(died) == 1 and re.fullmatch(r"callreview: a Ray actor died while scoring /\S+\.flac; another actor scores it", died[0]), err
+    assert len(died) == 1 and re.fullmatch(
+        r"callreview: a Ray actor died while scoring /\S+\.flac; another actor scores it", died[0]
+    ), err
     calls = stored(postgres_url)
     assert sorted(calls) == ["02_no_greeting.flac", "04_name_zero.flac", "09_no_closing.flac"]
     assert all(call["state"] == "scored" and call["versions"] == 1 for call in calls.values())
-    assert sorted(attempts(postgres_url).values()) == [1, 1, 2]  # the killed actor's call was taken over, stored once
+    assert sorted(attempts(postgres_url).values()) == [
+        1,
+        1,
+        2,
+    ]  # the killed actor's call was taken over, stored once
     with open_store(postgres_url) as store:
         assert store.errors() == []
 
@@ -206,19 +314,25 @@ def test_batch_ray_resumes_from_the_store_and_records_a_bad_file(ray_head, postg
     first = callreview("batch", *files[:3], *on_ray)
     again = callreview("batch", *files, str(broken), *on_ray)
 
-    assert (first.returncode, first.stdout) == (0, "3 scored, 0 already scored, 0 failed\n"), first.stderr
+    assert (first.returncode, first.stdout) == (0, "3 scored, 0 already scored, 0 failed\n"), (
+        first.stderr
+    )
     assert again.returncode == 6, again.stderr
     head, error = again.stdout.splitlines()
     assert head == "3 scored, 3 already scored, 1 failed"
     assert error.startswith(f"  {broken}: ")
     calls = stored(postgres_url)
     assert len(calls) == 7
-    assert [name for name, c in calls.items() if c["state"] != "scored" or c["versions"] != 1] == ["broken.json"]
+    assert [name for name, c in calls.items() if c["state"] != "scored" or c["versions"] != 1] == [
+        "broken.json"
+    ]
     with open_store(postgres_url) as store:
         assert [(e.path, e.message) for e in store.errors()] == [(str(broken), error.strip())]
 
 
-def test_run_on_ray_stopped_early_then_run_again_stores_every_call_once(ray_head, postgres_url, tmp_path):
+def test_run_on_ray_stopped_early_then_run_again_stores_every_call_once(
+    ray_head, postgres_url, tmp_path
+):
     jobs = [Job(path) for path in transcripts(tmp_path, 20)]
 
     first = run_on_ray(jobs, Settings(), postgres_url, 2, address=ray_head.address)
@@ -231,7 +345,9 @@ def test_run_on_ray_stopped_early_then_run_again_stores_every_call_once(ray_head
     assert len(second) == 20 and set(statuses) == {"already", "scored"}
     assert statuses.count("already") >= 5
     calls = stored(postgres_url)
-    assert len(calls) == 20 and all(c["state"] == "scored" and c["versions"] == 1 for c in calls.values())
+    assert len(calls) == 20 and all(
+        c["state"] == "scored" and c["versions"] == 1 for c in calls.values()
+    )
 
 
 def test_run_on_ray_takes_jobs_only_as_actors_free_up(ray_head, postgres_url, tmp_path):
@@ -244,40 +360,73 @@ def test_run_on_ray_takes_jobs_only_as_actors_free_up(ray_head, postgres_url, tm
             yield Job(path)
 
     ahead = []
-    for done, outcome in enumerate(run_on_ray(lazily(), Settings(), postgres_url, 2, address=ray_head.address)):
+    for done, outcome in enumerate(
+        run_on_ray(lazily(), Settings(), postgres_url, 2, address=ray_head.address)
+    ):
         assert outcome.status == "scored"
         ahead.append(len(taken) - done)
     assert len(ahead) == 30
-    assert max(ahead) == 2 * PER_ACTOR  # 2 actors: never more jobs taken from the iterator than they hold
+    assert (
+        max(ahead) == 2 * PER_ACTOR
+    )  # 2 actors: never more jobs taken from the iterator than they hold
 
 
-def test_run_on_ray_stop_lets_the_running_calls_finish_and_starts_no_more(ray_head, postgres_url, tmp_path):
+def test_run_on_ray_stop_lets_the_running_calls_finish_and_starts_no_more(
+    ray_head, postgres_url, tmp_path
+):
     import threading
 
     jobs = [Job(path) for path in transcripts(tmp_path, 20)]
     stop = threading.Event()
     yielded = []
-    for outcome in run_on_ray(jobs, Settings(), postgres_url, 2, address=ray_head.address, stop=stop):
+    for outcome in run_on_ray(
+        jobs, Settings(), postgres_url, 2, address=ray_head.address, stop=stop
+    ):
         yielded.append(outcome)
         stop.set()  # the first Ctrl-C of `batch`
 
-    assert len(yielded) == 2  # the call that came back first, and the one the other actor was scoring
+    assert (
+        len(yielded) == 2
+    )  # the call that came back first, and the one the other actor was scoring
     assert all(o.status == "scored" for o in yielded)
     calls = stored(postgres_url)
-    assert sorted(calls) == sorted(Path(o.path).name for o in yielded)  # nothing else claimed, nothing left half-done
+    assert sorted(calls) == sorted(
+        Path(o.path).name for o in yielded
+    )  # nothing else claimed, nothing left half-done
     assert all(c["state"] == "scored" and c["versions"] == 1 for c in calls.values())
 
 
-def test_run_on_ray_stops_with_the_store_error_when_actors_cannot_open_the_store(ray_head, tmp_path):
+def test_run_on_ray_stops_with_the_store_error_when_actors_cannot_open_the_store(
+    ray_head, tmp_path
+):
     unreachable = f"postgresql://callreview@127.0.0.1:{_free_port()}/none"
     with pytest.raises(CallreviewError) as err:
-        list(run_on_ray([Job(p) for p in transcripts(tmp_path, 2)], Settings(), unreachable, 2, address=ray_head.address))
+        list(
+            run_on_ray(
+                [Job(p) for p in transcripts(tmp_path, 2)],
+                Settings(),
+                unreachable,
+                2,
+                address=ray_head.address,
+            )
+        )
     assert err.value.exit_code == 5
-    assert str(err.value).startswith(f"postgresql://callreview@127.0.0.1:{unreachable.split(':')[2].split('/')[0]}/none")
+    assert str(err.value).startswith(
+        f"postgresql://callreview@127.0.0.1:{unreachable.split(':')[2].split('/')[0]}/none"
+    )
 
 
 def test_batch_ray_refuses_more_actors_than_the_cluster_has(ray_head, tmp_path):
-    result = callreview("batch", str(TRUTH / "01_perfect.json"), "--db", str(tmp_path / "q.db"), "--ray", ray_head.address, "--workers", "3")
+    result = callreview(
+        "batch",
+        str(TRUTH / "01_perfect.json"),
+        "--db",
+        str(tmp_path / "q.db"),
+        "--ray",
+        ray_head.address,
+        "--workers",
+        "3",
+    )
     assert result.returncode == 4
     assert result.stderr.splitlines()[-1] == (
         f"callreview: error: the Ray cluster at {ray_head.address} has 2 CPUs, but --workers 3 × --threads 1 need 3; "
@@ -287,7 +436,15 @@ def test_batch_ray_refuses_more_actors_than_the_cluster_has(ray_head, tmp_path):
 
 def test_batch_ray_refuses_an_address_nobody_listens_on(tmp_path):
     address = f"127.0.0.1:{_free_port()}"
-    result = callreview("batch", str(TRUTH / "01_perfect.json"), "--db", str(tmp_path / "q.db"), "--ray", address, timeout=60)
+    result = callreview(
+        "batch",
+        str(TRUTH / "01_perfect.json"),
+        "--db",
+        str(tmp_path / "q.db"),
+        "--ray",
+        address,
+        timeout=60,
+    )
     assert result.returncode == 1
     assert result.stderr.splitlines()[-1] == (
         f"callreview: error: --ray {address}: nothing answers there (Connection refused); "

@@ -9,10 +9,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import REPO, SAMPLES
 
 from callreview.store import open_store
-
-from conftest import REPO, SAMPLES
 
 TRUTH = SAMPLES / "truth"
 NOWHERE = {"CALLREVIEW_MODEL": "/nonexistent/model"}  # proves no model is ever loaded
@@ -20,7 +19,12 @@ NOWHERE = {"CALLREVIEW_MODEL": "/nonexistent/model"}  # proves no model is ever 
 
 def callreview(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "callreview", *args], cwd=cwd, env={**os.environ, **NOWHERE}, capture_output=True, text=True, timeout=300
+        [sys.executable, "-m", "callreview", *args],
+        cwd=cwd,
+        env={**os.environ, **NOWHERE},
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -53,15 +57,23 @@ def history(store_url: str) -> dict[str, list]:
 def test_rescore_under_the_same_rules_skips_every_call(scored, tmp_path):
     result = callreview("rescore", "--db", scored, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "0 rescored (0 with a new score or band), 4 skipped: already scored with these rules\n"
+    assert (
+        result.stdout
+        == "0 rescored (0 with a new score or band), 4 skipped: already scored with these rules\n"
+    )
     assert all(len(versions) == 1 for versions in history(scored).values())
 
 
-def test_rescore_after_a_rules_change_adds_a_version_per_call_and_keeps_the_history(scored, tmp_path):
+def test_rescore_after_a_rules_change_adds_a_version_per_call_and_keeps_the_history(
+    scored, tmp_path
+):
     before = history(scored)
     result = callreview("rescore", "--db", scored, "--company", "天霖汽车", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    assert result.stdout == "4 rescored (2 with a new score or band), 0 skipped: already scored with these rules\n"
+    assert (
+        result.stdout
+        == "4 rescored (2 with a new score or band), 0 skipped: already scored with these rules\n"
+    )
     after = history(scored)
     with open_store(scored) as store:
         current = {Path(c.path).stem: (c.version, c.score) for c in store.calls()}
@@ -72,13 +84,20 @@ def test_rescore_after_a_rules_change_adds_a_version_per_call_and_keeps_the_hist
         assert versions[1].transcript_key == versions[0].transcript_key
         assert current[stem] == (2, versions[1].score)  # the latest is current
     # 01 and 10 say 天霖汽车 in their greeting; 07 and 09 say another company: a person should listen
-    assert {stem: (v[1].review["items"]["greeting"]["status"], v[1].band) for stem, v in after.items()} == {
-        "01_perfect": ("pass", "excellent"), "07_forbidden": ("review", "below_standard"),
-        "09_no_closing": ("review", "below_standard"), "10_outbound": ("pass", "excellent"),
+    assert {
+        stem: (v[1].review["items"]["greeting"]["status"], v[1].band) for stem, v in after.items()
+    } == {
+        "01_perfect": ("pass", "excellent"),
+        "07_forbidden": ("review", "below_standard"),
+        "09_no_closing": ("review", "below_standard"),
+        "10_outbound": ("pass", "excellent"),
     }
 
     again = callreview("rescore", "--db", scored, "--company", "天霖汽车", cwd=tmp_path)
-    assert again.stdout == "0 rescored (0 with a new score or band), 4 skipped: already scored with these rules\n"
+    assert (
+        again.stdout
+        == "0 rescored (0 with a new score or band), 4 skipped: already scored with these rules\n"
+    )
 
 
 def test_rescore_judges_each_call_with_its_stored_direction_and_customer_name(scored, tmp_path):
@@ -87,23 +106,49 @@ def test_rescore_judges_each_call_with_its_stored_direction_and_customer_name(sc
     outbound = history(scored)["10_outbound"][1].review
     assert outbound["profile"] == "outbound"
     name = outbound["items"]["customer_name"]
-    assert (name["status"], name["name"], name["source"], name["count"]) == ("pass", "李", "given", 3)
+    assert (name["status"], name["name"], name["source"], name["count"]) == (
+        "pass",
+        "李",
+        "given",
+        3,
+    )
 
 
 def test_rescore_since_a_day_leaves_earlier_calls_alone(scored, tmp_path):
-    result = callreview("rescore", "--db", scored, "--since", "2026-12-01", "--company", "天霖汽车", cwd=tmp_path)
-    assert result.stdout == "3 rescored (2 with a new score or band), 0 skipped: already scored with these rules\n", result.stderr
-    assert {stem: len(v) for stem, v in history(scored).items()} == {"01_perfect": 1, "07_forbidden": 2, "09_no_closing": 2, "10_outbound": 2}
+    result = callreview(
+        "rescore", "--db", scored, "--since", "2026-12-01", "--company", "天霖汽车", cwd=tmp_path
+    )
+    assert (
+        result.stdout
+        == "3 rescored (2 with a new score or band), 0 skipped: already scored with these rules\n"
+    ), result.stderr
+    assert {stem: len(v) for stem, v in history(scored).items()} == {
+        "01_perfect": 1,
+        "07_forbidden": 2,
+        "09_no_closing": 2,
+        "10_outbound": 2,
+    }
 
 
-def test_rescore_with_a_changed_lexicon_file_is_new_rules_and_an_identical_copy_is_not(scored, tmp_path):
+def test_rescore_with_a_changed_lexicon_file_is_new_rules_and_an_identical_copy_is_not(
+    scored, tmp_path
+):
     copy = tmp_path / "lexicon.toml"
     shutil.copy(REPO / "callreview" / "lexicons" / "zh-CN.toml", copy)
     same = callreview("rescore", "--db", scored, "--lexicon", str(copy), cwd=tmp_path)
-    assert same.stdout == "0 rescored (0 with a new score or band), 4 skipped: already scored with these rules\n", same.stderr
-    copy.write_text(copy.read_text(encoding="utf-8") + "\n# reviewed by the QC team, 2026-12\n", encoding="utf-8")
+    assert (
+        same.stdout
+        == "0 rescored (0 with a new score or band), 4 skipped: already scored with these rules\n"
+    ), same.stderr
+    copy.write_text(
+        copy.read_text(encoding="utf-8") + "\n# reviewed by the QC team, 2026-12\n",
+        encoding="utf-8",
+    )
     changed = callreview("rescore", "--db", scored, "--lexicon", str(copy), cwd=tmp_path)
-    assert changed.stdout == "4 rescored (0 with a new score or band), 0 skipped: already scored with these rules\n", changed.stderr
+    assert (
+        changed.stdout
+        == "4 rescored (0 with a new score or band), 0 skipped: already scored with these rules\n"
+    ), changed.stderr
 
 
 def test_rescore_refuses_a_bad_lexicon_or_day_and_adds_nothing(scored, tmp_path):
@@ -113,5 +158,8 @@ def test_rescore_refuses_a_bad_lexicon_or_day_and_adds_nothing(scored, tmp_path)
     assert result.returncode == 4
     assert result.stderr.startswith(f"callreview: error: {bad}") and result.stderr.count("\n") == 1
     result = callreview("rescore", "--db", scored, "--since", "1.12.2026", cwd=tmp_path)
-    assert (result.returncode, result.stderr) == (4, "callreview: error: --since 1.12.2026: not a date; write it as YYYY-MM-DD, e.g. 2026-11-23\n")
+    assert (result.returncode, result.stderr) == (
+        4,
+        "callreview: error: --since 1.12.2026: not a date; write it as YYYY-MM-DD, e.g. 2026-11-23\n",
+    )
     assert all(len(versions) == 1 for versions in history(scored).values())

@@ -7,13 +7,12 @@ import json
 import random
 
 import pytest
+from fixtures.qc_store import fill_team_store
 from typer.testing import CliRunner
 
 from callreview.cli import app
-from callreview.team.sampling import draw, quota, systematic
 from callreview.store import CallBrief
-
-from fixtures.qc_store import fill_team_store
+from callreview.team.sampling import draw, quota, systematic
 
 runner = CliRunner()
 
@@ -36,8 +35,12 @@ def picks(store_url, *args) -> list[int]:
 
 def test_sample_prints_the_picks_and_saves_them_as_a_named_sample(team_store, store_url, tmp_path):
     calls = tmp_path / "calls"
-    result = sample(store_url, "--rate", "0.1", "--min-per-agent", "3", "--week", "2026-W48", "--seed", "7")
-    assert result.stdout == f"""\
+    result = sample(
+        store_url, "--rate", "0.1", "--min-per-agent", "3", "--week", "2026-W48", "--seed", "7"
+    )
+    assert (
+        result.stdout
+        == f"""\
 sample 2026-W48: 8 of 13 calls (61.5 %) · 2026-W48 (2026-11-23 to 2026-11-29) · rate 0.1, at least 3 per agent · seed 7
 
 agent  calls  picked
@@ -57,18 +60,34 @@ call  agent  date        time      call_id  score  file
 
 saved as sample '2026-W48'
 """
+    )
     assert team_store.samples() == ["2026-W48"]
     assert team_store.sample("2026-W48") == [1, 5, 6, 8, 10, 11, 12, 13]
 
 
 def test_sample_same_seed_same_picks_another_seed_other_picks(team_store, store_url):
     week = ("--week", "2026-W48")
-    assert picks(store_url, *week, "--seed", "7") == picks(store_url, *week, "--seed", "7") == [1, 8, 12, 10, 5, 11, 6, 13]
+    assert (
+        picks(store_url, *week, "--seed", "7")
+        == picks(store_url, *week, "--seed", "7")
+        == [1, 8, 12, 10, 5, 11, 6, 13]
+    )
     assert picks(store_url, *week, "--seed", "8") == [2, 8, 12, 3, 9, 4, 11, 13]
-    assert team_store.sample("2026-W48") == [2, 3, 4, 8, 9, 11, 12, 13]  # the latest pick replaced the earlier one
+    assert team_store.sample("2026-W48") == [
+        2,
+        3,
+        4,
+        8,
+        9,
+        11,
+        12,
+        13,
+    ]  # the latest pick replaced the earlier one
 
 
-def test_sample_without_a_seed_reports_the_one_it_drew_so_the_pick_can_be_repeated(team_store, store_url):
+def test_sample_without_a_seed_reports_the_one_it_drew_so_the_pick_can_be_repeated(
+    team_store, store_url
+):
     first = json.loads(sample(store_url, "--week", "2026-W48", "--json").stdout)
     again = picks(store_url, "--week", "2026-W48", "--seed", str(first["seed"]))
     assert again == [p["id"] for p in first["picks"]]
@@ -84,7 +103,20 @@ def test_sample_without_a_seed_reports_the_one_it_drew_so_the_pick_can_be_repeat
     ],
 )
 def test_sample_gives_each_agent_their_minimum(team_store, store_url, rate, minimum, per_agent):
-    data = json.loads(sample(store_url, "--week", "2026-W48", "--seed", "1", "--rate", rate, "--min-per-agent", minimum, "--json").stdout)
+    data = json.loads(
+        sample(
+            store_url,
+            "--week",
+            "2026-W48",
+            "--seed",
+            "1",
+            "--rate",
+            rate,
+            "--min-per-agent",
+            minimum,
+            "--json",
+        ).stdout
+    )
     assert {a["agent"]: a["picked"] for a in data["agents"]} == per_agent
     picked = [p["agent"] for p in data["picks"]]
     assert {agent: picked.count(agent) for agent in per_agent} == per_agent
@@ -95,42 +127,87 @@ def test_sample_spreads_an_agents_picks_over_the_day(team_store):
     Three picks, one every second call from a random start: always early, midday and late."""
     seen = set()
     for seed in range(20):
-        _, picked = draw(team_store.briefs(since="2026-11-23", until="2026-11-29", state="scored"), 0.1, 3, seed, "2026-W48")
+        _, picked = draw(
+            team_store.briefs(since="2026-11-23", until="2026-11-29", state="scored"),
+            0.1,
+            3,
+            seed,
+            "2026-W48",
+        )
         seen.add(frozenset(p.id for p in picked if p.agent == "小周"))
     assert seen == {frozenset({1, 5, 6}), frozenset({3, 2, 4})}
 
 
 def test_systematic_pick_takes_one_call_from_each_stretch_of_the_day():
-    day = [CallBrief(i + 1, f"{i}.flac", "小周", None, "2026-11-23", 90.0, "good", False, {"time": f"{8 + i // 4}:{15 * (i % 4):02d}"}) for i in range(40)]
+    day = [
+        CallBrief(
+            i + 1,
+            f"{i}.flac",
+            "小周",
+            None,
+            "2026-11-23",
+            90.0,
+            "good",
+            False,
+            {"time": f"{8 + i // 4}:{15 * (i % 4):02d}"},
+        )
+        for i in range(40)
+    ]
     random.Random(3).shuffle(day)
     for seed in range(10):
         quotas, picked = draw(day, 0.1, 3, seed, "2026-W48")
         assert [(q.agent, q.calls, q.picked) for q in quotas] == [("小周", 40, 4)]
         minutes = sorted(int(p.time[:2]) * 60 + int(p.time[3:5]) for p in picked)
-        assert [(m - 8 * 60) // 150 for m in minutes] == [0, 1, 2, 3]  # one each in 08:00–10:15, 10:30–12:45, 13:00–15:15, 15:30–17:45
+        assert [(m - 8 * 60) // 150 for m in minutes] == [
+            0,
+            1,
+            2,
+            3,
+        ]  # one each in 08:00–10:15, 10:30–12:45, 13:00–15:15, 15:30–17:45
 
 
 @pytest.mark.parametrize(
     "calls, rate, minimum, expected",
-    [(2, 0.1, 3, 2), (6, 0.1, 3, 3), (30, 0.1, 3, 3), (31, 0.1, 3, 4), (100, 0.15, 3, 15), (40, 0.05, 0, 2), (0, 0.1, 3, 0)],
+    [
+        (2, 0.1, 3, 2),
+        (6, 0.1, 3, 3),
+        (30, 0.1, 3, 3),
+        (31, 0.1, 3, 4),
+        (100, 0.15, 3, 15),
+        (40, 0.05, 0, 2),
+        (0, 0.1, 3, 0),
+    ],
 )
-def test_quota_is_the_rate_rounded_up_at_least_the_minimum_at_most_all(calls, rate, minimum, expected):
+def test_quota_is_the_rate_rounded_up_at_least_the_minimum_at_most_all(
+    calls, rate, minimum, expected
+):
     assert quota(calls, rate, minimum) == expected
 
 
 def test_systematic_positions_are_distinct_and_in_range():
     for n, k in [(1, 1), (5, 3), (7, 7), (100, 13)]:
         positions = systematic(n, k, random.Random(n * k))
-        assert len(set(positions)) == k and all(0 <= p < n for p in positions) and positions == sorted(positions)
+        assert (
+            len(set(positions)) == k
+            and all(0 <= p < n for p in positions)
+            and positions == sorted(positions)
+        )
 
 
 def test_sample_defaults_to_the_latest_week_and_can_be_named(team_store, store_url):
     data = json.loads(sample(store_url, "--seed", "2", "--name", "W49 回访", "--json").stdout)
-    assert (data["name"], data["week"], data["volume"], data["replaced"]) == ("W49 回访", "2026-W49", 2, False)
+    assert (data["name"], data["week"], data["volume"], data["replaced"]) == (
+        "W49 回访",
+        "2026-W49",
+        2,
+        False,
+    )
     assert [p["call_id"] for p in data["picks"]] == ["A07", "B06"]
     assert team_store.sample("W49 回访") == [14, 15]
     again = sample(store_url, "--seed", "2", "--name", "W49 回访")
-    assert again.stdout.endswith("saved as sample 'W49 回访' (replacing the earlier one of that name)\n")
+    assert again.stdout.endswith(
+        "saved as sample 'W49 回访' (replacing the earlier one of that name)\n"
+    )
     assert team_store.samples() == ["W49 回访"]
 
 
@@ -141,32 +218,55 @@ def test_sample_outside_5_to_15_percent_needs_force(team_store, store_url):
         "give a rate from 0.05 to 0.15, or add --force to use 0.2\n"
     )
     assert team_store.samples() == []
-    forced = json.loads(sample(store_url, "--week", "2026-W48", "--rate", "0.5", "--force", "--seed", "1", "--json").stdout)
+    forced = json.loads(
+        sample(
+            store_url, "--week", "2026-W48", "--rate", "0.5", "--force", "--seed", "1", "--json"
+        ).stdout
+    )
     assert {a["agent"]: a["picked"] for a in forced["agents"]} == {"Wang": 2, "小周": 3, "小李": 3}
 
 
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--week", "2026-48"], "--week 2026-48: not an ISO week; write it as YYYY-Www, e.g. 2026-W48"),
-        (["--week", "2025-W53"], "--week 2025-W53: 2025 has no week 53; ISO weeks run from W01 to W52 or W53"),
-        (["--rate", "0", "--force"], "--rate 0: must be a share of the calls above 0 and at most 1, e.g. 0.1 for 10 %"),
+        (
+            ["--week", "2026-48"],
+            "--week 2026-48: not an ISO week; write it as YYYY-Www, e.g. 2026-W48",
+        ),
+        (
+            ["--week", "2025-W53"],
+            "--week 2025-W53: 2025 has no week 53; ISO weeks run from W01 to W52 or W53",
+        ),
+        (
+            ["--rate", "0", "--force"],
+            "--rate 0: must be a share of the calls above 0 and at most 1, e.g. 0.1 for 10 %",
+        ),
         (["--min-per-agent", "-1"], "--min-per-agent -1: must be 0 or more"),
     ],
 )
 def test_sample_refuses_a_bad_option_in_one_line(tmp_path, args, message):
     db = tmp_path / "callreview.db"
     result = runner.invoke(app, ["sample", "--db", str(db), *args])
-    assert (result.exit_code, result.stderr, result.stdout) == (4, f"callreview: error: {message}\n", "")
+    assert (result.exit_code, result.stderr, result.stdout) == (
+        4,
+        f"callreview: error: {message}\n",
+        "",
+    )
     assert not db.exists()
 
 
 def test_sample_of_a_week_without_calls_says_so(team_store, store_url, fresh_store):
     result = sample(store_url, "--week", "2026-W50", code=1)
-    assert result.stderr == f"callreview: error: {fresh_store.where}: no scored calls in 2026-W50 (2026-12-07 to 2026-12-13); pick another --week\n"
+    assert (
+        result.stderr
+        == f"callreview: error: {fresh_store.where}: no scored calls in 2026-W50 (2026-12-07 to 2026-12-13); pick another --week\n"
+    )
     assert team_store.samples() == []
 
 
 def test_sample_of_an_empty_store_says_to_score_calls_first(fresh_store, store_url):
     result = sample(store_url, code=1)
-    assert result.stderr == f"callreview: error: {fresh_store.where}: no scored calls to sample; score calls with callreview batch first\n"
+    assert (
+        result.stderr
+        == f"callreview: error: {fresh_store.where}: no scored calls to sample; score calls with callreview batch first\n"
+    )

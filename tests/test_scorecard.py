@@ -5,19 +5,24 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from callreview.qc.checks import Finding
-from callreview.errors import ScorecardError
-from callreview.qc.scorecard import BUNDLED, load_scorecard
-
 from fixtures.calls import PERFECT, review, scorecard, talk
+
+from callreview.errors import ScorecardError
+from callreview.qc.checks import Finding
+from callreview.qc.scorecard import BUNDLED, load_scorecard
 
 DEFAULT = BUNDLED.read_text(encoding="utf-8")
 
 
 def test_default_weights_sum_to_100_for_both_profiles():
     sc = load_scorecard()
-    assert dict(sc.profile("inbound").weights) == {"greeting": 20, "customer_name": 15, "hold": 20, "forbidden": 30, "closing": 15}
+    assert dict(sc.profile("inbound").weights) == {
+        "greeting": 20,
+        "customer_name": 15,
+        "hold": 20,
+        "forbidden": 30,
+        "closing": 15,
+    }
     assert sum(sc.profile("outbound").weights.values()) == 100
     assert (sc.thresholds.name_count, sc.thresholds.hold_gap_s) == (2, 10)
 
@@ -34,7 +39,11 @@ def test_bands_at_the_seed_boundaries(score, band, label):
 
 def findings(**statuses):
     details = {
-        "greeting": {"parts": {p: {"found": True} for p in ("salutation", "company", "agent_name", "offer_help")}},
+        "greeting": {
+            "parts": {
+                p: {"found": True} for p in ("salutation", "company", "agent_name", "offer_help")
+            }
+        },
         "closing": {"parts": {p: {"found": True} for p in ("question", "thanks", "farewell")}},
         "hold": {"holds": [{"permission": True, "thanked": True}]},
         "forbidden": {"hits": []},
@@ -69,21 +78,40 @@ def test_forbidden_deductions_per_hit_with_a_cap():
 
 
 def test_no_item_judged_gives_no_score():
-    score, _ = total(findings(greeting="review", customer_name="review", hold="na", forbidden="review", closing="review"))
+    score, _ = total(
+        findings(
+            greeting="review",
+            customer_name="review",
+            hold="na",
+            forbidden="review",
+            closing="review",
+        )
+    )
     assert score is None
 
 
 def test_whole_call_scores_and_flags_review():
     turns = PERFECT[:-1] + talk(("customer", "好的。"), start=PERFECT[-1][1])
-    lost = [("agent", turns[-1][2] + 0.5, turns[-1][2] + 3.0)]  # the agent spoke after it, the transcript has no words
+    lost = [
+        ("agent", turns[-1][2] + 0.5, turns[-1][2] + 3.0)
+    ]  # the agent spoke after it, the transcript has no words
     result = review(turns, unheard=lost)
     assert result.items["closing"].status == "review" and result.needs_review
-    assert (result.score, result.band) == (100.0, "excellent")  # the judged 85 points are all earned
+    assert (result.score, result.band) == (
+        100.0,
+        "excellent",
+    )  # the judged 85 points are all earned
 
 
 def test_outbound_profile_uses_its_own_weights():
     _, items = total(findings(), profile="outbound")
-    assert {k: i.max_points for k, i in items.items()} == {"greeting": 25, "customer_name": 15, "hold": 10, "forbidden": 30, "closing": 20}
+    assert {k: i.max_points for k, i in items.items()} == {
+        "greeting": 25,
+        "customer_name": 15,
+        "hold": 10,
+        "forbidden": 30,
+        "closing": 20,
+    }
 
 
 def write(tmp_path: Path, text: str) -> Path:
@@ -93,7 +121,9 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_critical_phrase_scores_the_whole_call_zero(tmp_path):
-    sc = load_scorecard(write(tmp_path, DEFAULT.replace("critical = []", 'critical = ["你什么态度"]')))
+    sc = load_scorecard(
+        write(tmp_path, DEFAULT.replace("critical = []", 'critical = ["你什么态度"]'))
+    )
     fs = findings(forbidden="fail")
     fs[3] = Finding("forbidden", "fail", (), {"hits": [{"phrase": "你什么态度"}]})
     items = {f.name: sc.item_result(f, sc.profile("inbound")) for f in fs}
@@ -125,7 +155,9 @@ def test_malformed_scorecard_is_refused_with_one_line(tmp_path, edit, message):
 
 
 def test_missing_scorecard_file_is_refused(tmp_path):
-    with pytest.raises(ScorecardError, match=r"nope\.toml: no such scorecard file; check the path$"):
+    with pytest.raises(
+        ScorecardError, match=r"nope\.toml: no such scorecard file; check the path$"
+    ):
         load_scorecard(tmp_path / "nope.toml")
 
 
@@ -138,7 +170,9 @@ def test_a_critical_phrase_the_lexicon_does_not_have_is_refused(tmp_path):
     assert str(err.value) == (
         f"{path}: [forbidden].critical: '你什么太度' is not a [[forbidden]] phrase of lexicon zh-CN; use the phrase exactly as the lexicon writes it"
     )
-    load_scorecard(write(tmp_path, DEFAULT.replace("critical = []", 'critical = ["你什么态度"]'))).check_lexicon(load_lexicon("zh-CN"))
+    load_scorecard(
+        write(tmp_path, DEFAULT.replace("critical = []", 'critical = ["你什么态度"]'))
+    ).check_lexicon(load_lexicon("zh-CN"))
 
 
 def test_a_part_with_no_share_is_not_required(tmp_path):
@@ -147,10 +181,15 @@ def test_a_part_with_no_share_is_not_required(tmp_path):
                           "greeting_parts = { salutation = 50, company = 0, agent_name = 0, offer_help = 50 }")  # fmt: skip
     sc = load_scorecard(write(tmp_path, ivr))
     turns = [("agent", 0.5, 3.0, "您好，很高兴为您服务。")] + PERFECT[1:]
-    from callreview.qc.checklist import CallInfo, check_transcript
     from fixtures.calls import call, lexicon
+
+    from callreview.qc.checklist import CallInfo, check_transcript
 
     site = check_transcript(call(turns), lexicon(), sc, CallInfo()).items["greeting"]
     default = review(turns).items["greeting"]
-    assert (site.status, site.points, site.details["not_required"]) == ("pass", 20, ["company", "agent_name"])
+    assert (site.status, site.points, site.details["not_required"]) == (
+        "pass",
+        20,
+        ["company", "agent_name"],
+    )
     assert (default.status, default.points) == ("fail", 10)

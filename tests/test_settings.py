@@ -16,7 +16,8 @@ def test_defaults_without_a_settings_file(tmp_path, monkeypatch):
 
 def test_the_working_folders_file_is_read_and_options_win(tmp_path, monkeypatch):
     (tmp_path / "callreview.toml").write_text(
-        'agent_channel = "right"\ncompany_names = ["天霖汽车"]\ndirection = "outbound"\nscorecard = "cards/site.toml"\n', encoding="utf-8"
+        'agent_channel = "right"\ncompany_names = ["天霖汽车"]\ndirection = "outbound"\nscorecard = "cards/site.toml"\n',
+        encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
     settings = load_settings(direction="inbound", model=None)
@@ -40,7 +41,9 @@ def test_a_lexicon_file_named_anything_still_transcribes_in_its_own_language(tmp
     site = tmp_path / "site.toml"
     site.write_text((BUNDLED_DIR / "en-US.toml").read_text(encoding="utf-8"), encoding="utf-8")
     assert Reviewer(Settings(lexicon=str(site))).transcribe_options.language == "en"
-    assert Reviewer(Settings(lexicon=str(site), language="de")).transcribe_options.language == "de"  # the setting wins
+    assert (
+        Reviewer(Settings(lexicon=str(site), language="de")).transcribe_options.language == "de"
+    )  # the setting wins
 
 
 @pytest.mark.parametrize(
@@ -51,7 +54,10 @@ def test_a_lexicon_file_named_anything_still_transcribes_in_its_own_language(tmp
         ("cpu_threads = -2\n", "'cpu_threads' must be a whole number ≥ 0, not -2"),
         ("company_names = [1, 2]\n", "'company_names' must be a list of names, not [1, 2]"),
         ('cache = "yes"\n', "'cache' must be true or false, not 'yes'"),
-        ("device = \n", "line 1, column 10: invalid value; fix the TOML syntax"),  # the lexicon's and scorecard's wording: one reader
+        (
+            "device = \n",
+            "line 1, column 10: invalid value; fix the TOML syntax",
+        ),  # the lexicon's and scorecard's wording: one reader
     ],
 )
 def test_a_malformed_settings_file_is_refused_with_file_and_key(tmp_path, content, message):
@@ -72,11 +78,18 @@ def test_every_kind_of_toml_file_reports_a_syntax_error_alike(tmp_path):
     bad.write_text("version 1\n", encoding="utf-8")
     recording = tmp_path / "bad.flac"
     messages = []
-    for load, error in ((load_lexicon, LexiconError), (load_scorecard, ScorecardError), (load_settings, SettingsError), (lambda p: call_metadata(recording), SettingsError)):
+    for load, error in (
+        (load_lexicon, LexiconError),
+        (load_scorecard, ScorecardError),
+        (load_settings, SettingsError),
+        (lambda p: call_metadata(recording), SettingsError),
+    ):
         with pytest.raises(error) as caught:
             load(bad)
         messages.append(str(caught.value))
-    assert set(messages) == {f"{bad}: line 1, column 9: expected '=' after a key in a key/value pair; fix the TOML syntax"}
+    assert set(messages) == {
+        f"{bad}: line 1, column 9: expected '=' after a key in a key/value pair; fix the TOML syntax"
+    }
 
 
 def test_a_settings_file_that_is_not_utf8_is_refused_in_one_line(tmp_path):
@@ -84,7 +97,10 @@ def test_a_settings_file_that_is_not_utf8_is_refused_in_one_line(tmp_path):
     path.write_bytes("lexicon = '中文'\n".encode("gb18030"))
     with pytest.raises(SettingsError) as caught:
         load_settings(path)
-    assert str(caught.value) == f"{path}: cannot be read as UTF-8 text (UnicodeDecodeError); save the settings as UTF-8"
+    assert (
+        str(caught.value)
+        == f"{path}: cannot be read as UTF-8 text (UnicodeDecodeError); save the settings as UTF-8"
+    )
 
 
 def test_a_missing_config_path_is_refused(tmp_path):
@@ -114,19 +130,32 @@ def test_model_load_reads_callreview_toml(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(app, ["model", "--load"])
     assert result.exit_code == 3
-    assert result.stderr.startswith(f"callreview: error: {tmp_path / 'no-such-model'}: no such model folder;")
+    assert result.stderr.startswith(
+        f"callreview: error: {tmp_path / 'no-such-model'}: no such model folder;"
+    )
 
 
 def test_the_review_path_transcribes_with_the_transcribers_measured_defaults():
     # One source for how audio is decoded: a Settings default must not shadow the one the
     # transcription bench measures (it once did: batches of 4 against the measured 2).
-    from callreview.review import Reviewer
     from callreview.asr.transcribe import TranscribeOptions
+    from callreview.review import Reviewer
 
     options = Reviewer(Settings()).transcribe_options
     defaults = TranscribeOptions()
-    assert (options.batch_size, options.decode_batch, options.beam_size, options.customer_beam_size) == (
-        defaults.batch_size, defaults.decode_batch, defaults.beam_size, defaults.customer_beam_size)
+    assert (
+        options.batch_size,
+        options.decode_batch,
+        options.beam_size,
+        options.customer_beam_size,
+    ) == (
+        defaults.batch_size,
+        defaults.decode_batch,
+        defaults.beam_size,
+        defaults.customer_beam_size,
+    )
     assert Reviewer(Settings(batch_size=1)).transcribe_options.batch_size == 1
-    chosen = Reviewer(Settings(batch_size=4)).transcribe_options  # the user's batch size is what one decoder call takes
+    chosen = Reviewer(
+        Settings(batch_size=4)
+    ).transcribe_options  # the user's batch size is what one decoder call takes
     assert (chosen.batch_size, chosen.decode_batch) == (4, None)

@@ -15,14 +15,13 @@ import sys
 import time
 
 import pytest
+from conftest import SAMPLES
 
 from callreview.errors import StoreError
 from callreview.review import Reviewer
 from callreview.store import CallMeta, open_store
 from callreview.store.schema import MIGRATIONS, SCHEMA_VERSION
 from callreview.transcript import Transcript
-
-from conftest import SAMPLES
 
 TRUTH = SAMPLES / "truth"
 
@@ -43,11 +42,18 @@ def scored_call(store, reviewer, perfect, sha="a" * 64, path="/calls/a.flac", me
     transcript, review = perfect
     store.register(sha, path, meta)
     claim = store.claim(sha, path).claim
-    assert store.complete(claim, review, transcript, "key-" + sha[:8], reviewer.engine, reviewer.fingerprint) is not None
+    assert (
+        store.complete(
+            claim, review, transcript, "key-" + sha[:8], reviewer.engine, reviewer.fingerprint
+        )
+        is not None
+    )
     return claim.call
 
 
-def test_a_new_store_is_at_the_current_schema_and_reopens_with_its_data(store_url, reviewer, perfect):
+def test_a_new_store_is_at_the_current_schema_and_reopens_with_its_data(
+    store_url, reviewer, perfect
+):
     with open_store(store_url) as store:
         assert store.schema_version() == SCHEMA_VERSION
         call = scored_call(store, reviewer, perfect)
@@ -58,51 +64,89 @@ def test_a_new_store_is_at_the_current_schema_and_reopens_with_its_data(store_ur
 
 def test_register_keys_a_call_by_its_audio_and_keeps_every_path(fresh_store):
     first = fresh_store.register("b" * 64, "/in/call.flac", CallMeta(agent="A07"))
-    again = fresh_store.register("b" * 64, "/in/copy of call.flac", CallMeta(agent="other", date="2026-11-30", call_id="C1"))
+    again = fresh_store.register(
+        "b" * 64, "/in/copy of call.flac", CallMeta(agent="other", date="2026-11-30", call_id="C1")
+    )
     assert first == again
     assert fresh_store.paths(first) == ["/in/call.flac", "/in/copy of call.flac"]
     call = fresh_store.call(first)
-    assert (call.agent, call.date, call.call_id, call.state) == ("A07", "2026-11-30", "C1", "pending")  # known metadata kept, gaps filled
+    assert (call.agent, call.date, call.call_id, call.state) == (
+        "A07",
+        "2026-11-30",
+        "C1",
+        "pending",
+    )  # known metadata kept, gaps filled
 
 
-def test_a_claimed_call_is_busy_for_others_and_scored_once_completed(fresh_store, reviewer, perfect):
+def test_a_claimed_call_is_busy_for_others_and_scored_once_completed(
+    fresh_store, reviewer, perfect
+):
     transcript, review = perfect
     fresh_store.register("c" * 64, "/x.flac")
     mine = fresh_store.claim("c" * 64, "/x.flac", worker="host-a:1")
     assert mine.outcome == "claimed"
     assert fresh_store.claim("c" * 64, "/x.flac", worker="host-b:2").outcome == "busy"
-    review_id = fresh_store.complete(mine.claim, review, transcript, "k1", reviewer.engine, reviewer.fingerprint)
+    review_id = fresh_store.complete(
+        mine.claim, review, transcript, "k1", reviewer.engine, reviewer.fingerprint
+    )
     assert review_id is not None
     assert fresh_store.claim("c" * 64, "/x.flac", worker="host-b:2").outcome == "scored"
     stored = fresh_store.call(mine.call)
-    assert (stored.state, stored.review_id, stored.version, stored.band) == ("scored", review_id, 1, "excellent")
+    assert (stored.state, stored.review_id, stored.version, stored.band) == (
+        "scored",
+        review_id,
+        1,
+        "excellent",
+    )
     assert stored.review == json.loads(json.dumps(review.to_dict()))
     assert fresh_store.transcript(mine.call) == transcript
 
 
-def test_an_expired_claim_is_taken_over_and_the_late_worker_stores_nothing(fresh_store, reviewer, perfect):
+def test_an_expired_claim_is_taken_over_and_the_late_worker_stores_nothing(
+    fresh_store, reviewer, perfect
+):
     transcript, review = perfect
     fresh_store.register("d" * 64, "/x.flac")
-    slow = fresh_store.claim("d" * 64, "/x.flac", worker="far-host:1", lease_s=-1).claim  # a lease already run out
+    slow = fresh_store.claim(
+        "d" * 64, "/x.flac", worker="far-host:1", lease_s=-1
+    ).claim  # a lease already run out
     fast = fresh_store.claim("d" * 64, "/x.flac", worker="far-host:2")
     assert fast.outcome == "claimed"
     assert fresh_store.renew(slow) is False
-    assert fresh_store.complete(slow, review, transcript, "k", reviewer.engine, reviewer.fingerprint) is None
-    assert fresh_store.complete(fast.claim, review, transcript, "k", reviewer.engine, reviewer.fingerprint) is not None
+    assert (
+        fresh_store.complete(slow, review, transcript, "k", reviewer.engine, reviewer.fingerprint)
+        is None
+    )
+    assert (
+        fresh_store.complete(
+            fast.claim, review, transcript, "k", reviewer.engine, reviewer.fingerprint
+        )
+        is not None
+    )
     assert len(fresh_store.history(fast.call)) == 1
 
 
 def test_a_claim_whose_process_is_gone_on_this_host_is_free_at_once(fresh_store):
-    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True, check=True)
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     dead = f"{socket.gethostname()}:{gone.stdout.strip()}"
     fresh_store.register("e" * 64, "/x.flac")
     assert fresh_store.claim("e" * 64, "/x.flac", worker=dead, lease_s=3600).outcome == "claimed"
-    assert fresh_store.claim("e" * 64, "/x.flac", worker="other-host:1").outcome == "claimed"  # the lease had an hour left
+    assert (
+        fresh_store.claim("e" * 64, "/x.flac", worker="other-host:1").outcome == "claimed"
+    )  # the lease had an hour left
 
 
 def test_a_live_claim_on_another_host_is_respected_until_its_lease_ends(fresh_store):
     fresh_store.register("f" * 64, "/x.flac")
-    assert fresh_store.claim("f" * 64, "/x.flac", worker="node-7:99999999", lease_s=3600).outcome == "claimed"
+    assert (
+        fresh_store.claim("f" * 64, "/x.flac", worker="node-7:99999999", lease_s=3600).outcome
+        == "claimed"
+    )
     assert fresh_store.claim("f" * 64, "/x.flac", worker="node-8:1").outcome == "busy"
 
 
@@ -112,13 +156,22 @@ def test_a_failed_call_keeps_its_error_and_is_not_retried_unless_asked(fresh_sto
     assert fresh_store.fail(claim, "/bad.flac: not an audio file; check it", 2)
     assert fresh_store.claim("1" * 64, "/bad.flac").outcome == "failed"
     [error] = fresh_store.errors("/bad.flac")
-    assert (error.message, error.exit_code, error.call, error.sha256) == ("/bad.flac: not an audio file; check it", 2, claim.call, "1" * 64)
+    assert (error.message, error.exit_code, error.call, error.sha256) == (
+        "/bad.flac: not an audio file; check it",
+        2,
+        claim.call,
+        "1" * 64,
+    )
     assert fresh_store.last_error(claim.call) == error
     assert fresh_store.claim("1" * 64, "/bad.flac", retry_failed=True).outcome == "claimed"
 
 
 def test_an_error_about_a_file_that_never_became_a_call_is_kept(fresh_store):
-    fresh_store.record_error("/in/empty.wav", "/in/empty.wav: is empty (0 bytes); check the recording was saved completely", 2)
+    fresh_store.record_error(
+        "/in/empty.wav",
+        "/in/empty.wav: is empty (0 bytes); check the recording was saved completely",
+        2,
+    )
     [error] = fresh_store.errors()
     assert (error.path, error.call) == ("/in/empty.wav", None)
 
@@ -131,22 +184,47 @@ def test_a_released_call_is_pending_again(fresh_store):
     assert fresh_store.claim("2" * 64, "/x.flac", worker="other-host:1").outcome == "claimed"
 
 
-def test_rescoring_adds_a_version_that_becomes_current_and_keeps_the_history(fresh_store, reviewer, perfect):
+def test_rescoring_adds_a_version_that_becomes_current_and_keeps_the_history(
+    fresh_store, reviewer, perfect
+):
     call = scored_call(fresh_store, reviewer, perfect)
     worse = reviewer.check(Transcript.load(TRUTH / "09_no_closing.json"))
     second = fresh_store.add_review(call, worse, "key-aaaaaaaa", reviewer.engine, "other-rules")
     history = fresh_store.history(call)
-    assert [(v.version, v.fingerprint) for v in history] == [(1, reviewer.fingerprint), (2, "other-rules")]
+    assert [(v.version, v.fingerprint) for v in history] == [
+        (1, reviewer.fingerprint),
+        (2, "other-rules"),
+    ]
     assert fresh_store.call(call).review_id == second
     assert fresh_store.call(call).score == worse.score != 100.0
 
 
 def test_calls_filter_by_date_range_agent_and_state_in_date_order(fresh_store, reviewer, perfect):
-    for i, (agent, date) in enumerate([("A1", "2026-11-02"), ("A2", "2026-11-01"), ("A1", "2026-11-09"), ("A1", "2026-11-05")]):
-        scored_call(fresh_store, reviewer, perfect, sha=str(i) * 64, path=f"/c{i}.flac", meta=CallMeta(agent=agent, date=date))
+    for i, (agent, date) in enumerate(
+        [("A1", "2026-11-02"), ("A2", "2026-11-01"), ("A1", "2026-11-09"), ("A1", "2026-11-05")]
+    ):
+        scored_call(
+            fresh_store,
+            reviewer,
+            perfect,
+            sha=str(i) * 64,
+            path=f"/c{i}.flac",
+            meta=CallMeta(agent=agent, date=date),
+        )
     fresh_store.register("9" * 64, "/pending.flac", CallMeta(agent="A1", date="2026-11-03"))
-    assert [c.date for c in fresh_store.calls()] == ["2026-11-01", "2026-11-02", "2026-11-03", "2026-11-05", "2026-11-09"]
-    assert [c.path for c in fresh_store.calls(since="2026-11-02", until="2026-11-05", agent="A1", state="scored")] == ["/c0.flac", "/c3.flac"]
+    assert [c.date for c in fresh_store.calls()] == [
+        "2026-11-01",
+        "2026-11-02",
+        "2026-11-03",
+        "2026-11-05",
+        "2026-11-09",
+    ]
+    assert [
+        c.path
+        for c in fresh_store.calls(
+            since="2026-11-02", until="2026-11-05", agent="A1", state="scored"
+        )
+    ] == ["/c0.flac", "/c3.flac"]
     assert [c.path for c in fresh_store.calls(ids=[])] == []
 
 
@@ -156,7 +234,13 @@ def test_the_queue_counts_each_state(fresh_store, reviewer, perfect):
     fresh_store.register("4" * 64, "/q.flac")
     fresh_store.claim("4" * 64, "/q.flac")
     counts = fresh_store.counts()
-    assert (counts.pending, counts.in_progress, counts.failed, counts.scored, counts.scored_today) == (1, 1, 0, 1, 1)
+    assert (
+        counts.pending,
+        counts.in_progress,
+        counts.failed,
+        counts.scored,
+        counts.scored_today,
+    ) == (1, 1, 0, 1, 1)
 
 
 def test_a_named_sample_is_recorded_and_replaced(fresh_store):
@@ -165,7 +249,11 @@ def test_a_named_sample_is_recorded_and_replaced(fresh_store):
     fresh_store.save_sample("2026-W48", [b, a], {"rate": 0.1})
     assert fresh_store.sample("2026-W48") == sorted([a, b])
     fresh_store.save_sample("2026-W48", [a], {"rate": 0.05})
-    assert (fresh_store.sample("2026-W48"), fresh_store.samples(), fresh_store.sample("none")) == ([a], ["2026-W48"], [])
+    assert (fresh_store.sample("2026-W48"), fresh_store.samples(), fresh_store.sample("none")) == (
+        [a],
+        ["2026-W48"],
+        [],
+    )
 
 
 def _race(url: str, sha: str, start, results) -> None:
@@ -180,7 +268,9 @@ def test_many_processes_racing_for_one_call_give_it_to_exactly_one(fresh_store, 
     fresh_store.register("7" * 64, "/race.flac")
     ctx = multiprocessing.get_context("spawn")
     start, results = ctx.Event(), ctx.Queue()
-    racers = [ctx.Process(target=_race, args=(store_url, "7" * 64, start, results)) for _ in range(6)]
+    racers = [
+        ctx.Process(target=_race, args=(store_url, "7" * 64, start, results)) for _ in range(6)
+    ]
     for p in racers:
         p.start()
     start.set()
@@ -198,7 +288,9 @@ def test_an_older_store_is_upgraded_in_place(store_url):
         for statement in MIGRATIONS[0]:
             db.execute(db.ddl(statement))
         db.execute("INSERT INTO meta (key, value) VALUES ('schema_version', '1')")
-        db.execute("INSERT INTO calls (sha256, path, state, created_at, updated_at) VALUES ('old', '/old.flac', 'pending', 0, 0)")
+        db.execute(
+            "INSERT INTO calls (sha256, path, state, created_at, updated_at) VALUES ('old', '/old.flac', 'pending', 0, 0)"
+        )
     db.close()
     with open_store(store_url) as store:
         assert store.schema_version() == SCHEMA_VERSION
@@ -232,7 +324,10 @@ def test_a_locked_sqlite_store_is_explained_not_dumped(tmp_path, monkeypatch):
             open_store(path).register("8" * 64, "/x.flac")
     finally:
         holder.execute("ROLLBACK")
-    assert str(err.value) == f"{path}: the store is locked by another process (waited up to 0 s); wait for it to finish, or check no process hangs holding it"
+    assert (
+        str(err.value)
+        == f"{path}: the store is locked by another process (waited up to 0 s); wait for it to finish, or check no process hangs holding it"
+    )
 
 
 def _open_at(path: str, start: float) -> str:
@@ -263,11 +358,17 @@ def test_a_file_that_is_not_a_store_is_refused_with_one_line(tmp_path):
     path.write_bytes(b"these are my notes, not a database" * 100)
     with pytest.raises(StoreError) as err:
         open_store(path)
-    assert str(err.value) == f"{path}: is not a callreview store (not an SQLite database); choose another --db path"
+    assert (
+        str(err.value)
+        == f"{path}: is not a callreview store (not an SQLite database); choose another --db path"
+    )
 
 
 def test_a_store_in_a_missing_folder_says_which_folder(tmp_path):
-    with pytest.raises(StoreError, match=r"the folder .*nowhere does not exist; create it or choose another --db path$"):
+    with pytest.raises(
+        StoreError,
+        match=r"the folder .*nowhere does not exist; create it or choose another --db path$",
+    ):
         open_store(tmp_path / "nowhere" / "callreview.db")
 
 
@@ -275,12 +376,16 @@ def test_an_unreachable_postgresql_is_one_line_without_the_password():
     with pytest.raises(StoreError) as err:
         open_store("postgresql://qc:s3cret@127.0.0.1:1/callreview")
     message = str(err.value)
-    assert message.startswith("postgresql://qc:***@127.0.0.1:1/callreview: cannot reach the PostgreSQL store (")
+    assert message.startswith(
+        "postgresql://qc:***@127.0.0.1:1/callreview: cannot reach the PostgreSQL store ("
+    )
     assert message.endswith("); check the server is running and the URL")
     assert "s3cret" not in message and "\n" not in message
 
 
-def test_the_store_location_comes_from_the_option_then_the_environment_then_the_settings(monkeypatch):
+def test_the_store_location_comes_from_the_option_then_the_environment_then_the_settings(
+    monkeypatch,
+):
     from callreview.store import store_url
 
     monkeypatch.delenv("CALLREVIEW_DB", raising=False)
@@ -293,15 +398,23 @@ def test_the_store_location_comes_from_the_option_then_the_environment_then_the_
 
 def test_the_newest_errors_can_be_read_without_reading_them_all(fresh_store):
     for i in range(5):
-        fresh_store.record_error(f"/in/{i}.wav", f"/in/{i}.wav: is empty (0 bytes); check the recording was saved completely", 2)
+        fresh_store.record_error(
+            f"/in/{i}.wav",
+            f"/in/{i}.wav: is empty (0 bytes); check the recording was saved completely",
+            2,
+        )
     assert [e.path for e in fresh_store.errors(limit=2)] == ["/in/3.wav", "/in/4.wav"]
     assert len(fresh_store.errors()) == 5
 
 
 def test_each_stored_review_indexes_its_item_statuses(fresh_store, reviewer, perfect):
     call = scored_call(fresh_store, reviewer, perfect)
-    rows = fresh_store.db.execute("SELECT item, auto, final FROM review_items WHERE call = ? ORDER BY item", (call,)).fetchall()
-    assert [tuple(r) for r in rows] == sorted((name, item.status, item.status) for name, item in perfect[1].items.items())
+    rows = fresh_store.db.execute(
+        "SELECT item, auto, final FROM review_items WHERE call = ? ORDER BY item", (call,)
+    ).fetchall()
+    assert [tuple(r) for r in rows] == sorted(
+        (name, item.status, item.status) for name, item in perfect[1].items.items()
+    )
 
 
 def test_one_review_version_is_read_by_its_id(fresh_store, reviewer, perfect):

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
 from metrics import cer
+
 from callreview.text import (
     drop_final_particles,
     fold_width,
@@ -75,6 +75,8 @@ def test_cer_counts_only_recognition_errors(reference, hypothesis, expected):
         ("上个月二十号", "上个月12号", 2 / 6, 2 / 6),
     ],
 )
-def test_cer_writes_numbers_one_way_on_both_sides_unless_told_to_spell_digits(reference, hypothesis, folded, spelled):
+def test_cer_writes_numbers_one_way_on_both_sides_unless_told_to_spell_digits(
+    reference, hypothesis, folded, spelled
+):
     assert cer(reference, hypothesis) == pytest.approx(folded)
     assert cer(reference, hypothesis, fold_numbers=False) == pytest.approx(spelled)

@@ -7,15 +7,14 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from conftest import SAMPLES
+from metrics import cer
 from typer.testing import CliRunner
 
-from callreview.cli import app
-from metrics import cer
-from callreview.text import to_simplified
 from callreview.asr.transcribe import split_turns
+from callreview.cli import app
+from callreview.text import to_simplified
 from callreview.transcript import Segment, Transcript, Word
-
-from conftest import SAMPLES
 
 PERFECT = SAMPLES / "01_perfect.flac"
 runner = CliRunner()
@@ -54,8 +53,16 @@ def test_every_word_keeps_the_role_of_its_channel(perfect_call):
     from callreview.asr.audio import SAMPLE_RATE, load_audio
 
     channels = load_audio(PERFECT).by_role("left")
-    speech = {role: [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in get_speech_timestamps(a, VadOptions())] for role, a in channels.items()}
-    inside = lambda w, role: any(a - 0.5 <= (w.start + w.end) / 2 <= b + 0.5 for a, b in speech[role])  # noqa: E731
+    speech = {
+        role: [
+            (t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE)
+            for t in get_speech_timestamps(a, VadOptions())
+        ]
+        for role, a in channels.items()
+    }
+    inside = lambda w, role: any(
+        a - 0.5 <= (w.start + w.end) / 2 <= b + 0.5 for a, b in speech[role]
+    )  # noqa: E731
     words = [(w, s.role) for s in perfect_call.segments for w in s.words]
     own = sum(inside(w, role) for w, role in words)
     assert own >= 0.95 * len(words), [(w.text, role) for w, role in words if not inside(w, role)]
@@ -71,7 +78,9 @@ def test_text_is_simplified(perfect_call):
 def test_a_silent_hold_stays_visible_as_a_gap_between_words(perfect_call):
     truth = Transcript.load(SAMPLES / "truth" / "01_perfect.json")
     turns = truth.segments
-    hold_start, hold_end = next((a.end, b.start) for a, b in zip(turns, turns[1:]) if b.start - a.end >= 10)
+    hold_start, hold_end = next(
+        (a.end, b.start) for a, b in zip(turns, turns[1:]) if b.start - a.end >= 10
+    )
     spans = perfect_call.speech_spans()
     gaps = [(a[1], b[0]) for a, b in zip(spans, spans[1:]) if b[0] - a[1] >= 8]
     assert any(g0 <= hold_start + 1.5 and g1 >= hold_end - 1.5 for g0, g1 in gaps), gaps
@@ -90,10 +99,14 @@ def transcriber_recording(path):
 
 
 @pytest.mark.model
-def test_a_second_transcription_of_the_same_audio_comes_from_the_cache(transcriber, perfect_call, monkeypatch, tmp_path):
+def test_a_second_transcription_of_the_same_audio_comes_from_the_cache(
+    transcriber, perfect_call, monkeypatch, tmp_path
+):
     copy = tmp_path / "renamed.flac"
     copy.write_bytes(PERFECT.read_bytes())
-    monkeypatch.setattr(transcriber, "transcribe", lambda recording: pytest.fail("transcribed again"))
+    monkeypatch.setattr(
+        transcriber, "transcribe", lambda recording: pytest.fail("transcribed again")
+    )
     cached = transcriber.transcribe_file(copy)
     assert cached.file == str(copy)  # the cache is keyed by content, the name is the caller's
     assert cached.segments == perfect_call.segments
@@ -105,7 +118,10 @@ def test_agent_channel_cer_on_the_samples_is_at_most_15_percent(transcriber):
     for truth_path in sorted((SAMPLES / "truth").glob("*.json")):
         truth = Transcript.load(truth_path)
         heard = transcriber.transcribe_file(SAMPLES / f"{truth_path.stem}.flac")
-        scores[truth_path.stem] = cer("".join(s.text for s in truth.by_role("agent")), "".join(s.text for s in heard.by_role("agent")))
+        scores[truth_path.stem] = cer(
+            "".join(s.text for s in truth.by_role("agent")),
+            "".join(s.text for s in heard.by_role("agent")),
+        )
     mean = sum(scores.values()) / len(scores)
     print(f"agent CER per call: {scores}; mean {mean:.1%}")
     assert len(scores) >= 8
@@ -113,7 +129,9 @@ def test_agent_channel_cer_on_the_samples_is_at_most_15_percent(transcriber):
 
 
 @pytest.mark.model
-def test_every_script_turn_of_either_role_is_heard_the_customers_through_the_greedy_beam(transcriber):
+def test_every_script_turn_of_either_role_is_heard_the_customers_through_the_greedy_beam(
+    transcriber,
+):
     # The customer's channel is decoded greedily (customer_beam_size=1), the re-decode of
     # speech left unheard with the full beam: no turn of the script may go without a word.
     assert transcriber.options.customer_beam_size == 1 < transcriber.options.beam_size
@@ -125,12 +143,17 @@ def test_every_script_turn_of_either_role_is_heard_the_customers_through_the_gre
             words = [w for s in heard.by_role(turn.role) for w in s.words]
             if not any(w.start < turn.end + 0.3 and w.end > turn.start - 0.3 for w in words):
                 unheard.append(f"{truth_path.stem}: {turn.role} at {turn.start:.1f} s")
-        customer[truth_path.stem] = cer("".join(s.text for s in truth.by_role("customer")), "".join(s.text for s in heard.by_role("customer")))
+        customer[truth_path.stem] = cer(
+            "".join(s.text for s in truth.by_role("customer")),
+            "".join(s.text for s in heard.by_role("customer")),
+        )
     assert unheard == []
     assert sum(customer.values()) / len(customer) <= 0.20, customer
 
 
-def test_the_customers_windows_take_the_customer_beam_a_mono_track_the_mono_beam_and_the_re_decode_the_full_one(monkeypatch):
+def test_the_customers_windows_take_the_customer_beam_a_mono_track_the_mono_beam_and_the_re_decode_the_full_one(
+    monkeypatch,
+):
     from dataclasses import dataclass
 
     import callreview.asr.transcribe as transcribe
@@ -149,15 +172,38 @@ def test_the_customers_windows_take_the_customer_beam_a_mono_track_the_mono_beam
         return [[f"segments of {float(a[0]):.1f}"] for a in audios]
 
     monkeypatch.setattr(transcribe, "decode_windows", fake_decode)
-    t = Transcriber(ModelRef("none", "none"), TranscribeOptions(device="cpu", beam_size=4, customer_beam_size=1, mono_beam_size=5))
-    windows = [Window((Piece(role, 0.0, 1.0),), 1.0) for role in ("customer", "agent", "customer", "unknown")]
-    audios = [np.full(10, i / 10, dtype=np.float32) for i in range(4)]  # the first sample tells them apart
+    t = Transcriber(
+        ModelRef("none", "none"),
+        TranscribeOptions(device="cpu", beam_size=4, customer_beam_size=1, mono_beam_size=5),
+    )
+    windows = [
+        Window((Piece(role, 0.0, 1.0),), 1.0)
+        for role in ("customer", "agent", "customer", "unknown")
+    ]
+    audios = [
+        np.full(10, i / 10, dtype=np.float32) for i in range(4)
+    ]  # the first sample tells them apart
     out = t._decode(None, windows, audios, (None, Decoding(4)), 1000)
-    assert out == [["segments of 0.0"], ["segments of 0.1"], ["segments of 0.2"], ["segments of 0.3"]]  # the windows' order
-    assert sorted(pair for call in seen for pair in call) == [(0.0, 1), (0.1, 4), (0.2, 1), (0.3, 5)]  # a mono track: the mono beam
+    assert out == [
+        ["segments of 0.0"],
+        ["segments of 0.1"],
+        ["segments of 0.2"],
+        ["segments of 0.3"],
+    ]  # the windows' order
+    assert sorted(pair for call in seen for pair in call) == [
+        (0.0, 1),
+        (0.1, 4),
+        (0.2, 1),
+        (0.3, 5),
+    ]  # a mono track: the mono beam
     seen.clear()
     t._decode(None, windows, audios, (None, Decoding(4)), 1000, full_beam=True)
-    assert sorted(pair for call in seen for pair in call) == [(0.0, 4), (0.1, 4), (0.2, 4), (0.3, 5)]
+    assert sorted(pair for call in seen for pair in call) == [
+        (0.0, 4),
+        (0.1, 4),
+        (0.2, 4),
+        (0.3, 5),
+    ]
 
 
 @pytest.mark.model
@@ -165,10 +211,32 @@ def test_transcribe_command_writes_the_documented_json(perfect_call):
     result = runner.invoke(app, ["transcribe", str(PERFECT), "--json", "-"])
     assert result.exit_code == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"schema", "file", "duration_s", "channels", "model", "language", "roles", "segments"}
-    assert data["roles"] == "stereo" and data["language"] == "zh" and data["model"].startswith("whisper-base@")
+    assert set(data) == {
+        "schema",
+        "file",
+        "duration_s",
+        "channels",
+        "model",
+        "language",
+        "roles",
+        "segments",
+    }
+    assert (
+        data["roles"] == "stereo"
+        and data["language"] == "zh"
+        and data["model"].startswith("whisper-base@")
+    )
     assert {s["role"] for s in data["segments"]} == {"agent", "customer"}
-    assert set(data["segments"][0]) == {"role", "start", "end", "text", "norm", "avg_logprob", "flags", "words"}
+    assert set(data["segments"][0]) == {
+        "role",
+        "start",
+        "end",
+        "text",
+        "norm",
+        "avg_logprob",
+        "flags",
+        "words",
+    }
     assert set(data["segments"][0]["words"][0]) == {"start", "end", "text"}
 
 
@@ -187,13 +255,26 @@ def test_one_bad_file_does_not_stop_the_batch(tmp_path, perfect_call):
 
 def _seg(role, words):
     ws = tuple(Word(a, b, t) for a, b, t in words)
-    return Segment(role=role, start=ws[0].start, end=ws[-1].end, text="".join(w.text for w in ws), norm="", words=ws)
+    return Segment(
+        role=role,
+        start=ws[0].start,
+        end=ws[-1].end,
+        text="".join(w.text for w in ws),
+        norm="",
+        words=ws,
+    )
 
 
 def test_turns_are_cut_at_long_silences():
-    seg = _seg("agent", [(0.0, 0.5, "请您"), (0.5, 1.0, "稍等"), (13.0, 13.5, "感谢"), (13.5, 14.0, "等待")])
+    seg = _seg(
+        "agent",
+        [(0.0, 0.5, "请您"), (0.5, 1.0, "稍等"), (13.0, 13.5, "感谢"), (13.5, 14.0, "等待")],
+    )
     turns = split_turns([seg], [], turn_gap_s=2.0, handover_gap_s=0.4)
-    assert [(t.start, t.end, t.text) for t in turns] == [(0.0, 1.0, "请您稍等"), (13.0, 14.0, "感谢等待")]
+    assert [(t.start, t.end, t.text) for t in turns] == [
+        (0.0, 1.0, "请您稍等"),
+        (13.0, 14.0, "感谢等待"),
+    ]
 
 
 def test_turns_are_cut_where_the_other_party_spoke():
@@ -209,11 +290,20 @@ def test_decode_batch_sets_how_many_windows_one_decoder_call_takes(monkeypatch):
     from callreview.asr.windows import Piece, Window
 
     calls = []
-    monkeypatch.setattr(transcribe, "decode_windows", lambda pipeline, audios, tokenizer, options, batch_size, *rest: calls.append(batch_size) or [[] for _ in audios])
+    monkeypatch.setattr(
+        transcribe,
+        "decode_windows",
+        lambda pipeline, audios, tokenizer, options, batch_size, *rest: (
+            calls.append(batch_size) or [[] for _ in audios]
+        ),
+    )
     windows = [Window((Piece("agent", 0.0, 1.0),), 1.0)] * 3
     audios = [np.zeros(10, dtype=np.float32)] * 3
     for decode_batch in (None, 1):  # None: batch_size, as before 2026-12-04
-        t = Transcriber(ModelRef("none", "none"), TranscribeOptions(device="cpu", batch_size=2, decode_batch=decode_batch))
+        t = Transcriber(
+            ModelRef("none", "none"),
+            TranscribeOptions(device="cpu", batch_size=2, decode_batch=decode_batch),
+        )
         t._decode(None, windows, audios, (None, t.options), 1000)
     assert calls == [2, 1]  # unset: batch_size; 1: the batched path still, one window a call
 
@@ -224,8 +314,12 @@ def test_an_option_added_later_leaves_the_cache_key_as_it_was_while_unset():
     from callreview.asr.model import ModelRef
     from callreview.asr.transcribe import TranscribeOptions, Transcriber
 
-    key = lambda **o: Transcriber(ModelRef("whisper-base@test", "none"), TranscribeOptions(device="cpu", **o)).cache_key("0" * 64)  # noqa: E731
-    before = key(decode_batch=None, fill_last_s=None)  # their defaults came later: a new key, as they decode otherwise
+    key = lambda **o: Transcriber(
+        ModelRef("whisper-base@test", "none"), TranscribeOptions(device="cpu", **o)
+    ).cache_key("0" * 64)  # noqa: E731
+    before = key(
+        decode_batch=None, fill_last_s=None
+    )  # their defaults came later: a new key, as they decode otherwise
     assert before == "6de867bbfc98910faf4d6a7b5a9169433a569677736a8834d265f598860d5209"
     assert key(initial_prompt="天霖汽车", decode_batch=None, fill_last_s=None) != before
     assert key(decode_batch=None) != before
@@ -240,10 +334,20 @@ def test_both_channels_speech_found_in_parallel_is_the_speech_found_one_after_th
     from callreview.asr.transcribe import TranscribeOptions, Transcriber
 
     block = load_audio(SAMPLES / "13_two_holds.flac").by_role("left")
-    found = {n: Transcriber(ModelRef("none", "none"), TranscribeOptions(device="cpu", cpu_threads=n))._detect_speech(block, 5.0, 30.0) for n in (1, 2)}
+    found = {
+        n: Transcriber(
+            ModelRef("none", "none"), TranscribeOptions(device="cpu", cpu_threads=n)
+        )._detect_speech(block, 5.0, 30.0)
+        for n in (1, 2)
+    }
     assert found[1] == found[2]
-    assert [{p.role for p in pieces} for pieces in found[2]] == [{"agent"}, {"customer"}]  # one list a channel, in order
-    assert all(len(pieces) >= 2 and pieces[0].start >= 5.0 for pieces in found[2])  # call seconds: the block's offset added
+    assert [{p.role for p in pieces} for pieces in found[2]] == [
+        {"agent"},
+        {"customer"},
+    ]  # one list a channel, in order
+    assert all(
+        len(pieces) >= 2 and pieces[0].start >= 5.0 for pieces in found[2]
+    )  # call seconds: the block's offset added
 
 
 def test_a_channels_short_last_window_is_filled_from_the_one_before(monkeypatch):
@@ -256,14 +360,30 @@ def test_a_channels_short_last_window_is_filled_from_the_one_before(monkeypatch)
     from callreview.asr.windows import Piece
 
     spans = [(t, t + 3.1) for t in range(0, 40, 4)]  # 10 pieces of 3.1 s: 31 s
-    monkeypatch.setattr(Transcriber, "_detect_speech", lambda self, block, offset, max_s: [[Piece("agent", a, b) for a, b in spans]])
+    monkeypatch.setattr(
+        Transcriber,
+        "_detect_speech",
+        lambda self, block, offset, max_s: [[Piece("agent", a, b) for a, b in spans]],
+    )
     monkeypatch.setattr(faster_whisper, "BatchedInferencePipeline", lambda model: None)
     seen = []
-    monkeypatch.setattr(Transcriber, "_decode", lambda self, pipeline, windows, audios, *rest, **kw: seen.append([round(w.duration, 1) for w in windows]) or [[] for _ in windows])
+    monkeypatch.setattr(
+        Transcriber,
+        "_decode",
+        lambda self, pipeline, windows, audios, *rest, **kw: (
+            seen.append([round(w.duration, 1) for w in windows]) or [[] for _ in windows]
+        ),
+    )
     monkeypatch.setattr(Transcriber, "_decoding", lambda self, language: None)
     channels = {"agent": np.zeros(45 * 16000, dtype=np.float32)}
     for fill in (10.0, None):
-        t = Transcriber(ModelRef("none", "none"), TranscribeOptions(device="cpu", fill_last_s=fill, repair=False))
+        t = Transcriber(
+            ModelRef("none", "none"),
+            TranscribeOptions(device="cpu", fill_last_s=fill, repair=False),
+        )
         t._model = object()  # no model is loaded: nothing is decoded
         t._transcribe_packed(channels, 45.0)
-    assert seen == [[18.6, 12.4], [27.9, 3.1]]  # four pieces moved: the last holds 12.4 s, the one before 18.6 s
+    assert seen == [
+        [18.6, 12.4],
+        [27.9, 3.1],
+    ]  # four pieces moved: the last holds 12.4 s, the one before 18.6 s

@@ -5,11 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import SAMPLES
 
 from callreview.errors import TranscriptError
 from callreview.transcript import SCHEMA_VERSION, Segment, Transcript, Unheard
-
-from conftest import SAMPLES
 
 
 def test_a_transcript_json_carries_its_schema_version_and_reads_back_equal():
@@ -21,10 +20,21 @@ def test_a_transcript_json_carries_its_schema_version_and_reads_back_equal():
 
 def test_role_confidence_and_unheard_speech_read_back_as_written():
     seg = Segment("agent", 1.0, 2.0, "您好", "您好", role_confidence=0.62)
-    transcript = Transcript("call.flac", 30.0, 1, "m", "zh", "mono-separated", (seg,), unheard=(Unheard("agent", 25.0, 26.5),))
+    transcript = Transcript(
+        "call.flac",
+        30.0,
+        1,
+        "m",
+        "zh",
+        "mono-separated",
+        (seg,),
+        unheard=(Unheard("agent", 25.0, 26.5),),
+    )
     back = Transcript.from_dict(json.loads(transcript.to_json()))
     assert back == transcript
-    assert back.segments[0].role_confidence == 0.62 and back.unheard == (Unheard("agent", 25.0, 26.5),)
+    assert back.segments[0].role_confidence == 0.62 and back.unheard == (
+        Unheard("agent", 25.0, 26.5),
+    )
     assert back.mono
 
 
@@ -42,7 +52,10 @@ def test_roles_outside_the_schema_are_refused_with_one_line():
     data["roles"] = "quad"
     with pytest.raises(TranscriptError) as err:
         Transcript.from_dict(data, "call.json")
-    assert str(err.value) == "call.json: 'roles' must be one of stereo, mono-separated, mono-unknown, not 'quad'"
+    assert (
+        str(err.value)
+        == "call.json: 'roles' must be one of stereo, mono-separated, mono-unknown, not 'quad'"
+    )
 
 
 def test_a_transcript_without_a_schema_key_is_read_as_version_1():
@@ -56,4 +69,7 @@ def test_a_transcript_from_a_newer_callreview_is_refused_with_one_line():
     data["schema"] = SCHEMA_VERSION + 1
     with pytest.raises(TranscriptError) as err:
         Transcript.from_dict(data, "call.json")
-    assert str(err.value) == f"call.json: transcript schema {SCHEMA_VERSION + 1} is newer than this callreview reads ({SCHEMA_VERSION}); upgrade callreview"
+    assert (
+        str(err.value)
+        == f"call.json: transcript schema {SCHEMA_VERSION + 1} is newer than this callreview reads ({SCHEMA_VERSION}); upgrade callreview"
+    )

@@ -20,13 +20,15 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES
 
 from callreview.store import CallMeta, open_store
 
-from conftest import SAMPLES
-
 TRUTHS = sorted((SAMPLES / "truth").glob("*.json"))
-SHORT_CALLS = (SAMPLES / "09_no_closing.flac", SAMPLES / "03_bare_wei.flac")  # 36 s and 41 s of audio
+SHORT_CALLS = (
+    SAMPLES / "09_no_closing.flac",
+    SAMPLES / "03_bare_wei.flac",
+)  # 36 s and 41 s of audio
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -63,7 +65,9 @@ def wait_for(what, timeout: float = 60.0, every: float = 0.1):
         if value:
             return value
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:g} s waiting for {getattr(what, '__doc__', None) or what}")
+            pytest.fail(
+                f"timed out after {timeout:g} s waiting for {getattr(what, '__doc__', None) or what}"
+            )
         time.sleep(every)
 
 
@@ -71,7 +75,13 @@ def ledger(db: str) -> dict[str, dict]:
     """Every call in the store by its first path: state, its review versions, every path it was seen at."""
     with open_store(db) as store:
         return {
-            c.path: {"state": c.state, "sha": c.sha256, "versions": len(store.history(c.id)), "paths": store.paths(c.id), "score": c.score}
+            c.path: {
+                "state": c.state,
+                "sha": c.sha256,
+                "versions": len(store.history(c.id)),
+                "paths": store.paths(c.id),
+                "score": c.score,
+            }
             for c in store.calls()
         }
 
@@ -93,8 +103,17 @@ class WatchProcess:
         self.log_path, self.err_path = cwd / f"{name}.log", cwd / f"{name}.err"
         self.args = args
         with open(self.log_path, "w") as out, open(self.err_path, "w") as err:
-            env = {**os.environ, "PYTHONFAULTHANDLER": "1"}  # SIGABRT prints every thread's stack (see stop)
-            self.proc = subprocess.Popen([sys.executable, "-m", "callreview", "watch", *args], cwd=cwd, stdout=out, stderr=err, env=env)
+            env = {
+                **os.environ,
+                "PYTHONFAULTHANDLER": "1",
+            }  # SIGABRT prints every thread's stack (see stop)
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "callreview", "watch", *args],
+                cwd=cwd,
+                stdout=out,
+                stderr=err,
+                env=env,
+            )
 
     @property
     def log(self) -> str:
@@ -107,7 +126,7 @@ class WatchProcess:
     def lines(self, status: str) -> list[str]:
         return [line for line in self.log.splitlines() if line.startswith(status + " ")]
 
-    def wait_started(self, timeout: float = 60.0) -> "WatchProcess":
+    def wait_started(self, timeout: float = 60.0) -> WatchProcess:
         def started():
             """the watcher's first line"""
             if self.proc.poll() is not None:
@@ -125,7 +144,9 @@ class WatchProcess:
         except subprocess.TimeoutExpired:
             self.proc.send_signal(signal.SIGABRT)  # where it hangs, for the failure message
             self.proc.wait(10)
-            pytest.fail(f"watch did not stop within {timeout:g} s of {signal.Signals(sig).name}; log:\n{self.log[-2000:]}\nstderr:\n{self.err[-6000:]}")
+            pytest.fail(
+                f"watch did not stop within {timeout:g} s of {signal.Signals(sig).name}; log:\n{self.log[-2000:]}\nstderr:\n{self.err[-6000:]}"
+            )
 
 
 @pytest.fixture
@@ -162,7 +183,13 @@ def json_watch(inbox: Path, db: str, *more: str, settle: str = "1") -> tuple[str
 
 
 def run_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "callreview", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "callreview", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 # --- never half a file --------------------------------------------------------------
@@ -173,13 +200,19 @@ def test_watch_scores_a_slowly_written_file_once_after_it_completes(watcher, inb
     data = transcript_bytes(3)
     chunks = [data[i : i + len(data) // 10 + 1] for i in range(0, len(data), len(data) // 10 + 1)]
     assert len(chunks) >= 10
-    with open(inbox / "slow.json", "wb") as fh:  # ten chunks, 0.4 s apart: 4 s of writing, every gap under the settle window
+    with open(
+        inbox / "slow.json", "wb"
+    ) as fh:  # ten chunks, 0.4 s apart: 4 s of writing, every gap under the settle window
         for chunk in chunks:
             fh.write(chunk)
             fh.flush()
-            completed = time.time()  # the last write (the pause and the store look below come after it)
+            completed = (
+                time.time()
+            )  # the last write (the pause and the store look below come after it)
             time.sleep(0.4)
-            assert ledger(db) == {} and errors(db) == []  # never scored (nor refused) while it grows
+            assert (
+                ledger(db) == {} and errors(db) == []
+            )  # never scored (nor refused) while it grows
 
     wait_for(lambda: scored_count(db) == 1, 30)
     calls = ledger(db)
@@ -189,32 +222,42 @@ def test_watch_scores_a_slowly_written_file_once_after_it_completes(watcher, inb
     assert errors(db) == []
     with open_store(db) as store:
         (review,) = store.history(store.call_by_sha(sha(data)).id)
-    assert review.created_at >= completed + 2.0 - 0.3  # not before the settle window after the last write
+    assert (
+        review.created_at >= completed + 2.0 - 0.3
+    )  # not before the settle window after the last write
     time.sleep(2.5)  # later events of the same file change nothing
     assert proc.stop() == 0
     assert len(proc.lines("scored")) == 1 and ledger(db)[str(inbox / "slow.json")]["versions"] == 1
 
 
-def test_watch_ignores_temporary_names_and_scores_a_file_renamed_into_place_at_once(watcher, inbox, db):
+def test_watch_ignores_temporary_names_and_scores_a_file_renamed_into_place_at_once(
+    watcher, inbox, db
+):
     proc = watcher(*json_watch(inbox, db, settle="30"))  # a settle window longer than the test
     put(inbox, "call.json.part", transcript_bytes(1))
     put(inbox, "call.json.tmp", transcript_bytes(2))
     put(inbox, ".call.json", transcript_bytes(4))
     part = put(inbox, "upload.part", transcript_bytes(5))
-    os.replace(part, inbox / "renamed.json")  # the recorder's last step: the name is final only when the file is
+    os.replace(
+        part, inbox / "renamed.json"
+    )  # the recorder's last step: the name is final only when the file is
     wait_for(lambda: scored_count(db) == 1, 15)
     assert list(ledger(db)) == [str(inbox / "renamed.json")]
     assert proc.stop() == 0
     (line,) = proc.lines("scored")
     latency = float(re.search(r" · ([\d.]+) s after complete \([\d.]+ s scoring\)$", line).group(1))
     assert latency < 5  # renamed in: no settle window to wait for
-    assert list(ledger(db)) == [str(inbox / "renamed.json")]  # the .part, .tmp and dotfile never were
+    assert list(ledger(db)) == [
+        str(inbox / "renamed.json")
+    ]  # the .part, .tmp and dotfile never were
 
 
 # --- exactly once ---------------------------------------------------------------------
 
 
-def test_watch_twenty_files_dropped_at_once_give_twenty_results_none_twice(watcher, inbox, tmp_path, store_url):
+def test_watch_twenty_files_dropped_at_once_give_twenty_results_none_twice(
+    watcher, inbox, tmp_path, store_url
+):
     staging = tmp_path / "staging"
     staging.mkdir()
     sources = [put(staging, f"call_{i:03d}.json", transcript_bytes(i)) for i in range(20)]
@@ -226,7 +269,10 @@ def test_watch_twenty_files_dropped_at_once_give_twenty_results_none_twice(watch
     assert proc.stop() == 0
     calls = ledger(store_url)
     assert sorted(calls) == sorted(str(inbox / s.name) for s in sources)
-    assert all(c["state"] == "scored" and c["versions"] == 1 and len(c["paths"]) == 1 for c in calls.values())
+    assert all(
+        c["state"] == "scored" and c["versions"] == 1 and len(c["paths"]) == 1
+        for c in calls.values()
+    )
     scored = proc.lines("scored")
     assert len(scored) == 20 and len({line.split()[1] for line in scored}) == 20
 
@@ -242,7 +288,9 @@ def test_watch_two_watchers_on_one_folder_and_store_score_each_file_once(watcher
     calls = ledger(store_url)
     assert len(calls) == 12 and all(c["versions"] == 1 for c in calls.values())
     assert len(first.lines("scored")) + len(second.lines("scored")) == 12
-    assert {line.split()[1] for line in first.lines("scored") + second.lines("scored")} == set(calls)
+    assert {line.split()[1] for line in first.lines("scored") + second.lines("scored")} == set(
+        calls
+    )
 
 
 def test_watch_a_copy_of_a_scored_file_under_a_new_name_is_not_scored_again(watcher, inbox, db):
@@ -253,15 +301,22 @@ def test_watch_a_copy_of_a_scored_file_under_a_new_name_is_not_scored_again(watc
 
     def both_paths():
         """the copy's path recorded on the same call"""
-        return ledger(db)[str(original)]["paths"] == [str(original), str(inbox / "call_0412_copy.json")]
+        return ledger(db)[str(original)]["paths"] == [
+            str(original),
+            str(inbox / "call_0412_copy.json"),
+        ]
 
     wait_for(both_paths, 30)
     wait_for(lambda: proc.lines("already"), 10)
     assert proc.stop() == 0
     calls = ledger(db)
-    assert list(calls) == [str(original)] and calls[str(original)]["versions"] == 1  # one call, one review, two paths
+    assert (
+        list(calls) == [str(original)] and calls[str(original)]["versions"] == 1
+    )  # one call, one review, two paths
     (already,) = proc.lines("already")
-    assert already.startswith(f"already  {inbox / 'call_0412_copy.json'} · ") and already.endswith(" · same audio as call 1")
+    assert already.startswith(f"already  {inbox / 'call_0412_copy.json'} · ") and already.endswith(
+        " · same audio as call 1"
+    )
     assert len(proc.lines("scored")) == 1
 
 
@@ -302,18 +357,29 @@ def test_watch_does_not_retry_a_bad_file_until_it_changes(watcher, inbox, db):
         assert store.call_by_sha(sha(transcript_bytes(2))).state == "scored"
 
 
-def test_watch_moves_a_bad_file_to_the_failed_folder_with_its_error_in_the_store(inbox, db, tmp_path):
+def test_watch_moves_a_bad_file_to_the_failed_folder_with_its_error_in_the_store(
+    inbox, db, tmp_path
+):
     failed = tmp_path / "failed"
     bad = put(inbox, "bad.json", b"not json")
     empty = put(inbox, "empty.json", b"")
     oldest_first(bad, empty, put(inbox, "good.json", transcript_bytes(1)))
-    result = run_cli("watch", *json_watch(inbox, db, "--once", "--failed-dir", str(failed), settle="0.5"), cwd=tmp_path)
+    result = run_cli(
+        "watch",
+        *json_watch(inbox, db, "--once", "--failed-dir", str(failed), settle="0.5"),
+        cwd=tmp_path,
+    )
     assert result.returncode == 6, result.stderr  # some calls failed, others were scored
     assert not bad.exists() and (failed / "bad.json").read_bytes() == b"not json"
     assert f"moved    {bad} → {failed / 'bad.json'}" in result.stdout.splitlines()
-    assert empty.exists()  # an empty file may still be open in the recorder: its error is recorded, the file is left
+    assert (
+        empty.exists()
+    )  # an empty file may still be open in the recorder: its error is recorded, the file is left
     assert [(e.path, e.message.split(": ", 1)[1]) for e in errors(db)] == [
-        (str(bad), "not a readable transcript JSON (Expecting value: line 1 column 1 (char 0)); re-create it with `callreview transcribe --json`"),
+        (
+            str(bad),
+            "not a readable transcript JSON (Expecting value: line 1 column 1 (char 0)); re-create it with `callreview transcribe --json`",
+        ),
         (str(empty), "is empty (0 bytes); check the recording was saved completely"),
     ]
     assert ledger(db)[str(inbox / "good.json")]["state"] == "scored"
@@ -322,7 +388,9 @@ def test_watch_moves_a_bad_file_to_the_failed_folder_with_its_error_in_the_store
 # --- results ------------------------------------------------------------------------
 
 
-def test_watch_writes_each_result_as_json_beside_the_recording_and_under_out(watcher, inbox, db, tmp_path):
+def test_watch_writes_each_result_as_json_beside_the_recording_and_under_out(
+    watcher, inbox, db, tmp_path
+):
     out = tmp_path / "results"
     (inbox / "agent7").mkdir()
     proc = watcher(*json_watch(inbox, db, "--recursive", "--json-beside", "--out", str(out)))
@@ -330,13 +398,21 @@ def test_watch_writes_each_result_as_json_beside_the_recording_and_under_out(wat
     wait_for(lambda: (out / "agent7" / "call_0007.json.review.json").exists(), 30)
     time.sleep(1.5)  # our own result files must not be taken for recordings
     assert proc.stop() == 0
-    beside = json.loads((inbox / "agent7" / "call_0007.json.review.json").read_text(encoding="utf-8"))
+    beside = json.loads(
+        (inbox / "agent7" / "call_0007.json.review.json").read_text(encoding="utf-8")
+    )
     under = json.loads((out / "agent7" / "call_0007.json.review.json").read_text(encoding="utf-8"))
     assert beside == under and beside["file"] == str(call)
-    assert beside["score"] == ledger(db)[str(call)]["score"] and set(beside["items"]) >= {"greeting", "closing"}
+    assert beside["score"] == ledger(db)[str(call)]["score"] and set(beside["items"]) >= {
+        "greeting",
+        "closing",
+    }
     assert list(ledger(db)) == [str(call)]
     (line,) = proc.lines("scored")
-    assert re.fullmatch(rf"scored   {re.escape(str(call))} · [\d.]+ \w+ · failed: [\w, –]+( · needs review)? · [\d.]+ s after complete \([\d.]+ s scoring\)", line)
+    assert re.fullmatch(
+        rf"scored   {re.escape(str(call))} · [\d.]+ \w+ · failed: [\w, –]+( · needs review)? · [\d.]+ s after complete \([\d.]+ s scoring\)",
+        line,
+    )
 
 
 def test_watch_polling_mode_scores_new_files(watcher, inbox, db):
@@ -349,46 +425,72 @@ def test_watch_polling_mode_scores_new_files(watcher, inbox, db):
 
 
 def test_watch_once_scores_the_backlog_oldest_first_and_exits(inbox, db, tmp_path):
-    oldest_first(*(put(inbox, name, transcript_bytes(i)) for i, name in enumerate(["c.json", "a.json", "b.json"])))
+    oldest_first(
+        *(
+            put(inbox, name, transcript_bytes(i))
+            for i, name in enumerate(["c.json", "a.json", "b.json"])
+        )
+    )
     first = run_cli("watch", *json_watch(inbox, db, "--once", settle="0.5"), cwd=tmp_path)
     assert first.returncode == 0, first.stderr
-    assert [line.split()[1] for line in first.stdout.splitlines() if line.startswith("scored ")] == [
-        str(inbox / n) for n in ("c.json", "a.json", "b.json")
-    ]
-    assert first.stdout.splitlines()[-1] == "done: 3 scored, 0 already scored, 0 failed, 0 failed before"
+    assert [
+        line.split()[1] for line in first.stdout.splitlines() if line.startswith("scored ")
+    ] == [str(inbox / n) for n in ("c.json", "a.json", "b.json")]
+    assert (
+        first.stdout.splitlines()[-1]
+        == "done: 3 scored, 0 already scored, 0 failed, 0 failed before"
+    )
     again = run_cli("watch", *json_watch(inbox, db, "--once", settle="0.5"), cwd=tmp_path)
     assert again.returncode == 0
-    assert again.stdout.splitlines()[1:] == ["done: 0 scored, 3 already scored, 0 failed, 0 failed before"]
+    assert again.stdout.splitlines()[1:] == [
+        "done: 0 scored, 3 already scored, 0 failed, 0 failed before"
+    ]
     assert all(c["versions"] == 1 for c in ledger(db).values())
 
 
 def test_watch_with_two_workers_scores_each_file_once(inbox, db, tmp_path):
     for i in range(6):
         put(inbox, f"call_{i:03d}.json", transcript_bytes(i))
-    result = run_cli("watch", *json_watch(inbox, db, "--once", "--workers", "2", settle="0.3"), cwd=tmp_path)
+    result = run_cli(
+        "watch", *json_watch(inbox, db, "--once", "--workers", "2", settle="0.3"), cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     assert "2 worker(s)" in result.stdout.splitlines()[0]
-    assert result.stdout.splitlines()[-1] == "done: 6 scored, 0 already scored, 0 failed, 0 failed before"
+    assert (
+        result.stdout.splitlines()[-1]
+        == "done: 6 scored, 0 already scored, 0 failed, 0 failed before"
+    )
     calls = ledger(db)
-    assert len(calls) == 6 and all(c["state"] == "scored" and c["versions"] == 1 for c in calls.values())
+    assert len(calls) == 6 and all(
+        c["state"] == "scored" and c["versions"] == 1 for c in calls.values()
+    )
 
 
 def test_watch_refuses_a_folder_that_does_not_exist(tmp_path):
-    result = run_cli("watch", str(tmp_path / "nowhere"), "--db", str(tmp_path / "s.db"), cwd=tmp_path)
+    result = run_cli(
+        "watch", str(tmp_path / "nowhere"), "--db", str(tmp_path / "s.db"), cwd=tmp_path
+    )
     assert result.returncode == 1
-    assert result.stderr == f"callreview: error: {tmp_path / 'nowhere'}: no such folder; pass the folder the recorder writes into\n"
+    assert (
+        result.stderr
+        == f"callreview: error: {tmp_path / 'nowhere'}: no such folder; pass the folder the recorder writes into\n"
+    )
 
 
 def test_watch_retries_a_store_that_went_away_and_loses_no_result(watcher, inbox, postgres_url):
     import psycopg
-
     from conftest import postgres_admin_url
 
     name = postgres_url.rsplit("/", 1)[1]
     proc = watcher(*json_watch(inbox, postgres_url))
     with psycopg.connect(postgres_admin_url(), autocommit=True) as admin:
-        admin.execute(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false")  # as good as a restarting server
-        admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,))
+        admin.execute(
+            f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS false"
+        )  # as good as a restarting server
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        )
         put(inbox, "during_outage.json", transcript_bytes(8))
         wait_for(lambda: "store unavailable" in proc.err, 30)
         time.sleep(2)
@@ -396,7 +498,10 @@ def test_watch_retries_a_store_that_went_away_and_loses_no_result(watcher, inbox
     wait_for(lambda: scored_count(postgres_url) == 1, 60)
     assert proc.stop() == 0
     assert ledger(postgres_url)[str(inbox / "during_outage.json")]["versions"] == 1
-    assert proc.err.startswith(f"callreview: store unavailable: ") and "trying during_outage.json again in 1 s" in proc.err
+    assert (
+        proc.err.startswith("callreview: store unavailable: ")
+        and "trying during_outage.json again in 1 s" in proc.err
+    )
 
 
 # --- stopping and restarting (real audio: a call that takes seconds) ---------------------------
@@ -409,7 +514,9 @@ def _in_progress(db: str) -> bool:
 
 
 @pytest.mark.model
-def test_watch_sigkill_while_scoring_then_restart_scores_every_file_exactly_once(watcher, inbox, db, bundled_model):
+def test_watch_sigkill_while_scoring_then_restart_scores_every_file_exactly_once(
+    watcher, inbox, db, bundled_model
+):
     proc = watcher(str(inbox), "--db", db, "--settle", "1")
     for source in SHORT_CALLS:
         shutil.copy(source, inbox / source.name)
@@ -430,7 +537,9 @@ def test_watch_sigkill_while_scoring_then_restart_scores_every_file_exactly_once
 
 
 @pytest.mark.model
-def test_watch_sigterm_during_a_call_exits_0_leaves_it_pending_and_a_restart_scores_it(watcher, inbox, db, tmp_path, bundled_model):
+def test_watch_sigterm_during_a_call_exits_0_leaves_it_pending_and_a_restart_scores_it(
+    watcher, inbox, db, tmp_path, bundled_model
+):
     recording = inbox / SHORT_CALLS[0].name
     proc = watcher(str(inbox), "--db", db, "--settle", "1")
     shutil.copy(SHORT_CALLS[0], recording)
@@ -438,15 +547,33 @@ def test_watch_sigterm_during_a_call_exits_0_leaves_it_pending_and_a_restart_sco
     time.sleep(1.0)
     started = time.monotonic()
     assert proc.stop(signal.SIGTERM) == 0
-    assert time.monotonic() - started < 10  # it gives the call back at once, it does not finish 36 s of audio first
-    assert ledger(db) == {str(recording): {"state": "pending", "sha": sha(recording.read_bytes()), "versions": 0, "paths": [str(recording)], "score": None}}
+    assert (
+        time.monotonic() - started < 10
+    )  # it gives the call back at once, it does not finish 36 s of audio first
+    assert ledger(db) == {
+        str(recording): {
+            "state": "pending",
+            "sha": sha(recording.read_bytes()),
+            "versions": 0,
+            "paths": [str(recording)],
+            "score": None,
+        }
+    }
     assert errors(db) == []
-    assert f"pending  {recording}: stopped while being scored; it is scored at the next start" in proc.log.splitlines()
+    assert (
+        f"pending  {recording}: stopped while being scored; it is scored at the next start"
+        in proc.log.splitlines()
+    )
     assert proc.log.splitlines()[-1].startswith("stopped (SIGTERM): 0 scored")
 
-    result = run_cli("watch", str(inbox), "--db", db, "--once", "--settle", "0.5", cwd=tmp_path, timeout=300)
+    result = run_cli(
+        "watch", str(inbox), "--db", db, "--once", "--settle", "0.5", cwd=tmp_path, timeout=300
+    )
     assert result.returncode == 0, result.stderr
-    assert ledger(db)[str(recording)]["state"] == "scored" and ledger(db)[str(recording)]["versions"] == 1
+    assert (
+        ledger(db)[str(recording)]["state"] == "scored"
+        and ledger(db)[str(recording)]["versions"] == 1
+    )
 
 
 # --- callreview status ------------------------------------------------------------------
@@ -458,14 +585,22 @@ def test_status_shows_the_queue_and_the_latest_errors(inbox, db, tmp_path):
     bad = put(inbox, "bad.json", b"not json")
     empty = put(inbox, "empty.json", b"")
     oldest_first(inbox / "a.json", inbox / "b.json", bad, empty)
-    assert run_cli("watch", *json_watch(inbox, db, "--once", settle="0.2"), cwd=tmp_path).returncode == 6
+    assert (
+        run_cli("watch", *json_watch(inbox, db, "--once", settle="0.2"), cwd=tmp_path).returncode
+        == 6
+    )
     with open_store(db) as store:
         store.register("f" * 64, inbox / "waiting.flac", CallMeta())  # known, not scored yet
-        at = {e.path: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.at)) for e in store.errors()}
+        at = {
+            e.path: time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.at)) for e in store.errors()
+        }
     result = run_cli("status", "--db", db, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     bad_message = f"{bad}: not a readable transcript JSON (Expecting value: line 1 column 1 (char 0)); re-create it with `callreview transcribe --json`"
-    errors_shown = [(at[str(bad)], bad_message), (at[str(empty)], f"{empty}: is empty (0 bytes); check the recording was saved completely")]
+    errors_shown = [
+        (at[str(bad)], bad_message),
+        (at[str(empty)], f"{empty}: is empty (0 bytes); check the recording was saved completely"),
+    ]
     assert result.stdout == (
         f"store: {db}\n"
         "pending       1\n"
@@ -475,7 +610,10 @@ def test_status_shows_the_queue_and_the_latest_errors(inbox, db, tmp_path):
         "last errors:\n" + "".join(f"  {when}  {message}\n" for when, message in errors_shown)
     )
     last = run_cli("status", "--db", db, "--errors", "1", cwd=tmp_path)
-    assert last.stdout.splitlines()[-2:] == ["last errors:", f"  {errors_shown[-1][0]}  {errors_shown[-1][1]}"]
+    assert last.stdout.splitlines()[-2:] == [
+        "last errors:",
+        f"  {errors_shown[-1][0]}  {errors_shown[-1][1]}",
+    ]
 
 
 def test_status_of_a_missing_store_folder_is_one_line(tmp_path):
@@ -486,12 +624,14 @@ def test_status_of_a_missing_store_folder_is_one_line(tmp_path):
 
 @pytest.mark.parametrize("command", ["watch", "status"])
 def test_watch_and_status_have_help_with_an_example_and_a_readme_section(command):
+    from conftest import REPO
     from typer.testing import CliRunner
 
     from callreview.cli import app
-    from conftest import REPO
 
     result = CliRunner().invoke(app, [command, "--help"])
     assert result.exit_code == 0 and f"Example: callreview {command} " in result.stdout
     readme = (REPO / "README.md").read_text(encoding="utf-8")
-    assert "### The folder watcher" in readme and f"**`callreview {command} " in readme  # its synopsis
+    assert (
+        "### The folder watcher" in readme and f"**`callreview {command} " in readme
+    )  # its synopsis

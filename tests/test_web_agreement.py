@@ -53,7 +53,9 @@ def test_agreement_with_no_reviewed_call_has_no_figures():
 
 
 def test_agreement_is_not_provisional_from_the_minimum_count():
-    assert not agreement("closing", {("pass", "pass"): MIN_REVIEWED - 1, ("fail", "fail"): 1}).provisional
+    assert not agreement(
+        "closing", {("pass", "pass"): MIN_REVIEWED - 1, ("fail", "fail"): 1}
+    ).provisional
 
 
 def test_agreement_keeps_a_status_outside_the_known_ones():

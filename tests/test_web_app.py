@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from fixtures.web_calls import PASSWORD, REPO, XSS, copy_store, drop_store, make_template
 
-from callreview.team.people import People
 from callreview.qc.scorecard import load_scorecard
 from callreview.store import open_store
+from callreview.team.people import People
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,9 @@ def csrf_of(html: str) -> str:
 
 def login(client, name: str, password: str = PASSWORD):
     token = csrf_of(client.get("/login").text)
-    return client.post("/login", data={"csrf": token, "name": name, "password": password, "next": ""})
+    return client.post(
+        "/login", data={"csrf": token, "name": name, "password": password, "next": ""}
+    )
 
 
 def logged_in(web, name: str):
@@ -112,7 +114,11 @@ def test_login_sets_a_signed_httponly_samesite_cookie(web):
     assert (response.status_code, response.headers["location"]) == (303, "/queue")
     cookie = response.headers["set-cookie"]
     assert cookie.startswith("callreview_session=")
-    assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower() and "secure" not in cookie.lower()
+    assert (
+        "httponly" in cookie.lower()
+        and "samesite=lax" in cookie.lower()
+        and "secure" not in cookie.lower()
+    )
     assert "Max-Age=43200" in cookie
     assert client.get("/queue").status_code == 200
     # a cookie changed by hand is not a session
@@ -121,7 +127,9 @@ def test_login_sets_a_signed_httponly_samesite_cookie(web):
     forger.cookies.set("callreview_session", value)
     assert forger.get("/queue").status_code == 200
     forger.cookies.clear()
-    forger.cookies.set("callreview_session", value[:-3] + ("AAA" if not value.endswith("AAA") else "BBB"))
+    forger.cookies.set(
+        "callreview_session", value[:-3] + ("AAA" if not value.endswith("AAA") else "BBB")
+    )
     assert forger.get("/queue").status_code == 303
 
 
@@ -129,7 +137,11 @@ def test_an_agent_lands_on_their_own_calls(web):
     make, _, ids = web
     client = make()
     assert login(client, "ann").headers["location"] == "/my"
-    assert rows(client.get("/my").text) == [ids["06_hold_no_permission"], ids["07_forbidden"], ids["01_perfect"]]
+    assert rows(client.get("/my").text) == [
+        ids["06_hold_no_permission"],
+        ids["07_forbidden"],
+        ids["01_perfect"],
+    ]
 
 
 def test_login_with_a_wrong_password_is_refused(web):
@@ -154,11 +166,22 @@ def test_login_goes_back_to_the_page_asked_for_but_never_off_site(web):
     make, _, ids = web
     client = make()
     token = csrf_of(client.get("/login").text)
-    ok = client.post("/login", data={"csrf": token, "name": "rita", "password": PASSWORD, "next": f"/calls/{ids['07_forbidden']}"})
+    ok = client.post(
+        "/login",
+        data={
+            "csrf": token,
+            "name": "rita",
+            "password": PASSWORD,
+            "next": f"/calls/{ids['07_forbidden']}",
+        },
+    )
     assert ok.headers["location"] == f"/calls/{ids['07_forbidden']}"
     other = make()
     token = csrf_of(other.get("/login").text)
-    evil = other.post("/login", data={"csrf": token, "name": "rita", "password": PASSWORD, "next": "//evil.example/x"})
+    evil = other.post(
+        "/login",
+        data={"csrf": token, "name": "rita", "password": PASSWORD, "next": "//evil.example/x"},
+    )
     assert evil.headers["location"] == "/queue"
 
 
@@ -174,12 +197,16 @@ def test_a_post_without_the_csrf_token_is_refused(web):
     refused = client.post(f"/calls/{call}/override", data=form)
     assert refused.status_code == 403
     assert "missing CSRF token" in refused.text
-    assert client.post(f"/calls/{call}/override", data={**form, "csrf": "forged"}).status_code == 403
+    assert (
+        client.post(f"/calls/{call}/override", data={**form, "csrf": "forged"}).status_code == 403
+    )
     assert client.post(f"/calls/{call}/confirm", data={}).status_code == 403
     assert client.post("/logout", data={}).status_code == 403
     assert People(store).history(call) == []
     # the same form with the session's token goes through
-    ok = client.post(f"/calls/{call}/override", data={**form, "csrf": page_csrf(client, f"/calls/{call}")})
+    ok = client.post(
+        f"/calls/{call}/override", data={**form, "csrf": page_csrf(client, f"/calls/{call}")}
+    )
     assert ok.status_code == 303
 
 
@@ -195,7 +222,13 @@ def test_an_agent_gets_403_for_another_agents_call_and_for_the_override_form(web
     assert "belongs to another agent" in client.get(f"/calls/{other}").text
     assert client.get(f"/audio/{other}").status_code == 403
     assert client.get(f"/calls/{own}/override?item=forbidden").status_code == 403
-    assert client.post(f"/calls/{own}/override", data={"csrf": token, "item": "forbidden", "status": "pass", "note": "mine"}).status_code == 403
+    assert (
+        client.post(
+            f"/calls/{own}/override",
+            data={"csrf": token, "item": "forbidden", "status": "pass", "note": "mine"},
+        ).status_code
+        == 403
+    )
     assert client.post(f"/calls/{own}/confirm", data={"csrf": token}).status_code == 403
     for path in ("/queue", "/agents", "/agreement"):
         assert client.get(path).status_code == 403
@@ -208,11 +241,23 @@ def test_only_a_supervisor_decides_an_appeal(web):
     make, store, ids = web
     call = ids["07_forbidden"]
     ann = logged_in(web, "ann")
-    filed = ann.post(f"/calls/{call}/appeal", data={"csrf": page_csrf(ann, f"/calls/{call}"), "item": "forbidden", "reason": "said of the system"})
+    filed = ann.post(
+        f"/calls/{call}/appeal",
+        data={
+            "csrf": page_csrf(ann, f"/calls/{call}"),
+            "item": "forbidden",
+            "reason": "said of the system",
+        },
+    )
     assert filed.status_code == 303
     appeal = People(store).appeals(call)[0]
     rita = logged_in(web, "rita")
-    form = {"csrf": page_csrf(rita, f"/calls/{call}"), "decision": "overturned", "note": "ok", "status": "pass"}
+    form = {
+        "csrf": page_csrf(rita, f"/calls/{call}"),
+        "decision": "overturned",
+        "note": "ok",
+        "status": "pass",
+    }
     assert rita.post(f"/appeals/{appeal.id}/decide", data=form).status_code == 403
     assert 'name="decision"' not in rita.get(f"/calls/{call}").text
     sam = logged_in(web, "sam")
@@ -233,7 +278,15 @@ def test_override_through_the_app_shows_both_results_and_the_history(web):
     client = logged_in(web, "rita")
     form = client.get(f"/calls/{call}/override?item=greeting")
     assert form.status_code == 200
-    done = client.post(f"/calls/{call}/override", data={"csrf": csrf_of(form.text), "item": "greeting", "status": "pass", "note": "您好 heard <b>late</b>"})
+    done = client.post(
+        f"/calls/{call}/override",
+        data={
+            "csrf": csrf_of(form.text),
+            "item": "greeting",
+            "status": "pass",
+            "note": "您好 heard <b>late</b>",
+        },
+    )
     assert done.headers["location"] == f"/calls/{call}#item-greeting"
     page = client.get(f"/calls/{call}").text
     assert '<span class="big" id="final-score">100.0</span>' in page
@@ -241,7 +294,10 @@ def test_override_through_the_app_shows_both_results_and_the_history(web):
     assert "Greeting 开头语: fail → pass; score 75.0 → 100.0" in page  # the flash
     assert "您好 heard &lt;b&gt;late&lt;/b&gt;" in page  # the note is text
     assert re.search(r'<tr class="change">.*?rita.*?FAIL.*?PASS.*?v1', page, re.S)
-    assert store.db.execute("SELECT score FROM review_finals WHERE call = ?", (call,)).fetchone()[0] == 100.0
+    assert (
+        store.db.execute("SELECT score FROM review_finals WHERE call = ?", (call,)).fetchone()[0]
+        == 100.0
+    )
     assert store.call(call).score == 75.0
 
 
@@ -250,7 +306,10 @@ def test_override_without_a_note_shows_the_form_again(web):
     call = ids["02_no_greeting"]
     client = logged_in(web, "rita")
     token = page_csrf(client, f"/calls/{call}")
-    response = client.post(f"/calls/{call}/override", data={"csrf": token, "item": "greeting", "status": "pass", "note": " "})
+    response = client.post(
+        f"/calls/{call}/override",
+        data={"csrf": token, "item": "greeting", "status": "pass", "note": " "},
+    )
     assert response.status_code == 400
     assert "a note saying why is required for an override" in response.text
     assert People(store).history(call) == []
@@ -260,11 +319,22 @@ def test_the_call_page_shows_evidence_transcript_and_say_instead(web):
     _, _, ids = web
     client = logged_in(web, "rita")
     page = client.get(f"/calls/{ids['07_forbidden']}").text
-    assert '<audio id="player" controls preload="metadata" src="/audio/{}">'.format(ids["07_forbidden"]) in page
-    assert re.search(r'<li class="moment bad" data-start="22.57" data-end="24.89"[^>]*>.*?「这不可能，今天的车已经走了。」.*?forbidden: 这不可能', page, re.S)
+    assert (
+        '<audio id="player" controls preload="metadata" src="/audio/{}">'.format(
+            ids["07_forbidden"]
+        )
+        in page
+    )
+    assert re.search(
+        r'<li class="moment bad" data-start="22.57" data-end="24.89"[^>]*>.*?「这不可能，今天的车已经走了。」.*?forbidden: 这不可能',
+        page,
+        re.S,
+    )
     assert "「这不可能」 → 我一定尽力" in page  # the lexicon's suggestion
     assert '<li class="line r-agent ev" data-start="22.575"' in page
-    segments = json.loads((REPO / "audio_samples" / "truth" / "07_forbidden.json").read_text(encoding="utf-8"))["segments"]
+    segments = json.loads(
+        (REPO / "audio_samples" / "truth" / "07_forbidden.json").read_text(encoding="utf-8")
+    )["segments"]
     assert page.count('class="line r-') == len(segments)
 
 
@@ -296,10 +366,14 @@ def _score_sample(store, folder: Path, sample: str, name: str, change=None) -> i
 
 
 def _article(page: str, name: str) -> str:
-    return re.search(rf'<article class="item metric [^"]*" id="metric-{name}">(.*?)</article>', page, re.S).group(1)
+    return re.search(
+        rf'<article class="item metric [^"]*" id="metric-{name}">(.*?)</article>', page, re.S
+    ).group(1)
 
 
-def test_the_call_page_shows_how_the_agent_spoke_with_each_fault_its_time_quotes_and_advice(web, tmp_path):
+def test_the_call_page_shows_how_the_agent_spoke_with_each_fault_its_time_quotes_and_advice(
+    web, tmp_path
+):
     from callreview.cli.render import clock
     from callreview.web.report import write_report
 
@@ -312,27 +386,57 @@ def test_the_call_page_shows_how_the_agent_spoke_with_each_fault_its_time_quotes
     [silence] = metrics["dead_air"]["faults"]
     client = logged_in(web, "rita")
     page = client.get(f"/calls/{call}").text
-    assert page.index('aria-label="Checklist"') < page.index("How the agent spoke 表达") < page.index('aria-label="Transcript"')
-    assert re.findall(r'id="metric-(\w+)"', page) == ["speech_rate", "interruptions", "dead_air", "talk_ratio"]
+    assert (
+        page.index('aria-label="Checklist"')
+        < page.index("How the agent spoke 表达")
+        < page.index('aria-label="Transcript"')
+    )
+    assert re.findall(r'id="metric-(\w+)"', page) == [
+        "speech_rate",
+        "interruptions",
+        "dead_air",
+        "talk_ratio",
+    ]
     interruptions = _article(page, "interruptions")
-    assert '<span class="pill s-info"' in interruptions and "<h3>Interruptions 抢话</h3>" in interruptions
+    assert (
+        '<span class="pill s-info"' in interruptions
+        and "<h3>Interruptions 抢话</h3>" in interruptions
+    )
     assert metrics["interruptions"]["backchannels"] == 1  # 对对，好的 while the customer talked
-    assert f'<p class="summary">{metrics["interruptions"]["count"]} (1 back-channel while the customer talked, not counted)</p>' in interruptions
+    assert (
+        f'<p class="summary">{metrics["interruptions"]["count"]} (1 back-channel while the customer talked, not counted)</p>'
+        in interruptions
+    )
     assert re.search(
         rf'<li class="moment bad fault" data-start="{cut["start"]}" data-end="{cut["end"]}"[^>]*>\s*<span class="t">{clock(cut["start"])}</span>'
         rf'\s*<span class="what">talked over the customer for {cut["seconds"]:.1f} s</span>.*?'
         rf'<span class="said" data-start="{customer["start"]}"[^>]*><span class="role r-customer">customer</span> <span class="quote">「{customer["text"]}」</span>.*?'
         rf'<span class="said" data-start="{agent["start"]}"[^>]*><span class="role r-agent">agent</span> <span class="quote">「{agent["text"]}」</span>',
-        interruptions, re.S)
-    assert "<b>Do instead 建议</b>" in interruptions and "<li>请等客户说完再回应</li>" in interruptions
+        interruptions,
+        re.S,
+    )
+    assert (
+        "<b>Do instead 建议</b>" in interruptions and "<li>请等客户说完再回应</li>" in interruptions
+    )
     rate = _article(page, "speech_rate")
-    assert f'data-start="{fast["start"]}"' in rate and f"「{fast['evidence'][0]['text']}」" in rate and "<li>请放慢语速</li>" in rate
+    assert (
+        f'data-start="{fast["start"]}"' in rate
+        and f"「{fast['evidence'][0]['text']}」" in rate
+        and "<li>请放慢语速</li>" in rate
+    )
     dead = _article(page, "dead_air")
-    assert f'<span class="t">{clock(silence["start"])}</span>' in dead and f"{silence['seconds']:.0f} s of silence after the customer" in dead
+    assert (
+        f'<span class="t">{clock(silence["start"])}</span>' in dead
+        and f"{silence['seconds']:.0f} s of silence after the customer" in dead
+    )
     assert "Do instead" not in _article(page, "talk_ratio")  # no fault, no advice
-    segments = json.loads((REPO / "audio_samples" / "truth" / "14_interrupt_fast.json").read_text(encoding="utf-8"))["segments"]
+    segments = json.loads(
+        (REPO / "audio_samples" / "truth" / "14_interrupt_fast.json").read_text(encoding="utf-8")
+    )["segments"]
     cut_into = next(seg for seg in segments if customer["text"] in seg["text"])
-    assert f'<li class="line r-customer ev" data-start="{cut_into["start"]}"' in page  # the turn cut into is marked in the transcript
+    assert (
+        f'<li class="line r-customer ev" data-start="{cut_into["start"]}"' in page
+    )  # the turn cut into is marked in the transcript
     # the static report shows the same panel
     folder = tmp_path / "report"
     write_report(store, load_scorecard(None), folder)
@@ -351,7 +455,10 @@ def test_a_quote_with_a_script_tag_in_how_the_agent_spoke_renders_as_text(web, t
     [cut] = store.call(call).review["metrics"]["interruptions"]["faults"]
     assert XSS in cut["evidence"][0]["text"]  # the review quotes it as heard
     page = logged_in(web, "rita").get(f"/calls/{call}").text
-    assert "「我之前在别家退货的时候，运费都是商家出的&lt;script&gt;alert(1)&lt;/script&gt;。」" in _article(page, "interruptions")
+    assert (
+        "「我之前在别家退货的时候，运费都是商家出的&lt;script&gt;alert(1)&lt;/script&gt;。」"
+        in _article(page, "interruptions")
+    )
     assert XSS not in page
 
 
@@ -364,7 +471,11 @@ def test_audio_answers_range_requests_with_206_and_the_exact_bytes(web):
     call = ids["01_perfect"]
     data = (REPO / "audio_samples" / "01_perfect.flac").read_bytes()
     whole = client.get(f"/audio/{call}")
-    assert (whole.status_code, whole.headers["content-type"], whole.headers["accept-ranges"]) == (200, "audio/flac", "bytes")
+    assert (whole.status_code, whole.headers["content-type"], whole.headers["accept-ranges"]) == (
+        200,
+        "audio/flac",
+        "bytes",
+    )
     assert whole.content == data
     part = client.get(f"/audio/{call}", headers={"Range": "bytes=1000-1999"})
     assert part.status_code == 206
@@ -376,7 +487,9 @@ def test_audio_answers_range_requests_with_206_and_the_exact_bytes(web):
     assert beyond.status_code == 416
 
 
-@pytest.mark.parametrize("path", ["/audio/%2e%2e", "/audio/1.flac", "/audio/-1", "/audio/etc%2fpasswd", "/audio/9999"])
+@pytest.mark.parametrize(
+    "path", ["/audio/%2e%2e", "/audio/1.flac", "/audio/-1", "/audio/etc%2fpasswd", "/audio/9999"]
+)
 def test_audio_takes_a_known_call_id_only(web, path):
     """Raw ../ paths (which an HTTP client tidies away) go to a real server: test_web_serve.py."""
     client = logged_in(web, "rita")
@@ -391,11 +504,25 @@ def test_audio_takes_a_known_call_id_only(web, path):
 def test_queue_page_filters_sorts_and_refuses_bad_filters(web):
     _, _, ids = web
     client = logged_in(web, "rita")
-    assert rows(client.get("/queue?agent=A002&sort=id&dir=asc").text) == [ids["02_no_greeting"], ids["04_name_zero"], ids["09_no_closing"]]
-    assert rows(client.get("/queue?failed=hold&sort=score&dir=asc").text) == [ids["06_hold_no_permission"], ids["12_hold_no_thanks"], ids["13_two_holds"]]
-    assert rows(client.get("/queue?since=2026-12-01&until=2026-12-02&sort=date&dir=asc").text) == [ids["06_hold_no_permission"], ids["09_no_closing"]]
+    assert rows(client.get("/queue?agent=A002&sort=id&dir=asc").text) == [
+        ids["02_no_greeting"],
+        ids["04_name_zero"],
+        ids["09_no_closing"],
+    ]
+    assert rows(client.get("/queue?failed=hold&sort=score&dir=asc").text) == [
+        ids["06_hold_no_permission"],
+        ids["12_hold_no_thanks"],
+        ids["13_two_holds"],
+    ]
+    assert rows(client.get("/queue?since=2026-12-01&until=2026-12-02&sort=date&dir=asc").text) == [
+        ids["06_hold_no_permission"],
+        ids["09_no_closing"],
+    ]
     bad = client.get("/queue?since=yesterday")
-    assert bad.status_code == 400 and "since: &#39;yesterday&#39; is not a date; use YYYY-MM-DD" in bad.text
+    assert (
+        bad.status_code == 400
+        and "since: &#39;yesterday&#39; is not a date; use YYYY-MM-DD" in bad.text
+    )
 
 
 def test_agents_page_lists_each_agent_with_a_trend_chart(web):
@@ -409,12 +536,21 @@ def test_agreement_page_shows_the_hand_computed_figures(web):
     _, store, ids = web
     people = People(store)
     rita = people.user("rita")
-    for name in ("01_perfect", "07_forbidden", "06_hold_no_permission", "04_name_zero", "12_hold_no_thanks", "02_no_greeting"):
+    for name in (
+        "01_perfect",
+        "07_forbidden",
+        "06_hold_no_permission",
+        "04_name_zero",
+        "12_hold_no_thanks",
+        "02_no_greeting",
+    ):
         people.confirm(ids[name], rita)
     for name in ("09_no_closing", "13_two_holds"):
         people.override(ids[name], "greeting", "fail", "no company name heard", rita)
     page = logged_in(web, "sam").get("/agreement").text
-    row = re.search(r'<tr class="agree-row" data-item="greeting">(.*?)</table>', page, re.S).group(1)
+    row = re.search(r'<tr class="agree-row" data-item="greeting">(.*?)</table>', page, re.S).group(
+        1
+    )
     assert '<td class="num count">8</td>' in row
     assert "75.0 %" in row
     assert '<td class="num kappa">0.385</td>' in row  # 5/13
@@ -454,16 +590,38 @@ def test_the_app_on_postgresql(web):
     call = ids["07_forbidden"]
     rita = logged_in(web, "rita")
     token = page_csrf(rita, f"/calls/{call}")
-    assert rita.post(f"/calls/{call}/override", data={"csrf": token, "item": "greeting", "status": "fail", "note": "no company"}).status_code == 303
-    assert '<span class="big" id="final-score">37.5</span>' in rita.get(f"/calls/{call}").text  # 30/80
+    assert (
+        rita.post(
+            f"/calls/{call}/override",
+            data={"csrf": token, "item": "greeting", "status": "fail", "note": "no company"},
+        ).status_code
+        == 303
+    )
+    assert (
+        '<span class="big" id="final-score">37.5</span>' in rita.get(f"/calls/{call}").text
+    )  # 30/80
     ann = logged_in(web, "ann")
-    ann.post(f"/calls/{call}/appeal", data={"csrf": page_csrf(ann, f"/calls/{call}"), "item": "greeting", "reason": "I said 您好"})
+    ann.post(
+        f"/calls/{call}/appeal",
+        data={
+            "csrf": page_csrf(ann, f"/calls/{call}"),
+            "item": "greeting",
+            "reason": "I said 您好",
+        },
+    )
     appeal = People(store).appeals(call)[0]
     sam = logged_in(web, "sam")
-    form = {"csrf": page_csrf(sam, f"/calls/{call}"), "decision": "overturned", "note": "heard it", "status": "pass"}
+    form = {
+        "csrf": page_csrf(sam, f"/calls/{call}"),
+        "decision": "overturned",
+        "note": "heard it",
+        "status": "pass",
+    }
     assert sam.post(f"/appeals/{appeal.id}/decide", data=form).status_code == 303
     assert People(store).appeal(appeal.id).status == "overturned"
     assert '<span class="big" id="final-score">62.5</span>' in sam.get(f"/calls/{call}").text
     assert [h.by_user for h in People(store).history(call)] == ["rita", "sam"]
-    secret = store.db.execute("SELECT value FROM meta WHERE key = 'web_session_secret'").fetchone()[0]
+    secret = store.db.execute("SELECT value FROM meta WHERE key = 'web_session_secret'").fetchone()[
+        0
+    ]
     assert len(secret) == 64

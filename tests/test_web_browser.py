@@ -20,8 +20,8 @@ import pytest
 from fixtures.web_calls import PASSWORD, REPO, XSS, fill_store
 from test_web_serve import CLI, start_server, stop_server
 
-from callreview.team.people import People
 from callreview.store import open_store
+from callreview.team.people import People
 
 BROWSER_DIR = REPO / "tests" / "browser"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -31,11 +31,16 @@ def browser_or_skip() -> str:
     """The node binary, when Chromium, node and playwright-core are all here."""
     node = shutil.which("node")
     missing = [
-        what for what, ok in (
+        what
+        for what, ok in (
             (f"Chromium at {CHROMIUM} (apt-get install chromium)", Path(CHROMIUM).exists()),
             ("node (apt-get install nodejs npm)", node is not None),
-            ("playwright-core (npm ci --prefix tests/browser)", (BROWSER_DIR / "node_modules" / "playwright-core").is_dir()),
-        ) if not ok
+            (
+                "playwright-core (npm ci --prefix tests/browser)",
+                (BROWSER_DIR / "node_modules" / "playwright-core").is_dir(),
+            ),
+        )
+        if not ok
     ]
     if missing:
         message = "the browser test needs " + ", ".join(missing)
@@ -54,14 +59,35 @@ def flow(tmp_path_factory):
     with open_store(db) as store:
         ids = fill_store(store, folder)
     report = folder / "report"
-    subprocess.run([*CLI, "export", "--html", str(report), "--db", str(db)], check=True, capture_output=True, timeout=120)
+    subprocess.run(
+        [*CLI, "export", "--html", str(report), "--db", str(db)],
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
     shots = folder / "shots"
     shots.mkdir()
     proc, url = start_server(db)
     try:
         config = folder / "config.json"
-        config.write_text(json.dumps({"base": url, "calls": ids, "password": PASSWORD, "shots": str(shots), "report": str(report)}))
-        run = subprocess.run([node, str(BROWSER_DIR / "review_flow.mjs"), str(config)], capture_output=True, text=True, timeout=240, cwd=BROWSER_DIR)
+        config.write_text(
+            json.dumps(
+                {
+                    "base": url,
+                    "calls": ids,
+                    "password": PASSWORD,
+                    "shots": str(shots),
+                    "report": str(report),
+                }
+            )
+        )
+        run = subprocess.run(
+            [node, str(BROWSER_DIR / "review_flow.mjs"), str(config)],
+            capture_output=True,
+            text=True,
+            timeout=240,
+            cwd=BROWSER_DIR,
+        )
     finally:
         assert stop_server(proc) == 0
     assert run.returncode == 0, run.stderr
@@ -80,7 +106,11 @@ def test_browser_logs_in_and_filters_the_queue(flow):
     assert sorted(seen["queue_all"]) == sorted(ids.values())
     assert seen["queue_all"][0] == ids["xss_01_perfect"]  # newest first
     assert seen["queue_agent_url"] == "?agent=A002"
-    assert seen["queue_agent_A002"] == [ids["09_no_closing"], ids["04_name_zero"], ids["02_no_greeting"]]
+    assert seen["queue_agent_A002"] == [
+        ids["09_no_closing"],
+        ids["04_name_zero"],
+        ids["02_no_greeting"],
+    ]
     assert seen["queue_A002_failed_greeting"] == [ids["02_no_greeting"]]
     assert seen["queue_by_score"] == sorted(seen["queue_by_score"])
 
@@ -100,7 +130,9 @@ def test_browser_keyboard_plays_pauses_and_walks_the_evidence(flow):
     seen, _, _, _ = flow
     assert seen["space_paused"] and seen["space_played"]
     for key in ("key_j", "key_j2", "key_k"):
-        assert abs(seen[key]["currentTime"] - seen[key]["expected"]) < 0.5 and not seen[key]["paused"], seen[key]
+        assert (
+            abs(seen[key]["currentTime"] - seen[key]["expected"]) < 0.5 and not seen[key]["paused"]
+        ), seen[key]
     assert seen["key_j"]["expected"] == seen["key_k"]["expected"] != seen["key_j2"]["expected"]
 
 
@@ -114,17 +146,33 @@ def test_browser_override_changes_the_score_keeps_the_automatic_result_and_lists
     assert after["greeting_was"] == "automatic result: FAIL 0/20 · overridden by a person"
     assert after["flash"] == "Greeting 开头语: fail → pass; score 75.0 → 100.0"
     [row] = after["history"]
-    assert row[1:] == ["rita", "Greeting 开头语", "FAIL", "PASS", "Listened: the agent greeted with 您好 before the line cut in <b>bold</b>.", "v1"]
+    assert row[1:] == [
+        "rita",
+        "Greeting 开头语",
+        "FAIL",
+        "PASS",
+        "Listened: the agent greeted with 您好 before the line cut in <b>bold</b>.",
+        "v1",
+    ]
     with open_store(db) as store:
         call = ids["02_no_greeting"]
-        assert store.db.execute("SELECT score FROM review_finals WHERE call = ?", (call,)).fetchone()[0] == 100.0
+        assert (
+            store.db.execute("SELECT score FROM review_finals WHERE call = ?", (call,)).fetchone()[
+                0
+            ]
+            == 100.0
+        )
         assert store.call(call).score == 75.0
 
 
 def test_browser_agent_appeals_and_supervisor_overturns(flow):
     seen, db, ids, _ = flow
     assert seen["agent_landing"] == "/my"
-    assert seen["agent_rows"] == [ids["06_hold_no_permission"], ids["07_forbidden"], ids["01_perfect"]]
+    assert seen["agent_rows"] == [
+        ids["06_hold_no_permission"],
+        ids["07_forbidden"],
+        ids["01_perfect"],
+    ]
     assert seen["agent_override_links"] == 0
     assert seen["appeal_filed"] == ["open"]
     assert seen["open_appeal_rows"] == [ids["07_forbidden"]]
@@ -166,7 +214,9 @@ def test_browser_agents_and_agreement_pages(flow):
     rows = {r["item"]: r for r in seen["agreement"]}
     # two reviewed calls: 02 (greeting overridden fail → pass) and 07 (forbidden overturned fail → pass)
     assert rows["greeting"]["count"] == "2" and rows["greeting"]["percent"].startswith("50.0 %")
-    assert rows["greeting"]["kappa"] == "0.000"  # p_o = .5; automatic 1 pass 1 fail, final 2 pass: p_e = .5
+    assert (
+        rows["greeting"]["kappa"] == "0.000"
+    )  # p_o = .5; automatic 1 pass 1 fail, final 2 pass: p_e = .5
     assert rows["closing"]["kappa"] == "—"  # both pass on both sides: undefined
 
 

@@ -15,8 +15,8 @@ import pytest
 from fixtures.web_calls import PASSWORD, copy_store, drop_store, make_template, transcript_file
 
 from callreview.errors import CallreviewError
-from callreview.team.people import NotAllowed, NotFound, People, QueueFilter
 from callreview.store import open_store
+from callreview.team.people import NotAllowed, NotFound, People, QueueFilter
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -59,10 +59,34 @@ def test_user_add_keeps_an_argon2_hash_and_authenticates(web):
     "name, role, password, agent, message",
     [
         ("rita", "reviewer", PASSWORD, None, "user rita exists already in"),
-        ("new", "boss", PASSWORD, None, "user new: unknown role 'boss'; use one of reviewer, supervisor, agent, admin"),
-        ("new", "agent", PASSWORD, None, "user new: an agent needs --agent-id, the agent id their calls carry in the store"),
-        ("new", "reviewer", "short", None, "user new: the password is too short; use at least 8 characters"),
-        ("two words", "reviewer", PASSWORD, None, "user name 'two words': use 1-64 letters, digits or . _ @ - (no spaces)"),
+        (
+            "new",
+            "boss",
+            PASSWORD,
+            None,
+            "user new: unknown role 'boss'; use one of reviewer, supervisor, agent, admin",
+        ),
+        (
+            "new",
+            "agent",
+            PASSWORD,
+            None,
+            "user new: an agent needs --agent-id, the agent id their calls carry in the store",
+        ),
+        (
+            "new",
+            "reviewer",
+            "short",
+            None,
+            "user new: the password is too short; use at least 8 characters",
+        ),
+        (
+            "two words",
+            "reviewer",
+            PASSWORD,
+            None,
+            "user name 'two words': use 1-64 letters, digits or . _ @ - (no spaces)",
+        ),
     ],
 )
 def test_user_add_refuses_bad_users(web, name, role, password, agent, message):
@@ -81,32 +105,54 @@ def test_override_changes_the_final_and_stored_score_and_keeps_the_automatic_res
     store, people, ids = web
     rita = people.user("rita")
     call = ids["02_no_greeting"]
-    change = people.override(call, "greeting", "pass", "greeted with 您好 before the line cut in", rita)
-    assert (change.from_status, change.to_status, change.by_user, change.version) == ("fail", "pass", "rita", 1)
+    change = people.override(
+        call, "greeting", "pass", "greeted with 您好 before the line cut in", rita
+    )
+    assert (change.from_status, change.to_status, change.by_user, change.version) == (
+        "fail",
+        "pass",
+        "rita",
+        1,
+    )
 
     final = people.final(store.call(call))
     assert final.score == 100.0 and final.band == "excellent" and final.band_label == "优秀"
     assert final.auto_score == 75.0 and final.auto_band == "below_standard"
     greeting = final.items["greeting"]
-    assert (greeting.auto, greeting.status, greeting.points, greeting.auto_points) == ("fail", "pass", 20.0, 0.0)
+    assert (greeting.auto, greeting.status, greeting.points, greeting.auto_points) == (
+        "fail",
+        "pass",
+        20.0,
+        0.0,
+    )
     assert final.reviewed and final.reviewed_by == "rita"
     # the automatic review is untouched; the final score is stored beside it
     assert store.call(call).score == 75.0
-    assert store.db.execute("SELECT score, band FROM review_finals WHERE call = ?", (call,)).fetchone() == (100.0, "excellent")
+    assert store.db.execute(
+        "SELECT score, band FROM review_finals WHERE call = ?", (call,)
+    ).fetchone() == (100.0, "excellent")
     history = people.history(call)
     assert [(h.item, h.from_status, h.to_status, h.note, h.by_user) for h in history] == [
         ("greeting", "fail", "pass", "greeted with 您好 before the line cut in", "rita")
     ]
     # the queue shows and filters by the final result
     row = next(r for r in people.queue().rows if r.id == call)
-    assert (row.score, row.band, row.auto_score, row.reviewed, row.problems) == (100.0, "excellent", 75.0, True, ())
+    assert (row.score, row.band, row.auto_score, row.reviewed, row.problems) == (
+        100.0,
+        "excellent",
+        75.0,
+        True,
+        (),
+    )
     assert call not in [r.id for r in people.queue(QueueFilter(failed="greeting")).rows]
 
 
 def test_override_to_not_applicable_takes_the_item_out_of_the_score(web):
     store, people, ids = web
     call = ids["06_hold_no_permission"]
-    people.override(call, "hold", "na", "the silence was the customer looking for the card", people.user("sam"))
+    people.override(
+        call, "hold", "na", "the silence was the customer looking for the card", people.user("sam")
+    )
     final = people.final(store.call(call))
     assert (final.auto_score, final.score) == (80.0, 100.0)  # 80/100 → 80/80
     assert (final.items["hold"].points, final.items["hold"].max_points) == (0.0, 0.0)
@@ -118,7 +164,10 @@ def test_a_second_override_goes_from_the_first_ones_status(web):
     call = ids["02_no_greeting"]
     people.override(call, "greeting", "pass", "first listen", rita)
     people.override(call, "greeting", "review", "not sure after all", sam)
-    assert [(h.from_status, h.to_status, h.by_user) for h in people.history(call)] == [("fail", "pass", "rita"), ("pass", "review", "sam")]
+    assert [(h.from_status, h.to_status, h.by_user) for h in people.history(call)] == [
+        ("fail", "pass", "rita"),
+        ("pass", "review", "sam"),
+    ]
     final = people.final(store.call(call))
     assert final.items["greeting"].status == "review" and final.score == 100.0  # 60/60
 
@@ -126,12 +175,54 @@ def test_a_second_override_goes_from_the_first_ones_status(web):
 @pytest.mark.parametrize(
     "who, item, status, note, error, message",
     [
-        ("ann", "greeting", "pass", "x", NotAllowed, "user ann (agent) cannot override results; reviewers and supervisors can"),
-        ("adm", "greeting", "pass", "x", NotAllowed, "user adm (admin) cannot override results; reviewers and supervisors can"),
-        ("rita", "greeting", "pass", "   ", CallreviewError, "a note saying why is required for an override"),
-        ("rita", "greeting", "fail", "x", CallreviewError, "call {call}: greeting is fail already; choose another status"),
-        ("rita", "tone", "pass", "x", CallreviewError, "unknown checklist item 'tone'; items are greeting, customer_name, hold, forbidden, closing"),
-        ("rita", "greeting", "great", "x", CallreviewError, "unknown status 'great'; use one of pass, fail, na, review"),
+        (
+            "ann",
+            "greeting",
+            "pass",
+            "x",
+            NotAllowed,
+            "user ann (agent) cannot override results; reviewers and supervisors can",
+        ),
+        (
+            "adm",
+            "greeting",
+            "pass",
+            "x",
+            NotAllowed,
+            "user adm (admin) cannot override results; reviewers and supervisors can",
+        ),
+        (
+            "rita",
+            "greeting",
+            "pass",
+            "   ",
+            CallreviewError,
+            "a note saying why is required for an override",
+        ),
+        (
+            "rita",
+            "greeting",
+            "fail",
+            "x",
+            CallreviewError,
+            "call {call}: greeting is fail already; choose another status",
+        ),
+        (
+            "rita",
+            "tone",
+            "pass",
+            "x",
+            CallreviewError,
+            "unknown checklist item 'tone'; items are greeting, customer_name, hold, forbidden, closing",
+        ),
+        (
+            "rita",
+            "greeting",
+            "great",
+            "x",
+            CallreviewError,
+            "unknown status 'great'; use one of pass, fail, na, review",
+        ),
     ],
 )
 def test_override_refusals_change_nothing(web, who, item, status, note, error, message):
@@ -171,7 +262,9 @@ def test_a_rescore_starts_a_new_version_that_nobody_has_reviewed_yet(web):
     store.add_review(call, review, None, "callreview test", "new-rules")
     fresh = people.final(store.call(call))
     assert not fresh.reviewed and fresh.score == 75.0 and fresh.items["greeting"].status == "fail"
-    assert [(h.version, h.to_status) for h in people.history(call)] == [(1, "pass")]  # the old override stays in the history
+    assert [(h.version, h.to_status) for h in people.history(call)] == [
+        (1, "pass")
+    ]  # the old override stays in the history
     row = next(r for r in people.queue().rows if r.id == call)
     assert (row.reviewed, row.score) == (False, 75.0)
 
@@ -189,7 +282,11 @@ def test_appeal_filed_by_the_agent_and_upheld_by_a_supervisor(web):
     with pytest.raises(CallreviewError, match=r"an appeal of forbidden is open already"):
         people.file_appeal(call, "forbidden", "again", u["ann"])
     decided = people.decide(appeal.id, "upheld", "the phrase was said to the customer", u["sam"])
-    assert (decided.status, decided.decided_by, decided.decision_note) == ("upheld", "sam", "the phrase was said to the customer")
+    assert (decided.status, decided.decided_by, decided.decision_note) == (
+        "upheld",
+        "sam",
+        "the phrase was said to the customer",
+    )
     assert people.final(store.call(call)).score == 62.5 and people.history(call) == []
     assert people.queue(QueueFilter(appeals="open")).rows == []
     assert [r.id for r in people.queue(QueueFilter(appeals="any")).rows] == [call]
@@ -205,9 +302,21 @@ def test_appeal_overturned_overrides_the_item_in_the_agents_favour(web):
     decided = people.decide(appeal.id, "overturned", "agreed after listening", u["sam"])
     assert decided.status == "overturned"
     final = people.final(store.call(call))
-    assert (final.auto_score, final.score, final.items["forbidden"].status) == (62.5, 100.0, "pass")  # 50/80 → 80/80
-    assert [(h.item, h.from_status, h.to_status, h.by_user, h.note) for h in people.history(call)] == [
-        ("forbidden", "fail", "pass", "sam", f"appeal #{appeal.id} overturned: agreed after listening")
+    assert (final.auto_score, final.score, final.items["forbidden"].status) == (
+        62.5,
+        100.0,
+        "pass",
+    )  # 50/80 → 80/80
+    assert [
+        (h.item, h.from_status, h.to_status, h.by_user, h.note) for h in people.history(call)
+    ] == [
+        (
+            "forbidden",
+            "fail",
+            "pass",
+            "sam",
+            f"appeal #{appeal.id} overturned: agreed after listening",
+        )
     ]
 
 
@@ -252,23 +361,35 @@ def test_queue_filters(web, tmp_path):
     for seg in data["segments"]:
         seg["role"] = "customer"
     mono.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
-    waiting = score_job(Reviewer(), store, Job(mono, CallMeta(agent="A003", date="2026-12-04"))).call
+    waiting = score_job(
+        Reviewer(), store, Job(mono, CallMeta(agent="A003", date="2026-12-04"))
+    ).call
     store.save_sample("2026-W48", [ids["07_forbidden"], ids["04_name_zero"]], {"rate": 0.1})
 
     def q(**f):
         return [r.id for r in people.queue(QueueFilter(**f), sort="id", descending=False).rows]
 
     assert q(agent="A002") == [ids["02_no_greeting"], ids["04_name_zero"], ids["09_no_closing"]]
-    assert q(since="2026-11-24", until="2026-11-26") == [ids["07_forbidden"], ids["04_name_zero"], ids["13_two_holds"]]
+    assert q(since="2026-11-24", until="2026-11-26") == [
+        ids["07_forbidden"],
+        ids["04_name_zero"],
+        ids["13_two_holds"],
+    ]
     assert q(band="good") == [ids["12_hold_no_thanks"], ids["13_two_holds"]]
-    assert q(failed="hold") == [ids["06_hold_no_permission"], ids["12_hold_no_thanks"], ids["13_two_holds"]]
+    assert q(failed="hold") == [
+        ids["06_hold_no_permission"],
+        ids["12_hold_no_thanks"],
+        ids["13_two_holds"],
+    ]
     assert q(needs_review=True) == [waiting]
     assert q(sample="2026-W48") == [ids["07_forbidden"], ids["04_name_zero"]]
     assert q(agent="A002", failed="greeting") == [ids["02_no_greeting"]]
     assert q(reviewed=False) == sorted([*ids.values(), waiting])
     rows = {r.id: r for r in people.queue(per_page=100).rows}
     assert rows[ids["07_forbidden"]].sampled and not rows[ids["01_perfect"]].sampled
-    assert rows[waiting].problems == tuple((i, "review") for i in ("greeting", "customer_name", "hold", "forbidden", "closing"))
+    assert rows[waiting].problems == tuple(
+        (i, "review") for i in ("greeting", "customer_name", "hold", "forbidden", "closing")
+    )
 
 
 def test_queue_sorts_with_calls_without_a_score_last_and_pages(web):
@@ -288,7 +409,9 @@ def test_queue_sorts_with_calls_without_a_score_last_and_pages(web):
 
 def test_agents_figures_use_the_final_results(web):
     store, people, ids = web
-    people.override(ids["07_forbidden"], "forbidden", "pass", "said of the system", people.user("rita"))
+    people.override(
+        ids["07_forbidden"], "forbidden", "pass", "said of the system", people.user("rita")
+    )
     figures = {a.agent: a for a in people.agents()}
     a1 = figures["A001"]
     assert a1.calls == 3
@@ -308,7 +431,14 @@ def test_agreement_over_reviewed_calls_matches_the_hand_computed_fixture(web):
     5 pass 3 fail: p_e = (7·5 + 1·3)/64 = 38/64; kappa = (48/64 - 38/64)/(26/64) = 5/13."""
     store, people, ids = web
     rita = people.user("rita")
-    for name in ("01_perfect", "07_forbidden", "06_hold_no_permission", "04_name_zero", "12_hold_no_thanks", "02_no_greeting"):
+    for name in (
+        "01_perfect",
+        "07_forbidden",
+        "06_hold_no_permission",
+        "04_name_zero",
+        "12_hold_no_thanks",
+        "02_no_greeting",
+    ):
         people.confirm(ids[name], rita)
     for name in ("09_no_closing", "13_two_holds"):
         people.override(ids[name], "greeting", "fail", "no company name heard", rita)

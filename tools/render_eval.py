@@ -34,10 +34,10 @@ WAV, 16 kbps MP3, 8 kHz Opus (ogg), FLAC.
 from __future__ import annotations
 
 import argparse
-import io
 import random
 import subprocess
 import sys
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10: the same parser from PyPI
@@ -191,23 +191,61 @@ OUTBOUND = {
 AGENTS = ["小唐", "小宋", "小钱", "小韩", "小冯", "小潘", "小杜", "小蒋", "小曹", "小彭"]
 STAFF_NUMBERS = ["八十二", "一百零六", "四十九", "三十一", "七十五"]  # said as 八十二号
 STAFF_DIGITS = ["三零六", "五一八", "二零四六", "七七三"]  # 工号三零六 / 三零六很高兴为您服务
-SURNAMES = list("许马沈罗谢梁杨朱高郭叶程魏吕丁姚卢崔邓苏")  # none of the sample calls' customers, none an agent's
+SURNAMES = list(
+    "许马沈罗谢梁杨朱高郭叶程魏吕丁姚卢崔邓苏"
+)  # none of the sample calls' customers, none an agent's
 HONORIFICS = ["先生", "女士", "小姐"]
 
 # Inbound openings (004 C、问候: company or department, the agent's own name or number, an offer
 # to help; 000 开首接线语 「您好！××，××号为您服务」). Which parts each one says:
 GREETINGS = {
-    "welcome": ("您好，欢迎致电{company}，我是客服{agent}，请问有什么可以帮到您？", "name", {"salutation", "company", "agent_name", "offer_help"}),
-    "here_is": ("您好，这里是{company}，我是{agent}，很高兴为您服务。", "name", {"salutation", "company", "agent_name", "offer_help"}),
-    "number": ("您好，{company}，{agent}号为您服务，请问您需要什么帮助？", "number", {"salutation", "company", "agent_name", "offer_help"}),
-    "staff_id": ("下午好，感谢致电{company}，工号{agent}，请问有什么可以为您效劳？", "digits", {"salutation", "company", "agent_name", "offer_help"}),
-    "center": ("您好，欢迎来电{company}客服中心，我是{agent}，有什么能帮您？", "name", {"salutation", "company", "agent_name", "offer_help"}),
+    "welcome": (
+        "您好，欢迎致电{company}，我是客服{agent}，请问有什么可以帮到您？",
+        "name",
+        {"salutation", "company", "agent_name", "offer_help"},
+    ),
+    "here_is": (
+        "您好，这里是{company}，我是{agent}，很高兴为您服务。",
+        "name",
+        {"salutation", "company", "agent_name", "offer_help"},
+    ),
+    "number": (
+        "您好，{company}，{agent}号为您服务，请问您需要什么帮助？",
+        "number",
+        {"salutation", "company", "agent_name", "offer_help"},
+    ),
+    "staff_id": (
+        "下午好，感谢致电{company}，工号{agent}，请问有什么可以为您效劳？",
+        "digits",
+        {"salutation", "company", "agent_name", "offer_help"},
+    ),
+    "center": (
+        "您好，欢迎来电{company}客服中心，我是{agent}，有什么能帮您？",
+        "name",
+        {"salutation", "company", "agent_name", "offer_help"},
+    ),
     # issue 16 modes 2 and 3: the name between the salutation and the agent's id, the id without 工号 / 号
-    "bare_id": ("您好，{company}，{agent}很高兴为您服务。", "digits", {"salutation", "company", "agent_name", "offer_help"}),
+    "bare_id": (
+        "您好，{company}，{agent}很高兴为您服务。",
+        "digits",
+        {"salutation", "company", "agent_name", "offer_help"},
+    ),
     # partial and missing openings
-    "no_company": ("您好，我是客服{agent}，请问有什么可以帮您？", "name", {"salutation", "agent_name", "offer_help"}),
-    "no_agent": ("您好，欢迎致电{company}，请问您需要什么帮助？", "name", {"salutation", "company", "offer_help"}),
-    "no_offer": ("您好，这里是{company}，我是{agent}。", "name", {"salutation", "company", "agent_name"}),
+    "no_company": (
+        "您好，我是客服{agent}，请问有什么可以帮您？",
+        "name",
+        {"salutation", "agent_name", "offer_help"},
+    ),
+    "no_agent": (
+        "您好，欢迎致电{company}，请问您需要什么帮助？",
+        "name",
+        {"salutation", "company", "offer_help"},
+    ),
+    "no_offer": (
+        "您好，这里是{company}，我是{agent}。",
+        "name",
+        {"salutation", "company", "agent_name"},
+    ),
     "wei": ("喂，你讲。", "name", set()),
     "business": ("手机号码报一下。", "name", set()),
 }
@@ -215,12 +253,20 @@ INBOUND_PARTS = ("salutation", "company", "agent_name", "offer_help")
 OUTBOUND_PARTS = ("salutation", "confirm_identity", "agent_name", "ask_time")
 
 ASK_NAME = ["请问您怎么称呼？", "请教一下您贵姓？", "请问怎么称呼您？"]
-SELF_NAME = ["我姓{surname}。", "免贵姓{surname}。", "我姓{surname}，叫我{surname}{honorific}就行。"]
+SELF_NAME = [
+    "我姓{surname}。",
+    "免贵姓{surname}。",
+    "我姓{surname}，叫我{surname}{honorific}就行。",
+]
 ACK = ["好的，", "明白了，", "嗯，好的，"]
 
 # Holds (004: 让对方等候时要先征求对方的意见，如"请您稍等一会儿"; 当再次拿起电话时，感谢客户的等候 /
 # 不好意思让您久等了; 000: 请稍等).
-HOLD_PERMISSION = ["这个要查一下系统，请您稍等一会儿好吗？", "我跟仓库核实一下，麻烦您稍等一下。", "我查一下处理记录，可以请您稍等一下吗？"]
+HOLD_PERMISSION = [
+    "这个要查一下系统，请您稍等一会儿好吗？",
+    "我跟仓库核实一下，麻烦您稍等一下。",
+    "我查一下处理记录，可以请您稍等一下吗？",
+]
 HOLD_TOLD = ["你等一下。", "等着，我看看。"]  # telling, not asking (000: 用您; 004: 需经过其同意)
 HOLD_SILENT = ["我看看。", "嗯，我找找。"]  # no word of a hold at all
 HOLD_THANKS = ["不好意思让您久等了，", "谢谢您的耐心等待，", "抱歉让您久等了，"]
@@ -261,7 +307,12 @@ CUSTOMER_TRAPS = [
 ]
 
 # Closings (004 F、结束电话: 首先，问封闭式问题, then thanks and farewell; 000 感谢您接听我的电话).
-CLOSE_QUESTION = ["请问还有其他需要帮助的吗？", "请问您还有别的问题吗？", "还有什么问题吗？", "请问还有其他业务要办理吗？"]
+CLOSE_QUESTION = [
+    "请问还有其他需要帮助的吗？",
+    "请问您还有别的问题吗？",
+    "还有什么问题吗？",
+    "请问还有其他业务要办理吗？",
+]
 CLOSE_THANKS = ["感谢您的来电", "谢谢您的来电", "感谢您的支持"]
 CLOSE_FAREWELL = ["祝您周末愉快，再见。", "再见。", "祝您工作顺利，再见。"]
 CUSTOMER_ACK = ["好的，知道了。", "嗯，明白。", "行，谢谢你。"]
@@ -285,7 +336,13 @@ VOICES = {
 RATES = (0.85, 0.92, 1.0, 1.08, 1.15)
 NOISES = ("none", "pink", "babble", "office")
 CODECS = ("ulaw", "alaw", "mp3", "opus", "flac")
-CODEC_SHARE = {"ulaw": 8, "alaw": 8, "flac": 5, "mp3": 13, "opus": 13}  # PCM is ~1 MB a call: eval/ stays under 25 MB
+CODEC_SHARE = {
+    "ulaw": 8,
+    "alaw": 8,
+    "flac": 5,
+    "mp3": 13,
+    "opus": 13,
+}  # PCM is ~1 MB a call: eval/ stays under 25 MB
 EXT = {"ulaw": "wav", "alaw": "wav", "mp3": "mp3", "opus": "ogg", "flac": "flac"}
 
 
@@ -308,13 +365,63 @@ PLANS = [
     dict(slug="perfect_pharmacy", domain="pharmacy", greeting="number", names=2, hold="none"),
     dict(slug="bare_id_gas", domain="gas", greeting="bare_id", names=2, hold="none", company=1),
     dict(slug="bare_id_hotel", domain="hotel", greeting="bare_id", names=3, hold="ok", company=1),
-    dict(slug="free_question_water", domain="water", greeting="center", names=2, hold="none", question=3),
-    dict(slug="near_miss_airline", domain="airline", greeting="welcome", names=3, hold="none", near=[0, 2]),
-    dict(slug="near_miss_insurance", domain="insurance", greeting="here_is", names=2, hold="ok", near=[1, 4]),
-    dict(slug="near_miss_travel", domain="travel", greeting="staff_id", names=3, hold="none", near=[3, 5, 6]),
-    dict(slug="customer_words_pharmacy", domain="pharmacy", greeting="welcome", names=2, hold="none", trap=[0, 2]),
-    dict(slug="customer_words_appliance", domain="appliance", greeting="number", names=3, hold="short_ok", trap=[1, 3]),
-    dict(slug="customer_words_gas", domain="gas", greeting="center", names=2, hold="none", trap=[4], company=1),
+    dict(
+        slug="free_question_water",
+        domain="water",
+        greeting="center",
+        names=2,
+        hold="none",
+        question=3,
+    ),
+    dict(
+        slug="near_miss_airline",
+        domain="airline",
+        greeting="welcome",
+        names=3,
+        hold="none",
+        near=[0, 2],
+    ),
+    dict(
+        slug="near_miss_insurance",
+        domain="insurance",
+        greeting="here_is",
+        names=2,
+        hold="ok",
+        near=[1, 4],
+    ),
+    dict(
+        slug="near_miss_travel",
+        domain="travel",
+        greeting="staff_id",
+        names=3,
+        hold="none",
+        near=[3, 5, 6],
+    ),
+    dict(
+        slug="customer_words_pharmacy",
+        domain="pharmacy",
+        greeting="welcome",
+        names=2,
+        hold="none",
+        trap=[0, 2],
+    ),
+    dict(
+        slug="customer_words_appliance",
+        domain="appliance",
+        greeting="number",
+        names=3,
+        hold="short_ok",
+        trap=[1, 3],
+    ),
+    dict(
+        slug="customer_words_gas",
+        domain="gas",
+        greeting="center",
+        names=2,
+        hold="none",
+        trap=[4],
+        company=1,
+    ),
     # error-free outbound
     dict(slug="outbound_appliance", domain="appliance", direction="outbound", names=3),
     dict(slug="outbound_insurance", domain="insurance", direction="outbound", names=2),
@@ -328,26 +435,118 @@ PLANS = [
     dict(slug="no_offer_airline", domain="airline", greeting="no_offer", names=2, hold="none"),
     dict(slug="name_zero_gas", domain="gas", greeting="here_is", names=0, hold="none"),
     dict(slug="name_once_insurance", domain="insurance", greeting="welcome", names=1, hold="none"),
-    dict(slug="name_once_no_thanks", domain="appliance", greeting="center", names=1, hold="no_thanks"),
+    dict(
+        slug="name_once_no_thanks", domain="appliance", greeting="center", names=1, hold="no_thanks"
+    ),
     dict(slug="hold_told_water", domain="water", greeting="welcome", names=2, hold="told"),
     dict(slug="hold_silent_travel", domain="travel", greeting="here_is", names=3, hold="silent"),
     dict(slug="hold_no_thanks_hotel", domain="hotel", greeting="number", names=2, hold="no_thanks"),
     dict(slug="two_holds_pharmacy", domain="pharmacy", greeting="staff_id", names=3, hold="two"),
-    dict(slug="forbidden_rush_gas", domain="gas", greeting="center", names=2, hold="none", forbidden=["你别催我"]),
-    dict(slug="forbidden_two_insurance", domain="insurance", greeting="here_is", names=3, hold="none", forbidden=["这我做不到", "你可以投诉"]),
-    dict(slug="forbidden_repeat_airline", domain="airline", greeting="number", names=2, hold="ok", forbidden=["我刚才已经和你说过了"]),
-    dict(slug="forbidden_later_hotel", domain="hotel", greeting="welcome", names=3, hold="none", forbidden=["你过一会再打吧"]),
-    dict(slug="forbidden_no_question", domain="appliance", greeting="staff_id", names=2, hold="none", forbidden=["我们只能做到这样"], closing="no_question"),
-    dict(slug="forbidden_ask_elsewhere", domain="travel", greeting="center", names=2, hold="none", forbidden=["你应该问", "我也没办法"]),
-    dict(slug="no_closing_customer_last", domain="water", greeting="here_is", names=2, hold="none", closing="none_customer_last"),
-    dict(slug="no_closing_agent_last", domain="pharmacy", greeting="center", names=2, hold="none", closing="none_agent_last"),
-    dict(slug="question_then_customer_hangs_up", domain="airline", greeting="welcome", names=2, hold="none", closing="question_customer_last"),
-    dict(slug="closing_no_thanks_gas", domain="gas", greeting="number", names=3, hold="short_ok", closing="no_thanks"),
-    dict(slug="closing_no_farewell_hotel", domain="hotel", greeting="staff_id", names=2, hold="none", closing="no_farewell"),
+    dict(
+        slug="forbidden_rush_gas",
+        domain="gas",
+        greeting="center",
+        names=2,
+        hold="none",
+        forbidden=["你别催我"],
+    ),
+    dict(
+        slug="forbidden_two_insurance",
+        domain="insurance",
+        greeting="here_is",
+        names=3,
+        hold="none",
+        forbidden=["这我做不到", "你可以投诉"],
+    ),
+    dict(
+        slug="forbidden_repeat_airline",
+        domain="airline",
+        greeting="number",
+        names=2,
+        hold="ok",
+        forbidden=["我刚才已经和你说过了"],
+    ),
+    dict(
+        slug="forbidden_later_hotel",
+        domain="hotel",
+        greeting="welcome",
+        names=3,
+        hold="none",
+        forbidden=["你过一会再打吧"],
+    ),
+    dict(
+        slug="forbidden_no_question",
+        domain="appliance",
+        greeting="staff_id",
+        names=2,
+        hold="none",
+        forbidden=["我们只能做到这样"],
+        closing="no_question",
+    ),
+    dict(
+        slug="forbidden_ask_elsewhere",
+        domain="travel",
+        greeting="center",
+        names=2,
+        hold="none",
+        forbidden=["你应该问", "我也没办法"],
+    ),
+    dict(
+        slug="no_closing_customer_last",
+        domain="water",
+        greeting="here_is",
+        names=2,
+        hold="none",
+        closing="none_customer_last",
+    ),
+    dict(
+        slug="no_closing_agent_last",
+        domain="pharmacy",
+        greeting="center",
+        names=2,
+        hold="none",
+        closing="none_agent_last",
+    ),
+    dict(
+        slug="question_then_customer_hangs_up",
+        domain="airline",
+        greeting="welcome",
+        names=2,
+        hold="none",
+        closing="question_customer_last",
+    ),
+    dict(
+        slug="closing_no_thanks_gas",
+        domain="gas",
+        greeting="number",
+        names=3,
+        hold="short_ok",
+        closing="no_thanks",
+    ),
+    dict(
+        slug="closing_no_farewell_hotel",
+        domain="hotel",
+        greeting="staff_id",
+        names=2,
+        hold="none",
+        closing="no_farewell",
+    ),
     # one or two faults, outbound
     dict(slug="outbound_no_ask_time", domain="gas", direction="outbound", names=2, ask_time=False),
-    dict(slug="outbound_no_agent_name", domain="pharmacy", direction="outbound", names=3, agent_intro=False),
-    dict(slug="outbound_name_once_no_closing", domain="travel", direction="outbound", names=1, closing="none_customer_last"),
+    dict(
+        slug="outbound_no_agent_name",
+        domain="pharmacy",
+        direction="outbound",
+        names=3,
+        agent_intro=False,
+    ),
+    dict(
+        slug="outbound_name_once_no_closing",
+        domain="travel",
+        direction="outbound",
+        names=1,
+        closing="none_customer_last",
+    ),
 ]
 
 
@@ -405,7 +604,11 @@ def build(index: int, plan: dict) -> dict:
 
     if direction == "inbound":
         template, agent_kind, parts = GREETINGS[plan["greeting"]]
-        agent = {"name": AGENTS[index % len(AGENTS)], "number": STAFF_NUMBERS[index % len(STAFF_NUMBERS)], "digits": STAFF_DIGITS[index % len(STAFF_DIGITS)]}[agent_kind]
+        agent = {
+            "name": AGENTS[index % len(AGENTS)],
+            "number": STAFF_NUMBERS[index % len(STAFF_NUMBERS)],
+            "digits": STAFF_DIGITS[index % len(STAFF_DIGITS)],
+        }[agent_kind]
         say("agent", template.format(company=company, agent=agent))
         agent_label = agent + ("号" if agent_kind == "number" else "")
         greeting_parts = {p: p in parts for p in INBOUND_PARTS}
@@ -417,13 +620,27 @@ def build(index: int, plan: dict) -> dict:
         # the agent turns that address the customer by name: 1 → the answer; 2 → the ask and the
         # farewell (the answer where the call has no farewell); 3 → all three
         has_farewell = closing in ("full", "no_question", "no_thanks")
-        picks = {0: [], 1: ["answer"], 2: ["ask", "farewell" if has_farewell else "answer"], 3: ["ask", "answer", "farewell"]}[want_names]
+        picks = {
+            0: [],
+            1: ["answer"],
+            2: ["ask", "farewell" if has_farewell else "answer"],
+            3: ["ask", "answer", "farewell"],
+        }[want_names]
         if "farewell" in picks and not has_farewell:
-            raise SystemExit(f"{plan['slug']}: a call without a farewell carries the name at most twice")
+            raise SystemExit(
+                f"{plan['slug']}: a call without a farewell carries the name at most twice"
+            )
         slots = {k: k in picks for k in ("ask", "answer", "farewell")}
         ask = d["ask"]
-        bare = f"好的，{honorific}，"  # a bare honorific: politeness, not the name (004: 用客户的名字)
-        say("agent", f"{name}，{ask}" if slots["ask"] else (bare if want_names == 0 else ACK[index % 3]) + ask)
+        bare = (
+            f"好的，{honorific}，"  # a bare honorific: politeness, not the name (004: 用客户的名字)
+        )
+        say(
+            "agent",
+            f"{name}，{ask}"
+            if slots["ask"]
+            else (bare if want_names == 0 else ACK[index % 3]) + ask,
+        )
         say("customer", d["detail"])
         hold = plan.get("hold", "none")
         result = d["result"]
@@ -468,7 +685,10 @@ def build(index: int, plan: dict) -> dict:
             say("customer", "好，我知道了。")
             say("agent", SECOND_HOLD)
             say("customer", "嗯，好。", hold=LONG_HOLDS[(index + 1) % 3])
-            say("agent", HOLD_BACK_PLAIN[(index + 1) % 3] + "您的账户里有一张满一百减十元的券，下次可以用。")
+            say(
+                "agent",
+                HOLD_BACK_PLAIN[(index + 1) % 3] + "您的账户里有一张满一百减十元的券，下次可以用。",
+            )
             holds.append({"permission": True, "thanked": False})
         if forbidden:
             say("customer", URGE)
@@ -483,7 +703,12 @@ def build(index: int, plan: dict) -> dict:
         agent_label = agent
         ask_time = plan.get("ask_time", True)
         intro = plan.get("agent_intro", True)
-        greeting_parts = {"salutation": True, "confirm_identity": True, "agent_name": intro, "ask_time": ask_time}
+        greeting_parts = {
+            "salutation": True,
+            "confirm_identity": True,
+            "agent_name": intro,
+            "ask_time": ask_time,
+        }
         # the agent turns that use the name: 1 → the identity question only; 2 → and the introduction
         # (X您好，我是…); 3 → and the farewell (the second survey question where there is none)
         if want_names < 1:
@@ -491,12 +716,25 @@ def build(index: int, plan: dict) -> dict:
         say("agent", f"您好，请问是{name}吗？")
         say("customer", ["对，是我，你哪位？", "是我，有什么事？", "我是，请问你是？"][index % 3])
         who = f"我是{company}客户服务部的{agent}" if intro else f"这里是{company}客户服务部"
-        time_q = ["，现在方便接电话吗？", "，能耽误您几分钟时间吗？", "，能占用您几分钟时间吗？"][index % 3] if ask_time else "。"
-        say("agent", (f"{name}您好，" if want_names >= 2 else "您好，") + f"{who}。{o['reason']}{time_q}")
+        time_q = (
+            ["，现在方便接电话吗？", "，能耽误您几分钟时间吗？", "，能占用您几分钟时间吗？"][
+                index % 3
+            ]
+            if ask_time
+            else "。"
+        )
+        say(
+            "agent",
+            (f"{name}您好，" if want_names >= 2 else "您好，") + f"{who}。{o['reason']}{time_q}",
+        )
         say("customer", "行，你问吧。" if ask_time else "嗯，你说。")
         say("agent", o["q1"])
         say("customer", o["a1"])
-        slots = {"ask": False, "answer": want_names >= 3 and closing != "full", "farewell": want_names >= 3 and closing == "full"}
+        slots = {
+            "ask": False,
+            "answer": want_names >= 3 and closing != "full",
+            "farewell": want_names >= 3 and closing == "full",
+        }
         say("agent", (f"{name}，" if slots["answer"] else "") + o["q2"])
         say("customer", o["a2"])
         say("agent", o["ack"])
@@ -506,11 +744,20 @@ def build(index: int, plan: dict) -> dict:
         # in the confirm turn and one in the intro turn
     # closing
     question = CLOSE_QUESTION[plan.get("question", index % 3)]
-    thanks = CLOSE_THANKS[index % 3] if direction == "inbound" else ["感谢您接听我的电话", "谢谢您的配合", "感谢您的支持"][index % 3]
+    thanks = (
+        CLOSE_THANKS[index % 3]
+        if direction == "inbound"
+        else ["感谢您接听我的电话", "谢谢您的配合", "感谢您的支持"][index % 3]
+    )
     farewell = CLOSE_FAREWELL[index % 3]
     who = f"，{name}，" if farewell_name else "，"
     parts = {"question": False, "thanks": False, "farewell": False}
-    if turns[-1]["role"] == "agent" and closing in ("full", "no_thanks", "no_farewell", "question_customer_last"):
+    if turns[-1]["role"] == "agent" and closing in (
+        "full",
+        "no_thanks",
+        "no_farewell",
+        "question_customer_last",
+    ):
         say("customer", CUSTOMER_ACK[index % 3])
     if closing == "full":
         say("agent", question)
@@ -554,14 +801,18 @@ def build(index: int, plan: dict) -> dict:
     count = sum(1 for t in turns if t["role"] == "agent" and name in t["text"])
     expected_count = want_names
     if count != expected_count:
-        raise SystemExit(f"{plan['slug']}: {count} agent turns use {name}, the plan says {expected_count}")
+        raise SystemExit(
+            f"{plan['slug']}: {count} agent turns use {name}, the plan says {expected_count}"
+        )
     name_needed = 2
     expected = {
         "greeting": "pass" if all(greeting_parts.values()) else "fail",
         "greeting_parts": greeting_parts,
         "customer_name": "pass" if count >= name_needed else "fail",
         "customer_name_count": count,
-        "hold": "na" if not holds else ("pass" if all(h["permission"] and h["thanked"] for h in holds) else "fail"),
+        "hold": "na"
+        if not holds
+        else ("pass" if all(h["permission"] and h["thanked"] for h in holds) else "fail"),
         "holds": holds,
         "forbidden": "fail" if forbidden else "pass",
         "forbidden_phrases": sorted(forbidden),
@@ -649,13 +900,31 @@ def _render_all(only: list[str]) -> None:
     TRUTH.mkdir(parents=True, exist_ok=True)
 
     def sox(audio, *effects):
-        cmd = ["sox", "-D", "-t", "f32", "-r", str(rs.TTS_RATE), "-c", "1", "-", "-t", "f32", "-", *map(str, effects)]
-        out = subprocess.run(cmd, input=audio.astype("<f4").tobytes(), capture_output=True, check=True).stdout
+        cmd = [
+            "sox",
+            "-D",
+            "-t",
+            "f32",
+            "-r",
+            str(rs.TTS_RATE),
+            "-c",
+            "1",
+            "-",
+            "-t",
+            "f32",
+            "-",
+            *map(str, effects),
+        ]
+        out = subprocess.run(
+            cmd, input=audio.astype("<f4").tobytes(), capture_output=True, check=True
+        ).stdout
         return np.frombuffer(out, dtype="<f4").astype(np.float32)
 
     def speaker(script, conditions):
         def speak_turn(turn):
-            v = VOICES[turn.role][conditions["agent_voice" if turn.role == "agent" else "customer_voice"]]
+            v = VOICES[turn.role][
+                conditions["agent_voice" if turn.role == "agent" else "customer_voice"]
+            ]
             rate = conditions["rate"] * turn.speed
             pieces = []
             clauses = rs.tts_clauses(turn.text)
@@ -684,13 +953,21 @@ def _render_all(only: list[str]) -> None:
         conditions = data["render"]
         ext = EXT[conditions["codec"]]
         rel = f"eval/{script.slug}.{ext}"
-        stereo, truth = rs.render(voice, script, speak_turn=speaker(script, conditions), line_noise=_noise_maker(script.slug, conditions, np, signal, rs), file=rel)
+        stereo, truth = rs.render(
+            voice,
+            script,
+            speak_turn=speaker(script, conditions),
+            line_noise=_noise_maker(script.slug, conditions, np, signal, rs),
+            file=rel,
+        )
         for stale in EVAL.glob(f"{script.slug}.*"):
             stale.unlink()
         out = REPO / rel
         encode(rs.to_pcm16(stereo), conditions["codec"], out)
         (TRUTH / f"{script.slug}.json").write_text(truth.to_json() + "\n", encoding="utf-8")
-        print(f"{script.slug:40s} {truth.duration_s:6.1f} s  {out.stat().st_size / 1024:7.1f} KiB  {conditions['codec']:5s} {conditions['noise']}")
+        print(
+            f"{script.slug:40s} {truth.duration_s:6.1f} s  {out.stat().st_size / 1024:7.1f} KiB  {conditions['codec']:5s} {conditions['noise']}"
+        )
     total = sum(p.stat().st_size for p in EVAL.glob("*.*") if p.suffix[1:] in EXT.values())
     print(f"all eval audio: {total / 1e6:.2f} MB")
 
@@ -700,7 +977,9 @@ def _for_sample_loader(path: Path, data: dict) -> Path:
     keep = {k: data[k] for k in ("title", "direction", "company", "agent_name", "customer_name")}
     text = "\n".join(f"{k} = {_toml_value(v)}" for k, v in keep.items()) + "\n"
     for turn in data["turns"]:
-        text += "\n[[turns]]\n" + "\n".join(f"{k} = {_toml_value(v)}" for k, v in turn.items()) + "\n"
+        text += (
+            "\n[[turns]]\n" + "\n".join(f"{k} = {_toml_value(v)}" for k, v in turn.items()) + "\n"
+        )
     tmp = Path("/tmp") / "render_eval_scripts" / path.name
     tmp.parent.mkdir(parents=True, exist_ok=True)
     tmp.write_text(text, encoding="utf-8")
@@ -712,7 +991,10 @@ def _noise_maker(slug, conditions, np, signal, rs):
         rng = np.random.default_rng(zlib.crc32(("eval:" + slug).encode("utf-8")))
         white = rng.standard_normal((2, total))
         # pink: 1/f via the classic three-pole filter (Paul Kellet's economy version)
-        b, a = [0.049922035, -0.095993537, 0.050612699, -0.004408786], [1, -2.494956002, 2.017265875, -0.522189400]
+        b, a = (
+            [0.049922035, -0.095993537, 0.050612699, -0.004408786],
+            [1, -2.494956002, 2.017265875, -0.522189400],
+        )
         pink = signal.lfilter(b, a, white, axis=1)
         kind = conditions["noise"]
         if kind == "none":
@@ -728,7 +1010,11 @@ def _noise_maker(slug, conditions, np, signal, rs):
                 f = rng.uniform(3.0, 6.0, size=(2, 1))
                 ph = rng.uniform(0, 2 * np.pi, size=(2, 1))
                 env += np.clip(np.sin(2 * np.pi * f * t + ph), 0, None) ** 2
-            shaped = signal.sosfilt(signal.butter(2, [200, 1200], btype="bandpass", fs=rs.RATE, output="sos"), white, axis=1)
+            shaped = signal.sosfilt(
+                signal.butter(2, [200, 1200], btype="bandpass", fs=rs.RATE, output="sos"),
+                white,
+                axis=1,
+            )
             out = shaped * env
         elif kind == "office":
             out = pink.copy()
@@ -752,7 +1038,11 @@ def encode(pcm, codec: str, out: Path) -> None:
     codec_name, fmt, opts = {
         "ulaw": ("pcm_mulaw", "wav", {}),
         "alaw": ("pcm_alaw", "wav", {}),
-        "mp3": ("libmp3lame", "mp3", {"joint_stereo": "0"}),  # L/R coded apart: no crosstalk between agent and customer
+        "mp3": (
+            "libmp3lame",
+            "mp3",
+            {"joint_stereo": "0"},
+        ),  # L/R coded apart: no crosstalk between agent and customer
         "opus": ("libopus", "ogg", {"application": "voip"}),
         "flac": ("flac", "flac", {}),
     }[codec]
@@ -766,7 +1056,9 @@ def encode(pcm, codec: str, out: Path) -> None:
         frame_size = 960 if codec == "opus" else 1152 if codec == "mp3" else 4096
         for i in range(0, len(pcm), frame_size):
             chunk = pcm[i : i + frame_size]
-            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1).copy(), format="s16", layout="stereo")
+            frame = av.AudioFrame.from_ndarray(
+                chunk.reshape(1, -1).copy(), format="s16", layout="stereo"
+            )
             frame.sample_rate = 8000
             frame.pts = i
             for packet in stream.encode(frame):
@@ -780,7 +1072,13 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="cmd", required=True)
     sub.add_parser("generate", help="write eval/calls/*.toml from the tables (no TTS)")
     r = sub.add_parser("render", help="render eval/calls/*.toml into eval/ (TTS venv)")
-    r.add_argument("--only", action="append", default=[], metavar="SLUG", help="one call (slug or NN); repeatable")
+    r.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="SLUG",
+        help="one call (slug or NN); repeatable",
+    )
     args = parser.parse_args(argv)
     if args.cmd == "generate":
         paths = generate()

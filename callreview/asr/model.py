@@ -109,7 +109,9 @@ def bundled_model_folder(cache: Path | None = None) -> Path:
         for side in sources["side"]:
             shutil.copyfile(side, tmp / side.name)
         if target.exists():  # a half-written folder from an old crash, or a racer already won
-            if (target / "model.bin").is_file() and (target / "model.bin").stat().st_size == BUNDLED_SIZE:
+            if (target / "model.bin").is_file() and (
+                target / "model.bin"
+            ).stat().st_size == BUNDLED_SIZE:
                 return target
             shutil.rmtree(target, ignore_errors=True)
         try:
@@ -132,13 +134,17 @@ def _bundled_sources() -> dict[str, list[Path]]:
     for package in BUNDLED_PACKAGES:
         spec = find_spec(package)
         if spec is None or not spec.submodule_search_locations:
-            raise ModelUnavailableError(f"the default model is not installed (package {package} missing); {INSTALL_HINT}")
+            raise ModelUnavailableError(
+                f"the default model is not installed (package {package} missing); {INSTALL_HINT}"
+            )
         folders.append(Path(next(iter(spec.submodule_search_locations))) / "data")
     parts = [folder / name for folder, name in zip(folders, BUNDLED_PARTS)]
     side = [folders[1] / name for name in BUNDLED_SIDE_FILES]
     for path in parts + side:
         if not path.is_file():
-            raise ModelUnavailableError(f"{path}: missing from the default model packages; {INSTALL_HINT}")
+            raise ModelUnavailableError(
+                f"{path}: missing from the default model packages; {INSTALL_HINT}"
+            )
     return {"parts": parts, "side": side}
 
 
@@ -158,11 +164,13 @@ def pick_device(device: str) -> tuple[str, str]:
     return device, ("float16" if device == "cuda" else "int8")
 
 
-def load_model(ref: ModelRef, device: str = "auto", compute_type: str | None = None, cpu_threads: int = 0) -> "WhisperModel":
+def load_model(
+    ref: ModelRef, device: str = "auto", compute_type: str | None = None, cpu_threads: int = 0
+) -> WhisperModel:
     """Load (once per process, shared by every thread) the model ``ref`` points at;
     ``cpu_threads`` 0: one per core this process may run on (its CPU affinity, as a container's
     cpuset or ``taskset`` sets it, not every core of the host)."""
-    from callreview.jobs.workers import cores
+    from callreview.cpu import cores
 
     device, default_type = pick_device(device)
     with _LOAD_LOCK:
@@ -170,19 +178,33 @@ def load_model(ref: ModelRef, device: str = "auto", compute_type: str | None = N
 
 
 @lru_cache(maxsize=2)
-def _load(load_from: str, device: str, compute_type: str, cpu_threads: int) -> "WhisperModel":
+def _load(load_from: str, device: str, compute_type: str, cpu_threads: int) -> WhisperModel:
     from faster_whisper import WhisperModel
 
     is_folder = Path(load_from).is_dir()
     try:
         if is_folder:
-            return WhisperModel(load_from, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
+            return WhisperModel(
+                load_from, device=device, compute_type=compute_type, cpu_threads=cpu_threads
+            )
         try:  # a named model: the local hub cache first, so no network is touched when it is there
-            return WhisperModel(load_from, device=device, compute_type=compute_type, cpu_threads=cpu_threads, local_files_only=True)
+            return WhisperModel(
+                load_from,
+                device=device,
+                compute_type=compute_type,
+                cpu_threads=cpu_threads,
+                local_files_only=True,
+            )
         except Exception:
-            return WhisperModel(load_from, device=device, compute_type=compute_type, cpu_threads=cpu_threads)
+            return WhisperModel(
+                load_from, device=device, compute_type=compute_type, cpu_threads=cpu_threads
+            )
     except Exception as err:  # faster-whisper / huggingface-hub / ctranslate2 raise many types
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         if is_folder:
-            raise ModelUnavailableError(f"{load_from}: the model folder does not load ({reason}); re-convert it or use the default model") from None
-        raise ModelUnavailableError(f"model {load_from!r} cannot be downloaded or loaded ({reason[:120]}); {INSTALL_HINT}") from None
+            raise ModelUnavailableError(
+                f"{load_from}: the model folder does not load ({reason}); re-convert it or use the default model"
+            ) from None
+        raise ModelUnavailableError(
+            f"model {load_from!r} cannot be downloaded or loaded ({reason[:120]}); {INSTALL_HINT}"
+        ) from None

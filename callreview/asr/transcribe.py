@@ -15,22 +15,20 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Literal
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
 from callreview.asr.audio import SAMPLE_RATE, Recording, file_digest, load_audio
-from callreview.errors import CallreviewError
 from callreview.asr.model import ModelRef, cache_root, load_model, pick_device
-from callreview.text import join_words, normalize, to_simplified
-from callreview.transcript import Segment, Transcript, Unheard, Word, merge_segments
 from callreview.asr.windows import (  # noqa: F401  (re-exported: the window machinery lived here)
-    MAX_FRAMES,
     FRAMES_PER_S,
+    MAX_FRAMES,
     JoinedRegions,
     Piece,
     Window,
@@ -44,6 +42,9 @@ from callreview.asr.windows import (  # noqa: F401  (re-exported: the window mac
     split_by_piece,
     unheard_speech,
 )
+from callreview.errors import CallreviewError
+from callreview.text import join_words, normalize, to_simplified
+from callreview.transcript import Segment, Transcript, Unheard, Word, merge_segments
 
 if TYPE_CHECKING:
     from faster_whisper import WhisperModel
@@ -162,16 +163,24 @@ class TranscribeOptions:
 class Transcriber:
     """Holds one loaded model for the whole process; transcribes recordings with a cache."""
 
-    def __init__(self, model: ModelRef, options: TranscribeOptions = TranscribeOptions(), cache_dir: Path | None = None, use_cache: bool = True):
+    def __init__(
+        self,
+        model: ModelRef,
+        options: TranscribeOptions = TranscribeOptions(),
+        cache_dir: Path | None = None,
+        use_cache: bool = True,
+    ):
         self.model_ref = model
         device, compute_type = pick_device(options.device)
-        self.options = replace(options, device=device, compute_type=options.compute_type or compute_type)
+        self.options = replace(
+            options, device=device, compute_type=options.compute_type or compute_type
+        )
         self.cache_dir = (cache_dir or cache_root()) / "transcripts"
         self.use_cache = use_cache
         self._model: WhisperModel | None = None
 
     @property
-    def model(self) -> "WhisperModel":
+    def model(self) -> WhisperModel:
         if self._model is None:
             o = self.options
             self._model = load_model(self.model_ref, o.device, o.compute_type, o.cpu_threads)
@@ -180,21 +189,35 @@ class Transcriber:
     def cache_key(self, audio_digest: str) -> str:
         settings = asdict(self.options)
         settings.pop("cpu_threads")
-        for name in _LATER_OPTIONS:  # unset, they leave the key as it was: cached and stored transcripts stay valid
+        for name in (
+            _LATER_OPTIONS
+        ):  # unset, they leave the key as it was: cached and stored transcripts stay valid
             if settings[name] is None:
                 settings.pop(name)
-        blob = json.dumps({"v": CACHE_VERSION, "audio": audio_digest, "model": self.model_ref.model_id, "options": settings}, sort_keys=True)
+        blob = json.dumps(
+            {
+                "v": CACHE_VERSION,
+                "audio": audio_digest,
+                "model": self.model_ref.model_id,
+                "options": settings,
+            },
+            sort_keys=True,
+        )
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def transcribe_file(self, path: str | Path) -> Transcript:
         """Transcribe ``path``, or return the cached transcript of the same audio and settings."""
         return self.transcribe_file_keyed(path)[0]
 
-    def transcribe_file_keyed(self, path: str | Path, digest: str | None = None, recording: Recording | None = None) -> tuple[Transcript, str]:
+    def transcribe_file_keyed(
+        self, path: str | Path, digest: str | None = None, recording: Recording | None = None
+    ) -> tuple[Transcript, str]:
         """:meth:`transcribe_file` and the transcript's cache key; ``digest``: the file's sha256 and
         ``recording``: the decoded file, when the caller has them already."""
         path = Path(path)
-        recording = recording or load_audio(path)  # validates before any cache lookup: bad input is refused alike
+        recording = recording or load_audio(
+            path
+        )  # validates before any cache lookup: bad input is refused alike
         key = self.cache_key(digest or file_digest(path))
         if self.use_cache and (cached := self._read_cache(key)) is not None:
             return replace(cached, file=str(path)), key
@@ -222,10 +245,17 @@ class Transcriber:
             # What is still speech without words after every decode: the closing check tells a
             # lost last turn (review) from an agent who said nothing more (fail) by it.
             mine = per_role.get(role, []) + [s for s in dropped if s.role == role]
-            covered = [(w.start, w.end) for s in mine for w in s.words] + [(s.start, s.end) for s in mine if not s.words]
-            unheard += [Unheard(role, round(a, 3), round(min(b, duration), 3)) for a, b in unheard_speech(audio, covered)]  # type: ignore[arg-type]
+            covered = [(w.start, w.end) for s in mine for w in s.words] + [
+                (s.start, s.end) for s in mine if not s.words
+            ]
+            unheard += [
+                Unheard(role, round(a, 3), round(min(b, duration), 3))
+                for a, b in unheard_speech(audio, covered)
+            ]  # type: ignore[arg-type]
         for role, kept in per_role.items():
-            others = [w.start for r, segs in per_role.items() if r != role for s in segs for w in s.words]
+            others = [
+                w.start for r, segs in per_role.items() if r != role for s in segs for w in s.words
+            ]
             segments += split_turns(kept, sorted(others), o.turn_gap_s, o.handover_gap_s)
         return Transcript(
             file=str(recording.path),
@@ -250,8 +280,13 @@ class Transcriber:
         from faster_whisper.transcribe import TranscriptionOptions, get_suppressed_tokens
 
         o, model = self.options, self.model
-        defaults = {k: p.default for k, p in inspect.signature(BatchedInferencePipeline.transcribe).parameters.items()}
-        tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language)
+        defaults = {
+            k: p.default
+            for k, p in inspect.signature(BatchedInferencePipeline.transcribe).parameters.items()
+        }
+        tokenizer = Tokenizer(
+            model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language
+        )
         options = TranscriptionOptions(
             beam_size=o.beam_size,
             best_of=defaults["best_of"],
@@ -282,7 +317,9 @@ class Transcriber:
         )
         return tokenizer, options
 
-    def _transcribe_packed(self, channels: dict[str, np.ndarray], duration: float) -> tuple[dict[str, list[Segment]], list[Segment], str | None]:
+    def _transcribe_packed(
+        self, channels: dict[str, np.ndarray], duration: float
+    ) -> tuple[dict[str, list[Segment]], list[Segment], str | None]:
         """Both channels' speech in shared windows, one batch after the other (see
         :mod:`callreview.asr.windows`); then the speech left without words decoded again."""
         from faster_whisper import BatchedInferencePipeline
@@ -301,8 +338,22 @@ class Transcriber:
                 pieces = [p for found in self._detect_speech(block, offset, max_s) for p in found]
             else:
                 n = len(next(iter(block.values()))) / SAMPLE_RATE
-                pieces = [Piece(role, offset + a, offset + min(a + max_s, n)) for role in block for a in np.arange(0, n, max_s)]
-            windows = pack(pieces, min(o.pack_s, max_s), o.piece_gap_s, share=o.share_windows, by_role=o.pack_by_role, role_gap_s=o.role_gap_s, piece_max_s=max_s, balance=o.balance_windows, last_s=o.fill_last_s)
+                pieces = [
+                    Piece(role, offset + a, offset + min(a + max_s, n))
+                    for role in block
+                    for a in np.arange(0, n, max_s)
+                ]
+            windows = pack(
+                pieces,
+                min(o.pack_s, max_s),
+                o.piece_gap_s,
+                share=o.share_windows,
+                by_role=o.pack_by_role,
+                role_gap_s=o.role_gap_s,
+                piece_max_s=max_s,
+                balance=o.balance_windows,
+                last_s=o.fill_last_s,
+            )
             if not windows:
                 continue
             audios = [w.audio(block, offset) for w in windows]
@@ -311,7 +362,9 @@ class Transcriber:
             if decoding is None:
                 decoding = self._decoding(language)
             heard: dict[str, list[Segment]] = {role: [] for role in block}
-            for window, segs in zip(windows, self._decode(pipeline, windows, audios, decoding, min_frames)):
+            for window, segs in zip(
+                windows, self._decode(pipeline, windows, audios, decoding, min_frames)
+            ):
                 self._place(window, segs, duration, heard, bad)
             del audios
             if o.repair:
@@ -321,7 +374,15 @@ class Transcriber:
             _return_freed_memory()
         return kept, bad, language
 
-    def _decode(self, pipeline, windows: list[Window], audios: list[np.ndarray], decoding, min_frames: int, full_beam: bool = False) -> list[list]:
+    def _decode(
+        self,
+        pipeline,
+        windows: list[Window],
+        audios: list[np.ndarray],
+        decoding,
+        min_frames: int,
+        full_beam: bool = False,
+    ) -> list[list]:
         """:func:`decode_windows` of ``windows``, the customer's with their own beam when
         :attr:`TranscribeOptions.customer_beam_size` differs (unless ``full_beam``: the
         re-decode of speech left unheard is the safety net, it uses the full beam for every
@@ -330,16 +391,42 @@ class Transcriber:
         tokenizer, options = decoding
         narrow = o.customer_beam_size if o.customer_beam_size and not full_beam else o.beam_size
         roles = [{p.role for p in w.pieces} for w in windows]
-        beams = [narrow if r == {"customer"} else o.beam_size if r <= {"agent", "customer"} else o.mono_beam_size for r in roles]
+        beams = [
+            narrow
+            if r == {"customer"}
+            else o.beam_size
+            if r <= {"agent", "customer"}
+            else o.mono_beam_size
+            for r in roles
+        ]
         out: list[list] = [[] for _ in windows]
         for beam in dict.fromkeys(beams):
             idx = [i for i, b in enumerate(beams) if b == beam]
             chosen = options if beam == options.beam_size else replace(options, beam_size=beam)
-            for i, segs in zip(idx, decode_windows(pipeline, [audios[i] for i in idx], tokenizer, chosen, o.decode_batch or o.batch_size, min_frames, o.encode_batch)):
+            for i, segs in zip(
+                idx,
+                decode_windows(
+                    pipeline,
+                    [audios[i] for i in idx],
+                    tokenizer,
+                    chosen,
+                    o.decode_batch or o.batch_size,
+                    min_frames,
+                    o.encode_batch,
+                ),
+            ):
                 out[i] = segs
         return out
 
-    def _place(self, window: Window, segs, duration: float, heard: dict[str, list[Segment]], bad: list[Segment], flag: str | None = None) -> None:
+    def _place(
+        self,
+        window: Window,
+        segs,
+        duration: float,
+        heard: dict[str, list[Segment]],
+        bad: list[Segment],
+        flag: str | None = None,
+    ) -> None:
         """A window's decoded segments, cut by piece, in their roles and call times. Parts of
         one segment from pieces of the same role next to each other stay one segment, as
         faster-whisper returns a window (turns are cut later, from the word timings)."""
@@ -347,7 +434,9 @@ class Transcriber:
             parts: list[tuple[Segment, str | None]] = []
             for i, part in split_by_piece(seg, window):
                 role = window.pieces[i].role
-                converted, problem = self._convert(part, role, lambda t, i=i: window.to_time(i, t), duration, flag=flag)
+                converted, problem = self._convert(
+                    part, role, lambda t, i=i: window.to_time(i, t), duration, flag=flag
+                )
                 if converted is None:
                     continue
                 if parts and not problem and not parts[-1][1] and parts[-1][0].role == role:
@@ -359,7 +448,16 @@ class Transcriber:
                     heard[converted.role] = drop_misplaced_tail(heard[converted.role], converted)
                 (bad if problem else heard[converted.role]).append(converted)
 
-    def _redecode(self, block: dict[str, np.ndarray], offset: float, duration: float, heard: dict[str, list[Segment]], bad: list[Segment], pipeline, decoding) -> None:
+    def _redecode(
+        self,
+        block: dict[str, np.ndarray],
+        offset: float,
+        duration: float,
+        heard: dict[str, list[Segment]],
+        bad: list[Segment],
+        pipeline,
+        decoding,
+    ) -> None:
         """Decode again the speech of ``block`` that no heard word covers.
 
         The batched decoder reads up to 30 s of packed speech per pass without
@@ -373,7 +471,9 @@ class Transcriber:
             mine = heard[role] + [s for s in bad if s.role == role]
             covered = [(w.start - offset, w.end - offset) for s in mine for w in s.words]
             covered += [(s.start - offset, s.end - offset) for s in mine if not s.words]
-            regions += [Piece(role, offset + a, offset + b) for a, b in unheard_speech(audio, covered)]
+            regions += [
+                Piece(role, offset + a, offset + b) for a, b in unheard_speech(audio, covered)
+            ]
         if not regions:
             return
         if o.redecode == "sequential":
@@ -385,7 +485,9 @@ class Transcriber:
                 joined = join_regions(block[role], mine)
                 raw, _ = self.model.transcribe(joined.audio, **common)
                 for seg in (piece for seg in raw for piece in joined.split(seg)):
-                    converted, problem = self._convert(seg, role, lambda t: offset + joined.to_time(t), duration, flag="redecoded")
+                    converted, problem = self._convert(
+                        seg, role, lambda t: offset + joined.to_time(t), duration, flag="redecoded"
+                    )
                     if converted is not None and not problem:
                         heard[role] = drop_misplaced_tail(heard[role], converted)
                     if converted is not None:
@@ -397,18 +499,27 @@ class Transcriber:
             else:
                 windows = pack(regions, max_s, gap_s=1.0, by_role=o.pack_by_role, role_gap_s=1.0)
             audios = [w.audio(block, offset) for w in windows]
-            results = self._decode(pipeline, windows, audios, decoding, int(o.redecode_min_input_s * FRAMES_PER_S), full_beam=True)
+            results = self._decode(
+                pipeline,
+                windows,
+                audios,
+                decoding,
+                int(o.redecode_min_input_s * FRAMES_PER_S),
+                full_beam=True,
+            )
             for window, segs in zip(windows, results):
                 self._place(window, segs, duration, heard, bad, flag="redecoded")
         for segs in heard.values():
             segs.sort(key=lambda s: s.start)
 
-    def _detect_speech(self, block: dict[str, np.ndarray], offset: float, max_s: float) -> list[list[Piece]]:
+    def _detect_speech(
+        self, block: dict[str, np.ndarray], offset: float, max_s: float
+    ) -> list[list[Piece]]:
         """Each channel's speech pieces, the channels in parallel threads when there are cores for
         them: Silero VAD runs one ONNX thread, and onnxruntime releases the GIL and allows
         concurrent runs of one session, so both channels of a stereo call take the time of one
         (the same pieces as one after the other)."""
-        from callreview.jobs.workers import cores
+        from callreview.cpu import cores
 
         threads = min(len(block), self.options.cpu_threads or cores())
         if threads < 2:
@@ -416,7 +527,9 @@ class Transcriber:
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(threads) as pool:
-            return list(pool.map(lambda item: speech_pieces(item[1], item[0], offset, max_s), block.items()))
+            return list(
+                pool.map(lambda item: speech_pieces(item[1], item[0], offset, max_s), block.items())
+            )
 
     def _sequential_args(self, language: str | None, vad_filter: bool) -> dict:
         """faster-whisper ``transcribe()`` arguments for the sequential decoder (a channel at
@@ -434,7 +547,9 @@ class Transcriber:
             initial_prompt=o.initial_prompt,
         )
 
-    def _transcribe_channel(self, audio: np.ndarray, role: str, duration: float) -> tuple[list[Segment], list[Segment], str]:
+    def _transcribe_channel(
+        self, audio: np.ndarray, role: str, duration: float
+    ) -> tuple[list[Segment], list[Segment], str]:
         """One channel through the sequential decoder (``batch_size`` 1)."""
         o = self.options
         common = self._sequential_args(o.language, vad_filter=o.vad_filter)
@@ -456,9 +571,20 @@ class Transcriber:
             _return_freed_memory()
         return kept, bad, language
 
-    def _convert(self, seg, role: str, to_time: Callable[[float], float], duration: float, flag: str | None = None) -> tuple[Segment | None, str | None]:
+    def _convert(
+        self,
+        seg,
+        role: str,
+        to_time: Callable[[float], float],
+        duration: float,
+        flag: str | None = None,
+    ) -> tuple[Segment | None, str | None]:
         words = tuple(
-            Word(round(max(0.0, to_time(float(w.start))), 3), round(min(to_time(float(w.end)), duration), 3), to_simplified(w.word.strip()))
+            Word(
+                round(max(0.0, to_time(float(w.start))), 3),
+                round(min(to_time(float(w.end)), duration), 3),
+                to_simplified(w.word.strip()),
+            )
             for w in (seg.words or ())
             if w.word.strip()
         )
@@ -516,7 +642,14 @@ def _joined(a: Segment, b: Segment) -> Segment:
     """Two parts of one decoded segment, in one role, as one segment again."""
     words = a.words + b.words
     text = join_words(w.text for w in words) if words else a.text + b.text
-    return replace(a, end=max(a.end, b.end), text=text, norm=normalize(text), words=words, flags=tuple(dict.fromkeys(a.flags + b.flags)))
+    return replace(
+        a,
+        end=max(a.end, b.end),
+        text=text,
+        norm=normalize(text),
+        words=words,
+        flags=tuple(dict.fromkeys(a.flags + b.flags)),
+    )
 
 
 def _return_freed_memory() -> None:
@@ -532,7 +665,9 @@ def _return_freed_memory() -> None:
         pass
 
 
-def split_turns(segments: list[Segment], other_starts: list[float], turn_gap_s: float, handover_gap_s: float) -> list[Segment]:
+def split_turns(
+    segments: list[Segment], other_starts: list[float], turn_gap_s: float, handover_gap_s: float
+) -> list[Segment]:
     """Cut one channel's segments into turns at long silences and where the other party spoke.
 
     Whisper's segments follow its 30-second windows, not the conversation: the
@@ -550,7 +685,9 @@ def split_turns(segments: list[Segment], other_starts: list[float], turn_gap_s: 
         for word in seg.words[1:]:
             gap_start, gap_end = run[-1].end, word.start
             gap = gap_end - gap_start
-            other_spoke = bisect.bisect_left(other_starts, gap_start) < bisect.bisect_left(other_starts, gap_end)
+            other_spoke = bisect.bisect_left(other_starts, gap_start) < bisect.bisect_left(
+                other_starts, gap_end
+            )
             if gap >= turn_gap_s or (gap >= handover_gap_s and other_spoke):
                 out.append(_turn_from(seg, run))
                 run = []
@@ -561,7 +698,14 @@ def split_turns(segments: list[Segment], other_starts: list[float], turn_gap_s: 
 
 def _turn_from(seg: Segment, words: list[Word]) -> Segment:
     text = join_words(w.text for w in words)
-    return replace(seg, start=words[0].start, end=words[-1].end, text=text, norm=normalize(text), words=tuple(words))
+    return replace(
+        seg,
+        start=words[0].start,
+        end=words[-1].end,
+        text=text,
+        norm=normalize(text),
+        words=tuple(words),
+    )
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -581,8 +725,14 @@ def write_atomic(path: Path, text: str) -> None:
 
 @lru_cache(maxsize=1)
 def _credit_phrases() -> tuple[str, ...]:
-    text = resources.files("callreview").joinpath("data/hallucinations.txt").read_text(encoding="utf-8")
-    return tuple(normalize(line) for line in text.splitlines() if line.strip() and not line.startswith("#"))
+    text = (
+        resources.files("callreview")
+        .joinpath("data/hallucinations.txt")
+        .read_text(encoding="utf-8")
+    )
+    return tuple(
+        normalize(line) for line in text.splitlines() if line.strip() and not line.startswith("#")
+    )
 
 
 def is_credit_hallucination(text: str) -> bool:

@@ -21,8 +21,9 @@ call. Here:
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -49,14 +50,19 @@ def _quiet_cuts(channels: list[np.ndarray], window_s: float, search_s: float) ->
     while n - start > size * 1.2:
         lo = start + size - int(search_s * SAMPLE_RATE)
         length = (start + size - lo) // hop * hop
-        energy = sum(np.einsum("ij,ij->i", f, f) for f in (c[lo : lo + length].reshape(-1, hop) for c in channels))
+        energy = sum(
+            np.einsum("ij,ij->i", f, f)
+            for f in (c[lo : lo + length].reshape(-1, hop) for c in channels)
+        )
         cut = lo + int(np.argmin(energy)) * hop + hop // 2
         cuts.append(cut)
         start = cut
     return cuts
 
 
-def quiet_windows(audio: np.ndarray, window_s: float, search_s: float = 20.0) -> list[tuple[float, np.ndarray]]:
+def quiet_windows(
+    audio: np.ndarray, window_s: float, search_s: float = 20.0
+) -> list[tuple[float, np.ndarray]]:
     """Cut ``audio`` into pieces of about ``window_s`` seconds, each cut at the quietest
     half second within ``search_s`` before the nominal boundary. Returns (offset s, piece)
     pairs; the pieces are views, not copies."""
@@ -64,12 +70,17 @@ def quiet_windows(audio: np.ndarray, window_s: float, search_s: float = 20.0) ->
     return [(a / SAMPLE_RATE, audio[a:b]) for a, b in zip(edges, edges[1:])]
 
 
-def quiet_blocks(channels: dict[str, np.ndarray], window_s: float, search_s: float = 20.0) -> list[tuple[float, dict[str, np.ndarray]]]:
+def quiet_blocks(
+    channels: dict[str, np.ndarray], window_s: float, search_s: float = 20.0
+) -> list[tuple[float, dict[str, np.ndarray]]]:
     """:func:`quiet_windows` for several channels cut at the same moments, where they are
     quietest together: (offset s, {role: view}) per block."""
     arrays = list(channels.values())
     edges = [0, *_quiet_cuts(arrays, window_s, search_s), len(arrays[0])]
-    return [(a / SAMPLE_RATE, {role: audio[a:b] for role, audio in channels.items()}) for a, b in zip(edges, edges[1:])]
+    return [
+        (a / SAMPLE_RATE, {role: audio[a:b] for role, audio in channels.items()})
+        for a, b in zip(edges, edges[1:])
+    ]
 
 
 # --- pieces and windows ---------------------------------------------------------
@@ -111,7 +122,11 @@ class Window:
         """The piece a window time belongs to, a time in a gap the nearer piece."""
         i = self.index(t)
         p = self.pieces[i]
-        if t > p.at + p.length and i + 1 < len(self.pieces) and self.pieces[i + 1].at - t < t - (p.at + p.length):
+        if (
+            t > p.at + p.length
+            and i + 1 < len(self.pieces)
+            and self.pieces[i + 1].at - t < t - (p.at + p.length)
+        ):
             return i + 1
         return i
 
@@ -126,7 +141,10 @@ class Window:
         """The window's samples; ``channels`` start at ``offset`` seconds of the call."""
         out = np.zeros(int(round(self.duration * SAMPLE_RATE)), dtype=np.float32)
         for p in self.pieces:
-            a, b = int(round((p.start - offset) * SAMPLE_RATE)), int(round((p.end - offset) * SAMPLE_RATE))
+            a, b = (
+                int(round((p.start - offset) * SAMPLE_RATE)),
+                int(round((p.end - offset) * SAMPLE_RATE)),
+            )
             at = int(round(p.at * SAMPLE_RATE))
             piece = channels[p.role][a:b][: len(out) - at]
             out[at : at + len(piece)] = piece
@@ -138,8 +156,13 @@ def speech_pieces(audio: np.ndarray, role: str, offset: float, max_s: float) -> 
     settings), in call seconds; none is longer than ``max_s``."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
 
-    stamps = get_speech_timestamps(audio, VadOptions(max_speech_duration_s=max_s, min_silence_duration_ms=160))
-    return [Piece(role, offset + s["start"] / SAMPLE_RATE, offset + s["end"] / SAMPLE_RATE) for s in stamps]
+    stamps = get_speech_timestamps(
+        audio, VadOptions(max_speech_duration_s=max_s, min_silence_duration_ms=160)
+    )
+    return [
+        Piece(role, offset + s["start"] / SAMPLE_RATE, offset + s["end"] / SAMPLE_RATE)
+        for s in stamps
+    ]
 
 
 def pack(
@@ -171,7 +194,13 @@ def pack(
     2 CPU threads, two of 15 s 0.32 s (``bench/profile_transcribe.py --encoder``).
     """
     pieces = sorted(pieces, key=lambda p: (p.role, p.start) if by_role else (p.start, p.role))
-    groups = [pieces] if share else [[p for p in pieces if p.role == role] for role in dict.fromkeys(p.role for p in pieces)]
+    groups = (
+        [pieces]
+        if share
+        else [
+            [p for p in pieces if p.role == role] for role in dict.fromkeys(p.role for p in pieces)
+        ]
+    )
     windows: list[Window] = []
     for group in groups:
         laid = _lay(group, max_s, gap_s, role_gap_s, piece_max_s)
@@ -183,7 +212,9 @@ def pack(
     return windows
 
 
-def _lay(group: list[Piece], max_s: float, gap_s: float, role_gap_s: float, piece_max_s: float) -> list[Window]:
+def _lay(
+    group: list[Piece], max_s: float, gap_s: float, role_gap_s: float, piece_max_s: float
+) -> list[Window]:
     """:func:`pack`'s greedy filling of one group's windows, closed at ``max_s``."""
     windows: list[Window] = []
     current: list[Piece] = []
@@ -201,7 +232,9 @@ def _lay(group: list[Piece], max_s: float, gap_s: float, role_gap_s: float, piec
     return windows
 
 
-def _filled_last(laid: list[Window], last_s: float, max_s: float, gap_s: float, role_gap_s: float) -> list[Window]:
+def _filled_last(
+    laid: list[Window], last_s: float, max_s: float, gap_s: float, role_gap_s: float
+) -> list[Window]:
     """``laid`` with pieces moved from the end of the window before into the last one while
     that holds under ``last_s`` seconds of speech, both stay within ``max_s`` and the one
     before keeps at least ``last_s``."""
@@ -220,7 +253,15 @@ def _filled_last(laid: list[Window], last_s: float, max_s: float, gap_s: float, 
     return [*laid[:-2], one(before), one(last)]
 
 
-def _balanced(group: list[Piece], laid: list[Window], floor_s: float, max_s: float, gap_s: float, role_gap_s: float, piece_max_s: float) -> list[Window]:
+def _balanced(
+    group: list[Piece],
+    laid: list[Window],
+    floor_s: float,
+    max_s: float,
+    gap_s: float,
+    role_gap_s: float,
+    piece_max_s: float,
+) -> list[Window]:
     """The windows of ``group`` under the shortest limit (in 0.5 s steps, from an equal share
     of the speech or ``floor_s`` up to ``max_s``) that needs no more windows than ``laid`` has."""
     limit = max(0.5, floor_s, np.floor(sum(w.duration for w in laid) / len(laid) * 2) / 2)
@@ -236,7 +277,7 @@ def _balanced(group: list[Piece], laid: list[Window], floor_s: float, max_s: flo
 
 
 def decode_windows(
-    pipeline: "BatchedInferencePipeline",
+    pipeline: BatchedInferencePipeline,
     audios: list[np.ndarray],
     tokenizer,
     options,
@@ -257,13 +298,16 @@ def decode_windows(
     audio.
     """
     from faster_whisper.audio import pad_or_trim
-    from faster_whisper.transcribe import Segment as FwSegment, Word as FwWord
+    from faster_whisper.transcribe import Segment as FwSegment
+    from faster_whisper.transcribe import Word as FwWord
 
     if encode_batch and encode_batch < batch_size:
         pipeline = _encoding_by(pipeline, encode_batch)
     model = pipeline.model
     feats = [model.feature_extractor(a)[..., :-1] for a in audios]
-    order = sorted(range(len(audios)), key=lambda i: feats[i].shape[-1])  # similar lengths batch together
+    order = sorted(
+        range(len(audios)), key=lambda i: feats[i].shape[-1]
+    )  # similar lengths batch together
     out: list[list] = [[] for _ in audios]
     clock = 0  # a running offset: faster-whisper's word timing expects times that only grow
     pipeline.last_speech_timestamp = 0.0
@@ -281,14 +325,27 @@ def decode_windows(
             meta.append({"offset": float(clock), "duration": duration, "segments": []})
             offsets.append(clock)
             clock += int(np.ceil(duration)) + 1
-        for i, offset, result in zip(idx, offsets, pipeline.forward(features, tokenizer, meta, options)):
+        for i, offset, result in zip(
+            idx, offsets, pipeline.forward(features, tokenizer, meta, options)
+        ):
             for seg in result:
-                words = [FwWord(w["start"] - offset, w["end"] - offset, w["word"], w["probability"]) for w in seg.get("words") or ()]
+                words = [
+                    FwWord(w["start"] - offset, w["end"] - offset, w["word"], w["probability"])
+                    for w in seg.get("words") or ()
+                ]
                 out[i].append(
                     FwSegment(
-                        id=0, seek=0, start=seg["start"] - offset, end=seg["end"] - offset, text=seg["text"], tokens=seg["tokens"],
-                        avg_logprob=seg["avg_logprob"], compression_ratio=seg["compression_ratio"], no_speech_prob=seg["no_speech_prob"],
-                        words=words if options.word_timestamps else None, temperature=0.0,
+                        id=0,
+                        seek=0,
+                        start=seg["start"] - offset,
+                        end=seg["end"] - offset,
+                        text=seg["text"],
+                        tokens=seg["tokens"],
+                        avg_logprob=seg["avg_logprob"],
+                        compression_ratio=seg["compression_ratio"],
+                        no_speech_prob=seg["no_speech_prob"],
+                        words=words if options.word_timestamps else None,
+                        temperature=0.0,
                     )
                 )
         del features
@@ -311,11 +368,14 @@ class _ChunkedEncoder:
 
         if len(features) <= self._chunk:
             return self._model.encode(features)
-        parts = [np.asarray(self._model.encode(features[i : i + self._chunk])) for i in range(0, len(features), self._chunk)]
+        parts = [
+            np.asarray(self._model.encode(features[i : i + self._chunk]))
+            for i in range(0, len(features), self._chunk)
+        ]
         return ctranslate2.StorageView.from_array(np.ascontiguousarray(np.concatenate(parts)))
 
 
-def _encoding_by(pipeline: "BatchedInferencePipeline", chunk: int) -> "BatchedInferencePipeline":
+def _encoding_by(pipeline: BatchedInferencePipeline, chunk: int) -> BatchedInferencePipeline:
     """``pipeline`` with its encoder run ``chunk`` inputs at a time (on a GPU: unchanged, the
     encoder output stays on the device and memory is not the bound there)."""
     if getattr(pipeline.model.model, "device", "cpu") != "cpu":
@@ -343,7 +403,15 @@ def split_by_piece(seg, window: Window) -> list[tuple[int, object]]:
             groups.append((i, [w]))
     if len(groups) == 1:
         return [(groups[0][0], seg)]
-    return [(i, replace(seg, start=ws[0].start, end=ws[-1].end, text="".join(w.word for w in ws), words=ws)) for i, ws in groups]
+    return [
+        (
+            i,
+            replace(
+                seg, start=ws[0].start, end=ws[-1].end, text="".join(w.word for w in ws), words=ws
+            ),
+        )
+        for i, ws in groups
+    ]
 
 
 # --- speech left unheard and its re-decode -------------------------------------------
@@ -392,7 +460,9 @@ def unheard_speech(
     return out
 
 
-def drop_misplaced_tail(heard: list[Segment], redone: Segment, within_s: float = 5.0) -> list[Segment]:
+def drop_misplaced_tail(
+    heard: list[Segment], redone: Segment, within_s: float = 5.0
+) -> list[Segment]:
     """``heard`` without the words ``redone`` shows were misplaced.
 
     The batched decoder joins a window's speech pieces without pauses, and now
@@ -404,7 +474,12 @@ def drop_misplaced_tail(heard: list[Segment], redone: Segment, within_s: float =
     """
     target = redone.norm.replace(" ", "")
     before = sorted(
-        ((w, s) for s in heard for w in s.words if w.end <= redone.start + 0.05 and redone.start - w.end <= within_s),
+        (
+            (w, s)
+            for s in heard
+            for w in s.words
+            if w.end <= redone.start + 0.05 and redone.start - w.end <= within_s
+        ),
         key=lambda pair: pair[0].start,
     )
     tail, drop = "", set()
@@ -471,10 +546,17 @@ class JoinedRegions:
                 groups.append((i, [w]))
         if len(groups) < 2:
             return [seg]
-        return [replace(seg, start=ws[0].start, end=ws[-1].end, text="".join(w.word for w in ws), words=ws) for _, ws in groups]
+        return [
+            replace(
+                seg, start=ws[0].start, end=ws[-1].end, text="".join(w.word for w in ws), words=ws
+            )
+            for _, ws in groups
+        ]
 
 
-def join_regions(audio: np.ndarray, regions: list[tuple[float, float]], gap_s: float = 1.0) -> JoinedRegions:
+def join_regions(
+    audio: np.ndarray, regions: list[tuple[float, float]], gap_s: float = 1.0
+) -> JoinedRegions:
     """The ``regions`` of ``audio`` (seconds) joined with ``gap_s`` of silence between them."""
     pieces, starts, at = [], [], 0.0
     gap = np.zeros(int(gap_s * SAMPLE_RATE), dtype=audio.dtype)

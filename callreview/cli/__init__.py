@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated, Any, Callable, Iterable, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -25,14 +26,47 @@ app = typer.Typer(
 
 INTERNAL_ERROR = 70
 
-Files = Annotated[list[Path], typer.Argument(help="Recordings (wav, flac, mp3, ogg, m4a) or transcript JSONs.", show_default=False)]
-JsonOut = Annotated[Optional[str], typer.Option("--json", help="Write JSON to PATH, or '-' for standard output.", metavar="PATH|-")]
-ModelOpt = Annotated[Optional[str], typer.Option("--model", help="Model: a CTranslate2 folder or a faster-whisper name. Default: $CALLREVIEW_MODEL, callreview.toml, else the bundled base model.")]
-DeviceOpt = Annotated[Optional[str], typer.Option("--device", help="auto | cpu | cuda (auto uses a GPU when one is present).")]
-ChannelOpt = Annotated[Optional[str], typer.Option("--agent-channel", help="Which stereo channel is the agent: left | right.")]
-ConfigOpt = Annotated[Optional[Path], typer.Option("--config", help="Settings file (default: ./callreview.toml if present).")]
-NoCacheOpt = Annotated[bool, typer.Option("--no-cache", help="Transcribe again even if this audio was transcribed before.")]
-DebugOpt = Annotated[bool, typer.Option("--debug", help="Show the traceback of an unexpected error (without local variables).")]
+Files = Annotated[
+    list[Path],
+    typer.Argument(
+        help="Recordings (wav, flac, mp3, ogg, m4a) or transcript JSONs.", show_default=False
+    ),
+]
+JsonOut = Annotated[
+    str | None,
+    typer.Option(
+        "--json", help="Write JSON to PATH, or '-' for standard output.", metavar="PATH|-"
+    ),
+]
+ModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model",
+        help="Model: a CTranslate2 folder or a faster-whisper name. Default: $CALLREVIEW_MODEL, callreview.toml, else the bundled base model.",
+    ),
+]
+DeviceOpt = Annotated[
+    str | None,
+    typer.Option("--device", help="auto | cpu | cuda (auto uses a GPU when one is present)."),
+]
+ChannelOpt = Annotated[
+    str | None,
+    typer.Option("--agent-channel", help="Which stereo channel is the agent: left | right."),
+]
+ConfigOpt = Annotated[
+    Path | None,
+    typer.Option("--config", help="Settings file (default: ./callreview.toml if present)."),
+]
+NoCacheOpt = Annotated[
+    bool,
+    typer.Option("--no-cache", help="Transcribe again even if this audio was transcribed before."),
+]
+DebugOpt = Annotated[
+    bool,
+    typer.Option(
+        "--debug", help="Show the traceback of an unexpected error (without local variables)."
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -43,7 +77,12 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
 ) -> None:
     """callreview: transcribe calls offline with Whisper and score them against the QC checklist."""
 
@@ -55,7 +94,10 @@ def transcribe(
     model: ModelOpt = None,
     device: DeviceOpt = None,
     agent_channel: ChannelOpt = None,
-    language: Annotated[Optional[str], typer.Option("--language", help="Whisper language code (default: from the lexicon, zh).")] = None,
+    language: Annotated[
+        str | None,
+        typer.Option("--language", help="Whisper language code (default: from the lexicon, zh)."),
+    ] = None,
     config: ConfigOpt = None,
     no_cache: NoCacheOpt = False,
     debug: DebugOpt = False,
@@ -67,7 +109,14 @@ def transcribe(
     from callreview.review import Reviewer
 
     def run() -> int:
-        settings = _settings(config, model=model, device=device, agent_channel=agent_channel, language=language, cache=False if no_cache else None)
+        settings = _settings(
+            config,
+            model=model,
+            device=device,
+            agent_channel=agent_channel,
+            language=language,
+            cache=False if no_cache else None,
+        )
         return _report(Reviewer(settings).transcript_many(files), json_out, _format_transcript)
 
     _run(run, debug)
@@ -77,16 +126,44 @@ def transcribe(
 def score(
     files: Files,
     json_out: JsonOut = None,
-    customer_name: Annotated[Optional[str], typer.Option("--customer-name", help="The customer's name (e.g. 王 or 王先生); inferred from the call if omitted.")] = None,
-    agent_name: Annotated[Optional[str], typer.Option("--agent-name", help="The agent's name or staff number as they introduce themself.")] = None,
-    company: Annotated[Optional[list[str]], typer.Option("--company", help="A company or department name the greeting must contain (repeatable).")] = None,
-    scorecard: Annotated[Optional[str], typer.Option("--scorecard", help="Scorecard TOML (weights, thresholds, bands).")] = None,
-    lexicon: Annotated[Optional[str], typer.Option("--lexicon", help="Lexicon: zh-CN, en-US or a path to a lexicon TOML.")] = None,
-    direction: Annotated[Optional[str], typer.Option("--direction", help="inbound | outbound (回访 follow-up calls).")] = None,
+    customer_name: Annotated[
+        str | None,
+        typer.Option(
+            "--customer-name",
+            help="The customer's name (e.g. 王 or 王先生); inferred from the call if omitted.",
+        ),
+    ] = None,
+    agent_name: Annotated[
+        str | None,
+        typer.Option(
+            "--agent-name", help="The agent's name or staff number as they introduce themself."
+        ),
+    ] = None,
+    company: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--company", help="A company or department name the greeting must contain (repeatable)."
+        ),
+    ] = None,
+    scorecard: Annotated[
+        str | None,
+        typer.Option("--scorecard", help="Scorecard TOML (weights, thresholds, bands)."),
+    ] = None,
+    lexicon: Annotated[
+        str | None,
+        typer.Option("--lexicon", help="Lexicon: zh-CN, en-US or a path to a lexicon TOML."),
+    ] = None,
+    direction: Annotated[
+        str | None,
+        typer.Option("--direction", help="inbound | outbound (回访 follow-up calls)."),
+    ] = None,
     model: ModelOpt = None,
     device: DeviceOpt = None,
     agent_channel: ChannelOpt = None,
-    language: Annotated[Optional[str], typer.Option("--language", help="Whisper language code (default: from the lexicon, zh).")] = None,
+    language: Annotated[
+        str | None,
+        typer.Option("--language", help="Whisper language code (default: from the lexicon, zh)."),
+    ] = None,
     config: ConfigOpt = None,
     no_cache: NoCacheOpt = False,
     debug: DebugOpt = False,
@@ -102,12 +179,30 @@ def score(
 
     def run() -> int:
         settings = _settings(
-            config, model=model, device=device, agent_channel=agent_channel, lexicon=lexicon, scorecard=scorecard,
-            direction=direction, company_names=tuple(company or ()), cache=False if no_cache else None, language=language,
+            config,
+            model=model,
+            device=device,
+            agent_channel=agent_channel,
+            lexicon=lexicon,
+            scorecard=scorecard,
+            direction=direction,
+            company_names=tuple(company or ()),
+            cache=False if no_cache else None,
+            language=language,
         )
         reviewer = Reviewer(settings)
-        reviewer.lexicon, reviewer.scorecard  # refuse a malformed lexicon or scorecard before any audio work
-        return _report(reviewer.review_many(files, customer_name=customer_name, agent_name=agent_name, direction=direction), json_out, render_review, render_batch)
+        (
+            reviewer.lexicon,
+            reviewer.scorecard,
+        )  # refuse a malformed lexicon or scorecard before any audio work
+        return _report(
+            reviewer.review_many(
+                files, customer_name=customer_name, agent_name=agent_name, direction=direction
+            ),
+            json_out,
+            render_review,
+            render_batch,
+        )
 
     _run(run, debug)
 
@@ -115,7 +210,9 @@ def score(
 @app.command("model")
 def model_info(
     model: ModelOpt = None,
-    load: Annotated[bool, typer.Option("--load", help="Also load the model once, to check it works here.")] = False,
+    load: Annotated[
+        bool, typer.Option("--load", help="Also load the model once, to check it works here.")
+    ] = False,
     device: DeviceOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
@@ -140,22 +237,83 @@ def model_info(
     _run(run, debug)
 
 
-StoreOpt = Annotated[Optional[str], typer.Option("--db", help="The results store: an SQLite file or a postgresql:// URL. Default: $CALLREVIEW_DB, db in callreview.toml, else ./callreview.db.")]
-CompanyOpt = Annotated[Optional[list[str]], typer.Option("--company", help="A company or department name the greeting must contain (repeatable).")]
-ScorecardOpt = Annotated[Optional[str], typer.Option("--scorecard", help="Scorecard TOML (weights, thresholds, bands).")]
-LexiconOpt = Annotated[Optional[str], typer.Option("--lexicon", help="Lexicon: zh-CN, en-US or a path to a lexicon TOML.")]
+StoreOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="The results store: an SQLite file or a postgresql:// URL. Default: $CALLREVIEW_DB, db in callreview.toml, else ./callreview.db.",
+    ),
+]
+CompanyOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--company", help="A company or department name the greeting must contain (repeatable)."
+    ),
+]
+ScorecardOpt = Annotated[
+    str | None, typer.Option("--scorecard", help="Scorecard TOML (weights, thresholds, bands).")
+]
+LexiconOpt = Annotated[
+    str | None,
+    typer.Option("--lexicon", help="Lexicon: zh-CN, en-US or a path to a lexicon TOML."),
+]
 
 
 @app.command()
 def batch(
-    paths: Annotated[Optional[list[Path]], typer.Argument(help="Folders (searched recursively for recordings), files, or globs such as 'calls/**/*.flac'.", show_default=False)] = None,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            help="Folders (searched recursively for recordings), files, or globs such as 'calls/**/*.flac'.",
+            show_default=False,
+        ),
+    ] = None,
     db: StoreOpt = None,
-    workers: Annotated[Optional[int], typer.Option("--workers", min=1, help="Worker processes, one model each. Default: 1, which keeps a batch under 1 GB; 2 × --threads 1 was 1.1–1.4× faster on 2 cores at twice the memory (README, Benchmarks).", show_default=False)] = None,
-    threads: Annotated[Optional[int], typer.Option("--threads", min=1, help="CPU threads per worker. Default: the cores shared out between the workers.", show_default=False)] = None,
-    manifest: Annotated[Optional[Path], typer.Option("--manifest", metavar="CSV", help="A CSV listing the calls: file (relative to the CSV), agent, call_id, date, direction, customer_name; other columns are kept as metadata.")] = None,
-    name_pattern: Annotated[Optional[str], typer.Option("--name-pattern", metavar="PATTERN", help="Read the call's fields from its file name, e.g. '{agent}_{date}_{call_id}' ({*} skips a part).")] = None,
-    retry_failed: Annotated[bool, typer.Option("--retry-failed", help="Score again the calls an earlier run failed.")] = False,
-    ray: Annotated[Optional[str], typer.Option("--ray", metavar="ADDRESS|auto", help="Score on a Ray cluster (one model per actor) instead of local workers.")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            min=1,
+            help="Worker processes, one model each. Default: 1, which keeps a batch under 1 GB; 2 × --threads 1 was 1.1–1.4× faster on 2 cores at twice the memory (README, Benchmarks).",
+            show_default=False,
+        ),
+    ] = None,
+    threads: Annotated[
+        int | None,
+        typer.Option(
+            "--threads",
+            min=1,
+            help="CPU threads per worker. Default: the cores shared out between the workers.",
+            show_default=False,
+        ),
+    ] = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            "--manifest",
+            metavar="CSV",
+            help="A CSV listing the calls: file (relative to the CSV), agent, call_id, date, direction, customer_name; other columns are kept as metadata.",
+        ),
+    ] = None,
+    name_pattern: Annotated[
+        str | None,
+        typer.Option(
+            "--name-pattern",
+            metavar="PATTERN",
+            help="Read the call's fields from its file name, e.g. '{agent}_{date}_{call_id}' ({*} skips a part).",
+        ),
+    ] = None,
+    retry_failed: Annotated[
+        bool, typer.Option("--retry-failed", help="Score again the calls an earlier run failed.")
+    ] = False,
+    ray: Annotated[
+        str | None,
+        typer.Option(
+            "--ray",
+            metavar="ADDRESS|auto",
+            help="Score on a Ray cluster (one model per actor) instead of local workers.",
+        ),
+    ] = None,
     company: CompanyOpt = None,
     scorecard: ScorecardOpt = None,
     lexicon: LexiconOpt = None,
@@ -180,19 +338,31 @@ def batch(
     def run() -> int:
         from callreview.jobs.batch import BatchOptions, discover, run_batch
         from callreview.jobs.progress import progress_for, summary_lines
+        from callreview.jobs.workers import interruptible
         from callreview.review import Reviewer
         from callreview.store import open_store, store_url
-        from callreview.jobs.workers import interruptible
 
         if not paths and manifest is None:
-            raise SettingsError("batch: say which calls to score: folders, files, globs, or --manifest CSV")
+            raise SettingsError(
+                "batch: say which calls to score: folders, files, globs, or --manifest CSV"
+            )
         settings = _settings(
-            config, model=model, device=device, agent_channel=agent_channel, lexicon=lexicon, scorecard=scorecard,
+            config,
+            model=model,
+            device=device,
+            agent_channel=agent_channel,
+            lexicon=lexicon,
+            scorecard=scorecard,
             company_names=tuple(company or ()),
         )
         reviewer = Reviewer(settings)
-        reviewer.lexicon, reviewer.scorecard  # refuse a malformed lexicon or scorecard before any audio work
-        jobs = discover(paths or [], manifest, name_pattern)  # a bad path or manifest line: refused before the store is made
+        (
+            reviewer.lexicon,
+            reviewer.scorecard,
+        )  # refuse a malformed lexicon or scorecard before any audio work
+        jobs = discover(
+            paths or [], manifest, name_pattern
+        )  # a bad path or manifest line: refused before the store is made
         options = BatchOptions(workers=workers, threads=threads, retry_failed=retry_failed, ray=ray)
         url = store_url(db, settings.db)
         with open_store(url) as store:
@@ -208,7 +378,14 @@ def batch(
 @app.command()
 def rescore(
     db: StoreOpt = None,
-    since: Annotated[Optional[str], typer.Option("--since", metavar="YYYY-MM-DD", help="Only calls on or after this day (the call's date, else the day it was stored).")] = None,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since",
+            metavar="YYYY-MM-DD",
+            help="Only calls on or after this day (the call's date, else the day it was stored).",
+        ),
+    ] = None,
     company: CompanyOpt = None,
     scorecard: ScorecardOpt = None,
     lexicon: LexiconOpt = None,
@@ -230,9 +407,14 @@ def rescore(
         from callreview.store import open_store
 
         first = parse_day(since, "--since") if since else None
-        settings = _settings(config, lexicon=lexicon, scorecard=scorecard, company_names=tuple(company or ()))
+        settings = _settings(
+            config, lexicon=lexicon, scorecard=scorecard, company_names=tuple(company or ())
+        )
         reviewer = Reviewer(settings)
-        reviewer.lexicon, reviewer.scorecard  # a malformed lexicon or scorecard is refused before the store is touched
+        (
+            reviewer.lexicon,
+            reviewer.scorecard,
+        )  # a malformed lexicon or scorecard is refused before the store is touched
         with open_store(db, settings.db) as store:
             tally = rescore_calls(store, reviewer, first)
         for line in tally.lines():
@@ -244,17 +426,69 @@ def rescore(
 
 @app.command()
 def watch(
-    folders: Annotated[list[Path], typer.Argument(help="Folders the call recorder writes into.", show_default=False)],
+    folders: Annotated[
+        list[Path],
+        typer.Argument(help="Folders the call recorder writes into.", show_default=False),
+    ],
     db: StoreOpt = None,
-    recursive: Annotated[bool, typer.Option("--recursive", help="Also watch the folders inside them.")] = False,
-    pattern: Annotated[Optional[str], typer.Option("--pattern", help="Comma-separated file name globs. Default: '*.wav,*.flac,*.mp3,*.ogg,*.opus,*.m4a'.", show_default=False)] = None,
-    poll: Annotated[Optional[float], typer.Option("--poll", metavar="SECONDS", min=0.1, help="Look every SECONDS instead of waiting for filesystem events (network shares).")] = None,
-    settle: Annotated[float, typer.Option("--settle", metavar="SECONDS", min=0.0, help="A file is complete once its size and mtime held still this long (or it was renamed into place).")] = 3.0,
-    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes, one model each.")] = 1,
-    once: Annotated[bool, typer.Option("--once", help="Score the backlog and exit (cron, CI): 0, or 6 when some file failed.")] = False,
-    failed_dir: Annotated[Optional[Path], typer.Option("--failed-dir", help="Move files that cannot be scored here (their error stays in the store).")] = None,
-    out: Annotated[Optional[Path], typer.Option("--out", help="Also write each result as <recording>.review.json under this folder.")] = None,
-    json_beside: Annotated[bool, typer.Option("--json-beside", help="Also write each result as <recording>.review.json next to the recording.")] = False,
+    recursive: Annotated[
+        bool, typer.Option("--recursive", help="Also watch the folders inside them.")
+    ] = False,
+    pattern: Annotated[
+        str | None,
+        typer.Option(
+            "--pattern",
+            help="Comma-separated file name globs. Default: '*.wav,*.flac,*.mp3,*.ogg,*.opus,*.m4a'.",
+            show_default=False,
+        ),
+    ] = None,
+    poll: Annotated[
+        float | None,
+        typer.Option(
+            "--poll",
+            metavar="SECONDS",
+            min=0.1,
+            help="Look every SECONDS instead of waiting for filesystem events (network shares).",
+        ),
+    ] = None,
+    settle: Annotated[
+        float,
+        typer.Option(
+            "--settle",
+            metavar="SECONDS",
+            min=0.0,
+            help="A file is complete once its size and mtime held still this long (or it was renamed into place).",
+        ),
+    ] = 3.0,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="Worker processes, one model each.")
+    ] = 1,
+    once: Annotated[
+        bool,
+        typer.Option(
+            "--once", help="Score the backlog and exit (cron, CI): 0, or 6 when some file failed."
+        ),
+    ] = False,
+    failed_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--failed-dir",
+            help="Move files that cannot be scored here (their error stays in the store).",
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", help="Also write each result as <recording>.review.json under this folder."
+        ),
+    ] = None,
+    json_beside: Annotated[
+        bool,
+        typer.Option(
+            "--json-beside",
+            help="Also write each result as <recording>.review.json next to the recording.",
+        ),
+    ] = False,
     model: ModelOpt = None,
     device: DeviceOpt = None,
     config: ConfigOpt = None,
@@ -268,16 +502,23 @@ def watch(
 
     Example: callreview watch /srv/recordings --db /var/lib/callreview/callreview.db --failed-dir /srv/failed
     """
-    from callreview.store import open_store, store_url
     from callreview.jobs.watch import DEFAULT_PATTERNS, WatchOptions, parse_patterns
     from callreview.jobs.watch import watch as run_watch
+    from callreview.store import open_store, store_url
 
     def run() -> int:
         settings = _settings(config, model=model, device=device)
         options = WatchOptions(
-            folders=tuple(folders), patterns=parse_patterns(pattern) if pattern is not None else DEFAULT_PATTERNS,
-            recursive=recursive, poll_s=poll, settle_s=settle, workers=workers, once=once,
-            failed_dir=failed_dir, out_dir=out, json_beside=json_beside,
+            folders=tuple(folders),
+            patterns=parse_patterns(pattern) if pattern is not None else DEFAULT_PATTERNS,
+            recursive=recursive,
+            poll_s=poll,
+            settle_s=settle,
+            workers=workers,
+            once=once,
+            failed_dir=failed_dir,
+            out_dir=out,
+            json_beside=json_beside,
         )
         url = store_url(db, settings.db)
         with open_store(url) as store:
@@ -290,7 +531,9 @@ def watch(
 @app.command()
 def status(
     db: StoreOpt = None,
-    errors: Annotated[int, typer.Option("--errors", min=0, help="How many of the latest errors to show.")] = 5,
+    errors: Annotated[
+        int, typer.Option("--errors", min=0, help="How many of the latest errors to show.")
+    ] = 5,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
@@ -298,8 +541,8 @@ def status(
 
     Example: callreview status --db /var/lib/callreview/callreview.db
     """
-    from callreview.store import open_store
     from callreview.jobs.watch import render_status
+    from callreview.store import open_store
 
     def run() -> int:
         settings = _settings(config)
@@ -313,19 +556,57 @@ def status(
 
 # --- QC reviewers: export, summary, sample (callreview.team.export, .summary, .sampling) ---
 
-SinceOpt = Annotated[Optional[str], typer.Option("--since", metavar="YYYY-MM-DD", help="Only calls on or after this day (the call's date, else the day it was stored).")]
-UntilOpt = Annotated[Optional[str], typer.Option("--until", metavar="YYYY-MM-DD", help="Only calls on or before this day.")]
+SinceOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--since",
+        metavar="YYYY-MM-DD",
+        help="Only calls on or after this day (the call's date, else the day it was stored).",
+    ),
+]
+UntilOpt = Annotated[
+    str | None,
+    typer.Option("--until", metavar="YYYY-MM-DD", help="Only calls on or before this day."),
+]
 
 
 @app.command("export")
 def export_calls(
-    csv_out: Annotated[Optional[Path], typer.Option("--csv", metavar="FILE", help="Write a CSV: UTF-8 with a BOM (Excel shows Chinese), one row per call.")] = None,
-    xlsx_out: Annotated[Optional[Path], typer.Option("--xlsx", metavar="FILE", help="Write an Excel workbook: a Calls sheet and an Agents summary sheet.")] = None,
-    jsonl_out: Annotated[Optional[Path], typer.Option("--jsonl", metavar="FILE", help="Write JSON Lines: one stored call with its current review per line.")] = None,
-    html_out: Annotated[Optional[Path], typer.Option("--html", metavar="DIR", help="Write a static report into DIR: the web app's call pages and an index, openable without a server.")] = None,
+    csv_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            metavar="FILE",
+            help="Write a CSV: UTF-8 with a BOM (Excel shows Chinese), one row per call.",
+        ),
+    ] = None,
+    xlsx_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--xlsx",
+            metavar="FILE",
+            help="Write an Excel workbook: a Calls sheet and an Agents summary sheet.",
+        ),
+    ] = None,
+    jsonl_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--jsonl",
+            metavar="FILE",
+            help="Write JSON Lines: one stored call with its current review per line.",
+        ),
+    ] = None,
+    html_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="DIR",
+            help="Write a static report into DIR: the web app's call pages and an index, openable without a server.",
+        ),
+    ] = None,
     since: SinceOpt = None,
     until: UntilOpt = None,
-    agent: Annotated[Optional[str], typer.Option("--agent", help="Only this agent's calls.")] = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Only this agent's calls.")] = None,
     db: StoreOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
@@ -336,13 +617,19 @@ def export_calls(
     """
     from callreview.dates import day_range
     from callreview.errors import SettingsError
-    from callreview.team.export import ExportFilter, export
     from callreview.store import open_store
+    from callreview.team.export import ExportFilter, export
 
     def run() -> int:
-        targets = [(fmt, path) for fmt, path in (("csv", csv_out), ("xlsx", xlsx_out), ("jsonl", jsonl_out)) if path is not None]
+        targets = [
+            (fmt, path)
+            for fmt, path in (("csv", csv_out), ("xlsx", xlsx_out), ("jsonl", jsonl_out))
+            if path is not None
+        ]
         if not targets and html_out is None:
-            raise SettingsError("export: say where to write it: --csv FILE, --xlsx FILE, --jsonl FILE or --html DIR")
+            raise SettingsError(
+                "export: say where to write it: --csv FILE, --xlsx FILE, --jsonl FILE or --html DIR"
+            )
         first, last = day_range(since, until)
         settings = _settings(config)
         with open_store(db, settings.db) as store:
@@ -350,11 +637,16 @@ def export_calls(
                 written = export(store, fmt, path, ExportFilter(first, last, agent))
                 typer.echo(f"wrote {written:,} calls to {path}")
             if html_out is not None:
-                from callreview.team.people import QueueFilter
                 from callreview.qc.scorecard import load_scorecard
+                from callreview.team.people import QueueFilter
                 from callreview.web.report import write_report
 
-                written = write_report(store, load_scorecard(settings.scorecard), html_out, QueueFilter(agent=agent, since=first, until=last))
+                written = write_report(
+                    store,
+                    load_scorecard(settings.scorecard),
+                    html_out,
+                    QueueFilter(agent=agent, since=first, until=last),
+                )
                 typer.echo(f"wrote {written:,} call pages and an index to {html_out}")
         return 0
 
@@ -363,10 +655,14 @@ def export_calls(
 
 @app.command("summary")
 def summary_cmd(
-    by: Annotated[str, typer.Option("--by", help="Group the figures: agent | week | item.")] = "agent",
+    by: Annotated[
+        str, typer.Option("--by", help="Group the figures: agent | week | item.")
+    ] = "agent",
     since: SinceOpt = None,
     until: UntilOpt = None,
-    json_flag: Annotated[bool, typer.Option("--json", help="Print the figures as JSON instead of tables.")] = False,
+    json_flag: Annotated[
+        bool, typer.Option("--json", help="Print the figures as JSON instead of tables.")
+    ] = False,
     db: StoreOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
@@ -386,7 +682,9 @@ def summary_cmd(
         first, last = day_range(since, until)
         settings = _settings(config)
         with open_store(db, settings.db) as store:
-            figures = summarize(store.calls(since=first, until=last, state="scored"), by, first, last)  # type: ignore[arg-type]
+            figures = summarize(
+                store.calls(since=first, until=last, state="scored"), by, first, last
+            )  # type: ignore[arg-type]
         if json_flag:
             typer.echo(json.dumps(figures.to_dict(), ensure_ascii=False, indent=2))
         else:
@@ -398,13 +696,42 @@ def summary_cmd(
 
 @app.command("sample")
 def sample_cmd(
-    rate: Annotated[float, typer.Option("--rate", help="Share of each agent's calls to pick, 0.05-0.15 (seed 004: 5-15 %).")] = 0.1,
-    min_per_agent: Annotated[int, typer.Option("--min-per-agent", help="Calls per agent at least (all of them when fewer).")] = 3,
-    week: Annotated[Optional[str], typer.Option("--week", metavar="YYYY-Www", help="ISO week of the calls' dates. Default: the latest week with scored calls.")] = None,
-    seed: Annotated[Optional[int], typer.Option("--seed", help="Repeat a pick: the same seed and calls give the same picks. Default: a random seed, printed.")] = None,
-    name: Annotated[Optional[str], typer.Option("--name", help="Save the sample under this name (default: the week); one of the same name is replaced.")] = None,
+    rate: Annotated[
+        float,
+        typer.Option(
+            "--rate", help="Share of each agent's calls to pick, 0.05-0.15 (seed 004: 5-15 %)."
+        ),
+    ] = 0.1,
+    min_per_agent: Annotated[
+        int,
+        typer.Option("--min-per-agent", help="Calls per agent at least (all of them when fewer)."),
+    ] = 3,
+    week: Annotated[
+        str | None,
+        typer.Option(
+            "--week",
+            metavar="YYYY-Www",
+            help="ISO week of the calls' dates. Default: the latest week with scored calls.",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            help="Repeat a pick: the same seed and calls give the same picks. Default: a random seed, printed.",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="Save the sample under this name (default: the week); one of the same name is replaced.",
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Allow a rate outside 0.05-0.15.")] = False,
-    json_flag: Annotated[bool, typer.Option("--json", help="Print the sample as JSON instead of tables.")] = False,
+    json_flag: Annotated[
+        bool, typer.Option("--json", help="Print the sample as JSON instead of tables.")
+    ] = False,
     db: StoreOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
@@ -413,11 +740,13 @@ def sample_cmd(
 
     Example: callreview sample --rate 0.1 --min-per-agent 3 --week 2026-W48 --seed 7
     """
-    from callreview.team.sampling import SampleOptions, render_sample, take_sample
     from callreview.store import open_store
+    from callreview.team.sampling import SampleOptions, render_sample, take_sample
 
     def run() -> int:
-        options = SampleOptions(rate=rate, min_per_agent=min_per_agent, week=week, seed=seed, name=name, force=force)
+        options = SampleOptions(
+            rate=rate, min_per_agent=min_per_agent, week=week, seed=seed, name=name, force=force
+        )
         options.check()  # a bad option is refused before the store is opened
         if week:
             from callreview.dates import parse_week
@@ -441,9 +770,26 @@ def sample_cmd(
 @app.command()
 def serve(
     db: StoreOpt = None,
-    host: Annotated[str, typer.Option("--host", help="Address to listen on. The default is this machine only; to serve a team, put it behind an HTTPS proxy.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="Port to listen on (0: any free port, printed).")] = 8000,
-    secure_cookies: Annotated[bool, typer.Option("--secure-cookies", help="Mark the session cookie Secure: when users reach the app over HTTPS (a proxy).")] = False,
+    host: Annotated[
+        str,
+        typer.Option(
+            "--host",
+            help="Address to listen on. The default is this machine only; to serve a team, put it behind an HTTPS proxy.",
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[
+        int,
+        typer.Option(
+            "--port", min=0, max=65535, help="Port to listen on (0: any free port, printed)."
+        ),
+    ] = 8000,
+    secure_cookies: Annotated[
+        bool,
+        typer.Option(
+            "--secure-cookies",
+            help="Mark the session cookie Secure: when users reach the app over HTTPS (a proxy).",
+        ),
+    ] = False,
     scorecard: ScorecardOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
@@ -456,16 +802,19 @@ def serve(
     """
 
     def run() -> int:
-        from callreview.team.people import People
         from callreview.qc.scorecard import load_scorecard
         from callreview.store import open_store
+        from callreview.team.people import People
         from callreview.web import serve as serve_app
 
         settings = _settings(config, scorecard=scorecard)
         rules = load_scorecard(settings.scorecard)
         with open_store(db, settings.db) as store:
             if not People(store).users():
-                typer.echo("callreview: no users yet; add one with: callreview user add NAME --role reviewer", err=True)
+                typer.echo(
+                    "callreview: no users yet; add one with: callreview user add NAME --role reviewer",
+                    err=True,
+                )
 
             def ready(url: str) -> None:
                 typer.echo(f"callreview: serving {store.where} at {url} (Ctrl-C stops)", err=True)
@@ -485,10 +834,26 @@ app.add_typer(user_app, name="user")
 
 @user_app.command("add")
 def user_add(
-    name: Annotated[str, typer.Argument(help="The log-in name (letters, digits, . _ @ -).", show_default=False)],
-    role: Annotated[str, typer.Option("--role", help="reviewer | supervisor | agent | admin.", show_default=False)],
-    agent_id: Annotated[Optional[str], typer.Option("--agent-id", help="For an agent: the agent id their calls carry in the store.")] = None,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from the first line of standard input instead of a prompt.")] = False,
+    name: Annotated[
+        str, typer.Argument(help="The log-in name (letters, digits, . _ @ -).", show_default=False)
+    ],
+    role: Annotated[
+        str,
+        typer.Option("--role", help="reviewer | supervisor | agent | admin.", show_default=False),
+    ],
+    agent_id: Annotated[
+        str | None,
+        typer.Option(
+            "--agent-id", help="For an agent: the agent id their calls carry in the store."
+        ),
+    ] = None,
+    password_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--password-stdin",
+            help="Read the password from the first line of standard input instead of a prompt.",
+        ),
+    ] = False,
     db: StoreOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
@@ -499,17 +864,23 @@ def user_add(
     """
 
     def run() -> int:
-        from callreview.team.people import People
         from callreview.store import open_store
+        from callreview.team.people import People
 
         settings = _settings(config)
         if password_stdin:
             password = sys.stdin.readline().rstrip("\r\n")
         else:
-            password = typer.prompt(f"Password for {name}", hide_input=True, confirmation_prompt=True)
+            password = typer.prompt(
+                f"Password for {name}", hide_input=True, confirmation_prompt=True
+            )
         with open_store(db, settings.db) as store:
             user = People(store).add_user(name, role, password, agent_id)
-            typer.echo(f"added {user.role} {user.name}" + (f" (agent {user.agent})" if user.agent else "") + f" to {store.where}")
+            typer.echo(
+                f"added {user.role} {user.name}"
+                + (f" (agent {user.agent})" if user.agent else "")
+                + f" to {store.where}"
+            )
         return 0
 
     _run(run, debug)
@@ -523,8 +894,8 @@ def user_list(db: StoreOpt = None, config: ConfigOpt = None, debug: DebugOpt = F
     """
 
     def run() -> int:
-        from callreview.team.people import People
         from callreview.store import open_store
+        from callreview.team.people import People
 
         settings = _settings(config)
         with open_store(db, settings.db) as store:
@@ -624,7 +995,9 @@ def _write_json(target: str | None, results: list[dict[str, Any]]) -> None:
     try:
         write_atomic(Path(target), text)
     except OSError as err:
-        raise CallreviewError(f"{target}: cannot write the JSON output ({err.strerror}); check the folder exists and is writable") from None
+        raise CallreviewError(
+            f"{target}: cannot write the JSON output ({err.strerror}); check the folder exists and is writable"
+        ) from None
 
 
 def _format_transcript(transcript) -> str:

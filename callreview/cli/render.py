@@ -9,10 +9,27 @@ instead. No colour codes: the CLI may add them.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from callreview.qc.details import PART_LABELS, ForbiddenDetails, GreetingDetails, NameDetails, as_details, clock
-from callreview.results import METRICS, CallReview, DeadAir, DeliveryMetrics, Interruptions, ItemResult, SpeechRate, TalkRatio
+from callreview.qc.details import (
+    PART_LABELS,
+    ForbiddenDetails,
+    GreetingDetails,
+    NameDetails,
+    as_details,
+    clock,
+)
+from callreview.results import (
+    METRICS,
+    CallReview,
+    DeadAir,
+    DeliveryMetrics,
+    Interruptions,
+    ItemResult,
+    SpeechRate,
+    TalkRatio,
+)
 
 LABELS = {
     "greeting": "Greeting 开头语",
@@ -35,9 +52,15 @@ __all__ = ["LABELS", "METRIC_LABELS", "PART_LABELS", "STATUS", "INDENT", "clock"
 
 def render_review(review: CallReview) -> str:
     """The checklist with PASS/FAIL/N/A/REVIEW, score and band, and the evidence under each problem."""
-    lines = [f"{review.file} · {clock(review.duration_s)} · {review.profile}", _score_line(review), ""]
+    lines = [
+        f"{review.file} · {clock(review.duration_s)} · {review.profile}",
+        _score_line(review),
+        "",
+    ]
     for item in review.items.values():
-        lines.append(f"{STATUS[item.status]:<7}{_points(item):>7}  {LABELS.get(item.name, item.name)}{_summary(item)}")
+        lines.append(
+            f"{STATUS[item.status]:<7}{_points(item):>7}  {LABELS.get(item.name, item.name)}{_summary(item)}"
+        )
         if item.status in ("fail", "review"):
             lines.extend(INDENT + line for line in _explain(item))
     if review.metrics is not None:
@@ -70,16 +93,25 @@ def bare_word(d: Mapping[str, Any]) -> str:
     return typed.bare_word if isinstance(typed, GreetingDetails) else ""
 
 
-def render_delivery(metrics: DeliveryMetrics, weighted: dict[str, ItemResult] | None = None) -> list[str]:
+def render_delivery(
+    metrics: DeliveryMetrics, weighted: dict[str, ItemResult] | None = None
+) -> list[str]:
     """One line per delivery metric — ``INFO`` when it is information only, else its status and points —
     and under it each fault (when, what was heard) and what to do instead."""
     lines = []
     for name in METRICS:
         item = (weighted or {}).get(name)
-        head = f"{STATUS[item.status]:<7}{_points(item):>7}" if item is not None else f"{'INFO':<7}{'–':>7}"
+        head = (
+            f"{STATUS[item.status]:<7}{_points(item):>7}"
+            if item is not None
+            else f"{'INFO':<7}{'–':>7}"
+        )
         metric = metrics.get(name)
         if metric is None:
-            lines += [f"{head}  {METRIC_LABELS[name]}  — not measured", INDENT + metrics.unavailable.get(name, "")]
+            lines += [
+                f"{head}  {METRIC_LABELS[name]}  — not measured",
+                INDENT + metrics.unavailable.get(name, ""),
+            ]
             continue
         lines.append(f"{head}  {METRIC_LABELS[name]}  — {_metric_summary(metric)}")
         lines.extend(INDENT + line for line in _metric_faults(metric))
@@ -93,17 +125,33 @@ def render_delivery(metrics: DeliveryMetrics, weighted: dict[str, ItemResult] | 
 def _metric_summary(metric: SpeechRate | Interruptions | DeadAir | TalkRatio) -> str:
     if isinstance(metric, SpeechRate):
         per = f"{metric.unit}/min"
-        text = "no turn long enough to time" if metric.median is None else f"median {metric.median:.0f} {per}"
+        text = (
+            "no turn long enough to time"
+            if metric.median is None
+            else f"median {metric.median:.0f} {per}"
+        )
         if metric.fastest is not None:
             text += f", fastest {metric.fastest.rate:.0f} at {clock(metric.fastest.start)}"
         text += f" ({'everybody: mono recording' if metric.role == 'unknown' else 'agent'})"
         return text + (f"; {len(metric.faults)} fast stretch(es)" if metric.faults else "")
     if isinstance(metric, Interruptions):
         text = str(metric.count) if metric.count else "none"
-        return text + (f" ({metric.backchannels} back-channel(s) while the customer talked, not counted)" if metric.backchannels else "")
+        return text + (
+            f" ({metric.backchannels} back-channel(s) while the customer talked, not counted)"
+            if metric.backchannels
+            else ""
+        )
     if isinstance(metric, DeadAir):
-        text = f"{metric.total_s:.0f} s in {len(metric.stretches)} stretch(es), longest {metric.longest_s:.0f} s" if metric.stretches else "none"
-        return text + (f" ({len(metric.announced_holds)} announced hold(s) not counted)" if metric.announced_holds else "")
+        text = (
+            f"{metric.total_s:.0f} s in {len(metric.stretches)} stretch(es), longest {metric.longest_s:.0f} s"
+            if metric.stretches
+            else "none"
+        )
+        return text + (
+            f" ({len(metric.announced_holds)} announced hold(s) not counted)"
+            if metric.announced_holds
+            else ""
+        )
     return f"agent {metric.agent_share:.0f} % · customer {100 - metric.agent_share:.0f} % ({metric.agent_s:.0f} s / {metric.customer_s:.0f} s of speech)"
 
 
@@ -116,7 +164,9 @@ def _metric_faults(metric: SpeechRate | Interruptions | DeadAir | TalkRatio) -> 
             cut, agent = f.evidence
             yield f"{clock(f.start)} talked over the customer for {f.seconds:.1f} s: 「{agent.text}」 over 「{cut.text}」"
         elif isinstance(metric, DeadAir):
-            after = f" after the {f.evidence[0].role}'s 「{f.evidence[0].text}」" if f.evidence else ""
+            after = (
+                f" after the {f.evidence[0].role}'s 「{f.evidence[0].text}」" if f.evidence else ""
+            )
             yield f"{span} {f.seconds:.0f} s of silence{after}"
         else:
             yield f"{span} the agent's share is over the scorecard's agent_share_max"
@@ -141,8 +191,15 @@ def render_batch(outcomes: list[tuple[str, CallReview | Exception]]) -> str:
             continue
         score = "—" if outcome.score is None else f"{outcome.score:.1f}"
         band = outcome.band_label or ""
-        problems = [f"{STATUS[i.status]} {i.name}" for i in outcome.items.values() if i.status in ("fail", "review")]
-        lines.append(f"{score:>6}  {band}{' ' * (BAND_WIDTH - _width(band))}  {file}" + (f"  — {', '.join(problems)}" if problems else ""))
+        problems = [
+            f"{STATUS[i.status]} {i.name}"
+            for i in outcome.items.values()
+            if i.status in ("fail", "review")
+        ]
+        lines.append(
+            f"{score:>6}  {band}{' ' * (BAND_WIDTH - _width(band))}  {file}"
+            + (f"  — {', '.join(problems)}" if problems else "")
+        )
     return "\n".join(lines)
 
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, Literal, Protocol, Sequence
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from callreview.errors import CallreviewError, ModelUnavailableError, StoreError
 from callreview.store import LEASE_S, CallMeta, Claim, Store
@@ -58,7 +59,12 @@ class Outcome:
 
 
 def score_job(
-    reviewer: "Reviewer", store: Store, job: Job, worker: str | None = None, lease_s: float = LEASE_S, retry_failed: bool = False
+    reviewer: Reviewer,
+    store: Store,
+    job: Job,
+    worker: str | None = None,
+    lease_s: float = LEASE_S,
+    retry_failed: bool = False,
 ) -> Outcome:
     """Claim, score and store one recording; a bad file becomes a stored error, never an exception.
     A model that cannot be loaded or a store that fails is raised (the call is given back, not
@@ -76,17 +82,31 @@ def score_job(
         sha = file_digest(path)
     except CallreviewError as err:
         store.record_error(path, str(err), err.exit_code, worker=worker)
-        return Outcome(str(path), "failed", error=str(err), exit_code=err.exit_code, seconds=time.monotonic() - started)
+        return Outcome(
+            str(path),
+            "failed",
+            error=str(err),
+            exit_code=err.exit_code,
+            seconds=time.monotonic() - started,
+        )
     except OSError as err:
         message = f"{path}: cannot be read ({err.strerror}); check the file"
         store.record_error(path, message, 2, worker=worker)
-        return Outcome(str(path), "failed", error=message, exit_code=2, seconds=time.monotonic() - started)
+        return Outcome(
+            str(path), "failed", error=message, exit_code=2, seconds=time.monotonic() - started
+        )
     try:
         beside = call_metadata(path)
         meta = merge_meta(job.meta, beside)
     except CallreviewError as err:
         store.record_error(path, str(err), err.exit_code, sha256=sha, worker=worker)
-        return Outcome(str(path), "failed", error=str(err), exit_code=err.exit_code, seconds=time.monotonic() - started)
+        return Outcome(
+            str(path),
+            "failed",
+            error=str(err),
+            exit_code=err.exit_code,
+            seconds=time.monotonic() - started,
+        )
     call = store.register(sha, path, meta)
     claimed = store.claim(sha, path, worker, lease_s, retry_failed)
     if claimed.claim is None:
@@ -94,24 +114,52 @@ def score_job(
     claim = claimed.claim
     try:
         with _Lease(store, claim, lease_s):
-            reviewed = reviewer.review_file(path, customer_name=meta.customer_name, direction=meta.direction, digest=sha, metadata=beside)
+            reviewed = reviewer.review_file(
+                path,
+                customer_name=meta.customer_name,
+                direction=meta.direction,
+                digest=sha,
+                metadata=beside,
+            )
     except (ModelUnavailableError, StoreError):
-        store.release(claim)  # the model or the store failed, not this call: it stays pending for a later run
+        store.release(
+            claim
+        )  # the model or the store failed, not this call: it stays pending for a later run
         raise
     except CallreviewError as err:
         store.fail(claim, str(err), err.exit_code)
-        return Outcome(str(path), "failed", call, error=str(err), exit_code=err.exit_code, seconds=time.monotonic() - started)
+        return Outcome(
+            str(path),
+            "failed",
+            call,
+            error=str(err),
+            exit_code=err.exit_code,
+            seconds=time.monotonic() - started,
+        )
     except BaseException:
         store.release(claim)  # interrupted or a bug: the call is pending again, nothing half-stored
         raise
     review = reviewed.review
-    stored = store.complete(claim, review, reviewed.transcript, reviewed.transcript_key, reviewer.engine, reviewer.fingerprint)
+    stored = store.complete(
+        claim,
+        review,
+        reviewed.transcript,
+        reviewed.transcript_key,
+        reviewer.engine,
+        reviewer.fingerprint,
+    )
     if stored is None:  # the lease ran out and another worker took the call: it stores it, not us
         return Outcome(str(path), "busy", call, seconds=time.monotonic() - started)
     return Outcome(
-        str(path), "scored", call, review.score, review.band,
+        str(path),
+        "scored",
+        call,
+        review.score,
+        review.band,
         failed_items=tuple(name for name, item in review.items.items() if item.status == "fail"),
-        needs_review=review.needs_review, audio_s=review.duration_s, seconds=time.monotonic() - started,
+        needs_review=review.needs_review,
+        audio_s=review.duration_s,
+        seconds=time.monotonic() - started,
     )
 
 
@@ -127,14 +175,32 @@ def _known(store: Store, path: Path, outcome: str, call: int, started: float) ->
     seconds = time.monotonic() - started
     if outcome == "failed":
         err = store.last_error(call)
-        return Outcome(str(path), "failed_before", call, error=err.message if err else None, exit_code=err.exit_code if err else 2, seconds=seconds)
+        return Outcome(
+            str(path),
+            "failed_before",
+            call,
+            error=err.message if err else None,
+            exit_code=err.exit_code if err else 2,
+            seconds=seconds,
+        )
     if outcome == "scored":
         stored = store.call(call)
         review = stored.review if stored else None
-        failed = tuple(name for name, item in (review or {}).get("items", {}).items() if item.get("status") == "fail")
+        failed = tuple(
+            name
+            for name, item in (review or {}).get("items", {}).items()
+            if item.get("status") == "fail"
+        )
         return Outcome(
-            str(path), "already", call, stored.score if stored else None, stored.band if stored else None, failed,
-            stored.needs_review if stored else False, audio_s=(stored.duration_s or 0.0) if stored else 0.0, seconds=seconds,
+            str(path),
+            "already",
+            call,
+            stored.score if stored else None,
+            stored.band if stored else None,
+            failed,
+            stored.needs_review if stored else False,
+            audio_s=(stored.duration_s or 0.0) if stored else 0.0,
+            seconds=seconds,
         )
     return Outcome(str(path), "busy", call, seconds=seconds)
 
@@ -155,7 +221,7 @@ class _Lease:
             except CallreviewError:
                 continue  # a store briefly unreachable: try again at the next beat
 
-    def __enter__(self) -> "_Lease":
+    def __enter__(self) -> _Lease:
         self._thread.start()
         return self
 
@@ -175,9 +241,9 @@ _GLOB_CHARS = frozenset("*?[")
 
 
 def discover(
-    paths: "Sequence[str | Path]",
-    manifest: "str | Path | None" = None,
-    name_pattern: "str | NamePattern | None" = None,
+    paths: Sequence[str | Path],
+    manifest: str | Path | None = None,
+    name_pattern: str | NamePattern | None = None,
     pattern: tuple[str, ...] = AUDIO_SUFFIXES,
 ) -> list[Job]:
     """The recordings to score, in a deterministic order, each with what is known about it.
@@ -219,7 +285,9 @@ def _expand(given: str, pattern: tuple[str, ...]) -> list[str]:
     if _GLOB_CHARS & set(given):
         matches = sorted(glob.glob(os.path.expanduser(given), recursive=True))
         if not matches:
-            raise CallreviewError(f"{given}: matches no files; check the pattern (quote it, e.g. 'calls/**/*.flac')")
+            raise CallreviewError(
+                f"{given}: matches no files; check the pattern (quote it, e.g. 'calls/**/*.flac')"
+            )
         out: list[str] = []
         for match in matches:
             if Path(match).is_dir():
@@ -237,7 +305,11 @@ def _walk(folder: Path, pattern: tuple[str, ...]) -> list[str]:
     out = []
     for root, dirs, files in os.walk(folder):
         dirs[:] = [d for d in dirs if not d.startswith(".")]
-        out += [os.path.abspath(os.path.join(root, f)) for f in files if f.lower().endswith(suffixes) and not _skipped(f)]
+        out += [
+            os.path.abspath(os.path.join(root, f))
+            for f in files
+            if f.lower().endswith(suffixes) and not _skipped(f)
+        ]
     return sorted(out)
 
 
@@ -289,7 +361,9 @@ class BatchTally:
         self.audio_s += outcome.audio_s
 
     def line(self) -> str:
-        return f"{self.scored:,} scored, {self.already:,} already scored, {len(self.failed):,} failed"
+        return (
+            f"{self.scored:,} scored, {self.already:,} already scored, {len(self.failed):,} failed"
+        )
 
     @property
     def exit_code(self) -> int:
@@ -333,7 +407,7 @@ class _Silent:
 
 def run_batch(
     jobs: Sequence[Job],
-    reviewer: "Reviewer",
+    reviewer: Reviewer,
     store: Store,
     db: str,
     options: BatchOptions = BatchOptions(),
@@ -349,8 +423,16 @@ def run_batch(
     reporter = reporter or _Silent()
     options = replace(options, workers=options.workers or _default_workers())
     tally = BatchTally(len(jobs))
-    run = store.start_run("batch", {"calls": len(jobs), "workers": options.workers, "threads": options.threads,
-                                    "retry_failed": options.retry_failed, "ray": options.ray})
+    run = store.start_run(
+        "batch",
+        {
+            "calls": len(jobs),
+            "workers": options.workers,
+            "threads": options.threads,
+            "retry_failed": options.retry_failed,
+            "ray": options.ray,
+        },
+    )
     busy: dict[str, Outcome] = {}
     outcomes = _outcomes(jobs, reviewer, db, options, stop, reporter)
     try:
@@ -373,7 +455,12 @@ def run_batch(
 
 
 def _outcomes(
-    jobs: Sequence[Job], reviewer: "Reviewer", db: str, options: BatchOptions, stop: threading.Event | None, reporter: Reporter
+    jobs: Sequence[Job],
+    reviewer: Reviewer,
+    db: str,
+    options: BatchOptions,
+    stop: threading.Event | None,
+    reporter: Reporter,
 ) -> Iterator[Outcome]:
     args = dict(threads=options.threads, lease_s=options.lease_s, retry_failed=options.retry_failed)
     if options.ray:
@@ -381,18 +468,26 @@ def _outcomes(
             from callreview.jobs.ray import run_on_ray
         except ImportError as err:
             if err.name == "ray":
-                raise CallreviewError("--ray needs Ray; install it with: pip install 'callreview[ray]'") from None
-            raise CallreviewError("--ray: this callreview has no Ray executor (callreview.jobs.ray is missing); run without --ray") from None
-        return run_on_ray(jobs, reviewer.settings, db, options.workers, **args, address=options.ray, stop=stop)
+                raise CallreviewError(
+                    "--ray needs Ray; install it with: pip install 'callreview[ray]'"
+                ) from None
+            raise CallreviewError(
+                "--ray: this callreview has no Ray executor (callreview.jobs.ray is missing); run without --ray"
+            ) from None
+        return run_on_ray(
+            jobs, reviewer.settings, db, options.workers, **args, address=options.ray, stop=stop
+        )
     from callreview.jobs.workers import run_jobs
 
-    return run_jobs(jobs, reviewer.settings, db, options.workers, **args, stop=stop, on_running=reporter.running)
+    return run_jobs(
+        jobs, reviewer.settings, db, options.workers, **args, stop=stop, on_running=reporter.running
+    )
 
 
 def _wait_for_others(
     busy: dict[str, Outcome],
     by_path: dict[str, Job],
-    reviewer: "Reviewer",
+    reviewer: Reviewer,
     store: Store,
     options: BatchOptions,
     tally: BatchTally,
@@ -409,7 +504,10 @@ def _wait_for_others(
                 return
         else:
             time.sleep(1.0)
-        states = {c.id: c.state for c in store.calls(ids=[o.call for o in busy.values() if o.call is not None])}
+        states = {
+            c.id: c.state
+            for c in store.calls(ids=[o.call for o in busy.values() if o.call is not None])
+        }
         for path, outcome in list(busy.items()):
             state = states.get(outcome.call) if outcome.call is not None else "pending"
             now = time.monotonic()
@@ -417,7 +515,13 @@ def _wait_for_others(
                 result = _known(store, Path(path), state, outcome.call, now)  # type: ignore[arg-type]
             elif state == "pending" or now - tried[path] >= options.recheck_s:
                 tried[path] = now
-                result = score_job(reviewer, store, by_path[path], lease_s=options.lease_s, retry_failed=options.retry_failed)
+                result = score_job(
+                    reviewer,
+                    store,
+                    by_path[path],
+                    lease_s=options.lease_s,
+                    retry_failed=options.retry_failed,
+                )
             else:
                 continue
             if result.status != "busy":

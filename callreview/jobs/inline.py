@@ -19,11 +19,12 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from callreview.jobs.batch import Job, Outcome, score_job
 from callreview.errors import CallreviewError, StoreError
+from callreview.jobs.batch import Job, Outcome, score_job
 from callreview.store import LEASE_S, Claim, Store, worker_id
 
 if TYPE_CHECKING:
@@ -65,15 +66,19 @@ class StopSignal:
             raise Stopped()
 
     @contextmanager
-    def installed(self) -> Iterator["StopSignal"]:
-        if threading.current_thread() is not threading.main_thread():  # a test or an embedding app runs us
+    def installed(self) -> Iterator[StopSignal]:
+        if (
+            threading.current_thread() is not threading.main_thread()
+        ):  # a test or an embedding app runs us
             yield self
             return
         old = {sig: signal.signal(sig, self._handle) for sig in STOP_SIGNALS}
         read, write = os.pipe()
         os.set_blocking(write, False)
         old_fd = signal.set_wakeup_fd(write, warn_on_full_buffer=False)
-        watcher = threading.Thread(target=self._watch, args=(read,), name="callreview-stop", daemon=True)
+        watcher = threading.Thread(
+            target=self._watch, args=(read,), name="callreview-stop", daemon=True
+        )
         watcher.start()
         try:
             yield self
@@ -111,7 +116,7 @@ class StopSignal:
 class _InterruptibleReviewer:
     """The reviewer as score_job sees it, with only the scoring itself open to a stop signal."""
 
-    def __init__(self, reviewer: "Reviewer", stop: StopSignal) -> None:
+    def __init__(self, reviewer: Reviewer, stop: StopSignal) -> None:
         self._reviewer, self._stop = reviewer, stop
 
     def __getattr__(self, name: str) -> Any:
@@ -161,8 +166,14 @@ class InlineExecutor:
     A stop signal during a call gives the call back to the store (pending) and ends the poll early;
     ``on_stuck(path)`` is told when the call had to be given back from outside (the process then exits)."""
 
-    def __init__(self, reviewer: "Reviewer", store: Store, stop: StopSignal, lease_s: float = LEASE_S,
-                 on_stuck: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        reviewer: Reviewer,
+        store: Store,
+        stop: StopSignal,
+        lease_s: float = LEASE_S,
+        on_stuck: Callable[[str], None] | None = None,
+    ) -> None:
         self.reviewer = _InterruptibleReviewer(reviewer, stop)
         self.store = _ClaimKeeper(store)
         self.stop, self.lease_s, self.on_stuck = stop, lease_s, on_stuck
@@ -191,8 +202,12 @@ class InlineExecutor:
             return [score_job(self.reviewer, self.store, job, self.worker, self.lease_s)]  # type: ignore[arg-type]
         except Stopped:
             return []  # given back: the watcher reports it pending
-        except StoreError as err:  # the store is locked or away: the watcher backs off and sends the file again
-            return [Outcome(str(job.path), "failed", error=str(err), exit_code=StoreError.exit_code)]
+        except (
+            StoreError
+        ) as err:  # the store is locked or away: the watcher backs off and sends the file again
+            return [
+                Outcome(str(job.path), "failed", error=str(err), exit_code=StoreError.exit_code)
+            ]
 
     def _give_back_and_exit(self) -> None:
         """From the stop thread: the call is stuck in the model; release its claim and end the process."""
@@ -209,7 +224,7 @@ class InlineExecutor:
     def close(self, cancel_pending: bool = False) -> None:
         self._jobs.clear()
 
-    def __enter__(self) -> "InlineExecutor":
+    def __enter__(self) -> InlineExecutor:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -48,7 +48,9 @@ def parse_date(value: str, source: str) -> str:
             raise ValueError
         return datetime.date(int(match[1]), int(match[2]), int(match[3])).isoformat()
     except ValueError:
-        raise SettingsError(f"{source}: date {value!r} is not a date; write it like 2026-12-01 or 20261201") from None
+        raise SettingsError(
+            f"{source}: date {value!r} is not a date; write it like 2026-12-01 or 20261201"
+        ) from None
 
 
 # --- name patterns ---------------------------------------------------------------
@@ -93,20 +95,26 @@ def name_pattern(text: str) -> NamePattern:
                 f"--name-pattern {text}: unknown field {{{name}}}; use {', '.join('{' + f + '}' for f in FIELDS)} or {{*}} for a part to ignore"
             )
         elif name in fields:
-            raise SettingsError(f"--name-pattern {text}: {{{name}}} appears twice; name each field once")
+            raise SettingsError(
+                f"--name-pattern {text}: {{{name}}} appears twice; name each field once"
+            )
         else:
             fields.add(name)
             parts.append(f"(?P<{name}>{_DATE_GROUP})" if name == "date" else f"(?P<{name}>.+?)")
         pos = match.end()
     parts.append(_literal(text, text[pos:]))
     if not fields:
-        raise SettingsError(f"--name-pattern {text}: names no field; write it like {{agent}}_{{date}}_{{call_id}}")
+        raise SettingsError(
+            f"--name-pattern {text}: names no field; write it like {{agent}}_{{date}}_{{call_id}}"
+        )
     return NamePattern(text, re.compile("".join(parts)))
 
 
 def _literal(pattern: str, text: str) -> str:
     if "{" in text or "}" in text:
-        raise SettingsError(f"--name-pattern {pattern}: an unmatched brace; write fields as {{agent}}, {{date}}, {{call_id}}")
+        raise SettingsError(
+            f"--name-pattern {pattern}: an unmatched brace; write fields as {{agent}}, {{date}}, {{call_id}}"
+        )
     return re.escape(text)
 
 
@@ -122,17 +130,23 @@ def read_manifest(path: str | Path) -> list[tuple[Path, CallMeta]]:
     except FileNotFoundError:
         raise SettingsError(f"{path}: no such manifest; check the --manifest path") from None
     except OSError as err:
-        raise SettingsError(f"{path}: the manifest cannot be read ({err.strerror}); check the file") from None
+        raise SettingsError(
+            f"{path}: the manifest cannot be read ({err.strerror}); check the file"
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
-        raise SettingsError(f"{path}:{line}: not UTF-8 text; save the manifest as CSV UTF-8 (in Excel: Save As → CSV UTF-8)") from None
+        raise SettingsError(
+            f"{path}:{line}: not UTF-8 text; save the manifest as CSV UTF-8 (in Excel: Save As → CSV UTF-8)"
+        ) from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
         if header is None or not any(cell.strip() for cell in header):
-            raise SettingsError(f"{path}: the manifest is empty; its first line names the columns, e.g. file,agent,call_id,date")
+            raise SettingsError(
+                f"{path}: the manifest is empty; its first line names the columns, e.g. file,agent,call_id,date"
+            )
         columns = _columns(path, header)
         base = path.parent
         rows: dict[Path, CallMeta] = {}
@@ -143,15 +157,21 @@ def read_manifest(path: str | Path) -> list[tuple[Path, CallMeta]]:
                 continue
             source = f"{path}:{line}"
             if len(row) > len(columns):
-                raise SettingsError(f"{source}: {len(row)} fields, but the header names {len(columns)} columns; quote values that hold a comma")
+                raise SettingsError(
+                    f"{source}: {len(row)} fields, but the header names {len(columns)} columns; quote values that hold a comma"
+                )
             values = {name: cell.strip() for name, cell in zip(columns, row) if cell.strip()}
             file = values.pop("file", None)
             if not file:
-                raise SettingsError(f"{source}: the file column is empty; give the recording's path, relative to {base}")
+                raise SettingsError(
+                    f"{source}: the file column is empty; give the recording's path, relative to {base}"
+                )
             recording = Path(file) if Path(file).is_absolute() else base / file
             rows.setdefault(Path(os.path.abspath(recording)), _meta(values, source))
     except csv.Error as err:
-        raise SettingsError(f"{path}:{reader.line_num}: not a readable CSV line ({err}); check the quotes on that line") from None
+        raise SettingsError(
+            f"{path}:{reader.line_num}: not a readable CSV line ({err}); check the quotes on that line"
+        ) from None
     return list(rows.items())
 
 
@@ -160,13 +180,19 @@ def _columns(path: Path, header: list[str]) -> list[str]:
     known = ("file", *FIELDS)
     for name in columns:
         if not name:
-            raise SettingsError(f"{path}:1: a column has no name; name every column in the first line")
+            raise SettingsError(
+                f"{path}:1: a column has no name; name every column in the first line"
+            )
         if columns.count(name) > 1:
             raise SettingsError(f"{path}:1: the column {name!r} appears twice; keep one")
         if name not in known and (close := difflib.get_close_matches(name, known, n=1, cutoff=0.8)):
-            raise SettingsError(f"{path}:1: unknown column {name!r}; did you mean {close[0]!r}? (columns: {', '.join(known)}, others are kept as metadata)")
+            raise SettingsError(
+                f"{path}:1: unknown column {name!r}; did you mean {close[0]!r}? (columns: {', '.join(known)}, others are kept as metadata)"
+            )
     if "file" not in columns:
-        raise SettingsError(f"{path}:1: no 'file' column; the first line names the columns, e.g. file,agent,call_id,date")
+        raise SettingsError(
+            f"{path}:1: no 'file' column; the first line names the columns, e.g. file,agent,call_id,date"
+        )
     return columns
 
 
@@ -176,7 +202,8 @@ def _meta(values: dict[str, str], source: str) -> CallMeta:
     if "direction" in values:
         values["direction"] = values["direction"].lower()
         if values["direction"] not in DIRECTIONS:
-            raise SettingsError(f"{source}: direction {values['direction']!r} must be inbound or outbound (or empty)")
+            raise SettingsError(
+                f"{source}: direction {values['direction']!r} must be inbound or outbound (or empty)"
+            )
     extra = {k: v for k, v in values.items() if k not in FIELDS}
     return CallMeta(**{k: v for k, v in values.items() if k in FIELDS}, extra=extra)
-

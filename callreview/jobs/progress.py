@@ -17,13 +17,20 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from callreview.jobs.batch import BatchTally, Job, Outcome
 
-_WORDS = {"scored": "scored ", "already": "already", "failed": "failed ", "failed_before": "failed ", "busy": "busy   "}
+_WORDS = {
+    "scored": "scored ",
+    "already": "already",
+    "failed": "failed ",
+    "failed_before": "failed ",
+    "busy": "busy   ",
+}
 
 
 def display(path: str | Path) -> str:
@@ -36,14 +43,28 @@ def display(path: str | Path) -> str:
     return text if rel.startswith("..") else rel
 
 
-def outcome_line(outcome: "Outcome", tally: "BatchTally") -> str:
+def outcome_line(outcome: Outcome, tally: BatchTally) -> str:
     """One call's plain log line."""
     head = f"[{tally.done}/{tally.total}] {_WORDS[outcome.status]} "
     if outcome.status in ("failed", "failed_before"):
-        return head + _error(outcome) + (" (in an earlier run; --retry-failed tries again)" if outcome.status == "failed_before" else "")
+        return (
+            head
+            + _error(outcome)
+            + (
+                " (in an earlier run; --retry-failed tries again)"
+                if outcome.status == "failed_before"
+                else ""
+            )
+        )
     if outcome.status == "busy":
-        return head + f"{display(outcome.path)} · another batch is scoring it; checked again at the end"
-    line = head + f"{display(outcome.path)} · {'—' if outcome.score is None else f'{outcome.score:.1f}'} {outcome.band or ''}".rstrip()
+        return (
+            head
+            + f"{display(outcome.path)} · another batch is scoring it; checked again at the end"
+        )
+    line = (
+        head
+        + f"{display(outcome.path)} · {'—' if outcome.score is None else f'{outcome.score:.1f}'} {outcome.band or ''}".rstrip()
+    )
     if outcome.failed_items:
         line += f" · failed: {', '.join(outcome.failed_items)}"
     if outcome.needs_review:
@@ -51,16 +72,18 @@ def outcome_line(outcome: "Outcome", tally: "BatchTally") -> str:
     return line
 
 
-def summary_lines(tally: "BatchTally") -> list[str]:
+def summary_lines(tally: BatchTally) -> list[str]:
     """``412 scored, 1,203 already scored, 2 failed``, then each failed file's one-line error."""
     lines = [tally.line()] + ["  " + _error(outcome) for outcome in tally.failed]
     if tally.interrupted:
         left = tally.total - tally.done
-        lines.append(f"interrupted: {left:,} call{'s' if left != 1 else ''} not scored yet; run the same command again to go on")
+        lines.append(
+            f"interrupted: {left:,} call{'s' if left != 1 else ''} not scored yet; run the same command again to go on"
+        )
     return lines
 
 
-def _error(outcome: "Outcome") -> str:
+def _error(outcome: Outcome) -> str:
     error = outcome.error or "failed in an earlier run"
     if error.startswith(outcome.path):  # the message names the file: as the user gave it
         return display(outcome.path) + error[len(outcome.path) :]
@@ -73,21 +96,23 @@ class PlainProgress:
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
 
-    def __enter__(self) -> "PlainProgress":
+    def __enter__(self) -> PlainProgress:
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.stream.flush()
 
-    def running(self, jobs: Sequence["Job"]) -> None:
+    def running(self, jobs: Sequence[Job]) -> None:
         pass
 
-    def outcome(self, outcome: "Outcome", tally: "BatchTally") -> None:
+    def outcome(self, outcome: Outcome, tally: BatchTally) -> None:
         self.stream.write(outcome_line(outcome, tally) + "\n")
         self.stream.flush()
 
     def waiting(self, count: int) -> None:
-        self.stream.write(f"waiting for {count:,} call{'s' if count != 1 else ''} another batch is scoring\n")
+        self.stream.write(
+            f"waiting for {count:,} call{'s' if count != 1 else ''} another batch is scoring\n"
+        )
         self.stream.flush()
 
 
@@ -97,7 +122,13 @@ class BarProgress:
 
     def __init__(self, total: int, stream: TextIO | None = None) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
 
         self.progress = Progress(
             TextColumn("{task.description}"),
@@ -110,14 +141,14 @@ class BarProgress:
         )
         self.task = self.progress.add_task("scoring", total=total, audio="0.00", current="")
 
-    def __enter__(self) -> "BarProgress":
+    def __enter__(self) -> BarProgress:
         self.progress.start()
         return self
 
     def __exit__(self, *exc: Any) -> None:
         self.progress.stop()
 
-    def running(self, jobs: Sequence["Job"]) -> None:
+    def running(self, jobs: Sequence[Job]) -> None:
         current = display(jobs[0].path) if jobs else ""
         if len(current) > 40:
             current = "…" + current[-39:]
@@ -125,13 +156,15 @@ class BarProgress:
             current += f" +{len(jobs) - 1}"
         self.progress.update(self.task, current=current)
 
-    def outcome(self, outcome: "Outcome", tally: "BatchTally") -> None:
+    def outcome(self, outcome: Outcome, tally: BatchTally) -> None:
         self.progress.update(self.task, completed=tally.done, audio=f"{tally.audio_s / 3600:.2f}")
         if outcome.status in ("failed", "failed_before"):
             self.progress.console.print(outcome_line(outcome, tally), markup=False, highlight=False)
 
     def waiting(self, count: int) -> None:
-        self.progress.update(self.task, description=f"waiting for {count} held by another batch", current="")
+        self.progress.update(
+            self.task, description=f"waiting for {count} held by another batch", current=""
+        )
 
 
 def progress_for(total: int, stream: TextIO | None = None) -> PlainProgress | BarProgress:

@@ -40,11 +40,12 @@ import logging
 import os
 import time
 from collections import deque
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any
 
-from callreview.jobs.batch import Job, Outcome
 from callreview.errors import CallreviewError, SettingsError
+from callreview.jobs.batch import Job, Outcome
 from callreview.store import LEASE_S
 
 if TYPE_CHECKING:
@@ -70,7 +71,7 @@ _FORWARDED_ENV = ("CALLREVIEW_MODEL", "CALLREVIEW_CACHE", "CALLREVIEW_NO_TRIM")
 
 def run_on_ray(
     jobs: Iterable[Job],
-    settings: "Settings",
+    settings: Settings,
     db: str,
     workers: int,
     threads: int | None = None,
@@ -78,7 +79,7 @@ def run_on_ray(
     retry_failed: bool = False,
     address: str | None = None,
     *,
-    stop: "threading.Event | None" = None,
+    stop: threading.Event | None = None,
 ) -> Iterator[Outcome]:
     """Score ``jobs`` on ``workers`` Ray actors of ``threads`` CPUs each (one GPU each with
     ``device = "cuda"``) into the store at ``db``; each job's :class:`Outcome` as it finishes.
@@ -97,16 +98,28 @@ def run_on_ray(
     gpus = 1 if settings.device == "cuda" else 0
     # a GPU only where one is reserved: Ray shows every GPU of a node to actors that asked for none
     settings = replace(_absolute(settings), cpu_threads=cpus, device="cuda" if gpus else "cpu")
-    db = _absolute_path(str(db)) if "://" not in str(db) else str(db)  # actors do not run in this folder
+    db = (
+        _absolute_path(str(db)) if "://" not in str(db) else str(db)
+    )  # actors do not run in this folder
     started = _connect(ray, address, workers * cpus, workers * gpus)
     pool: _Pool | None = None
     quiet = _RayErrorsToLog(ray)
     try:
         _check_room(ray, address, workers, cpus, gpus)
         actor_class = ray.remote(ScoringActor).options(
-            num_cpus=cpus, num_gpus=gpus, max_restarts=0, max_concurrency=1, runtime_env=_runtime_env()
+            num_cpus=cpus,
+            num_gpus=gpus,
+            max_restarts=0,
+            max_concurrency=1,
+            runtime_env=_runtime_env(),
         )
-        pool = _Pool(ray, lambda: actor_class.remote(settings, str(db), lease_s, retry_failed), workers, lease_s, str(db))
+        pool = _Pool(
+            ray,
+            lambda: actor_class.remote(settings, str(db), lease_s, retry_failed),
+            workers,
+            lease_s,
+            str(db),
+        )
         pool.start()
         yield from pool.run(jobs, stop)
     except GeneratorExit:
@@ -126,7 +139,7 @@ class ScoringActor:
     Its methods return values, never raise: a setup or store failure comes back as
     :class:`Fatal` (the driver stops the batch with it), a bug as a ``failed`` outcome."""
 
-    def __init__(self, settings: "Settings", db: str, lease_s: float, retry_failed: bool) -> None:
+    def __init__(self, settings: Settings, db: str, lease_s: float, retry_failed: bool) -> None:
         from callreview.review import Reviewer
         from callreview.store import open_store
 
@@ -139,13 +152,13 @@ class ScoringActor:
         except CallreviewError as err:
             self.fatal = Fatal(str(err), err.exit_code)
 
-    def ready(self) -> "str | Fatal":
+    def ready(self) -> str | Fatal:
         """Who this actor is, as its claims name it (``host:pid``), or why it cannot work."""
         from callreview.store import worker_id
 
         return self.fatal or worker_id()
 
-    def score(self, job: Job) -> "Outcome | Fatal":
+    def score(self, job: Job) -> Outcome | Fatal:
         from callreview.jobs.batch import score_job
 
         if self.fatal:
@@ -153,12 +166,18 @@ class ScoringActor:
         try:
             # worker=None: score_job names the claim by this process's host:pid, which lets the
             # store free it at once when this actor is killed and a replacement runs on this host
-            return score_job(self.reviewer, self.store, job, lease_s=self.lease_s, retry_failed=self.retry_failed)
-        except CallreviewError as err:  # the model or the store, not this call: every call would fail alike
+            return score_job(
+                self.reviewer, self.store, job, lease_s=self.lease_s, retry_failed=self.retry_failed
+            )
+        except (
+            CallreviewError
+        ) as err:  # the model or the store, not this call: every call would fail alike
             return Fatal(str(err), err.exit_code)
         except Exception as err:  # a bug on this call: report it, go on with the next
             first = str(err).splitlines()[0] if str(err) else ""
-            message = f"{job.path}: internal error ({type(err).__name__}: {first}); please report it"
+            message = (
+                f"{job.path}: internal error ({type(err).__name__}: {first}); please report it"
+            )
             return Outcome(str(job.path), "failed", error=message, exit_code=BUG_EXIT)
 
 
@@ -222,7 +241,7 @@ class _Pool:
             if isinstance(answer, Fatal):
                 raise answer.error()
 
-    def run(self, jobs: Iterable[Job], stop: "threading.Event | None" = None) -> Iterator[Outcome]:
+    def run(self, jobs: Iterable[Job], stop: threading.Event | None = None) -> Iterator[Outcome]:
         source = iter(jobs)
         exhausted = False
         while True:
@@ -245,7 +264,9 @@ class _Pool:
                 continue
             timeout = 1.0  # back in Python every second: Ctrl-C is heard while calls run
             if self.later:
-                timeout = max(0.0, min(timeout, min(due for due, _ in self.later) - time.monotonic()))
+                timeout = max(
+                    0.0, min(timeout, min(due for due, _ in self.later) - time.monotonic())
+                )
             done, _ = self.ray.wait(list(self.tasks), num_returns=1, timeout=timeout)
             for ref in done:
                 if ref in self.tasks:  # not already handled with its dead actor's other jobs
@@ -285,7 +306,7 @@ class _Pool:
         slot.inflight.remove(ref)
         yield from self._answer(task, answer)
 
-    def _answer(self, task: _Task, answer: "Outcome | Fatal") -> Iterator[Outcome]:
+    def _answer(self, task: _Task, answer: Outcome | Fatal) -> Iterator[Outcome]:
         if isinstance(answer, Fatal):
             raise answer.error()
         self.deaths_in_a_row = 0
@@ -313,7 +334,11 @@ class _Pool:
                 task.deaths += 1
                 _log.warning(
                     f"callreview: a Ray actor died while scoring {task.job.path}; "
-                    + ("giving up on it" if task.deaths >= MAX_DEATHS else "another actor scores it")
+                    + (
+                        "giving up on it"
+                        if task.deaths >= MAX_DEATHS
+                        else "another actor scores it"
+                    )
                 )
                 if task.deaths >= MAX_DEATHS:
                     yield self._given_up(task)
@@ -329,7 +354,7 @@ class _Pool:
         self._kill(slot.actor)
         slot.actor = self.new_actor()
 
-    def _result_if_any(self, ref: Any) -> "Outcome | Fatal | None":
+    def _result_if_any(self, ref: Any) -> Outcome | Fatal | None:
         ready, _ = self.ray.wait([ref], timeout=0)
         if not ready:
             return None
@@ -396,11 +421,15 @@ class _RayErrorsToLog:
 
 
 def _import_ray() -> Any:
-    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")  # offline by design: nothing leaves the site
+    os.environ.setdefault(
+        "RAY_USAGE_STATS_ENABLED", "0"
+    )  # offline by design: nothing leaves the site
     try:
         import ray
     except ImportError:
-        raise CallreviewError("--ray needs Ray; install it with: pip install 'callreview[ray]'") from None
+        raise CallreviewError(
+            "--ray needs Ray; install it with: pip install 'callreview[ray]'"
+        ) from None
     return ray
 
 
@@ -411,7 +440,9 @@ def _connect(ray: Any, address: str | None, cpus: int, gpus: int) -> bool:
 
     if ray.is_initialized():
         return False
-    if threading.current_thread() is threading.main_thread():  # ray.init sets its own SIGTERM handler: keep the caller's
+    if (
+        threading.current_thread() is threading.main_thread()
+    ):  # ray.init sets its own SIGTERM handler: keep the caller's
         term = signal.getsignal(signal.SIGTERM)
         try:
             return _init(ray, address, cpus, gpus)
@@ -423,11 +454,18 @@ def _connect(ray: Any, address: str | None, cpus: int, gpus: int) -> bool:
 def _init(ray: Any, address: str | None, cpus: int, gpus: int) -> bool:
     quiet = dict(log_to_driver=False, logging_level=logging.WARNING, namespace="callreview")
     # Ray turns token authentication on for a local cluster or a token found here, and warns that it did
-    logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(logging.ERROR)
+    logging.getLogger("ray._private.authentication.authentication_token_setup").setLevel(
+        logging.ERROR
+    )
     if address in (None, "", LOCAL):
         ray.init(
-            address=LOCAL, num_cpus=max(os.cpu_count() or 1, cpus), num_gpus=gpus or None, include_dashboard=False,
-            object_store_memory=128 * 2**20, _temp_dir=os.environ.get("RAY_TMPDIR") or TEMP_DIR, **quiet,
+            address=LOCAL,
+            num_cpus=max(os.cpu_count() or 1, cpus),
+            num_gpus=gpus or None,
+            include_dashboard=False,
+            object_store_memory=128 * 2**20,
+            _temp_dir=os.environ.get("RAY_TMPDIR") or TEMP_DIR,
+            **quiet,
         )
         return True
     _reachable(address)
@@ -436,7 +474,9 @@ def _init(ray: Any, address: str | None, cpus: int, gpus: int) -> bool:
         ray.init(address=address, **quiet)
     except (ConnectionError, RuntimeError, ValueError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise CallreviewError(f"--ray {address}: cannot join the Ray cluster ({first}); start one with `ray start --head`, or check the address") from None
+        raise CallreviewError(
+            f"--ray {address}: cannot join the Ray cluster ({first}); start one with `ray start --head`, or check the address"
+        ) from None
     return True
 
 
@@ -448,7 +488,9 @@ def _reachable(address: str) -> None:
         return
     host, _, port = address.rpartition(":")
     if not port.isdigit():
-        raise CallreviewError(f"--ray {address}: not a Ray address; give host:port (the head's GCS port, 6379 by default), auto or local")
+        raise CallreviewError(
+            f"--ray {address}: not a Ray address; give host:port (the head's GCS port, 6379 by default), auto or local"
+        )
     try:
         socket.create_connection((host.strip("[]"), int(port)), timeout=10).close()
     except OSError as err:
@@ -461,7 +503,9 @@ def _token_if_any() -> None:
     """Use this machine's Ray token (``~/.ray/auth_token``, ``$RAY_AUTH_TOKEN``) for a cluster
     named by address, as Ray does for ``auto``: ``ray start`` turns token authentication on."""
     try:
-        from ray._private.authentication.authentication_token_setup import maybe_enable_token_auth_if_token_available
+        from ray._private.authentication.authentication_token_setup import (
+            maybe_enable_token_auth_if_token_available,
+        )
     except ImportError:  # another Ray: it decides alone ($RAY_AUTH_MODE)
         return
     maybe_enable_token_auth_if_token_available(warn_if_disabled=False)
@@ -470,7 +514,11 @@ def _token_if_any() -> None:
 def _check_room(ray: Any, address: str | None, workers: int, cpus: int, gpus: int) -> None:
     """Refuse a pool the cluster can never place (its actors would wait forever)."""
     have = ray.cluster_resources()
-    where = f"the Ray cluster at {address}" if address not in (None, "", LOCAL) else "the local Ray cluster"
+    where = (
+        f"the Ray cluster at {address}"
+        if address not in (None, "", LOCAL)
+        else "the local Ray cluster"
+    )
     if workers * cpus > have.get("CPU", 0):
         raise SettingsError(
             f"{where} has {have.get('CPU', 0):g} CPUs, but --workers {workers} × --threads {cpus} need {workers * cpus}; "
@@ -483,7 +531,7 @@ def _check_room(ray: Any, address: str | None, workers: int, cpus: int, gpus: in
         )
 
 
-def _absolute(settings: "Settings") -> "Settings":
+def _absolute(settings: Settings) -> Settings:
     """Relative lexicon, scorecard and model paths as seen from here (actors run elsewhere)."""
     changes = {}
     for name in ("lexicon", "scorecard", "model"):

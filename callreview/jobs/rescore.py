@@ -44,7 +44,7 @@ class RescoreTally:
         return SOME_FAILED if self.failed else 0
 
 
-def rescore(store: "Store", reviewer: "Reviewer", since: str | None = None) -> RescoreTally:
+def rescore(store: Store, reviewer: Reviewer, since: str | None = None) -> RescoreTally:
     """Add a review version to every scored call (on or after ``since``) not yet scored under
     ``reviewer``'s rules, from its stored transcript and its stored direction and customer name."""
     fingerprint = reviewer.fingerprint
@@ -58,14 +58,24 @@ def rescore(store: "Store", reviewer: "Reviewer", since: str | None = None) -> R
         try:
             transcript = store.transcript(call.id)
         except CallreviewError as err:
-            tally.failed.append(f"{call.path}: the stored transcript cannot be read ({err}); its earlier reviews are kept")
+            tally.failed.append(
+                f"{call.path}: the stored transcript cannot be read ({err}); its earlier reviews are kept"
+            )
             continue
         if transcript is None:
-            tally.failed.append(f"{call.path}: no transcript is stored for this call; its earlier reviews are kept")
+            tally.failed.append(
+                f"{call.path}: no transcript is stored for this call; its earlier reviews are kept"
+            )
             continue
         info = reviewer.call_info(customer_name=call.customer_name, direction=call.direction)
         review = reviewer.check(transcript, info)
-        store.add_review(call.id, review, current.transcript_key if current else None, reviewer.engine, fingerprint)
+        store.add_review(
+            call.id,
+            review,
+            current.transcript_key if current else None,
+            reviewer.engine,
+            fingerprint,
+        )
         tally.rescored += 1
         if (review.to_dict()["score"], review.band) != (call.score, call.band):
             tally.changed += 1

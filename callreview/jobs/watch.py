@@ -32,15 +32,16 @@ import sys
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
+from callreview.errors import CallreviewError, SettingsError, StoreError
 from callreview.jobs.batch import SOME_FAILED, Job, Outcome
 from callreview.jobs.batch import is_temporary as batch_temporary
-from callreview.errors import CallreviewError, SettingsError, StoreError
 from callreview.jobs.inline import InlineExecutor, StopSignal
 from callreview.store import LEASE_S, Store
 
@@ -131,7 +132,9 @@ def parse_patterns(text: str) -> tuple[str, ...]:
     """``'*.wav, *.flac'`` → ``('*.wav', '*.flac')``; an empty list is refused."""
     patterns = tuple(p.strip() for p in text.split(",") if p.strip())
     if not patterns:
-        raise SettingsError(f"--pattern {text!r}: no file pattern given; pass globs such as '*.wav,*.flac'")
+        raise SettingsError(
+            f"--pattern {text!r}: no file pattern given; pass globs such as '*.wav,*.flac'"
+        )
     return patterns
 
 
@@ -198,7 +201,7 @@ class Watcher:
     def __init__(
         self,
         options: WatchOptions,
-        settings: "Settings",
+        settings: Settings,
         store: Store,
         db: str,
         log: Callable[[str], None] | None = None,
@@ -210,14 +213,18 @@ class Watcher:
         self.warn = warn or _line(sys.stderr)
         self.stop = stop or StopSignal()
         self.roots = tuple(dict.fromkeys(_folder(p) for p in options.folders))
-        self._excluded = tuple(p.resolve() for p in (options.failed_dir, options.out_dir) if p is not None)
-        self._events: "queue.SimpleQueue[tuple[str, str, str | None, bool, float]]" = queue.SimpleQueue()
+        self._excluded = tuple(
+            p.resolve() for p in (options.failed_dir, options.out_dir) if p is not None
+        )
+        self._events: queue.SimpleQueue[tuple[str, str, str | None, bool, float]] = (
+            queue.SimpleQueue()
+        )
         self._settling: dict[str, _File] = {}
         self._ready: dict[str, _File] = {}
         self._heap: list[tuple[int, str, int]] = []
         self._later: dict[str, _File] = {}
         self._in_flight: dict[str, _File] = {}
-        self._seen: "OrderedDict[tuple[str, int, int], None]" = OrderedDict()
+        self._seen: OrderedDict[tuple[str, int, int], None] = OrderedDict()
         self._backlog = 0
         self._store_trouble = 0
         self._store_until = 0.0
@@ -236,7 +243,9 @@ class Watcher:
     def run(self, executor: Executor | None = None) -> WatchSummary:
         """Watch until stopped (or, with ``once``, until the backlog is done); returns what was done."""
         opts = self.options
-        observer = None if opts.once else self._observe()  # before the scan: nothing written meanwhile is missed
+        observer = (
+            None if opts.once else self._observe()
+        )  # before the scan: nothing written meanwhile is missed
         try:
             self.started_wall = time.time()
             for path, root in self._scan():
@@ -256,10 +265,17 @@ class Watcher:
         self.summary.stopped_by = self.stop.by
         if self.stop.stopping:
             for path in left:
-                self.log(f"pending  {path}: stopped while being scored; it is scored at the next start")
-            self.log(f"stopped ({self.stop.by}): {self.summary.line()}; {self.summary.left} left for the next start")
+                self.log(
+                    f"pending  {path}: stopped while being scored; it is scored at the next start"
+                )
+            self.log(
+                f"stopped ({self.stop.by}): {self.summary.line()}; {self.summary.left} left for the next start"
+            )
         elif opts.once:
-            self.log(f"done: {self.summary.line()}" + (f"; {waiting} still being written, left for the next run" if waiting else ""))
+            self.log(
+                f"done: {self.summary.line()}"
+                + (f"; {waiting} still being written, left for the next run" if waiting else "")
+            )
         return self.summary
 
     def _loop(self, pool: Executor) -> None:
@@ -272,7 +288,9 @@ class Watcher:
             self._submit(pool, now)
             timeout = min(self.tick_s, max(0.0, self._next_wake() - time.monotonic()))
             if not pool.in_flight:
-                self._wait_event(timeout)  # idle: wake for the next event, a settle deadline, or a stop
+                self._wait_event(
+                    timeout
+                )  # idle: wake for the next event, a settle deadline, or a stop
                 continue
             try:
                 outcomes = pool.poll(timeout)
@@ -294,7 +312,9 @@ class Watcher:
         wake = self._next_check
         if self._later:
             wake = min(wake, min(f.not_before for f in self._later.values()))
-        if self._ready and self._store_until > time.monotonic():  # else ready files wait for a free worker
+        if (
+            self._ready and self._store_until > time.monotonic()
+        ):  # else ready files wait for a free worker
             wake = min(wake, self._store_until)
         return wake
 
@@ -306,29 +326,48 @@ class Watcher:
         if self.options.workers > 1:
             from callreview.jobs.workers import WorkerPool
 
-            with WorkerPool(self.settings, self.db, self.options.workers, lease_s=self.options.lease_s) as pool:
+            with WorkerPool(
+                self.settings, self.db, self.options.workers, lease_s=self.options.lease_s
+            ) as pool:
                 try:
                     yield pool
                 finally:
                     if self.stop.stopping:
-                        pool.close(cancel_pending=True, wait=False)  # SIGTERM to the workers: each gives its call back
+                        pool.close(
+                            cancel_pending=True, wait=False
+                        )  # SIGTERM to the workers: each gives its call back
             return
         from callreview.review import Reviewer
 
         reviewer = Reviewer(self.settings)
-        reviewer.lexicon, reviewer.scorecard  # refuse a malformed lexicon or scorecard before any file
-        with InlineExecutor(reviewer, self.store, self.stop, self.options.lease_s, on_stuck=self._stopped_hard) as inline:
+        (
+            reviewer.lexicon,
+            reviewer.scorecard,
+        )  # refuse a malformed lexicon or scorecard before any file
+        with InlineExecutor(
+            reviewer, self.store, self.stop, self.options.lease_s, on_stuck=self._stopped_hard
+        ) as inline:
             yield inline
 
     def _stopped_hard(self, path: str) -> None:
         """The call in progress was given back from outside (it was deep in the model); the process ends now."""
         if path:
             self.log(f"pending  {path}: stopped while being scored; it is scored at the next start")
-        left = len(self._settling) + len(self._ready) + len(self._later) + len(self._in_flight) + self._dropped
+        left = (
+            len(self._settling)
+            + len(self._ready)
+            + len(self._later)
+            + len(self._in_flight)
+            + self._dropped
+        )
         self.log(f"stopped ({self.stop.by}): {self.summary.line()}; {left} left for the next start")
 
     def _banner(self) -> str:
-        how = f"polling every {self.options.poll_s:g} s" if self.options.poll_s else "filesystem events"
+        how = (
+            f"polling every {self.options.poll_s:g} s"
+            if self.options.poll_s
+            else "filesystem events"
+        )
         if self.options.once:
             how = "once"
         folders = ", ".join(str(r) for r in self.roots)
@@ -369,7 +408,9 @@ class Watcher:
         try:
             entries = list(os.scandir(folder))
         except OSError as err:
-            self.warn(f"callreview: warning: {folder}: cannot be listed ({err.strerror}); its files are skipped")
+            self.warn(
+                f"callreview: warning: {folder}: cannot be listed ({err.strerror}); its files are skipped"
+            )
             return
         for entry in entries:
             path = Path(entry.path)
@@ -414,8 +455,14 @@ class Watcher:
     def _on_event(self, kind: str, src: str, dest: str | None, is_dir: bool, at: float) -> None:
         target = Path(dest if kind == "moved" and dest else src)
         if is_dir:
-            if kind in ("created", "moved") and self.options.recursive and not self._is_excluded(target):
-                root = self._root_of(target)  # files moved in with a folder raise no events of their own
+            if (
+                kind in ("created", "moved")
+                and self.options.recursive
+                and not self._is_excluded(target)
+            ):
+                root = self._root_of(
+                    target
+                )  # files moved in with a folder raise no events of their own
                 for path, _ in self._scan_folder(target, root) if root else ():
                     self._consider(path, root, at=at)
             return
@@ -428,7 +475,14 @@ class Watcher:
         if root is not None and not self._is_excluded(target):
             self._consider(target, root, moved=kind == "moved", at=at)
 
-    def _consider(self, path: Path, root: Path, backlog: bool = False, moved: bool = False, at: float | None = None) -> None:
+    def _consider(
+        self,
+        path: Path,
+        root: Path,
+        backlog: bool = False,
+        moved: bool = False,
+        at: float | None = None,
+    ) -> None:
         """A file that may be new or changed (``at``: when its event came): start or restart its settle window."""
         if not wanted(path, root, self.options.patterns):
             return
@@ -447,7 +501,10 @@ class Watcher:
             return
         # The window starts at the event, or at the last write if the stat saw a later one than
         # the event's (events queue: an earlier event's stat may already see the final write).
-        now = max(time.monotonic() if at is None else at, time.monotonic() - max(0.0, time.time() - st.st_mtime))
+        now = max(
+            time.monotonic() if at is None else at,
+            time.monotonic() - max(0.0, time.time() - st.st_mtime),
+        )
         for table in (self._settling, self._ready, self._later):
             known = table.get(key)
             if known is not None:
@@ -455,7 +512,9 @@ class Watcher:
         else:
             self._settle(_File(path, root, sig, now, moved=moved, backlog=backlog))
             return
-        if known.sig == sig:  # nothing changed: it stays where it is (settling, ready, or waiting to ask again)
+        if (
+            known.sig == sig
+        ):  # nothing changed: it stays where it is (settling, ready, or waiting to ask again)
             if moved and table is self._settling:
                 known.moved = True
                 self._next_check = 0.0
@@ -466,7 +525,9 @@ class Watcher:
 
     def _settle(self, f: _File) -> None:
         self._settling[str(f.path)] = f
-        self._next_check = min(self._next_check, 0.0 if f.moved else f.changed_at + self.options.settle_s)
+        self._next_check = min(
+            self._next_check, 0.0 if f.moved else f.changed_at + self.options.settle_s
+        )
 
     def _check_settling(self, now: float) -> None:
         """Move files whose size and mtime held still for the settle window (or that were renamed in) to ready.
@@ -502,7 +563,9 @@ class Watcher:
         self._seq += 1
         f.gen = self._seq
         self._ready[str(f.path)] = f
-        heapq.heappush(self._heap, (f.sig[1], str(f.path), f.gen))  # oldest first; same mtime: by name
+        heapq.heappush(
+            self._heap, (f.sig[1], str(f.path), f.gen)
+        )  # oldest first; same mtime: by name
 
     def _wake_later(self, now: float) -> None:
         for key, f in list(self._later.items()):
@@ -541,9 +604,13 @@ class Watcher:
         lost = outcome.path in self._lost_to_store
         self._lost_to_store.discard(outcome.path)
         if outcome.status == "failed" and outcome.exit_code == WORKER_DIED and self.stop.stopping:
-            self._given_back.append(f.path)  # its worker was stopped with us (systemd signals them all): pending
+            self._given_back.append(
+                f.path
+            )  # its worker was stopped with us (systemd signals them all): pending
             return
-        if outcome.status == "failed" and (outcome.exit_code == StoreError.exit_code or (lost and outcome.exit_code == WORKER_DIED)):
+        if outcome.status == "failed" and (
+            outcome.exit_code == StoreError.exit_code or (lost and outcome.exit_code == WORKER_DIED)
+        ):
             self._store_down(outcome.error or "store error", now, f)
             return
         self._store_trouble = 0
@@ -557,7 +624,9 @@ class Watcher:
             f.busy += 1
             self._later[str(f.path)] = f
             return
-        quiet = f.busy > 0 or f.backlog  # another worker's result, or an old file at catch-up: counted, not logged
+        quiet = (
+            f.busy > 0 or f.backlog
+        )  # another worker's result, or an old file at catch-up: counted, not logged
         latency = time.time() - f.complete_at
         if outcome.status == "scored":
             self.summary.scored += 1
@@ -566,7 +635,10 @@ class Watcher:
         elif outcome.status == "already":
             self.summary.already += 1
             if not quiet:
-                self.log(_call_line("already", outcome, latency) + f" · same audio as call {outcome.call}")
+                self.log(
+                    _call_line("already", outcome, latency)
+                    + f" · same audio as call {outcome.call}"
+                )
             self._write_result(f, outcome, overwrite=False)
         elif outcome.status == "failed":
             self.summary.failed += 1
@@ -575,7 +647,9 @@ class Watcher:
         elif outcome.status == "failed_before":
             self.summary.failed_before += 1
             if not quiet:
-                self.log(f"skipped  {_one_line(outcome.error, f.path)} · failed before; not retried until the file changes")
+                self.log(
+                    f"skipped  {_one_line(outcome.error, f.path)} · failed before; not retried until the file changes"
+                )
             self._move_failed(f)
         self._done(f)
 
@@ -623,16 +697,22 @@ class Watcher:
         try:
             stored = self.store.call(outcome.call)
         except StoreError as err:
-            self.warn(f"callreview: warning: {f.path}: the result JSON was not written ({err}); the result is in the store")
+            self.warn(
+                f"callreview: warning: {f.path}: the result JSON was not written ({err}); the result is in the store"
+            )
             return
         if stored is None or stored.review is None:
             return
-        text = json.dumps({**stored.review, "file": str(f.path)}, ensure_ascii=False, indent=2) + "\n"
+        text = (
+            json.dumps({**stored.review, "file": str(f.path)}, ensure_ascii=False, indent=2) + "\n"
+        )
         for target in targets:
             try:
                 write_atomic(target, text)
             except OSError as err:
-                self.warn(f"callreview: warning: {target}: cannot write the result JSON ({err.strerror}); the result is in the store")
+                self.warn(
+                    f"callreview: warning: {target}: cannot write the result JSON ({err.strerror}); the result is in the store"
+                )
 
     def _move_failed(self, f: _File) -> None:
         folder = self.options.failed_dir
@@ -648,7 +728,9 @@ class Watcher:
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(f.path, target)  # a rename, or a copy and delete onto another filesystem
         except OSError as err:
-            self.warn(f"callreview: warning: {f.path}: cannot move it to {folder} ({err.strerror}); it stays in place")
+            self.warn(
+                f"callreview: warning: {f.path}: cannot move it to {folder} ({err.strerror}); it stays in place"
+            )
             return
         self.log(f"moved    {f.path} → {target}")
 
@@ -656,7 +738,7 @@ class Watcher:
 class _Handler:
     """watchdog's callback: hands each event to the watcher's loop (it runs in the observer's thread)."""
 
-    def __init__(self, events: "queue.SimpleQueue[tuple[str, str, str | None, bool, float]]") -> None:
+    def __init__(self, events: queue.SimpleQueue[tuple[str, str, str | None, bool, float]]) -> None:
         self.events = events
 
     def dispatch(self, event: Any) -> None:
@@ -664,7 +746,15 @@ class _Handler:
         if kind in ("opened", "closed_no_write"):  # reads, ours included
             return
         dest = getattr(event, "dest_path", None) or None
-        self.events.put((kind, _text(event.src_path), _text(dest) if dest else None, bool(event.is_directory), time.monotonic()))
+        self.events.put(
+            (
+                kind,
+                _text(event.src_path),
+                _text(dest) if dest else None,
+                bool(event.is_directory),
+                time.monotonic(),
+            )
+        )
 
 
 def _stop_observer(observer: Any, timeout: float = 5.0) -> None:
@@ -702,7 +792,11 @@ def _call_line(status: str, outcome: Outcome, latency: float) -> str:
     (``batch``'s line, plus the seconds from the file's last write or rename to its stored result, and
     the worker's share of them). No transcript text: it is personal data."""
     score = "–" if outcome.score is None else f"{outcome.score:.1f}"
-    parts = [f"{status:<8} {outcome.path}", f"{score} {outcome.band or '–'}", f"failed: {', '.join(outcome.failed_items) or '–'}"]
+    parts = [
+        f"{status:<8} {outcome.path}",
+        f"{score} {outcome.band or '–'}",
+        f"failed: {', '.join(outcome.failed_items) or '–'}",
+    ]
     if outcome.needs_review:
         parts.append("needs review")
     parts.append(f"{latency:.1f} s after complete ({outcome.seconds:.1f} s scoring)")
@@ -714,7 +808,13 @@ def _one_line(error: str | None, path: Path) -> str:
     return text if text.startswith(str(path)) else f"{path}: {text}"
 
 
-def watch(options: WatchOptions, settings: "Settings", store: Store, db: str, log: Callable[[str], None] | None = None) -> WatchSummary:
+def watch(
+    options: WatchOptions,
+    settings: Settings,
+    store: Store,
+    db: str,
+    log: Callable[[str], None] | None = None,
+) -> WatchSummary:
     """Run a :class:`Watcher` with SIGINT/SIGTERM turned into a clean stop."""
     stop = StopSignal()
     with stop.installed():
@@ -724,7 +824,7 @@ def watch(options: WatchOptions, settings: "Settings", store: Store, db: str, lo
 # --- callreview status ---------------------------------------------------------------
 
 
-def render_status(where: str, counts: "QueueCounts", errors: list["StoredError"]) -> str:
+def render_status(where: str, counts: QueueCounts, errors: list[StoredError]) -> str:
     """The queue as ``callreview status`` prints it: counts, then the last errors (path: one line)."""
     lines = [
         f"store: {where}",

@@ -46,12 +46,14 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 
-from callreview.jobs.batch import Job, Outcome
+from callreview.cpu import default_threads
 from callreview.errors import CallreviewError, SettingsError
+from callreview.jobs.batch import Job, Outcome
 from callreview.store import LEASE_S
 
 if TYPE_CHECKING:
@@ -71,24 +73,12 @@ class Interrupted(KeyboardInterrupt):
     """Stop now: a second Ctrl-C, or SIGTERM. The CLI exits 130."""
 
 
-def cores() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # pragma: no cover - not Linux
-        return os.cpu_count() or 1
-
-
-def default_threads(workers: int) -> int:
-    """The cores shared out between ``workers`` (at least one thread each)."""
-    return max(1, cores() // max(1, workers))
-
-
 class WorkerPool:
     """Scores jobs on ``workers`` workers; see the module docstring for the contract."""
 
     def __init__(
         self,
-        settings: "Settings",
+        settings: Settings,
         db: str,
         workers: int,
         threads: int | None = None,
@@ -116,9 +106,13 @@ class WorkerPool:
         else:
             import multiprocessing
 
-            self._ctx = multiprocessing.get_context("spawn")  # no fork of a process holding connections and threads
+            self._ctx = multiprocessing.get_context(
+                "spawn"
+            )  # no fork of a process holding connections and threads
             self._results: Any = self._ctx.Queue()
-            self._slots = [_ProcessSlot(i, self._ctx, self._args, self._results) for i in range(workers)]
+            self._slots = [
+                _ProcessSlot(i, self._ctx, self._args, self._results) for i in range(workers)
+            ]
 
     # --- the interface --------------------------------------------------------
 
@@ -145,13 +139,19 @@ class WorkerPool:
 
     @property
     def in_flight(self) -> int:
-        return len(self._pending) + (self._current is not None) + sum(slot.job is not None for slot in self._slots)
+        return (
+            len(self._pending)
+            + (self._current is not None)
+            + sum(slot.job is not None for slot in self._slots)
+        )
 
     @property
     def running(self) -> list[Job]:
         """The jobs being scored (in-process: the one the next :meth:`poll` scores)."""
         if self._inline is not None:
-            return [self._current] if self._current else [self._pending[0][1]] if self._pending else []
+            return (
+                [self._current] if self._current else [self._pending[0][1]] if self._pending else []
+            )
         return [slot.job[1] for slot in self._slots if slot.job is not None]
 
     def close(self, cancel_pending: bool = False, wait: bool = True) -> None:
@@ -165,7 +165,9 @@ class WorkerPool:
         try:
             if wait:
                 while self.in_flight:
-                    self._ready += [self._score_inline()] if self._inline is not None else self._collect(0.5)
+                    self._ready += (
+                        [self._score_inline()] if self._inline is not None else self._collect(0.5)
+                    )
                     self._dispatch()
                 for slot in self._slots:
                     slot.finish()
@@ -185,7 +187,7 @@ class WorkerPool:
             if self._inline is not None:
                 self._inline.close()
 
-    def __enter__(self) -> "WorkerPool":
+    def __enter__(self) -> WorkerPool:
         return self
 
     def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
@@ -217,7 +219,9 @@ class WorkerPool:
         self._raise_fatal()
         out: list[Outcome] = []
         try:
-            message = self._results.get(timeout=timeout) if timeout > 0 else self._results.get_nowait()
+            message = (
+                self._results.get(timeout=timeout) if timeout > 0 else self._results.get_nowait()
+            )
             while True:
                 out += self._handle(message)
                 message = self._results.get_nowait()
@@ -248,8 +252,14 @@ class WorkerPool:
         kind, slot_id, index = message[0], message[1], message[2]
         if kind == "fatal":  # the model or the store: the batch cannot go on
             self._fatal = self._fatal or _error(message[3], message[4])
-            if message[2] is not None and self._slots[slot_id].job is not None and self._slots[slot_id].job[0] == message[2]:
-                self._slots[slot_id].job = None  # score_job gave that call back: it is pending in the store
+            if (
+                message[2] is not None
+                and self._slots[slot_id].job is not None
+                and self._slots[slot_id].job[0] == message[2]
+            ):
+                self._slots[
+                    slot_id
+                ].job = None  # score_job gave that call back: it is pending in the store
             return []
         slot = self._slots[slot_id]
         if slot.job is None or slot.job[0] != index:
@@ -257,11 +267,13 @@ class WorkerPool:
         slot.job = None
         return [message[3]]
 
-    def _died(self, slot: "_ProcessSlot") -> list[Outcome]:
+    def _died(self, slot: _ProcessSlot) -> list[Outcome]:
         job, slot.job = slot.job, None
         self._deaths += 1
         if self._deaths > _MAX_RESPAWNS * self.workers:
-            raise CallreviewError(f"worker processes keep dying ({slot.describe_exit()}); check memory and the logs, then run again")
+            raise CallreviewError(
+                f"worker processes keep dying ({slot.describe_exit()}); check memory and the logs, then run again"
+            )
         slot.restart()
         if job is None:
             return []
@@ -278,7 +290,7 @@ def _error(message: str, exit_code: int) -> CallreviewError:
 
 def run_jobs(
     jobs: Iterable[Job],
-    settings: "Settings",
+    settings: Settings,
     db: str,
     workers: int,
     threads: int | None = None,
@@ -324,7 +336,9 @@ def interruptible() -> Iterator[threading.Event]:
         if stop.is_set():
             raise Interrupted()
         stop.set()
-        sys.stderr.write("callreview: interrupted: finishing the calls in progress, starting no more (Ctrl-C again to stop now)\n")
+        sys.stderr.write(
+            "callreview: interrupted: finishing the calls in progress, starting no more (Ctrl-C again to stop now)\n"
+        )
         sys.stderr.flush()
 
     def on_sigterm(signum: int, frame: Any) -> None:
@@ -348,8 +362,13 @@ class _Inline:
     start, no second model). Ctrl-C or SIGTERM raised there reaches ``score_job``, which gives the
     call back; the first Ctrl-C of :func:`interruptible` only sets its event, so the call finishes."""
 
-    def __init__(self, settings: "Settings", db: str, lease_s: float, retry_failed: bool) -> None:
-        self.settings, self.db, self.lease_s, self.retry_failed = settings, db, lease_s, retry_failed
+    def __init__(self, settings: Settings, db: str, lease_s: float, retry_failed: bool) -> None:
+        self.settings, self.db, self.lease_s, self.retry_failed = (
+            settings,
+            db,
+            lease_s,
+            retry_failed,
+        )
         self.store: Any = None
         self.reviewer: Any = None
 
@@ -379,7 +398,10 @@ class _ProcessSlot:
     def restart(self) -> None:
         self.tasks = self.ctx.SimpleQueue()
         self.process = self.ctx.Process(
-            target=_process_main, args=(self.id, *self.args, self.tasks, self.results, os.getpid()), name=f"callreview-worker-{self.id}", daemon=True
+            target=_process_main,
+            args=(self.id, *self.args, self.tasks, self.results, os.getpid()),
+            name=f"callreview-worker-{self.id}",
+            daemon=True,
         )
         # Started with SIGINT and SIGTERM blocked: until the worker has set its own handlers, a
         # Ctrl-C must not kill it with a traceback.
@@ -417,7 +439,16 @@ class _ProcessSlot:
         return f"exit code {code}"
 
 
-def _process_main(slot: int, settings: "Settings", db: str, lease_s: float, retry_failed: bool, tasks: Any, results: Any, parent: int) -> None:
+def _process_main(
+    slot: int,
+    settings: Settings,
+    db: str,
+    lease_s: float,
+    retry_failed: bool,
+    tasks: Any,
+    results: Any,
+    parent: int,
+) -> None:
     """A worker process: die with the parent, leave Ctrl-C to it, give the call back on SIGTERM."""
     _die_with_parent(parent)
 
@@ -441,13 +472,24 @@ def _die_with_parent(parent: int) -> None:
         PR_SET_PDEATHSIG = 1
         try:
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-        except (OSError, AttributeError):  # pragma: no cover - no prctl: an orphan can outlive a SIGKILLed batch
+        except (
+            OSError,
+            AttributeError,
+        ):  # pragma: no cover - no prctl: an orphan can outlive a SIGKILLed batch
             pass
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
 
 
-def _serve(slot: int, settings: "Settings", db: str, lease_s: float, retry_failed: bool, tasks: Any, results: Any) -> None:
+def _serve(
+    slot: int,
+    settings: Settings,
+    db: str,
+    lease_s: float,
+    retry_failed: bool,
+    tasks: Any,
+    results: Any,
+) -> None:
     """A worker process's loop: its own store and Reviewer, one job at a time."""
     from callreview.review import Reviewer
     from callreview.store import open_store

@@ -44,8 +44,8 @@ from callreview.matching.phrases import (
     is_question,
     similarity_within,
 )
-from callreview.text import fuzzy_syllable
 from callreview.matching.turns import Turn, TurnText, _clause_keys, analyze, token_times
+from callreview.text import fuzzy_syllable
 
 __all__ = [
     "SLOT_KINDS", "Hit", "MatchRules", "Pattern", "PatternHit", "Phrase", "PhraseSet", "Shape", "ShapeHit",

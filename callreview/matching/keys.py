@@ -26,7 +26,11 @@ class _Interner:
     def __call__(self, key: str) -> str:
         found = self._ids.get(key)
         if found is None:
-            found = self._ids[key] = chr(0xF0000 + len(self._ids)) if len(self._ids) < 0xFFFD else chr(0x100000 + len(self._ids) - 0xFFFD)
+            found = self._ids[key] = (
+                chr(0xF0000 + len(self._ids))
+                if len(self._ids) < 0xFFFD
+                else chr(0x100000 + len(self._ids) - 0xFFFD)
+            )
         return found
 
 
@@ -42,9 +46,17 @@ def _run_keys(run: str) -> tuple[str, ...]:
     with no reading is its own key."""
     from pypinyin import Style, lazy_pinyin  # late: heavy dictionary load
 
-    keys = [fuzzy_syllable(r.replace("v", "u")) for r in lazy_pinyin(run, style=Style.NORMAL, errors=list)]
+    keys = [
+        fuzzy_syllable(r.replace("v", "u"))
+        for r in lazy_pinyin(run, style=Style.NORMAL, errors=list)
+    ]
     if len(keys) != len(run):  # never seen; keep one key per character whatever happens
-        keys = [fuzzy_syllable((lazy_pinyin(c, style=Style.NORMAL, errors=list) or [c])[0].replace("v", "u")) for c in run]
+        keys = [
+            fuzzy_syllable(
+                (lazy_pinyin(c, style=Style.NORMAL, errors=list) or [c])[0].replace("v", "u")
+            )
+            for c in run
+        ]
     return tuple(keys)
 
 

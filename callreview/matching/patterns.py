@@ -8,15 +8,14 @@ taken; a shape's words must come in order inside one sentence.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Iterator, Sequence
 
 from callreview.matching.keys import _intern, keys_of
 from callreview.matching.phrases import MatchRules, Phrase, _Heard, compile_phrase
+from callreview.matching.turns import Turn, TurnText, token_times
 from callreview.results import Evidence
 from callreview.text import normalize
-from callreview.matching.turns import Turn, TurnText, token_times
-
 
 _SLOT = re.compile(r"\{(\w+)(?::(\w+))?\}")
 SLOT_KINDS = ("digits",)
@@ -60,7 +59,9 @@ def compile_pattern(text: str, rules: MatchRules = MatchRules()) -> Pattern:
     for m in _SLOT.finditer(text):
         if m.group(2) is not None:
             if m.group(2) not in SLOT_KINDS:
-                raise ValueError(f"pattern {text!r}: unknown slot kind {{{m.group(1)}:{m.group(2)}}}; known: {', '.join(SLOT_KINDS)}")
+                raise ValueError(
+                    f"pattern {text!r}: unknown slot kind {{{m.group(1)}:{m.group(2)}}}; known: {', '.join(SLOT_KINDS)}"
+                )
             digits.add(m.group(1))
         literal = text[pos : m.start()]
         if normalize(literal):
@@ -95,7 +96,14 @@ class PatternHit:
 
     def evidence(self) -> Evidence:
         start, end = token_times(self.turn, self.first, self.last)
-        return Evidence(self.turn.role, start, end, self.turn.text.quote(self.first, self.last), self.pattern.text, 100.0)
+        return Evidence(
+            self.turn.role,
+            start,
+            end,
+            self.turn.text.quote(self.first, self.last),
+            self.pattern.text,
+            100.0,
+        )
 
 
 def find_literal(turn: Turn, literal: Phrase) -> tuple[int, ...]:
@@ -107,7 +115,12 @@ def find_literal(turn: Turn, literal: Phrase) -> tuple[int, ...]:
     return found
 
 
-def match_pattern(turn: Turn, pattern: Pattern, slot_max: dict[str, int], blocked: frozenset[int] | set[int] = frozenset()) -> PatternHit | None:
+def match_pattern(
+    turn: Turn,
+    pattern: Pattern,
+    slot_max: dict[str, int],
+    blocked: frozenset[int] | set[int] = frozenset(),
+) -> PatternHit | None:
     """The first place ``pattern`` is heard in ``turn`` with every slot filled.
 
     Literals must sound the same (keys equal); a one-syllable literal must be the
@@ -124,7 +137,9 @@ def match_pattern(turn: Turn, pattern: Pattern, slot_max: dict[str, int], blocke
         values: dict[str, tuple[int, int]] = {}
         first, cursor = at, at + len(anchor)
         if lead:  # a slot before the first literal: take words backwards
-            lo = _extend(text, at, -1, slot_max.get(pieces[0], 4), _stops(text, pattern, pieces[0], blocked))  # type: ignore[arg-type]
+            lo = _extend(
+                text, at, -1, slot_max.get(pieces[0], 4), _stops(text, pattern, pieces[0], blocked)
+            )  # type: ignore[arg-type]
             if lo == at:
                 continue
             values[pieces[0]] = (lo, at)  # type: ignore[index]
@@ -136,7 +151,9 @@ def match_pattern(turn: Turn, pattern: Pattern, slot_max: dict[str, int], blocke
             assert isinstance(slot, str)
             limit = slot_max.get(slot, 4)
             stops = _stops(text, pattern, slot, blocked)
-            if i + 1 < len(pieces):  # slot then literal: the literal must come within the slot's reach
+            if i + 1 < len(
+                pieces
+            ):  # slot then literal: the literal must come within the slot's reach
                 literal = pieces[i + 1]
                 assert isinstance(literal, Phrase)
                 end = _extend(text, cursor, +1, limit, stops)
@@ -156,7 +173,14 @@ def match_pattern(turn: Turn, pattern: Pattern, slot_max: dict[str, int], blocke
                 cursor = end
                 i += 1
         if ok:
-            return PatternHit(pattern, turn, first, cursor, {k: text.span_text(a, b) for k, (a, b) in values.items()}, values)
+            return PatternHit(
+                pattern,
+                turn,
+                first,
+                cursor,
+                {k: text.span_text(a, b) for k, (a, b) in values.items()},
+                values,
+            )
     return None
 
 
@@ -183,25 +207,43 @@ def _literal_positions(text: TurnText, literal: Phrase, lo: int, hi: int) -> Ite
             yield i
 
 
-def _stops(text: TurnText, pattern: Pattern, slot: str, blocked: frozenset[int] | set[int]) -> frozenset[int] | set[int]:
+def _stops(
+    text: TurnText, pattern: Pattern, slot: str, blocked: frozenset[int] | set[int]
+) -> frozenset[int] | set[int]:
     """Tokens a slot may not take: the blocked ones, and for a ``digits`` slot every token that is not a number."""
     if slot not in pattern.digits:
         return blocked
-    return set(blocked) | {i for i, t in enumerate(text.tokens) if not (t.isdigit() or (t and all(c in pattern.numerals for c in t)))}
+    return set(blocked) | {
+        i
+        for i, t in enumerate(text.tokens)
+        if not (t.isdigit() or (t and all(c in pattern.numerals for c in t)))
+    }
 
 
-def _extend(text: TurnText, at: int, step: int, limit: int, blocked: frozenset[int] | set[int]) -> int:
+def _extend(
+    text: TurnText, at: int, step: int, limit: int, blocked: frozenset[int] | set[int]
+) -> int:
     """How far a slot reaches from ``at`` (exclusive bound going forward, inclusive start going back)."""
     n = len(text.tokens)
     if step > 0:
         if at >= n:
             return at
         end = at
-        while end < n and end - at < limit and end not in blocked and text.clause[end] == text.clause[at]:
+        while (
+            end < n
+            and end - at < limit
+            and end not in blocked
+            and text.clause[end] == text.clause[at]
+        ):
             end += 1
         return end
     lo = at
-    while lo > 0 and at - lo < limit and (lo - 1) not in blocked and text.clause[lo - 1] == text.clause[at]:
+    while (
+        lo > 0
+        and at - lo < limit
+        and (lo - 1) not in blocked
+        and text.clause[lo - 1] == text.clause[at]
+    ):
         lo -= 1
     return lo
 
@@ -273,7 +315,14 @@ class ShapeHit:
 
     def evidence(self) -> Evidence:
         start, end = token_times(self.turn, self.first, self.last)
-        return Evidence(self.turn.role, start, end, self.turn.text.quote(self.first, self.last), self.shape.text, 100.0)
+        return Evidence(
+            self.turn.role,
+            start,
+            end,
+            self.turn.text.quote(self.first, self.last),
+            self.shape.text,
+            100.0,
+        )
 
 
 def _element_at(text: TurnText, alts: tuple[tuple[str, str, int], ...], at: int) -> int:
@@ -314,7 +363,29 @@ def _shape_from(text: TurnText, shape: Shape, i: int, at: int, sentence: int) ->
 
 # --- a salutation heard with its first syllable softened -------------------------------
 
-_INITIALS = ("zh", "ch", "sh", "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h", "j", "q", "x", "r", "z", "c", "s")
+_INITIALS = (
+    "zh",
+    "ch",
+    "sh",
+    "b",
+    "p",
+    "m",
+    "f",
+    "d",
+    "t",
+    "n",
+    "l",
+    "g",
+    "k",
+    "h",
+    "j",
+    "q",
+    "x",
+    "r",
+    "z",
+    "c",
+    "s",
+)
 
 
 def initial_final(key: str) -> tuple[str, str]:
@@ -322,7 +393,9 @@ def initial_final(key: str) -> tuple[str, str]:
     (yin → "" + in, ye → "" + ie, wo → "" + uo); a key that is no pinyin (a Latin word) is all final."""
     if key.startswith("y"):
         rest = key[1:]
-        return "", rest if rest.startswith("i") else ("v" + rest[1:] if rest.startswith("u") else "i" + rest)
+        return "", rest if rest.startswith("i") else (
+            "v" + rest[1:] if rest.startswith("u") else "i" + rest
+        )
     if key.startswith("w"):
         rest = key[1:]
         return "", rest if rest.startswith("u") else "u" + rest
@@ -360,7 +433,9 @@ class SoundAlikeHit(_Heard):
     certain = True
 
 
-def opening_sound_alike(turn: Turn, phrases: Sequence[Phrase], initials: Sequence[str]) -> SoundAlikeHit | None:
+def opening_sound_alike(
+    turn: Turn, phrases: Sequence[Phrase], initials: Sequence[str]
+) -> SoundAlikeHit | None:
     """One of ``phrases`` heard as the very first words of ``turn`` with only its first syllable off, and that
     one close: the same vowel, both initials among ``initials`` (n, l, m or none: 您 heard as 引 / 也 on a
     real voice). Its similarity is that of the keys, y-/w- spellings read as vowels (in hao vs nin hao: 92)."""

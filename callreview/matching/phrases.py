@@ -23,14 +23,14 @@ so a check only does set intersections, ``str.find`` and a few rapidfuzz calls.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable, Iterator, Sequence
 
 from callreview.matching.keys import _intern, keys_of
+from callreview.matching.turns import Turn, TurnText, token_times
 from callreview.results import Evidence
 from callreview.text import normalize
-from callreview.matching.turns import Turn, TurnText, token_times
 
 
 @dataclass(frozen=True)
@@ -95,7 +95,11 @@ class Phrase:
 
 
 def compile_phrase(
-    text: str, rules: MatchRules = MatchRules(), threshold: float | None = None, margin: float | None = None, sound_alike: bool | None = None
+    text: str,
+    rules: MatchRules = MatchRules(),
+    threshold: float | None = None,
+    margin: float | None = None,
+    sound_alike: bool | None = None,
 ) -> Phrase:
     """Compile a lexicon phrase; ``threshold``/``margin`` override the rules' defaults for this phrase.
 
@@ -146,7 +150,14 @@ class _Heard:
 
     def evidence(self) -> Evidence:
         start, end = token_times(self.turn, self.first, self.last)
-        return Evidence(self.turn.role, start, end, self.turn.text.quote(self.first, self.last), self.phrase.text, self.similarity)
+        return Evidence(
+            self.turn.role,
+            start,
+            end,
+            self.turn.text.quote(self.first, self.last),
+            self.phrase.text,
+            self.similarity,
+        )
 
 
 @dataclass(frozen=True, eq=False)
@@ -164,14 +175,16 @@ class Hit(_Heard):
     @property
     def certain(self) -> bool:
         """Over the threshold, and not a short sound-alike: counts without a person listening."""
-        return self.similarity >= self.phrase.threshold and (self.exact or self.phrase.sound_alike_ok)
+        return self.similarity >= self.phrase.threshold and (
+            self.exact or self.phrase.sound_alike_ok
+        )
 
     @property
     def rank(self) -> tuple[float, bool]:
         """Better match first: similarity, then the same characters over a sound-alike."""
         return (self.similarity, self.exact)
 
-    def overlaps(self, other: "Hit") -> bool:
+    def overlaps(self, other: Hit) -> bool:
         return self.turn is other.turn and self.first < other.last and other.first < self.last
 
 
@@ -209,13 +222,24 @@ def _score(text: TurnText, phrase: Phrase) -> tuple[int, int, float, bool] | Non
         # Grey zone: the best window that hears enough of the phrase's keys in order (most windows
         # scoring this close are whole syllables scattered through a long sentence).
         found = next(
-            (f for f in process.extract(phrase.joined, strings, scorer=fuzz.ratio, score_cutoff=phrase.floor, limit=None) if _in_order(phrase.ids, text.ids, *places[f[2]]) >= phrase.min_grey_keys),
+            (
+                f
+                for f in process.extract(
+                    phrase.joined, strings, scorer=fuzz.ratio, score_cutoff=phrase.floor, limit=None
+                )
+                if _in_order(phrase.ids, text.ids, *places[f[2]]) >= phrase.min_grey_keys
+            ),
             None,
         )
         if found is None:
             return None
     first, size = places[found[2]]
-    return (first, first + size, float(found[1]), "".join(text.tokens[first : first + size]) == phrase.chars)
+    return (
+        first,
+        first + size,
+        float(found[1]),
+        "".join(text.tokens[first : first + size]) == phrase.chars,
+    )
 
 
 def _in_order(ids: str, text_ids: str, first: int, size: int) -> int:
@@ -240,7 +264,7 @@ class PhraseSet(tuple):
     across calls, so most turns are answered from the cache.
     """
 
-    def __new__(cls, phrases: Iterable[Phrase] = ()) -> "PhraseSet":
+    def __new__(cls, phrases: Iterable[Phrase] = ()) -> PhraseSet:
         self = super().__new__(cls, phrases)
         self._index = {}
         for i, phrase in enumerate(self):
@@ -254,7 +278,7 @@ class PhraseSet(tuple):
     def __eq__(self, other: object) -> bool:
         return self is other
 
-    def __add__(self, other: tuple) -> "PhraseSet":  # type: ignore[override]
+    def __add__(self, other: tuple) -> PhraseSet:  # type: ignore[override]
         return PhraseSet(tuple(self) + tuple(other))
 
     def hits(self, turn: Turn) -> list[Hit]:
@@ -300,12 +324,18 @@ def is_question(turn: Turn, token: int, rules: MatchRules) -> bool:
     token = min(max(token, 0), len(text.tokens) - 1)
     clause, sentence = text.clause[token], text.sentence[token]
     inside = [t for t, c in zip(text.tokens, text.clause) if c == clause]
-    if any(inside[i] == inside[i + 2] and inside[i + 1] in rules.negators for i in range(len(inside) - 2)):
+    if any(
+        inside[i] == inside[i + 2] and inside[i + 1] in rules.negators
+        for i in range(len(inside) - 2)
+    ):
         return True
     last = max(i for i, s in enumerate(text.sentence) if s == sentence)
     if text.clause[last] != clause:
         return False
-    return text.sentences[sentence].rstrip().endswith(("？", "?")) or text.tokens[last] in rules.question_endings
+    return (
+        text.sentences[sentence].rstrip().endswith(("？", "?"))
+        or text.tokens[last] in rules.question_endings
+    )
 
 
 def similarity_within(phrase: Phrase, turn: Turn, first: int, last: int) -> float:
@@ -321,7 +351,9 @@ def similarity_within(phrase: Phrase, turn: Turn, first: int, last: int) -> floa
         return 0.0
     if len(keys) <= n:
         return float(fuzz.ratio(phrase.joined, " ".join(keys)))
-    return float(max(fuzz.ratio(phrase.joined, " ".join(keys[i : i + n])) for i in range(len(keys) - n + 1)))
+    return float(
+        max(fuzz.ratio(phrase.joined, " ".join(keys[i : i + n])) for i in range(len(keys) - n + 1))
+    )
 
 
 def find_best(turn: Turn, phrases: Iterable[Phrase]) -> Hit | None:

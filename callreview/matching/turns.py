@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from callreview.matching.keys import _intern, keys_of
 from callreview.text import normalize
@@ -36,10 +37,12 @@ class TurnText:
     sentences: tuple[str, ...]
     """Each sentence as heard, punctuation kept: what evidence quotes."""
     _windows: dict[int, list[str]] = field(default_factory=dict, repr=False)
-    _around: dict[int, tuple[list[str], list[tuple[int, int]]]] = field(default_factory=dict, repr=False)
-    _found: dict["PhraseSet", tuple] = field(default_factory=dict, repr=False)
+    _around: dict[int, tuple[list[str], list[tuple[int, int]]]] = field(
+        default_factory=dict, repr=False
+    )
+    _found: dict[PhraseSet, tuple] = field(default_factory=dict, repr=False)
     """What each phrase set found here, as plain tuples (the same text is the same answer)."""
-    _literals: dict["Phrase", tuple[int, ...]] = field(default_factory=dict, repr=False)
+    _literals: dict[Phrase, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -49,7 +52,9 @@ class TurnText:
         found = self._windows.get(size)
         if found is None:
             keys = self.keys
-            found = self._windows[size] = [" ".join(keys[i : i + size]) for i in range(len(keys) - size + 1)]
+            found = self._windows[size] = [
+                " ".join(keys[i : i + size]) for i in range(len(keys) - size + 1)
+            ]
         return found
 
     def around(self, n: int) -> tuple[list[str], list[tuple[int, int]]]:
@@ -130,7 +135,15 @@ def analyze(text: str) -> TurnText:
             sentence.extend([s_index] * len(toks))
             n_clause += 1
     ids = "".join(map(_intern, keys))
-    return TurnText(tuple(tokens), tuple(keys), ids, frozenset(ids), tuple(clause), tuple(sentence), tuple(sentences))
+    return TurnText(
+        tuple(tokens),
+        tuple(keys),
+        ids,
+        frozenset(ids),
+        tuple(clause),
+        tuple(sentence),
+        tuple(sentences),
+    )
 
 
 @dataclass(eq=False)

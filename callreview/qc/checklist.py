@@ -10,8 +10,9 @@ The checks judge (:mod:`callreview.qc.checks`), the scorecard counts points
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Literal
+from typing import Literal
 
 from callreview.qc.checks import CallContext, Finding, lean_on_roles
 from callreview.qc.checks.closing import check_closing
@@ -21,8 +22,8 @@ from callreview.qc.checks.greeting import check_greeting
 from callreview.qc.checks.hold import check_hold
 from callreview.qc.delivery import judge_delivery, measure_delivery
 from callreview.qc.lexicon import Lexicon
-from callreview.results import ITEMS, CallReview
 from callreview.qc.scorecard import Scorecard
+from callreview.results import ITEMS, CallReview
 from callreview.transcript import Transcript
 
 CHECKS: dict[str, Callable[[CallContext], Finding]] = {
@@ -52,7 +53,11 @@ class CallInfo:
 
 
 def check_transcript(
-    transcript: Transcript, lexicon: Lexicon, scorecard: Scorecard, call: CallInfo = CallInfo(), metrics: bool = True
+    transcript: Transcript,
+    lexicon: Lexicon,
+    scorecard: Scorecard,
+    call: CallInfo = CallInfo(),
+    metrics: bool = True,
 ) -> CallReview:
     """Judge every checklist item on the agent's speech, measure how the agent spoke (``metrics``), and score the call."""
     profile = scorecard.profile(call.direction)
@@ -62,8 +67,12 @@ def check_transcript(
         findings = []
         for name, check in CHECKS.items():
             findings.append(lean_on_roles(check(ctx), ctx, check))
-            if name == "hold" and metrics:  # dead air leaves out the holds it found; measured now, while the call's timings are fresh in memory
-                delivery_metrics = measure_delivery(ctx, scorecard.delivery, findings[-1].details["holds"])
+            if (
+                name == "hold" and metrics
+            ):  # dead air leaves out the holds it found; measured now, while the call's timings are fresh in memory
+                delivery_metrics = measure_delivery(
+                    ctx, scorecard.delivery, findings[-1].details["holds"]
+                )
     else:
         reason = "no agent speech in the transcript; check the agent channel (agent_channel) and the recording"
         findings = [Finding(name, "review", (), {"reason": reason}) for name in ITEMS]
@@ -71,7 +80,11 @@ def check_transcript(
     items = {f.name: scorecard.item_result(f, profile) for f in findings}
     delivery = {}
     if delivery_metrics is not None and any(profile.delivery_weights.values()):
-        weighted = [f for f in judge_delivery(delivery_metrics, scorecard.delivery) if profile.delivery_weights[f.name] > 0]
+        weighted = [
+            f
+            for f in judge_delivery(delivery_metrics, scorecard.delivery)
+            if profile.delivery_weights[f.name] > 0
+        ]
         delivery = {f.name: scorecard.delivery_result(f, profile) for f in weighted}
     score = scorecard.total({**items, **delivery})
     band = scorecard.band(score)

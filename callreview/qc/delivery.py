@@ -39,12 +39,13 @@ interruptions and the talk ratio need two parties apart and are listed in
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from statistics import median
-from typing import TYPE_CHECKING, Any, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from callreview.qc.checks import CallContext, Finding
 from callreview.matching import Turn
+from callreview.qc.checks import CallContext, Finding
 from callreview.results import (
     METRICS,
     DeadAir,
@@ -63,11 +64,15 @@ if TYPE_CHECKING:
     from callreview.qc.scorecard import DeliveryThresholds
 
 MONO = "mono recording: who spoke when is not known, so {what} cannot be told; record the agent and the customer on two channels"
-NO_AGENT = "no agent speech in the transcript; check the agent channel (agent_channel) and the recording"
+NO_AGENT = (
+    "no agent speech in the transcript; check the agent channel (agent_channel) and the recording"
+)
 NO_CUSTOMER = "no customer speech in the transcript; check the customer channel and the recording"
 
 
-def measure_delivery(ctx: CallContext, th: "DeliveryThresholds", holds: Sequence[Mapping[str, Any]] = ()) -> DeliveryMetrics:
+def measure_delivery(
+    ctx: CallContext, th: DeliveryThresholds, holds: Sequence[Mapping[str, Any]] = ()
+) -> DeliveryMetrics:
     """Measure how the agent spoke; ``holds`` are the hold check's (its ``announced`` ones are not dead air)."""
     lex = ctx.lexicon.delivery
     mono = ctx.transcript.roles == "mono-unknown"
@@ -76,11 +81,15 @@ def measure_delivery(ctx: CallContext, th: "DeliveryThresholds", holds: Sequence
     # One pass over the call in start order (checking runs this on every call, so it is kept to one):
     # each turn's timing, each party's seconds of speech, the agent's turns to rate (on a mono
     # recording everybody's), and the agent cutting into a customer turn.
-    spoken: list[tuple[Turn, float, float, int, float]] = []  # the judged turns: turn, start, end, characters, speech seconds
+    spoken: list[
+        tuple[Turn, float, float, int, float]
+    ] = []  # the judged turns: turn, start, end, characters, speech seconds
     agent_s = customer_s = 0.0
     cuts: list[Fault] = []
     backchannels = 0
-    talking: tuple[Turn, float, float] | None = None  # the customer turn that reaches furthest so far: turn, start, end
+    talking: tuple[Turn, float, float] | None = (
+        None  # the customer turn that reaches furthest so far: turn, start, end
+    )
     for turn, runs in zip(ctx.turns, ctx.speech_runs()):
         start, end, seconds = turn_timing(turn, runs, char_max_s, pause_s)
         seg = turn.segment
@@ -110,7 +119,9 @@ def measure_delivery(ctx: CallContext, th: "DeliveryThresholds", holds: Sequence
         unavailable["interruptions"] = MONO.format(what="the agent talking over the customer")
         unavailable["talk_ratio"] = MONO.format(what="each party's share of the talk")
     else:
-        interruptions = Interruptions(len(cuts), backchannels, tuple(cuts), lex.interruption_suggestion if cuts else None)
+        interruptions = Interruptions(
+            len(cuts), backchannels, tuple(cuts), lex.interruption_suggestion if cuts else None
+        )
         talk = _talk_ratio(ctx.turns, agent_s, customer_s, th, lex)
         if talk is None:
             unavailable["talk_ratio"] = NO_CUSTOMER
@@ -125,7 +136,7 @@ def measure_delivery(ctx: CallContext, th: "DeliveryThresholds", holds: Sequence
     )
 
 
-def judge_delivery(metrics: DeliveryMetrics, th: "DeliveryThresholds") -> list[Finding]:
+def judge_delivery(metrics: DeliveryMetrics, th: DeliveryThresholds) -> list[Finding]:
     """One finding per metric, for a scorecard that weights them: ``pass`` with no fault, ``fail`` with one
     (``interruptions``: more than ``interruptions_max``), ``na`` when not measured, ``review`` for a fast
     stretch on a mono recording."""
@@ -133,18 +144,30 @@ def judge_delivery(metrics: DeliveryMetrics, th: "DeliveryThresholds") -> list[F
     for name in METRICS:
         metric = metrics.get(name)
         if metric is None:
-            findings.append(Finding(name, "na", (), {"reason": metrics.unavailable.get(name, "not measured")}))
+            findings.append(
+                Finding(name, "na", (), {"reason": metrics.unavailable.get(name, "not measured")})
+            )
             continue
         faults = metric.faults
-        failed = metric.count > th.interruptions_max if isinstance(metric, Interruptions) else bool(faults)
+        failed = (
+            metric.count > th.interruptions_max
+            if isinstance(metric, Interruptions)
+            else bool(faults)
+        )
         details: dict[str, Any] = {"faults": len(faults)}
         status = "fail" if failed else "pass"
-        if failed and name == "speech_rate" and metrics.roles in ("mono", "mono-unknown"):  # "mono": stored before schema 2
+        if (
+            failed and name == "speech_rate" and metrics.roles in ("mono", "mono-unknown")
+        ):  # "mono": stored before schema 2
             status = "review"
-            details["reason"] = "mono recording: the fast speech may be the customer's; a person should listen"
+            details["reason"] = (
+                "mono recording: the fast speech may be the customer's; a person should listen"
+            )
         if failed and metric.suggestion:
             details["suggestion"] = metric.suggestion
-        evidence = tuple(sorted({e for f in faults for e in f.evidence}, key=lambda e: (e.start, e.role)))
+        evidence = tuple(
+            sorted({e for f in faults for e in f.evidence}, key=lambda e: (e.start, e.role))
+        )
         findings.append(Finding(name, status, evidence, details))
     return findings
 
@@ -160,7 +183,9 @@ def _units_in(text: str) -> int:
     return max(1, len(_UNIT.findall(text)))
 
 
-def turn_timing(turn: Turn, runs: tuple[tuple[float, float], ...], char_max_s: float, pause_s: float) -> tuple[float, float, float]:
+def turn_timing(
+    turn: Turn, runs: tuple[tuple[float, float], ...], char_max_s: float, pause_s: float
+) -> tuple[float, float, float]:
     """``(start, end, speech seconds)`` of a turn from its runs of speech (:meth:`CallContext.speech_runs`).
 
     The turn's first and last words last at most ``char_max_s`` per character each (a word per Latin
@@ -218,7 +243,11 @@ def _words(text: str) -> int:
 _COUNT = {"characters": _characters, "words": _words}
 
 
-def _speech_rate(spoken: list[tuple[Turn, float, float, int, float]], th: "DeliveryThresholds", lex: "DeliveryPhrases") -> SpeechRate:
+def _speech_rate(
+    spoken: list[tuple[Turn, float, float, int, float]],
+    th: DeliveryThresholds,
+    lex: DeliveryPhrases,
+) -> SpeechRate:
     """The speaker's turns (turn, start, end, characters, speech seconds), in order: each turn's rate, the
     median, the fastest, and the fast stretches (runs of consecutive timed turns over ``rate_max``; turns too
     short to time neither count nor break a run)."""
@@ -265,14 +294,27 @@ def _fast_stretch(run: list[tuple[Turn, tuple]], fast_min_s: float) -> list[Faul
     if seconds <= fast_min_s:
         return []
     units = sum(r[2] for _, r in run)
-    return [Fault(run[0][1][0], run[-1][1][1], units * 60.0 / seconds, seconds, tuple(_evidence(t, "speech_rate") for t, _ in run))]
+    return [
+        Fault(
+            run[0][1][0],
+            run[-1][1][1],
+            units * 60.0 / seconds,
+            seconds,
+            tuple(_evidence(t, "speech_rate") for t, _ in run),
+        )
+    ]
 
 
 # --- interruptions ----------------------------------------------------------------------
 
 
 def _cut_in(
-    turn: Turn, start: float, end: float, talking: tuple[Turn, float, float], th: "DeliveryThresholds", lex: "DeliveryPhrases"
+    turn: Turn,
+    start: float,
+    end: float,
+    talking: tuple[Turn, float, float],
+    th: DeliveryThresholds,
+    lex: DeliveryPhrases,
 ) -> tuple[Fault] | tuple[()] | None:
     """An agent turn that starts while the customer's is under way: ``()`` when it talks over them for less
     than ``interruption_overlap_s``; ``None`` when longer but what it says before the customer stops is only
@@ -284,7 +326,15 @@ def _cut_in(
     if lex.is_backchannel(_keys_before(turn, customer_end)):
         return None
     cut = _evidence(customer, "interrupted", at=start)
-    return (Fault(start, min(end, customer_end), overlap, overlap, (cut, _evidence(turn, "interruption", at=start))),)
+    return (
+        Fault(
+            start,
+            min(end, customer_end),
+            overlap,
+            overlap,
+            (cut, _evidence(turn, "interruption", at=start)),
+        ),
+    )
 
 
 def _keys_before(turn: Turn, time: float) -> tuple[str, ...]:
@@ -302,7 +352,12 @@ def _keys_before(turn: Turn, time: float) -> tuple[str, ...]:
 # --- dead air and talk ratio ----------------------------------------------------------------
 
 
-def _dead_air(ctx: CallContext, th: "DeliveryThresholds", lex: "DeliveryPhrases", holds: Sequence[Mapping[str, Any]]) -> DeadAir:
+def _dead_air(
+    ctx: CallContext,
+    th: DeliveryThresholds,
+    lex: DeliveryPhrases,
+    holds: Sequence[Mapping[str, Any]],
+) -> DeadAir:
     announced = [(h["start"], h["end"]) for h in holds if h.get("announced")]
     stretches: list[Silence] = []
     excluded: list[Silence] = []
@@ -338,11 +393,19 @@ def _last_words(turns: list[Turn], time: float) -> tuple[Evidence, ...]:
     return (_evidence(turn, "before_dead_air", at=time - 0.01),)
 
 
-def _talk_ratio(turns: list[Turn], agent: float, customer: float, th: "DeliveryThresholds", lex: "DeliveryPhrases") -> TalkRatio | None:
+def _talk_ratio(
+    turns: list[Turn],
+    agent: float,
+    customer: float,
+    th: DeliveryThresholds,
+    lex: DeliveryPhrases,
+) -> TalkRatio | None:
     if customer <= 0:
         return None
     share = 100.0 * agent / (agent + customer)
-    faults = (Fault(turns[0].start, turns[-1].end, share, agent),) if share > th.agent_share_max else ()
+    faults = (
+        (Fault(turns[0].start, turns[-1].end, share, agent),) if share > th.agent_share_max else ()
+    )
     return TalkRatio(agent, customer, share, faults, lex.talk_ratio_suggestion if faults else None)
 
 

@@ -21,15 +21,15 @@ them with their defaults (a review with no ``near_holds`` reads as none).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from callreview.results import Evidence, _plain
 
 if TYPE_CHECKING:
-    from callreview.results import ItemResult
     from callreview.qc.scorecard import Profile, Scorecard
+    from callreview.results import ItemResult
 
 PART_LABELS = {
     "salutation": "salutation 问候",
@@ -66,7 +66,14 @@ def evidence_of(value: Any) -> Evidence | None:
     """A stored evidence object (or ``None``) as an :class:`Evidence`."""
     if value is None or isinstance(value, Evidence):
         return value
-    return Evidence(value["role"], float(value["start"]), float(value["end"]), value["text"], value["matched"], float(value["similarity"]))
+    return Evidence(
+        value["role"],
+        float(value["start"]),
+        float(value["end"]),
+        value["text"],
+        value["matched"],
+        float(value["similarity"]),
+    )
 
 
 class _Fields(Mapping):
@@ -115,7 +122,7 @@ class Place:
     bad: bool = False
 
     @classmethod
-    def of(cls, ev: Evidence, note: str, bad: bool = False) -> "Place":
+    def of(cls, ev: Evidence, note: str, bad: bool = False) -> Place:
         return cls(ev.start, ev.end, ev.role, ev.text, note, bad)
 
 
@@ -142,9 +149,13 @@ class Hold(_Fields):
     near_threshold: bool = False
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "Hold":
+    def from_dict(cls, data: Mapping[str, Any]) -> Hold:
         known = {f.name for f in fields(cls)}
-        kw = {k: (evidence_of(v) if k.endswith("_evidence") else v) for k, v in data.items() if k in known}
+        kw = {
+            k: (evidence_of(v) if k.endswith("_evidence") else v)
+            for k, v in data.items()
+            if k in known
+        }
         return cls(**kw)
 
 
@@ -158,7 +169,7 @@ class NearHold(_Fields):
     threshold_s: float = 0.0
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "NearHold":
+    def from_dict(cls, data: Mapping[str, Any]) -> NearHold:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -179,7 +190,7 @@ class ForbiddenHit(_Fields):
     role: str = "agent"
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "ForbiddenHit":
+    def from_dict(cls, data: Mapping[str, Any]) -> ForbiddenHit:
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
 
@@ -213,7 +224,7 @@ class ItemDetails(_Fields):
         """Whether the JSON has this field's key (an :attr:`OPTIONAL` one only when it is not ``None``)."""
         return value is not None or key not in self.OPTIONAL
 
-    def with_extra(self, **values: Any) -> "ItemDetails":
+    def with_extra(self, **values: Any) -> ItemDetails:
         """A copy with these keys set: a field of that name is replaced, any other key goes to :attr:`extra`
         (where a key already there keeps its place, as in a dict)."""
         own = {f.name for f in fields(self)} - {"extra"}
@@ -223,11 +234,15 @@ class ItemDetails(_Fields):
         return replace(self, **changes, extra=extra)
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "ItemDetails":
+    def from_dict(cls, data: Mapping[str, Any]) -> ItemDetails:
         """These details from the review JSON's item (its ``status``/``points``/``max_points``/``evidence`` aside)."""
         own = [f.name for f in fields(cls) if f.name != "extra"]
         kw = {k: cls._read(k, data[k]) for k in own if k in data}
-        extra = {k: v for k, v in data.items() if k not in own and k not in ("status", "points", "max_points", "evidence")}
+        extra = {
+            k: v
+            for k, v in data.items()
+            if k not in own and k not in ("status", "points", "max_points", "evidence")
+        }
         return cls(**kw, extra=extra)
 
     @classmethod
@@ -236,7 +251,7 @@ class ItemDetails(_Fields):
 
     # --- behaviour the scorecard and the reports ask for --------------------------------
 
-    def credit(self, status: str, profile: "Profile", scorecard: "Scorecard") -> float:
+    def credit(self, status: str, profile: Profile, scorecard: Scorecard) -> float:
         """The share (0–1) of the item's weight a ``pass`` or ``fail`` earns."""
         return 1.0 if status == "pass" else 0.0
 
@@ -244,7 +259,7 @@ class ItemDetails(_Fields):
         """The scorecard's critical phrases this item found (a hit of one scores the call 0); ``None``: an item that finds no phrases."""
         return None
 
-    def not_required(self, profile: "Profile") -> list[str] | None:
+    def not_required(self, profile: Profile) -> list[str] | None:
         """The parts missing when every one of them has no share in ``profile`` (then the item passes); else ``None``."""
         return None
 
@@ -252,7 +267,7 @@ class ItemDetails(_Fields):
         """The one-line gist of the finding. ``full`` (the web app) also says when nothing is wrong."""
         return ""
 
-    def explain(self, item: "ItemResult") -> Iterable[str]:
+    def explain(self, item: ItemResult) -> Iterable[str]:
         """What was heard, when, and what to say instead, under a failed or review item (its ``reason`` aside)."""
         return ()
 
@@ -293,28 +308,33 @@ class _PartsDetails(ItemDetails):
     @classmethod
     def _read(cls, key: str, value: Any) -> Any:
         if key == "parts":
-            return {name: {**p, "evidence": evidence_of(p.get("evidence"))} if "evidence" in p else dict(p) for name, p in value.items()}
+            return {
+                name: {**p, "evidence": evidence_of(p.get("evidence"))}
+                if "evidence" in p
+                else dict(p)
+                for name, p in value.items()
+            }
         return value
 
     @property
     def opened_bare(self) -> bool:
         return False
 
-    def shares(self, profile: "Profile") -> Mapping[str, float]:
+    def shares(self, profile: Profile) -> Mapping[str, float]:
         return getattr(profile, self.SHARES)
 
     def missing(self) -> list[str]:
         """Parts not found for certain."""
         return [k for k, p in self.parts.items() if not p.get("found")]
 
-    def not_required(self, profile: "Profile") -> list[str] | None:
+    def not_required(self, profile: Profile) -> list[str] | None:
         if self.opened_bare:
             return None
         missing = self.missing()
         shares = self.shares(profile)
         return missing if missing and all(shares.get(k, 0.0) == 0 for k in missing) else None
 
-    def credit(self, status: str, profile: "Profile", scorecard: "Scorecard") -> float:
+    def credit(self, status: str, profile: Profile, scorecard: Scorecard) -> float:
         if self.opened_bare:
             return 0.0
         weights = self.shares(profile)
@@ -324,7 +344,7 @@ class _PartsDetails(ItemDetails):
         missing = [PART_LABELS.get(k, k) for k in self.missing()]
         return f"missing: {', '.join(missing)}" if missing else ("all parts heard" if full else "")
 
-    def explain(self, item: "ItemResult") -> Iterable[str]:
+    def explain(self, item: ItemResult) -> Iterable[str]:
         for name, p in self.parts.items():
             if p.get("uncertain"):
                 value = f" ({p['value']})" if p.get("value") else ""
@@ -378,7 +398,7 @@ class GreetingDetails(_PartsDetails):
     def bad_evidence(self, ev: Mapping[str, Any]) -> bool:
         return self.opened_bare and ev.get("matched") == self.bare_word
 
-    def explain(self, item: "ItemResult") -> Iterable[str]:
+    def explain(self, item: ItemResult) -> Iterable[str]:
         if self.opened_bare:
             yield f"{heard(self.bare_opening)} — {self.bare_word} is a forbidden opening"
         yield from super().explain(item)
@@ -430,7 +450,7 @@ class NameDetails(ItemDetails):
             return "name never used" if status == "fail" else "name unknown"
         return f"{self.name} used in {self.count} turn(s), {self.threshold} needed"
 
-    def explain(self, item: "ItemResult") -> Iterable[str]:
+    def explain(self, item: ItemResult) -> Iterable[str]:
         for ev in item.evidence:
             yield f"{heard(ev)} — {ev.matched}"
         if item.status == "fail":
@@ -477,27 +497,37 @@ class HoldDetails(ItemDetails):
             return [NearHold.from_dict(h) for h in value or ()]
         return value
 
-    def credit(self, status: str, profile: "Profile", scorecard: "Scorecard") -> float:
+    def credit(self, status: str, profile: Profile, scorecard: Scorecard) -> float:
         if not self.holds:
             return 1.0
         w = profile.hold_parts
-        return sum((w["permission"] * h.permission + w["thanks"] * h.thanked) / 100 for h in self.holds) / len(self.holds)
+        return sum(
+            (w["permission"] * h.permission + w["thanks"] * h.thanked) / 100 for h in self.holds
+        ) / len(self.holds)
 
     def gist(self, status: str, full: bool = False) -> str:
         if not self.holds:
             return "no hold"
         bad = sum(1 for h in self.holds if not (h.permission and h.thanked))
-        return f"{len(self.holds)} hold(s)" + (f", {bad} without permission or thanks" if bad else "")
+        return f"{len(self.holds)} hold(s)" + (
+            f", {bad} without permission or thanks" if bad else ""
+        )
 
-    def explain(self, item: "ItemResult") -> Iterable[str]:
+    def explain(self, item: ItemResult) -> Iterable[str]:
         for i, h in enumerate(self.holds, 1):
             yield f"hold {i}: {clock(h.start)}–{clock(h.end)} ({h.duration:.0f} s)"
             if h.permission:
                 yield f"  permission ✓ {heard(h.permission_evidence)}"
             else:
                 told = h.imperative_evidence
-                yield "  permission ✗" + (f" — told to wait: {heard(told)}" if told else " — not asked")
-            yield f"  thanks ✓ {heard(h.thanks_evidence)}" if h.thanked else "  thanks ✗ — no thanks or apology on return"
+                yield "  permission ✗" + (
+                    f" — told to wait: {heard(told)}" if told else " — not asked"
+                )
+            yield (
+                f"  thanks ✓ {heard(h.thanks_evidence)}"
+                if h.thanked
+                else "  thanks ✗ — no thanks or apology on return"
+            )
         for line in self.advice(item.status):
             yield f"say instead: {line}"
 
@@ -506,9 +536,14 @@ class HoldDetails(ItemDetails):
 
     def places(self) -> Iterable[Place]:
         for i, h in enumerate(self.holds, 1):
-            parts = ["permission ✓" if h.permission else "permission ✗", "thanks ✓" if h.thanked else "thanks ✗"]
+            parts = [
+                "permission ✓" if h.permission else "permission ✗",
+                "thanks ✓" if h.thanked else "thanks ✗",
+            ]
             text = f"hold {i}: {clock(h.start)}–{clock(h.end)} ({h.duration:.0f} s silence)"
-            yield Place(h.start, h.end, "hold", text, ", ".join(parts), not (h.permission and h.thanked))
+            yield Place(
+                h.start, h.end, "hold", text, ", ".join(parts), not (h.permission and h.thanked)
+            )
             for ev, note, bad in ((h.announce_evidence, "announced", False), (h.permission_evidence, "asked permission", False),
                                   (h.imperative_evidence, "told to wait", True), (h.thanks_evidence, "thanked on return", False)):  # fmt: skip
                 if ev:
@@ -520,7 +555,14 @@ class ForbiddenDetails(ItemDetails):
     """Forbidden phrases heard (certain and grey-zone), the ones the words around them cleared, and
     the informal pronoun count (你 where 您 is expected) when the lexicon counts it."""
 
-    OPTIONAL: ClassVar[tuple[str, ...]] = ("ni_count", "nin_count", "ni_examples", "informal", "formal", "politeness_source")
+    OPTIONAL: ClassVar[tuple[str, ...]] = (
+        "ni_count",
+        "nin_count",
+        "ni_examples",
+        "informal",
+        "formal",
+        "politeness_source",
+    )
 
     hits: list[ForbiddenHit] = field(default_factory=list)
     possible_hits: list[ForbiddenHit] = field(default_factory=list)
@@ -549,7 +591,7 @@ class ForbiddenDetails(ItemDetails):
             return None if value is None else [dict(v) for v in value]
         return value
 
-    def credit(self, status: str, profile: "Profile", scorecard: "Scorecard") -> float:
+    def credit(self, status: str, profile: Profile, scorecard: Scorecard) -> float:
         weight = float(profile.weights["forbidden"])
         if weight <= 0:
             return 1.0
@@ -569,7 +611,7 @@ class ForbiddenDetails(ItemDetails):
             return f"{len(self.possible_hits)} possible {what}"
         return "none heard" if full else ""
 
-    def explain(self, item: "ItemResult") -> Iterable[str]:
+    def explain(self, item: ItemResult) -> Iterable[str]:
         for label, hits in (("", self.hits), ("possibly ", self.possible_hits)):
             for h in hits:
                 who = "" if h.role == "agent" else f" ({h.role})"

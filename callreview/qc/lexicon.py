@@ -13,12 +13,23 @@ or key, what is wrong and how to fix it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from callreview.errors import LexiconError
-from callreview.matching import MatchRules, Pattern, Phrase, PhraseSet, Shape, compile_pattern, compile_phrase, compile_shape, keys_of
+from callreview.matching import (
+    MatchRules,
+    Pattern,
+    Phrase,
+    PhraseSet,
+    Shape,
+    compile_pattern,
+    compile_phrase,
+    compile_shape,
+    keys_of,
+)
 from callreview.text import normalize
 from callreview.tomlfile import TomlReader, _kind, read_toml
 
@@ -212,7 +223,9 @@ def resolve_lexicon(path_or_name: str | Path) -> Path:
         bundled = BUNDLED_DIR / f"{text}.toml"
         if bundled.is_file():
             return bundled
-        raise LexiconError(f"{text}: no bundled lexicon of that name; use one of {', '.join(bundled_lexicons())} or a path to a lexicon TOML")
+        raise LexiconError(
+            f"{text}: no bundled lexicon of that name; use one of {', '.join(bundled_lexicons())} or a path to a lexicon TOML"
+        )
     return Path(path_or_name)
 
 
@@ -226,7 +239,9 @@ def load_lexicon(path_or_name: str | Path) -> Lexicon:
 class LexiconReader(TomlReader):
     """:class:`~callreview.tomlfile.TomlReader` plus the lexicon's own kinds of value: phrases, patterns, shapes."""
 
-    def phrases(self, data: dict, key: str, where: str, rules: MatchRules, required: bool = True) -> tuple[Phrase, ...]:
+    def phrases(
+        self, data: dict, key: str, where: str, rules: MatchRules, required: bool = True
+    ) -> tuple[Phrase, ...]:
         """A list of phrases: each text, or a table {phrase = "…", threshold = 90, review_margin = 5}."""
         value = data.get(key)
         if value is None:
@@ -236,32 +251,56 @@ class LexiconReader(TomlReader):
         if not isinstance(value, list):
             raise self.fail(where, f"'{key}' must be a list of phrases, not {_kind(value)}")
         if required and not value:
-            raise self.fail(where, f"'{key}' is empty; add at least one phrase, or the item can never pass")
+            raise self.fail(
+                where, f"'{key}' is empty; add at least one phrase, or the item can never pass"
+            )
         out = []
         for i, item in enumerate(value):
             at = f"{where}.{key}[{i}]"
             if isinstance(item, dict):
                 self.known(item, at, ("phrase", "threshold", "review_margin"))
                 text = self.text(item, "phrase", at)
-                threshold = self.number(item, "threshold", at, 0, 0, 100) if "threshold" in item else None
-                margin = self.number(item, "review_margin", at, 0, 0, 100) if "review_margin" in item else None
-                out.append(self.compiled(lambda: compile_phrase(text, rules, threshold, margin), at))
+                threshold = (
+                    self.number(item, "threshold", at, 0, 0, 100) if "threshold" in item else None
+                )
+                margin = (
+                    self.number(item, "review_margin", at, 0, 0, 100)
+                    if "review_margin" in item
+                    else None
+                )
+                out.append(
+                    self.compiled(lambda: compile_phrase(text, rules, threshold, margin), at)
+                )
             elif isinstance(item, str) and normalize(item):
                 if "{" in item:
-                    raise self.fail(at, f"{item!r} has a {{slot}}, which only greeting patterns and names.self_name take")
+                    raise self.fail(
+                        at,
+                        f"{item!r} has a {{slot}}, which only greeting patterns and names.self_name take",
+                    )
                 out.append(self.compiled(lambda: compile_phrase(item, rules), at))
             else:
-                raise self.fail(at, f"must be a phrase (text or {{phrase = \"…\"}}), not {item!r}")
+                raise self.fail(at, f'must be a phrase (text or {{phrase = "…"}}), not {item!r}')
         return PhraseSet(out)
 
-    def patterns(self, data: dict, key: str, where: str, rules: MatchRules, slots: tuple[str, ...], required: bool = True) -> tuple[Pattern, ...]:
+    def patterns(
+        self,
+        data: dict,
+        key: str,
+        where: str,
+        rules: MatchRules,
+        slots: tuple[str, ...],
+        required: bool = True,
+    ) -> tuple[Pattern, ...]:
         out = []
         for i, text in enumerate(self.strings(data, key, where, required)):
             at = f"{where}.{key}[{i}]"
             pattern = self.compiled(lambda: compile_pattern(text, rules), at)
             for slot in pattern.slots:
                 if slot not in slots:
-                    raise self.fail(at, f"unknown slot {{{slot}}} in {text!r}; this list takes {', '.join('{' + s + '}' for s in slots)}")
+                    raise self.fail(
+                        at,
+                        f"unknown slot {{{slot}}} in {text!r}; this list takes {', '.join('{' + s + '}' for s in slots)}",
+                    )
             if not set(pattern.slots) & set(slots[:1]):
                 raise self.fail(at, f"{text!r} must take {{{slots[0]}}}")
             out.append(pattern)
@@ -269,12 +308,28 @@ class LexiconReader(TomlReader):
 
     def shapes(self, data: dict, key: str, where: str) -> tuple[Shape, ...]:
         """An optional list of sentence shapes (``还有 (其他|别的) … 吗``)."""
-        return tuple(self.compiled(lambda t=text: compile_shape(t), f"{where}.{key}[{i}]") for i, text in enumerate(self.strings(data, key, where, required=False)))
+        return tuple(
+            self.compiled(lambda t=text: compile_shape(t), f"{where}.{key}[{i}]")
+            for i, text in enumerate(self.strings(data, key, where, required=False))
+        )
 
 
 # --- building the Lexicon ----------------------------------------------------------
 
-_TOP = ("language", "version", "revision", "description", "match", "greeting", "hold", "closing", "names", "politeness", "delivery", "forbidden")
+_TOP = (
+    "language",
+    "version",
+    "revision",
+    "description",
+    "match",
+    "greeting",
+    "hold",
+    "closing",
+    "names",
+    "politeness",
+    "delivery",
+    "forbidden",
+)
 
 
 def _build(data: dict[str, Any], r: LexiconReader) -> Lexicon:
@@ -282,20 +337,38 @@ def _build(data: dict[str, Any], r: LexiconReader) -> Lexicon:
     language = r.text(data, "language", "top level")
     version = r.number(data, "version", "top level", 0, 0, 10**6, integer=True)
     if version != FORMAT_VERSION:
-        raise r.fail("version", f"lexicon format {version} is not the one this callreview reads ({FORMAT_VERSION}); see docs/lexicon-format.md")
+        raise r.fail(
+            "version",
+            f"lexicon format {version} is not the one this callreview reads ({FORMAT_VERSION}); see docs/lexicon-format.md",
+        )
     revision = str(data.get("revision", ""))
     rules, slot_max = _rules(r.table(data, "match", "top level", required=False) or {}, r)
 
     g = r.table(data, "greeting", "top level")
     where = "[greeting]"
-    r.known(g, where, ("suggestion", "salutation", "salutation_initials", "company", "agent_name", "offer_help", "bare_opening", "outbound"))
+    r.known(
+        g,
+        where,
+        (
+            "suggestion",
+            "salutation",
+            "salutation_initials",
+            "company",
+            "agent_name",
+            "offer_help",
+            "bare_opening",
+            "outbound",
+        ),
+    )
     greeting = GreetingPhrases(
         suggestion=r.text(g, "suggestion", where),
         salutation=r.phrases(g, "salutation", where, rules),
         company=r.patterns(g, "company", where, rules, ("company",)),
         agent_name=r.patterns(g, "agent_name", where, rules, ("agent", "company")),
         offer_help=r.phrases(g, "offer_help", where, rules),
-        bare_opening=tuple(normalize(s) for s in r.strings(g, "bare_opening", where, required=False)),
+        bare_opening=tuple(
+            normalize(s) for s in r.strings(g, "bare_opening", where, required=False)
+        ),
         salutation_initials=_initials(g, r, where),
     )
     outbound = None
@@ -312,7 +385,19 @@ def _build(data: dict[str, Any], r: LexiconReader) -> Lexicon:
 
     h = r.table(data, "hold", "top level")
     where = "[hold]"
-    r.known(h, where, ("announce", "permission", "not_permission", "thanks", "customer_pause", "permission_suggestion", "thanks_suggestion"))
+    r.known(
+        h,
+        where,
+        (
+            "announce",
+            "permission",
+            "not_permission",
+            "thanks",
+            "customer_pause",
+            "permission_suggestion",
+            "thanks_suggestion",
+        ),
+    )
     hold = HoldPhrases(
         announce=r.phrases(h, "announce", where, rules),
         permission=r.phrases(h, "permission", where, rules),
@@ -362,18 +447,35 @@ def _build(data: dict[str, Any], r: LexiconReader) -> Lexicon:
     )
 
 
-def _initials(g: dict, r: LexiconReader, where: str, key: str = "salutation_initials") -> tuple[str, ...]:
+def _initials(
+    g: dict, r: LexiconReader, where: str, key: str = "salutation_initials"
+) -> tuple[str, ...]:
     value = g.get(key, [])
-    if not isinstance(value, list) or not all(isinstance(v, str) and (v == "" or (v.isascii() and v.isalpha() and v.islower())) for v in value):
-        raise r.fail(where, f"'{key}' must be a list of pinyin initials like [\"n\", \"l\", \"\"], not {_kind(value)}")
+    if not isinstance(value, list) or not all(
+        isinstance(v, str) and (v == "" or (v.isascii() and v.isalpha() and v.islower()))
+        for v in value
+    ):
+        raise r.fail(
+            where,
+            f'\'{key}\' must be a list of pinyin initials like ["n", "l", ""], not {_kind(value)}',
+        )
     return tuple(value)
 
 
 def _delivery(d: dict, r: LexiconReader) -> DeliveryPhrases:
     where = "[delivery]"
-    keys = ("backchannels", "rate_unit", "fast_suggestion", "interruption_suggestion", "dead_air_suggestion", "talk_ratio_suggestion")
+    keys = (
+        "backchannels",
+        "rate_unit",
+        "fast_suggestion",
+        "interruption_suggestion",
+        "dead_air_suggestion",
+        "talk_ratio_suggestion",
+    )
     r.known(d, where, keys)
-    backchannels = frozenset(keys_of(normalize(text))[1] for text in r.strings(d, "backchannels", where, required=False))
+    backchannels = frozenset(
+        keys_of(normalize(text))[1] for text in r.strings(d, "backchannels", where, required=False)
+    )
     return DeliveryPhrases(
         backchannels=backchannels,
         backchannel_max=max(map(len, backchannels), default=0),
@@ -384,25 +486,50 @@ def _delivery(d: dict, r: LexiconReader) -> DeliveryPhrases:
 
 def _rules(m: dict, r: LexiconReader) -> tuple[MatchRules, dict[str, int]]:
     where = "[match]"
-    r.known(m, where, ("threshold", "short_syllables", "short_threshold", "review_margin", "sound_alike_min", "anchor_threshold", "name_threshold", "grey_coverage", "question_endings", "negators", "numerals", "slot_max"))
+    r.known(
+        m,
+        where,
+        (
+            "threshold",
+            "short_syllables",
+            "short_threshold",
+            "review_margin",
+            "sound_alike_min",
+            "anchor_threshold",
+            "name_threshold",
+            "grey_coverage",
+            "question_endings",
+            "negators",
+            "numerals",
+            "slot_max",
+        ),
+    )
     d = MatchRules()
     rules = MatchRules(
         threshold=r.number(m, "threshold", where, d.threshold, 0, 100),
-        short_syllables=int(r.number(m, "short_syllables", where, d.short_syllables, 0, 100, integer=True)),
+        short_syllables=int(
+            r.number(m, "short_syllables", where, d.short_syllables, 0, 100, integer=True)
+        ),
         short_threshold=r.number(m, "short_threshold", where, d.short_threshold, 0, 100),
         review_margin=r.number(m, "review_margin", where, d.review_margin, 0, 100),
-        sound_alike_min=int(r.number(m, "sound_alike_min", where, d.sound_alike_min, 0, 100, integer=True)),
+        sound_alike_min=int(
+            r.number(m, "sound_alike_min", where, d.sound_alike_min, 0, 100, integer=True)
+        ),
         anchor_threshold=r.number(m, "anchor_threshold", where, d.anchor_threshold, 0, 100),
         name_threshold=r.number(m, "name_threshold", where, d.name_threshold, 0, 100),
         grey_coverage=r.number(m, "grey_coverage", where, d.grey_coverage, 0, 1),
-        question_endings=tuple(normalize(w) for w in r.strings(m, "question_endings", where, required=False)),
+        question_endings=tuple(
+            normalize(w) for w in r.strings(m, "question_endings", where, required=False)
+        ),
         negators=tuple(normalize(w) for w in r.strings(m, "negators", where, required=False)),
         numerals=r.text(m, "numerals", where) if "numerals" in m else "",
     )
     slot_max = {"company": 12, "agent": 4, "customer": 5, "surname": 1}
     given = m.get("slot_max", {})
     if not isinstance(given, dict):
-        raise r.fail(where, f"'slot_max' must be a table like {{ company = 12 }}, not {_kind(given)}")
+        raise r.fail(
+            where, f"'slot_max' must be a table like {{ company = 12 }}, not {_kind(given)}"
+        )
     r.known(given, f"{where}.slot_max", SLOTS)
     for slot in given:
         slot_max[slot] = int(r.number(given, slot, f"{where}.slot_max", 1, 1, 50, integer=True))
@@ -411,14 +538,36 @@ def _rules(m: dict, r: LexiconReader) -> tuple[MatchRules, dict[str, int]]:
 
 def _names(n: dict, r: LexiconReader, rules: MatchRules) -> NameRules:
     where = "[names]"
-    r.known(n, where, ("honorific_position", "surname_part", "honorifics", "surnames", "not_surnames", "not_name_words", "self_name", "ask_name", "misheard_honorifics", "third_party_before", "reference_after", "name_example", "surname_initials", "honorific_initials"))
+    r.known(
+        n,
+        where,
+        (
+            "honorific_position",
+            "surname_part",
+            "honorifics",
+            "surnames",
+            "not_surnames",
+            "not_name_words",
+            "self_name",
+            "ask_name",
+            "misheard_honorifics",
+            "third_party_before",
+            "reference_after",
+            "name_example",
+            "surname_initials",
+            "honorific_initials",
+        ),
+    )
     surnames_raw = n.get("surnames", "")
     if isinstance(surnames_raw, list):
         surnames = frozenset(normalize(s) for s in r.strings(n, "surnames", where))
     elif isinstance(surnames_raw, str):
         surnames = frozenset(c for c in normalize(surnames_raw) if not c.isspace())
     else:
-        raise r.fail(where, f"'surnames' must be text (one character each) or a list of words, not {_kind(surnames_raw)}")
+        raise r.fail(
+            where,
+            f"'surnames' must be text (one character each) or a list of words, not {_kind(surnames_raw)}",
+        )
     keys: set[str] = set()
     for s in surnames:
         _, ks = keys_of(s)
@@ -434,7 +583,10 @@ def _names(n: dict, r: LexiconReader, rules: MatchRules) -> NameRules:
     misheard = r.table(n, "misheard_honorifics", where, required=False) or {}
     for honorific in misheard:
         if honorific not in {h.text for h in honorifics}:
-            raise r.fail(f"{where}.misheard_honorifics", f"'{honorific}' is not one of the honorifics; list it in honorifics first")
+            raise r.fail(
+                f"{where}.misheard_honorifics",
+                f"'{honorific}' is not one of the honorifics; list it in honorifics first",
+            )
     return NameRules(
         honorifics=honorifics,
         honorific_position=r.choice(n, "honorific_position", where, ("after", "before"), "after"),  # type: ignore[arg-type]
@@ -442,16 +594,29 @@ def _names(n: dict, r: LexiconReader, rules: MatchRules) -> NameRules:
         surnames=surnames,
         surname_keys=frozenset(keys),
         not_surnames=not_surnames,
-        not_name_words=tuple(normalize(w) for w in r.strings(n, "not_name_words", where, required=False)),
-        third_party_before=tuple(normalize(w).replace(" ", "") for w in r.strings(n, "third_party_before", where, required=False)),
+        not_name_words=tuple(
+            normalize(w) for w in r.strings(n, "not_name_words", where, required=False)
+        ),
+        third_party_before=tuple(
+            normalize(w).replace(" ", "")
+            for w in r.strings(n, "third_party_before", where, required=False)
+        ),
         name_example=r.text(n, "name_example", where) if "name_example" in n else "",
-        reference_after=tuple(normalize(w).replace(" ", "") for w in r.strings(n, "reference_after", where, required=False)),
+        reference_after=tuple(
+            normalize(w).replace(" ", "")
+            for w in r.strings(n, "reference_after", where, required=False)
+        ),
         self_name=r.patterns(n, "self_name", where, rules, ("surname",), required=False),
         ask_name=r.phrases(n, "ask_name", where, rules, required=False),
         misheard_honorifics=tuple(
-            (honorific, form) for honorific in misheard for form in r.phrases(misheard, honorific, f"{where}.misheard_honorifics", rules)
+            (honorific, form)
+            for honorific in misheard
+            for form in r.phrases(misheard, honorific, f"{where}.misheard_honorifics", rules)
         ),
-        surname_initials=tuple(_initial_group(g, f"{where}.surname_initials", r) for g in r.strings(n, "surname_initials", where, required=False)),
+        surname_initials=tuple(
+            _initial_group(g, f"{where}.surname_initials", r)
+            for g in r.strings(n, "surname_initials", where, required=False)
+        ),
         honorific_initials=_initials(n, r, where, "honorific_initials"),
     )
 
@@ -473,7 +638,21 @@ def _forbidden(entries: Any, r: LexiconReader, rules: MatchRules) -> tuple[Forbi
     for i, e in enumerate(entries, 1):
         label = e.get("phrase")
         where = f"[[forbidden]] entry {i}" + (f" ({label!r})" if isinstance(label, str) else "")
-        r.known(e, where, ("phrase", "suggestion", "variants", "near_misses", "not_in_questions", "not_after", "not_before", "threshold", "review_margin"))
+        r.known(
+            e,
+            where,
+            (
+                "phrase",
+                "suggestion",
+                "variants",
+                "near_misses",
+                "not_in_questions",
+                "not_after",
+                "not_before",
+                "threshold",
+                "review_margin",
+            ),
+        )
         phrase = r.text(e, "phrase", where)
         if phrase in seen:
             raise r.fail(where, f"same phrase as entry {seen[phrase]}; merge them (use variants)")
@@ -482,10 +661,16 @@ def _forbidden(entries: Any, r: LexiconReader, rules: MatchRules) -> tuple[Forbi
         threshold = r.number(e, "threshold", where, 0, 0, 100) if "threshold" in e else None
         margin = r.number(e, "review_margin", where, 0, 0, 100) if "review_margin" in e else None
         forms = tuple(
-            r.compiled(lambda t=text: compile_phrase(t, rules, threshold, margin), f"{where}.{kind}")
-            for kind, text in [("phrase", phrase)] + [("variants", v) for v in r.strings(e, "variants", where, required=False)]
+            r.compiled(
+                lambda t=text: compile_phrase(t, rules, threshold, margin), f"{where}.{kind}"
+            )
+            for kind, text in [("phrase", phrase)]
+            + [("variants", v) for v in r.strings(e, "variants", where, required=False)]
         )
-        near = tuple(r.compiled(lambda t=text: compile_phrase(t, rules), f"{where}.near_misses") for text in r.strings(e, "near_misses", where, required=False))
+        near = tuple(
+            r.compiled(lambda t=text: compile_phrase(t, rules), f"{where}.near_misses")
+            for text in r.strings(e, "near_misses", where, required=False)
+        )
         asking = e.get("not_in_questions", False)
         if not isinstance(asking, bool):
             raise r.fail(where, f"'not_in_questions' must be true or false, not {_kind(asking)}")
@@ -496,8 +681,14 @@ def _forbidden(entries: Any, r: LexiconReader, rules: MatchRules) -> tuple[Forbi
                 forms,
                 near,
                 asking,
-                tuple(normalize(w).replace(" ", "") for w in r.strings(e, "not_after", where, required=False)),
-                tuple(normalize(w).replace(" ", "") for w in r.strings(e, "not_before", where, required=False)),
+                tuple(
+                    normalize(w).replace(" ", "")
+                    for w in r.strings(e, "not_after", where, required=False)
+                ),
+                tuple(
+                    normalize(w).replace(" ", "")
+                    for w in r.strings(e, "not_before", where, required=False)
+                ),
             )
         )
     return tuple(out)

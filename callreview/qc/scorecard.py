@@ -26,12 +26,13 @@ Scoring rules (docs/result-format.md):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
-from callreview.qc.details import ItemDetails, as_details
 from callreview.errors import ScorecardError
+from callreview.qc.details import ItemDetails, as_details
 from callreview.results import ITEMS, METRICS, ItemResult
 
 if TYPE_CHECKING:
@@ -154,7 +155,9 @@ class Scorecard:
         try:
             return self.profiles[direction]
         except KeyError:
-            raise ScorecardError(f"{self.source}: no [profiles.{direction}]; add one (see docs/result-format.md)") from None
+            raise ScorecardError(
+                f"{self.source}: no [profiles.{direction}]; add one (see docs/result-format.md)"
+            ) from None
 
     def band(self, score: float | None) -> Band | None:
         if score is None:
@@ -195,7 +198,9 @@ class Scorecard:
             credit = typed.credit(status, profile, self)
         else:
             credit = 1.0 if status == "pass" else 0.0
-        return ItemResult(finding.name, status, round(weight * credit, 2), weight, finding.evidence, details)
+        return ItemResult(
+            finding.name, status, round(weight * credit, 2), weight, finding.evidence, details
+        )
 
     def delivery_result(self, finding: Any, profile: Profile) -> ItemResult:
         """Points for a weighted delivery metric's finding: all with no fault, none with one; ``na``/``review`` kept out."""
@@ -203,7 +208,14 @@ class Scorecard:
         details = {**finding.details, "weight": weight}
         if finding.status in ("na", "review"):
             return ItemResult(finding.name, finding.status, 0.0, 0.0, finding.evidence, details)
-        return ItemResult(finding.name, finding.status, weight if finding.status == "pass" else 0.0, weight, finding.evidence, details)
+        return ItemResult(
+            finding.name,
+            finding.status,
+            weight if finding.status == "pass" else 0.0,
+            weight,
+            finding.evidence,
+            details,
+        )
 
     def overridden(self, item: ItemResult, status: str) -> ItemResult:
         """The item as a person judged it (a reviewer's override): ``pass`` earns its full weight,
@@ -212,7 +224,14 @@ class Scorecard:
         weight = float(item.details.get("weight", item.max_points))
         if status in ("na", "review"):
             return ItemResult(item.name, status, 0.0, 0.0, item.evidence, item.details)  # type: ignore[arg-type]
-        return ItemResult(item.name, status, weight if status == "pass" else 0.0, weight, item.evidence, item.details)  # type: ignore[arg-type]
+        return ItemResult(
+            item.name,
+            status,
+            weight if status == "pass" else 0.0,
+            weight,
+            item.evidence,
+            item.details,
+        )  # type: ignore[arg-type]
 
     def critical_hits(self, items: Mapping[str, ItemResult]) -> list[str]:
         forbidden = items.get("forbidden")
@@ -241,10 +260,26 @@ def load_scorecard(path: str | Path | None = None) -> Scorecard:
     path = BUNDLED if path is None else Path(path)
     data = read_toml(path, ScorecardError, "scorecard")
     r = TomlReader(str(path), ScorecardError, doc="docs/result-format.md")
-    r.known(data, "top level", ("name", "version", "description", "thresholds", "forbidden", "delivery", "bands", "profiles"))
+    r.known(
+        data,
+        "top level",
+        (
+            "name",
+            "version",
+            "description",
+            "thresholds",
+            "forbidden",
+            "delivery",
+            "bands",
+            "profiles",
+        ),
+    )
     version = int(r.number(data, "version", "top level", 0, 0, 10**6, integer=True))
     if version != FORMAT_VERSION:
-        raise r.fail("version", f"scorecard format {version} is not the one this callreview reads ({FORMAT_VERSION}); see docs/result-format.md")
+        raise r.fail(
+            "version",
+            f"scorecard format {version} is not the one this callreview reads ({FORMAT_VERSION}); see docs/result-format.md",
+        )
     return Scorecard(
         name=r.text(data, "name", "top level", default=path.stem),
         version=version,
@@ -261,12 +296,17 @@ def _thresholds(t: dict, r: Any) -> Thresholds:
     where = "[thresholds]"
     d = Thresholds()
     if "closing_tail_s" in t:
-        raise r.fail(where, "'closing_tail_s' is gone: the closing now tells a lost last turn from the speech the recording holds (see docs/result-format.md); delete the line")
+        raise r.fail(
+            where,
+            "'closing_tail_s' is gone: the closing now tells a lost last turn from the speech the recording holds (see docs/result-format.md); delete the line",
+        )
     r.known(t, where, tuple(Thresholds.__dataclass_fields__))
     return Thresholds(
         name_count=int(r.number(t, "name_count", where, d.name_count, 0, 100, integer=True)),
         hold_gap_s=r.number(t, "hold_gap_s", where, d.hold_gap_s, 1, 3600),
-        announced_hold_gap_s=r.number(t, "announced_hold_gap_s", where, d.announced_hold_gap_s, 0.5, 3600),
+        announced_hold_gap_s=r.number(
+            t, "announced_hold_gap_s", where, d.announced_hold_gap_s, 0.5, 3600
+        ),
         hold_lookback_s=r.number(t, "hold_lookback_s", where, d.hold_lookback_s, 0, 3600),
         thanks_window_s=r.number(t, "thanks_window_s", where, d.thanks_window_s, 0, 3600),
         greeting_window_s=r.number(t, "greeting_window_s", where, d.greeting_window_s, 0, 3600),
@@ -287,8 +327,12 @@ def _delivery(t: dict, r: Any) -> DeliveryThresholds:
         rate_min_turn_s=r.number(t, "rate_min_turn_s", where, d.rate_min_turn_s, 0.1, 3600),
         pause_s=r.number(t, "pause_s", where, d.pause_s, 0.5, 3600),
         char_max_s=r.number(t, "char_max_s", where, d.char_max_s, 0.05, 60),
-        interruption_overlap_s=r.number(t, "interruption_overlap_s", where, d.interruption_overlap_s, 0.05, 3600),
-        interruptions_max=int(r.number(t, "interruptions_max", where, d.interruptions_max, 0, 10000, integer=True)),
+        interruption_overlap_s=r.number(
+            t, "interruption_overlap_s", where, d.interruption_overlap_s, 0.05, 3600
+        ),
+        interruptions_max=int(
+            r.number(t, "interruptions_max", where, d.interruptions_max, 0, 10000, integer=True)
+        ),
         dead_air_min_s=r.number(t, "dead_air_min_s", where, d.dead_air_min_s, 0.5, 3600),
         dead_air_max_s=r.number(t, "dead_air_max_s", where, d.dead_air_max_s, 0, 3600),
         agent_share_max=r.number(t, "agent_share_max", where, d.agent_share_max, 0, 100),
@@ -314,10 +358,19 @@ def _bands(bands: Any, r: Any) -> tuple[Band, ...]:
         r.known(b, where, ("name", "label", "min"))
         if "min" not in b:
             raise r.fail(where, "missing 'min'; add min = <lowest score of the band, 0-100>")
-        out.append(Band(r.text(b, "name", where), r.text(b, "label", where, default=b.get("name")), r.number(b, "min", where, 0, 0, 100)))
+        out.append(
+            Band(
+                r.text(b, "name", where),
+                r.text(b, "label", where, default=b.get("name")),
+                r.number(b, "min", where, 0, 0, 100),
+            )
+        )
     out.sort(key=lambda b: -b.min)
     if out[-1].min != 0:
-        raise r.fail("bands", f"the lowest band ('{out[-1].name}') must have min = 0 so every score has a band")
+        raise r.fail(
+            "bands",
+            f"the lowest band ('{out[-1].name}') must have min = 0 so every score has a band",
+        )
     names = [b.name for b in out]
     if len(set(names)) != len(names) or len({b.min for b in out}) != len(out):
         raise r.fail("bands", "band names and mins must be unique")
@@ -327,7 +380,9 @@ def _bands(bands: Any, r: Any) -> tuple[Band, ...]:
 def _profiles(p: dict, r: Any) -> dict[str, Profile]:
     for name in p:
         if name not in PROFILES:
-            raise r.fail("[profiles]", f"unknown profile '{name}'; known profiles: {', '.join(PROFILES)}")
+            raise r.fail(
+                "[profiles]", f"unknown profile '{name}'; known profiles: {', '.join(PROFILES)}"
+            )
     if "inbound" not in p:
         raise r.fail("[profiles]", "missing [profiles.inbound]; add its weights")
     out = {}
@@ -335,14 +390,24 @@ def _profiles(p: dict, r: Any) -> dict[str, Profile]:
         where = f"[profiles.{name}]"
         if not isinstance(table, dict):
             raise r.fail(where, "must be a table with weights")
-        r.known(table, where, ("weights", "greeting_parts", "closing_parts", "hold_parts", "delivery_weights"))
+        r.known(
+            table,
+            where,
+            ("weights", "greeting_parts", "closing_parts", "hold_parts", "delivery_weights"),
+        )
         out[name] = Profile(
             name=name,
             weights=_shares(table, "weights", f"{where}.weights", ITEMS, r, required=True),
-            greeting_parts=_shares(table, "greeting_parts", f"{where}.greeting_parts", GREETING_PARTS[name], r),
-            closing_parts=_shares(table, "closing_parts", f"{where}.closing_parts", CLOSING_PARTS, r),
+            greeting_parts=_shares(
+                table, "greeting_parts", f"{where}.greeting_parts", GREETING_PARTS[name], r
+            ),
+            closing_parts=_shares(
+                table, "closing_parts", f"{where}.closing_parts", CLOSING_PARTS, r
+            ),
             hold_parts=_shares(table, "hold_parts", f"{where}.hold_parts", HOLD_PARTS, r),
-            delivery_weights=_points(table, "delivery_weights", f"{where}.delivery_weights", METRICS, r),
+            delivery_weights=_points(
+                table, "delivery_weights", f"{where}.delivery_weights", METRICS, r
+            ),
         )
     return out
 
@@ -360,7 +425,9 @@ def _points(table: dict, key: str, where: str, names: tuple[str, ...], r: Any) -
     return {n: float(r.number(given, n, where, 0, 0, 100)) for n in names}
 
 
-def _shares(table: dict, key: str, where: str, names: tuple[str, ...], r: Any, required: bool = False) -> dict[str, float]:
+def _shares(
+    table: dict, key: str, where: str, names: tuple[str, ...], r: Any, required: bool = False
+) -> dict[str, float]:
     """Named numbers 0-100 that sum to 100 (missing table: equal shares)."""
     given = table.get(key)
     if given is None:

@@ -23,9 +23,10 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from callreview.errors import StoreError
 from callreview.store.backends import Backend, connect
@@ -180,7 +181,7 @@ class Store:
     def close(self) -> None:
         self.db.close()
 
-    def __enter__(self) -> "Store":
+    def __enter__(self) -> Store:
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -202,8 +203,12 @@ class Store:
         return self.db.execute(sql).fetchone() is not None
 
     def _migrate(self) -> None:
-        with self.db.transaction():  # under the write lock: two processes opening a new store migrate once
-            if self.db.name != "sqlite":  # PostgreSQL takes no lock for a transaction: two CREATE TABLEs collide
+        with (
+            self.db.transaction()
+        ):  # under the write lock: two processes opening a new store migrate once
+            if (
+                self.db.name != "sqlite"
+            ):  # PostgreSQL takes no lock for a transaction: two CREATE TABLEs collide
                 self.db.execute("SELECT pg_advisory_xact_lock(7242024)")
             version = self.schema_version()
             if version > SCHEMA_VERSION:
@@ -215,9 +220,13 @@ class Store:
                 for statement in MIGRATIONS[number - 1]:
                     self.db.execute(self.db.ddl(statement))
                 if number == 1:
-                    self.db.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(number),))
+                    self.db.execute(
+                        "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(number),)
+                    )
                 else:
-                    self.db.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(number),))
+                    self.db.execute(
+                        "UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(number),)
+                    )
 
     # --- calls and claims -----------------------------------------------------
 
@@ -230,25 +239,52 @@ class Store:
             self.db.execute(
                 "INSERT INTO calls (sha256, path, agent, call_id, call_date, direction, customer_name, metadata, created_at, updated_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sha256) DO NOTHING",
-                (sha256, path, meta.agent, meta.call_id, meta.date, meta.direction, meta.customer_name,
-                 json.dumps(dict(meta.extra), ensure_ascii=False) if meta.extra else None, now, now),
+                (
+                    sha256,
+                    path,
+                    meta.agent,
+                    meta.call_id,
+                    meta.date,
+                    meta.direction,
+                    meta.customer_name,
+                    json.dumps(dict(meta.extra), ensure_ascii=False) if meta.extra else None,
+                    now,
+                    now,
+                ),
             )
-            call = int(self.db.execute("SELECT id FROM calls WHERE sha256 = ?", (sha256,)).fetchone()[0])
+            call = int(
+                self.db.execute("SELECT id FROM calls WHERE sha256 = ?", (sha256,)).fetchone()[0]
+            )
             self.db.execute(
                 "UPDATE calls SET agent = COALESCE(agent, ?), call_id = COALESCE(call_id, ?), call_date = COALESCE(call_date, ?), "
                 "direction = COALESCE(direction, ?), customer_name = COALESCE(customer_name, ?) WHERE id = ?",
                 (meta.agent, meta.call_id, meta.date, meta.direction, meta.customer_name, call),
             )
-            self.db.execute("INSERT INTO call_paths (call, path, first_seen) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", (call, path, now))
+            self.db.execute(
+                "INSERT INTO call_paths (call, path, first_seen) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                (call, path, now),
+            )
         return call
 
-    def claim(self, sha256: str, path: str | Path, worker: str | None = None, lease_s: float = LEASE_S, retry_failed: bool = False) -> ClaimResult:
+    def claim(
+        self,
+        sha256: str,
+        path: str | Path,
+        worker: str | None = None,
+        lease_s: float = LEASE_S,
+        retry_failed: bool = False,
+    ) -> ClaimResult:
         """Take the call with this audio (registered before) for scoring, unless it is scored, failed
         (``retry_failed`` takes those again) or held by a live worker."""
         worker = worker or worker_id()
-        row = self.db.execute("SELECT id, state, claim_token, claimed_by, lease_until FROM calls WHERE sha256 = ?", (sha256,)).fetchone()
+        row = self.db.execute(
+            "SELECT id, state, claim_token, claimed_by, lease_until FROM calls WHERE sha256 = ?",
+            (sha256,),
+        ).fetchone()
         if row is None:
-            raise StoreError(f"{self.where}: no call with audio {sha256[:12]}… is registered; register it before claiming")
+            raise StoreError(
+                f"{self.where}: no call with audio {sha256[:12]}… is registered; register it before claiming"
+            )
         call, state, token, holder, lease_until = row
         if state == "scored":
             return ClaimResult("scored", call=call)
@@ -270,7 +306,10 @@ class Store:
 
     def renew(self, claim: Claim, lease_s: float = LEASE_S) -> bool:
         """Extend the lease; ``False`` when the claim was lost (taken over after it expired)."""
-        cur = self.db.execute("UPDATE calls SET lease_until = ? WHERE id = ? AND claim_token = ?", (time.time() + lease_s, claim.call, claim.token))
+        cur = self.db.execute(
+            "UPDATE calls SET lease_until = ? WHERE id = ? AND claim_token = ?",
+            (time.time() + lease_s, claim.call, claim.token),
+        )
         return cur.rowcount == 1
 
     def release(self, claim: Claim) -> None:
@@ -282,7 +321,13 @@ class Store:
         )
 
     def complete(
-        self, claim: Claim, review: "CallReview", transcript: "Transcript | None", transcript_key: str | None, engine: str, fingerprint: str
+        self,
+        claim: Claim,
+        review: CallReview,
+        transcript: Transcript | None,
+        transcript_key: str | None,
+        engine: str,
+        fingerprint: str,
     ) -> int | None:
         """Store the transcript and a new review version and release the claim, in one transaction.
         Returns the review id, or ``None`` when the claim was lost (nothing is stored then)."""
@@ -298,7 +343,13 @@ class Store:
             if transcript is not None and transcript_key:
                 self.db.execute(
                     "INSERT INTO transcripts (key, call, model, body, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (key) DO NOTHING",
-                    (transcript_key, claim.call, transcript.model, transcript.to_json(indent=None), now),
+                    (
+                        transcript_key,
+                        claim.call,
+                        transcript.model,
+                        transcript.to_json(indent=None),
+                        now,
+                    ),
                 )
             return self._add_review(claim.call, review, transcript_key, engine, fingerprint, now)
 
@@ -316,12 +367,28 @@ class Store:
             self._error(claim.path, message, exit_code, claim.call, claim.sha256, claim.worker, now)
         return True
 
-    def record_error(self, path: str | Path, message: str, exit_code: int = 2, sha256: str | None = None, worker: str | None = None) -> None:
+    def record_error(
+        self,
+        path: str | Path,
+        message: str,
+        exit_code: int = 2,
+        sha256: str | None = None,
+        worker: str | None = None,
+    ) -> None:
         """An error about a file that never became a call (missing, empty, unreadable)."""
         with self.db.transaction():
             self._error(str(path), message, exit_code, None, sha256, worker, time.time())
 
-    def _error(self, path: str, message: str, exit_code: int, call: int | None, sha256: str | None, worker: str | None, now: float) -> None:
+    def _error(
+        self,
+        path: str,
+        message: str,
+        exit_code: int,
+        call: int | None,
+        sha256: str | None,
+        worker: str | None,
+        now: float,
+    ) -> None:
         self.db.execute(
             "INSERT INTO errors (call, sha256, path, message, exit_code, worker, at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (call, sha256, path, message, exit_code, worker, now),
@@ -329,40 +396,79 @@ class Store:
 
     # --- reviews --------------------------------------------------------------
 
-    def add_review(self, call: int, review: "CallReview", transcript_key: str | None, engine: str, fingerprint: str) -> int:
+    def add_review(
+        self,
+        call: int,
+        review: CallReview,
+        transcript_key: str | None,
+        engine: str,
+        fingerprint: str,
+    ) -> int:
         """A new review version of a scored call (``rescore``): the latest becomes current, history stays."""
         with self.db.transaction():
             return self._add_review(call, review, transcript_key, engine, fingerprint, time.time())
 
-    def _add_review(self, call: int, review: "CallReview", transcript_key: str | None, engine: str, fingerprint: str, now: float) -> int:
-        version = int(self.db.execute("SELECT COALESCE(MAX(version), 0) + 1 FROM reviews WHERE call = ?", (call,)).fetchone()[0])
+    def _add_review(
+        self,
+        call: int,
+        review: CallReview,
+        transcript_key: str | None,
+        engine: str,
+        fingerprint: str,
+        now: float,
+    ) -> int:
+        version = int(
+            self.db.execute(
+                "SELECT COALESCE(MAX(version), 0) + 1 FROM reviews WHERE call = ?", (call,)
+            ).fetchone()[0]
+        )
         body = review.to_dict()
         row = self.db.execute(
             "INSERT INTO reviews (call, version, transcript_key, engine, fingerprint, score, band, needs_review, body, created_at) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            (call, version, transcript_key, engine, fingerprint, body["score"], review.band, int(review.needs_review),
-             json.dumps(body, ensure_ascii=False), now),
+            (
+                call,
+                version,
+                transcript_key,
+                engine,
+                fingerprint,
+                body["score"],
+                review.band,
+                int(review.needs_review),
+                json.dumps(body, ensure_ascii=False),
+                now,
+            ),
         ).fetchone()
-        self.db.execute("UPDATE calls SET current_review = ?, updated_at = ? WHERE id = ?", (row[0], now, call))
-        items = [(row[0], call, name, item["status"], item["status"]) for name, item in body["items"].items()]
+        self.db.execute(
+            "UPDATE calls SET current_review = ?, updated_at = ? WHERE id = ?", (row[0], now, call)
+        )
+        items = [
+            (row[0], call, name, item["status"], item["status"])
+            for name, item in body["items"].items()
+        ]
         if items:  # the item index the queue filters and agreement figures read (schema 3), kept as reviews are written
             self.db.execute(
-                "INSERT INTO review_items (review, call, item, auto, final) VALUES " + ", ".join(["(?, ?, ?, ?, ?)"] * len(items)),
+                "INSERT INTO review_items (review, call, item, auto, final) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?)"] * len(items)),
                 [v for item in items for v in item],
             )
         return int(row[0])
 
     def history(self, call: int) -> list[ReviewVersion]:
         """Every automatic review of a call, oldest first."""
-        rows = self.db.execute(f"SELECT {_VERSION_COLUMNS} FROM reviews WHERE call = ? ORDER BY version", (call,)).fetchall()
+        rows = self.db.execute(
+            f"SELECT {_VERSION_COLUMNS} FROM reviews WHERE call = ? ORDER BY version", (call,)
+        ).fetchall()
         return [_version(r) for r in rows]
 
     def review_version(self, review: int) -> ReviewVersion | None:
         """One review version by its id (a call's current one: :attr:`StoredCall.review_id`)."""
-        row = self.db.execute(f"SELECT {_VERSION_COLUMNS} FROM reviews WHERE id = ?", (review,)).fetchone()
+        row = self.db.execute(
+            f"SELECT {_VERSION_COLUMNS} FROM reviews WHERE id = ?", (review,)
+        ).fetchone()
         return _version(row) if row else None
 
-    def transcript(self, call: int) -> "Transcript | None":
+    def transcript(self, call: int) -> Transcript | None:
         """The transcript the current review was made from (else the newest one stored)."""
         from callreview.transcript import Transcript
 
@@ -371,21 +477,29 @@ class Store:
             "WHERE t.call = ? ORDER BY CASE WHEN t.key = r.transcript_key THEN 0 ELSE 1 END, t.created_at DESC LIMIT 1",
             (call,),
         ).fetchone()
-        return Transcript.from_dict(json.loads(row[0]), f"{self.where}: call {call}") if row else None
+        return (
+            Transcript.from_dict(json.loads(row[0]), f"{self.where}: call {call}") if row else None
+        )
 
     # --- reading --------------------------------------------------------------
 
     def call(self, call: int) -> StoredCall | None:
-        row = self.db.execute(f"SELECT {_CALL_COLUMNS} FROM {_CALL_FROM} WHERE c.id = ?", (call,)).fetchone()
+        row = self.db.execute(
+            f"SELECT {_CALL_COLUMNS} FROM {_CALL_FROM} WHERE c.id = ?", (call,)
+        ).fetchone()
         return _stored_call(row) if row else None
 
     def call_by_sha(self, sha256: str) -> StoredCall | None:
-        row = self.db.execute(f"SELECT {_CALL_COLUMNS} FROM {_CALL_FROM} WHERE c.sha256 = ?", (sha256,)).fetchone()
+        row = self.db.execute(
+            f"SELECT {_CALL_COLUMNS} FROM {_CALL_FROM} WHERE c.sha256 = ?", (sha256,)
+        ).fetchone()
         return _stored_call(row) if row else None
 
     def paths(self, call: int) -> list[str]:
         """Every path this audio was seen at, first seen first."""
-        rows = self.db.execute("SELECT path FROM call_paths WHERE call = ? ORDER BY first_seen, path", (call,)).fetchall()
+        rows = self.db.execute(
+            "SELECT path FROM call_paths WHERE call = ? ORDER BY first_seen, path", (call,)
+        ).fetchall()
         return [r[0] for r in rows]
 
     def calls(
@@ -428,7 +542,8 @@ class Store:
 
     def last_error(self, call: int) -> StoredError | None:
         row = self.db.execute(
-            "SELECT path, message, exit_code, at, call, sha256, worker FROM errors WHERE call = ? ORDER BY at DESC, id DESC LIMIT 1", (call,)
+            "SELECT path, message, exit_code, at, call, sha256, worker FROM errors WHERE call = ? ORDER BY at DESC, id DESC LIMIT 1",
+            (call,),
         ).fetchone()
         return StoredError(*row) if row else None
 
@@ -438,8 +553,16 @@ class Store:
             t = time.localtime()
             day_start = time.mktime((t.tm_year, t.tm_mon, t.tm_mday, 0, 0, 0, 0, 0, -1))
         rows = dict(self.db.execute("SELECT state, COUNT(*) FROM calls GROUP BY state").fetchall())
-        today = self.db.execute("SELECT COUNT(*) FROM calls WHERE state = 'scored' AND updated_at >= ?", (day_start,)).fetchone()[0]
-        return QueueCounts(rows.get("pending", 0), rows.get("claimed", 0), rows.get("failed", 0), rows.get("scored", 0), int(today))
+        today = self.db.execute(
+            "SELECT COUNT(*) FROM calls WHERE state = 'scored' AND updated_at >= ?", (day_start,)
+        ).fetchone()[0]
+        return QueueCounts(
+            rows.get("pending", 0),
+            rows.get("claimed", 0),
+            rows.get("failed", 0),
+            rows.get("scored", 0),
+            int(today),
+        )
 
     # --- runs -----------------------------------------------------------------
 
@@ -447,13 +570,20 @@ class Store:
         host, pid = worker_id().rsplit(":", 1)
         row = self.db.execute(
             "INSERT INTO runs (kind, host, pid, args, started_at) VALUES (?, ?, ?, ?, ?) RETURNING id",
-            (kind, host, int(pid), json.dumps(dict(args), ensure_ascii=False, default=str), time.time()),
+            (
+                kind,
+                host,
+                int(pid),
+                json.dumps(dict(args), ensure_ascii=False, default=str),
+                time.time(),
+            ),
         ).fetchone()
         return int(row[0])
 
     def finish_run(self, run: int, scored: int, skipped: int, failed: int) -> None:
         self.db.execute(
-            "UPDATE runs SET finished_at = ?, scored = ?, skipped = ?, failed = ? WHERE id = ?", (time.time(), scored, skipped, failed, run)
+            "UPDATE runs SET finished_at = ?, scored = ?, skipped = ?, failed = ? WHERE id = ?",
+            (time.time(), scored, skipped, failed, run),
         )
 
     # --- samples for human QC ---------------------------------------------------
@@ -465,29 +595,41 @@ class Store:
             if old:
                 self.db.execute("DELETE FROM sample_calls WHERE sample = ?", (old[0],))
                 self.db.execute("DELETE FROM samples WHERE id = ?", (old[0],))
-            sample = int(self.db.execute(
-                "INSERT INTO samples (name, params, created_at) VALUES (?, ?, ?) RETURNING id",
-                (name, json.dumps(dict(params), ensure_ascii=False, default=str), time.time()),
-            ).fetchone()[0])
+            sample = int(
+                self.db.execute(
+                    "INSERT INTO samples (name, params, created_at) VALUES (?, ?, ?) RETURNING id",
+                    (name, json.dumps(dict(params), ensure_ascii=False, default=str), time.time()),
+                ).fetchone()[0]
+            )
             for call in calls:
-                self.db.execute("INSERT INTO sample_calls (sample, call) VALUES (?, ?)", (sample, call))
+                self.db.execute(
+                    "INSERT INTO sample_calls (sample, call) VALUES (?, ?)", (sample, call)
+                )
         return sample
 
     def sample(self, name: str) -> list[int]:
         """The calls of a named sample, in call order ([] if there is none)."""
         rows = self.db.execute(
-            "SELECT sc.call FROM sample_calls sc JOIN samples s ON s.id = sc.sample WHERE s.name = ? ORDER BY sc.call", (name,)
+            "SELECT sc.call FROM sample_calls sc JOIN samples s ON s.id = sc.sample WHERE s.name = ? ORDER BY sc.call",
+            (name,),
         ).fetchall()
         return [r[0] for r in rows]
 
     def samples(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT name FROM samples ORDER BY created_at, id").fetchall()]
+        return [
+            r[0]
+            for r in self.db.execute("SELECT name FROM samples ORDER BY created_at, id").fetchall()
+        ]
 
     # --- light reads for summary, sample and exports (callreview.team.summary, .sampling, .export) ---
 
     def briefs(
-        self, since: str | None = None, until: str | None = None, agent: str | None = None, state: CallState | None = None
-    ) -> Iterator["CallBrief"]:
+        self,
+        since: str | None = None,
+        until: str | None = None,
+        agent: str | None = None,
+        state: CallState | None = None,
+    ) -> Iterator[CallBrief]:
         """Like :meth:`calls` (same filters, same order, streamed) without the review bodies: what a
         sample or a queue needs of each call, cheap for a whole week."""
         where, params, day = self._call_filter(since, until, agent, state)
@@ -496,7 +638,17 @@ class Store:
             f"FROM {_CALL_FROM}{where} ORDER BY {day}, c.id"
         )
         for row in self.db.stream(sql, params):
-            yield CallBrief(row[0], row[1], row[2], row[3], row[4], row[6], row[7], bool(row[8]), json.loads(row[5]) if row[5] else {})
+            yield CallBrief(
+                row[0],
+                row[1],
+                row[2],
+                row[3],
+                row[4],
+                row[6],
+                row[7],
+                bool(row[8]),
+                json.loads(row[5]) if row[5] else {},
+            )
 
     def last_day(self, state: CallState | None = "scored") -> str | None:
         """The latest call date (else the day it was stored) among calls in ``state``; ``None`` for none."""
@@ -504,11 +656,18 @@ class Store:
         row = self.db.execute(f"SELECT MAX({day}) FROM calls c{where}", params).fetchone()
         return row[0] if row else None
 
-    def _call_filter(self, since: str | None, until: str | None, agent: str | None, state: CallState | None) -> tuple[str, list, str]:
+    def _call_filter(
+        self, since: str | None, until: str | None, agent: str | None, state: CallState | None
+    ) -> tuple[str, list, str]:
         """`` WHERE …`` (or ``""``), its parameters, and the day expression :meth:`calls` orders by."""
         day = "COALESCE(c.call_date, " + self._day("c.created_at") + ")"
         where, params = [], []
-        for sql, value in ((f"{day} >= ?", since), (f"{day} <= ?", until), ("c.agent = ?", agent), ("c.state = ?", state)):
+        for sql, value in (
+            (f"{day} >= ?", since),
+            (f"{day} <= ?", until),
+            ("c.agent = ?", agent),
+            ("c.state = ?", state),
+        ):
             if value:
                 where.append(sql)
                 params.append(value)
@@ -519,14 +678,30 @@ _VERSION_COLUMNS = "id, call, version, engine, fingerprint, score, band, needs_r
 
 
 def _version(r: Sequence[Any]) -> ReviewVersion:
-    return ReviewVersion(r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), json.loads(r[8]), r[9], r[10])
+    return ReviewVersion(
+        r[0], r[1], r[2], r[3], r[4], r[5], r[6], bool(r[7]), json.loads(r[8]), r[9], r[10]
+    )
 
 
 def _stored_call(row: Sequence[Any]) -> StoredCall:
     return StoredCall(
-        id=row[0], sha256=row[1], path=row[2], agent=row[3], call_id=row[4], date=row[5], direction=row[6], customer_name=row[7],
-        duration_s=row[8], state=row[9], review_id=row[10], version=row[11], score=row[12], band=row[13],
-        needs_review=bool(row[14]), review=json.loads(row[15]) if row[15] else None, scored_at=row[16],
+        id=row[0],
+        sha256=row[1],
+        path=row[2],
+        agent=row[3],
+        call_id=row[4],
+        date=row[5],
+        direction=row[6],
+        customer_name=row[7],
+        duration_s=row[8],
+        state=row[9],
+        review_id=row[10],
+        version=row[11],
+        score=row[12],
+        band=row[13],
+        needs_review=bool(row[14]),
+        review=json.loads(row[15]) if row[15] else None,
+        scored_at=row[16],
     )
 
 

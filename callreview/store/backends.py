@@ -12,9 +12,10 @@ import re
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from callreview.errors import StoreError
 
@@ -80,13 +81,21 @@ class SQLiteBackend(Backend):
         self.path = path
         self.where = str(path)
         if path.is_dir():
-            raise StoreError(f"{path}: is a folder, not a store file; pass a file path such as {path / 'callreview.db'}")
+            raise StoreError(
+                f"{path}: is a folder, not a store file; pass a file path such as {path / 'callreview.db'}"
+            )
         if not path.parent.is_dir():
-            raise StoreError(f"{path}: the folder {path.parent} does not exist; create it or choose another --db path")
+            raise StoreError(
+                f"{path}: the folder {path.parent} does not exist; create it or choose another --db path"
+            )
         try:
-            self.conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False)
+            self.conn = sqlite3.connect(
+                str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+            )
             self._enter_wal()
-            self.conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: a commit survives a killed process
+            self.conn.execute(
+                "PRAGMA synchronous=NORMAL"
+            )  # WAL + NORMAL: a commit survives a killed process
             self.conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as err:
             raise self.translate(err) from None
@@ -106,7 +115,9 @@ class SQLiteBackend(Backend):
             try:
                 if self.conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
                     return
-                self.conn.execute("PRAGMA journal_mode=WAL")  # a file system without WAL keeps its mode: fine
+                self.conn.execute(
+                    "PRAGMA journal_mode=WAL"
+                )  # a file system without WAL keeps its mode: fine
                 return
             except sqlite3.OperationalError as err:
                 if not _busy(err) or time.monotonic() + pause > deadline:
@@ -117,19 +128,29 @@ class SQLiteBackend(Backend):
     def translate(self, err: Exception) -> StoreError:
         text = str(err)
         if isinstance(err, sqlite3.DatabaseError) and "not a database" in text:
-            return StoreError(f"{self.where}: is not a callreview store (not an SQLite database); choose another --db path")
+            return StoreError(
+                f"{self.where}: is not a callreview store (not an SQLite database); choose another --db path"
+            )
         if _busy(err):
             return StoreError(
                 f"{self.where}: the store is locked by another process (waited up to {BUSY_TIMEOUT_S:.0f} s); "
                 "wait for it to finish, or check no process hangs holding it"
             )
         if "readonly" in text or "read-only" in text:
-            return StoreError(f"{self.where}: the store is read-only; check the permissions of the file and its folder")
+            return StoreError(
+                f"{self.where}: the store is read-only; check the permissions of the file and its folder"
+            )
         if "unable to open" in text:
-            return StoreError(f"{self.where}: cannot open the store file; check the path and the folder's permissions")
+            return StoreError(
+                f"{self.where}: cannot open the store file; check the path and the folder's permissions"
+            )
         if "disk" in text and ("full" in text or "I/O" in text):
-            return StoreError(f"{self.where}: the disk failed or is full ({text}); free space and run again")
-        return StoreError(f"{self.where}: store error ({text}); check the file, or report it if it persists")
+            return StoreError(
+                f"{self.where}: the disk failed or is full ({text}); free space and run again"
+            )
+        return StoreError(
+            f"{self.where}: store error ({text}); check the file, or report it if it persists"
+        )
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         with self.lock:  # another thread (a lease heartbeat) waits for a transaction to end
@@ -188,7 +209,9 @@ class PostgresBackend(Backend):
         try:
             import psycopg
         except ImportError:
-            raise StoreError(f"{self.where}: PostgreSQL needs psycopg; install it with: pip install 'callreview[postgres]'") from None
+            raise StoreError(
+                f"{self.where}: PostgreSQL needs psycopg; install it with: pip install 'callreview[postgres]'"
+            ) from None
         self.psycopg = psycopg
         self.conn = self._connect()
         self._in_tx = False
@@ -203,8 +226,12 @@ class PostgresBackend(Backend):
         first = (str(err).strip().splitlines() or [type(err).__name__])[0]
         first = first.replace(self.url, self.where)
         if isinstance(err, self.psycopg.OperationalError):
-            return StoreError(f"{self.where}: cannot reach the PostgreSQL store ({first}); check the server is running and the URL")
-        return StoreError(f"{self.where}: store error ({first}); check the database, or report it if it persists")
+            return StoreError(
+                f"{self.where}: cannot reach the PostgreSQL store ({first}); check the server is running and the URL"
+            )
+        return StoreError(
+            f"{self.where}: store error ({first}); check the database, or report it if it persists"
+        )
 
     def _sql(self, sql: str) -> str:
         return sql.replace("%", "%%").replace("?", "%s")
@@ -212,7 +239,9 @@ class PostgresBackend(Backend):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         with self.lock:
             if self.conn.closed or (self.conn.broken and not self._in_tx):
-                self.conn = self._connect()  # a restarted server: reconnect once, outside a transaction
+                self.conn = (
+                    self._connect()
+                )  # a restarted server: reconnect once, outside a transaction
             try:
                 return self.conn.execute(self._sql(sql), tuple(params))
             except self.psycopg.Error as err:

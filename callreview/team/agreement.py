@@ -18,8 +18,8 @@ once enough calls are reviewed (Genesys: 20); :data:`MIN_REVIEWED` is that count
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from callreview.results import STATUSES
 
@@ -64,7 +64,9 @@ def cohen_kappa(table: Iterable[Iterable[int]]) -> float | None:
     return (p_o - p_e) / (1.0 - p_e)
 
 
-def agreement(item: str, counts: Mapping[tuple[str, str], int], labels: tuple[str, ...] = STATUSES) -> Agreement:
+def agreement(
+    item: str, counts: Mapping[tuple[str, str], int], labels: tuple[str, ...] = STATUSES
+) -> Agreement:
     """Figures of one item from ``{(automatic, final): calls}``; statuses outside ``labels`` are added to it."""
     extra = sorted({s for pair in counts for s in pair} - set(labels))
     labels = tuple(labels) + tuple(extra)

@@ -27,16 +27,17 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterator, Literal, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Literal
 
 from callreview.errors import CallreviewError
 from callreview.results import ITEMS, STATUSES, ItemResult
 
 if TYPE_CHECKING:
-    from callreview.team.agreement import Agreement
     from callreview.qc.scorecard import Scorecard
     from callreview.store import Store, StoredCall
+    from callreview.team.agreement import Agreement
 
 Role = Literal["reviewer", "supervisor", "agent", "admin"]
 ROLES: tuple[Role, ...] = ("reviewer", "supervisor", "agent", "admin")
@@ -78,7 +79,7 @@ class User:
         """Everyone but an agent sees every call; an agent sees their own only."""
         return self.role != "agent"
 
-    def may_open(self, call: "StoredCall") -> bool:
+    def may_open(self, call: StoredCall) -> bool:
         return self.sees_all or (self.agent is not None and call.agent == self.agent)
 
 
@@ -137,7 +138,7 @@ class FinalItem:
 class FinalReview:
     """A call's current review version with its overrides applied."""
 
-    call: "StoredCall"
+    call: StoredCall
     items: dict[str, FinalItem]
     score: float | None
     band: str | None
@@ -273,14 +274,14 @@ def _burn_time(password: str) -> None:
 class People:
     """Users, overrides, appeals and the queue, on one :class:`~callreview.store.Store`."""
 
-    def __init__(self, store: "Store", scorecard: "Scorecard | None" = None) -> None:
+    def __init__(self, store: Store, scorecard: Scorecard | None = None) -> None:
         self.store = store
         self.db = store.db
         self._scorecard = scorecard
         self._synced: tuple[Any, Any] | None = None
 
     @property
-    def scorecard(self) -> "Scorecard":
+    def scorecard(self) -> Scorecard:
         if self._scorecard is None:
             from callreview.qc.scorecard import load_scorecard
 
@@ -292,15 +293,25 @@ class People:
     def add_user(self, name: str, role: str, password: str, agent: str | None = None) -> User:
         """A new user; the password is kept as an argon2 hash only."""
         if not _NAME.match(name or ""):
-            raise CallreviewError(f"user name {name!r}: use 1-64 letters, digits or . _ @ - (no spaces)")
+            raise CallreviewError(
+                f"user name {name!r}: use 1-64 letters, digits or . _ @ - (no spaces)"
+            )
         if role not in ROLES:
-            raise CallreviewError(f"user {name}: unknown role {role!r}; use one of {', '.join(ROLES)}")
+            raise CallreviewError(
+                f"user {name}: unknown role {role!r}; use one of {', '.join(ROLES)}"
+            )
         if role == "agent" and not agent:
-            raise CallreviewError(f"user {name}: an agent needs --agent-id, the agent id their calls carry in the store")
+            raise CallreviewError(
+                f"user {name}: an agent needs --agent-id, the agent id their calls carry in the store"
+            )
         if len(password) < MIN_PASSWORD:
-            raise CallreviewError(f"user {name}: the password is too short; use at least {MIN_PASSWORD} characters")
+            raise CallreviewError(
+                f"user {name}: the password is too short; use at least {MIN_PASSWORD} characters"
+            )
         if self.user(name) is not None:
-            raise CallreviewError(f"user {name} exists already in {self.store.where}; choose another name")
+            raise CallreviewError(
+                f"user {name} exists already in {self.store.where}; choose another name"
+            )
         hashed = hash_password(password)
         with self.db.transaction():
             self.db.execute(
@@ -312,11 +323,18 @@ class People:
         return user
 
     def user(self, name: str) -> User | None:
-        row = self.db.execute("SELECT id, name, role, agent, created_at FROM users WHERE name = ?", (name,)).fetchone()
+        row = self.db.execute(
+            "SELECT id, name, role, agent, created_at FROM users WHERE name = ?", (name,)
+        ).fetchone()
         return User(*row) if row else None
 
     def users(self) -> list[User]:
-        return [User(*r) for r in self.db.execute("SELECT id, name, role, agent, created_at FROM users ORDER BY name").fetchall()]
+        return [
+            User(*r)
+            for r in self.db.execute(
+                "SELECT id, name, role, agent, created_at FROM users ORDER BY name"
+            ).fetchall()
+        ]
 
     def authenticate(self, name: str, password: str) -> User | None:
         """The user if the password is theirs; ``None`` otherwise (as slowly for an unknown name)."""
@@ -355,11 +373,14 @@ class People:
             for name, item in json.loads(body).get("items", {}).items()
         ]
         with self.db.transaction():
-            for lo in range(0, len(rows), 200):  # a few multi-row INSERTs: one round trip each on PostgreSQL
+            for lo in range(
+                0, len(rows), 200
+            ):  # a few multi-row INSERTs: one round trip each on PostgreSQL
                 chunk = rows[lo : lo + 200]
                 self.db.execute(
                     "INSERT INTO review_items (review, call, item, auto, final) VALUES "
-                    + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk)) + " ON CONFLICT (review, item) DO NOTHING",
+                    + ", ".join(["(?, ?, ?, ?, ?)"] * len(chunk))
+                    + " ON CONFLICT (review, item) DO NOTHING",
                     [v for row in chunk for v in row],
                 )
         return len(reviews)
@@ -374,20 +395,26 @@ class People:
 
     # --- a call's final result ------------------------------------------------------------
 
-    def final(self, call: "StoredCall") -> FinalReview:
+    def final(self, call: StoredCall) -> FinalReview:
         """The call's current review with the overrides made on it, scored by the scorecard."""
         if call.review is None or call.review_id is None:
             raise NotFound(f"call {call.id} is not scored yet; there is nothing to review")
         statuses = self._statuses(call.review_id)
-        row = self.db.execute("SELECT reviewed_by, reviewed_at FROM review_finals WHERE review = ?", (call.review_id,)).fetchone()
+        row = self.db.execute(
+            "SELECT reviewed_by, reviewed_at FROM review_finals WHERE review = ?", (call.review_id,)
+        ).fetchone()
         return self._final(call, statuses, row[0] if row else None, row[1] if row else None)
 
     def _statuses(self, review: int) -> dict[str, str]:
         """The latest override of each item of a review version."""
-        rows = self.db.execute("SELECT item, to_status FROM overrides WHERE review = ? ORDER BY at, id", (review,)).fetchall()
+        rows = self.db.execute(
+            "SELECT item, to_status FROM overrides WHERE review = ? ORDER BY at, id", (review,)
+        ).fetchall()
         return {item: status for item, status in rows}
 
-    def _final(self, call: "StoredCall", statuses: Mapping[str, str], by: str | None, at: float | None) -> FinalReview:
+    def _final(
+        self, call: StoredCall, statuses: Mapping[str, str], by: str | None, at: float | None
+    ) -> FinalReview:
         body = call.review or {}
         auto = {name: _item_result(name, data) for name, data in body.get("items", {}).items()}
         final = dict(auto)
@@ -395,13 +422,26 @@ class People:
             if name in final and status != auto[name].status:
                 final[name] = self.scorecard.overridden(auto[name], status)
         # weighted delivery metrics (``delivery`` in the review body) count in the score as they are
-        counted = {**final, **{f"delivery:{n}": _item_result(n, d) for n, d in (body.get("delivery") or {}).items()}}
+        counted = {
+            **final,
+            **{
+                f"delivery:{n}": _item_result(n, d) for n, d in (body.get("delivery") or {}).items()
+            },
+        }
         score = self.scorecard.total(counted) if statuses else body.get("score")
         band = self.scorecard.band(score) if statuses else None
         auto_band = self.scorecard.band(body.get("score"))
         items = {
-            name: FinalItem(name, auto[name].status, final[name].status, final[name].points, final[name].max_points,
-                            auto[name].points, auto[name].max_points, body["items"][name])
+            name: FinalItem(
+                name,
+                auto[name].status,
+                final[name].status,
+                final[name].points,
+                final[name].max_points,
+                auto[name].points,
+                auto[name].max_points,
+                body["items"][name],
+            )
             for name in auto
         }
         return FinalReview(
@@ -419,10 +459,14 @@ class People:
 
     # --- overrides --------------------------------------------------------------------
 
-    def override(self, call: int, item: str, status: str, note: str, by: User, *, appeal: int | None = None) -> Override:
+    def override(
+        self, call: int, item: str, status: str, note: str, by: User, *, appeal: int | None = None
+    ) -> Override:
         """Set an item's final status on the call's current review, with a required note."""
         if not by.can_override:
-            raise NotAllowed(f"user {by.name} ({by.role}) cannot override results; reviewers and supervisors can")
+            raise NotAllowed(
+                f"user {by.name} ({by.role}) cannot override results; reviewers and supervisors can"
+            )
         with self.db.transaction():
             return self._override(call, item, status, note, by)
 
@@ -446,14 +490,30 @@ class People:
         ).fetchone()
         statuses[item] = status
         self._index_one(stored.review_id, call, (stored.review or {})["items"])  # type: ignore[arg-type]
-        self.db.execute("UPDATE review_items SET final = ? WHERE review = ? AND item = ?", (status, stored.review_id, item))
+        self.db.execute(
+            "UPDATE review_items SET final = ? WHERE review = ? AND item = ?",
+            (status, stored.review_id, item),
+        )
         self._keep_final(stored, statuses, by, now)
-        return Override(int(row[0]), call, stored.review_id, item, before, status, note, by.name, now, stored.version)  # type: ignore[arg-type]
+        return Override(
+            int(row[0]),
+            call,
+            stored.review_id,
+            item,
+            before,
+            status,
+            note,
+            by.name,
+            now,
+            stored.version,
+        )  # type: ignore[arg-type]
 
     def confirm(self, call: int, by: User) -> FinalReview:
         """A reviewer has listened and the result stands as it is now: the call counts as reviewed."""
         if not by.can_override:
-            raise NotAllowed(f"user {by.name} ({by.role}) cannot review results; reviewers and supervisors can")
+            raise NotAllowed(
+                f"user {by.name} ({by.role}) cannot review results; reviewers and supervisors can"
+            )
         with self.db.transaction():
             self._lock(call)
             stored = self._scored(call)
@@ -461,7 +521,9 @@ class People:
             self._keep_final(stored, self._statuses(stored.review_id), by, time.time())  # type: ignore[arg-type]
         return self.final(self._scored(call))
 
-    def _keep_final(self, stored: "StoredCall", statuses: Mapping[str, str], by: User, now: float) -> None:
+    def _keep_final(
+        self, stored: StoredCall, statuses: Mapping[str, str], by: User, now: float
+    ) -> None:
         final = self._final(stored, statuses, None, None)
         self.db.execute(
             "INSERT INTO review_finals (review, call, score, band, reviewed_by, reviewed_at) VALUES (?, ?, ?, ?, ?, ?) "
@@ -474,7 +536,7 @@ class People:
         """Take the call's row lock (PostgreSQL; SQLite's write lock is already held): overrides of one call queue up."""
         self.db.execute("UPDATE calls SET updated_at = updated_at WHERE id = ?", (call,))
 
-    def _scored(self, call: int) -> "StoredCall":
+    def _scored(self, call: int) -> StoredCall:
         stored = self.store.call(call)
         if stored is None:
             raise NotFound(f"no call {call} in {self.store.where}")
@@ -497,23 +559,30 @@ class People:
         """An agent disputes one item of their own call."""
         stored = self._scored(call)
         if by.role != "agent" or by.agent is None or stored.agent != by.agent:
-            raise NotAllowed(f"user {by.name} cannot appeal call {call}: agents appeal their own calls")
+            raise NotAllowed(
+                f"user {by.name} cannot appeal call {call}: agents appeal their own calls"
+            )
         if item not in ITEMS:
             raise CallreviewError(f"unknown checklist item {item!r}; items are {', '.join(ITEMS)}")
         reason = _note(reason, "a reason is required for an appeal")
         with self.db.transaction():
             open_ = self.db.execute(
-                "SELECT id FROM appeals WHERE call = ? AND item = ? AND status = 'open'", (call, item)
+                "SELECT id FROM appeals WHERE call = ? AND item = ? AND status = 'open'",
+                (call, item),
             ).fetchone()
             if open_:
-                raise CallreviewError(f"call {call}: an appeal of {item} is open already (#{open_[0]}); wait for its decision")
+                raise CallreviewError(
+                    f"call {call}: an appeal of {item} is open already (#{open_[0]}); wait for its decision"
+                )
             row = self.db.execute(
                 "INSERT INTO appeals (call, item, reason, by_user, at, status) VALUES (?, ?, ?, ?, ?, 'open') RETURNING id",
                 (call, item, reason, by.name, time.time()),
             ).fetchone()
         return self.appeal(int(row[0]))  # type: ignore[return-value]
 
-    def decide(self, appeal: int, decision: str, note: str, by: User, status: str = "pass") -> Appeal:
+    def decide(
+        self, appeal: int, decision: str, note: str, by: User, status: str = "pass"
+    ) -> Appeal:
         """``upheld``: the result stands. ``overturned``: the item becomes ``status`` (an override with the note)."""
         if not by.can_decide:
             raise NotAllowed(f"user {by.name} ({by.role}) cannot decide appeals; supervisors can")
@@ -525,18 +594,26 @@ class People:
             if found is None:
                 raise NotFound(f"no appeal {appeal} in {self.store.where}")
             if found.status != "open":
-                raise CallreviewError(f"appeal {appeal} was {found.status} already by {found.decided_by}")
+                raise CallreviewError(
+                    f"appeal {appeal} was {found.status} already by {found.decided_by}"
+                )
             if decision == "overturned":
                 stored = self._scored(found.call)
-                current = self._statuses(stored.review_id).get(found.item, (stored.review or {})["items"][found.item]["status"])  # type: ignore[arg-type]
+                current = self._statuses(stored.review_id).get(
+                    found.item, (stored.review or {})["items"][found.item]["status"]
+                )  # type: ignore[arg-type]
                 if current != status:
-                    self._override(found.call, found.item, status, f"appeal #{appeal} overturned: {note}", by)
+                    self._override(
+                        found.call, found.item, status, f"appeal #{appeal} overturned: {note}", by
+                    )
             cur = self.db.execute(
                 "UPDATE appeals SET status = ?, decided_by = ?, decided_at = ?, decision_note = ? WHERE id = ? AND status = 'open'",
                 (decision, by.name, time.time(), note, appeal),
             )
             if cur.rowcount != 1:
-                raise CallreviewError(f"appeal {appeal} was decided by someone else meanwhile; reload the call")
+                raise CallreviewError(
+                    f"appeal {appeal} was decided by someone else meanwhile; reload the call"
+                )
         return self.appeal(appeal)  # type: ignore[return-value]
 
     def appeal(self, appeal: int) -> Appeal | None:
@@ -551,41 +628,82 @@ class People:
         if status is not None:
             where.append("status = ?")
             params.append(status)
-        sql = f"SELECT {_APPEAL} FROM appeals" + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY at, id"
+        sql = (
+            f"SELECT {_APPEAL} FROM appeals"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY at, id"
+        )
         return [Appeal(*r) for r in self.db.execute(sql, params).fetchall()]
 
     # --- the queue ------------------------------------------------------------------------
 
-    def queue(self, filters: QueueFilter = QueueFilter(), sort: str = "date", descending: bool = True, page: int = 1, per_page: int = 50) -> QueuePage:
+    def queue(
+        self,
+        filters: QueueFilter = QueueFilter(),
+        sort: str = "date",
+        descending: bool = True,
+        page: int = 1,
+        per_page: int = 50,
+    ) -> QueuePage:
         """A page of scored calls with their final score, filtered and sorted."""
         self.sync()
         where, params = self._where(filters)
         order = {
-            "date": f"{self._day()}", "score": _SCORE, "agent": "c.agent", "duration": "c.duration_s", "id": "c.id",
+            "date": f"{self._day()}",
+            "score": _SCORE,
+            "agent": "c.agent",
+            "duration": "c.duration_s",
+            "id": "c.id",
         }.get(sort, self._day())
         direction = "DESC" if descending else "ASC"
         # NULLs last either way, and the same on both backends
-        order_by = f"CASE WHEN {order} IS NULL THEN 1 ELSE 0 END, {order} {direction}, c.id {direction}"
+        order_by = (
+            f"CASE WHEN {order} IS NULL THEN 1 ELSE 0 END, {order} {direction}, c.id {direction}"
+        )
         slim = _slim(filters, sort)
-        total = int(self.db.execute(f"SELECT COUNT(*) FROM {slim} WHERE {where}", params).fetchone()[0])
+        total = int(
+            self.db.execute(f"SELECT COUNT(*) FROM {slim} WHERE {where}", params).fetchone()[0]
+        )
         page = max(1, page)
         # the page's ids first (sorting every call), then their columns (only those calls)
-        ids = [r[0] for r in self.db.execute(
-            f"SELECT c.id FROM {slim} WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?", [*params, per_page, (page - 1) * per_page]
-        ).fetchall()]
-        found = {r[0]: r for r in self.db.execute(
-            f"SELECT c.id, c.call_id, c.agent, c.call_date, c.direction, c.duration_s, c.path, {_SCORE}, {_BAND}, r.score, "
-            "r.needs_review, CASE WHEN f.review IS NULL THEN 0 ELSE 1 END, "
-            "CASE WHEN EXISTS (SELECT 1 FROM sample_calls sc WHERE sc.call = c.id) THEN 1 ELSE 0 END, "
-            "(SELECT COUNT(*) FROM appeals a WHERE a.call = c.id AND a.status = 'open'), c.current_review "
-            f"FROM {_QUEUE_FROM} WHERE c.id IN ({', '.join('?' * len(ids)) or 'NULL'})",
-            ids,
-        ).fetchall()}
+        ids = [
+            r[0]
+            for r in self.db.execute(
+                f"SELECT c.id FROM {slim} WHERE {where} ORDER BY {order_by} LIMIT ? OFFSET ?",
+                [*params, per_page, (page - 1) * per_page],
+            ).fetchall()
+        ]
+        found = {
+            r[0]: r
+            for r in self.db.execute(
+                f"SELECT c.id, c.call_id, c.agent, c.call_date, c.direction, c.duration_s, c.path, {_SCORE}, {_BAND}, r.score, "
+                "r.needs_review, CASE WHEN f.review IS NULL THEN 0 ELSE 1 END, "
+                "CASE WHEN EXISTS (SELECT 1 FROM sample_calls sc WHERE sc.call = c.id) THEN 1 ELSE 0 END, "
+                "(SELECT COUNT(*) FROM appeals a WHERE a.call = c.id AND a.status = 'open'), c.current_review "
+                f"FROM {_QUEUE_FROM} WHERE c.id IN ({', '.join('?' * len(ids)) or 'NULL'})",
+                ids,
+            ).fetchall()
+        }
         rows = [found[i] for i in ids if i in found]
         problems = self._problems([r[14] for r in rows])
         out = [
-            QueueRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], bool(r[10]), bool(r[11]), bool(r[12]), int(r[13]),
-                     problems.get(r[14], ()))
+            QueueRow(
+                r[0],
+                r[1],
+                r[2],
+                r[3],
+                r[4],
+                r[5],
+                r[6],
+                r[7],
+                r[8],
+                r[9],
+                bool(r[10]),
+                bool(r[11]),
+                bool(r[12]),
+                int(r[13]),
+                problems.get(r[14], ()),
+            )
             for r in rows
         ]
         return QueuePage(out, total, page, per_page)
@@ -610,7 +728,10 @@ class People:
         found: dict[int, list[tuple[str, str]]] = {}
         for review, item, status in rows:
             found.setdefault(review, []).append((item, status))
-        return {k: tuple(sorted(v, key=lambda p: ITEMS.index(p[0]) if p[0] in ITEMS else 99)) for k, v in found.items()}
+        return {
+            k: tuple(sorted(v, key=lambda p: ITEMS.index(p[0]) if p[0] in ITEMS else 99))
+            for k, v in found.items()
+        }
 
     def _day(self) -> str:
         if self.db.name == "sqlite":
@@ -632,24 +753,35 @@ class People:
             where.append(f"{_BAND} = ?")
             params.append(f.band)
         if f.failed:
-            where.append("EXISTS (SELECT 1 FROM review_items ri WHERE ri.review = c.current_review AND ri.item = ? AND ri.final = 'fail')")
+            where.append(
+                "EXISTS (SELECT 1 FROM review_items ri WHERE ri.review = c.current_review AND ri.item = ? AND ri.final = 'fail')"
+            )
             params.append(f.failed)
         if f.needs_review is not None:
             where.append("r.needs_review = ?")
             params.append(int(f.needs_review))
         if f.sample:
-            where.append("c.id IN (SELECT sc.call FROM sample_calls sc JOIN samples s ON s.id = sc.sample WHERE s.name = ?)")
+            where.append(
+                "c.id IN (SELECT sc.call FROM sample_calls sc JOIN samples s ON s.id = sc.sample WHERE s.name = ?)"
+            )
             params.append(f.sample)
         if f.reviewed is not None:
             where.append("f.review IS NOT NULL" if f.reviewed else "f.review IS NULL")
         if f.appeals == "open":
-            where.append("EXISTS (SELECT 1 FROM appeals a WHERE a.call = c.id AND a.status = 'open')")
+            where.append(
+                "EXISTS (SELECT 1 FROM appeals a WHERE a.call = c.id AND a.status = 'open')"
+            )
         elif f.appeals == "any":
             where.append("EXISTS (SELECT 1 FROM appeals a WHERE a.call = c.id)")
         return " AND ".join(where), params
 
     def agents_list(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT DISTINCT agent FROM calls WHERE agent IS NOT NULL ORDER BY agent").fetchall()]
+        return [
+            r[0]
+            for r in self.db.execute(
+                "SELECT DISTINCT agent FROM calls WHERE agent IS NOT NULL ORDER BY agent"
+            ).fetchall()
+        ]
 
     # --- figures ----------------------------------------------------------------------
 
@@ -660,7 +792,19 @@ class People:
         acc: dict[str | None, dict[str, Any]] = {}
 
         def agent(name: str | None) -> dict[str, Any]:
-            return acc.setdefault(name, {"calls": 0, "sum": 0.0, "scored": 0, "min": None, "bands": {}, "weeks": {}, "reviewed": 0, "appeals": 0})
+            return acc.setdefault(
+                name,
+                {
+                    "calls": 0,
+                    "sum": 0.0,
+                    "scored": 0,
+                    "min": None,
+                    "bands": {},
+                    "weeks": {},
+                    "reviewed": 0,
+                    "appeals": 0,
+                },
+            )
 
         # per agent and day (a few thousand rows for a quarter), folded into ISO weeks here
         for name, day, calls, total, scored, low, reviewed in self.db.execute(
@@ -680,7 +824,8 @@ class People:
             w[1] += float(total or 0.0)
             w[2] += int(scored)
         for name, band, n in self.db.execute(
-            f"SELECT c.agent, {_BAND}, COUNT(*) FROM {_QUEUE_FROM} WHERE {where} AND {_BAND} IS NOT NULL GROUP BY c.agent, {_BAND}", params
+            f"SELECT c.agent, {_BAND}, COUNT(*) FROM {_QUEUE_FROM} WHERE {where} AND {_BAND} IS NOT NULL GROUP BY c.agent, {_BAND}",
+            params,
         ).fetchall():
             agent(name)["bands"][band] = int(n)
         for name, n in self.db.execute(
@@ -699,14 +844,26 @@ class People:
         out = []
         for name in sorted(acc, key=lambda a: (a is None, a or "")):
             a = acc[name]
-            weeks = [(wk, n, round(total / scored, 1) if scored else None) for wk, (n, total, scored) in sorted(a["weeks"].items())]
-            out.append(AgentSummary(
-                name, a["calls"], round(a["sum"] / a["scored"], 1) if a["scored"] else None, a["min"],
-                a["bands"], failures.get(name, {}), weeks, a["reviewed"], a["appeals"],
-            ))
+            weeks = [
+                (wk, n, round(total / scored, 1) if scored else None)
+                for wk, (n, total, scored) in sorted(a["weeks"].items())
+            ]
+            out.append(
+                AgentSummary(
+                    name,
+                    a["calls"],
+                    round(a["sum"] / a["scored"], 1) if a["scored"] else None,
+                    a["min"],
+                    a["bands"],
+                    failures.get(name, {}),
+                    weeks,
+                    a["reviewed"],
+                    a["appeals"],
+                )
+            )
         return out
 
-    def agreement(self) -> list["Agreement"]:
+    def agreement(self) -> list[Agreement]:
         """Per item, over calls whose current review a person has reviewed: automatic vs final."""
         from callreview.team.agreement import agreement
 
@@ -734,13 +891,24 @@ def _slim(filters: QueueFilter, sort: str = "date") -> str:
     if filters.band or filters.needs_review is not None or sort == "score":
         return _QUEUE_FROM
     return _QUEUE_FROM_SLIM
+
+
 _APPEAL = "id, call, item, reason, by_user, at, status, decided_by, decided_at, decision_note"
 
 
 def _item_result(name: str, data: Mapping[str, Any]) -> ItemResult:
     """A stored item as an :class:`ItemResult` the scorecard can count (evidence stays in ``data``)."""
-    details = {k: v for k, v in data.items() if k not in ("status", "points", "max_points", "evidence")}
-    return ItemResult(name, data["status"], float(data.get("points", 0.0)), float(data.get("max_points", 0.0)), (), details)
+    details = {
+        k: v for k, v in data.items() if k not in ("status", "points", "max_points", "evidence")
+    }
+    return ItemResult(
+        name,
+        data["status"],
+        float(data.get("points", 0.0)),
+        float(data.get("max_points", 0.0)),
+        (),
+        details,
+    )
 
 
 def _note(text: str | None, missing: str) -> str:

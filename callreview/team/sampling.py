@@ -22,8 +22,9 @@ import math
 import random
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 from callreview.dates import iso_week, parse_week
 from callreview.errors import CallreviewError, SettingsError
@@ -56,7 +57,9 @@ class SampleOptions:
     def check(self) -> None:
         low, high = RATE_RANGE
         if not 0 < self.rate <= 1:
-            raise SettingsError(f"--rate {self.rate:g}: must be a share of the calls above 0 and at most 1, e.g. 0.1 for 10 %")
+            raise SettingsError(
+                f"--rate {self.rate:g}: must be a share of the calls above 0 and at most 1, e.g. 0.1 for 10 %"
+            )
         if not low <= self.rate <= high and not self.force:
             raise SettingsError(
                 f"--rate {self.rate:g}: QC monitoring samples {100 * low:.0f}–{100 * high:.0f} % of a week's calls (seed 004); "
@@ -82,8 +85,16 @@ class Pick:
     band: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "agent": self.agent, "date": self.date, "time": self.time, "call_id": self.call_id, "file": self.path,
-                "score": self.score, "band": self.band}
+        return {
+            "id": self.id,
+            "agent": self.agent,
+            "date": self.date,
+            "time": self.time,
+            "call_id": self.call_id,
+            "file": self.path,
+            "score": self.score,
+            "band": self.band,
+        }
 
 
 @dataclass(frozen=True)
@@ -114,9 +125,18 @@ class Sample:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "name": self.name, "week": self.week, "first_day": self.first_day, "last_day": self.last_day, "rate": self.rate,
-            "min_per_agent": self.min_per_agent, "seed": self.seed, "volume": self.volume, "replaced": self.replaced,
-            "agents": [{"agent": a.agent, "calls": a.calls, "picked": a.picked} for a in self.agents],
+            "name": self.name,
+            "week": self.week,
+            "first_day": self.first_day,
+            "last_day": self.last_day,
+            "rate": self.rate,
+            "min_per_agent": self.min_per_agent,
+            "seed": self.seed,
+            "volume": self.volume,
+            "replaced": self.replaced,
+            "agents": [
+                {"agent": a.agent, "calls": a.calls, "picked": a.picked} for a in self.agents
+            ],
             "picks": [p.to_dict() for p in self.picks],
         }
 
@@ -127,18 +147,33 @@ def quota(calls: int, rate: float, min_per_agent: int) -> int:
     return min(calls, max(min_per_agent, share))
 
 
-def draw(briefs: Iterable["CallBrief"], rate: float, min_per_agent: int, seed: int, week: str) -> tuple[list[AgentQuota], list[Pick]]:
+def draw(
+    briefs: Iterable[CallBrief], rate: float, min_per_agent: int, seed: int, week: str
+) -> tuple[list[AgentQuota], list[Pick]]:
     """The stratified, systematic pick (module docstring): pure, so the same input gives the same picks."""
     by_agent: dict[str, list[Pick]] = {}
     for brief in briefs:
-        pick = Pick(brief.id, brief.agent, brief.date, call_time(brief.metadata), brief.call_id, brief.path, brief.score, brief.band)
+        pick = Pick(
+            brief.id,
+            brief.agent,
+            brief.date,
+            call_time(brief.metadata),
+            brief.call_id,
+            brief.path,
+            brief.score,
+            brief.band,
+        )
         by_agent.setdefault(brief.agent or NO_AGENT, []).append(pick)
     quotas, picks = [], []
     for agent in sorted(by_agent):
-        calls = sorted(by_agent[agent], key=lambda p: (p.time or "", p.date or "", p.call_id or "", p.id))
+        calls = sorted(
+            by_agent[agent], key=lambda p: (p.time or "", p.date or "", p.call_id or "", p.id)
+        )
         k = quota(len(calls), rate, min_per_agent)
         quotas.append(AgentQuota(agent, len(calls), k))
-        picks.extend(calls[i] for i in systematic(len(calls), k, random.Random(f"{seed}:{week}:{agent}")))
+        picks.extend(
+            calls[i] for i in systematic(len(calls), k, random.Random(f"{seed}:{week}:{agent}"))
+        )
     picks.sort(key=lambda p: (p.date or "", p.time or "", p.id))
     return quotas, picks
 
@@ -161,7 +196,7 @@ def call_time(metadata: Any) -> str | None:
     return f"{int(match[1]):02d}:{match[2]}:{match[3] or '00'}"
 
 
-def take_sample(store: "Store", options: SampleOptions) -> Sample:
+def take_sample(store: Store, options: SampleOptions) -> Sample:
     """Pick the week's calls, save them as a named sample in the store, and say what was picked."""
     options.check()
     if options.week:
@@ -170,22 +205,52 @@ def take_sample(store: "Store", options: SampleOptions) -> Sample:
     else:
         latest = store.last_day("scored")
         if latest is None:
-            raise CallreviewError(f"{store.where}: no scored calls to sample; score calls with callreview batch first")
+            raise CallreviewError(
+                f"{store.where}: no scored calls to sample; score calls with callreview batch first"
+            )
         try:
             week = iso_week(latest)
         except ValueError:
-            raise CallreviewError(f"{store.where}: the latest call date {latest!r} is not YYYY-MM-DD; give the week with --week") from None
+            raise CallreviewError(
+                f"{store.where}: the latest call date {latest!r} is not YYYY-MM-DD; give the week with --week"
+            ) from None
         first, last = parse_week(week)
     seed = options.seed if options.seed is not None else secrets.randbelow(1_000_000)
-    quotas, picks = draw(store.briefs(since=first, until=last, state="scored"), options.rate, options.min_per_agent, seed, week)
+    quotas, picks = draw(
+        store.briefs(since=first, until=last, state="scored"),
+        options.rate,
+        options.min_per_agent,
+        seed,
+        week,
+    )
     volume = sum(q.calls for q in quotas)
     if not volume:
-        raise CallreviewError(f"{store.where}: no scored calls in {week} ({first} to {last}); pick another --week")
+        raise CallreviewError(
+            f"{store.where}: no scored calls in {week} ({first} to {last}); pick another --week"
+        )
     name = options.name.strip() if options.name else week
     replaced = name in store.samples()
-    params = {"week": week, "rate": options.rate, "min_per_agent": options.min_per_agent, "seed": seed, "volume": volume}
+    params = {
+        "week": week,
+        "rate": options.rate,
+        "min_per_agent": options.min_per_agent,
+        "seed": seed,
+        "volume": volume,
+    }
     store.save_sample(name, [p.id for p in picks], params)
-    return Sample(name, week, first, last, options.rate, options.min_per_agent, seed, volume, tuple(quotas), tuple(picks), replaced)
+    return Sample(
+        name,
+        week,
+        first,
+        last,
+        options.rate,
+        options.min_per_agent,
+        seed,
+        volume,
+        tuple(quotas),
+        tuple(picks),
+        replaced,
+    )
 
 
 def render_sample(sample: Sample) -> str:
@@ -194,15 +259,29 @@ def render_sample(sample: Sample) -> str:
         f"sample {sample.name}: {len(sample.picks):,} of {sample.volume:,} calls ({100 * share:.1f} %) · {sample.week} "
         f"({sample.first_day} to {sample.last_day}) · rate {sample.rate:g}, at least {sample.min_per_agent} per agent · seed {sample.seed}"
     )
-    agents = table(["agent", "calls", "picked"], [[a.agent, f"{a.calls:,}", f"{a.picked:,}"] for a in sample.agents], [False, True, True])
+    agents = table(
+        ["agent", "calls", "picked"],
+        [[a.agent, f"{a.calls:,}", f"{a.picked:,}"] for a in sample.agents],
+        [False, True, True],
+    )
     timed = any(p.time for p in sample.picks)  # the time column only where the metadata has times
     rows = [
-        [str(p.id), p.agent or "", p.date or "", *([p.time or ""] if timed else []), p.call_id or "",
-         "–" if p.score is None else f"{p.score:.1f}", p.path]
+        [
+            str(p.id),
+            p.agent or "",
+            p.date or "",
+            *([p.time or ""] if timed else []),
+            p.call_id or "",
+            "–" if p.score is None else f"{p.score:.1f}",
+            p.path,
+        ]
         for p in sample.picks
     ]
     headers = ["call", "agent", "date", *(["time"] if timed else []), "call_id", "score", "file"]
-    picks = table(headers, rows, [True, False, False, *([False] if timed else []), False, True, False])
-    saved = f"saved as sample '{sample.name}'" + (" (replacing the earlier one of that name)" if sample.replaced else "")
+    picks = table(
+        headers, rows, [True, False, False, *([False] if timed else []), False, True, False]
+    )
+    saved = f"saved as sample '{sample.name}'" + (
+        " (replacing the earlier one of that name)" if sample.replaced else ""
+    )
     return "\n\n".join([head, agents, picks, saved]) + "\n"
-

@@ -24,8 +24,9 @@ What the figures mean:
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from callreview.dates import iso_week
 from callreview.results import ITEMS
@@ -37,7 +38,17 @@ if TYPE_CHECKING:
 By = Literal["agent", "week", "item"]
 BY: tuple[By, ...] = ("agent", "week", "item")
 PART_ITEMS = ("greeting", "closing")
-_PART_ORDER = ("salutation", "company", "confirm_identity", "agent_name", "offer_help", "ask_time", "question", "thanks", "farewell")
+_PART_ORDER = (
+    "salutation",
+    "company",
+    "confirm_identity",
+    "agent_name",
+    "offer_help",
+    "ask_time",
+    "question",
+    "thanks",
+    "farewell",
+)
 NO_AGENT = "(no agent)"
 NO_DATE = "(no date)"
 ALL = "all"
@@ -64,7 +75,13 @@ class ItemFigures:
         return self.failed / self.judged if self.judged else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"pass": self.passed, "fail": self.failed, "na": self.na, "review": self.review, "fail_rate": _rate(self.fail_rate)}
+        return {
+            "pass": self.passed,
+            "fail": self.failed,
+            "na": self.na,
+            "review": self.review,
+            "fail_rate": _rate(self.fail_rate),
+        }
 
 
 @dataclass(frozen=True)
@@ -89,7 +106,12 @@ class PartFigures:
         return self.missed / self.calls if self.calls else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"calls": self.calls, "missed": self.missed, "uncertain": self.uncertain, "miss_rate": _rate(self.miss_rate)}
+        return {
+            "calls": self.calls,
+            "missed": self.missed,
+            "uncertain": self.uncertain,
+            "miss_rate": _rate(self.miss_rate),
+        }
 
 
 @dataclass(frozen=True)
@@ -159,8 +181,15 @@ class WaitingCall:
     """The items in ``review``."""
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "agent": self.agent, "date": self.date, "call_id": self.call_id, "file": self.path, "score": self.score,
-                "review_items": list(self.items)}
+        return {
+            "id": self.id,
+            "agent": self.agent,
+            "date": self.date,
+            "call_id": self.call_id,
+            "file": self.path,
+            "score": self.score,
+            "review_items": list(self.items),
+        }
 
 
 @dataclass(frozen=True)
@@ -208,7 +237,9 @@ class _Tally:
         self.hit_calls: Counter[str] = Counter()
         self.waiting = 0
 
-    def add(self, review: dict[str, Any], score: float | None, band: str | None, needs_review: bool) -> None:
+    def add(
+        self, review: dict[str, Any], score: float | None, band: str | None, needs_review: bool
+    ) -> None:
         self.calls += 1
         if score is not None:
             self.scored += 1
@@ -228,13 +259,19 @@ class _Tally:
                     counts[2 if seen.get("uncertain") else 1] += 1
         forbidden = items.get("forbidden", {})
         # Hits that failed the item; on a mono recording they wait for a person (the words may be the customer's).
-        phrases = [hit["phrase"] for hit in forbidden.get("hits", ())] if forbidden.get("status") == "fail" else []
+        phrases = (
+            [hit["phrase"] for hit in forbidden.get("hits", ())]
+            if forbidden.get("status") == "fail"
+            else []
+        )
         self.hits.update(phrases)
         self.hit_calls.update(set(phrases))
         self.waiting += bool(needs_review)
 
     def figures(self, key: str, bands: list[str], top: int) -> Figures:
-        parts = sorted(self.parts.items(), key=lambda kv: (PART_ITEMS.index(kv[0][0]), _part_rank(kv[0][1])))
+        parts = sorted(
+            self.parts.items(), key=lambda kv: (PART_ITEMS.index(kv[0][0]), _part_rank(kv[0][1]))
+        )
         phrases = sorted(self.hits.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
         return Figures(
             key=key,
@@ -244,10 +281,15 @@ class _Tally:
             no_score=self.calls - self.scored,
             bands=tuple((band, self.bands.get(band, 0)) for band in bands),
             items=tuple(
-                ItemFigures(name, c.get("pass", 0), c.get("fail", 0), c.get("na", 0), c.get("review", 0)) for name, c in self.statuses.items()
+                ItemFigures(
+                    name, c.get("pass", 0), c.get("fail", 0), c.get("na", 0), c.get("review", 0)
+                )
+                for name, c in self.statuses.items()
             ),
             parts=tuple(PartFigures(item, part, *counts) for (item, part), counts in parts),
-            phrases=tuple(PhraseFigures(phrase, hits, self.hit_calls[phrase]) for phrase, hits in phrases),
+            phrases=tuple(
+                PhraseFigures(phrase, hits, self.hit_calls[phrase]) for phrase, hits in phrases
+            ),
             waiting=self.waiting,
         )
 
@@ -255,7 +297,14 @@ class _Tally:
 class Summarizer:
     """Feed it calls one at a time (:meth:`add`), then take the :class:`Summary` (:meth:`result`)."""
 
-    def __init__(self, by: By = "agent", since: str | None = None, until: str | None = None, top_phrases: int = 10, waiting_limit: int = 20):
+    def __init__(
+        self,
+        by: By = "agent",
+        since: str | None = None,
+        until: str | None = None,
+        top_phrases: int = 10,
+        waiting_limit: int = 20,
+    ):
         self.by, self.since, self.until = by, since, until
         self.top_phrases, self.waiting_limit = top_phrases, waiting_limit
         self.total = _Tally()
@@ -266,7 +315,7 @@ class Summarizer:
         self.first_date: str | None = None
         self.last_date: str | None = None
 
-    def add(self, call: "StoredCall") -> None:
+    def add(self, call: StoredCall) -> None:
         """Count one stored call; calls without a review (pending, failed) are left out."""
         review = call.review
         if review is None:
@@ -286,14 +335,24 @@ class Summarizer:
             if review.get("band_label") and call.band not in self.band_labels:
                 self.band_labels[call.band] = review["band_label"]
         if call.date:
-            self.first_date = call.date if self.first_date is None else min(self.first_date, call.date)
+            self.first_date = (
+                call.date if self.first_date is None else min(self.first_date, call.date)
+            )
             self.last_date = call.date if self.last_date is None else max(self.last_date, call.date)
         if call.needs_review and len(self.waiting) < self.waiting_limit:
-            in_review = tuple(name for name in ITEMS if items.get(name, {}).get("status") == "review")
-            self.waiting.append(WaitingCall(call.id, call.agent, call.date, call.call_id, call.path, call.score, in_review))
+            in_review = tuple(
+                name for name in ITEMS if items.get(name, {}).get("status") == "review"
+            )
+            self.waiting.append(
+                WaitingCall(
+                    call.id, call.agent, call.date, call.call_id, call.path, call.score, in_review
+                )
+            )
 
     def result(self) -> Summary:
-        bands = sorted(self.band_scores, key=lambda b: (-self.band_scores[b][0] / self.band_scores[b][1], b))
+        bands = sorted(
+            self.band_scores, key=lambda b: (-self.band_scores[b][0] / self.band_scores[b][1], b)
+        )
         top = self.top_phrases
         return Summary(
             by=self.by,
@@ -303,12 +362,20 @@ class Summarizer:
             last_date=self.last_date,
             total=self.total.figures(ALL, bands, top),
             groups=tuple(self.groups[key].figures(key, bands, top) for key in sorted(self.groups)),
-            band_labels={band: self.band_labels[band] for band in bands if band in self.band_labels},
+            band_labels={
+                band: self.band_labels[band] for band in bands if band in self.band_labels
+            },
             waiting=tuple(self.waiting),
         )
 
 
-def summarize(calls: Iterable["StoredCall"], by: By = "agent", since: str | None = None, until: str | None = None, **options: int) -> Summary:
+def summarize(
+    calls: Iterable[StoredCall],
+    by: By = "agent",
+    since: str | None = None,
+    until: str | None = None,
+    **options: int,
+) -> Summary:
     """The figures of ``calls`` (typically ``store.calls(since=…, until=…)``), in one pass."""
     summarizer = Summarizer(by, since, until, **options)
     for call in calls:
@@ -316,7 +383,7 @@ def summarize(calls: Iterable["StoredCall"], by: By = "agent", since: str | None
     return summarizer.result()
 
 
-def _group_key(call: "StoredCall", by: By) -> str:
+def _group_key(call: StoredCall, by: By) -> str:
     if by == "agent":
         return call.agent or NO_AGENT
     if not call.date:
@@ -343,7 +410,9 @@ def render_summary(summary: Summary) -> str:
     total = summary.total
     if total.calls == 0:
         return f"no scored calls {_span(summary.since, summary.until)}".rstrip() + "\n"
-    dates = f"{summary.first_date} to {summary.last_date}" if summary.first_date else "no call dates"
+    dates = (
+        f"{summary.first_date} to {summary.last_date}" if summary.first_date else "no call dates"
+    )
     head = (
         f"{total.calls:,} calls · {dates} · mean {_score(total.mean_score)} · min {_score(total.min_score)} · "
         f"{total.waiting:,} waiting for a person"
@@ -364,31 +433,63 @@ def _groups_table(summary: Summary) -> str:
     headers = [summary.by, "calls", "mean", "min", *bands, *ITEMS, "waiting"]
     rows = []
     for g in (*summary.groups, summary.total):
-        rows.append([
-            g.key, f"{g.calls:,}", _score(g.mean_score), _score(g.min_score), *(f"{n:,}" for _, n in g.bands),
-            *(_percent(i.fail_rate) for i in g.items), f"{g.waiting:,}",
-        ])
+        rows.append(
+            [
+                g.key,
+                f"{g.calls:,}",
+                _score(g.mean_score),
+                _score(g.min_score),
+                *(f"{n:,}" for _, n in g.bands),
+                *(_percent(i.fail_rate) for i in g.items),
+                f"{g.waiting:,}",
+            ]
+        )
     title = f"by {summary.by}: calls, scores, calls per band, failure rate per item"
     return title + "\n" + table(headers, rows, [False] + [True] * (len(headers) - 1))
 
 
 def _items_table(total: Figures) -> str:
-    rows = [[i.item, f"{i.passed:,}", f"{i.failed:,}", f"{i.na:,}", f"{i.review:,}", _percent(i.fail_rate)] for i in total.items]
+    rows = [
+        [
+            i.item,
+            f"{i.passed:,}",
+            f"{i.failed:,}",
+            f"{i.na:,}",
+            f"{i.review:,}",
+            _percent(i.fail_rate),
+        ]
+        for i in total.items
+    ]
     title = "items: failure rate = fail / (pass + fail)"
-    return title + "\n" + table(["item", "pass", "fail", "na", "review", "fail rate"], rows, [False] + [True] * 5)
+    return (
+        title
+        + "\n"
+        + table(["item", "pass", "fail", "na", "review", "fail rate"], rows, [False] + [True] * 5)
+    )
 
 
 def _parts_table(total: Figures) -> str:
-    rows = [[p.name, f"{p.missed:,}", f"{p.uncertain:,}", f"{p.calls:,}", _percent(p.miss_rate)] for p in total.parts]
+    rows = [
+        [p.name, f"{p.missed:,}", f"{p.uncertain:,}", f"{p.calls:,}", _percent(p.miss_rate)]
+        for p in total.parts
+    ]
     title = "greeting and closing parts: not heard"
-    return title + "\n" + table(["part", "missed", "uncertain", "of calls", "miss rate"], rows, [False] + [True] * 4)
+    return (
+        title
+        + "\n"
+        + table(
+            ["part", "missed", "uncertain", "of calls", "miss rate"], rows, [False] + [True] * 4
+        )
+    )
 
 
 def _phrases_table(total: Figures) -> str:
     if not total.phrases:
         return "forbidden phrases: none heard"
     rows = [[p.phrase, f"{p.hits:,}", f"{p.calls:,}"] for p in total.phrases]
-    return "forbidden phrases, most frequent\n" + table(["phrase", "hits", "calls"], rows, [False, True, True])
+    return "forbidden phrases, most frequent\n" + table(
+        ["phrase", "hits", "calls"], rows, [False, True, True]
+    )
 
 
 def _waiting_table(summary: Summary) -> str:
@@ -397,10 +498,21 @@ def _waiting_table(summary: Summary) -> str:
         return "waiting for a person: none"
     shown = f" (the first {len(summary.waiting)})" if len(summary.waiting) < count else ""
     rows = [
-        [str(w.id), w.agent or "", w.date or "", w.call_id or "", _score(w.score), ", ".join(w.items), w.path] for w in summary.waiting
+        [
+            str(w.id),
+            w.agent or "",
+            w.date or "",
+            w.call_id or "",
+            _score(w.score),
+            ", ".join(w.items),
+            w.path,
+        ]
+        for w in summary.waiting
     ]
     headers = ["call", "agent", "date", "call_id", "score", "to review", "file"]
-    return f"waiting for a person: {count:,}{shown}\n" + table(headers, rows, [True, False, False, False, True, False, False])
+    return f"waiting for a person: {count:,}{shown}\n" + table(
+        headers, rows, [True, False, False, False, True, False, False]
+    )
 
 
 def _span(since: str | None, until: str | None) -> str:

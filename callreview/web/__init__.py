@@ -12,7 +12,8 @@ static report (:mod:`callreview.web.report`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from callreview.qc.scorecard import Scorecard
@@ -23,8 +24,8 @@ DEFAULT_PORT = 8000
 
 
 def serve(
-    store: "Store",
-    scorecard: "Scorecard",
+    store: Store,
+    scorecard: Scorecard,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
     secure_cookies: bool = False,
@@ -49,10 +50,14 @@ def serve(
         sock.bind((host, port))
     except OSError as err:
         sock.close()
-        raise CallreviewError(f"cannot listen on {host}:{port} ({err.strerror}); choose another --port, or stop what uses it") from None
+        raise CallreviewError(
+            f"cannot listen on {host}:{port} ({err.strerror}); choose another --port, or stop what uses it"
+        ) from None
     bound = sock.getsockname()[1]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{bound}"
-    config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", server_header=False)
+    config = uvicorn.Config(
+        app, log_level="warning", access_log=False, lifespan="off", server_header=False
+    )
     server = _server_class()(config)
     if ready:
         ready(url)
@@ -74,7 +79,9 @@ def _server_class():
             if threading.current_thread() is not threading.main_thread():
                 yield
                 return
-            previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+            previous = {
+                sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)
+            }
             try:
                 yield
             finally:

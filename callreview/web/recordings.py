@@ -36,7 +36,7 @@ def _audio(path: Path) -> bool:
     return path.suffix.lower() in MEDIA_TYPES and path.is_file()
 
 
-def recording(store: "Store", call: "StoredCall") -> Path | None:
+def recording(store: Store, call: StoredCall) -> Path | None:
     """The call's recording on this machine, or ``None`` when none of its known paths exists."""
     known = [Path(p) for p in (store.paths(call.id) or [call.path])]
     for path in known:

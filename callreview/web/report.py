@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING
 from callreview.errors import CallreviewError
 
 if TYPE_CHECKING:
-    from callreview.team.people import QueueFilter
     from callreview.qc.scorecard import Scorecard
     from callreview.store import Store
+    from callreview.team.people import QueueFilter
 
 
 @dataclass
@@ -48,7 +48,9 @@ class ReportLinks:
         return "index.html"
 
 
-def write_report(store: "Store", scorecard: "Scorecard", folder: str | Path, filters: "QueueFilter | None" = None) -> int:
+def write_report(
+    store: Store, scorecard: Scorecard, folder: str | Path, filters: QueueFilter | None = None
+) -> int:
     """Write the report of the scored calls ``filters`` selects into ``folder``; returns how many calls."""
     from urllib.parse import quote
 
@@ -59,16 +61,22 @@ def write_report(store: "Store", scorecard: "Scorecard", folder: str | Path, fil
 
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
-        raise CallreviewError(f"{folder}: is a file; --html takes a folder to write the report into")
+        raise CallreviewError(
+            f"{folder}: is a file; --html takes a folder to write the report into"
+        )
     try:
         (folder / "static").mkdir(parents=True, exist_ok=True)
     except OSError as err:
-        raise CallreviewError(f"{folder}: cannot create the report folder ({err.strerror}); check the path and permissions") from None
+        raise CallreviewError(
+            f"{folder}: cannot create the report folder ({err.strerror}); check the path and permissions"
+        ) from None
     people = People(store, scorecard)
     env = views.environment()
     links = ReportLinks(folder)
     labels = {b.name: b.label for b in scorecard.bands}
-    common = dict(user=None, csrf="", flash=None, links=links, static_report=True, band_labels=labels)
+    common = dict(
+        user=None, csrf="", flash=None, links=links, static_report=True, band_labels=labels
+    )
     rows = list(people.queue_rows(filters or QueueFilter()))
     for name in ("app.css", "app.js"):
         _copy(views.STATIC / name, folder / "static" / name)
@@ -83,16 +91,35 @@ def write_report(store: "Store", scorecard: "Scorecard", folder: str | Path, fil
             links.audio_paths[stored.id] = _relative(path, folder, quote)
         delivery = views.delivery_views(stored.review)
         html = env.get_template("call.html").render(
-            **common, call=stored, final=final, items=items, delivery=delivery,
+            **common,
+            call=stored,
+            final=final,
+            items=items,
+            delivery=delivery,
             lines=views.transcript_lines(store.transcript(stored.id), items, delivery),
-            history=people.history(stored.id), appeals=people.appeals(stored.id), versions=store.history(stored.id),
-            has_audio=path is not None, statuses=(), can_override=False, can_decide=False, can_appeal=False,
+            history=people.history(stored.id),
+            appeals=people.appeals(stored.id),
+            versions=store.history(stored.id),
+            has_audio=path is not None,
+            statuses=(),
+            can_override=False,
+            can_decide=False,
+            can_appeal=False,
         )
         _write(folder / links.call(stored.id), html)
     page = QueuePage(rows, len(rows), 1, max(1, len(rows)))
     html = env.get_template("queue.html").render(
-        **common, page=page, query=Query("index.html", {}), raw={}, sort="date", descending=False, agents=[], samples=[],
-        bands=scorecard.bands, items=(), mine=False,
+        **common,
+        page=page,
+        query=Query("index.html", {}),
+        raw={},
+        sort="date",
+        descending=False,
+        agents=[],
+        samples=[],
+        bands=scorecard.bands,
+        items=(),
+        mine=False,
     )
     _write(folder / "index.html", html)
     return len(rows)
@@ -113,11 +140,15 @@ def _write(target: Path, text: str) -> None:
             fh.write(text)
         os.replace(name, target)
     except OSError as err:
-        raise CallreviewError(f"{target}: cannot write the report ({err.strerror}); check the folder is writable") from None
+        raise CallreviewError(
+            f"{target}: cannot write the report ({err.strerror}); check the folder is writable"
+        ) from None
 
 
 def _copy(source: Path, target: Path) -> None:
     try:
         shutil.copyfile(source, target)
     except OSError as err:
-        raise CallreviewError(f"{target}: cannot write the report ({err.strerror}); check the folder is writable") from None
+        raise CallreviewError(
+            f"{target}: cannot write the report ({err.strerror}); check the folder is writable"
+        ) from None

@@ -8,13 +8,16 @@ lines (as :mod:`callreview.cli.render` prints them in the terminal).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from callreview.qc.details import Place as Moment  # a place in the call a reviewer can click to hear
-from callreview.qc.details import as_details
 from callreview.cli.render import LABELS, METRIC_LABELS, PART_LABELS, STATUS, clock, gist
+from callreview.qc.details import (
+    Place as Moment,
+)  # a place in the call a reviewer can click to hear
+from callreview.qc.details import as_details
 from callreview.results import METRICS
 
 if TYPE_CHECKING:
@@ -23,19 +26,42 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
-BAND_NAMES = {"excellent": "excellent", "good": "good", "needs_improvement": "needs improvement", "below_standard": "below standard"}
+BAND_NAMES = {
+    "excellent": "excellent",
+    "good": "good",
+    "needs_improvement": "needs improvement",
+    "below_standard": "below standard",
+}
 ROLE_LABELS = {"agent": "Agent 坐席", "customer": "Customer 客户", "unknown": "Speaker"}
-SHORT_LABELS = {"greeting": "Greeting", "customer_name": "Name", "hold": "Hold", "forbidden": "Forbidden", "closing": "Closing"}
+SHORT_LABELS = {
+    "greeting": "Greeting",
+    "customer_name": "Name",
+    "hold": "Hold",
+    "forbidden": "Forbidden",
+    "closing": "Closing",
+}
 
 
 def environment():
     """The Jinja2 environment of both the app and the static report: autoescape on, always."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
-    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.globals.update(clock=clock, status_label=STATUS, item_label=lambda name: LABELS.get(name, name),
-                       item_short=lambda name: SHORT_LABELS.get(name, name), band_name=band_name,
-                       when=when, score_text=score_text)
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.globals.update(
+        clock=clock,
+        status_label=STATUS,
+        item_label=lambda name: LABELS.get(name, name),
+        item_short=lambda name: SHORT_LABELS.get(name, name),
+        band_name=band_name,
+        when=when,
+        score_text=score_text,
+    )
     return env
 
 
@@ -85,11 +111,11 @@ class Line:
     flags: tuple[str, ...] = ()
 
 
-def item_views(final: "FinalReview") -> list[ItemView]:
+def item_views(final: FinalReview) -> list[ItemView]:
     return [item_view(item) for item in final.items.values()]
 
 
-def item_view(item: "FinalItem") -> ItemView:
+def item_view(item: FinalItem) -> ItemView:
     d = item.data
     return ItemView(
         name=item.name,
@@ -102,9 +128,16 @@ def item_view(item: "FinalItem") -> ItemView:
         summary=summary(item.name, item.auto, d),
         reasons=tuple(_reasons(item.name, d)),
         moments=tuple(moments(item.name, d)),
-        say_instead=tuple(say_instead(item.name, item.auto, d)) if item.auto in ("fail", "review") or item.status in ("fail", "review") else (),
-        parts=tuple((PART_LABELS.get(k, k), "found" if p.get("found") else "unsure" if p.get("uncertain") else "missing")
-                    for k, p in (d.get("parts") or {}).items()),
+        say_instead=tuple(say_instead(item.name, item.auto, d))
+        if item.auto in ("fail", "review") or item.status in ("fail", "review")
+        else (),
+        parts=tuple(
+            (
+                PART_LABELS.get(k, k),
+                "found" if p.get("found") else "unsure" if p.get("uncertain") else "missing",
+            )
+            for k, p in (d.get("parts") or {}).items()
+        ),
     )
 
 
@@ -147,7 +180,9 @@ def moments(name: str, d: Mapping[str, Any]) -> list[Moment]:
         key = (round(m.start, 2), m.text)
         if key in merged:
             old = merged[key]
-            notes = old.note if m.note in old.note else " · ".join(n for n in (old.note, m.note) if n)
+            notes = (
+                old.note if m.note in old.note else " · ".join(n for n in (old.note, m.note) if n)
+            )
             merged[key] = Moment(old.start, old.end, old.role, old.text, notes, old.bad or m.bad)
         else:
             merged[key] = m
@@ -165,7 +200,9 @@ def _matched(ev: Mapping[str, Any]) -> str:
 
 
 def _moment(ev: Mapping[str, Any], note: str, bad: bool = False) -> Moment:
-    return Moment(float(ev["start"]), float(ev["end"]), ev.get("role", "agent"), ev.get("text", ""), note, bad)
+    return Moment(
+        float(ev["start"]), float(ev["end"]), ev.get("role", "agent"), ev.get("text", ""), note, bad
+    )
 
 
 def say_instead(name: str, status: str, d: Mapping[str, Any]) -> list[str]:
@@ -223,18 +260,36 @@ def delivery_views(review: Mapping[str, Any] | None) -> list[MetricView]:
         m = metrics.get(name)
         if m is None:
             reason = (metrics.get("unavailable") or {}).get(name, "not measured")
-            out.append(MetricView(name, METRIC_LABELS[name], status, points, reason, (), None, measured=False))
+            out.append(
+                MetricView(
+                    name, METRIC_LABELS[name], status, points, reason, (), None, measured=False
+                )
+            )
             continue
         faults = tuple(_fault_view(name, m, f) for f in m.get("faults") or ())
-        out.append(MetricView(name, METRIC_LABELS[name], status, points, _metric_summary(name, m), faults,
-                              m.get("suggestion") if faults else None, reason=(item or {}).get("reason")))
+        out.append(
+            MetricView(
+                name,
+                METRIC_LABELS[name],
+                status,
+                points,
+                _metric_summary(name, m),
+                faults,
+                m.get("suggestion") if faults else None,
+                reason=(item or {}).get("reason"),
+            )
+        )
     return out
 
 
 def _metric_summary(name: str, m: Mapping[str, Any]) -> str:
     if name == "speech_rate":
         per = f"{m.get('unit', 'characters')}/min"
-        text = "no turn long enough to time" if m.get("median") is None else f"median {m['median']:.0f} {per}"
+        text = (
+            "no turn long enough to time"
+            if m.get("median") is None
+            else f"median {m['median']:.0f} {per}"
+        )
         fastest = m.get("fastest")
         if fastest and fastest.get("rate") is not None:
             text += f", fastest {fastest['rate']:.0f} at {clock(fastest['start'])}"
@@ -244,10 +299,18 @@ def _metric_summary(name: str, m: Mapping[str, Any]) -> str:
     if name == "interruptions":
         text = str(m["count"]) if m.get("count") else "none"
         bc = m.get("backchannels") or 0
-        return text + (f" ({bc} back-channel{'' if bc == 1 else 's'} while the customer talked, not counted)" if bc else "")
+        return text + (
+            f" ({bc} back-channel{'' if bc == 1 else 's'} while the customer talked, not counted)"
+            if bc
+            else ""
+        )
     if name == "dead_air":
         stretches, holds = m.get("stretches") or (), m.get("announced_holds") or ()
-        text = f"{m['total_s']:.0f} s in {len(stretches)} stretch(es), longest {m['longest_s']:.0f} s" if stretches else "none"
+        text = (
+            f"{m['total_s']:.0f} s in {len(stretches)} stretch(es), longest {m['longest_s']:.0f} s"
+            if stretches
+            else "none"
+        )
         return text + (f" ({len(holds)} announced hold(s) not counted)" if holds else "")
     share = m.get("agent_share", 0.0)
     return f"agent {share:.0f} % · customer {100 - share:.0f} % ({m.get('agent_s', 0):.0f} s / {m.get('customer_s', 0):.0f} s of speech)"
@@ -256,21 +319,34 @@ def _metric_summary(name: str, m: Mapping[str, Any]) -> str:
 def _fault_view(name: str, m: Mapping[str, Any], f: Mapping[str, Any]) -> FaultView:
     evidence = list(f.get("evidence") or ())
     if name == "speech_rate":
-        text = f"{f['value']:.0f} {m.get('unit', 'characters')}/min for {f['seconds']:.1f} s of speech"
+        text = (
+            f"{f['value']:.0f} {m.get('unit', 'characters')}/min for {f['seconds']:.1f} s of speech"
+        )
         notes = ["too fast"] * len(evidence)
     elif name == "interruptions":
         text = f"talked over the customer for {f['seconds']:.1f} s"
-        notes = ["cut into" if ev.get("matched") == "interrupted" else "talked over" for ev in evidence]
+        notes = [
+            "cut into" if ev.get("matched") == "interrupted" else "talked over" for ev in evidence
+        ]
     elif name == "dead_air":
-        text = f"{f['seconds']:.0f} s of silence" + (f" after the {evidence[0].get('role', 'agent')}'s words" if evidence else "")
+        text = f"{f['seconds']:.0f} s of silence" + (
+            f" after the {evidence[0].get('role', 'agent')}'s words" if evidence else ""
+        )
         notes = ["before the silence"] * len(evidence)
     else:
         text = "the agent's share is over the scorecard's agent_share_max"
         notes = [""] * len(evidence)
-    return FaultView(float(f["start"]), float(f["end"]), text, tuple(_moment(ev, note, bad=True) for ev, note in zip(evidence, notes)))
+    return FaultView(
+        float(f["start"]),
+        float(f["end"]),
+        text,
+        tuple(_moment(ev, note, bad=True) for ev, note in zip(evidence, notes)),
+    )
 
 
-def transcript_lines(transcript: "Transcript | None", items: Sequence[ItemView], delivery: Sequence[MetricView] = ()) -> list[Line]:
+def transcript_lines(
+    transcript: Transcript | None, items: Sequence[ItemView], delivery: Sequence[MetricView] = ()
+) -> list[Line]:
     if transcript is None:
         return []
     marked = [(m.start, m.end) for item in items for m in item.moments if m.role != "hold"]
@@ -278,7 +354,18 @@ def transcript_lines(transcript: "Transcript | None", items: Sequence[ItemView],
     lines = []
     for i, seg in enumerate(transcript.segments):
         hit = any(seg.start - 0.05 <= s and s <= seg.end + 0.05 for s, _ in marked)
-        lines.append(Line(i, seg.role, ROLE_LABELS.get(seg.role, seg.role), seg.start, seg.end, seg.text, hit, tuple(seg.flags)))
+        lines.append(
+            Line(
+                i,
+                seg.role,
+                ROLE_LABELS.get(seg.role, seg.role),
+                seg.start,
+                seg.end,
+                seg.text,
+                hit,
+                tuple(seg.flags),
+            )
+        )
     return lines
 
 
@@ -304,7 +391,9 @@ class Chart:
 PALETTE = ("s0", "s1", "s2", "s3", "s4", "s5", "s6", "s7")
 
 
-def trend_chart(agents: Sequence["AgentSummary"], width: int = 760, height: int = 260, max_series: int = 8) -> Chart | None:
+def trend_chart(
+    agents: Sequence[AgentSummary], width: int = 760, height: int = 260, max_series: int = 8
+) -> Chart | None:
     """Weekly mean score per agent (the busiest ``max_series`` agents) on one shared week axis."""
     weeks = sorted({w for a in agents for w, _, mean in a.weeks if mean is not None and w != "?"})
     if not weeks:
@@ -313,24 +402,47 @@ def trend_chart(agents: Sequence["AgentSummary"], width: int = 760, height: int 
     plot_w, plot_h = width - left - right, height - top - bottom
     lo = min((mean for a in agents for _, _, mean in a.weeks if mean is not None), default=0.0)
     floor = max(0.0, min(80.0, (int(lo) // 10) * 10.0))
-    x = {w: left + (plot_w * (i / (len(weeks) - 1)) if len(weeks) > 1 else plot_w / 2) for i, w in enumerate(weeks)}
+    x = {
+        w: left + (plot_w * (i / (len(weeks) - 1)) if len(weeks) > 1 else plot_w / 2)
+        for i, w in enumerate(weeks)
+    }
 
     def y(score: float) -> float:
         return top + plot_h * (1 - (score - floor) / (100.0 - floor))
 
     step = max(1, -(-len(weeks) // 8))
     chart = Chart(
-        width, height, left, top, plot_w, plot_h,
-        x_labels=[(round(x[w], 1), w) for i, w in enumerate(weeks) if i % step == 0 or i == len(weeks) - 1],
+        width,
+        height,
+        left,
+        top,
+        plot_w,
+        plot_h,
+        x_labels=[
+            (round(x[w], 1), w) for i, w in enumerate(weeks) if i % step == 0 or i == len(weeks) - 1
+        ],
         y_ticks=[(round(y(v), 1), f"{v:g}") for v in _ticks(floor)],
     )
     busiest = sorted(agents, key=lambda a: -a.calls)[:max_series]
     for i, a in enumerate(sorted(busiest, key=lambda a: a.agent or "")):
-        pts = [(round(x[w], 1), round(y(mean), 1), f"{a.agent or '(no agent)'} {w}: {mean:.1f} over {n} call(s)")
-               for w, n, mean in a.weeks if mean is not None and w in x]
+        pts = [
+            (
+                round(x[w], 1),
+                round(y(mean), 1),
+                f"{a.agent or '(no agent)'} {w}: {mean:.1f} over {n} call(s)",
+            )
+            for w, n, mean in a.weeks
+            if mean is not None and w in x
+        ]
         if pts:
-            chart.series.append({"name": a.agent or "(no agent)", "css": PALETTE[i % len(PALETTE)],
-                                 "points": " ".join(f"{px},{py}" for px, py, _ in pts), "dots": pts})
+            chart.series.append(
+                {
+                    "name": a.agent or "(no agent)",
+                    "css": PALETTE[i % len(PALETTE)],
+                    "points": " ".join(f"{px},{py}" for px, py, _ in pts),
+                    "dots": pts,
+                }
+            )
     return chart
 
 
@@ -344,7 +456,9 @@ def _ticks(floor: float) -> list[float]:
     return out
 
 
-def spark(weeks: Sequence[tuple[str, int, float | None]], width: int = 120, height: int = 28) -> str:
+def spark(
+    weeks: Sequence[tuple[str, int, float | None]], width: int = 120, height: int = 28
+) -> str:
     """Points of a small per-agent trend line (weekly mean scores, 0-100 scale)."""
     vals = [m for _, _, m in weeks if m is not None]
     if not vals:
@@ -352,4 +466,7 @@ def spark(weeks: Sequence[tuple[str, int, float | None]], width: int = 120, heig
     if len(vals) == 1:
         vals = vals * 2
     step = width / (len(vals) - 1)
-    return " ".join(f"{round(i * step, 1)},{round(2 + (height - 4) * (1 - v / 100.0), 1)}" for i, v in enumerate(vals))
+    return " ".join(
+        f"{round(i * step, 1)},{round(2 + (height - 4) * (1 - v / 100.0), 1)}"
+        for i, v in enumerate(vals)
+    )

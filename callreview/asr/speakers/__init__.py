@@ -14,8 +14,9 @@ no word timings) stays ``mono-unknown`` and :func:`separate` says why
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -23,8 +24,8 @@ from callreview.transcript import Segment, Transcript, Word
 
 if TYPE_CHECKING:
     from callreview.asr.audio import Recording
-    from callreview.qc.lexicon import Lexicon
     from callreview.asr.speakers.embed import Embedder
+    from callreview.qc.lexicon import Lexicon
 
 SEPARATOR_VERSION = 4
 """Part of the cache key of a separated transcript: bump when the result would change."""
@@ -96,10 +97,10 @@ class Piece:
         return self.end - self.start
 
 
-_embedder: "dict[int, Embedder]" = {}
+_embedder: dict[int, Embedder] = {}
 
 
-def embedder(threads: int = 1) -> "Embedder":
+def embedder(threads: int = 1) -> Embedder:
     """The process's CAM++ session (loaded once)."""
     from callreview.asr.speakers.embed import Embedder
 
@@ -108,12 +109,22 @@ def embedder(threads: int = 1) -> "Embedder":
     return _embedder[threads]
 
 
-def separate(transcript: Transcript, recording: "Recording", lexicon: "Lexicon", options: SeparateOptions = SeparateOptions()) -> Transcript:
+def separate(
+    transcript: Transcript,
+    recording: Recording,
+    lexicon: Lexicon,
+    options: SeparateOptions = SeparateOptions(),
+) -> Transcript:
     """``transcript`` with agent/customer roles (``mono-separated``), or as it was when it cannot be separated."""
     return separation(transcript, recording, lexicon, options).transcript
 
 
-def separation(transcript: Transcript, recording: "Recording", lexicon: "Lexicon", options: SeparateOptions = SeparateOptions()) -> Separation:
+def separation(
+    transcript: Transcript,
+    recording: Recording,
+    lexicon: Lexicon,
+    options: SeparateOptions = SeparateOptions(),
+) -> Separation:
     """:func:`separate`, with why it did what it did."""
     from callreview.asr.speakers.cluster import two_means
     from callreview.asr.speakers.roles import agent_evidence, role_certainty
@@ -128,8 +139,18 @@ def separation(transcript: Transcript, recording: "Recording", lexicon: "Lexicon
     pieces = make_pieces(transcript.segments, options, quiet_stretches(audio, options.quiet_s))
     speech = sum(p.duration for p in pieces)
     if speech < options.min_speech_s:
-        return Separation(transcript, f"too little speech to tell two voices ({speech:.1f} s, at least {options.min_speech_s:g} s needed)")
-    waves = [audio[max(0, int((p.start - options.pad_s) * SAMPLE_RATE)) : int((p.end + options.pad_s) * SAMPLE_RATE)] for p in pieces]
+        return Separation(
+            transcript,
+            f"too little speech to tell two voices ({speech:.1f} s, at least {options.min_speech_s:g} s needed)",
+        )
+    waves = [
+        audio[
+            max(0, int((p.start - options.pad_s) * SAMPLE_RATE)) : int(
+                (p.end + options.pad_s) * SAMPLE_RATE
+            )
+        ]
+        for p in pieces
+    ]
     from threadpoolctl import threadpool_limits
 
     with threadpool_limits(limits=1, user_api="blas"):
@@ -137,16 +158,31 @@ def separation(transcript: Transcript, recording: "Recording", lexicon: "Lexicon
     weights = np.array([p.duration for p in pieces])
     voices = two_means(embeddings, weights)
     if min(voices.weights) < options.min_voice_s:
-        return Separation(transcript, f"one voice: the second has only {min(voices.weights):.1f} s of speech", centre_similarity=voices.centre_similarity)
+        return Separation(
+            transcript,
+            f"one voice: the second has only {min(voices.weights):.1f} s of speech",
+            centre_similarity=voices.centre_similarity,
+        )
     if voices.centre_similarity > options.same_voice:
-        return Separation(transcript, f"one voice: the two voice centres are {voices.centre_similarity:.2f} alike (cosine)", centre_similarity=voices.centre_similarity)
+        return Separation(
+            transcript,
+            f"one voice: the two voice centres are {voices.centre_similarity:.2f} alike (cosine)",
+            centre_similarity=voices.centre_similarity,
+        )
 
     labels = follow_neighbours(pieces, voices.labels, voices.margins, options)
     first = int(np.argmin([p.start for p in pieces]))
     # each voice's turns, once: voice 0 as "agent", voice 1 as "customer" (names only, here)
-    turns = build_segments(transcript.segments, pieces, ["agent" if label == 0 else "customer" for label in labels], np.ones(len(pieces)))
+    turns = build_segments(
+        transcript.segments,
+        pieces,
+        ["agent" if label == 0 else "customer" for label in labels],
+        np.ones(len(pieces)),
+    )
     evidence = [
-        agent_evidence([s for s in turns if s.role == role], lexicon, speaks_first=labels[first] == k)
+        agent_evidence(
+            [s for s in turns if s.role == role], lexicon, speaks_first=labels[first] == k
+        )
         for k, role in ((0, "agent"), (1, "customer"))
     ]
     agent = 0 if evidence[0].score >= evidence[1].score else 1
@@ -200,7 +236,9 @@ def _heard_start(word: Word) -> float:
     return word.start
 
 
-def follow_neighbours(pieces: Sequence[Piece], labels: np.ndarray, margins: np.ndarray, options: SeparateOptions) -> np.ndarray:
+def follow_neighbours(
+    pieces: Sequence[Piece], labels: np.ndarray, margins: np.ndarray, options: SeparateOptions
+) -> np.ndarray:
     """A piece whose own voice is not clear (margin under ``margin_scale``) takes the voice of the
     nearest piece of its segment within ``piece_gap_s`` × 2 (one at least ``short_s`` long) when
 
@@ -230,7 +268,9 @@ def follow_neighbours(pieces: Sequence[Piece], labels: np.ndarray, margins: np.n
         near = [
             (gap, j)
             for j in (i - 1, i + 1)
-            if 0 <= j < len(pieces) and pieces[j].segment == piece.segment and pieces[j].duration >= options.short_s
+            if 0 <= j < len(pieces)
+            and pieces[j].segment == piece.segment
+            and pieces[j].duration >= options.short_s
             for gap in [max(pieces[j].start - piece.end, piece.start - pieces[j].end, 0.0)]
             if gap <= 2 * options.piece_gap_s
         ]
@@ -240,7 +280,9 @@ def follow_neighbours(pieces: Sequence[Piece], labels: np.ndarray, margins: np.n
 
 
 def make_pieces(
-    segments: Sequence[Segment], options: SeparateOptions = SeparateOptions(), quiet: Sequence[tuple[float, float]] = ()
+    segments: Sequence[Segment],
+    options: SeparateOptions = SeparateOptions(),
+    quiet: Sequence[tuple[float, float]] = (),
 ) -> list[Piece]:
     """Each segment's words in runs cut at pauses: between words (``piece_gap_s``), or heard in the
     audio (``quiet``, cut at the word boundary nearest the quiet's middle); and at about ``piece_max_s``.
@@ -285,7 +327,9 @@ def _words_by_segment(segments: Sequence[Segment]) -> list[tuple[Word, ...]]:
     out: list[list[Word]] = []
     for seg in segments:
         words = [
-            Word(max(w.start, seg.start), min(max(w.end, seg.start), seg.end), w.text) if (w.start < seg.start - 0.5 or w.end > seg.end + 0.5) else w
+            Word(max(w.start, seg.start), min(max(w.end, seg.start), seg.end), w.text)
+            if (w.start < seg.start - 0.5 or w.end > seg.end + 0.5)
+            else w
             for w in seg.words
         ] or [Word(seg.start, seg.end, seg.text)]
         out.append(words)
@@ -303,14 +347,24 @@ def _absorb_short_tails(pieces: list[Piece], options: SeparateOptions) -> list[P
             and not piece.after_pause
             and piece.duration < options.piece_max_s / 2
         ):
-            out[-1] = Piece(prev.segment, prev.words + piece.words, prev.start, max(prev.end, piece.end), prev.after_pause)
+            out[-1] = Piece(
+                prev.segment,
+                prev.words + piece.words,
+                prev.start,
+                max(prev.end, piece.end),
+                prev.after_pause,
+            )
         else:
             out.append(piece)
     return out
 
 
 def build_segments(
-    originals: Sequence[Segment], pieces: Sequence[Piece], roles: Sequence[str], confidence: Sequence[float], turn_gap_s: float = 2.0
+    originals: Sequence[Segment],
+    pieces: Sequence[Piece],
+    roles: Sequence[str],
+    confidence: Sequence[float],
+    turn_gap_s: float = 2.0,
 ) -> tuple[Segment, ...]:
     """Consecutive pieces of one role become one turn, as a stereo channel's words do: across the
     transcriber's segment boundaries too (VAD cuts where it likes), until a pause of ``turn_gap_s``.
@@ -330,7 +384,9 @@ def build_segments(
         flags: list[str] = []
         logprobs: list[tuple[float, float]] = []
         start, end = float("inf"), float("-inf")
-        for index in dict.fromkeys(pieces[i].segment for i in group):  # originals in order of first use
+        for index in dict.fromkeys(
+            pieces[i].segment for i in group
+        ):  # originals in order of first use
             seg = originals[index]
             mine = [w for i in group if pieces[i].segment == index for w in pieces[i].words]
             whole = not seg.words or len(mine) == len(seg.words)
@@ -353,9 +409,15 @@ def build_segments(
                 start=start,
                 end=end,
                 text=text,
-                norm=first.norm if len(group) == len(pieces) and text == first.text else normalize(text),
+                norm=first.norm
+                if len(group) == len(pieces) and text == first.text
+                else normalize(text),
                 words=tuple(sorted(words, key=lambda w: w.start)),
-                avg_logprob=None if not logprobs else round(float(np.average([a for a, _ in logprobs], weights=[b for _, b in logprobs])), 4),
+                avg_logprob=None
+                if not logprobs
+                else round(
+                    float(np.average([a for a, _ in logprobs], weights=[b for _, b in logprobs])), 4
+                ),
                 flags=tuple(flags),
                 role_confidence=round(conf, 3),
             )
@@ -363,7 +425,10 @@ def build_segments(
         group.clear()
 
     for i in order:
-        if group and (roles[group[-1]] != roles[i] or pieces[i].start - max(pieces[j].end for j in group) >= turn_gap_s):
+        if group and (
+            roles[group[-1]] != roles[i]
+            or pieces[i].start - max(pieces[j].end for j in group) >= turn_gap_s
+        ):
             flush()
         group.append(i)
     flush()

@@ -57,7 +57,10 @@ def fiedler_split(x: np.ndarray, w: np.ndarray, tau: float = TAU) -> np.ndarray:
     f = vectors[:, 1] / np.sqrt(degree)
     labels = (f > np.median(f)).astype(int)
     for _ in range(20):  # two means on the line
-        centres = [np.average(f[labels == k], weights=w[labels == k]) if (labels == k).any() else 0.0 for k in (0, 1)]
+        centres = [
+            np.average(f[labels == k], weights=w[labels == k]) if (labels == k).any() else 0.0
+            for k in (0, 1)
+        ]
         new = (np.abs(f - centres[1]) < np.abs(f - centres[0])).astype(int)
         if np.array_equal(new, labels):
             break
@@ -83,7 +86,9 @@ def two_means(embeddings: np.ndarray, weights: np.ndarray, rounds: int = 10) -> 
     _, labels, centres = best
     scores = raw @ centres.T
     margins = np.abs(scores[:, 0] - scores[:, 1])
-    return TwoVoices(labels, margins, centres, (float(w[labels == 0].sum()), float(w[labels == 1].sum())))
+    return TwoVoices(
+        labels, margins, centres, (float(w[labels == 0].sum()), float(w[labels == 1].sum()))
+    )
 
 
 def _refine(raw: np.ndarray, w: np.ndarray, labels: np.ndarray, rounds: int) -> np.ndarray:
@@ -99,4 +104,11 @@ def _refine(raw: np.ndarray, w: np.ndarray, labels: np.ndarray, rounds: int) -> 
 
 
 def _centres(x: np.ndarray, w: np.ndarray, labels: np.ndarray) -> np.ndarray:
-    return np.stack([_unit((x[labels == k] * w[labels == k, None]).sum(axis=0)) if (labels == k).any() else x[0] for k in (0, 1)])
+    return np.stack(
+        [
+            _unit((x[labels == k] * w[labels == k, None]).sum(axis=0))
+            if (labels == k).any()
+            else x[0]
+            for k in (0, 1)
+        ]
+    )

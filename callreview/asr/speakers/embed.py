@@ -9,14 +9,14 @@ is loaded: a damaged or swapped file is refused with one line.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
-from callreview.errors import ModelUnavailableError as ModelError
 from callreview.asr.speakers.fbank import normalized
+from callreview.errors import ModelUnavailableError as ModelError
 
 MODEL_FILE = "campplus_cn_en_common.onnx"
 MODEL_SHA256 = "eee93e4489666862bc5ed0f4460d063842eebcff0b41add86502ff7e5ab70a19"
@@ -37,7 +37,9 @@ def check_model(path: Path, expected: str = MODEL_SHA256) -> bytes:
     try:
         data = path.read_bytes()
     except OSError as err:
-        raise ModelError(f"{path}: the speaker model cannot be read ({err.strerror or err}); reinstall callreview") from None
+        raise ModelError(
+            f"{path}: the speaker model cannot be read ({err.strerror or err}); reinstall callreview"
+        ) from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != expected:
         raise ModelError(
@@ -69,10 +71,13 @@ class Embedder:
         if threads > 0:
             count = threads
         else:
-            from callreview.jobs.workers import cores
+            from callreview.cpu import cores
 
             count = min(DEFAULT_SESSIONS, cores())
-        self.sessions = [ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"]) for _ in range(count)]
+        self.sessions = [
+            ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
+            for _ in range(count)
+        ]
         self.input = self.session.get_inputs()[0].name
 
     @property

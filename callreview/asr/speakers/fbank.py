@@ -38,7 +38,11 @@ def mel_banks() -> np.ndarray:
     mels = _mel(np.arange(n_bins) * SAMPLE_RATE / N_FFT)
     banks = np.zeros((n_bins + 1, N_MELS), dtype=np.float64)
     for b in range(N_MELS):
-        left, center, right = mel_low + b * delta, mel_low + (b + 1) * delta, mel_low + (b + 2) * delta
+        left, center, right = (
+            mel_low + b * delta,
+            mel_low + (b + 1) * delta,
+            mel_low + (b + 2) * delta,
+        )
         up = (mels - left) / (center - left)
         down = (right - mels) / (right - center)
         weight = np.where(mels <= center, up, down)

@@ -27,8 +27,9 @@ of the two voices' scores says how sure the choice is (:func:`role_certainty`).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Sequence
+from typing import TYPE_CHECKING
 
 from callreview.matching import Turn, find_best, match_pattern
 from callreview.transcript import Segment
@@ -54,7 +55,7 @@ class AgentEvidence:
     reasons: tuple[str, ...]
 
 
-def agent_evidence(turns: Sequence[Segment], lexicon: "Lexicon", speaks_first: bool) -> AgentEvidence:
+def agent_evidence(turns: Sequence[Segment], lexicon: Lexicon, speaks_first: bool) -> AgentEvidence:
     """Score one voice's turns (in time order) as the agent's."""
     analysed = [Turn(seg, i) for i, seg in enumerate(turns)]
     score = 0.0
@@ -74,7 +75,12 @@ def agent_evidence(turns: Sequence[Segment], lexicon: "Lexicon", speaks_first: b
     if any(_certain(t, ask_name) for t in analysed):
         score += ASK_NAME
         reasons.append("asks the customer's name")
-    service_lists = [lexicon.hold.permission, lexicon.hold.thanks, lexicon.closing.question, lexicon.closing.thanks]
+    service_lists = [
+        lexicon.hold.permission,
+        lexicon.hold.thanks,
+        lexicon.closing.question,
+        lexicon.closing.thanks,
+    ]
     if lexicon.outbound is not None:
         service_lists.append(lexicon.outbound.ask_time)
     service = 0.0
@@ -84,7 +90,11 @@ def agent_evidence(turns: Sequence[Segment], lexicon: "Lexicon", speaks_first: b
     if service:
         score += min(service, SERVICE_CAP)
         reasons.append(f"service phrases ×{int(service)}")
-    if any(match_pattern(t, p, lexicon.slot_max) is not None for t in analysed for p in lexicon.names.self_name):
+    if any(
+        match_pattern(t, p, lexicon.slot_max) is not None
+        for t in analysed
+        for p in lexicon.names.self_name
+    ):
         score += SELF_NAME
         reasons.append("gives their own surname")
     if speaks_first:

@@ -10,11 +10,12 @@ check never blames the customer.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from callreview.qc.details import ItemDetails
 from callreview.matching import Hit, PatternHit, Phrase, Turn, find_in
+from callreview.qc.details import ItemDetails
 from callreview.results import Evidence, Status
 from callreview.transcript import Segment
 
@@ -49,10 +50,10 @@ class Finding:
 class CallContext:
     """One call being checked: its turns (analysed once), the lexicon, the thresholds, what the caller told us."""
 
-    transcript: "Transcript"
-    lexicon: "Lexicon"
-    thresholds: "Thresholds"
-    call: "CallInfo"
+    transcript: Transcript
+    lexicon: Lexicon
+    thresholds: Thresholds
+    call: CallInfo
     turns: list[Turn]
     """Every segment, in time order."""
     judged: list[Turn]
@@ -62,7 +63,13 @@ class CallContext:
     _joins: dict[int, Turn | None] | None = field(default=None, repr=False)
 
     @classmethod
-    def build(cls, transcript: "Transcript", lexicon: "Lexicon", thresholds: "Thresholds", call: "CallInfo") -> "CallContext":
+    def build(
+        cls,
+        transcript: Transcript,
+        lexicon: Lexicon,
+        thresholds: Thresholds,
+        call: CallInfo,
+    ) -> CallContext:
         turns = [Turn(seg, i) for i, seg in enumerate(transcript.segments)]
         judged = [t for t in turns if t.role in ("agent", "unknown")]
         return cls(transcript, lexicon, thresholds, call, turns, judged)
@@ -70,7 +77,9 @@ class CallContext:
     @property
     def mono(self) -> bool:
         """Roles unknown: a fault heard may be the customer's, so faults lean to ``review``."""
-        return self.transcript.roles == "mono-unknown" or any(t.role == "unknown" for t in self.judged)
+        return self.transcript.roles == "mono-unknown" or any(
+            t.role == "unknown" for t in self.judged
+        )
 
     def joined(self, turns: Iterable[Turn]) -> list[Turn]:
         """Each two of ``turns`` that the agent said one after the other (no judged turn between them,
@@ -79,7 +88,10 @@ class CallContext:
         if self._joins is None:
             gap = self.thresholds.join_gap_s
             pairs = zip(self.judged, self.judged[1:])
-            self._joins = {id(a): join_turns(a, b) if gap > 0 and b.start - a.end <= gap else None for a, b in pairs}
+            self._joins = {
+                id(a): join_turns(a, b) if gap > 0 and b.start - a.end <= gap else None
+                for a, b in pairs
+            }
         given = {id(t) for t in turns}
         out = []
         for turn in turns:
@@ -97,7 +109,9 @@ class CallContext:
         if self._gaps is None:
             from callreview.qc.checks.hold import silences
 
-            self._gaps = silences(sorted(run for runs in self.speech_runs() for run in runs), MIN_SILENCE_S)
+            self._gaps = silences(
+                sorted(run for runs in self.speech_runs() for run in runs), MIN_SILENCE_S
+            )
         return [g for g in self._gaps if g[1] - g[0] >= min_s]
 
     def speech_runs(self) -> list[tuple[tuple[float, float], ...]]:
@@ -130,7 +144,9 @@ class CallContext:
         return self._runs
 
 
-def lean_on_roles(finding: Finding, ctx: CallContext, check: Callable[[CallContext], Finding] | None = None) -> Finding:
+def lean_on_roles(
+    finding: Finding, ctx: CallContext, check: Callable[[CallContext], Finding] | None = None
+) -> Finding:
     """A pass or fail that rests on a turn whose speaker was inferred with low confidence
     (a separated mono call) becomes ``review``; the details say which turn and why.
 
@@ -165,24 +181,36 @@ def lean_on_roles(finding: Finding, ctx: CallContext, check: Callable[[CallConte
     else:
         return finding
     added = {"reason": reason, "role_confidence": round(conf, 3), "unsure_verdict": finding.status}
-    details = finding.details.with_extra(**added) if isinstance(finding.details, ItemDetails) else {**finding.details, **added}
+    details = (
+        finding.details.with_extra(**added)
+        if isinstance(finding.details, ItemDetails)
+        else {**finding.details, **added}
+    )
     return replace(finding, status="review", details=details)
 
 
 _OTHER = {"agent": "customer", "customer": "agent"}
 
 
-def _hangs_on(finding: Finding, ctx: CallContext, check: Callable[[CallContext], Finding]) -> tuple[Segment, float, str] | None:
+def _hangs_on(
+    finding: Finding, ctx: CallContext, check: Callable[[CallContext], Finding]
+) -> tuple[Segment, float, str] | None:
     """The least sure low-confidence turn whose speaker, changed, changes ``check``'s verdict:
     (its segment, its confidence, the verdict then); ``None`` when no such turn moves it."""
     segments = ctx.transcript.segments
     unsure = sorted(
-        (seg.role_confidence, i) for i, seg in enumerate(segments)
-        if seg.role_confidence is not None and seg.role_confidence < LOW_ROLE_CONFIDENCE and seg.role in _OTHER
+        (seg.role_confidence, i)
+        for i, seg in enumerate(segments)
+        if seg.role_confidence is not None
+        and seg.role_confidence < LOW_ROLE_CONFIDENCE
+        and seg.role in _OTHER
     )
     for conf, i in unsure:
         seg = segments[i]
-        flipped = replace(ctx.transcript, segments=segments[:i] + (replace(seg, role=_OTHER[seg.role]),) + segments[i + 1 :])
+        flipped = replace(
+            ctx.transcript,
+            segments=segments[:i] + (replace(seg, role=_OTHER[seg.role]),) + segments[i + 1 :],
+        )
         other = check(CallContext.build(flipped, ctx.lexicon, ctx.thresholds, ctx.call)).status
         if other != finding.status:
             return seg, conf, other

@@ -23,10 +23,17 @@ transcript (no ``unheard``, no word timings) does not drop turns: a fail too.
 
 from __future__ import annotations
 
-from callreview.qc.checks import CallContext, Finding, find_across, part, part_evidence, parts_status
-from callreview.qc.details import ClosingDetails
 from callreview.matching import Hit, find_keys, find_shape
 from callreview.matching.patterns import SoundAlikeHit
+from callreview.qc.checks import (
+    CallContext,
+    Finding,
+    find_across,
+    part,
+    part_evidence,
+    parts_status,
+)
+from callreview.qc.details import ClosingDetails
 from callreview.results import Evidence
 
 STRAY_TOKENS = 1
@@ -69,7 +76,12 @@ def check_closing(ctx: CallContext) -> Finding:
             if spoke_last is not None:
                 reason = f"the customer spoke last ({_clock(spoke_last.start)}); no agent speech after it"
                 evidence = tuple(sorted(evidence + (spoke_last,), key=lambda e: e.start))
-    details = ClosingDetails(parts, last_turn_missing=lost is not None, reason=reason, suggestion=None if status == "pass" else lex.suggestion)
+    details = ClosingDetails(
+        parts,
+        last_turn_missing=lost is not None,
+        reason=reason,
+        suggestion=None if status == "pass" else lex.suggestion,
+    )
     return Finding("closing", status, evidence, details)
 
 
@@ -106,7 +118,10 @@ def _lost_closing(ctx: CallContext, last_end: float) -> tuple[str, Evidence] | N
     if after:
         u = after[-1]
         ev = Evidence(u.role, u.start, u.end, UNHEARD, "unheard speech", 0.0)
-        return f"{u.role} speech at {_clock(u.start)}–{_clock(u.end)}, after the agent's last words, has no words in the transcript", ev
+        return (
+            f"{u.role} speech at {_clock(u.start)}–{_clock(u.end)}, after the agent's last words, has no words in the transcript",
+            ev,
+        )
     # The last speech of the recording: a decoded word (word timings only: a hand-made segment's
     # end says nothing about where speech stopped) or unheard speech.
     last: Evidence | None = None
@@ -114,12 +129,22 @@ def _lost_closing(ctx: CallContext, last_end: float) -> tuple[str, Evidence] | N
         words = turn.segment.words
         if words and (last is None or words[-1].end > last.end):
             n = len(turn.text.tokens)
-            last = Evidence(turn.role, words[-1].start, words[-1].end, turn.text.quote(max(0, n - 1), n), "recording cut", 0.0)
+            last = Evidence(
+                turn.role,
+                words[-1].start,
+                words[-1].end,
+                turn.text.quote(max(0, n - 1), n),
+                "recording cut",
+                0.0,
+            )
     for u in transcript.unheard:
         if last is None or u.end > last.end:
             last = Evidence(u.role, u.start, u.end, UNHEARD, "recording cut", 0.0)
     if last is not None and last.end >= transcript.duration_s - ctx.thresholds.cut_tolerance_s:
-        return f"the recording stops mid-speech ({last.role} speaking at {_clock(last.end)}, the end)", last
+        return (
+            f"the recording stops mid-speech ({last.role} speaking at {_clock(last.end)}, the end)",
+            last,
+        )
     return None
 
 
@@ -130,7 +155,14 @@ def _customer_spoke_last(ctx: CallContext, last_end: float) -> Evidence | None:
         return None
     turn = after[-1]
     n = len(turn.text.tokens)
-    return Evidence(turn.role, turn.start, turn.end, turn.text.quote(0, n) if n else turn.segment.text, "the customer spoke last", 100.0)
+    return Evidence(
+        turn.role,
+        turn.start,
+        turn.end,
+        turn.text.quote(0, n) if n else turn.segment.text,
+        "the customer spoke last",
+        100.0,
+    )
 
 
 def _clock(seconds: float) -> str:

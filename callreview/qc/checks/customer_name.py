@@ -20,14 +20,22 @@ the name. What is counted is agent **turns** that use the name.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Iterator
 
+from callreview.matching import (
+    Turn,
+    find_keys,
+    initial_final,
+    keys_of,
+    match_pattern,
+    softened,
+    token_times,
+)
 from callreview.qc.checks import CallContext, Finding, find_part
 from callreview.qc.details import NameDetails
 from callreview.qc.lexicon import NameRules
-from callreview.matching import Turn, find_keys, initial_final, keys_of, match_pattern, softened, token_times
 from callreview.results import Evidence
 from callreview.text import normalize, syllables
 
@@ -58,15 +66,28 @@ class Mention:
 
     def evidence(self) -> Evidence:
         start, end = token_times(self.turn, self.first, self.last)
-        return Evidence(self.turn.role, start, end, self.turn.text.quote(self.first, self.last), self.turn.text.span_text(self.first, self.last), self.similarity)
+        return Evidence(
+            self.turn.role,
+            start,
+            end,
+            self.turn.text.quote(self.first, self.last),
+            self.turn.text.span_text(self.first, self.last),
+            self.similarity,
+        )
 
 
 def check_customer_name(ctx: CallContext) -> Finding:
     rules = ctx.lexicon.names
     need = ctx.thresholds.name_count
-    mentions = [m for i, turn in enumerate(ctx.judged) for m in find_mentions(turn, rules, _before(ctx, i))]
+    mentions = [
+        m for i, turn in enumerate(ctx.judged) for m in find_mentions(turn, rules, _before(ctx, i))
+    ]
     asked = find_part(ctx.judged, rules.ask_name)
-    details = NameDetails(threshold=need, asked=asked.evidence() if asked else None, name_example=rules.name_example or None)
+    details = NameDetails(
+        threshold=need,
+        asked=asked.evidence() if asked else None,
+        name_example=rules.name_example or None,
+    )
 
     key, name, source, extra = None, None, None, ()
     if ctx.call.customer_name:
@@ -82,7 +103,11 @@ def check_customer_name(ctx: CallContext) -> Finding:
             hit, surname = said
             _, keys = keys_of(normalize(surname))
             if keys:
-                key, name, source = keys[0] if rules.surname_part == "first" else keys[-1], surname, "customer"
+                key, name, source = (
+                    keys[0] if rules.surname_part == "first" else keys[-1],
+                    surname,
+                    "customer",
+                )
                 extra = (hit.evidence(),)
         elif (repeated := _repeated_weak(mentions, rules, need)) is not None:
             # Nothing said it clearly, but the agent said one known surname with an honorific heard by its
@@ -92,20 +117,36 @@ def check_customer_name(ctx: CallContext) -> Finding:
             source = "agent"
 
     if key is None:
-        bare = _bare_addresses(ctx.judged, rules, asked) if asked and asked.certain and all(m.doubled for m in mentions) else []
+        bare = (
+            _bare_addresses(ctx.judged, rules, asked)
+            if asked and asked.certain and all(m.doubled for m in mentions)
+            else []
+        )
         if bare:
             # The agent asked for the name, then addressed the customer as a bare 先生/女士,
             # and no surname + honorific was heard anywhere: not used, whatever the name was.
-            details = replace(details, reason=f"the agent asked the customer's name, then addressed them only as {bare[0].matched}")
+            details = replace(
+                details,
+                reason=f"the agent asked the customer's name, then addressed them only as {bare[0].matched}",
+            )
             return Finding("customer_name", "fail", (asked.evidence(), *bare), details)
-        details = replace(details, reason="the customer's name is not known: give it (customer_name) or check the call")
+        details = replace(
+            details,
+            reason="the customer's name is not known: give it (customer_name) or check the call",
+        )
         return Finding("customer_name", "review", (), details)
 
     same = lambda k: _same(k, key, rules)  # noqa: E731
-    used = [m if m.key == key else replace(m, similarity=min(m.similarity, _surname_alike(m.key, key))) for m in mentions if same(m.key)]
+    used = [
+        m if m.key == key else replace(m, similarity=min(m.similarity, _surname_alike(m.key, key)))
+        for m in mentions
+        if same(m.key)
+    ]
     turns = {id(m.turn) for m in used}
     # Another name makes it uncertain only when said to the customer (看师傅的安排 is about the technician).
-    others = {id(m.turn) for m in mentions if not m.weak and m.addressed and not same(m.key)} - turns
+    others = {
+        id(m.turn) for m in mentions if not m.weak and m.addressed and not same(m.key)
+    } - turns
     count = len(turns)
     details = replace(details, name=name, count=count, source=source, key=key)
     evidence = tuple(_first_per_turn(used)) + extra
@@ -113,8 +154,12 @@ def check_customer_name(ctx: CallContext) -> Finding:
         status = "pass"
     elif others and count + len(others) >= need:
         status = "review"
-        details = replace(details, reason="the agent also used another name; it may be this one misheard")
-        evidence += tuple(_first_per_turn([m for m in mentions if not m.weak and m.addressed and not same(m.key)]))
+        details = replace(
+            details, reason="the agent also used another name; it may be this one misheard"
+        )
+        evidence += tuple(
+            _first_per_turn([m for m in mentions if not m.weak and m.addressed and not same(m.key)])
+        )
     else:
         status = "fail"
     return Finding("customer_name", status, tuple(sorted(evidence, key=lambda e: e.start)), details)
@@ -157,7 +202,11 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
     for honorific, name, how in forms:
         n = len(honorific)
         misheard = how != "heard"
-        places = _sounded_at(turn, honorific, rules.honorific_initials) if how == "sounded" else _heard_at(turn, honorific)
+        places = (
+            _sounded_at(turn, honorific, rules.honorific_initials)
+            if how == "sounded"
+            else _heard_at(turn, honorific)
+        )
         for at in places:
             i = at - 1 if rules.honorific_position == "after" else at + n
             weak = False
@@ -166,7 +215,11 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
                     continue  # 「Thank you, miss. We …」: a surname is in the honorific's clause
                 tokens, keys, j = text.tokens, text.keys, i
             elif i == -1 and previous is not None and previous.text.tokens:
-                tokens, keys, j = previous.text.tokens, previous.text.keys, len(previous.text.tokens) - 1
+                tokens, keys, j = (
+                    previous.text.tokens,
+                    previous.text.keys,
+                    len(previous.text.tokens) - 1,
+                )
                 weak = True
             else:
                 continue
@@ -178,9 +231,17 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
             if not _is_surname(tokens[j], keys[j], rules):
                 if not _alike_surname(tokens[j], keys[j], rules):
                     continue
-                weak = True  # 如先生 for 卢先生: counts toward a name known otherwise, never names one
+                weak = (
+                    True  # 如先生 for 卢先生: counts toward a name known otherwise, never names one
+                )
             same_turn = j == i
-            if same_turn and _in_word(tokens, i, at, n, _undoubled(rules.not_name_words) if doubled else rules.not_name_words):
+            if same_turn and _in_word(
+                tokens,
+                i,
+                at,
+                n,
+                _undoubled(rules.not_name_words) if doubled else rules.not_name_words,
+            ):
                 continue
             if same_turn and _after_word(tokens, i, rules.third_party_before):
                 continue  # 我们的张师傅: a colleague, not the customer
@@ -192,10 +253,28 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
             heard = "".join(text.tokens[at : at + n]) if how == "sounded" else honorific.norm
             similarity = _sound_alike(heard, name) if misheard else 100.0
             if doubled:  # 谢谢小姐 against 谢小姐: how close what was heard is to the name
-                similarity = min(similarity, _sound_alike(tokens[j - 1] + tokens[j] + honorific.norm, tokens[j] + honorific.norm))
+                similarity = min(
+                    similarity,
+                    _sound_alike(
+                        tokens[j - 1] + tokens[j] + honorific.norm, tokens[j] + honorific.norm
+                    ),
+                )
             following = "".join(text.tokens[at + n : at + n + 2])
             addressed = not any(following.startswith(w) for w in rules.reference_after)
-            out.append(Mention(turn, first, last, tokens[j], keys[j], name, weak or misheard or doubled, similarity, doubled, addressed))
+            out.append(
+                Mention(
+                    turn,
+                    first,
+                    last,
+                    tokens[j],
+                    keys[j],
+                    name,
+                    weak or misheard or doubled,
+                    similarity,
+                    doubled,
+                    addressed,
+                )
+            )
     return out
 
 
@@ -226,7 +305,16 @@ def _bare_addresses(turns: list[Turn], rules: NameRules, asked) -> list[Evidence
             at = next(_heard_at(turn, honorific), None)
             if at is not None:
                 start, end = token_times(turn, at, at + len(honorific))
-                out.append(Evidence(turn.role, start, end, turn.text.quote(at, at + len(honorific)), honorific.text, 100.0))
+                out.append(
+                    Evidence(
+                        turn.role,
+                        start,
+                        end,
+                        turn.text.quote(at, at + len(honorific)),
+                        honorific.text,
+                        100.0,
+                    )
+                )
                 break
     return out
 
@@ -234,7 +322,11 @@ def _bare_addresses(turns: list[Turn], rules: NameRules, asked) -> list[Evidence
 def _heard_at(turn: Turn, honorific) -> Iterator[int]:
     """Every token index where ``honorific`` is heard in ``turn``."""
     n = len(honorific)
-    return (at for at in find_keys(turn, honorific.ids) if _honorific_heard(turn.text.tokens[at : at + n], honorific))
+    return (
+        at
+        for at in find_keys(turn, honorific.ids)
+        if _honorific_heard(turn.text.tokens[at : at + n], honorific)
+    )
 
 
 def _sounded_at(turn: Turn, honorific, initials: tuple[str, ...]) -> Iterator[int]:
@@ -243,7 +335,10 @@ def _sounded_at(turn: Turn, honorific, initials: tuple[str, ...]) -> Iterator[in
     text, keys, n = turn.text, turn.text.keys, len(honorific.keys)
     first = syllables(honorific.norm)[0]  # unfolded: the keys spell 女 nü as nu
     for at in range(len(keys) - n + 1):
-        if keys[at + 1 : at + n] == honorific.keys[1:] and text.clause[at] == text.clause[at + n - 1]:
+        if (
+            keys[at + 1 : at + n] == honorific.keys[1:]
+            and text.clause[at] == text.clause[at + n - 1]
+        ):
             heard = syllables(text.tokens[at])
             if len(heard) == 1 and softened(heard[0], first, initials):
                 yield at
@@ -263,10 +358,10 @@ def given_key(name: str, rules: NameRules) -> str | None:
     keys = list(keys)
     hon = {h.keys for h in rules.honorifics}
     for h in sorted(hon, key=len, reverse=True):  # strip an honorific at either end
-        if len(keys) > len(h) and tuple(keys[-len(h):]) == h:
+        if len(keys) > len(h) and tuple(keys[-len(h) :]) == h:
             keys = keys[: -len(h)]
         if len(keys) > len(h) and tuple(keys[: len(h)]) == h:
-            keys = keys[len(h):]
+            keys = keys[len(h) :]
     if not keys:
         return None
     return keys[0] if rules.surname_part == "first" else keys[-1]
@@ -343,7 +438,11 @@ def _same(a: str, b: str, rules: NameRules) -> bool:
         return fuzz.ratio(a, b) >= 80
     if rules.surname_initials:
         (ia, fa), (ib, fb) = initial_final(a), initial_final(b)
-        return fa == fb and ia != ib and any(ia in group and ib in group for group in rules.surname_initials)
+        return (
+            fa == fb
+            and ia != ib
+            and any(ia in group and ib in group for group in rules.surname_initials)
+        )
     return False
 
 
@@ -364,7 +463,13 @@ def _turns_by_key(mentions: list[Mention]) -> dict[str, set[int]]:
 
 def _repeated_weak(mentions: list[Mention], rules: NameRules, need: int) -> str | None:
     """The one known surname (not a sound-alike of one) that weak mentions put in at least ``need`` agent turns."""
-    turns = _turns_by_key([m for m in mentions if m.addressed and not m.doubled and _is_surname(m.surname, m.key, rules)])
+    turns = _turns_by_key(
+        [
+            m
+            for m in mentions
+            if m.addressed and not m.doubled and _is_surname(m.surname, m.key, rules)
+        ]
+    )
     found = [k for k, ts in turns.items() if len(ts) >= need]
     return found[0] if len(found) == 1 else None
 

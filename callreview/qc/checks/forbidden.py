@@ -22,10 +22,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from callreview.matching import Hit, PhraseSet, Turn, is_question
 from callreview.qc.checks import CallContext, Finding
 from callreview.qc.details import ForbiddenDetails, ForbiddenHit
 from callreview.qc.lexicon import ForbiddenEntry, Lexicon
-from callreview.matching import Hit, PhraseSet, Turn, is_question
 
 
 def check_forbidden(ctx: CallContext) -> Finding:
@@ -55,7 +55,9 @@ def check_forbidden(ctx: CallContext) -> Finding:
     return Finding("forbidden", status, evidence, details)
 
 
-def _turn_hits(turn: Turn, lexicon: Lexicon) -> tuple[list[tuple[ForbiddenEntry, Hit]], list[dict[str, Any]]]:
+def _turn_hits(
+    turn: Turn, lexicon: Lexicon
+) -> tuple[list[tuple[ForbiddenEntry, Hit]], list[dict[str, Any]]]:
     forms, near_misses, entry_of = _sets(lexicon)
     best: dict[int, Hit] = {}
     for hit in forms.hits(turn):  # one lookup for every form of every entry
@@ -67,13 +69,34 @@ def _turn_hits(turn: Turn, lexicon: Lexicon) -> tuple[list[tuple[ForbiddenEntry,
     cleared: list[dict[str, Any]] = []
     for hit in best.values():
         entry = entry_of[id(hit.phrase)]
-        veto = next((m for m in near if entry_of[id(m.phrase)] is entry and m.overlaps(hit) and m.rank >= hit.rank), None)
+        veto = next(
+            (
+                m
+                for m in near
+                if entry_of[id(m.phrase)] is entry and m.overlaps(hit) and m.rank >= hit.rank
+            ),
+            None,
+        )
         if veto is not None:
-            cleared.append({"phrase": entry.phrase, "near_miss": veto.phrase.text, "text": hit.turn.text.quote(veto.first, veto.last), "start": round(turn.start, 2)})
+            cleared.append(
+                {
+                    "phrase": entry.phrase,
+                    "near_miss": veto.phrase.text,
+                    "text": hit.turn.text.quote(veto.first, veto.last),
+                    "start": round(turn.start, 2),
+                }
+            )
             continue
         context = _context(entry, hit, lexicon)
         if context is not None:
-            cleared.append({"phrase": entry.phrase, "context": context, "text": hit.turn.text.quote(hit.first, hit.last), "start": round(turn.start, 2)})
+            cleared.append(
+                {
+                    "phrase": entry.phrase,
+                    "context": context,
+                    "text": hit.turn.text.quote(hit.first, hit.last),
+                    "start": round(turn.start, 2),
+                }
+            )
             continue
         found.append((entry, hit))
     # Two entries on the same words (我也没办法 / 我也急…): the better match keeps them.
@@ -93,8 +116,12 @@ def _context(entry: ForbiddenEntry, hit: Hit, lexicon: Lexicon) -> str | None:
     if entry.not_in_questions and is_question(hit.turn, hit.first, lexicon.rules):
         return "question"
     clause = text.clause[hit.first]
-    before = "".join(t for t, c in zip(text.tokens[: hit.first], text.clause[: hit.first]) if c == clause)
-    after = "".join(t for t, c in zip(text.tokens[hit.last :], text.clause[hit.last :]) if c == clause)
+    before = "".join(
+        t for t, c in zip(text.tokens[: hit.first], text.clause[: hit.first]) if c == clause
+    )
+    after = "".join(
+        t for t, c in zip(text.tokens[hit.last :], text.clause[hit.last :]) if c == clause
+    )
     word = next((w for w in entry.not_after if w in before), None)
     if word is not None:
         return f"after {word}"
@@ -139,11 +166,20 @@ def _pronouns(ctx: CallContext) -> dict[str, Any]:
     examples = []
     for turn in ctx.judged:
         text = turn.segment.norm
-        n = text.count(pol.informal) - sum(text.count(x) for x in pol.exceptions if pol.informal in x)
+        n = text.count(pol.informal) - sum(
+            text.count(x) for x in pol.exceptions if pol.informal in x
+        )
         if n > 0:
             informal += n
             if len(examples) < 3:
                 examples.append({"start": round(turn.start, 2), "text": turn.segment.text})
         if pol.formal:
             formal += text.count(pol.formal)
-    return {"ni_count": informal, "nin_count": formal, "ni_examples": examples, "informal": pol.informal, "formal": pol.formal, "politeness_source": pol.source}
+    return {
+        "ni_count": informal,
+        "nin_count": formal,
+        "ni_examples": examples,
+        "informal": pol.informal,
+        "formal": pol.formal,
+        "politeness_source": pol.source,
+    }

@@ -22,10 +22,9 @@ A first turn that opens with 喂 fails the greeting outright (000 服务忌语),
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from callreview.qc.checks import CallContext, Finding, find_across, find_part, part, part_evidence, parts_status
-from callreview.qc.details import GreetingDetails
 from callreview.errors import LexiconError
 from callreview.matching import (
     Hit,
@@ -42,6 +41,16 @@ from callreview.matching import (
     similarity_within,
     token_times,
 )
+from callreview.qc.checks import (
+    CallContext,
+    Finding,
+    find_across,
+    find_part,
+    part,
+    part_evidence,
+    parts_status,
+)
+from callreview.qc.details import GreetingDetails
 from callreview.results import Evidence
 
 Blocked = dict[int, set[int]]
@@ -51,18 +60,36 @@ Blocked = dict[int, set[int]]
 def check_greeting(ctx: CallContext) -> Finding:
     lex = ctx.lexicon.greeting
     first = ctx.judged[0]
-    opening = [t for t in ctx.judged if t.start <= first.start + ctx.thresholds.greeting_window_s] or [first]
+    opening = [
+        t for t in ctx.judged if t.start <= first.start + ctx.thresholds.greeting_window_s
+    ] or [first]
     salutation = find_part(opening, lex.salutation)
     if salutation is None or not salutation.certain:
-        salutation = opening_sound_alike(first, lex.salutation, lex.salutation_initials) or salutation
+        salutation = (
+            opening_sound_alike(first, lex.salutation, lex.salutation_initials) or salutation
+        )
     company_name = None
     if ctx.call.direction == "outbound":
         outbound = ctx.lexicon.outbound
         if outbound is None:
-            raise LexiconError(f"{ctx.lexicon.source}: [greeting.outbound]: missing; add it to score outbound calls (see docs/lexicon-format.md)")
+            raise LexiconError(
+                f"{ctx.lexicon.source}: [greeting.outbound]: missing; add it to score outbound calls (see docs/lexicon-format.md)"
+            )
         asks = find_part(opening, outbound.ask_time)
-        identity = _take(opening, outbound.confirm_identity, "customer", ctx, _blocked(opening, [salutation, asks], outbound.agent_name))
-        agent, agent_hit = _agent(opening, outbound.agent_name, ctx, [salutation, asks, identity], outbound.confirm_identity)
+        identity = _take(
+            opening,
+            outbound.confirm_identity,
+            "customer",
+            ctx,
+            _blocked(opening, [salutation, asks], outbound.agent_name),
+        )
+        agent, agent_hit = _agent(
+            opening,
+            outbound.agent_name,
+            ctx,
+            [salutation, asks, identity],
+            outbound.confirm_identity,
+        )
         parts = {
             "salutation": part(salutation),
             "confirm_identity": part(identity, identity.values["customer"] if identity else None),
@@ -75,13 +102,20 @@ def check_greeting(ctx: CallContext) -> Finding:
     else:
         offer = find_across(ctx, opening, lex.offer_help)
         agent, agent_hit = _agent(opening, lex.agent_name, ctx, [salutation, offer], lex.company)
-        company = _company(opening, ctx, [salutation, offer, agent_hit], salutation, agent_hit, offer)
+        company = _company(
+            opening, ctx, [salutation, offer, agent_hit], salutation, agent_hit, offer
+        )
         number = company.pop("_agent", None)
         if number is not None:  # the company took the words before the staff number
             agent = {**agent, "value": number}
         if not agent["found"] and not agent.get("uncertain"):
             agent = _number_before(offer, opening, ctx) or agent
-        parts = {"salutation": part(salutation), "company": company, "agent_name": agent, "offer_help": part(offer)}
+        parts = {
+            "salutation": part(salutation),
+            "company": company,
+            "agent_name": agent,
+            "offer_help": part(offer),
+        }
         suggestion = lex.suggestion
         company_name = company.get("value")
 
@@ -91,7 +125,11 @@ def check_greeting(ctx: CallContext) -> Finding:
     if bare and bare not in evidence:
         evidence = (bare,) + evidence
     details = GreetingDetails(
-        parts, company_name=company_name, agent_name=agent.get("value"), bare_opening=bare, suggestion=None if status == "pass" else suggestion
+        parts,
+        company_name=company_name,
+        agent_name=agent.get("value"),
+        bare_opening=bare,
+        suggestion=None if status == "pass" else suggestion,
     )
     return Finding("greeting", status, evidence, details)
 
@@ -106,7 +144,12 @@ def _bare_opening(first: Turn, openings: Sequence[str]) -> Evidence | None:
     for word in openings:
         _, keys = keys_of(word)
         n, k = len(keys), len(text.keys)
-        alone = n > 0 and k >= n and k % n == 0 and all(text.keys[i : i + n] == keys for i in range(0, k, n))
+        alone = (
+            n > 0
+            and k >= n
+            and k % n == 0
+            and all(text.keys[i : i + n] == keys for i in range(0, k, n))
+        )
         if heard.startswith(word) or alone:
             return Evidence(first.role, first.start, first.end, text.quote(0, 1), word, 100.0)
     return None
@@ -115,7 +158,14 @@ def _bare_opening(first: Turn, openings: Sequence[str]) -> Evidence | None:
 # --- company -----------------------------------------------------------------------
 
 
-def _company(turns: Sequence[Turn], ctx: CallContext, explained: list, salutation: Hit | None, agent: PatternHit | None, offer: Hit | None = None) -> dict[str, Any]:
+def _company(
+    turns: Sequence[Turn],
+    ctx: CallContext,
+    explained: list,
+    salutation: Hit | None,
+    agent: PatternHit | None,
+    offer: Hit | None = None,
+) -> dict[str, Any]:
     lex = ctx.lexicon.greeting
     configured = _names(ctx, "company", ctx.call.company_names)
     if configured:
@@ -138,7 +188,9 @@ def _company(turns: Sequence[Turn], ctx: CallContext, explained: list, salutatio
     return judged
 
 
-def _bare_company(salutation: Any, agent: PatternHit | None, offer: Hit | None, ctx: CallContext) -> dict[str, Any] | None:
+def _bare_company(
+    salutation: Any, agent: PatternHit | None, offer: Hit | None, ctx: CallContext
+) -> dict[str, Any] | None:
     """000's short form 「您好！天霖，××号为您服务」: the words between the salutation and the next part of the
     greeting — the agent's name or number, or else the offer to help (「您好，天霖，很高兴为您服务」).
 
@@ -177,9 +229,14 @@ def _bare_company(salutation: Any, agent: PatternHit | None, offer: Hit | None, 
         d = _number_start(text, b, a, ctx)
         if a < d < b:  # the slot took words, then a number: the words are the company's
             hi, number = d, text.span_text(d, b)
-        elif d == a < b and a == hi:  # the slot is the staff number itself (被沉延期30 6很高兴为您服务): it ends the company as a comma would
+        elif (
+            d == a < b and a == hi
+        ):  # the slot is the staff number itself (被沉延期30 6很高兴为您服务): it ends the company as a comma would
             number = text.span_text(a, b)
-    if not 2 <= hi - lo <= ctx.lexicon.slot_max.get("company", 12) or text.clause[lo] != text.clause[hi - 1]:
+    if (
+        not 2 <= hi - lo <= ctx.lexicon.slot_max.get("company", 12)
+        or text.clause[lo] != text.clause[hi - 1]
+    ):
         return None
     if lo > 0 and text.clause[lo] == text.clause[lo - 1]:
         return None  # the clause starts before these words
@@ -190,13 +247,23 @@ def _bare_company(salutation: Any, agent: PatternHit | None, offer: Hit | None, 
         return None  # the customer addressed, not a company named
     start, end = token_times(turn, lo, hi)
     ev = Evidence(turn.role, start, end, text.quote(lo, hi), "{company}", 100.0)
-    found = {"found": True, "uncertain": False, "text": ev.text, "evidence": ev, "source": "greeting", "value": text.span_text(lo, hi), "_place": (turn, lo, hi)}
+    found = {
+        "found": True,
+        "uncertain": False,
+        "text": ev.text,
+        "evidence": ev,
+        "source": "greeting",
+        "value": text.span_text(lo, hi),
+        "_place": (turn, lo, hi),
+    }
     if number is not None:
         found["_agent"] = number
     return found
 
 
-def _number_before(offer: Hit | None, opening: Sequence[Turn], ctx: CallContext) -> dict[str, Any] | None:
+def _number_before(
+    offer: Hit | None, opening: Sequence[Turn], ctx: CallContext
+) -> dict[str, Any] | None:
     """A staff number said right before the offer of help, with no 工号 or 号 heard (「306，请问有什么可以
     帮您」; 「功后5 18，请问有什么可以为您效劳」, its 工号 misheard): the agent identifying themself, as in
     「306很高兴为您服务」. At least two digits, so a stray 一 names no one."""
@@ -209,7 +276,14 @@ def _number_before(offer: Hit | None, opening: Sequence[Turn], ctx: CallContext)
         return None
     start, end = token_times(turn, d, offer.first)
     ev = Evidence(turn.role, start, end, text.quote(d, offer.first), "{agent}", 100.0)
-    return {"found": True, "uncertain": False, "text": ev.text, "evidence": ev, "source": "greeting", "value": value}
+    return {
+        "found": True,
+        "uncertain": False,
+        "text": ev.text,
+        "evidence": ev,
+        "source": "greeting",
+        "value": value,
+    }
 
 
 def _number_start(text, end: int, lo: int, ctx: CallContext) -> int:
@@ -225,7 +299,12 @@ def _is_number(token: str, ctx: CallContext) -> bool:
     return token.isdigit() or bool(token and numerals and all(c in numerals for c in token))
 
 
-def _judge_name(found: dict[str, Any], configured: Sequence[Phrase], place: tuple[Turn, int, int], ctx: CallContext) -> dict[str, Any]:
+def _judge_name(
+    found: dict[str, Any],
+    configured: Sequence[Phrase],
+    place: tuple[Turn, int, int],
+    ctx: CallContext,
+) -> dict[str, Any]:
     """The greeting named someone in the right place; with names configured, is it one of them?"""
     if not configured:
         return found
@@ -241,24 +320,46 @@ def _judge_name(found: dict[str, Any], configured: Sequence[Phrase], place: tupl
 # --- agent's name ------------------------------------------------------------------
 
 
-def _agent(turns: Sequence[Turn], patterns: Sequence[Pattern], ctx: CallContext, explained: list, others: Sequence[Pattern]) -> tuple[dict[str, Any], PatternHit | None]:
+def _agent(
+    turns: Sequence[Turn],
+    patterns: Sequence[Pattern],
+    ctx: CallContext,
+    explained: list,
+    others: Sequence[Pattern],
+) -> tuple[dict[str, Any], PatternHit | None]:
     # The call's agent if known, else any of the site's agents (``agent_names``): whoever took the call.
-    configured = _names(ctx, "agent", (ctx.call.agent_name,) if ctx.call.agent_name else ctx.call.agent_names)
+    configured = _names(
+        ctx, "agent", (ctx.call.agent_name,) if ctx.call.agent_name else ctx.call.agent_names
+    )
     if configured:
         hit = find_in(turns, configured)
         if hit is not None and hit.certain:
             return part(hit, hit.phrase.text, source="configured"), None
     # A configured company name heard is not the agent's name (安和银行68号为您服务: the name is 68),
     # except to a pattern that takes the company itself (我是{company}的{agent}).
-    companies = [h for h in (find_in([t], _names(ctx, "company", ctx.call.company_names)) for t in turns) if h is not None and h.certain]
+    companies = [
+        h
+        for h in (find_in([t], _names(ctx, "company", ctx.call.company_names)) for t in turns)
+        if h is not None and h.certain
+    ]
     blocked = _blocked(turns, explained, others)
     without_company = _blocked(turns, explained + companies, others)
-    shaped = _take(turns, patterns, "agent", ctx, lambda p: blocked if "company" in p.slots else without_company)
+    shaped = _take(
+        turns,
+        patterns,
+        "agent",
+        ctx,
+        lambda p: blocked if "company" in p.slots else without_company,
+    )
     if shaped is None:
         return part(None), None
     found = part(shaped, shaped.values["agent"], source="greeting")
     if configured:  # introduced themself; say whether it sounds like the configured name
-        found.update(similarity=round(similarity_within(configured[0], shaped.turn, *shaped.spans["agent"]), 1))
+        found.update(
+            similarity=round(
+                similarity_within(configured[0], shaped.turn, *shaped.spans["agent"]), 1
+            )
+        )
     return found, shaped
 
 
@@ -279,7 +380,13 @@ def _blocked(turns: Sequence[Turn], explained: list, others: Sequence[Pattern]) 
     return out
 
 
-def _take(turns: Sequence[Turn], patterns: Sequence[Pattern], slot: str, ctx: CallContext, blocked: Blocked | Callable[[Pattern], Blocked]) -> PatternHit | None:
+def _take(
+    turns: Sequence[Turn],
+    patterns: Sequence[Pattern],
+    slot: str,
+    ctx: CallContext,
+    blocked: Blocked | Callable[[Pattern], Blocked],
+) -> PatternHit | None:
     """The first pattern (in lexicon order) heard in the earliest turn with ``slot`` filled."""
     for turn in turns:
         for pattern in patterns:
@@ -299,7 +406,9 @@ def _names(ctx: CallContext, kind: str, names: Sequence[str]) -> tuple[Phrase, .
     for name in names:
         if name not in cache:
             try:
-                cache[name] = compile_phrase(name, ctx.lexicon.rules, threshold=100.0, margin=0.0, sound_alike=True)
+                cache[name] = compile_phrase(
+                    name, ctx.lexicon.rules, threshold=100.0, margin=0.0, sound_alike=True
+                )
             except ValueError:
                 cache[name] = None
         if cache[name] is not None:

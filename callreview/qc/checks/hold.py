@@ -24,9 +24,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from callreview.matching import Hit, Turn
 from callreview.qc.checks import CallContext, Finding, find_across, find_part
 from callreview.qc.details import Hold, HoldDetails, NearHold
-from callreview.matching import Hit, Turn
 from callreview.results import Evidence
 
 
@@ -37,23 +37,40 @@ def check_hold(ctx: CallContext) -> Finding:
     evidence: list[Evidence] = []
     uncertain = False
     after = float("-inf")  # end of the previous hold: a request is not reused across holds
-    edge: list[NearHold] = []  # silences within timing_tolerance_s under the threshold that would make them holds
+    edge: list[
+        NearHold
+    ] = []  # silences within timing_tolerance_s under the threshold that would make them holds
     for start, end in ctx.silences(max(0.5, th.announced_hold_gap_s - th.timing_tolerance_s)):
         # Turns before the silence (one spanning it counts on both sides: word timings can put a hold inside a segment).
-        before = [t for t in ctx.judged if t.start < start and t.end > after and t.end >= start - th.hold_lookback_s]
-        announce = find_part(_latest_first(before), ctx.lexicon.phrase_set("hold:any", lex.announce, lex.permission, lex.not_permission))
+        before = [
+            t
+            for t in ctx.judged
+            if t.start < start and t.end > after and t.end >= start - th.hold_lookback_s
+        ]
+        announce = find_part(
+            _latest_first(before),
+            ctx.lexicon.phrase_set("hold:any", lex.announce, lex.permission, lex.not_permission),
+        )
         if announce is not None and not announce.certain:
-            announce = None  # a grey-zone announcement makes no hold (麻烦您找一下 is not 麻烦您稍等一下)
+            announce = (
+                None  # a grey-zone announcement makes no hold (麻烦您找一下 is not 麻烦您稍等一下)
+            )
         near = announce is not None and announce.turn.end >= start - th.hold_lookback_s / 3
         gap = th.announced_hold_gap_s if near else th.hold_gap_s
         if end - start < gap:
-            if gap - (end - start) < th.timing_tolerance_s and not (announce is None and _customer_paused(ctx, start)):
+            if gap - (end - start) < th.timing_tolerance_s and not (
+                announce is None and _customer_paused(ctx, start)
+            ):
                 edge.append(NearHold(round(start, 2), round(end, 2), round(end - start, 2), gap))
             continue
         if announce is None and _customer_paused(ctx, start):
             continue
         permission = find_across(ctx, _latest_first(before), lex.permission)
-        imperative = find_part(_latest_first(before), lex.not_permission) if permission is None or not permission.certain else None
+        imperative = (
+            find_part(_latest_first(before), lex.not_permission)
+            if permission is None or not permission.certain
+            else None
+        )
         back = [t for t in ctx.judged if t.end > end and t.start <= end + th.thanks_window_s][:2]
         thanks = find_across(ctx, back, lex.thanks)
         hold = Hold(
@@ -66,12 +83,20 @@ def check_hold(ctx: CallContext) -> Finding:
             permission_evidence=_ev(permission),
             thanks_evidence=_ev(thanks),
             announce_evidence=_ev(announce),
-            imperative_evidence=_ev(imperative) if imperative is not None and imperative.certain else None,
+            imperative_evidence=_ev(imperative)
+            if imperative is not None and imperative.certain
+            else None,
             near_threshold=end - start - gap < th.timing_tolerance_s,
         )
         holds.append(hold)
-        uncertain |= (permission is not None and not permission.certain) or (thanks is not None and not thanks.certain)
-        evidence += [e for e in (hold.permission_evidence, hold.imperative_evidence, hold.thanks_evidence) if e is not None]
+        uncertain |= (permission is not None and not permission.certain) or (
+            thanks is not None and not thanks.certain
+        )
+        evidence += [
+            e
+            for e in (hold.permission_evidence, hold.imperative_evidence, hold.thanks_evidence)
+            if e is not None
+        ]
         after = end
 
     details = HoldDetails(holds, th.hold_gap_s, th.timing_tolerance_s, edge)
@@ -83,7 +108,9 @@ def check_hold(ctx: CallContext) -> Finding:
         status = "review" if uncertain or ctx.mono else "fail"
         details = replace(
             details,
-            permission_suggestion=None if all(h.permission for h in holds) else lex.permission_suggestion,
+            permission_suggestion=None
+            if all(h.permission for h in holds)
+            else lex.permission_suggestion,
             thanks_suggestion=None if all(h.thanked for h in holds) else lex.thanks_suggestion,
         )
     return Finding("hold", status, tuple(sorted(set(evidence), key=lambda e: e.start)), details)
@@ -110,7 +137,9 @@ def _customer_paused(ctx: CallContext, start: float) -> bool:
     if not last:
         return False
     turn = max(last, key=lambda t: t.end)
-    return turn.role == "customer" and find_part([turn], ctx.lexicon.hold.customer_pause) is not None
+    return (
+        turn.role == "customer" and find_part([turn], ctx.lexicon.hold.customer_pause) is not None
+    )
 
 
 def _ev(hit: Hit | None) -> Evidence | None:

@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from callreview.errors import CallreviewError
 
@@ -31,19 +32,19 @@ Writer = Callable[[Iterable["StoredCall"], Path], int]
 """Writes the calls to a path and returns how many it wrote."""
 
 
-def _csv(calls: Iterable["StoredCall"], path: Path) -> int:
+def _csv(calls: Iterable[StoredCall], path: Path) -> int:
     from callreview.team.export.csvfile import write_csv
 
     return write_csv(calls, path)
 
 
-def _xlsx(calls: Iterable["StoredCall"], path: Path) -> int:
+def _xlsx(calls: Iterable[StoredCall], path: Path) -> int:
     from callreview.team.export.xlsxfile import write_xlsx
 
     return write_xlsx(calls, path)
 
 
-def _jsonl(calls: Iterable["StoredCall"], path: Path) -> int:
+def _jsonl(calls: Iterable[StoredCall], path: Path) -> int:
     from callreview.team.export.jsonlines import write_jsonl
 
     return write_jsonl(calls, path)
@@ -62,7 +63,7 @@ class ExportFilter:
     agent: str | None = None
 
 
-def export(store: "Store", fmt: str, target: str | Path, where: ExportFilter = ExportFilter()) -> int:
+def export(store: Store, fmt: str, target: str | Path, where: ExportFilter = ExportFilter()) -> int:
     """Write the current reviews of the scored calls that ``where`` selects to ``target``; returns how many."""
     if fmt not in FORMATS:
         raise CallreviewError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
@@ -75,13 +76,19 @@ def export(store: "Store", fmt: str, target: str | Path, where: ExportFilter = E
 def atomic_target(target: Path) -> Iterator[Path]:
     """A temporary path beside ``target`` that becomes ``target`` when the block ends without error."""
     if target.is_dir():
-        raise CallreviewError(f"{target}: is a folder; give a file name for the export, e.g. {target / 'calls.csv'}")
+        raise CallreviewError(
+            f"{target}: is a folder; give a file name for the export, e.g. {target / 'calls.csv'}"
+        )
     if not target.parent.is_dir():
-        raise CallreviewError(f"{target}: the folder {target.parent} does not exist; create it or write the export elsewhere")
+        raise CallreviewError(
+            f"{target}: the folder {target.parent} does not exist; create it or write the export elsewhere"
+        )
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     except OSError as err:
-        raise CallreviewError(f"{target}: cannot write the export ({err.strerror}); check the folder is writable") from None
+        raise CallreviewError(
+            f"{target}: cannot write the export ({err.strerror}); check the folder is writable"
+        ) from None
     os.close(fd)
     temp = Path(name)
     try:
@@ -92,7 +99,9 @@ def atomic_target(target: Path) -> Iterator[Path]:
             os.chmod(temp, _mode(target))
             os.replace(temp, target)
         except OSError as err:
-            raise CallreviewError(f"{target}: cannot write the export ({err.strerror or err}); check the disk and the folder") from None
+            raise CallreviewError(
+                f"{target}: cannot write the export ({err.strerror or err}); check the disk and the folder"
+            ) from None
     finally:
         temp.unlink(missing_ok=True)
 

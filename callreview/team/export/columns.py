@@ -47,21 +47,36 @@ ROW_ITEMS = ("greeting", "customer_name", "hold", "forbidden", "closing")
 """The checklist items with a status and points column, spelled out (not ``results.ITEMS``): an item
 added to the checklist later gets its columns at the end, after ``needs_review``."""
 DELIVERY_COLUMNS: tuple[str, ...] = (
-    "speech_rate_median", "speech_rate_unit", "fast_stretches", "interruptions",
-    "dead_air_total_s", "dead_air_longest_s", "agent_talk_share",
+    "speech_rate_median",
+    "speech_rate_unit",
+    "fast_stretches",
+    "interruptions",
+    "dead_air_total_s",
+    "dead_air_longest_s",
+    "agent_talk_share",
 )
 """How the agent spoke (the review's ``metrics``), after the checklist's columns."""
 COLUMNS: tuple[str, ...] = (
-    "file", "call_id", "agent", "date", "direction", "duration", "score", "band",
+    "file",
+    "call_id",
+    "agent",
+    "date",
+    "direction",
+    "duration",
+    "score",
+    "band",
     *(f"{item}_{what}" for item in ROW_ITEMS for what in ("status", "points")),
-    "name_uses", "holds", "forbidden_hits", "needs_review",
+    "name_uses",
+    "holds",
+    "forbidden_hits",
+    "needs_review",
     *DELIVERY_COLUMNS,
 )
 
 Cell = str | float | int | bool | None
 
 
-def call_row(call: "StoredCall") -> tuple[Cell, ...]:
+def call_row(call: StoredCall) -> tuple[Cell, ...]:
     """The row of one scored call, in :data:`COLUMNS` order (typed: numbers stay numbers)."""
     review = call.review or {}
     items = review.get("items", {})
@@ -126,7 +141,7 @@ def inert(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def stored_call_dict(call: "StoredCall") -> dict[str, Any]:
+def stored_call_dict(call: StoredCall) -> dict[str, Any]:
     """A stored call and its current review as one JSON object (a JSON Lines export line)."""
     return {
         "id": call.id,

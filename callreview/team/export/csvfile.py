@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING
 
 from callreview.team.export.columns import COLUMNS, call_row, text_cell
 
@@ -12,7 +13,7 @@ if TYPE_CHECKING:
     from callreview.store import StoredCall
 
 
-def write_csv(calls: Iterable["StoredCall"], path: Path) -> int:
+def write_csv(calls: Iterable[StoredCall], path: Path) -> int:
     written = 0
     with open(path, "w", encoding="utf-8-sig", newline="") as fh:
         out = csv.writer(fh)

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import pickle
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from callreview.errors import CallreviewError
-from callreview.team.export.columns import COLUMNS, Cell, call_row, inert
 from callreview.results import ITEMS
-from callreview.team.summary import Figures, Summarizer
 from callreview.tables import display_width
+from callreview.team.export.columns import COLUMNS, Cell, call_row, inert
+from callreview.team.summary import Figures, Summarizer
 
 if TYPE_CHECKING:
     from callreview.store import StoredCall
@@ -31,7 +32,7 @@ MAX_ROWS = 1_048_575
 """Excel's 1,048,576 rows a sheet, less the header."""
 
 
-def write_xlsx(calls: Iterable["StoredCall"], path: Path) -> int:
+def write_xlsx(calls: Iterable[StoredCall], path: Path) -> int:
     from openpyxl import Workbook
 
     summarizer = Summarizer("agent")
@@ -63,20 +64,40 @@ def write_xlsx(calls: Iterable["StoredCall"], path: Path) -> int:
 
 def _agents_sheet(book, groups: Sequence[Figures], total: Figures) -> None:
     bands = [band for band, _ in total.bands]
-    headers = ["agent", "calls", "mean_score", "min_score", *bands, *(f"{item}_fail_rate" for item in ITEMS), "needs_review"]
+    headers = [
+        "agent",
+        "calls",
+        "mean_score",
+        "min_score",
+        *bands,
+        *(f"{item}_fail_rate" for item in ITEMS),
+        "needs_review",
+    ]
     rows: list[list[Cell]] = []
     for g in (*groups, total):
-        rows.append([
-            g.key, g.calls, None if g.mean_score is None else round(g.mean_score, 1), g.min_score, *(n for _, n in g.bands),
-            *(None if i.fail_rate is None else round(i.fail_rate, 4) for i in g.items), g.waiting,
-        ])
+        rows.append(
+            [
+                g.key,
+                g.calls,
+                None if g.mean_score is None else round(g.mean_score, 1),
+                g.min_score,
+                *(n for _, n in g.bands),
+                *(None if i.fail_rate is None else round(i.fail_rate, 4) for i in g.items),
+                g.waiting,
+            ]
+        )
     widths = [display_width(h) for h in headers]
     for row in rows:
         widths = [max(w, _width(v)) for w, v in zip(widths, row)]
     sheet = _sheet(book, "Agents", headers, widths)
     rates = range(4 + len(bands), 4 + len(bands) + len(ITEMS))
     for row in rows:
-        sheet.append([_percent(sheet, v) if i in rates and v is not None else _clean(v) for i, v in enumerate(row)])
+        sheet.append(
+            [
+                _percent(sheet, v) if i in rates and v is not None else _clean(v)
+                for i, v in enumerate(row)
+            ]
+        )
     _filter(sheet, len(headers), len(rows))
 
 
@@ -88,7 +109,9 @@ def _sheet(book, title: str, headers: Sequence[str], widths: Sequence[int]):
 
     sheet = book.create_sheet(title)
     for index, width in enumerate(widths, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = min(MAX_WIDTH, max(MIN_WIDTH, width + 2))
+        sheet.column_dimensions[get_column_letter(index)].width = min(
+            MAX_WIDTH, max(MIN_WIDTH, width + 2)
+        )
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
     header = []
