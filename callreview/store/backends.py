@@ -29,7 +29,8 @@ def redact(url: str) -> str:
 
 
 class Backend:
-    """What differs between SQLite and PostgreSQL; the store writes its SQL with ``?`` placeholders."""
+    """What differs between SQLite and PostgreSQL; the store writes its SQL with ``?``
+    placeholders."""
 
     name: str
     where: str
@@ -68,7 +69,8 @@ def _busy(err: Exception) -> bool:
 
 
 class SQLiteBackend(Backend):
-    """An SQLite file in WAL mode: readers never block the writer; writers wait up to the busy timeout."""
+    """An SQLite file in WAL mode: readers never block the writer; writers wait up to the busy
+    timeout."""
 
     name = "sqlite"
     id_column = "INTEGER PRIMARY KEY AUTOINCREMENT"
@@ -82,11 +84,13 @@ class SQLiteBackend(Backend):
         self.where = str(path)
         if path.is_dir():
             raise StoreError(
-                f"{path}: is a folder, not a store file; pass a file path such as {path / 'callreview.db'}"
+                f"{path}: is a folder, not a store file; "
+                f"pass a file path such as {path / 'callreview.db'}"
             )
         if not path.parent.is_dir():
             raise StoreError(
-                f"{path}: the folder {path.parent} does not exist; create it or choose another --db path"
+                f"{path}: the folder {path.parent} does not exist; "
+                "create it or choose another --db path"
             )
         try:
             self.conn = sqlite3.connect(
@@ -129,20 +133,24 @@ class SQLiteBackend(Backend):
         text = str(err)
         if isinstance(err, sqlite3.DatabaseError) and "not a database" in text:
             return StoreError(
-                f"{self.where}: is not a callreview store (not an SQLite database); choose another --db path"
+                f"{self.where}: is not a callreview store (not an SQLite database); "
+                "choose another --db path"
             )
         if _busy(err):
             return StoreError(
-                f"{self.where}: the store is locked by another process (waited up to {BUSY_TIMEOUT_S:.0f} s); "
+                f"{self.where}: the store is locked by another process "
+                f"(waited up to {BUSY_TIMEOUT_S:.0f} s); "
                 "wait for it to finish, or check no process hangs holding it"
             )
         if "readonly" in text or "read-only" in text:
             return StoreError(
-                f"{self.where}: the store is read-only; check the permissions of the file and its folder"
+                f"{self.where}: the store is read-only; "
+                "check the permissions of the file and its folder"
             )
         if "unable to open" in text:
             return StoreError(
-                f"{self.where}: cannot open the store file; check the path and the folder's permissions"
+                f"{self.where}: cannot open the store file; "
+                "check the path and the folder's permissions"
             )
         if "disk" in text and ("full" in text or "I/O" in text):
             return StoreError(
@@ -210,7 +218,8 @@ class PostgresBackend(Backend):
             import psycopg
         except ImportError:
             raise StoreError(
-                f"{self.where}: PostgreSQL needs psycopg; install it with: pip install 'callreview[postgres]'"
+                f"{self.where}: PostgreSQL needs psycopg; "
+                "install it with: pip install 'callreview[postgres]'"
             ) from None
         self.psycopg = psycopg
         self.conn = self._connect()
@@ -227,7 +236,8 @@ class PostgresBackend(Backend):
         first = first.replace(self.url, self.where)
         if isinstance(err, self.psycopg.OperationalError):
             return StoreError(
-                f"{self.where}: cannot reach the PostgreSQL store ({first}); check the server is running and the URL"
+                f"{self.where}: cannot reach the PostgreSQL store ({first}); "
+                "check the server is running and the URL"
             )
         return StoreError(
             f"{self.where}: store error ({first}); check the database, or report it if it persists"
@@ -281,7 +291,8 @@ class PostgresBackend(Backend):
 
 
 def connect(where: str | Path) -> Backend:
-    """``postgresql://…`` (or ``postgres://…``) opens PostgreSQL; anything else is an SQLite file path."""
+    """``postgresql://…`` (or ``postgres://…``) opens PostgreSQL; anything else is an SQLite
+    file path."""
     text = str(where)
     if text.startswith(("postgresql://", "postgres://")):
         return PostgresBackend(text)

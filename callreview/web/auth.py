@@ -34,16 +34,7 @@ SESSION_MAX_AGE_S = 12 * 3600
 
 def session_secret(store: Store) -> str:
     """The store's session-signing secret, made on first use (the first server to ask wins)."""
-    db = store.db
-    row = db.execute("SELECT value FROM meta WHERE key = ?", (SECRET_KEY,)).fetchone()
-    if row:
-        return str(row[0])
-    with db.transaction():
-        db.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
-            (SECRET_KEY, secrets.token_hex(32)),
-        )
-    return str(db.execute("SELECT value FROM meta WHERE key = ?", (SECRET_KEY,)).fetchone()[0])
+    return store.meta_value(SECRET_KEY) or store.meta_default(SECRET_KEY, secrets.token_hex(32))
 
 
 def csrf_token(session: dict[str, Any]) -> str:

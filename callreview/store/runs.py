@@ -1,0 +1,80 @@
+"""Runs and samples: what each ``batch``/``watch``/``rescore`` did, and the named picks of calls
+``callreview sample`` makes for human QC."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from callreview.store.calls import worker_id
+from callreview.store.part import Part
+from callreview.store.records import Run
+
+
+class Runs(Part):
+    def start_run(self, kind: str, args: Mapping[str, Any]) -> int:
+        host, pid = worker_id().rsplit(":", 1)
+        row = self.db.execute(
+            "INSERT INTO runs (kind, host, pid, args, started_at) VALUES (?, ?, ?, ?, ?) "
+            "RETURNING id",
+            (
+                kind,
+                host,
+                int(pid),
+                json.dumps(dict(args), ensure_ascii=False, default=str),
+                time.time(),
+            ),
+        ).fetchone()
+        return int(row[0])
+
+    def finish_run(self, run: int, scored: int, skipped: int, failed: int) -> None:
+        self.db.execute(
+            "UPDATE runs SET finished_at = ?, scored = ?, skipped = ?, failed = ? WHERE id = ?",
+            (time.time(), scored, skipped, failed, run),
+        )
+
+    def runs(self) -> list[Run]:
+        """Every run recorded, oldest first."""
+        rows = self.db.execute(
+            "SELECT id, kind, host, pid, args, started_at, finished_at, scored, skipped, failed "
+            "FROM runs ORDER BY id"
+        ).fetchall()
+        return [Run(r[0], r[1], r[2], r[3], json.loads(r[4]) if r[4] else {}, *r[5:]) for r in rows]
+
+    # --- samples for human QC -----------------------------------------------------------
+
+    def save_sample(self, name: str, calls: Sequence[int], params: Mapping[str, Any]) -> int:
+        """Record a named pick of calls (replacing one of the same name)."""
+        with self.db.transaction():
+            old = self.db.execute("SELECT id FROM samples WHERE name = ?", (name,)).fetchone()
+            if old:
+                self.db.execute("DELETE FROM sample_calls WHERE sample = ?", (old[0],))
+                self.db.execute("DELETE FROM samples WHERE id = ?", (old[0],))
+            sample = int(
+                self.db.execute(
+                    "INSERT INTO samples (name, params, created_at) VALUES (?, ?, ?) RETURNING id",
+                    (name, json.dumps(dict(params), ensure_ascii=False, default=str), time.time()),
+                ).fetchone()[0]
+            )
+            for call in calls:
+                self.db.execute(
+                    "INSERT INTO sample_calls (sample, call) VALUES (?, ?)", (sample, call)
+                )
+        return sample
+
+    def sample(self, name: str) -> list[int]:
+        """The calls of a named sample, in call order ([] if there is none)."""
+        rows = self.db.execute(
+            "SELECT sc.call FROM sample_calls sc JOIN samples s ON s.id = sc.sample "
+            "WHERE s.name = ? ORDER BY sc.call",
+            (name,),
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def samples(self) -> list[str]:
+        return [
+            r[0]
+            for r in self.db.execute("SELECT name FROM samples ORDER BY created_at, id").fetchall()
+        ]
