@@ -238,6 +238,7 @@ def main() -> int:
     from callreview.qc.checklist import CallInfo, check_transcript
     from callreview.qc.lexicon import load_lexicon
     from callreview.qc.scorecard import load_scorecard
+    from callreview.review import agent_cues
     from callreview.transcript import Transcript
 
     lexicon, scorecard = load_lexicon("zh-CN"), load_scorecard(None)
@@ -264,7 +265,7 @@ def main() -> int:
             times["transcribe_cpu"] += time.process_time() - c0
             raw_path.write_text(raw.to_json(), encoding="utf-8")
         t0, c0 = time.perf_counter(), time.process_time()
-        result = separation(raw, recording, lexicon, SeparateOptions(threads=args.threads))
+        result = separation(raw, recording, agent_cues(lexicon), SeparateOptions(threads=args.threads))
         times["separate"] += time.perf_counter() - t0
         times["separate_cpu"] += time.process_time() - c0
         return raw, result

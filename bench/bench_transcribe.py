@@ -10,8 +10,8 @@ busy neighbour on a shared machine slows every mode alike:
   default options;
 * ``batched-mono`` — ``BatchedInferencePipeline(model).transcribe(mono, vad_filter=True,
   batch_size=8)`` of the mono mixdown: what a user who knows faster-whisper would run;
-* each ``--setting NAME=key=value;key=value`` — callreview with those TranscribeOptions
-  changed (the README's table of settings tried).
+* each ``--setting NAME=key=value;key=value`` — callreview with those TranscribeOptions or
+  Tuning fields changed (the settings tried: docs/history/asr.md).
 
 Printed: per call the wall seconds of every mode and callreview's ratio against both
 baselines; then one Markdown table per mode (paste-ready): wall, × real time, median
@@ -30,7 +30,7 @@ The transcripts (CER, holds, unheard turns) are those of the first round. The sh
 CPU time the host took away (``steal`` in ``/proc/stat``) during the run is printed.
 
     python bench/bench_transcribe.py --threads 2 --repeat 3
-    python bench/bench_transcribe.py --threads 2 --setting "per-channel=share_windows=false;min_input_s=30"
+    python bench/bench_transcribe.py --threads 2 --setting "shared=share_windows=true;min_input_s=30"
 """
 
 from __future__ import annotations
@@ -51,22 +51,23 @@ BASELINES = ("plain", "batched-mono")
 
 
 def parse_setting(text: str) -> dict:
-    """``key=value;key=value`` → TranscribeOptions fields, values typed like the defaults."""
-    from callreview.asr.transcribe import TranscribeOptions
+    """``key=value;key=value`` → TranscribeOptions and Tuning fields, values typed like the
+    defaults."""
+    from dataclasses import asdict
 
-    defaults = TranscribeOptions()
+    from callreview.asr.options import TranscribeOptions, Tuning
+
+    defaults = {**asdict(TranscribeOptions()), **asdict(Tuning())}
     out = {}
     for item in filter(None, (part.strip() for part in text.split(";"))):
         key, _, value = item.partition("=")
-        if not hasattr(defaults, key):
-            raise SystemExit(f"--setting: {key!r} is not a TranscribeOptions field")
-        if (
-            value.lower() == "none"
-        ):  # an optional field unset, e.g. fill_last_s=none: the path before
+        if key not in defaults:
+            raise SystemExit(f"--setting: {key!r} is not a TranscribeOptions or Tuning field")
+        if value.lower() == "none":  # an optional field unset, e.g. fill_last_s=none
             out[key] = None
             continue
-        kind = type(getattr(defaults, key))
-        if getattr(defaults, key) is None:  # an optional number (customer_beam_size, chunk_length)
+        kind = type(defaults[key])
+        if defaults[key] is None:  # an optional number (customer_beam_size, chunk_length)
             kind = (
                 bool
                 if value.lower() in ("true", "false")
@@ -86,6 +87,17 @@ def parse_setting(text: str) -> dict:
     return out
 
 
+def split_setting(setting: dict) -> tuple[dict, object]:
+    """A parsed setting as (TranscribeOptions fields, the Tuning for ``Transcriber(_tuning=)``)."""
+    from dataclasses import fields
+
+    from callreview.asr.options import Tuning
+
+    tuned = {f.name for f in fields(Tuning)}
+    public = {k: v for k, v in setting.items() if k not in tuned}
+    return public, Tuning(**{k: v for k, v in setting.items() if k in tuned})
+
+
 def child(mode: str, threads: int, setting: dict) -> None:
     """Runs in its own process: reads file paths from stdin, answers one JSON line each."""
     import numpy as np
@@ -96,8 +108,12 @@ def child(mode: str, threads: int, setting: dict) -> None:
 
     ref = resolve_model(None)
     model = load_model(ref, "cpu", "int8", threads)
+    public, tuning = split_setting(setting)
     transcriber = Transcriber(
-        ref, TranscribeOptions(device="cpu", cpu_threads=threads, **setting), use_cache=False
+        ref,
+        TranscribeOptions(device="cpu", cpu_threads=threads, **public),
+        use_cache=False,
+        _tuning=tuning,
     )
     pipeline = None
     if mode == "batched-mono":

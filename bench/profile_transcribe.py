@@ -61,7 +61,7 @@ def _timer(fn, label: str, seconds: Counter, calls: Counter):
 def main() -> None:
     sys.path.insert(0, str(REPO / "bench"))
     import faster_whisper.vad as vad
-    from bench_transcribe import parse_setting
+    from bench_transcribe import parse_setting, split_setting
 
     from callreview.asr.audio import load_audio
     from callreview.asr.model import resolve_model
@@ -70,7 +70,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
-        "--setting", default="", help="TranscribeOptions fields changed, key=value;…"
+        "--setting", default="", help="TranscribeOptions or Tuning fields changed, key=value;…"
     )
     parser.add_argument(
         "--encoder", action="store_true", help="time one encoder pass per input length instead"
@@ -81,10 +81,9 @@ def main() -> None:
     if args.encoder:
         return encoder_costs(files[0], args.threads)
 
-    options = replace(
-        TranscribeOptions(device="cpu", cpu_threads=args.threads), **parse_setting(args.setting)
-    )
-    transcriber = Transcriber(resolve_model(None), options, use_cache=False)
+    public, tuning = split_setting(parse_setting(args.setting))
+    options = replace(TranscribeOptions(device="cpu", cpu_threads=args.threads), **public)
+    transcriber = Transcriber(resolve_model(None), options, use_cache=False, _tuning=tuning)
     model = transcriber.model
     seconds, calls = Counter(), Counter()
     model.model = _Timed(

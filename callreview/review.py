@@ -16,19 +16,21 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
+from callreview import __version__
+from callreview.asr.audio import Recording, file_digest, load_audio
+from callreview.asr.model import cache_root, resolve_model
+from callreview.asr.speakers import SEPARATOR_VERSION, AgentCues, SeparateOptions, separation
+from callreview.asr.speakers.embed import MODEL_SHA256
+from callreview.asr.transcribe import TranscribeOptions, Transcriber
 from callreview.errors import CallreviewError
-from callreview.settings import Settings
+from callreview.qc.checklist import CallInfo, check_transcript
+from callreview.qc.lexicon import Lexicon, load_lexicon
+from callreview.qc.scorecard import Scorecard, load_scorecard
+from callreview.results import CallReview
+from callreview.settings import Settings, call_metadata
 from callreview.transcript import Transcript
-
-if TYPE_CHECKING:
-    from callreview.asr.audio import Recording
-    from callreview.asr.transcribe import TranscribeOptions, Transcriber
-    from callreview.qc.checklist import CallInfo
-    from callreview.qc.lexicon import Lexicon
-    from callreview.qc.scorecard import Scorecard
-    from callreview.results import CallReview
 
 T = TypeVar("T")
 
@@ -52,8 +54,6 @@ class Reviewer:
     @cached_property
     def transcribe_options(self) -> TranscribeOptions:
         """How audio is transcribed under these settings (no model is touched to say so)."""
-        from callreview.asr.transcribe import TranscribeOptions
-
         s = self.settings
         # a batch size the user chose is the windows one decoder call takes (the default takes one)
         batch = (
@@ -72,9 +72,6 @@ class Reviewer:
 
     @cached_property
     def transcriber(self) -> Transcriber:
-        from callreview.asr.model import resolve_model
-        from callreview.asr.transcribe import Transcriber
-
         return Transcriber(
             resolve_model(self.settings.model),
             self.transcribe_options,
@@ -83,14 +80,15 @@ class Reviewer:
 
     @cached_property
     def lexicon(self) -> Lexicon:
-        from callreview.qc.lexicon import load_lexicon
-
         return load_lexicon(self.settings.lexicon)
 
     @cached_property
-    def scorecard(self) -> Scorecard:
-        from callreview.qc.scorecard import load_scorecard
+    def agent_cues(self) -> AgentCues:
+        """The lexicon's phrases that tell a mono call's agent from the caller."""
+        return agent_cues(self.lexicon)
 
+    @cached_property
+    def scorecard(self) -> Scorecard:
         scorecard = load_scorecard(self.settings.scorecard)
         scorecard.check_lexicon(self.lexicon)
         return scorecard
@@ -101,8 +99,6 @@ class Reviewer:
         agent_name: str | None = None,
         direction: str | None = None,
     ) -> CallInfo:
-        from callreview.qc.checklist import CallInfo
-
         s = self.settings
         return CallInfo(
             direction=direction or s.direction,
@@ -127,8 +123,6 @@ class Reviewer:
 
     @property
     def engine(self) -> str:
-        from callreview import __version__
-
         return f"callreview {__version__}"
 
     def transcript(self, path: str | Path) -> Transcript:
@@ -139,8 +133,6 @@ class Reviewer:
         self, path: str | Path, digest: str | None = None
     ) -> tuple[Transcript, str]:
         """The transcript and its key; ``digest`` is the file's sha256 when the caller has it already."""
-        from callreview.asr.audio import file_digest, load_audio
-
         path = Path(path)
         if path.suffix.lower() == ".json":
             transcript = Transcript.load(path)
@@ -159,15 +151,10 @@ class Reviewer:
         """A mono call with its voices told apart (:mod:`callreview.asr.speakers`), cached beside the
         transcript; the key names the separation too, so the store keeps both apart. A call that
         cannot be separated comes back ``mono-unknown`` under the transcript's own key."""
-        from callreview.asr.speakers import SEPARATOR_VERSION, SeparateOptions, separation
-        from callreview.asr.speakers.embed import MODEL_SHA256
-
         lexicon_digest = hashlib.sha256(Path(self.lexicon.source).read_bytes()).hexdigest()
         sep_key = f"{key}+speakers{SEPARATOR_VERSION}"
         cache = None
         if self.settings.cache:
-            from callreview.asr.model import cache_root
-
             name = hashlib.sha256(f"{sep_key}|{MODEL_SHA256}|{lexicon_digest}".encode()).hexdigest()
             cache = cache_root() / "separated" / f"{name}.json"
             if cache.exists():
@@ -179,7 +166,10 @@ class Reviewer:
                 except CallreviewError:
                     pass  # a damaged cache file is made again
         result = separation(
-            transcript, recording, self.lexicon, SeparateOptions(threads=self.settings.cpu_threads)
+            transcript,
+            recording,
+            self.agent_cues,
+            SeparateOptions(threads=self.settings.cpu_threads),
         ).transcript
         if cache is not None:
             cache.parent.mkdir(parents=True, exist_ok=True)
@@ -210,8 +200,6 @@ class Reviewer:
     ) -> Reviewed:
         """:meth:`review`, keeping the transcript and its key (for the store). ``metadata``: the call's
         ``<recording>.toml`` when the caller has read it already (else it is read here)."""
-        from callreview.settings import call_metadata
-
         meta = call_metadata(path) if metadata is None else metadata
         info = self.call_info(
             customer_name or meta.get("customer_name"),
@@ -223,8 +211,6 @@ class Reviewer:
 
     def check(self, transcript: Transcript, info: CallInfo | None = None) -> CallReview:
         """The rules alone on a transcript (no audio, no model): ``score`` of a JSON and ``rescore``."""
-        from callreview.qc.checklist import check_transcript
-
         return check_transcript(transcript, self.lexicon, self.scorecard, info or self.call_info())
 
     def review_many(
@@ -238,6 +224,32 @@ class Reviewer:
     ) -> Iterator[tuple[Path, Transcript | CallreviewError]]:
         """The transcript of each path; a bad file yields its error and the batch goes on."""
         return _each(paths, self.transcript)
+
+
+def agent_cues(lexicon: Lexicon) -> AgentCues:
+    """What the speaker separation needs of ``lexicon`` to tell the agent's voice (see
+    :mod:`callreview.asr.speakers.roles`): the speech side is handed phrases, it reads no lexicon."""
+    introduces = list(lexicon.greeting.company) + list(lexicon.greeting.agent_name)
+    service = [
+        lexicon.hold.permission,
+        lexicon.hold.thanks,
+        lexicon.closing.question,
+        lexicon.closing.thanks,
+    ]
+    if lexicon.outbound is not None:
+        introduces += list(lexicon.outbound.confirm_identity) + list(lexicon.outbound.agent_name)
+        service.append(lexicon.outbound.ask_time)
+    return AgentCues(
+        offers_help=lexicon.phrase_set("speakers.greet", lexicon.greeting.offer_help),
+        introduces=tuple(introduces),
+        asks_name=lexicon.phrase_set("speakers.ask_name", lexicon.names.ask_name),
+        service=tuple(
+            lexicon.phrase_set(f"speakers.service.{i}", phrases)
+            for i, phrases in enumerate(service)
+        ),
+        self_name=tuple(lexicon.names.self_name),
+        slot_max=lexicon.slot_max,
+    )
 
 
 def _each(

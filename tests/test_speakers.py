@@ -140,6 +140,7 @@ def _seg(role: str, start: float, end: float, text: str, words: tuple[Word, ...]
 def test_agent_evidence_weighs_service_phrases_over_the_caller():
     from callreview.asr.speakers.roles import agent_evidence, role_certainty
     from callreview.qc.lexicon import load_lexicon
+    from callreview.review import agent_cues
 
     lexicon = load_lexicon("zh-CN")
     agent = [
@@ -152,8 +153,8 @@ def test_agent_evidence_weighs_service_phrases_over_the_caller():
         _seg("agent", 11, 12, "我姓王。"),
         _seg("agent", 45, 46, "谢谢，再见。"),
     ]
-    a = agent_evidence(agent, lexicon, speaks_first=True)
-    c = agent_evidence(caller, lexicon, speaks_first=False)
+    a = agent_evidence(agent, agent_cues(lexicon), speaks_first=True)
+    c = agent_evidence(caller, agent_cues(lexicon), speaks_first=False)
     assert (
         a.reasons[:3]
         == ("offers help", "introduces the company or themself", "asks the customer's name")
@@ -261,11 +262,12 @@ def test_separation_refuses_a_call_with_too_little_speech():
     from callreview.asr.audio import Recording
     from callreview.asr.speakers import separation
     from callreview.qc.lexicon import load_lexicon
+    from callreview.review import agent_cues
 
     seg = _seg("unknown", 0.0, 1.0, "喂", (Word(0.0, 1.0, "喂"),))
     transcript = Transcript("x.flac", 2.0, 1, "m", "zh", "mono-unknown", (seg,))
     recording = Recording(Path("x.flac"), (np.zeros(32000, dtype=np.float32),), 8000)
-    result = separation(transcript, recording, load_lexicon("zh-CN"))
+    result = separation(transcript, recording, agent_cues(load_lexicon("zh-CN")))
     assert result.transcript is transcript and result.transcript.roles == "mono-unknown"
     assert result.reason.startswith("too little speech")
 

@@ -11,7 +11,7 @@ from conftest import SAMPLES
 from metrics import cer
 from typer.testing import CliRunner
 
-from callreview.asr.transcribe import split_turns
+from callreview.asr.segments import split_turns
 from callreview.cli import app
 from callreview.text import to_simplified
 from callreview.transcript import Segment, Transcript, Word
@@ -309,22 +309,69 @@ def test_decode_batch_sets_how_many_windows_one_decoder_call_takes(monkeypatch):
 
 
 def test_an_option_added_later_leaves_the_cache_key_as_it_was_while_unset():
-    # Cached transcripts and the store's transcript keys outlive an upgrade: the options' key is the
-    # one d923734 wrote before initial_prompt, decode_batch and fill_last_s existed; setting any of them makes a new key.
+    # Cached transcripts and the store's transcript keys outlive an upgrade: the options' key is
+    # the one written before initial_prompt, decode_batch and fill_last_s existed; setting any
+    # of them makes a new key.
     from callreview.asr.model import ModelRef
+    from callreview.asr.options import Tuning
     from callreview.asr.transcribe import TranscribeOptions, Transcriber
 
-    key = lambda **o: Transcriber(
-        ModelRef("whisper-base@test", "none"), TranscribeOptions(device="cpu", **o)
-    ).cache_key("0" * 64)  # noqa: E731
-    before = key(
-        decode_batch=None, fill_last_s=None
-    )  # their defaults came later: a new key, as they decode otherwise
+    def key(tuning: Tuning = Tuning(), **o) -> str:
+        return Transcriber(
+            ModelRef("whisper-base@test", "none"),
+            TranscribeOptions(device="cpu", **o),
+            _tuning=tuning,
+        ).cache_key("0" * 64)
+
+    unset = Tuning(fill_last_s=None)
+    before = key(unset, decode_batch=None)  # their defaults came later: a new key
     assert before == "6de867bbfc98910faf4d6a7b5a9169433a569677736a8834d265f598860d5209"
-    assert key(initial_prompt="天霖汽车", decode_batch=None, fill_last_s=None) != before
+    assert key(replace(unset, initial_prompt="天霖汽车"), decode_batch=None) != before
     assert key(decode_batch=None) != before
     assert key() != before
     assert key(cpu_threads=1) == key(cpu_threads=2)
+
+
+def test_the_default_cache_key_is_the_one_existing_caches_were_written_under():
+    # The options split into public ones and tuning: the default key's inputs, and so the key,
+    # stay what they were, so a user's transcript cache and stored keys stay valid.
+    from callreview.asr.cache import CACHE_VERSION, key_options
+    from callreview.asr.model import ModelRef
+    from callreview.asr.transcribe import TranscribeOptions, Transcriber
+
+    t = Transcriber(ModelRef("whisper-base@test", "none"), TranscribeOptions(device="cpu"))
+    assert CACHE_VERSION == 8
+    assert key_options(t.options, t.tuning) == {
+        "language": "zh",
+        "agent_channel": "left",
+        "beam_size": 4,
+        "customer_beam_size": 1,
+        "mono_beam_size": 5,
+        "batch_size": 2,
+        "decode_batch": 1,
+        "encode_batch": 2,
+        "chunk_length": None,
+        "repair": True,
+        "share_windows": False,
+        "pack_s": 30.0,
+        "fill_last_s": 10.0,
+        "piece_gap_s": 0.0,
+        "pack_by_role": True,
+        "role_gap_s": 1.0,
+        "min_input_s": 10.0,
+        "redecode": "alone",
+        "redecode_min_input_s": 10.0,
+        "word_timestamps": True,
+        "vad_filter": True,
+        "compression_ratio_max": 2.4,
+        "low_logprob": -1.0,
+        "turn_gap_s": 2.0,
+        "handover_gap_s": 0.4,
+        "window_s": 120.0,
+        "device": "cpu",
+        "compute_type": "int8",
+    }
+    assert t.cache_key("0" * 64) == "f88f56e1bfe8d5a1fee675d8eb31fd44d40e63761ad3d55d71e3c912a9c04f42"
 
 
 def test_both_channels_speech_found_in_parallel_is_the_speech_found_one_after_the_other():
@@ -356,6 +403,7 @@ def test_a_channels_short_last_window_is_filled_from_the_one_before(monkeypatch)
     import faster_whisper
 
     from callreview.asr.model import ModelRef
+    from callreview.asr.options import Tuning
     from callreview.asr.transcribe import TranscribeOptions, Transcriber
     from callreview.asr.windows import Piece
 
@@ -379,7 +427,8 @@ def test_a_channels_short_last_window_is_filled_from_the_one_before(monkeypatch)
     for fill in (10.0, None):
         t = Transcriber(
             ModelRef("none", "none"),
-            TranscribeOptions(device="cpu", fill_last_s=fill, repair=False),
+            TranscribeOptions(device="cpu", repair=False),
+            _tuning=Tuning(fill_last_s=fill),
         )
         t._model = object()  # no model is loaded: nothing is decoded
         t._transcribe_packed(channels, 45.0)

@@ -186,7 +186,7 @@ def _overlaps(a, b):
 
 def test_speech_that_no_heard_word_covers_is_found_for_a_second_decode():
     from callreview.asr.audio import load_audio
-    from callreview.asr.windows import unheard_speech
+    from callreview.asr.unheard import unheard_speech
 
     agent = load_audio(PERFECT).by_role("left")["agent"]
     speech = _speech_regions(agent)
@@ -200,7 +200,7 @@ def test_a_loud_tone_is_not_taken_for_unheard_speech():
     import numpy as np
 
     from callreview.asr.audio import SAMPLE_RATE
-    from callreview.asr.windows import unheard_speech
+    from callreview.asr.unheard import unheard_speech
 
     audio = np.random.default_rng(0).normal(0, 0.001, SAMPLE_RATE * 10).astype(np.float32)
     t = np.arange(SAMPLE_RATE * 2) / SAMPLE_RATE
@@ -214,7 +214,7 @@ def test_joined_regions_map_times_back_to_the_original_audio():
     import numpy as np
 
     from callreview.asr.audio import SAMPLE_RATE
-    from callreview.asr.windows import join_regions
+    from callreview.asr.unheard import join_regions
 
     audio = np.arange(SAMPLE_RATE * 60, dtype=np.float32)
     joined = join_regions(audio, [(10.0, 12.0), (30.0, 31.0)], gap_s=0.5)
@@ -236,7 +236,7 @@ def test_a_redecoded_segment_is_cut_at_the_gap_between_joined_regions():
     from faster_whisper.transcribe import Word as RawWord
 
     from callreview.asr.audio import SAMPLE_RATE
-    from callreview.asr.windows import join_regions
+    from callreview.asr.unheard import join_regions
 
     joined = join_regions(
         np.zeros(SAMPLE_RATE * 70, dtype=np.float32), [(19.0, 20.5), (60.0, 62.0)], gap_s=1.0
@@ -261,7 +261,7 @@ def test_a_redecoded_segment_is_cut_at_the_gap_between_joined_regions():
 def test_words_the_second_decode_heard_in_their_place_leave_where_they_were_misplaced():
     # 07_forbidden through the batched decoder: 不知道 (said at 27.4 s) came back at the end
     # of the turn before; the second decode heard it at 27.4 s. One 不知道, not two.
-    from callreview.asr.windows import drop_misplaced_tail
+    from callreview.asr.unheard import drop_misplaced_tail
     from callreview.text import normalize
 
     # The batched segment runs on past the re-decoded region (turns are cut later).
@@ -300,7 +300,8 @@ def test_a_batch_encoded_two_windows_at_a_time_decodes_as_if_encoded_at_once(
     from faster_whisper import BatchedInferencePipeline
 
     from callreview.asr.audio import load_audio
-    from callreview.asr.windows import decode_windows, speech_pieces
+    from callreview.asr.decoding import decode_windows
+    from callreview.asr.windows import speech_pieces
 
     channels = load_audio(PERFECT).by_role("left")
     pieces = [p for role, audio in channels.items() for p in speech_pieces(audio, role, 0.0, 30.0)]

@@ -1,167 +1,57 @@
 """Transcribe a recording's channels and merge the turns into one Transcript.
 
 Each stereo channel's speech is found apart (agent and customer), so every
-segment's role is known from its channel; the pieces of both channels then
-share the encoder's windows (:mod:`callreview.asr.windows`), each keeping its role
-and times. Mono calls become one track of role ``unknown``. Word timings are
-kept: with voice-activity detection a silent hold disappears inside one long
-segment, but it stays visible as a gap between words. Results are cached by
-audio content, model and settings.
+segment's role is known from its channel; the pieces then go through the encoder in
+packed windows (:mod:`callreview.asr.windows`), each keeping its role and times. Mono
+calls become one track of role ``unknown``. Word timings are kept: with voice-activity
+detection a silent hold disappears inside one long segment, but it stays visible as a
+gap between words. Results are cached by audio content, model and options
+(:mod:`callreview.asr.cache`).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
+import ctypes
 import os
-import tempfile
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
-from functools import lru_cache
-from importlib import resources
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from callreview.asr.audio import SAMPLE_RATE, Recording, file_digest, load_audio
+from callreview.asr.cache import TranscriptCache, transcript_key
+from callreview.asr.cache import write_atomic as write_atomic  # re-exported: cli and watch use it
+from callreview.asr.decoding import batched_decoding, decode_windows
 from callreview.asr.model import ModelRef, cache_root, load_model, pick_device
-from callreview.asr.windows import (  # noqa: F401  (re-exported: the window machinery lived here)
+from callreview.asr.options import TranscribeOptions, Tuning
+from callreview.asr.segments import convert, joined, split_turns
+from callreview.asr.unheard import drop_misplaced_tail, join_regions, unheard_speech
+from callreview.asr.windows import (
     FRAMES_PER_S,
-    MAX_FRAMES,
-    JoinedRegions,
     Piece,
     Window,
-    decode_windows,
-    drop_misplaced_tail,
-    join_regions,
     pack,
     quiet_blocks,
     quiet_windows,
     speech_pieces,
     split_by_piece,
-    unheard_speech,
 )
-from callreview.errors import CallreviewError
-from callreview.text import join_words, normalize, to_simplified
-from callreview.transcript import Segment, Transcript, Unheard, Word, merge_segments
+from callreview.cpu import cores
+from callreview.transcript import Segment, Transcript, Unheard, merge_segments
 
 if TYPE_CHECKING:
-    from faster_whisper import WhisperModel
+    from faster_whisper import BatchedInferencePipeline, WhisperModel
 
-CACHE_VERSION = 8  # 8: beam 4, greedy customer channel; 7: both channels share encoder windows, inputs padded to the window; 6: speech left unheard (schema 2)
-
-
-_LATER_OPTIONS = ("initial_prompt", "decode_batch", "balance_windows", "fill_last_s")
-"""Options added after the cache key's layout was fixed, left out of the key while ``None``."""
-
-
-@dataclass(frozen=True)
-class TranscribeOptions:
-    """How a recording is transcribed. Every field but ``cpu_threads`` is part of the cache key."""
-
-    language: str | None = "zh"
-    """Whisper language code; ``None`` detects it per channel."""
-    agent_channel: Literal["left", "right"] = "left"
-    """Which stereo channel carries the agent."""
-    beam_size: int = 4
-    """The decoder's beam (faster-whisper's default: 5). Measured on the samples, 4 gave the
-    same agent CER as 5 (9.0 % / 15.2 %) in 6 % less time; 3 raised it to 9.7 % / 16.7 %."""
-    customer_beam_size: int | None = 1
-    """The beam for the customer's channel of a stereo call (``None``: :attr:`beam_size`).
-    The checklist scores the agent's words; the customer's need to be heard. The decoder is
-    most of a call's time and its cost grows with the beam: greedy on the customer's windows
-    cut the samples' wall by a fifth at the same customer CER (16.1 %), no turn unheard. The
-    re-decode of speech left unheard always uses the full beam."""
-    mono_beam_size: int = 5
-    """The beam for a mono recording's one track (role ``unknown``), first pass and re-decode:
-    faster-whisper's 5, the decoding the speaker separation was tuned on. Measured with
-    ``bench_mono.py --eval``, beam 4 and 5 gave the same agreement on the mixdowns (samples
-    66/70 both; eval/ 203 and 202 of 235), so 5 is kept for that reason only."""
-    initial_prompt: str | None = None
-    """Text given to the decoder as the words before each window (Whisper's ``initial_prompt``),
-    e.g. product names. Off by default: measured on the samples, a prompt of call-centre phrases
-    raised the agent's CER from 9.0 % to 17.3 % and a neutral one (以下是普通话的客服电话录音。)
-    left a customer turn unheard (README, the settings tried, r11)."""
-    batch_size: int = 2
-    """>1: speech packed into windows for faster-whisper's batched decoder (see
-    :mod:`callreview.asr.windows`), :attr:`decode_batch` windows a decoder call; 1: each channel
-    through the sequential decoder."""
-    decode_batch: int | None = 1
-    """Windows per decoder call in the batched path (``None``: :attr:`batch_size`, the default
-    before 2026-12-04). One window a call pads no window to a longer one of its batch: on the
-    samples 6 % less wall than two, peak RSS 545 against 611 MiB, agent CER the same (README,
-    the settings tried, r13)."""
-    encode_batch: int = 2
-    """A batch's windows go through the encoder this many at a time (CPU): the encoder's
-    attention scores of four full windows at once cost ~120 MiB more and ran slower."""
-    chunk_length: int | None = None
-    """The longest piece of speech (and window) in seconds (faster-whisper's default: 30)."""
-    repair: bool = True
-    """Decode again the stretches of speech the batched pass returned no words for."""
-    share_windows: bool = False
-    """Both channels' speech shares the encoder windows (each piece keeps its role and times);
-    False (the default): each channel has windows of its own, both channels' in one batch.
-    Measured on the samples: sharing moved words across the change of voice (agent CER 9.7 %
-    against 9.2 %) and saved no measurable time once inputs are padded only to their speech."""
-    pack_s: float = 30.0
-    """A window is closed once the next piece of speech would make it longer than this (a
-    longer piece has a window of its own, up to ``chunk_length``): shorter windows cost less
-    encoder time per second of speech (attention grows with the square of the length)."""
-    balance_windows: float | None = None
-    """A channel whose speech needs several windows gets them about equally long, but none
-    closed under this many seconds, instead of full ones and a short last one
-    (:func:`callreview.asr.windows.pack`); ``None``: off. Not adopted: faster (b24: −5 %), but
-    words at the start of a shorter window lose their context (14_interrupt_fast's agent CER
-    12.7 → 17.6 %; README, the settings tried, r13)."""
-    fill_last_s: float | None = 10.0
-    """A channel's last window holding less speech than this takes pieces from the end of the
-    window before (which keeps at least as much), since its encoder input is padded to
-    :attr:`min_input_s` anyway and the one before then costs less (the encoder's cost grows
-    faster than its input). Measured on the samples: 7 % less wall, agent CER the same
-    (8.6 % / 12.7 %); 15 s was slower and less accurate (README, the settings tried, r13).
-    ``None``: off, as before 2026-12-06."""
-    piece_gap_s: float = 0.0
-    """Silence laid between two pieces of one voice packed into one window."""
-    pack_by_role: bool = True
-    """A shared window holds one role's pieces, then the other's (one change of voice);
-    False: all pieces in time order."""
-    role_gap_s: float = 1.0
-    """Silence laid where a shared window changes voice."""
-    min_input_s: float = 10.0
-    """Encoder inputs are padded to their window's speech, but to at least this many seconds
-    (30: always the full 30 s, as Whisper was trained). A 30 s input costs the encoder about
-    ten times a 10 s one; 5 s cost accuracy on the samples (CTranslate2 issue 2100 reports the
-    same on short telephone utterances)."""
-    redecode: Literal["sequential", "alone", "packed"] = "alone"
-    """How unheard speech is decoded again: ``sequential``: a channel's leftovers joined with 1 s
-    of silence, through the sequential decoder (timestamps, 30 s input); ``alone``: each
-    stretch its own short encoder input, all in one batch; ``packed``: stretches of both
-    channels packed into shared windows with 1 s between them."""
-    redecode_min_input_s: float = 10.0
-    """The floor of :attr:`min_input_s` for the ``alone`` and ``packed`` re-decodes."""
-    word_timestamps: bool = True
-    """Needed to see holds: silences inside a VAD segment show only as gaps between words."""
-    vad_filter: bool = True
-    """Skip non-speech: faster, and it stops runaway repetition loops on silence."""
-    compression_ratio_max: float = 2.4
-    """Segments more repetitive than this (gzip ratio) are dropped as hallucinations."""
-    low_logprob: float = -1.0
-    """Segments whose mean token log-probability is below this are flagged ``low_confidence``."""
-    turn_gap_s: float = 2.0
-    """A silence this long between two words of one channel starts a new turn."""
-    handover_gap_s: float = 0.4
-    """A shorter silence also starts a new turn when the other party spoke inside it."""
-    window_s: float = 120.0
-    """Longer channels are transcribed in windows of about this length, cut where it is quiet.
-    Bounds the working memory (Silero VAD runs a whole window at once)."""
-    device: str = "auto"
-    compute_type: str | None = None
-    cpu_threads: int = 0
+    from callreview.asr.decoding import Decoding
 
 
 class Transcriber:
-    """Holds one loaded model for the whole process; transcribes recordings with a cache."""
+    """Holds one loaded model for the whole process; transcribes recordings with a cache.
+
+    ``_tuning`` is for the benches only (see :class:`callreview.asr.options.Tuning`)."""
 
     def __init__(
         self,
@@ -169,14 +59,18 @@ class Transcriber:
         options: TranscribeOptions = TranscribeOptions(),
         cache_dir: Path | None = None,
         use_cache: bool = True,
+        *,
+        _tuning: Tuning = Tuning(),
     ):
         self.model_ref = model
         device, compute_type = pick_device(options.device)
         self.options = replace(
             options, device=device, compute_type=options.compute_type or compute_type
         )
+        self.tuning = _tuning
         self.cache_dir = (cache_dir or cache_root()) / "transcripts"
         self.use_cache = use_cache
+        self._cache = TranscriptCache(self.cache_dir)
         self._model: WhisperModel | None = None
 
     @property
@@ -187,23 +81,7 @@ class Transcriber:
         return self._model
 
     def cache_key(self, audio_digest: str) -> str:
-        settings = asdict(self.options)
-        settings.pop("cpu_threads")
-        for name in (
-            _LATER_OPTIONS
-        ):  # unset, they leave the key as it was: cached and stored transcripts stay valid
-            if settings[name] is None:
-                settings.pop(name)
-        blob = json.dumps(
-            {
-                "v": CACHE_VERSION,
-                "audio": audio_digest,
-                "model": self.model_ref.model_id,
-                "options": settings,
-            },
-            sort_keys=True,
-        )
-        return hashlib.sha256(blob.encode()).hexdigest()
+        return transcript_key(audio_digest, self.model_ref.model_id, self.options, self.tuning)
 
     def transcribe_file(self, path: str | Path) -> Transcript:
         """Transcribe ``path``, or return the cached transcript of the same audio and settings."""
@@ -212,18 +90,17 @@ class Transcriber:
     def transcribe_file_keyed(
         self, path: str | Path, digest: str | None = None, recording: Recording | None = None
     ) -> tuple[Transcript, str]:
-        """:meth:`transcribe_file` and the transcript's cache key; ``digest``: the file's sha256 and
-        ``recording``: the decoded file, when the caller has them already."""
+        """:meth:`transcribe_file` and the transcript's cache key; ``digest``: the file's sha256
+        and ``recording``: the decoded file, when the caller has them already."""
         path = Path(path)
-        recording = recording or load_audio(
-            path
-        )  # validates before any cache lookup: bad input is refused alike
+        # validates before any cache lookup: bad input is refused alike
+        recording = recording or load_audio(path)
         key = self.cache_key(digest or file_digest(path))
-        if self.use_cache and (cached := self._read_cache(key)) is not None:
+        if self.use_cache and (cached := self._cache.read(key)) is not None:
             return replace(cached, file=str(path)), key
         transcript = self.transcribe(recording)
         if self.use_cache:
-            self._write_cache(key, transcript)
+            self._cache.write(key, transcript)
         return transcript, key
 
     def transcribe(self, recording: Recording) -> Transcript:
@@ -269,65 +146,29 @@ class Transcriber:
             unheard=tuple(sorted(unheard, key=lambda u: (u.start, u.role))),
         )
 
-    def _decoding(self, language: str):
-        """faster-whisper's tokenizer and batched decoding options for :func:`decode_windows`:
-        the batched pipeline's own defaults, but a single temperature (the default fallback
-        samples at random, so re-runs would differ)."""
-        import inspect
-
-        from faster_whisper import BatchedInferencePipeline
-        from faster_whisper.tokenizer import Tokenizer
-        from faster_whisper.transcribe import TranscriptionOptions, get_suppressed_tokens
-
-        o, model = self.options, self.model
-        defaults = {
-            k: p.default
-            for k, p in inspect.signature(BatchedInferencePipeline.transcribe).parameters.items()
-        }
-        tokenizer = Tokenizer(
-            model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language=language
+    def _decoding(self, language: str) -> Decoding:
+        """The tokenizer and batched decoding options for this call's language."""
+        o = self.options
+        return batched_decoding(
+            self.model,
+            language,
+            o.beam_size,
+            o.compression_ratio_max,
+            o.word_timestamps,
+            self.tuning.initial_prompt,
         )
-        options = TranscriptionOptions(
-            beam_size=o.beam_size,
-            best_of=defaults["best_of"],
-            patience=defaults["patience"],
-            length_penalty=defaults["length_penalty"],
-            repetition_penalty=defaults["repetition_penalty"],
-            no_repeat_ngram_size=defaults["no_repeat_ngram_size"],
-            log_prob_threshold=defaults["log_prob_threshold"],
-            no_speech_threshold=defaults["no_speech_threshold"],
-            compression_ratio_threshold=o.compression_ratio_max,
-            condition_on_previous_text=False,
-            prompt_reset_on_temperature=0.5,
-            temperatures=[0.0],
-            initial_prompt=o.initial_prompt,
-            prefix=None,
-            suppress_blank=True,
-            suppress_tokens=get_suppressed_tokens(tokenizer, defaults["suppress_tokens"]),
-            without_timestamps=True,
-            max_initial_timestamp=0.0,
-            word_timestamps=o.word_timestamps,
-            prepend_punctuations=defaults["prepend_punctuations"],
-            append_punctuations=defaults["append_punctuations"],
-            multilingual=False,
-            max_new_tokens=None,
-            clip_timestamps=[],
-            hallucination_silence_threshold=None,
-            hotwords=None,
-        )
-        return tokenizer, options
 
     def _transcribe_packed(
         self, channels: dict[str, np.ndarray], duration: float
     ) -> tuple[dict[str, list[Segment]], list[Segment], str | None]:
-        """Both channels' speech in shared windows, one batch after the other (see
+        """The channels' speech in packed windows, one batch after the other (see
         :mod:`callreview.asr.windows`); then the speech left without words decoded again."""
-        from faster_whisper import BatchedInferencePipeline
+        from faster_whisper import BatchedInferencePipeline  # late: faster_whisper is heavy
 
-        o = self.options
+        o, tune = self.options, self.tuning
         pipeline = BatchedInferencePipeline(self.model)
-        max_s = float(o.chunk_length or 30)
-        min_frames = int(o.min_input_s * FRAMES_PER_S)
+        max_s = float(tune.chunk_length or 30)
+        min_frames = int(tune.min_input_s * FRAMES_PER_S)
         kept: dict[str, list[Segment]] = {role: [] for role in channels}
         bad: list[Segment] = []
         language, decoding = o.language, None
@@ -345,14 +186,14 @@ class Transcriber:
                 ]
             windows = pack(
                 pieces,
-                min(o.pack_s, max_s),
-                o.piece_gap_s,
-                share=o.share_windows,
-                by_role=o.pack_by_role,
-                role_gap_s=o.role_gap_s,
+                min(tune.pack_s, max_s),
+                tune.piece_gap_s,
+                share=tune.share_windows,
+                by_role=tune.pack_by_role,
+                role_gap_s=tune.role_gap_s,
                 piece_max_s=max_s,
-                balance=o.balance_windows,
-                last_s=o.fill_last_s,
+                balance=tune.balance_windows,
+                last_s=tune.fill_last_s,
             )
             if not windows:
                 continue
@@ -376,10 +217,10 @@ class Transcriber:
 
     def _decode(
         self,
-        pipeline,
+        pipeline: BatchedInferencePipeline | None,
         windows: list[Window],
         audios: list[np.ndarray],
-        decoding,
+        decoding: Decoding,
         min_frames: int,
         full_beam: bool = False,
     ) -> list[list]:
@@ -412,7 +253,7 @@ class Transcriber:
                     chosen,
                     o.decode_batch or o.batch_size,
                     min_frames,
-                    o.encode_batch,
+                    self.tuning.encode_batch,
                 ),
             ):
                 out[i] = segs
@@ -421,7 +262,7 @@ class Transcriber:
     def _place(
         self,
         window: Window,
-        segs,
+        segs: list[Any],
         duration: float,
         heard: dict[str, list[Segment]],
         bad: list[Segment],
@@ -440,7 +281,7 @@ class Transcriber:
                 if converted is None:
                     continue
                 if parts and not problem and not parts[-1][1] and parts[-1][0].role == role:
-                    parts[-1] = (_joined(parts[-1][0], converted), None)
+                    parts[-1] = (joined(parts[-1][0], converted), None)
                 else:
                     parts.append((converted, problem))
             for converted, problem in parts:
@@ -455,17 +296,16 @@ class Transcriber:
         duration: float,
         heard: dict[str, list[Segment]],
         bad: list[Segment],
-        pipeline,
-        decoding,
+        pipeline: BatchedInferencePipeline,
+        decoding: Decoding,
     ) -> None:
         """Decode again the speech of ``block`` that no heard word covers.
 
         The batched decoder reads up to 30 s of packed speech per pass without
-        timestamps, and sometimes stops early: measured on the sample calls, it
-        dropped an agent's closing (04: 不客气，感谢您的来电，再见) and five short
-        customer answers that the sequential decoder kept.
+        timestamps, and sometimes stops early, dropping short turns the sequential decoder
+        keeps.
         """
-        o = self.options
+        tune = self.tuning
         regions: list[Piece] = []
         for role, audio in block.items():
             mine = heard[role] + [s for s in bad if s.role == role]
@@ -476,35 +316,39 @@ class Transcriber:
             ]
         if not regions:
             return
-        if o.redecode == "sequential":
+        if tune.redecode == "sequential":
             common = self._sequential_args(decoding[0].language_code, vad_filter=False)
             for role in block:
                 mine = [(p.start - offset, p.end - offset) for p in regions if p.role == role]
                 if not mine:
                     continue
-                joined = join_regions(block[role], mine)
-                raw, _ = self.model.transcribe(joined.audio, **common)
-                for seg in (piece for seg in raw for piece in joined.split(seg)):
+                leftovers = join_regions(block[role], mine)
+                raw, _ = self.model.transcribe(leftovers.audio, **common)
+                for seg in (piece for seg in raw for piece in leftovers.split(seg)):
                     converted, problem = self._convert(
-                        seg, role, lambda t: offset + joined.to_time(t), duration, flag="redecoded"
+                        seg,
+                        role,
+                        lambda t, j=leftovers: offset + j.to_time(t),
+                        duration,
+                        flag="redecoded",
                     )
                     if converted is not None and not problem:
                         heard[role] = drop_misplaced_tail(heard[role], converted)
                     if converted is not None:
                         (bad if problem else heard[role]).append(converted)
         else:
-            max_s = float(o.chunk_length or 30)
-            if o.redecode == "alone":
+            max_s = float(tune.chunk_length or 30)
+            if tune.redecode == "alone":
                 windows = [w for p in regions for w in pack([p], max_s)]
             else:
-                windows = pack(regions, max_s, gap_s=1.0, by_role=o.pack_by_role, role_gap_s=1.0)
+                windows = pack(regions, max_s, gap_s=1.0, by_role=tune.pack_by_role, role_gap_s=1.0)
             audios = [w.audio(block, offset) for w in windows]
             results = self._decode(
                 pipeline,
                 windows,
                 audios,
                 decoding,
-                int(o.redecode_min_input_s * FRAMES_PER_S),
+                int(tune.redecode_min_input_s * FRAMES_PER_S),
                 full_beam=True,
             )
             for window, segs in zip(windows, results):
@@ -519,12 +363,9 @@ class Transcriber:
         them: Silero VAD runs one ONNX thread, and onnxruntime releases the GIL and allows
         concurrent runs of one session, so both channels of a stereo call take the time of one
         (the same pieces as one after the other)."""
-        from callreview.cpu import cores
-
         threads = min(len(block), self.options.cpu_threads or cores())
         if threads < 2:
             return [speech_pieces(audio, role, offset, max_s) for role, audio in block.items()]
-        from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(threads) as pool:
             return list(
@@ -544,7 +385,7 @@ class Transcriber:
             temperature=0.0,
             compression_ratio_threshold=o.compression_ratio_max,
             condition_on_previous_text=False,
-            initial_prompt=o.initial_prompt,
+            initial_prompt=self.tuning.initial_prompt,
         )
 
     def _transcribe_channel(
@@ -573,83 +414,14 @@ class Transcriber:
 
     def _convert(
         self,
-        seg,
+        seg: Any,
         role: str,
         to_time: Callable[[float], float],
         duration: float,
         flag: str | None = None,
     ) -> tuple[Segment | None, str | None]:
-        words = tuple(
-            Word(
-                round(max(0.0, to_time(float(w.start))), 3),
-                round(min(to_time(float(w.end)), duration), 3),
-                to_simplified(w.word.strip()),
-            )
-            for w in (seg.words or ())
-            if w.word.strip()
-        )
-        text = to_simplified(seg.text.strip()) if not words else join_words(w.text for w in words)
-        if not text:
-            return None, None
-        problem = None
-        seg_start, seg_end = to_time(float(seg.start)), to_time(float(seg.end))
-        if seg_start >= duration:
-            problem = "past_end"
-        elif getattr(seg, "compression_ratio", 0) > self.options.compression_ratio_max:
-            problem = "repetition"
-        elif is_credit_hallucination(text):
-            problem = "credit_hallucination"
-        flags = [problem] if problem else []
-        if flag:
-            flags.append(flag)
-        if not problem and seg.avg_logprob < self.options.low_logprob:
-            flags.append("low_confidence")
-        start = round(max(0.0, seg_start), 3)
-        return Segment(
-            role=role,  # type: ignore[arg-type]
-            start=start,
-            end=round(max(start, min(seg_end, duration)), 3),
-            text=text,
-            norm=normalize(text),
-            words=words,
-            avg_logprob=round(float(seg.avg_logprob), 4),
-            flags=tuple(flags),
-        ), problem
-
-    # --- cache ----------------------------------------------------------------
-
-    def _cache_path(self, key: str) -> Path:
-        return self.cache_dir / key[:2] / f"{key}.json"
-
-    def _read_cache(self, key: str) -> Transcript | None:
-        path = self._cache_path(key)
-        if not path.is_file():
-            return None
-        try:
-            return Transcript.load(path)
-        except CallreviewError:  # a damaged entry is re-created, never trusted
-            return None
-
-    def _write_cache(self, key: str, transcript: Transcript) -> None:
-        path = self._cache_path(key)
-        try:
-            write_atomic(path, transcript.to_json(indent=None))
-        except OSError:
-            pass  # the cache is an optimization: a read-only cache must not fail the review
-
-
-def _joined(a: Segment, b: Segment) -> Segment:
-    """Two parts of one decoded segment, in one role, as one segment again."""
-    words = a.words + b.words
-    text = join_words(w.text for w in words) if words else a.text + b.text
-    return replace(
-        a,
-        end=max(a.end, b.end),
-        text=text,
-        norm=normalize(text),
-        words=words,
-        flags=tuple(dict.fromkeys(a.flags + b.flags)),
-    )
+        o = self.options
+        return convert(seg, role, to_time, duration, o.compression_ratio_max, o.low_logprob, flag)
 
 
 def _return_freed_memory() -> None:
@@ -658,84 +430,9 @@ def _return_freed_memory() -> None:
     if os.environ.get("CALLREVIEW_NO_TRIM"):
         return
     try:
-        import ctypes
-
         ctypes.CDLL("libc.so.6").malloc_trim(0)
     except (OSError, AttributeError):  # not glibc: nothing to do
         pass
 
 
-def split_turns(
-    segments: list[Segment], other_starts: list[float], turn_gap_s: float, handover_gap_s: float
-) -> list[Segment]:
-    """Cut one channel's segments into turns at long silences and where the other party spoke.
-
-    Whisper's segments follow its 30-second windows, not the conversation: the
-    batched pipeline returns a whole channel as one segment, a hold included.
-    Word timings tell where a speaker really stopped.
-    """
-    import bisect
-
-    out: list[Segment] = []
-    for seg in segments:
-        if len(seg.words) < 2:
-            out.append(seg)
-            continue
-        run: list[Word] = [seg.words[0]]
-        for word in seg.words[1:]:
-            gap_start, gap_end = run[-1].end, word.start
-            gap = gap_end - gap_start
-            other_spoke = bisect.bisect_left(other_starts, gap_start) < bisect.bisect_left(
-                other_starts, gap_end
-            )
-            if gap >= turn_gap_s or (gap >= handover_gap_s and other_spoke):
-                out.append(_turn_from(seg, run))
-                run = []
-            run.append(word)
-        out.append(_turn_from(seg, run) if len(run) < len(seg.words) else seg)
-    return out
-
-
-def _turn_from(seg: Segment, words: list[Word]) -> Segment:
-    text = join_words(w.text for w in words)
-    return replace(
-        seg,
-        start=words[0].start,
-        end=words[-1].end,
-        text=text,
-        norm=normalize(text),
-        words=tuple(words),
-    )
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half of one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-@lru_cache(maxsize=1)
-def _credit_phrases() -> tuple[str, ...]:
-    text = (
-        resources.files("callreview")
-        .joinpath("data/hallucinations.txt")
-        .read_text(encoding="utf-8")
-    )
-    return tuple(
-        normalize(line) for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
-
-
-def is_credit_hallucination(text: str) -> bool:
-    """Subtitle credits and sign-offs that Whisper invents over silence or music."""
-    norm = normalize(text)
-    return any(phrase in norm for phrase in _credit_phrases())
+__all__ = ["Transcriber", "TranscribeOptions", "split_turns", "write_atomic"]

@@ -16,16 +16,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
-from callreview.transcript import Segment, Transcript, Word
-
-if TYPE_CHECKING:
-    from callreview.asr.audio import Recording
-    from callreview.asr.speakers.embed import Embedder
-    from callreview.qc.lexicon import Lexicon
+from callreview.asr.audio import SAMPLE_RATE, Recording
+from callreview.asr.speakers.cluster import two_means
+from callreview.asr.speakers.embed import Embedder
+from callreview.asr.speakers.roles import AgentCues, agent_evidence, role_certainty
+from callreview.text import join_words, normalize
+from callreview.transcript import Segment, Transcript, Word, merge_segments
 
 SEPARATOR_VERSION = 4
 """Part of the cache key of a separated transcript: bump when the result would change."""
@@ -102,8 +102,6 @@ _embedder: dict[int, Embedder] = {}
 
 def embedder(threads: int = 1) -> Embedder:
     """The process's CAM++ session (loaded once)."""
-    from callreview.asr.speakers.embed import Embedder
-
     if threads not in _embedder:
         _embedder[threads] = Embedder(threads=threads)
     return _embedder[threads]
@@ -112,29 +110,24 @@ def embedder(threads: int = 1) -> Embedder:
 def separate(
     transcript: Transcript,
     recording: Recording,
-    lexicon: Lexicon,
+    cues: AgentCues,
     options: SeparateOptions = SeparateOptions(),
 ) -> Transcript:
     """``transcript`` with agent/customer roles (``mono-separated``), or as it was when it cannot be separated."""
-    return separation(transcript, recording, lexicon, options).transcript
+    return separation(transcript, recording, cues, options).transcript
 
 
 def separation(
     transcript: Transcript,
     recording: Recording,
-    lexicon: Lexicon,
+    cues: AgentCues,
     options: SeparateOptions = SeparateOptions(),
 ) -> Separation:
     """:func:`separate`, with why it did what it did."""
-    from callreview.asr.speakers.cluster import two_means
-    from callreview.asr.speakers.roles import agent_evidence, role_certainty
-
     if transcript.roles != "mono-unknown":
         return Separation(transcript, f"roles are already {transcript.roles}")
     if recording.is_stereo:
         return Separation(transcript, "the recording has an agent and a customer channel")
-    from callreview.asr.audio import SAMPLE_RATE
-
     audio = recording.by_role()["unknown"]
     pieces = make_pieces(transcript.segments, options, quiet_stretches(audio, options.quiet_s))
     speech = sum(p.duration for p in pieces)
@@ -151,8 +144,6 @@ def separation(
         ]
         for p in pieces
     ]
-    from threadpoolctl import threadpool_limits
-
     with threadpool_limits(limits=1, user_api="blas"):
         embeddings = embedder(options.threads).embed_many(waves)
     weights = np.array([p.duration for p in pieces])
@@ -180,9 +171,7 @@ def separation(
         np.ones(len(pieces)),
     )
     evidence = [
-        agent_evidence(
-            [s for s in turns if s.role == role], lexicon, speaks_first=labels[first] == k
-        )
+        agent_evidence([s for s in turns if s.role == role], cues, speaks_first=labels[first] == k)
         for k, role in ((0, "agent"), (1, "customer"))
     ]
     agent = 0 if evidence[0].score >= evidence[1].score else 1
@@ -204,8 +193,6 @@ FRAME_S = 0.02
 def quiet_stretches(audio: np.ndarray, min_s: float) -> list[tuple[float, float]]:
     """Stretches of at least ``min_s`` where the call is quiet: 20 ms frames nearer the noise floor
     (10th percentile) than the speech level (95th), in dB."""
-    from callreview.asr.audio import SAMPLE_RATE
-
     n = int(FRAME_S * SAMPLE_RATE)
     frames = len(audio) // n
     if frames < 2:
@@ -369,9 +356,6 @@ def build_segments(
     """Consecutive pieces of one role become one turn, as a stereo channel's words do: across the
     transcriber's segment boundaries too (VAD cuts where it likes), until a pause of ``turn_gap_s``.
     A turn's role confidence is its pieces' mean, weighted by length."""
-    from callreview.text import join_words, normalize
-    from callreview.transcript import merge_segments
-
     order = sorted(range(len(pieces)), key=lambda i: (pieces[i].start, pieces[i].segment))
     out: list[Segment] = []
     group: list[int] = []

@@ -29,13 +29,9 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-from callreview.matching import Turn, find_best, match_pattern
+from callreview.matching import Pattern, PhraseSet, Turn, find_best, match_pattern
 from callreview.transcript import Segment
-
-if TYPE_CHECKING:
-    from callreview.qc.lexicon import Lexicon
 
 GREETING_WINDOW_S = 30.0
 GREET = 2.0
@@ -48,6 +44,25 @@ SELF_NAME = -2.0
 
 
 @dataclass(frozen=True)
+class AgentCues:
+    """The lexicon's phrases that tell the agent's voice from the caller's, as plain matching data
+    (``review.py`` builds them from the lexicon: the speech side knows no lexicon)."""
+
+    offers_help: PhraseSet
+    """``greeting.offer_help``."""
+    introduces: tuple[Pattern, ...]
+    """``greeting.company``, ``greeting.agent_name`` and, outbound, ``confirm_identity``, ``agent_name``."""
+    asks_name: PhraseSet
+    """``names.ask_name``."""
+    service: tuple[PhraseSet, ...]
+    """``hold.permission``, ``hold.thanks``, ``closing.question``, ``closing.thanks``, ``outbound.ask_time``."""
+    self_name: tuple[Pattern, ...]
+    """``names.self_name``."""
+    slot_max: dict[str, int]
+    """The longest text each pattern slot takes."""
+
+
+@dataclass(frozen=True)
 class AgentEvidence:
     """How much one voice sounds like the agent, and why."""
 
@@ -55,45 +70,29 @@ class AgentEvidence:
     reasons: tuple[str, ...]
 
 
-def agent_evidence(turns: Sequence[Segment], lexicon: Lexicon, speaks_first: bool) -> AgentEvidence:
+def agent_evidence(turns: Sequence[Segment], cues: AgentCues, speaks_first: bool) -> AgentEvidence:
     """Score one voice's turns (in time order) as the agent's."""
     analysed = [Turn(seg, i) for i, seg in enumerate(turns)]
     score = 0.0
     reasons: list[str] = []
-    greeting = lexicon.phrase_set("speakers.greet", lexicon.greeting.offer_help)
     early = [t for t in analysed if t.start <= GREETING_WINDOW_S][:2]
-    if any(_certain(t, greeting) for t in early):
+    if any(_certain(t, cues.offers_help) for t in early):
         score += GREET
         reasons.append("offers help")
-    patterns = list(lexicon.greeting.company) + list(lexicon.greeting.agent_name)
-    if lexicon.outbound is not None:
-        patterns += list(lexicon.outbound.confirm_identity) + list(lexicon.outbound.agent_name)
-    if any(match_pattern(t, p, lexicon.slot_max) is not None for t in early for p in patterns):
+    if any(match_pattern(t, p, cues.slot_max) is not None for t in early for p in cues.introduces):
         score += INTRODUCES
         reasons.append("introduces the company or themself")
-    ask_name = lexicon.phrase_set("speakers.ask_name", lexicon.names.ask_name)
-    if any(_certain(t, ask_name) for t in analysed):
+    if any(_certain(t, cues.asks_name) for t in analysed):
         score += ASK_NAME
         reasons.append("asks the customer's name")
-    service_lists = [
-        lexicon.hold.permission,
-        lexicon.hold.thanks,
-        lexicon.closing.question,
-        lexicon.closing.thanks,
-    ]
-    if lexicon.outbound is not None:
-        service_lists.append(lexicon.outbound.ask_time)
     service = 0.0
-    for i, phrases in enumerate(service_lists):
-        found = lexicon.phrase_set(f"speakers.service.{i}", phrases)
+    for found in cues.service:
         service += SERVICE * sum(1 for t in analysed if _certain(t, found))
     if service:
         score += min(service, SERVICE_CAP)
         reasons.append(f"service phrases ×{int(service)}")
     if any(
-        match_pattern(t, p, lexicon.slot_max) is not None
-        for t in analysed
-        for p in lexicon.names.self_name
+        match_pattern(t, p, cues.slot_max) is not None for t in analysed for p in cues.self_name
     ):
         score += SELF_NAME
         reasons.append("gives their own surname")
@@ -103,7 +102,7 @@ def agent_evidence(turns: Sequence[Segment], lexicon: Lexicon, speaks_first: boo
     return AgentEvidence(score, tuple(reasons))
 
 
-def _certain(turn: Turn, phrases) -> bool:
+def _certain(turn: Turn, phrases: PhraseSet) -> bool:
     hit = find_best(turn, phrases)
     return hit is not None and hit.certain
 

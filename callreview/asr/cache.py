@@ -1,0 +1,93 @@
+"""The transcript cache: one JSON file per audio content, model and options.
+
+The key outlives upgrades (cached transcripts and the store's transcript keys stay valid):
+its layout is fixed, and options added later leave it as it was while they are unset.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from callreview.asr.options import TranscribeOptions, Tuning
+from callreview.errors import CallreviewError
+from callreview.transcript import Transcript
+
+CACHE_VERSION = 8
+"""Bump when the same audio, model and options would transcribe otherwise (history:
+``docs/history/asr.md``)."""
+
+_LATER_OPTIONS = ("initial_prompt", "decode_batch", "balance_windows", "fill_last_s")
+"""Options added after the cache key's layout was fixed, left out of the key while ``None``."""
+
+
+def key_options(options: TranscribeOptions, tuning: Tuning) -> dict[str, Any]:
+    """The options as the cache key holds them: every field of both but ``cpu_threads``, the
+    later options only when set."""
+    settings = {**asdict(options), **asdict(tuning)}
+    settings.pop("cpu_threads")
+    for name in _LATER_OPTIONS:
+        if settings[name] is None:
+            settings.pop(name)
+    return settings
+
+
+def transcript_key(
+    audio_digest: str, model_id: str, options: TranscribeOptions, tuning: Tuning
+) -> str:
+    """The cache key of a transcript of ``audio_digest`` (the file's sha256)."""
+    blob = json.dumps(
+        {
+            "v": CACHE_VERSION,
+            "audio": audio_digest,
+            "model": model_id,
+            "options": key_options(options, tuning),
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class TranscriptCache:
+    """Transcripts under ``root``, by key; an optimization that never fails a review."""
+
+    def __init__(self, root: Path):
+        self.root = root
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def read(self, key: str) -> Transcript | None:
+        path = self.path(key)
+        if not path.is_file():
+            return None
+        try:
+            return Transcript.load(path)
+        except CallreviewError:  # a damaged entry is re-created, never trusted
+            return None
+
+    def write(self, key: str, transcript: Transcript) -> None:
+        try:
+            write_atomic(self.path(key), transcript.to_json(indent=None))
+        except OSError:
+            pass  # a read-only cache must not fail the review
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
