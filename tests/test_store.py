@@ -422,3 +422,118 @@ def test_one_review_version_is_read_by_its_id(fresh_store, reviewer, perfect):
     current = fresh_store.call(call).review_id
     assert fresh_store.review_version(current) == fresh_store.history(call)[-1]
     assert fresh_store.review_version(current + 1000) is None
+
+
+# --- the ledger, read back (what batch, watch and Ray tests assert on) ----------------------
+
+
+def test_runs_are_listed_oldest_first_with_their_counts_and_whether_they_finished(fresh_store):
+    first = fresh_store.start_run("batch", {"inputs": ["/in"], "workers": 2})
+    second = fresh_store.start_run("watch", {})
+    fresh_store.finish_run(first, scored=13, skipped=1, failed=2)
+    runs = fresh_store.runs()
+    assert [(r.id, r.kind, r.scored, r.skipped, r.failed, r.finished) for r in runs] == [
+        (first, "batch", 13, 1, 2, True),
+        (second, "watch", 0, 0, 0, False),
+    ]
+    assert runs[0].args == {"inputs": ["/in"], "workers": 2}
+    assert runs[1].finished_at is None and runs[0].finished_at >= runs[0].started_at
+
+
+def test_the_ledger_shows_each_calls_state_claim_and_attempts(fresh_store):
+    for sha, path in (("a" * 64, "/in/a.flac"), ("b" * 64, "/in/b.flac"), ("c" * 64, "/in/c.flac")):
+        fresh_store.register(sha, path)
+    held = fresh_store.claim("a" * 64, "/in/a.flac").claim
+    failed = fresh_store.claim("b" * 64, "/in/b.flac").claim
+    fresh_store.fail(failed, "/in/b.flac: is empty (0 bytes)")
+    assert fresh_store.held_claims() == 1
+    rows = fresh_store.ledger()
+    assert [(r.path, r.state, r.claim_token, r.claimed_by, r.attempts) for r in rows] == [
+        ("/in/a.flac", "claimed", held.token, held.worker, 1),
+        ("/in/b.flac", "failed", None, None, 1),
+        ("/in/c.flac", "pending", None, None, 0),
+    ]
+    assert rows[0].lease_until > time.time() and rows[0].sha256 == "a" * 64
+    fresh_store.release(held)
+    assert fresh_store.held_claims() == 0
+    again = fresh_store.claim("a" * 64, "/in/a.flac").claim
+    assert (fresh_store.ledger()[0].attempts, fresh_store.ledger()[0].claim_token) == (
+        2,
+        again.token,
+    )
+
+
+def test_transcripts_are_counted_once_per_key_however_often_scored(fresh_store, reviewer, perfect):
+    assert fresh_store.transcript_count() == 0
+    scored_call(fresh_store, reviewer, perfect, sha="a" * 64)
+    scored_call(fresh_store, reviewer, perfect, sha="b" * 64)
+    assert fresh_store.transcript_count() == 2
+
+
+def test_a_sound_store_has_no_integrity_problems(fresh_store, reviewer, perfect):
+    scored_call(fresh_store, reviewer, perfect)
+    assert fresh_store.integrity_problems() == []
+
+
+def test_a_meta_value_is_set_once_and_the_first_writer_wins(fresh_store):
+    assert fresh_store.meta_value("web_session_secret") is None
+    assert fresh_store.meta_default("web_session_secret", "first") == "first"
+    assert fresh_store.meta_default("web_session_secret", "second") == "first"
+    assert fresh_store.meta_value("web_session_secret") == "first"
+
+
+# --- people's decisions, as rows (the rules on them: tests/test_web_people.py) --------------
+
+
+def test_users_are_stored_with_their_hash_and_read_back_by_name(fresh_store):
+    fresh_store.add_user("rita", "reviewer", None, "$argon2id$hash-of-rita")
+    fresh_store.add_user("ann", "agent", "A001", "$argon2id$hash-of-ann")
+    fresh_store.add_user("ann", "admin", None, "$argon2id$other")  # a name taken: left as it is
+    assert [(u.name, u.role, u.agent) for u in fresh_store.users()] == [
+        ("ann", "agent", "A001"),
+        ("rita", "reviewer", None),
+    ]
+    assert fresh_store.password_hash("ann") == "$argon2id$hash-of-ann"
+    assert fresh_store.password_hash("nobody") is None and fresh_store.user("nobody") is None
+
+
+def test_overrides_appeals_and_kept_finals_are_rows_on_a_review_version(
+    fresh_store, reviewer, perfect
+):
+    call = scored_call(fresh_store, reviewer, perfect)
+    review = fresh_store.call(call).review_id
+    with fresh_store.transaction():
+        fresh_store.lock_call(call)
+        first = fresh_store.add_override(call, review, "greeting", "pass", "fail", "cut", "rita", 1.0)
+        fresh_store.add_override(call, review, "greeting", "fail", "review", "unsure", "sam", 2.0)
+        fresh_store.set_final_status(review, "greeting", "review")
+        fresh_store.keep_final(review, call, 87.5, "good", "sam", 2.0)
+    assert fresh_store.override_statuses(review) == {"greeting": "review"}
+    assert [(o.id, o.by_user, o.to_status, o.version) for o in fresh_store.overrides(call)][0] == (
+        first,
+        "rita",
+        "fail",
+        1,
+    )
+    kept = fresh_store.kept_final(review)
+    assert (kept.call, kept.score, kept.band, kept.reviewed_by) == (call, 87.5, "good", "sam")
+    page = fresh_store.queue()
+    assert [(r.id, r.score, r.auto_score, r.reviewed, r.problems) for r in page.rows] == [
+        (call, 87.5, 100.0, True, (("greeting", "review"),))
+    ]
+    appeal = fresh_store.add_appeal(call, "greeting", "I greeted", "ann", 3.0)
+    assert fresh_store.open_appeal(call, "greeting") == appeal
+    assert fresh_store.decide_appeal(appeal, "upheld", "sam", 4.0, "heard it") is True
+    assert fresh_store.decide_appeal(appeal, "overturned", "sam", 5.0, "again") is False
+    assert fresh_store.open_appeal(call, "greeting") is None
+    (decided,) = fresh_store.appeals(call)
+    assert (decided.status, decided.decided_by, decided.decision_note) == (
+        "upheld",
+        "sam",
+        "heard it",
+    )
+    assert fresh_store.appeals(status="open") == []
+    assert ("greeting", "pass", "review", 1) in fresh_store.agreement_counts()
+    tallies = fresh_store.agent_tallies()
+    assert [(d[2], d[3], d[6]) for d in tallies.days] == [(1, 87.5, 1)]
+    assert tallies.bands == [(None, "good", 1)] and tallies.open_appeals == []

@@ -294,10 +294,7 @@ def test_override_through_the_app_shows_both_results_and_the_history(web):
     assert "Greeting 开头语: fail → pass; score 75.0 → 100.0" in page  # the flash
     assert "您好 heard &lt;b&gt;late&lt;/b&gt;" in page  # the note is text
     assert re.search(r'<tr class="change">.*?rita.*?FAIL.*?PASS.*?v1', page, re.S)
-    assert (
-        store.db.execute("SELECT score FROM review_finals WHERE call = ?", (call,)).fetchone()[0]
-        == 100.0
-    )
+    assert store.kept_final(store.call(call).review_id).score == 100.0
     assert store.call(call).score == 75.0
 
 
@@ -621,7 +618,5 @@ def test_the_app_on_postgresql(web):
     assert People(store).appeal(appeal.id).status == "overturned"
     assert '<span class="big" id="final-score">62.5</span>' in sam.get(f"/calls/{call}").text
     assert [h.by_user for h in People(store).history(call)] == ["rita", "sam"]
-    secret = store.db.execute("SELECT value FROM meta WHERE key = 'web_session_secret'").fetchone()[
-        0
-    ]
+    secret = store.meta_value("web_session_secret")
     assert len(secret) == 64

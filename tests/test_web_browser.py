@@ -156,12 +156,7 @@ def test_browser_override_changes_the_score_keeps_the_automatic_result_and_lists
     ]
     with open_store(db) as store:
         call = ids["02_no_greeting"]
-        assert (
-            store.db.execute("SELECT score FROM review_finals WHERE call = ?", (call,)).fetchone()[
-                0
-            ]
-            == 100.0
-        )
+        assert store.kept_final(store.call(call).review_id).score == 100.0
         assert store.call(call).score == 75.0
 
 

@@ -48,7 +48,7 @@ def test_user_add_keeps_an_argon2_hash_and_authenticates(web):
     store, people, _ = web
     ann = people.user("ann")
     assert (ann.role, ann.agent) == ("agent", "A001")
-    stored = store.db.execute("SELECT password_hash FROM users WHERE name = 'ann'").fetchone()[0]
+    stored = store.password_hash("ann")
     assert stored.startswith("$argon2id$") and PASSWORD not in stored
     assert people.authenticate("ann", PASSWORD).name == "ann"
     assert people.authenticate("ann", PASSWORD + "x") is None
@@ -128,9 +128,8 @@ def test_override_changes_the_final_and_stored_score_and_keeps_the_automatic_res
     assert final.reviewed and final.reviewed_by == "rita"
     # the automatic review is untouched; the final score is stored beside it
     assert store.call(call).score == 75.0
-    assert store.db.execute(
-        "SELECT score, band FROM review_finals WHERE call = ?", (call,)
-    ).fetchone() == (100.0, "excellent")
+    kept = store.kept_final(store.call(call).review_id)
+    assert (kept.score, kept.band) == (100.0, "excellent")
     history = people.history(call)
     assert [(h.item, h.from_status, h.to_status, h.note, h.by_user) for h in history] == [
         ("greeting", "fail", "pass", "greeted with 您好 before the line cut in", "rita")

@@ -12,8 +12,14 @@ static report (:mod:`callreview.web.report`).
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import socket
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING
+
+from callreview.errors import CallreviewError
 
 if TYPE_CHECKING:
     from callreview.qc.scorecard import Scorecard
@@ -33,11 +39,9 @@ def serve(
     debug: bool = False,
 ) -> None:
     """Run the app until interrupted; ``ready`` gets the URL once the socket listens."""
-    import socket
-
+    # the server and the app load only to serve: importing callreview.web (the report) stays light
     import uvicorn
 
-    from callreview.errors import CallreviewError
     from callreview.web.app import create_app
 
     app = create_app(store, scorecard, secure_cookies, debug)
@@ -51,7 +55,8 @@ def serve(
     except OSError as err:
         sock.close()
         raise CallreviewError(
-            f"cannot listen on {host}:{port} ({err.strerror}); choose another --port, or stop what uses it"
+            f"cannot listen on {host}:{port} ({err.strerror}); "
+            "choose another --port, or stop what uses it"
         ) from None
     bound = sock.getsockname()[1]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{bound}"
@@ -65,14 +70,11 @@ def serve(
 
 
 def _server_class():
-    import contextlib
-    import signal
-    import threading
-
-    import uvicorn
+    import uvicorn  # as in serve(): only to serve
 
     class Server(uvicorn.Server):
-        """uvicorn's server, stopped by SIGINT or SIGTERM with exit 0 (as ``watch`` is), not re-raising the signal."""
+        """uvicorn's server, stopped by SIGINT or SIGTERM with exit 0 (as ``watch`` is), not
+        re-raising the signal."""
 
         @contextlib.contextmanager
         def capture_signals(self):

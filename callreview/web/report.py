@@ -1,7 +1,8 @@
 """``callreview export --html DIR``: the web app's call pages and an index, as files.
 
     DIR/index.html            every selected call (the queue's table)
-    DIR/call-<id>.html        each call: player, transcript, checklist, evidence, say instead, history
+    DIR/call-<id>.html        each call: player, transcript, checklist, evidence, say instead,
+                              history
     DIR/static/app.css, app.js
 
 Written with the app's own templates (:mod:`callreview.web.views`, autoescape on), read-only
@@ -18,13 +19,17 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
 from callreview.errors import CallreviewError
+from callreview.team.people import People, QueueFilter, QueuePage
+from callreview.web import views
+from callreview.web.query import Query
+from callreview.web.recordings import recording
 
 if TYPE_CHECKING:
     from callreview.qc.scorecard import Scorecard
     from callreview.store import Store
-    from callreview.team.people import QueueFilter
 
 
 @dataclass
@@ -51,14 +56,8 @@ class ReportLinks:
 def write_report(
     store: Store, scorecard: Scorecard, folder: str | Path, filters: QueueFilter | None = None
 ) -> int:
-    """Write the report of the scored calls ``filters`` selects into ``folder``; returns how many calls."""
-    from urllib.parse import quote
-
-    from callreview.team.people import People, QueueFilter, QueuePage
-    from callreview.web import views
-    from callreview.web.app import Query
-    from callreview.web.recordings import recording
-
+    """Write the report of the scored calls ``filters`` selects into ``folder``; returns how
+    many calls."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise CallreviewError(
@@ -68,7 +67,8 @@ def write_report(
         (folder / "static").mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise CallreviewError(
-            f"{folder}: cannot create the report folder ({err.strerror}); check the path and permissions"
+            f"{folder}: cannot create the report folder ({err.strerror}); "
+            "check the path and permissions"
         ) from None
     people = People(store, scorecard)
     env = views.environment()
@@ -88,7 +88,7 @@ def write_report(
         items = views.item_views(final)
         path = recording(store, stored)
         if path is not None:
-            links.audio_paths[stored.id] = _relative(path, folder, quote)
+            links.audio_paths[stored.id] = _relative(path, folder)
         delivery = views.delivery_views(stored.review)
         html = env.get_template("call.html").render(
             **common,
@@ -125,7 +125,7 @@ def write_report(
     return len(rows)
 
 
-def _relative(path: Path, folder: Path, quote) -> str:
+def _relative(path: Path, folder: Path) -> str:
     try:
         rel = os.path.relpath(path.resolve(), folder.resolve())
     except ValueError:  # another drive (Windows): an absolute file URL

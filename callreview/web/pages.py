@@ -1,0 +1,123 @@
+"""What every page of the live app shares: the store, the people on it, the templates, who is
+logged in, and how a page, an error page or a redirect is answered."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.responses import HTMLResponse, RedirectResponse
+
+from callreview.team.people import NotAllowed, NotFound, People, User
+from callreview.web import auth, views
+from callreview.web.query import Links
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+    from starlette.responses import Response
+
+    from callreview.qc.scorecard import Scorecard
+    from callreview.store import Store, StoredCall
+
+PER_PAGE = 50
+TITLES = {
+    400: "That did not work",
+    401: "Log in",
+    403: "Not allowed",
+    404: "Not found",
+    429: "Too many attempts",
+    500: "Something broke",
+}
+
+
+class LoginRequired(Exception):
+    pass
+
+
+class Refused(Exception):
+    """An HTTP refusal with a status and a one-line message (403 CSRF, 429 rate limit…)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class Pages:
+    """One store, one scorecard, one template environment: what every request shares."""
+
+    def __init__(
+        self,
+        store: Store,
+        scorecard: Scorecard,
+        secure_cookies: bool = False,
+        debug: bool = False,
+    ) -> None:
+        self.store = store
+        self.debug = debug
+        self.people = People(store, scorecard)
+        self.scorecard = scorecard
+        self.env = views.environment()
+        self.limiter = auth.LoginLimiter()
+        self.secure_cookies = secure_cookies
+        self.links = Links()
+
+    def user(self, request: Request, required: bool = True) -> User | None:
+        name = request.session.get("user")
+        user = self.people.user(name) if name else None
+        if user is None and required:
+            raise LoginRequired()
+        return user
+
+    def logged_in(self, request: Request) -> User:
+        user = self.user(request)
+        assert user is not None
+        return user
+
+    def staff(self, request: Request) -> User:
+        user = self.logged_in(request)
+        if not user.sees_all:
+            raise NotAllowed(
+                f"user {user.name} is an agent: agents see their own calls only (My calls)"
+            )
+        return user
+
+    def open_call(self, user: User, call: int) -> StoredCall:
+        """The call, if it exists and this user may open it."""
+        stored = self.store.call(call)
+        if stored is None:
+            raise NotFound(f"There is no call {call} in this store.")
+        if not user.may_open(stored):
+            raise NotAllowed(
+                f"Call {call} belongs to another agent; agents can open their own calls only."
+            )
+        return stored
+
+    def render(
+        self, request: Request, template: str, status: int = 200, **context: Any
+    ) -> Response:
+        user = context.pop("user", None) or self.user(request, required=False)
+        html = self.env.get_template(template).render(
+            user=user,
+            csrf=auth.csrf_token(request.session),
+            flash=request.session.pop("flash", None),
+            links=self.links,
+            static_report=False,
+            **context,
+        )
+        return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+    def error_page(self, request: Request, status: int, message: str) -> Response:
+        return self.render(
+            request,
+            "error.html",
+            status,
+            title=TITLES.get(status, "Error"),
+            message=message,
+            code=status,
+        )
+
+    def redirect(
+        self, url: str, flash: str | None = None, request: Request | None = None
+    ) -> Response:
+        if flash and request is not None:
+            request.session["flash"] = flash
+        return RedirectResponse(url, status_code=303)
