@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import TypeVar
+from typing import Literal, TypeVar, cast
 
 from callreview import __version__
 from callreview.asr.audio import Recording, file_digest, load_audio
@@ -42,7 +42,8 @@ class Reviewed:
     review: CallReview
     transcript: Transcript
     transcript_key: str
-    """The transcript's cache key (audio, model and settings), or ``json:<sha256>`` for a transcript file."""
+    """The transcript's cache key (audio, model and settings), or ``json:<sha256>`` for a
+    transcript file."""
 
 
 class Reviewer:
@@ -55,20 +56,17 @@ class Reviewer:
     def transcribe_options(self) -> TranscribeOptions:
         """How audio is transcribed under these settings (no model is touched to say so)."""
         s = self.settings
-        # a batch size the user chose is the windows one decoder call takes (the default takes one)
-        batch = (
-            {}
-            if s.batch_size is None
-            else {"batch_size": max(1, s.batch_size), "decode_batch": None}
-        )
-        return TranscribeOptions(
+        options = TranscribeOptions(
             language=s.language or self.lexicon.language.split("-")[0],
             agent_channel=s.agent_channel,
-            **batch,
             device=s.device,
             compute_type=s.compute_type,
             cpu_threads=s.cpu_threads,
         )
+        if s.batch_size is None:
+            return options
+        # a batch size the user chose is the windows one decoder call takes (the default takes one)
+        return replace(options, batch_size=max(1, s.batch_size), decode_batch=None)
 
     @cached_property
     def transcriber(self) -> Transcriber:
@@ -101,7 +99,8 @@ class Reviewer:
     ) -> CallInfo:
         s = self.settings
         return CallInfo(
-            direction=direction or s.direction,
+            # settings and call metadata check it against the two choices when they read it
+            direction=cast(Literal["inbound", "outbound"], direction or s.direction),
             customer_name=customer_name,
             agent_name=agent_name,
             agent_names=s.agent_names,
@@ -126,13 +125,15 @@ class Reviewer:
         return f"callreview {__version__}"
 
     def transcript(self, path: str | Path) -> Transcript:
-        """A transcript JSON is read as it is (no model needed); audio is transcribed (or taken from the cache)."""
+        """A transcript JSON is read as it is (no model needed); audio is transcribed (or taken
+        from the cache)."""
         return self.keyed_transcript(path)[0]
 
     def keyed_transcript(
         self, path: str | Path, digest: str | None = None
     ) -> tuple[Transcript, str]:
-        """The transcript and its key; ``digest`` is the file's sha256 when the caller has it already."""
+        """The transcript and its key; ``digest`` is the file's sha256 when the caller has it
+        already."""
         path = Path(path)
         if path.suffix.lower() == ".json":
             transcript = Transcript.load(path)
@@ -148,9 +149,9 @@ class Reviewer:
     def separated(
         self, transcript: Transcript, key: str, recording: Recording
     ) -> tuple[Transcript, str]:
-        """A mono call with its voices told apart (:mod:`callreview.asr.speakers`), cached beside the
-        transcript; the key names the separation too, so the store keeps both apart. A call that
-        cannot be separated comes back ``mono-unknown`` under the transcript's own key."""
+        """A mono call with its voices told apart (:mod:`callreview.asr.speakers`), cached beside
+        the transcript; the key names the separation too, so the store keeps both apart. A call
+        that cannot be separated comes back ``mono-unknown`` under the transcript's own key."""
         lexicon_digest = hashlib.sha256(Path(self.lexicon.source).read_bytes()).hexdigest()
         sep_key = f"{key}+speakers{SEPARATOR_VERSION}"
         cache = None
@@ -198,8 +199,8 @@ class Reviewer:
         digest: str | None = None,
         metadata: dict[str, str] | None = None,
     ) -> Reviewed:
-        """:meth:`review`, keeping the transcript and its key (for the store). ``metadata``: the call's
-        ``<recording>.toml`` when the caller has read it already (else it is read here)."""
+        """:meth:`review`, keeping the transcript and its key (for the store). ``metadata``: the
+        call's ``<recording>.toml`` when the caller has read it already (else it is read here)."""
         meta = call_metadata(path) if metadata is None else metadata
         info = self.call_info(
             customer_name or meta.get("customer_name"),
@@ -210,7 +211,8 @@ class Reviewer:
         return Reviewed(self.check(transcript, info), transcript, key)
 
     def check(self, transcript: Transcript, info: CallInfo | None = None) -> CallReview:
-        """The rules alone on a transcript (no audio, no model): ``score`` of a JSON and ``rescore``."""
+        """The rules alone on a transcript (no audio, no model): ``score`` of a JSON and
+        ``rescore``."""
         return check_transcript(transcript, self.lexicon, self.scorecard, info or self.call_info())
 
     def review_many(
@@ -228,7 +230,8 @@ class Reviewer:
 
 def agent_cues(lexicon: Lexicon) -> AgentCues:
     """What the speaker separation needs of ``lexicon`` to tell the agent's voice (see
-    :mod:`callreview.asr.speakers.roles`): the speech side is handed phrases, it reads no lexicon."""
+    :mod:`callreview.asr.speakers.roles`): the speech side is handed phrases, it reads no
+    lexicon."""
     introduces = list(lexicon.greeting.company) + list(lexicon.greeting.agent_name)
     service = [
         lexicon.hold.permission,

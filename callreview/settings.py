@@ -26,12 +26,14 @@ It wins over ``callreview.toml``; command-line options win over it.
 
 from __future__ import annotations
 
+import datetime
 import os
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any, Literal
 
 from callreview.errors import SettingsError
+from callreview.tomlfile import read_toml
 
 CONFIG_NAME = "callreview.toml"
 ENV_MODEL = "CALLREVIEW_MODEL"
@@ -50,8 +52,8 @@ class Settings:
     """0: one per core."""
     batch_size: int | None = None
     """Windows of speech decoded together; 1 turns batching off; ``None``: the transcriber's
-    default (packed windows, one a decoder call: :attr:`callreview.asr.transcribe.TranscribeOptions.decode_batch`,
-    measured in the README)."""
+    default (packed windows, one a decoder call:
+    :attr:`callreview.asr.options.TranscribeOptions.decode_batch`)."""
     language: str | None = None
     """Whisper language; ``None``: the lexicon's ``language`` (zh-CN → zh)."""
     agent_channel: Literal["left", "right"] = "left"
@@ -63,7 +65,8 @@ class Settings:
     cache: bool = True
     """Reuse transcripts of audio already transcribed with the same model and settings."""
     db: str | None = None
-    """The results store: an SQLite path or a ``postgresql://`` URL; ``None``: ``$CALLREVIEW_DB``, else ``./callreview.db``."""
+    """The results store: an SQLite path or a ``postgresql://`` URL; ``None``: ``$CALLREVIEW_DB``,
+    else ``./callreview.db``."""
 
 
 _CHOICES = {
@@ -76,7 +79,8 @@ _TYPES.update(cpu_threads=int, batch_size=int, cache=bool, company_names=list, a
 
 
 def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:
-    """Defaults ← ``callreview.toml`` (``config``, else the working folder's) ← non-None ``overrides``."""
+    """Defaults ← ``callreview.toml`` (``config``, else the working folder's) ← non-None
+    ``overrides``."""
     path = Path(config) if config else Path.cwd() / CONFIG_NAME
     values: dict[str, Any] = {}
     if config and not path.is_file():
@@ -90,8 +94,6 @@ def load_settings(config: str | Path | None = None, **overrides: Any) -> Setting
 
 
 def _toml(path: Path) -> dict[str, Any]:
-    from callreview.tomlfile import read_toml
-
     return read_toml(path, SettingsError, "settings")
 
 
@@ -146,8 +148,8 @@ def _validate(settings: Settings, values: dict[str, Any], source: str) -> Settin
 
 
 CALL_KEYS = ("direction", "customer_name", "agent_name", "agent", "call_id", "date")
-"""``agent``: the agent's id in the call system (who the call is filed under); ``agent_name``: how they
-introduce themself in the greeting; ``date``: ``YYYY-MM-DD``."""
+"""``agent``: the agent's id in the call system (who the call is filed under); ``agent_name``: how
+they introduce themself in the greeting; ``date``: ``YYYY-MM-DD``."""
 
 
 def call_metadata(recording: str | Path) -> dict[str, str]:
@@ -174,8 +176,6 @@ def call_metadata(recording: str | Path) -> dict[str, str]:
 
 def check_date(value: str, source: str) -> str:
     """``YYYY-MM-DD`` or a one-line :class:`SettingsError` naming ``source``."""
-    import datetime
-
     try:
         return datetime.date.fromisoformat(value).isoformat()
     except ValueError:

@@ -60,9 +60,10 @@ def test_every_word_keeps_the_role_of_its_channel(perfect_call):
         ]
         for role, a in channels.items()
     }
-    inside = lambda w, role: any(
-        a - 0.5 <= (w.start + w.end) / 2 <= b + 0.5 for a, b in speech[role]
-    )  # noqa: E731
+
+    def inside(w, role):
+        return any(a - 0.5 <= (w.start + w.end) / 2 <= b + 0.5 for a, b in speech[role])
+
     words = [(w, s.role) for s in perfect_call.segments for w in s.words]
     own = sum(inside(w, role) for w, role in words)
     assert own >= 0.95 * len(words), [(w.text, role) for w, role in words if not inside(w, role)]
@@ -371,7 +372,9 @@ def test_the_default_cache_key_is_the_one_existing_caches_were_written_under():
         "device": "cpu",
         "compute_type": "int8",
     }
-    assert t.cache_key("0" * 64) == "f88f56e1bfe8d5a1fee675d8eb31fd44d40e63761ad3d55d71e3c912a9c04f42"
+    assert (
+        t.cache_key("0" * 64) == "f88f56e1bfe8d5a1fee675d8eb31fd44d40e63761ad3d55d71e3c912a9c04f42"
+    )
 
 
 def test_both_channels_speech_found_in_parallel_is_the_speech_found_one_after_the_other():

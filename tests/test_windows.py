@@ -320,9 +320,12 @@ def test_a_batch_encoded_two_windows_at_a_time_decodes_as_if_encoded_at_once(
     assert passes == [4]
     by_two = decode_windows(pipeline, audios, *decoding, 4, 1000, encode_batch=2)
     assert passes == [4, 2, 2]
-    heard = lambda out: [
-        [(s.text, [(round(w.start, 2), w.word) for w in s.words]) for s in segs] for segs in out
-    ]  # noqa: E731
+
+    def heard(out):
+        return [
+            [(s.text, [(round(w.start, 2), w.word) for w in s.words]) for s in segs] for segs in out
+        ]
+
     assert all(heard(at_once))  # every window heard something
     assert heard(by_two) == heard(at_once)
 

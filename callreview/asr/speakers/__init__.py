@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import cast
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -25,7 +26,7 @@ from callreview.asr.speakers.cluster import two_means
 from callreview.asr.speakers.embed import Embedder
 from callreview.asr.speakers.roles import AgentCues, agent_evidence, role_certainty
 from callreview.text import join_words, normalize
-from callreview.transcript import Segment, Transcript, Word, merge_segments
+from callreview.transcript import Role, Segment, Transcript, Word, merge_segments
 
 SEPARATOR_VERSION = 4
 """Part of the cache key of a separated transcript: bump when the result would change."""
@@ -54,19 +55,17 @@ class SeparateOptions:
     short_s: float = 0.5
     """Pieces shorter than this carry little of a voice (see :func:`follow_neighbours`)."""
     follow_s: float = 1.0
-    """A piece shorter than this, not clearly in its voice, that opens its segment or goes on from the
-    piece before with no pause, is the voice of the words it belongs to (see :func:`follow_neighbours`)."""
+    """A piece shorter than this, not clearly in its voice, that opens its segment or goes on
+    from the piece before with no pause, is the voice of the words it belongs to (see
+    :func:`follow_neighbours`)."""
     margin_scale: float = 0.1
     """A piece's margin (cosine) at which its voice is ~76 % sure (tanh(1))."""
     threads: int = 0
     """CAM++ sessions side by side, one onnxruntime thread each (0: up to four; see
-    :class:`~callreview.asr.speakers.embed.Embedder`); the caller passes the transcription's ``cpu_threads``,
-    so a batch worker's share of the cores holds for both. numpy's BLAS is held to one thread meanwhile:
-    its idle threads spin between the pieces and took the cores from onnxruntime (the 14 sample
-    mixdowns on the 2-core machine, one session then: 14.0 s wall on one onnxruntime thread with BLAS
-    free, 13.3 s with BLAS on one thread, 9.8 s on two threads with BLAS on one, 21.4 s on two with
-    BLAS free). The 75 kept mono transcripts of ``bench_mono.py --eval --keep``: 68.3 s on one session
-    of two threads, 46.6 s on two sessions of one."""
+    :class:`~callreview.asr.speakers.embed.Embedder`); the caller passes the transcription's
+    ``cpu_threads``, so a batch worker's share of the cores holds for both. numpy's BLAS is held
+    to one thread meanwhile: its idle threads spin between the pieces and take the cores from
+    onnxruntime."""
 
 
 @dataclass(frozen=True)
@@ -113,7 +112,8 @@ def separate(
     cues: AgentCues,
     options: SeparateOptions = SeparateOptions(),
 ) -> Transcript:
-    """``transcript`` with agent/customer roles (``mono-separated``), or as it was when it cannot be separated."""
+    """``transcript`` with agent/customer roles (``mono-separated``), or as it was when it cannot
+    be separated."""
     return separation(transcript, recording, cues, options).transcript
 
 
@@ -134,7 +134,8 @@ def separation(
     if speech < options.min_speech_s:
         return Separation(
             transcript,
-            f"too little speech to tell two voices ({speech:.1f} s, at least {options.min_speech_s:g} s needed)",
+            f"too little speech to tell two voices ({speech:.1f} s, "
+            f"at least {options.min_speech_s:g} s needed)",
         )
     waves = [
         audio[
@@ -234,13 +235,7 @@ def follow_neighbours(
       goes on from the piece before with no pause (cut there only for length). Whisper starts a
       segment where someone starts to speak and a change of voice inside one comes after a pause
       (the other party's 没有了 at its end), so such a piece is the voice of the words it belongs
-      to. Measured on the separator's pieces of 0.5-1 s that were unclear and had such a
-      neighbour (2026-12-03; ``python bench/bench_mono.py`` mixdowns): the neighbour's voice was
-      the right one for 8/8 such pieces of the sample and harder-set mixdowns (their own voice for
-      5/8) and 24/24 of eval/'s (their own for 18/24); for the other unclear pieces of that length,
-      after a pause inside a segment, their own voice was right more often on the sample and
-      harder-set mixdowns (21/21 against 10/21), so they keep it (on eval/ the neighbour's was
-      right for 27/33 of those and their own for 23/33: eval/ is not what this was chosen on).
+      to; other unclear pieces of that length, after a pause inside a segment, keep their own.
 
     A clear short piece (a 嗯 in the other voice) keeps its own."""
     out = labels.copy()
@@ -271,9 +266,9 @@ def make_pieces(
     options: SeparateOptions = SeparateOptions(),
     quiet: Sequence[tuple[float, float]] = (),
 ) -> list[Piece]:
-    """Each segment's words in runs cut at pauses: between words (``piece_gap_s``), or heard in the
-    audio (``quiet``, cut at the word boundary nearest the quiet's middle); and at about ``piece_max_s``.
-    A segment without word timings is one piece."""
+    """Each segment's words in runs cut at pauses: between words (``piece_gap_s``), or heard in
+    the audio (``quiet``, cut at the word boundary nearest the quiet's middle); and at about
+    ``piece_max_s``. A segment without word timings is one piece."""
     middles = np.array(sorted((a + b) / 2 for a, b in quiet))
     pieces: list[Piece] = []
     for index, words in enumerate(_words_by_segment(segments)):
@@ -287,7 +282,7 @@ def make_pieces(
                 # a quiet middle between the two words' centres puts the boundary here
                 lo, hi = (run[-1].start + run[-1].end) / 2, (start + word.end) / 2
                 k = np.searchsorted(middles, lo)
-                quiet_between = k < len(middles) and middles[k] < hi
+                quiet_between = bool(k < len(middles) and middles[k] < hi)
             pause = quiet_between or start - run[-1].end >= options.piece_gap_s if run else False
             if run and (pause or run[-1].end - run_start >= options.piece_max_s):
                 pieces.append(Piece(index, tuple(run), run_start, max(w.end for w in run), paused))
@@ -306,10 +301,6 @@ def _words_by_segment(segments: Sequence[Segment]) -> list[tuple[Word, ...]]:
 
     * A word timed far outside its segment (Whisper sometimes stretches one over a whole
       stretch of the other party's speech) is heard only within the segment.
-
-    (Whisper also often ends a segment with the first syllable of the next one: …通知你算 |
-    了算了吴 | 先生. Moving such a last character to the next segment was tried and measured
-    worse on the sample mixdowns: 97.8 % of words against 98.5 %, one item less in agreement.)
     """
     out: list[list[Word]] = []
     for seg in segments:
@@ -324,7 +315,8 @@ def _words_by_segment(segments: Sequence[Segment]) -> list[tuple[Word, ...]]:
 
 
 def _absorb_short_tails(pieces: list[Piece], options: SeparateOptions) -> list[Piece]:
-    """A piece cut only for length (no pause before it) shorter than half ``piece_max_s`` joins the one before."""
+    """A piece cut only for length (no pause before it) shorter than half ``piece_max_s`` joins
+    the one before."""
     out: list[Piece] = []
     for piece in pieces:
         prev = out[-1] if out else None
@@ -350,7 +342,7 @@ def build_segments(
     originals: Sequence[Segment],
     pieces: Sequence[Piece],
     roles: Sequence[str],
-    confidence: Sequence[float],
+    confidence: Sequence[float] | np.ndarray,
     turn_gap_s: float = 2.0,
 ) -> tuple[Segment, ...]:
     """Consecutive pieces of one role become one turn, as a stereo channel's words do: across the
@@ -389,7 +381,7 @@ def build_segments(
         out.append(
             replace(
                 first,
-                role=roles[group[0]],
+                role=cast(Role, roles[group[0]]),
                 start=start,
                 end=end,
                 text=text,

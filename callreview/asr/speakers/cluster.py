@@ -1,16 +1,14 @@
-"""Two voices from a call's speech pieces: spectral bipartition, then 2-means, over CAM++ embeddings.
+"""Two voices from a call's speech pieces: spectral bipartition, then 2-means, over CAM++
+embeddings.
 
 The call's mean embedding is taken out first (what every piece shares: the line, the
 codec, the language), so the two voices differ in direction. A Gaussian affinity of
 the centred cosines is cut in two by the Fiedler vector of its normalized Laplacian,
 and a few rounds of length-weighted spherical k-means on the embeddings as they came
-settle the split; of the splits at three affinity widths, the one with the clearest margins wins. A piece's margin is how much closer it is to its own voice's centre
-than to the other (cosine): the raw material of its role confidence.
-
-Measured on the sample mixdowns (word purity, mean / worst call): k-means alone
-96.4 / 73.9 %, k-means on centred embeddings 94.3 / 63.7 %, this 98.4 / 90.5 %.
-(The issue's research: average-linkage agglomerative clustering let outlier turns
-form a cluster of their own, 77 %.)
+settle the split; of the splits at three affinity widths, the one with the clearest
+margins wins. A piece's margin is how much closer it is to its own voice's centre than
+to the other (cosine): the raw material of its role confidence. (Why this and not plain
+k-means or agglomerative clustering: ``docs/history/asr.md``.)
 """
 
 from __future__ import annotations
@@ -22,9 +20,8 @@ import numpy as np
 TAU = 0.1
 """Width of the affinity exp((cos − 1) / TAU) between centred embeddings."""
 TAUS = (0.05, 0.1, 0.2)
-"""The widths tried; the split with the larger mean margin wins. One width alone (0.1) split the
-agent's own voice in two on one transcription of 10_outbound's mixdown (70 % of words right; 86 %
-at 0.2) and on the harder set's 05 at ×1.15 (84 %; 91 % at 0.2). Added after seeing those."""
+"""The widths tried; the split with the larger mean margin wins (one width alone split an
+agent's own voice in two on some calls)."""
 
 
 @dataclass(frozen=True)
@@ -83,6 +80,7 @@ def two_means(embeddings: np.ndarray, weights: np.ndarray, rounds: int = 10) -> 
         quality = float(np.average(np.abs(scores[:, 0] - scores[:, 1]), weights=w))
         if best is None or quality > best[0] + 1e-9:
             best = (quality, labels, centres)
+    assert best is not None  # TAUS is not empty
     _, labels, centres = best
     scores = raw @ centres.T
     margins = np.abs(scores[:, 0] - scores[:, 1])

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 
 from callreview.asr.speakers.fbank import normalized
+from callreview.cpu import cores
 from callreview.errors import ModelUnavailableError as ModelError
 
 MODEL_FILE = "campplus_cn_en_common.onnx"
@@ -33,17 +36,20 @@ def model_path() -> Path:
 
 
 def check_model(path: Path, expected: str = MODEL_SHA256) -> bytes:
-    """The model file's bytes, refused (:class:`ModelError`, one line) when missing or not the shipped export."""
+    """The model file's bytes, refused (:class:`ModelError`, one line) when missing or not the
+    shipped export."""
     try:
         data = path.read_bytes()
     except OSError as err:
         raise ModelError(
-            f"{path}: the speaker model cannot be read ({err.strerror or err}); reinstall callreview"
+            f"{path}: the speaker model cannot be read ({err.strerror or err}); "
+            "reinstall callreview"
         ) from None
     digest = hashlib.sha256(data).hexdigest()
     if digest != expected:
         raise ModelError(
-            f"{path}: the speaker model's sha256 is {digest[:12]}…, not the shipped {expected[:12]}…; "
+            f"{path}: the speaker model's sha256 is {digest[:12]}…, not the shipped "
+            f"{expected[:12]}…; "
             "reinstall callreview or re-run tools/export_campplus.py"
         )
     return data
@@ -52,13 +58,10 @@ def check_model(path: Path, expected: str = MODEL_SHA256) -> bytes:
 class Embedder:
     """Loaded CAM++ sessions: 192-dim, L2-normalized embeddings of 16 kHz audio pieces.
 
-    ``threads`` sessions of one onnxruntime thread each (0: :data:`DEFAULT_SESSIONS`, or the cores
-    this process may use if fewer), whose pieces run side by
-    side in as many Python threads (onnxruntime lets go of the GIL while it runs). A call's pieces
-    are short (about 130 frames), too short for one session's threads to share the work well:
-    336 pieces of 12 mixdowns on the 2-core machine took 8.1-8.2 s on one session of 2 threads and
-    4.7-5.5 s on two sessions of 1 thread, the same embeddings to within 2.4e-6 (2026-12-03; the
-    whole separation step of ``bench/bench_mono.py`` is the figure to quote)."""
+    ``threads`` sessions of one onnxruntime thread each (0: :data:`DEFAULT_SESSIONS`, or the
+    cores this process may use if fewer), whose pieces run side by side in as many Python
+    threads (onnxruntime lets go of the GIL while it runs). A call's pieces are short (about
+    130 frames), too short for one session's threads to share the work well."""
 
     def __init__(self, path: Path | None = None, threads: int = 0):
         import onnxruntime as ort  # late: only a mono call needs it
@@ -71,8 +74,6 @@ class Embedder:
         if threads > 0:
             count = threads
         else:
-            from callreview.cpu import cores
-
             count = min(DEFAULT_SESSIONS, cores())
         self.sessions = [
             ort.InferenceSession(data, sess_options=options, providers=["CPUExecutionProvider"])
@@ -99,17 +100,12 @@ class Embedder:
 
     def embed_many(self, waves: Sequence[np.ndarray]) -> np.ndarray:
         """(n, 192) unit-length embeddings, one per piece, each run on its own: CAM++'s pooling
-        reads every frame, so padding pieces to one length for a batch would change them. Cutting
-        them to lengths in 0.1 s steps and batching those was measured on the 75 kept mono
-        transcripts of ``bench_mono.py --eval``: 58-60 s against 66-82 s one by one, at a mean
-        cosine of 0.971 to the exact embeddings (0.45 for the shortest pieces); not adopted.
-        With more than one session the pieces are shared out among them, in order."""
+        reads every frame, so padding pieces to one length for a batch would change them. With
+        more than one session the pieces are shared out among them, in order."""
         if not waves:
             return np.zeros((0, 192), dtype=np.float32)
         if len(self.sessions) == 1 or len(waves) == 1:
             return np.stack([self.embed(w) for w in waves])
-        from concurrent.futures import ThreadPoolExecutor
-
         lanes = len(self.sessions)
         out: list[np.ndarray | None] = [None] * len(waves)
 
@@ -120,4 +116,4 @@ class Embedder:
         with ThreadPoolExecutor(lanes, thread_name_prefix="campplus") as pool:
             for done in [pool.submit(lane, k) for k in range(lanes)]:
                 done.result()
-        return np.stack(out)
+        return np.stack(cast(list[np.ndarray], out))  # every lane filled its pieces

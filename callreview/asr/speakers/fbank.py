@@ -57,7 +57,8 @@ def _window() -> np.ndarray:
 
 
 def fbank(wave: np.ndarray) -> np.ndarray:
-    """(frames, 80) float32 log-mel energies of ``wave`` (float32 at 16 kHz, any scale); no frame for < 25 ms."""
+    """(frames, 80) float32 log-mel energies of ``wave`` (float32 at 16 kHz, any scale); no frame
+    for < 25 ms."""
     # float32 throughout, as Kaldi computes: half the memory traffic of float64, same features
     wave = np.asarray(wave, dtype=np.float32)
     if wave.size < FRAME:

@@ -51,11 +51,13 @@ class AgentCues:
     offers_help: PhraseSet
     """``greeting.offer_help``."""
     introduces: tuple[Pattern, ...]
-    """``greeting.company``, ``greeting.agent_name`` and, outbound, ``confirm_identity``, ``agent_name``."""
+    """``greeting.company``, ``greeting.agent_name`` and, outbound, ``confirm_identity``,
+    ``agent_name``."""
     asks_name: PhraseSet
     """``names.ask_name``."""
     service: tuple[PhraseSet, ...]
-    """``hold.permission``, ``hold.thanks``, ``closing.question``, ``closing.thanks``, ``outbound.ask_time``."""
+    """``hold.permission``, ``hold.thanks``, ``closing.question``, ``closing.thanks``,
+    ``outbound.ask_time``."""
     self_name: tuple[Pattern, ...]
     """``names.self_name``."""
     slot_max: dict[str, int]
