@@ -47,7 +47,8 @@ def parse_week(text: str, option: str = "--week") -> tuple[str, str]:
         monday = date.fromisocalendar(int(match[1]), int(match[2]), 1)
     except ValueError:
         raise SettingsError(
-            f"{option} {text}: {match[1]} has no week {int(match[2])}; ISO weeks run from W01 to W52 or W53"
+            f"{option} {text}: {match[1]} has no week {int(match[2])}; "
+            "ISO weeks run from W01 to W52 or W53"
         ) from None
     return monday.isoformat(), (monday + timedelta(days=6)).isoformat()
 

@@ -215,7 +215,7 @@ class PostgresBackend(Backend):
         self.url = url
         self.where = redact(url)
         try:
-            import psycopg
+            import psycopg  # only for a PostgreSQL store: an SQLite one never loads it
         except ImportError:
             raise StoreError(
                 f"{self.where}: PostgreSQL needs psycopg; "

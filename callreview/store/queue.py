@@ -292,7 +292,7 @@ class Queue(Part):
 
 def _slim(filters: QueueFilter, sort: str = "date") -> str:
     """The queue's FROM without the reviews table when neither the filters nor the sort read it:
-    a review row holds its whole body, and skipping 10,000 of them is most of a page's time."""
+    a review row holds its whole body, and skipping those is most of what a page costs."""
     if filters.band or filters.needs_review is not None or sort == "score":
         return _QUEUE_FROM
     return _QUEUE_FROM_SLIM

@@ -13,7 +13,7 @@ often each uses each status::
 
 It is undefined (``None``) when ``p_e`` is 1: both raters gave every call the same
 one status, so there is nothing beyond chance to measure. QC suites show the rate
-once enough calls are reviewed (Genesys: 20); :data:`MIN_REVIEWED` is that count.
+once enough calls are reviewed; :data:`MIN_REVIEWED` is that count.
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ class Agreement:
     labels: tuple[str, ...]
     """The statuses of the table's rows (automatic) and columns (final)."""
     table: tuple[tuple[int, ...], ...]
-    """``table[i][j]``: calls the automation judged ``labels[i]`` and people finally ``labels[j]``."""
+    """``table[i][j]``: calls the automation judged ``labels[i]`` and people finally
+    ``labels[j]``."""
 
     @property
     def provisional(self) -> bool:
@@ -67,7 +68,8 @@ def cohen_kappa(table: Iterable[Iterable[int]]) -> float | None:
 def agreement(
     item: str, counts: Mapping[tuple[str, str], int], labels: tuple[str, ...] = STATUSES
 ) -> Agreement:
-    """Figures of one item from ``{(automatic, final): calls}``; statuses outside ``labels`` are added to it."""
+    """Figures of one item from ``{(automatic, final): calls}``; statuses outside ``labels`` are
+    added to it."""
     extra = sorted({s for pair in counts for s in pair} - set(labels))
     labels = tuple(labels) + tuple(extra)
     table = tuple(tuple(int(counts.get((a, f), 0)) for f in labels) for a in labels)

@@ -1,6 +1,7 @@
 """Pick a week's calls for human QC, as the monitoring rules ask (seed 004 监控制度).
 
-    store.briefs(week) ─group by agent─▶ quota per agent ─systematic pick, random start─▶ picks ─▶ store.save_sample
+    store.briefs(week) ─group by agent─▶ quota per agent
+                       ─systematic pick, random start─▶ picks ─▶ store.save_sample
 
 The rules: 5–15 % of the week's calls, at least three calls per agent, drawn at random
 and not only from the quiet hours. So the pick is **stratified by agent**: each agent
@@ -58,11 +59,13 @@ class SampleOptions:
         low, high = RATE_RANGE
         if not 0 < self.rate <= 1:
             raise SettingsError(
-                f"--rate {self.rate:g}: must be a share of the calls above 0 and at most 1, e.g. 0.1 for 10 %"
+                f"--rate {self.rate:g}: must be a share of the calls above 0 and at most 1, "
+                "e.g. 0.1 for 10 %"
             )
         if not low <= self.rate <= high and not self.force:
             raise SettingsError(
-                f"--rate {self.rate:g}: QC monitoring samples {100 * low:.0f}–{100 * high:.0f} % of a week's calls (seed 004); "
+                f"--rate {self.rate:g}: QC monitoring samples "
+                f"{100 * low:.0f}–{100 * high:.0f} % of a week's calls (seed 004); "
                 f"give a rate from {low:g} to {high:g}, or add --force to use {self.rate:g}"
             )
         if self.min_per_agent < 0:
@@ -142,7 +145,8 @@ class Sample:
 
 
 def quota(calls: int, rate: float, min_per_agent: int) -> int:
-    """Picks for an agent with ``calls`` calls: ``ceil(rate × calls)``, at least ``min_per_agent``, at most ``calls``."""
+    """Picks for an agent with ``calls`` calls: ``ceil(rate × calls)``, at least
+    ``min_per_agent``, at most ``calls``."""
     share = math.ceil(round(rate * calls, 9))  # 0.1 × 30 is 3.0000000000000004: still 3
     return min(calls, max(min_per_agent, share))
 
@@ -150,7 +154,8 @@ def quota(calls: int, rate: float, min_per_agent: int) -> int:
 def draw(
     briefs: Iterable[CallBrief], rate: float, min_per_agent: int, seed: int, week: str
 ) -> tuple[list[AgentQuota], list[Pick]]:
-    """The stratified, systematic pick (module docstring): pure, so the same input gives the same picks."""
+    """The stratified, systematic pick (module docstring): pure, so the same input gives the
+    same picks."""
     by_agent: dict[str, list[Pick]] = {}
     for brief in briefs:
         pick = Pick(
@@ -164,7 +169,8 @@ def draw(
             brief.band,
         )
         by_agent.setdefault(brief.agent or NO_AGENT, []).append(pick)
-    quotas, picks = [], []
+    quotas: list[AgentQuota] = []
+    picks: list[Pick] = []
     for agent in sorted(by_agent):
         calls = sorted(
             by_agent[agent], key=lambda p: (p.time or "", p.date or "", p.call_id or "", p.id)
@@ -188,7 +194,8 @@ def systematic(n: int, k: int, rng: random.Random) -> list[int]:
 
 
 def call_time(metadata: Any) -> str | None:
-    """The call's time of day from its metadata (``time``: ``9:05``, ``09:05`` or ``09:05:30``) as ``HH:MM:SS``."""
+    """The call's time of day from its metadata (``time``: ``9:05``, ``09:05`` or ``09:05:30``)
+    as ``HH:MM:SS``."""
     value = metadata.get("time") if hasattr(metadata, "get") else None
     match = _TIME.fullmatch(str(value).strip()) if value is not None else None
     if not match:
@@ -212,7 +219,8 @@ def take_sample(store: Store, options: SampleOptions) -> Sample:
             week = iso_week(latest)
         except ValueError:
             raise CallreviewError(
-                f"{store.where}: the latest call date {latest!r} is not YYYY-MM-DD; give the week with --week"
+                f"{store.where}: the latest call date {latest!r} is not YYYY-MM-DD; "
+                "give the week with --week"
             ) from None
         first, last = parse_week(week)
     seed = options.seed if options.seed is not None else secrets.randbelow(1_000_000)
@@ -256,8 +264,9 @@ def take_sample(store: Store, options: SampleOptions) -> Sample:
 def render_sample(sample: Sample) -> str:
     share = len(sample.picks) / sample.volume
     head = (
-        f"sample {sample.name}: {len(sample.picks):,} of {sample.volume:,} calls ({100 * share:.1f} %) · {sample.week} "
-        f"({sample.first_day} to {sample.last_day}) · rate {sample.rate:g}, at least {sample.min_per_agent} per agent · seed {sample.seed}"
+        f"sample {sample.name}: {len(sample.picks):,} of {sample.volume:,} calls "
+        f"({100 * share:.1f} %) · {sample.week} ({sample.first_day} to {sample.last_day}) · "
+        f"rate {sample.rate:g}, at least {sample.min_per_agent} per agent · seed {sample.seed}"
     )
     agents = table(
         ["agent", "calls", "picked"],

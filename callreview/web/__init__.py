@@ -47,7 +47,7 @@ def serve(
     app = create_app(store, scorecard, secure_cookies, debug)
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on such sockets; without it a kept-alive
-    # connection waits ~40 ms per response (Nagle against the client's delayed ACK)
+    # connection waits on each response (Nagle against the client's delayed ACK)
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:

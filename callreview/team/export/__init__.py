@@ -8,7 +8,8 @@ the target). Only when it has written everything is the file renamed over the ta
 an interrupted or failed export leaves the old file (or none), never half of one. A new
 format (the web app's static HTML) is one more entry in :data:`FORMATS`.
 
-- ``csv``   (:mod:`.csvfile`): UTF-8 with a BOM so Excel shows Chinese; the columns of :mod:`.columns`.
+- ``csv``   (:mod:`.csvfile`): UTF-8 with a BOM so Excel shows Chinese; the columns of
+  :mod:`.columns`.
 - ``xlsx``  (:mod:`.xlsxfile`): a Calls sheet (the same columns) and an Agents summary sheet.
 - ``jsonl`` (:mod:`.jsonlines`): one stored call with its current review per line.
 """
@@ -24,6 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from callreview.errors import CallreviewError
+from callreview.team.export.csvfile import write_csv
+from callreview.team.export.jsonlines import write_jsonl
+from callreview.team.export.xlsxfile import write_xlsx
 
 if TYPE_CHECKING:
     from callreview.store import Store, StoredCall
@@ -32,31 +36,14 @@ Writer = Callable[[Iterable["StoredCall"], Path], int]
 """Writes the calls to a path and returns how many it wrote."""
 
 
-def _csv(calls: Iterable[StoredCall], path: Path) -> int:
-    from callreview.team.export.csvfile import write_csv
-
-    return write_csv(calls, path)
-
-
-def _xlsx(calls: Iterable[StoredCall], path: Path) -> int:
-    from callreview.team.export.xlsxfile import write_xlsx
-
-    return write_xlsx(calls, path)
-
-
-def _jsonl(calls: Iterable[StoredCall], path: Path) -> int:
-    from callreview.team.export.jsonlines import write_jsonl
-
-    return write_jsonl(calls, path)
-
-
-FORMATS: dict[str, Writer] = {"csv": _csv, "xlsx": _xlsx, "jsonl": _jsonl}
-"""Format name (the CLI option without its dashes) → writer; the heavy libraries load late."""
+FORMATS: dict[str, Writer] = {"csv": write_csv, "xlsx": write_xlsx, "jsonl": write_jsonl}
+"""Format name (the CLI option without its dashes) → writer; openpyxl loads only for xlsx."""
 
 
 @dataclass(frozen=True)
 class ExportFilter:
-    """Which stored calls an export holds: scored calls, by date (inclusive ``YYYY-MM-DD``) and agent."""
+    """Which stored calls an export holds: scored calls, by date (inclusive ``YYYY-MM-DD``) and
+    agent."""
 
     since: str | None = None
     until: str | None = None
@@ -64,7 +51,8 @@ class ExportFilter:
 
 
 def export(store: Store, fmt: str, target: str | Path, where: ExportFilter = ExportFilter()) -> int:
-    """Write the current reviews of the scored calls that ``where`` selects to ``target``; returns how many."""
+    """Write the current reviews of the scored calls that ``where`` selects to ``target``;
+    returns how many."""
     if fmt not in FORMATS:
         raise CallreviewError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     calls = store.calls(since=where.since, until=where.until, agent=where.agent, state="scored")
@@ -74,14 +62,16 @@ def export(store: Store, fmt: str, target: str | Path, where: ExportFilter = Exp
 
 @contextmanager
 def atomic_target(target: Path) -> Iterator[Path]:
-    """A temporary path beside ``target`` that becomes ``target`` when the block ends without error."""
+    """A temporary path beside ``target`` that becomes ``target`` when the block ends without
+    error."""
     if target.is_dir():
         raise CallreviewError(
             f"{target}: is a folder; give a file name for the export, e.g. {target / 'calls.csv'}"
         )
     if not target.parent.is_dir():
         raise CallreviewError(
-            f"{target}: the folder {target.parent} does not exist; create it or write the export elsewhere"
+            f"{target}: the folder {target.parent} does not exist; "
+            "create it or write the export elsewhere"
         )
     try:
         fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
@@ -100,7 +90,8 @@ def atomic_target(target: Path) -> Iterator[Path]:
             os.replace(temp, target)
         except OSError as err:
             raise CallreviewError(
-                f"{target}: cannot write the export ({err.strerror or err}); check the disk and the folder"
+                f"{target}: cannot write the export ({err.strerror or err}); "
+                "check the disk and the folder"
             ) from None
     finally:
         temp.unlink(missing_ok=True)

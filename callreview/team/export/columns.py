@@ -104,7 +104,8 @@ def call_row(call: StoredCall) -> tuple[Cell, ...]:
 
 
 def delivery_cells(metrics: dict[str, Any] | None) -> tuple[Cell, ...]:
-    """The :data:`DELIVERY_COLUMNS` of a review's ``metrics``: ``None`` for a metric not measured."""
+    """The :data:`DELIVERY_COLUMNS` of a review's ``metrics``: ``None`` for a metric not
+    measured."""
     metrics = metrics or {}
     rate = metrics.get("speech_rate") or {}
     cuts = metrics.get("interruptions") or {}

@@ -13,7 +13,7 @@ import pickle
 import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from callreview.errors import CallreviewError
 from callreview.results import ITEMS
@@ -33,7 +33,7 @@ MAX_ROWS = 1_048_575
 
 
 def write_xlsx(calls: Iterable[StoredCall], path: Path) -> int:
-    from openpyxl import Workbook
+    from openpyxl import Workbook  # a heavy import: only for an xlsx export
 
     summarizer = Summarizer("agent")
     widths = [display_width(name) for name in COLUMNS]
@@ -94,7 +94,7 @@ def _agents_sheet(book, groups: Sequence[Figures], total: Figures) -> None:
     for row in rows:
         sheet.append(
             [
-                _percent(sheet, v) if i in rates and v is not None else _clean(v)
+                _percent(sheet, cast(float, v)) if i in rates and v is not None else _clean(v)
                 for i, v in enumerate(row)
             ]
         )
@@ -102,7 +102,9 @@ def _agents_sheet(book, groups: Sequence[Figures], total: Figures) -> None:
 
 
 def _sheet(book, title: str, headers: Sequence[str], widths: Sequence[int]):
-    """A write-only sheet with its widths set, its header bold and frozen (all before the first row)."""
+    """A write-only sheet with its widths set, its header bold and frozen (all before the first
+    row)."""
+    # openpyxl, here and below: a heavy import, only for an xlsx export
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
@@ -124,13 +126,14 @@ def _sheet(book, title: str, headers: Sequence[str], widths: Sequence[int]):
 
 
 def _filter(sheet, columns: int, rows: int) -> None:
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter  # heavy, as above
 
-    sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{rows + 1}"  # written after the rows: allowed in write-only mode
+    # written after the rows: allowed in write-only mode
+    sheet.auto_filter.ref = f"A1:{get_column_letter(columns)}{rows + 1}"
 
 
 def _percent(sheet, value: float):
-    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell import WriteOnlyCell  # heavy, as above
 
     cell = WriteOnlyCell(sheet, value=value)
     cell.number_format = PERCENT
@@ -148,7 +151,7 @@ def _width(value: Cell) -> int:
 def _clean(value: Cell) -> Cell:
     """Strings without the control characters XLSX cannot hold."""
     if isinstance(value, str):
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # heavy, as above
 
         return inert(ILLEGAL_CHARACTERS_RE.sub("", value))  # openpyxl writes "=…" text as a formula
     return value

@@ -1,0 +1,58 @@
+"""Figures for the weekly QC meeting: per agent, per week, per checklist item.
+
+    store.calls(...) ─▶ Summarizer.add(call) × N ─▶ Summary {total, groups, waiting}
+                    ─▶ render_summary · to_dict
+
+The figures are read from stored reviews (the JSON contract of
+:meth:`callreview.results.CallReview.to_dict`); nothing is scored again here. They are
+computed in one pass with memory that does not grow with the number of calls, so the
+same :class:`Summarizer` serves ``callreview summary``, the Agents sheet of an XLSX
+export and the web app's Agents page.
+
+What the figures mean:
+
+- ``mean_score``/``min_score``: over the calls that have a score (``no_score`` counts the others).
+- ``bands``: calls per band, the best band first (bands ordered by their mean score).
+- an item's ``fail_rate``: failed / judged, where judged is ``pass`` + ``fail``
+  (``na``: no hold; ``review``: a person decides).
+- a greeting or closing part's ``miss_rate``: calls where the part was not heard at all
+  (neither found nor uncertain) / calls whose review has that part.
+- ``forbidden_phrases``: certain hits per lexicon phrase in calls whose ``forbidden`` item
+  failed, the most frequent first (hits on a mono recording wait for a person: ``review``).
+- ``waiting``: calls that need a person (``needs_review``: some item is ``review``).
+"""
+
+from callreview.team.summary.figures import (
+    ALL,
+    BY,
+    NO_AGENT,
+    NO_DATE,
+    PART_ITEMS,
+    By,
+    Figures,
+    ItemFigures,
+    PartFigures,
+    PhraseFigures,
+    Summary,
+    WaitingCall,
+)
+from callreview.team.summary.render import render_summary
+from callreview.team.summary.tally import Summarizer, summarize
+
+__all__ = [
+    "ALL",
+    "BY",
+    "NO_AGENT",
+    "NO_DATE",
+    "PART_ITEMS",
+    "By",
+    "Figures",
+    "ItemFigures",
+    "PartFigures",
+    "PhraseFigures",
+    "Summarizer",
+    "Summary",
+    "WaitingCall",
+    "render_summary",
+    "summarize",
+]
