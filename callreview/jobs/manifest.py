@@ -28,6 +28,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from callreview.errors import SettingsError
 from callreview.store import CallMeta
@@ -40,7 +41,8 @@ _DATE_GROUP = r"\d{4}[-/.]?\d{2}[-/.]?\d{2}"
 
 
 def parse_date(value: str, source: str) -> str:
-    """``2026-12-01``, ``20261201``, ``2026/12/01`` → ``2026-12-01``; else a one-line error naming ``source``."""
+    """``2026-12-01``, ``20261201``, ``2026/12/01`` → ``2026-12-01``; else a one-line error
+    naming ``source``."""
     text = value.strip()
     match = _DATE.fullmatch(text)
     try:
@@ -68,7 +70,9 @@ class NamePattern:
         match = self.regex.fullmatch(Path(path).stem)
         if not match:
             return CallMeta()
-        found = {k: v for k, v in match.groupdict().items() if not k.startswith("_")}
+        found: dict[str, Any] = {
+            k: v for k, v in match.groupdict().items() if not k.startswith("_")
+        }
         if "date" in found:
             try:
                 found["date"] = parse_date(found["date"], str(path))
@@ -92,7 +96,8 @@ def name_pattern(text: str) -> NamePattern:
             ignored += 1
         elif name not in FIELDS:
             raise SettingsError(
-                f"--name-pattern {text}: unknown field {{{name}}}; use {', '.join('{' + f + '}' for f in FIELDS)} or {{*}} for a part to ignore"
+                f"--name-pattern {text}: unknown field {{{name}}}; "
+                f"use {', '.join('{' + f + '}' for f in FIELDS)} or {{*}} for a part to ignore"
             )
         elif name in fields:
             raise SettingsError(
@@ -113,7 +118,8 @@ def name_pattern(text: str) -> NamePattern:
 def _literal(pattern: str, text: str) -> str:
     if "{" in text or "}" in text:
         raise SettingsError(
-            f"--name-pattern {pattern}: an unmatched brace; write fields as {{agent}}, {{date}}, {{call_id}}"
+            f"--name-pattern {pattern}: an unmatched brace; "
+            "write fields as {agent}, {date}, {call_id}"
         )
     return re.escape(text)
 
@@ -138,14 +144,16 @@ def read_manifest(path: str | Path) -> list[tuple[Path, CallMeta]]:
     except UnicodeDecodeError as err:
         line = raw.count(b"\n", 0, err.start) + 1
         raise SettingsError(
-            f"{path}:{line}: not UTF-8 text; save the manifest as CSV UTF-8 (in Excel: Save As → CSV UTF-8)"
+            f"{path}:{line}: not UTF-8 text; "
+            "save the manifest as CSV UTF-8 (in Excel: Save As → CSV UTF-8)"
         ) from None
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = next(reader, None)
         if header is None or not any(cell.strip() for cell in header):
             raise SettingsError(
-                f"{path}: the manifest is empty; its first line names the columns, e.g. file,agent,call_id,date"
+                f"{path}: the manifest is empty; "
+                "its first line names the columns, e.g. file,agent,call_id,date"
             )
         columns = _columns(path, header)
         base = path.parent
@@ -158,19 +166,22 @@ def read_manifest(path: str | Path) -> list[tuple[Path, CallMeta]]:
             source = f"{path}:{line}"
             if len(row) > len(columns):
                 raise SettingsError(
-                    f"{source}: {len(row)} fields, but the header names {len(columns)} columns; quote values that hold a comma"
+                    f"{source}: {len(row)} fields, but the header names {len(columns)} columns; "
+                    "quote values that hold a comma"
                 )
             values = {name: cell.strip() for name, cell in zip(columns, row) if cell.strip()}
             file = values.pop("file", None)
             if not file:
                 raise SettingsError(
-                    f"{source}: the file column is empty; give the recording's path, relative to {base}"
+                    f"{source}: the file column is empty; "
+                    f"give the recording's path, relative to {base}"
                 )
             recording = Path(file) if Path(file).is_absolute() else base / file
             rows.setdefault(Path(os.path.abspath(recording)), _meta(values, source))
     except csv.Error as err:
         raise SettingsError(
-            f"{path}:{reader.line_num}: not a readable CSV line ({err}); check the quotes on that line"
+            f"{path}:{reader.line_num}: not a readable CSV line ({err}); "
+            "check the quotes on that line"
         ) from None
     return list(rows.items())
 
@@ -187,11 +198,13 @@ def _columns(path: Path, header: list[str]) -> list[str]:
             raise SettingsError(f"{path}:1: the column {name!r} appears twice; keep one")
         if name not in known and (close := difflib.get_close_matches(name, known, n=1, cutoff=0.8)):
             raise SettingsError(
-                f"{path}:1: unknown column {name!r}; did you mean {close[0]!r}? (columns: {', '.join(known)}, others are kept as metadata)"
+                f"{path}:1: unknown column {name!r}; did you mean {close[0]!r}? "
+                f"(columns: {', '.join(known)}, others are kept as metadata)"
             )
     if "file" not in columns:
         raise SettingsError(
-            f"{path}:1: no 'file' column; the first line names the columns, e.g. file,agent,call_id,date"
+            f"{path}:1: no 'file' column; "
+            "the first line names the columns, e.g. file,agent,call_id,date"
         )
     return columns
 
@@ -203,7 +216,8 @@ def _meta(values: dict[str, str], source: str) -> CallMeta:
         values["direction"] = values["direction"].lower()
         if values["direction"] not in DIRECTIONS:
             raise SettingsError(
-                f"{source}: direction {values['direction']!r} must be inbound or outbound (or empty)"
+                f"{source}: direction {values['direction']!r} "
+                "must be inbound or outbound (or empty)"
             )
     extra = {k: v for k, v in values.items() if k not in FIELDS}
     return CallMeta(**{k: v for k, v in values.items() if k in FIELDS}, extra=extra)

@@ -1,4 +1,4 @@
-"""How ``batch`` shows what it does: a progress bar on a terminal, one plain line per call otherwise.
+"""How ``batch`` shows what it does: a progress bar on a terminal, else one plain line per call.
 
     [3/15] scored  calls/0412.flac · 75.0 below_standard · failed: greeting
     [4/15] already calls/0413.flac · 100.0 excellent
@@ -61,10 +61,8 @@ def outcome_line(outcome: Outcome, tally: BatchTally) -> str:
             head
             + f"{display(outcome.path)} · another batch is scoring it; checked again at the end"
         )
-    line = (
-        head
-        + f"{display(outcome.path)} · {'—' if outcome.score is None else f'{outcome.score:.1f}'} {outcome.band or ''}".rstrip()
-    )
+    score = "—" if outcome.score is None else f"{outcome.score:.1f}"
+    line = head + f"{display(outcome.path)} · {score} {outcome.band or ''}".rstrip()
     if outcome.failed_items:
         line += f" · failed: {', '.join(outcome.failed_items)}"
     if outcome.needs_review:
@@ -78,7 +76,8 @@ def summary_lines(tally: BatchTally) -> list[str]:
     if tally.interrupted:
         left = tally.total - tally.done
         lines.append(
-            f"interrupted: {left:,} call{'s' if left != 1 else ''} not scored yet; run the same command again to go on"
+            f"interrupted: {left:,} call{'s' if left != 1 else ''} not scored yet; "
+            "run the same command again to go on"
         )
     return lines
 
@@ -117,7 +116,7 @@ class PlainProgress:
 
 
 class BarProgress:
-    """A rich progress bar on a terminal: calls done / total, audio hours, ETA, the file being scored.
+    """A rich progress bar on a terminal: calls done / total, audio hours, ETA, the file scored.
     Failures are printed above the bar as they happen."""
 
     def __init__(self, total: int, stream: TextIO | None = None) -> None:

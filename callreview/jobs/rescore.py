@@ -1,6 +1,7 @@
 """``rescore``: after a lexicon or scorecard change, the rules again on the stored transcripts.
 
-    store.calls(scored) ─transcript─▶ Reviewer.check (no audio, no model) ─▶ store.add_review (a new version)
+    store.calls(scored) ─transcript─▶ Reviewer.check (no audio, no model)
+        ─▶ store.add_review (a new version)
 
 A call whose current review was made under the same rules (the same
 :attr:`Reviewer.fingerprint`) is skipped; history keeps every earlier version.
@@ -59,7 +60,8 @@ def rescore(store: Store, reviewer: Reviewer, since: str | None = None) -> Resco
             transcript = store.transcript(call.id)
         except CallreviewError as err:
             tally.failed.append(
-                f"{call.path}: the stored transcript cannot be read ({err}); its earlier reviews are kept"
+                f"{call.path}: the stored transcript cannot be read ({err}); "
+                "its earlier reviews are kept"
             )
             continue
         if transcript is None:
