@@ -300,7 +300,7 @@ def test_decode_batch_sets_how_many_windows_one_decoder_call_takes(monkeypatch):
     )
     windows = [Window((Piece("agent", 0.0, 1.0),), 1.0)] * 3
     audios = [np.zeros(10, dtype=np.float32)] * 3
-    for decode_batch in (None, 1):  # None: batch_size, as before 2026-12-04
+    for decode_batch in (None, 1):  # None: batch_size windows a call
         t = Transcriber(
             ModelRef("none", "none"),
             TranscribeOptions(device="cpu", batch_size=2, decode_batch=decode_batch),
@@ -402,7 +402,7 @@ def test_both_channels_speech_found_in_parallel_is_the_speech_found_one_after_th
 
 def test_a_channels_short_last_window_is_filled_from_the_one_before(monkeypatch):
     # 31 s of agent speech: by default the last window holds 10 s, not the 1 s left over after a
-    # full window (fill_last_s); None packs as before 2026-12-06.
+    # full window (fill_last_s); None: greedy packing, the last window what is left over.
     import faster_whisper
 
     from callreview.asr.model import ModelRef

@@ -70,8 +70,7 @@ def drop_misplaced_tail(
     """``heard`` without the words ``redone`` shows were misplaced.
 
     The batched decoder joins a window's speech pieces without pauses, and now
-    and then times the first words of a piece at the end of the piece before
-    (07: the agent's 不知道 at 27.4 s came back at 24.8 s, after 今天的车已经走了).
+    and then times the first words of a piece at the end of the piece before.
     The second decode then hears them where they were said. When the words
     heard just before ``redone`` (within ``within_s``) are exactly its words,
     they go from there.
