@@ -265,7 +265,9 @@ def main() -> int:
             times["transcribe_cpu"] += time.process_time() - c0
             raw_path.write_text(raw.to_json(), encoding="utf-8")
         t0, c0 = time.perf_counter(), time.process_time()
-        result = separation(raw, recording, agent_cues(lexicon), SeparateOptions(threads=args.threads))
+        result = separation(
+            raw, recording, agent_cues(lexicon), SeparateOptions(threads=args.threads)
+        )
         times["separate"] += time.perf_counter() - t0
         times["separate_cpu"] += time.process_time() - c0
         return raw, result
