@@ -504,7 +504,9 @@ def test_overrides_appeals_and_kept_finals_are_rows_on_a_review_version(
     review = fresh_store.call(call).review_id
     with fresh_store.transaction():
         fresh_store.lock_call(call)
-        first = fresh_store.add_override(call, review, "greeting", "pass", "fail", "cut", "rita", 1.0)
+        first = fresh_store.add_override(
+            call, review, "greeting", "pass", "fail", "cut", "rita", 1.0
+        )
         fresh_store.add_override(call, review, "greeting", "fail", "review", "unsure", "sam", 2.0)
         fresh_store.set_final_status(review, "greeting", "review")
         fresh_store.keep_final(review, call, 87.5, "good", "sam", 2.0)

@@ -256,7 +256,6 @@ def test_a_rescore_starts_a_new_version_that_nobody_has_reviewed_yet(web):
     people.override(call, "greeting", "pass", "heard it", people.user("rita"))
     from callreview.review import Reviewer
 
-    stored = store.call(call)
     review = Reviewer().check(store.transcript(call))
     store.add_review(call, review, None, "callreview test", "new-rules")
     fresh = people.final(store.call(call))
