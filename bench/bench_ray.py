@@ -47,18 +47,19 @@ RECORDINGS = [
 
 
 def child(mode: str, db: str, files: list[str], workers: int, threads: int | None) -> dict:
-    from callreview.jobs.batch import Job
+    from callreview.jobs.engine import Job, RunOptions
     from callreview.settings import Settings
 
     jobs = [Job(Path(f)) for f in files]
     settings = Settings(cache=False)
     out: dict = {"mode": mode, "workers": workers, "threads": threads}
+    options = RunOptions(workers=workers, threads=threads)
     if mode == "local":
-        from callreview.jobs.workers import run_jobs
+        from callreview.jobs.local import run_local
 
         peaks, done = _sampling(_child_of(os.getpid()))
         t0 = time.perf_counter()
-        outcomes = _timed(run_jobs(jobs, settings, db, workers, threads), t0, out)
+        outcomes = _timed(run_local(jobs, settings, db, options), t0, out)
         done.set()
         if workers == 1:  # scored in this process
             out["peak_rss_mib"] = [resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024]
@@ -67,16 +68,17 @@ def child(mode: str, db: str, files: list[str], workers: int, threads: int | Non
     else:
         import ray
 
-        from callreview.jobs.ray import _connect, run_on_ray
+        from callreview.jobs.ray import run_on_ray
+        from callreview.jobs.ray_cluster import connect
 
         t0 = time.perf_counter()
-        _connect(ray, None, workers, 0)  # a local cluster, as `--ray local` starts it
+        connect(ray, None, workers, 0)  # a local cluster, as `--ray local` starts it
         out["cluster_start_s"] = time.perf_counter() - t0
         peaks, done = _sampling(
             lambda entry: (entry / "cmdline").read_bytes().startswith(b"ray::ScoringActor")
         )
         t0 = time.perf_counter()
-        outcomes = _timed(run_on_ray(jobs, settings, db, workers, threads), t0, out)
+        outcomes = _timed(run_on_ray(jobs, settings, db, options), t0, out)
         done.set()
         t0 = time.perf_counter()
         ray.shutdown()
@@ -231,7 +233,7 @@ def main() -> None:
         return
 
     from callreview.cpu import cores
-    from callreview.jobs.workers import DEFAULT_WORKERS
+    from callreview.jobs.local import DEFAULT_WORKERS
 
     folder = Path(tempfile.mkdtemp(prefix="bench-ray-"))
     stores = Stores(args.pg, folder)

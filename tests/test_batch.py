@@ -152,10 +152,10 @@ def test_batch_scores_every_call_once_and_a_rerun_skips_them_all(store_url, tran
     )
     assert_stored_once_and_whole(store_url, sorted(transcripts.glob("*.json")))
     with open_store(store_url) as store:
-        runs = store.db.execute(
-            "SELECT kind, scored, skipped, failed, finished_at IS NOT NULL FROM runs ORDER BY id"
-        ).fetchall()
-    assert [tuple(r) for r in runs] == [("batch", 13, 0, 0, True), ("batch", 0, 13, 0, True)]
+        runs = [
+            (r.kind, r.scored, r.skipped, r.failed, r.finished_at is not None) for r in store.runs()
+        ]
+    assert runs == [("batch", 13, 0, 0, True), ("batch", 0, 13, 0, True)]
 
 
 def test_batch_two_runs_at_once_never_score_a_call_twice(store_url, tmp_path):
@@ -197,7 +197,7 @@ def test_batch_the_same_audio_under_two_names_is_one_call_with_two_paths(store_u
             str(tmp_path / "in" / "copy of 0412.json"),
         ]
         assert len(store.history(call.id)) == 1
-        assert store.db.execute("SELECT COUNT(*) FROM transcripts").fetchone()[0] == 1
+        assert store.transcript_count() == 1
 
 
 def test_batch_manifest_and_name_pattern_metadata_reach_the_stored_calls(store_url, tmp_path):
@@ -436,13 +436,8 @@ def test_batch_sigkill_midway_loses_nothing_and_a_rerun_stores_every_file_exactl
     assert rerun.stdout == f"{3 - scored_before} scored, {scored_before} already scored, 0 failed\n"
     assert_stored_once_and_whole(str(db), files)
     with open_store(db) as store:
-        assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert (
-            store.db.execute("SELECT COUNT(*) FROM calls WHERE claim_token IS NOT NULL").fetchone()[
-                0
-            ]
-            == 0
-        )
+        assert store.integrity_problems() == []  # SQLite's integrity_check says ok
+        assert store.held_claims() == 0
 
 
 @pytest.mark.model
@@ -483,10 +478,8 @@ def test_batch_sigterm_gives_the_calls_in_progress_back_unscored(tmp_path, model
     assert (batch.returncode, err.splitlines()[-1]) == (130, "callreview: interrupted")
     assert not any(alive(w) for w in workers)
     with open_store(db) as store:
-        left = store.db.execute(
-            "SELECT state, claim_token FROM calls WHERE state != 'scored'"
-        ).fetchall()
-    assert [tuple(r) for r in left] == [("pending", None)] * len(left) and len(left) >= 1
+        left = [(r.state, r.claim_token) for r in store.ledger() if r.state != "scored"]
+    assert left == [("pending", None)] * len(left) and len(left) >= 1
 
 
 # --- finding the calls (library) ------------------------------------------------------

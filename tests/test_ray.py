@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from callreview.errors import CallreviewError
-from callreview.jobs.batch import Job
+from callreview.jobs.engine import Job, RunOptions
 from callreview.jobs.ray import PER_ACTOR, run_on_ray
 from callreview.settings import Settings
 from callreview.store import open_store
@@ -30,6 +30,8 @@ from callreview.store import open_store
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "audio_samples"
 TRUTH = SAMPLES / "truth"
+TWO = RunOptions(workers=2)
+"""Two actors: what the 2-CPU head holds."""
 
 
 @dataclass(frozen=True)
@@ -147,10 +149,7 @@ def stored(url: str) -> dict[str, dict]:
 def attempts(url: str) -> dict[str, int]:
     """How many times each call was claimed (the store's own count)."""
     with open_store(url) as store:
-        return {
-            Path(path).name: n
-            for path, n in store.db.execute("SELECT path, attempts FROM calls").fetchall()
-        }
+        return {Path(row.path).name: row.attempts for row in store.ledger()}
 
 
 def actor_pids() -> dict[int, str]:
@@ -168,6 +167,25 @@ def actor_pids() -> dict[int, str]:
         if title.startswith("ray::ScoringActor"):
             found[int(entry.name)] = title
     return found
+
+
+def actor_holding_a_claim(url: str, ignore: set[int]) -> int | None:
+    """The pid of a new actor scoring a call it has claimed in the store (claims name
+    ``host:pid``), or ``None`` while there is none."""
+    scoring = {
+        pid
+        for pid, title in actor_pids().items()
+        if pid not in ignore and title == "ray::ScoringActor.score"
+    }
+    if not scoring:
+        return None
+    with open_store(url) as store:
+        holders = {
+            int(row.claimed_by.rsplit(":", 1)[1])
+            for row in store.ledger()
+            if row.state == "claimed" and row.claimed_by
+        }
+    return min(scoring & holders, default=None)
 
 
 # --- on recordings (the model on the actors) -----------------------------------------------
@@ -267,17 +285,11 @@ def test_batch_ray_goes_on_when_an_actor_is_killed_mid_call(ray_head, postgres_u
         victim = None
         deadline = time.monotonic() + 300
         while victim is None and time.monotonic() < deadline and batch.poll() is None:
-            scoring = [
-                pid
-                for pid, title in actor_pids().items()
-                if pid not in before and title == "ray::ScoringActor.score"
-            ]
-            if scoring:
-                time.sleep(2.0)  # well into the call: the model is loading or transcribing
-                if actor_pids().get(scoring[0]) == "ray::ScoringActor.score":
-                    victim = scoring[0]
-                    os.kill(victim, signal.SIGKILL)
-            time.sleep(0.2)
+            victim = actor_holding_a_claim(postgres_url, before)
+            if victim is None:
+                time.sleep(0.2)
+        if victim is not None:  # its call is claimed: the model is loading or transcribing it
+            os.kill(victim, signal.SIGKILL)
         out, err = batch.communicate(timeout=600)
     finally:
         if batch.poll() is None:
@@ -335,10 +347,10 @@ def test_run_on_ray_stopped_early_then_run_again_stores_every_call_once(
 ):
     jobs = [Job(path) for path in transcripts(tmp_path, 20)]
 
-    first = run_on_ray(jobs, Settings(), postgres_url, 2, address=ray_head.address)
+    first = run_on_ray(jobs, Settings(), postgres_url, TWO, address=ray_head.address)
     seen = [next(first) for _ in range(5)]
     first.close()  # as `batch` does on the first Ctrl-C: the calls in flight finish, no more start
-    second = list(run_on_ray(jobs, Settings(), postgres_url, 2, address=ray_head.address))
+    second = list(run_on_ray(jobs, Settings(), postgres_url, TWO, address=ray_head.address))
 
     assert [o.status for o in seen] == ["scored"] * 5
     statuses = sorted(o.status for o in second)
@@ -361,7 +373,7 @@ def test_run_on_ray_takes_jobs_only_as_actors_free_up(ray_head, postgres_url, tm
 
     ahead = []
     for done, outcome in enumerate(
-        run_on_ray(lazily(), Settings(), postgres_url, 2, address=ray_head.address)
+        run_on_ray(lazily(), Settings(), postgres_url, TWO, address=ray_head.address)
     ):
         assert outcome.status == "scored"
         ahead.append(len(taken) - done)
@@ -380,7 +392,7 @@ def test_run_on_ray_stop_lets_the_running_calls_finish_and_starts_no_more(
     stop = threading.Event()
     yielded = []
     for outcome in run_on_ray(
-        jobs, Settings(), postgres_url, 2, address=ray_head.address, stop=stop
+        jobs, Settings(), postgres_url, TWO, address=ray_head.address, stop=stop
     ):
         yielded.append(outcome)
         stop.set()  # the first Ctrl-C of `batch`
@@ -406,7 +418,7 @@ def test_run_on_ray_stops_with_the_store_error_when_actors_cannot_open_the_store
                 [Job(p) for p in transcripts(tmp_path, 2)],
                 Settings(),
                 unreachable,
-                2,
+                TWO,
                 address=ray_head.address,
             )
         )

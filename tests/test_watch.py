@@ -29,6 +29,8 @@ SHORT_CALLS = (
     SAMPLES / "09_no_closing.flac",
     SAMPLES / "03_bare_wei.flac",
 )  # 36 s and 41 s of audio
+NO_MODEL = {"CALLREVIEW_MODEL": "/nonexistent/model"}
+"""For the transcript-JSON tests: proves the watcher never loads a model for them."""
 
 
 # --- helpers ------------------------------------------------------------------------
@@ -86,9 +88,28 @@ def ledger(db: str) -> dict[str, dict]:
         }
 
 
+def handled_past(proc: WatchProcess, folder: Path) -> Path:
+    """Drop a marker recording into ``folder`` and wait until ``proc`` has scored it. Events are
+    taken in order and ready files are sent oldest first, so by then anything an earlier event
+    would have sent (a second scoring, our own result file) has been sent and logged too."""
+    marker = put(folder, "zz_marker.json", transcript_bytes(99))
+
+    def marker_scored():
+        """the marker file scored"""
+        return any(line.split()[1] == str(marker) for line in proc.lines("scored"))
+
+    wait_for(marker_scored, 30)
+    return marker
+
+
 def errors(db: str):
     with open_store(db) as store:
         return store.errors()
+
+
+def held_claims(db: str) -> int:
+    with open_store(db) as store:
+        return store.held_claims()
 
 
 def scored_count(db: str) -> int:
@@ -99,14 +120,15 @@ def scored_count(db: str) -> int:
 class WatchProcess:
     """A real ``python -m callreview watch`` with its log in a file (a pipe could fill and block it)."""
 
-    def __init__(self, cwd: Path, name: str, *args: str) -> None:
+    def __init__(self, cwd: Path, name: str, *args: str, env: dict[str, str]) -> None:
         self.log_path, self.err_path = cwd / f"{name}.log", cwd / f"{name}.err"
         self.args = args
         with open(self.log_path, "w") as out, open(self.err_path, "w") as err:
             env = {
                 **os.environ,
-                "PYTHONFAULTHANDLER": "1",
-            }  # SIGABRT prints every thread's stack (see stop)
+                **env,
+                "PYTHONFAULTHANDLER": "1",  # SIGABRT prints every thread's stack (see stop)
+            }
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "callreview", "watch", *args],
                 cwd=cwd,
@@ -154,8 +176,10 @@ def watcher(tmp_path):
     """Start ``callreview watch ARGS…`` processes; any still running at the end are killed."""
     started: list[WatchProcess] = []
 
-    def start(*args: str, name: str | None = None, wait: bool = True) -> WatchProcess:
-        proc = WatchProcess(tmp_path, name or f"watch{len(started) + 1}", *args)
+    def start(
+        *args: str, name: str | None = None, wait: bool = True, env: dict[str, str] = NO_MODEL
+    ) -> WatchProcess:
+        proc = WatchProcess(tmp_path, name or f"watch{len(started) + 1}", *args, env=env)
         started.append(proc)
         return proc.wait_started() if wait else proc
 
@@ -182,10 +206,13 @@ def json_watch(inbox: Path, db: str, *more: str, settle: str = "1") -> tuple[str
     return (str(inbox), "--db", db, "--pattern", "*.json", "--settle", settle, *more)
 
 
-def run_cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path, timeout: float = 120, env: dict[str, str] = NO_MODEL
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "callreview", *args],
         cwd=cwd,
+        env={**os.environ, **env},
         capture_output=True,
         text=True,
         timeout=timeout,
@@ -225,9 +252,11 @@ def test_watch_scores_a_slowly_written_file_once_after_it_completes(watcher, inb
     assert (
         review.created_at >= completed + 2.0 - 0.3
     )  # not before the settle window after the last write
-    time.sleep(2.5)  # later events of the same file change nothing
+    handled_past(proc, inbox)  # later events of the same file change nothing
     assert proc.stop() == 0
-    assert len(proc.lines("scored")) == 1 and ledger(db)[str(inbox / "slow.json")]["versions"] == 1
+    slow = [line for line in proc.log.splitlines() if str(inbox / "slow.json") in line]
+    assert len(slow) == 1 and slow[0].startswith("scored ")
+    assert ledger(db)[str(inbox / "slow.json")]["versions"] == 1
 
 
 def test_watch_ignores_temporary_names_and_scores_a_file_renamed_into_place_at_once(
@@ -265,16 +294,18 @@ def test_watch_twenty_files_dropped_at_once_give_twenty_results_none_twice(
     for source in sources:
         shutil.copy(source, inbox / source.name)
     wait_for(lambda: scored_count(store_url) == 20, 60)
-    time.sleep(1.5)
+    marker = handled_past(proc, inbox)  # nothing is scored a second time after the twenty
     assert proc.stop() == 0
     calls = ledger(store_url)
+    del calls[str(marker)]
     assert sorted(calls) == sorted(str(inbox / s.name) for s in sources)
     assert all(
         c["state"] == "scored" and c["versions"] == 1 and len(c["paths"]) == 1
         for c in calls.values()
     )
-    scored = proc.lines("scored")
+    scored = [line for line in proc.lines("scored") if line.split()[1] != str(marker)]
     assert len(scored) == 20 and len({line.split()[1] for line in scored}) == 20
+    assert proc.lines("already") == []
 
 
 def test_watch_two_watchers_on_one_folder_and_store_score_each_file_once(watcher, inbox, store_url):
@@ -283,7 +314,7 @@ def test_watch_two_watchers_on_one_folder_and_store_score_each_file_once(watcher
     for i in range(12):
         put(inbox, f"call_{i:03d}.json", transcript_bytes(i))
     wait_for(lambda: scored_count(store_url) == 12, 60)
-    time.sleep(2)  # let the loser of each race ask again and see it scored
+    wait_for(lambda: held_claims(store_url) == 0, 30)  # no call is still being scored by either
     assert first.stop() == 0 and second.stop() == 0
     calls = ledger(store_url)
     assert len(calls) == 12 and all(c["versions"] == 1 for c in calls.values())
@@ -345,7 +376,7 @@ def test_watch_does_not_retry_a_bad_file_until_it_changes(watcher, inbox, db):
     broken = put(inbox, "broken.json", b'{"file": "x.flac", "segments": [')
     wait_for(lambda: errors(db), 30)
     os.utime(broken)  # touched, same bytes: the same bad audio, not tried again
-    time.sleep(2.5)
+    wait_for(lambda: proc.lines("skipped"), 30)
     assert len(errors(db)) == 1 and len(proc.lines("failed")) == 1
     (skipped,) = proc.lines("skipped")
     assert skipped.endswith(" · failed before; not retried until the file changes")
@@ -396,7 +427,7 @@ def test_watch_writes_each_result_as_json_beside_the_recording_and_under_out(
     proc = watcher(*json_watch(inbox, db, "--recursive", "--json-beside", "--out", str(out)))
     call = put(inbox / "agent7", "call_0007.json", transcript_bytes(6))
     wait_for(lambda: (out / "agent7" / "call_0007.json.review.json").exists(), 30)
-    time.sleep(1.5)  # our own result files must not be taken for recordings
+    marker = handled_past(proc, inbox / "agent7")  # our result files are not taken for recordings
     assert proc.stop() == 0
     beside = json.loads(
         (inbox / "agent7" / "call_0007.json.review.json").read_text(encoding="utf-8")
@@ -407,8 +438,8 @@ def test_watch_writes_each_result_as_json_beside_the_recording_and_under_out(
         "greeting",
         "closing",
     }
-    assert list(ledger(db)) == [str(call)]
-    (line,) = proc.lines("scored")
+    assert sorted(ledger(db)) == [str(call), str(marker)]
+    (line,) = [line for line in proc.lines("scored") if line.split()[1] == str(call)]
     assert re.fullmatch(
         rf"scored   {re.escape(str(call))} · [\d.]+ \w+ · failed: [\w, –]+( · needs review)? · [\d.]+ s after complete \([\d.]+ s scoring\)",
         line,
@@ -493,7 +524,7 @@ def test_watch_retries_a_store_that_went_away_and_loses_no_result(watcher, inbox
         )
         put(inbox, "during_outage.json", transcript_bytes(8))
         wait_for(lambda: "store unavailable" in proc.err, 30)
-        time.sleep(2)
+        wait_for(lambda: proc.err.count("store unavailable") >= 2, 30)  # a retry failed as well
         admin.execute(f"ALTER DATABASE {name} WITH ALLOW_CONNECTIONS true")
     wait_for(lambda: scored_count(postgres_url) == 1, 60)
     assert proc.stop() == 0
@@ -507,27 +538,35 @@ def test_watch_retries_a_store_that_went_away_and_loses_no_result(watcher, inbox
 # --- stopping and restarting (real audio: a call that takes seconds) ---------------------------
 
 
-def _in_progress(db: str) -> bool:
-    """a call claimed (being scored)"""
+@pytest.fixture
+def model_env(bundled_model) -> dict[str, str]:
+    """The assembled default model, so no watcher assembles it again into its own cache."""
+    return {"CALLREVIEW_MODEL": bundled_model.load_from}
+
+
+def scoring_in(proc: WatchProcess, db: str) -> bool:
+    """Whether ``proc`` holds the claim on a call (claims name ``host:pid``): it is scoring it."""
     with open_store(db) as store:
-        return store.counts().in_progress == 1
+        return any(
+            row.state == "claimed" and (row.claimed_by or "").endswith(f":{proc.proc.pid}")
+            for row in store.ledger()
+        )
 
 
 @pytest.mark.model
 def test_watch_sigkill_while_scoring_then_restart_scores_every_file_exactly_once(
-    watcher, inbox, db, bundled_model
+    watcher, inbox, db, model_env
 ):
-    proc = watcher(str(inbox), "--db", db, "--settle", "1")
+    proc = watcher(str(inbox), "--db", db, "--settle", "1", env=model_env)
     for source in SHORT_CALLS:
         shutil.copy(source, inbox / source.name)
-    wait_for(lambda: _in_progress(db), 60)
-    time.sleep(1.0)
+    wait_for(lambda: scoring_in(proc, db), 60)
     assert proc.stop(signal.SIGKILL) == -signal.SIGKILL
     before = ledger(db)
     assert all(c["versions"] == 0 for c in before.values())  # nothing half-stored
     assert [c["state"] for c in before.values()] == ["claimed"]  # the killed worker's claim
 
-    again = watcher(str(inbox), "--db", db, "--settle", "1", name="restarted")
+    again = watcher(str(inbox), "--db", db, "--settle", "1", name="restarted", env=model_env)
     wait_for(lambda: scored_count(db) == 2, 300)
     assert again.stop() == 0
     calls = ledger(db)
@@ -538,13 +577,12 @@ def test_watch_sigkill_while_scoring_then_restart_scores_every_file_exactly_once
 
 @pytest.mark.model
 def test_watch_sigterm_during_a_call_exits_0_leaves_it_pending_and_a_restart_scores_it(
-    watcher, inbox, db, tmp_path, bundled_model
+    watcher, inbox, db, tmp_path, model_env
 ):
     recording = inbox / SHORT_CALLS[0].name
-    proc = watcher(str(inbox), "--db", db, "--settle", "1")
+    proc = watcher(str(inbox), "--db", db, "--settle", "1", env=model_env)
     shutil.copy(SHORT_CALLS[0], recording)
-    wait_for(lambda: _in_progress(db), 60)
-    time.sleep(1.0)
+    wait_for(lambda: scoring_in(proc, db), 60)
     started = time.monotonic()
     assert proc.stop(signal.SIGTERM) == 0
     assert (
@@ -567,7 +605,16 @@ def test_watch_sigterm_during_a_call_exits_0_leaves_it_pending_and_a_restart_sco
     assert proc.log.splitlines()[-1].startswith("stopped (SIGTERM): 0 scored")
 
     result = run_cli(
-        "watch", str(inbox), "--db", db, "--once", "--settle", "0.5", cwd=tmp_path, timeout=300
+        "watch",
+        str(inbox),
+        "--db",
+        db,
+        "--once",
+        "--settle",
+        "0.5",
+        cwd=tmp_path,
+        timeout=300,
+        env=model_env,
     )
     assert result.returncode == 0, result.stderr
     assert (
