@@ -219,7 +219,7 @@ class PostgresBackend(Backend):
         except ImportError:
             raise StoreError(
                 f"{self.where}: PostgreSQL needs psycopg; "
-                "install it with: pip install 'callreview[postgres]'"
+                "reinstall callreview, which requires it: pip install --force-reinstall 'psycopg[binary]'"
             ) from None
         self.psycopg = psycopg
         self.conn = self._connect()
