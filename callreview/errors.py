@@ -67,3 +67,9 @@ class StoreError(CallreviewError):
     """The results store cannot be opened, read or written (locked, read-only, unreachable, too new)."""
 
     exit_code = 5
+
+
+def describe(err: BaseException) -> str:
+    """``Type: first line of the message`` (or ``Type`` alone): an unexpected error in one line."""
+    first = str(err).splitlines()[0] if str(err) else ""
+    return f"{type(err).__name__}: {first}" if first else type(err).__name__

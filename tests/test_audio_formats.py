@@ -137,7 +137,7 @@ def test_pyav_without_metadata_errors_is_asked_without_it(tmp_path, monkeypatch)
         return real_open(file, *args, **kwargs)
 
     monkeypatch.setattr(av, "open", open_19)
-    monkeypatch.setattr(audio, "_METADATA_ERRORS", [])
+    monkeypatch.setattr(audio, "_takes_metadata_errors", True)
 
     assert len(load_audio(path).channels) == 2
     assert len(load_audio(path).channels) == 2

@@ -14,7 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from callreview.errors import AudioError
+from callreview.errors import AudioError, describe
 
 SAMPLE_RATE = 16_000
 """What Whisper reads: every recording is resampled to this rate."""
@@ -119,11 +119,8 @@ def load_audio(path: str | Path) -> Recording:
         reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
         raise AudioError(f"{path}: cannot be decoded as audio ({reason}); {AUDIO_HINT}") from None
     except Exception as err:  # an audio library's own defect: still this file's one-line error
-        reason = f"{type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}".rstrip(
-            ": "
-        )
         raise AudioError(
-            f"{path}: cannot read it with PyAV {av.__version__} ({reason}); "
+            f"{path}: cannot read it with PyAV {av.__version__} ({describe(err)}); "
             "convert it to FLAC or WAV, or rerun with --debug for the traceback and report it"
         ) from err
 
@@ -154,9 +151,9 @@ def load_audio(path: str | Path) -> Recording:
     )
 
 
-_METADATA_ERRORS: list[bool] = []
+_takes_metadata_errors = True
 """Whether the installed PyAV takes ``metadata_errors=`` (up to 18; 19 always decodes tags
-leniently)."""
+leniently); set False on the first refusal."""
 
 
 def _open_container(av: Any, path: Path) -> Any:
@@ -166,17 +163,15 @@ def _open_container(av: Any, path: Path) -> Any:
     removed the argument (its tags decode with ``surrogateescape``). What the installed
     release accepts is learned on the first open and kept.
     """
-    if _METADATA_ERRORS == [False]:
-        return av.open(str(path))
-    try:
-        container = av.open(str(path), metadata_errors="ignore")
-    except TypeError as err:
-        if "metadata_errors" not in str(err):
-            raise
-        _METADATA_ERRORS[:] = [False]
-        return av.open(str(path))
-    _METADATA_ERRORS[:] = [True]
-    return container
+    global _takes_metadata_errors
+    if _takes_metadata_errors:
+        try:
+            return av.open(str(path), metadata_errors="ignore")
+        except TypeError as err:
+            if "metadata_errors" not in str(err):
+                raise
+            _takes_metadata_errors = False
+    return av.open(str(path))
 
 
 def channel_correlation(channels: tuple[np.ndarray, ...]) -> float | None:

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Optional
 import typer
 
 from callreview import __version__
-from callreview.errors import CallreviewError
+from callreview.errors import CallreviewError, describe
 
 app = typer.Typer(
     help="Score recorded call-center calls against the QC checklist, offline, with evidence.",
@@ -945,7 +945,8 @@ def _report(
 
 def _run(body: Callable[[], int], debug: bool) -> None:
     """Run a command body: user errors → one line and their exit code; anything else → one line and 70."""
-    _DEBUG[:] = [debug]
+    global _debug
+    _debug = debug
     try:
         code = body()
     except CallreviewError as err:
@@ -960,7 +961,7 @@ def _run(body: Callable[[], int], debug: bool) -> None:
 
             traceback.print_exc()
         typer.echo(
-            f"callreview: internal error: {type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''} "
+            f"callreview: internal error: {describe(err)} "
             "(rerun with --debug for the traceback, and report it)",
             err=True,
         )
@@ -968,12 +969,12 @@ def _run(body: Callable[[], int], debug: bool) -> None:
     raise typer.Exit(code)
 
 
-_DEBUG: list[bool] = [False]
+_debug = False
 """The running command's --debug: a file's error then also shows what caused it."""
 
 
 def _error(err: CallreviewError) -> None:
-    if _DEBUG[0] and err.__cause__ is not None:
+    if _debug and err.__cause__ is not None:
         import traceback
 
         traceback.print_exception(err.__cause__)
