@@ -20,6 +20,7 @@ from callreview.qc.details import (
     as_details,
     clock,
 )
+from callreview.qc.labels import LABELS, METRIC_LABELS, STATUS, gist
 from callreview.results import (
     METRICS,
     CallReview,
@@ -31,20 +32,6 @@ from callreview.results import (
     TalkRatio,
 )
 
-LABELS = {
-    "greeting": "Greeting 开头语",
-    "customer_name": "Customer's name 称呼客户姓名",
-    "hold": "Hold 等候",
-    "forbidden": "Forbidden phrases 服务忌语",
-    "closing": "Closing 结束语",
-}
-METRIC_LABELS = {
-    "speech_rate": "Speech rate 语速",
-    "interruptions": "Interruptions 抢话",
-    "dead_air": "Dead air 静音",
-    "talk_ratio": "Talk ratio 说话占比",
-}
-STATUS = {"pass": "PASS", "fail": "FAIL", "na": "N/A", "review": "REVIEW"}
 INDENT = " " * 15
 __all__ = ["LABELS", "METRIC_LABELS", "PART_LABELS", "STATUS", "INDENT", "clock", "gist", "render_review", "render_batch", "render_delivery",
            "pronoun_note", "name_advice", "bare_word"]  # fmt: skip
@@ -235,13 +222,6 @@ def _points(item: ItemResult) -> str:
 def _summary(item: ItemResult) -> str:
     text = gist(item.name, item.status, item.details)
     return f"  — {text}" if text else ""
-
-
-def gist(name: str, status: str, d: Mapping[str, Any], full: bool = False) -> str:
-    """The one-line gist of an item's finding, from its details (typed, or as stored). ``full`` (the web
-    app) also says when nothing is wrong ("all parts heard", "none heard") and names forbidden hits as such."""
-    typed = as_details(name, d)
-    return "" if typed is None else typed.gist(status, full)
 
 
 def _explain(item: ItemResult) -> Iterable[str]:

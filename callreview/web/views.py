@@ -2,7 +2,7 @@
 static report. Nothing here judges or scores; it reads the stored review (the JSON contract
 of :class:`callreview.results.CallReview`), the final statuses of :mod:`callreview.team.people`
 and the stored transcript, and turns them into labels, clickable moments and "say instead"
-lines (as :mod:`callreview.cli.render` prints them in the terminal).
+lines (the words of :mod:`callreview.qc.labels`, as the terminal prints them).
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from callreview.cli.render import LABELS, METRIC_LABELS, PART_LABELS, STATUS, clock, gist
+from callreview.qc.details import PART_LABELS, as_details, clock
 from callreview.qc.details import (
     Place as Moment,
 )  # a place in the call a reviewer can click to hear
-from callreview.qc.details import as_details
+from callreview.qc.labels import LABELS, METRIC_LABELS, STATUS, gist
 from callreview.results import METRICS
 
 if TYPE_CHECKING:
