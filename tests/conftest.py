@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -33,11 +34,20 @@ def isolated_cache(tmp_path_factory, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def bundled_model():
-    """The real default model, assembled once into the user cache (as a user's first run does)."""
+def bundled_model(tmp_path_factory):
+    """The real default model, assembled once per test session (as a user's first run does) into
+    the tests' own cache, never the user's ``~/.cache``."""
     from callreview.asr.model import resolve_model
 
-    return resolve_model(None)
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("CALLREVIEW_CACHE", str(tmp_path_factory.mktemp("model-cache")))
+        return resolve_model(None)
+
+
+def in_ci() -> bool:
+    """Whether this run is CI's (``CI=true`` or ``CI=1``), where a missing service fails a test
+    instead of skipping it; ``CI=false`` or ``CI=0`` is a developer's run."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1")
 
 
 @pytest.fixture(scope="session")
@@ -76,12 +86,10 @@ PG_ENV = "CALLREVIEW_TEST_PG"
 def postgres_admin_url() -> str:
     """The throwaway server `.ci/run` starts (tools/pg_throwaway.sh). In CI a missing server fails
     the PostgreSQL tests; on a developer's machine without one they are skipped."""
-    import os
-
     url = os.environ.get(PG_ENV)
     if not url:
         message = f'${PG_ENV} is not set: start a server with eval "$(tools/pg_throwaway.sh start /tmp/callreview-pg)"'
-        if os.environ.get("CI"):
+        if in_ci():
             pytest.fail(message)
         pytest.skip(message)
     return url

@@ -17,6 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import in_ci
 from fixtures.web_calls import PASSWORD, REPO, XSS, fill_store
 from test_web_serve import CLI, start_server, stop_server
 
@@ -44,7 +45,7 @@ def browser_or_skip() -> str:
     ]
     if missing:
         message = "the browser test needs " + ", ".join(missing)
-        if os.environ.get("CI"):
+        if in_ci():
             pytest.fail(message)
         pytest.skip(message)
     return node  # type: ignore[return-value]
