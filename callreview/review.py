@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -25,6 +24,7 @@ from callreview.asr.speakers import SEPARATOR_VERSION, AgentCues, SeparateOption
 from callreview.asr.speakers.embed import MODEL_SHA256
 from callreview.asr.transcribe import TranscribeOptions, Transcriber
 from callreview.errors import CallreviewError
+from callreview.files import write_output
 from callreview.qc.checklist import CallInfo, check_transcript
 from callreview.qc.lexicon import Lexicon, load_lexicon
 from callreview.qc.scorecard import Scorecard, load_scorecard
@@ -173,10 +173,9 @@ class Reviewer:
             SeparateOptions(threads=self.settings.cpu_threads),
         ).transcript
         if cache is not None:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            tmp = cache.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_text(result.to_json(indent=None), encoding="utf-8")
-            tmp.replace(cache)
+            write_output(
+                cache, result.to_json(indent=None), what="the speaker cache", make_parents=True
+            )
         return result, (sep_key if result.roles == "mono-separated" else key)
 
     def review(

@@ -16,8 +16,8 @@ from fixtures.qc_store import fill_team_store
 from typer.testing import CliRunner
 
 from callreview.cli import app
+from callreview.files import open_output
 from callreview.tables import display_width
-from callreview.team.export import atomic_target
 from callreview.team.export.csvfile import write_csv
 
 runner = CliRunner()
@@ -348,7 +348,7 @@ def test_an_interrupted_export_leaves_the_old_file_and_no_temporary_one(team_sto
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        with atomic_target(out) as temp:
+        with open_output(out, what="the export") as temp:
             write_csv(two_calls_then_ctrl_c(), temp)
     assert out.read_text(encoding="utf-8") == "the export of last week\n"
     assert list(tmp_path.glob(".week.csv.*")) == []

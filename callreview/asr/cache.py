@@ -8,14 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from callreview.asr.options import TranscribeOptions, Tuning
 from callreview.errors import CallreviewError
+from callreview.files import OutputError, write_output
 from callreview.transcript import Transcript
 
 CACHE_VERSION = 8
@@ -73,21 +72,11 @@ class TranscriptCache:
 
     def write(self, key: str, transcript: Transcript) -> None:
         try:
-            write_atomic(self.path(key), transcript.to_json(indent=None))
-        except OSError:
+            write_output(
+                self.path(key),
+                transcript.to_json(indent=None),
+                what="the transcript cache",
+                make_parents=True,
+            )
+        except OutputError:
             pass  # a read-only cache must not fail the review
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` so that readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

@@ -25,7 +25,6 @@ import numpy as np
 
 from callreview.asr.audio import SAMPLE_RATE, Recording, file_digest, load_audio
 from callreview.asr.cache import TranscriptCache, transcript_key
-from callreview.asr.cache import write_atomic as write_atomic  # re-exported: cli and watch use it
 from callreview.asr.decoding import batched_decoding, decode_windows
 from callreview.asr.model import ModelRef, cache_root, load_model, pick_device
 from callreview.asr.options import TranscribeOptions, Tuning
@@ -441,5 +440,8 @@ def _return_freed_memory() -> None:
     except (OSError, AttributeError):  # not glibc: nothing to do
         pass
 
+
+# Transitional (issue 37): the CLI writes --json by this name until it uses callreview.files.
+from callreview.files import write_output as write_atomic  # noqa: E402
 
 __all__ = ["Transcriber", "TranscribeOptions", "split_turns", "write_atomic"]

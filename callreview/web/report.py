@@ -14,14 +14,13 @@ Each file is written to a temporary name and renamed, so a report is never half 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from callreview.errors import CallreviewError
+from callreview.files import write_output
 from callreview.team.people import People, QueueFilter, QueuePage
 from callreview.web import views
 from callreview.web.query import Query
@@ -134,21 +133,8 @@ def _relative(path: Path, folder: Path) -> str:
 
 
 def _write(target: Path, text: str) -> None:
-    try:
-        fd, name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(name, target)
-    except OSError as err:
-        raise CallreviewError(
-            f"{target}: cannot write the report ({err.strerror}); check the folder is writable"
-        ) from None
+    write_output(target, text, what="the report")
 
 
 def _copy(source: Path, target: Path) -> None:
-    try:
-        shutil.copyfile(source, target)
-    except OSError as err:
-        raise CallreviewError(
-            f"{target}: cannot write the report ({err.strerror}); check the folder is writable"
-        ) from None
+    write_output(target, source.read_bytes(), what="the report")

@@ -14,8 +14,8 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from callreview.asr.transcribe import write_atomic
 from callreview.errors import StoreError
+from callreview.files import OutputError, write_output
 from callreview.jobs.engine import Outcome
 from callreview.jobs.watch.events import RESULT_SUFFIX
 from callreview.jobs.watch.settling import Pending
@@ -69,12 +69,9 @@ def write_result(
     text = json.dumps({**stored.review, "file": str(f.path)}, ensure_ascii=False, indent=2) + "\n"
     for target in targets:
         try:
-            write_atomic(target, text)
-        except OSError as err:
-            warn(
-                f"callreview: warning: {target}: cannot write the result JSON ({err.strerror}); "
-                "the result is in the store"
-            )
+            write_output(target, text, what="the result JSON", make_parents=True)
+        except OutputError as err:
+            warn(f"callreview: warning: {err}; the result is in the store")
 
 
 def result_targets(f: Pending, beside: bool, out_dir: Path | None) -> list[Path]:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from callreview.team.export.columns import COLUMNS, call_row, text_cell
 
@@ -13,12 +13,16 @@ if TYPE_CHECKING:
     from callreview.store import StoredCall
 
 
-def write_csv(calls: Iterable[StoredCall], path: Path) -> int:
+def write_csv(calls: Iterable[StoredCall], out: BinaryIO) -> int:
     written = 0
-    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
-        out = csv.writer(fh)
-        out.writerow(COLUMNS)
+    text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
+    try:
+        rows = csv.writer(text)
+        rows.writerow(COLUMNS)
         for call in calls:
-            out.writerow([text_cell(value) for value in call_row(call)])
+            rows.writerow([text_cell(value) for value in call_row(call)])
             written += 1
+    finally:
+        text.flush()
+        text.detach()  # the caller owns ``out``
     return written

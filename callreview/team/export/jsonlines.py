@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from callreview.team.export.columns import stored_call_dict
 
@@ -13,10 +12,9 @@ if TYPE_CHECKING:
     from callreview.store import StoredCall
 
 
-def write_jsonl(calls: Iterable[StoredCall], path: Path) -> int:
+def write_jsonl(calls: Iterable[StoredCall], out: BinaryIO) -> int:
     written = 0
-    with open(path, "w", encoding="utf-8", newline="\n") as fh:
-        for call in calls:
-            fh.write(json.dumps(stored_call_dict(call), ensure_ascii=False) + "\n")
-            written += 1
+    for call in calls:
+        out.write((json.dumps(stored_call_dict(call), ensure_ascii=False) + "\n").encode())
+        written += 1
     return written

@@ -12,8 +12,7 @@ from __future__ import annotations
 import pickle
 import tempfile
 from collections.abc import Iterable, Sequence
-from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, BinaryIO, cast
 
 from callreview.errors import CallreviewError
 from callreview.results import ITEMS
@@ -32,7 +31,7 @@ MAX_ROWS = 1_048_575
 """Excel's 1,048,576 rows a sheet, less the header."""
 
 
-def write_xlsx(calls: Iterable[StoredCall], path: Path) -> int:
+def write_xlsx(calls: Iterable[StoredCall], out: BinaryIO) -> int:
     from openpyxl import Workbook  # a heavy import: only for an xlsx export
 
     summarizer = Summarizer("agent")
@@ -58,7 +57,7 @@ def write_xlsx(calls: Iterable[StoredCall], path: Path) -> int:
         _filter(sheet, len(COLUMNS), written)
         figures = summarizer.result()
         _agents_sheet(book, figures.groups, figures.total)
-        book.save(path)
+        book.save(out)
     return written
 
 
