@@ -37,6 +37,14 @@ class _Interner:
 _intern = _Interner()
 
 
+def _readings(text: str) -> list[str]:
+    """pypinyin's toneless readings of ``text``, a character with no reading kept as itself."""
+    from pypinyin import Style, lazy_pinyin  # late: heavy dictionary load
+
+    # pypinyin's stub types the ``errors`` callback as returning str; it takes a list too.
+    return lazy_pinyin(text, style=Style.NORMAL, errors=list)  # type: ignore[arg-type]
+
+
 @lru_cache(maxsize=65536)
 def _run_keys(run: str) -> tuple[str, ...]:
     """Fuzzy toneless pinyin of a run of Chinese characters, one key per character.
@@ -44,19 +52,9 @@ def _run_keys(run: str) -> tuple[str, ...]:
     pypinyin's public ``lazy_pinyin`` (its own word segmentation and phrase readings, the first
     reading of each), with ü written u as the keys always had it (女 is ``nu``); a character
     with no reading is its own key."""
-    from pypinyin import Style, lazy_pinyin  # late: heavy dictionary load
-
-    keys = [
-        fuzzy_syllable(r.replace("v", "u"))
-        for r in lazy_pinyin(run, style=Style.NORMAL, errors=list)
-    ]
+    keys = [fuzzy_syllable(r.replace("v", "u")) for r in _readings(run)]
     if len(keys) != len(run):  # never seen; keep one key per character whatever happens
-        keys = [
-            fuzzy_syllable(
-                (lazy_pinyin(c, style=Style.NORMAL, errors=list) or [c])[0].replace("v", "u")
-            )
-            for c in run
-        ]
+        keys = [fuzzy_syllable((_readings(c) or [c])[0].replace("v", "u")) for c in run]
     return tuple(keys)
 
 

@@ -137,12 +137,12 @@ def match_pattern(
         values: dict[str, tuple[int, int]] = {}
         first, cursor = at, at + len(anchor)
         if lead:  # a slot before the first literal: take words backwards
-            lo = _extend(
-                text, at, -1, slot_max.get(pieces[0], 4), _stops(text, pattern, pieces[0], blocked)
-            )  # type: ignore[arg-type]
+            head = pieces[0]
+            assert isinstance(head, str)
+            lo = _extend(text, at, -1, slot_max.get(head, 4), _stops(text, pattern, head, blocked))
             if lo == at:
                 continue
-            values[pieces[0]] = (lo, at)  # type: ignore[index]
+            values[head] = (lo, at)
             first = lo
         ok = True
         i = lead + 1

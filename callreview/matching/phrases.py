@@ -22,117 +22,28 @@ so a check only does set intersections, ``str.find`` and a few rapidfuzz calls.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
-from callreview.matching.keys import _intern, keys_of
-from callreview.matching.turns import Turn, TurnText, token_times
+from callreview.matching.rules import MatchRules, Phrase, compile_phrase
+from callreview.matching.turns import Found, Place, Turn, TurnText, token_times
 from callreview.results import Evidence
-from callreview.text import normalize
 
-
-@dataclass(frozen=True)
-class MatchRules:
-    """How near is near enough; a lexicon's ``[match]`` table."""
-
-    threshold: float = 88.0
-    """Similarity a phrase longer than ``short_syllables`` keys needs."""
-    short_syllables: int = 4
-    short_threshold: float = 100.0
-    """Similarity a short phrase needs: near-exact, one wrong character loses it."""
-    review_margin: float = 5.0
-    """Hits this many points under the threshold are uncertain: ``review``, not a guess."""
-    sound_alike_min: int = 4
-    """Phrases with fewer keys count a sound-alike (other characters) only as uncertain."""
-    anchor_threshold: float = 90.0
-    """The words of a pattern around its slot (欢迎致电{company}) must sound the same; those of 4+
-    syllables may be this similar instead (one syllable misheard: 欢迎这电)."""
-    name_threshold: float = 75.0
-    """A configured company or agent name counts as heard when the words the greeting's shape
-    took for it are this similar (天霖汽车 heard as 铁领气车 after 欢迎致电)."""
-    grey_coverage: float = 0.8
-    """A grey-zone hit (under the threshold) must hear at least this share of the phrase's keys, in
-    order: a phrase with a syllable or two misheard, not scattered syllables of a long sentence
-    that happen to score close (我页面上发 is not 我也没办法)."""
-    question_endings: tuple[str, ...] = ()
-    """Words that end a question (吗): with ？/? they make a sentence a question (:func:`is_question`)."""
-    negators: tuple[str, ...] = ()
-    """The negation of an A-not-A question (是不是, 方不方便, 有没有): X, a negator, X."""
-    numerals: str = ""
-    """Characters that write numbers besides 0-9 (零一二…幺): what a ``{slot:digits}`` takes."""
-
-    def threshold_for(self, n_keys: int) -> float:
-        return self.short_threshold if n_keys <= self.short_syllables else self.threshold
-
-
-@dataclass(frozen=True, eq=False)
-class Phrase:
-    """A lexicon phrase, compiled once: its keys, interned ids and thresholds."""
-
-    text: str
-    """As written in the lexicon; what evidence reports as ``matched``."""
-    norm: str
-    keys: tuple[str, ...]
-    ids: str
-    idset: frozenset[str]
-    threshold: float
-    floor: float
-    """Lowest similarity still kept (as uncertain): ``threshold - review_margin``."""
-    min_shared: int
-    """Distinct keys a turn must share with the phrase before windows are scored at all."""
-    sound_alike_ok: bool
-    min_grey_keys: int = 0
-    """Keys a grey-zone window must share with the phrase in order (``grey_coverage`` of them)."""
-    joined: str = ""
-    """The keys space-joined: what rapidfuzz compares with a window."""
-    chars: str = ""
-    """The normalized characters without spaces: a hit with these is ``exact``."""
-
-    def __len__(self) -> int:
-        return len(self.keys)
-
-
-def compile_phrase(
-    text: str,
-    rules: MatchRules = MatchRules(),
-    threshold: float | None = None,
-    margin: float | None = None,
-    sound_alike: bool | None = None,
-) -> Phrase:
-    """Compile a lexicon phrase; ``threshold``/``margin`` override the rules' defaults for this phrase.
-
-    ``sound_alike=True`` trusts a same-sounding match whatever its length (names: ASR picks
-    the characters of a name at random among homophones)."""
-    norm = normalize(text)
-    tokens, keys = keys_of(norm)
-    if not keys:
-        raise ValueError(f"phrase {text!r} has no words to match; write words the agent would say")
-    limit = float(rules.threshold_for(len(keys)) if threshold is None else threshold)
-    floor = min(limit, max(0.0, limit - (rules.review_margin if margin is None else margin)))
-    ids = "".join(map(_intern, keys))
-    idset = frozenset(ids)
-    # Prefilter: a window scoring ≥ floor can differ in at most `bad` keys (each costs ≥ 2 of
-    # the ratio's indel budget), so the turn shares at least len(idset) - bad of them; and at
-    # least half of them — measured: over ~3,900 fuzzy hits ≥ floor (bench corpus, the sample
-    # calls through Whisper base, the homophone cases) none shared fewer than 62 %.
-    joined = " ".join(keys)
-    bad = int((1 - floor / 100) * (2 * len(joined) + 4) / 2)
-    return Phrase(
-        text=text,
-        norm=norm,
-        keys=keys,
-        ids=ids,
-        idset=idset,
-        threshold=limit,
-        floor=floor,
-        min_shared=max(1, len(idset) - bad, -(-len(idset) // 2)),
-        sound_alike_ok=len(keys) >= rules.sound_alike_min if sound_alike is None else sound_alike,
-        min_grey_keys=math.ceil(rules.grey_coverage * len(keys) - 1e-9),
-        joined=joined,
-        chars=norm.replace(" ", ""),
-    )
+__all__ = [
+    "Hit",
+    "MatchRules",
+    "Phrase",
+    "PhraseSet",
+    "compile_phrase",
+    "find",
+    "find_best",
+    "find_in",
+    "find_keys",
+    "is_question",
+    "similarity_within",
+]
 
 
 class _Heard:
@@ -256,13 +167,16 @@ def _in_order(ids: str, text_ids: str, first: int, size: int) -> int:
     return row[-1]
 
 
-class PhraseSet(tuple):
+class PhraseSet(tuple[Phrase, ...]):
     """Phrases looked for together (a lexicon list), with an inverted index from key to phrase.
 
     A turn is scored only against the few phrases that share enough of its keys,
     and what a set found in a text is kept with the text: scripted lines repeat
     across calls, so most turns are answered from the cache.
     """
+
+    _index: dict[str, list[int]]
+    """Interned key → the positions of the phrases that hold it."""
 
     def __new__(cls, phrases: Iterable[Phrase] = ()) -> PhraseSet:
         self = super().__new__(cls, phrases)
@@ -278,7 +192,7 @@ class PhraseSet(tuple):
     def __eq__(self, other: object) -> bool:
         return self is other
 
-    def __add__(self, other: tuple) -> PhraseSet:  # type: ignore[override]
+    def __add__(self, other: tuple[Any, ...]) -> PhraseSet:
         return PhraseSet(tuple(self) + tuple(other))
 
     def hits(self, turn: Turn) -> list[Hit]:
@@ -292,7 +206,7 @@ class PhraseSet(tuple):
                 for i in index.get(key, ()):
                     counts[i] = counts.get(i, 0) + 1
             n_keys = len(text.keys)
-            out = []
+            out: list[tuple[int, Place]] = []
             for i in sorted(counts):
                 phrase = self[i]
                 if counts[i] >= phrase.min_shared and n_keys >= len(phrase.keys) - 1:

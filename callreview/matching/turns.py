@@ -6,14 +6,16 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 from callreview.matching.keys import _intern, keys_of
+from callreview.matching.rules import Phrase
 from callreview.text import normalize
-from callreview.transcript import Segment
+from callreview.transcript import Segment, Word
 
-if TYPE_CHECKING:
-    from callreview.matching.phrases import Phrase, PhraseSet
+Place = tuple[int, int, float, bool]
+"""Where a phrase was heard in a text: ``(first, last, similarity, exact)``."""
+Found = tuple[tuple[int, Place], ...]
+"""What a phrase set found in a text: ``(index in the set, place)`` per phrase heard."""
 
 # Sentence ends (quotes are whole sentences) and clause ends (slots never cross one).
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;…\n])|(?<=\.)(?=\s)")
@@ -40,8 +42,9 @@ class TurnText:
     _around: dict[int, tuple[list[str], list[tuple[int, int]]]] = field(
         default_factory=dict, repr=False
     )
-    _found: dict[PhraseSet, tuple] = field(default_factory=dict, repr=False)
-    """What each phrase set found here, as plain tuples (the same text is the same answer)."""
+    _found: dict[tuple[Phrase, ...], Found] = field(default_factory=dict, repr=False)
+    """What each phrase set (keyed by identity) found here, as plain tuples (the same text is
+    the same answer)."""
     _literals: dict[Phrase, tuple[int, ...]] = field(default_factory=dict, repr=False)
 
     def __len__(self) -> int:
@@ -156,13 +159,15 @@ class Turn:
 
     def __post_init__(self) -> None:
         self.text = analyze(self.segment.text)
-        self._spans: tuple[tuple[float, float], ...] | None | bool = False
+        self._spans: tuple[tuple[float, float], ...] | None = None
+        self._spans_known = False
 
     def token_spans(self) -> tuple[tuple[float, float], ...] | None:
         """Start and end of each token from the word timings, when they line up with the text."""
-        if self._spans is False:
+        if not self._spans_known:
             self._spans = _word_token_spans(self.segment.words, len(self.text.tokens))
-        return self._spans  # type: ignore[return-value]
+            self._spans_known = True
+        return self._spans
 
     @property
     def role(self) -> str:
@@ -186,7 +191,9 @@ def token_times(turn: Turn, first: int, last: int) -> tuple[float, float]:
     return spans[first][0], spans[last - 1][1]
 
 
-def _word_token_spans(words: Sequence, n_tokens: int) -> tuple[tuple[float, float], ...] | None:
+def _word_token_spans(
+    words: Sequence[Word], n_tokens: int
+) -> tuple[tuple[float, float], ...] | None:
     if not words:
         return None
     spans: list[tuple[float, float]] = []
