@@ -12,17 +12,12 @@ from fixtures.calls import lexicon, scorecard
 
 from callreview.cli.render import gist, render_review
 from callreview.qc.checklist import CallInfo, check_transcript
-from callreview.qc.details import (
-    DETAILS,
-    ClosingDetails,
-    ForbiddenDetails,
-    ForbiddenHit,
-    GreetingDetails,
-    Hold,
-    HoldDetails,
-    NameDetails,
-    as_details,
-)
+from callreview.qc.checks import DETAILS, as_details
+from callreview.qc.checks.closing import ClosingDetails
+from callreview.qc.checks.customer_name import NameDetails
+from callreview.qc.checks.forbidden import ForbiddenDetails, ForbiddenHit
+from callreview.qc.checks.greeting import GreetingDetails
+from callreview.qc.checks.hold import Hold, HoldDetails
 from callreview.results import ITEMS, CallReview, Evidence, ItemResult
 from callreview.transcript import Transcript
 from callreview.web.views import moments, say_instead

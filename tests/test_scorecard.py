@@ -8,7 +8,7 @@ import pytest
 from fixtures.calls import PERFECT, review, scorecard, talk
 
 from callreview.errors import ScorecardError
-from callreview.qc.checks import Finding
+from callreview.qc.checks.context import Finding
 from callreview.qc.scorecard import BUNDLED, load_scorecard
 
 DEFAULT = BUNDLED.read_text(encoding="utf-8")

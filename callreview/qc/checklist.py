@@ -10,46 +10,14 @@ The checks judge (:mod:`callreview.qc.checks`), the scorecard counts points
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
-
-from callreview.qc.checks import CallContext, Finding, lean_on_roles
-from callreview.qc.checks.closing import check_closing
-from callreview.qc.checks.customer_name import check_customer_name
-from callreview.qc.checks.forbidden import check_forbidden
-from callreview.qc.checks.greeting import check_greeting
-from callreview.qc.checks.hold import check_hold
+from callreview.qc.checks import CHECKS
+from callreview.qc.checks.context import CallContext, CallInfo, Finding
+from callreview.qc.checks.roles import lean_on_roles
 from callreview.qc.delivery import judge_delivery, measure_delivery
 from callreview.qc.lexicon import Lexicon
 from callreview.qc.scorecard import Scorecard
 from callreview.results import ITEMS, CallReview
 from callreview.transcript import Transcript
-
-CHECKS: dict[str, Callable[[CallContext], Finding]] = {
-    "greeting": check_greeting,
-    "customer_name": check_customer_name,
-    "hold": check_hold,
-    "forbidden": check_forbidden,
-    "closing": check_closing,
-}
-assert tuple(CHECKS) == ITEMS
-
-
-@dataclass(frozen=True)
-class CallInfo:
-    """What the caller knows about the call besides its recording."""
-
-    direction: Literal["inbound", "outbound"] = "inbound"
-    """``outbound`` (回访 follow-up calls) uses the outbound greeting parts and profile."""
-    customer_name: str | None = None
-    """The customer's name if known (王, 王先生, 王建国; Smith); else inferred from the call."""
-    agent_name: str | None = None
-    """The agent's name or staff number as they introduce themself; else taken from the greeting."""
-    company_names: tuple[str, ...] = ()
-    """Names the greeting must contain; none: recognized from the greeting's shape (欢迎致电X)."""
-    agent_names: tuple[str, ...] = ()
-    """The site's agents (``agent_names`` in callreview.toml) when ``agent_name`` is not known: any of them counts."""
 
 
 def check_transcript(

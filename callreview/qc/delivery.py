@@ -44,8 +44,8 @@ from functools import lru_cache
 from statistics import median
 from typing import TYPE_CHECKING, Any
 
-from callreview.matching import Turn
-from callreview.qc.checks import CallContext, Finding
+from callreview.matching import Turn, analyze
+from callreview.qc.checks.context import CallContext, Finding
 from callreview.results import (
     METRICS,
     DeadAir,
@@ -61,7 +61,7 @@ from callreview.results import (
 
 if TYPE_CHECKING:
     from callreview.qc.lexicon import DeliveryPhrases
-    from callreview.qc.scorecard import DeliveryThresholds
+    from callreview.qc.thresholds import DeliveryThresholds
 
 MONO = "mono recording: who spoke when is not known, so {what} cannot be told; record the agent and the customer on two channels"
 NO_AGENT = (
@@ -224,8 +224,6 @@ def turn_timing(
 @lru_cache(maxsize=16384)
 def _characters(text: str) -> int:
     """Characters said: one per Chinese character and per digit (Whisper writes 八六五三二 as 86532), one per other word."""
-    from callreview.matching import analyze
-
     tokens = analyze(text).tokens
     if not any(map(str.isdigit, text)):  # most turns: one per token, no need to look at each
         return len(tokens)
@@ -235,8 +233,6 @@ def _characters(text: str) -> int:
 @lru_cache(maxsize=16384)
 def _words(text: str) -> int:
     """Words said (``rate_unit = "words"``): one per token."""
-    from callreview.matching import analyze
-
     return len(analyze(text).tokens)
 
 

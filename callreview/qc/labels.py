@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from callreview.qc.details import as_details
+from callreview.qc.checks import as_details
 
 LABELS = {
     "greeting": "Greeting 开头语",

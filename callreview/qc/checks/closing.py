@@ -23,17 +23,14 @@ transcript (no ``unheard``, no word timings) does not drop turns: a fail too.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import ClassVar
+
 from callreview.matching import Hit, find_keys, find_shape
 from callreview.matching.patterns import SoundAlikeHit
-from callreview.qc.checks import (
-    CallContext,
-    Finding,
-    find_across,
-    part,
-    part_evidence,
-    parts_status,
-)
-from callreview.qc.details import ClosingDetails
+from callreview.qc.checks.base import clock
+from callreview.qc.checks.context import CallContext, Finding, find_across
+from callreview.qc.checks.parts import PartsDetails, part, part_evidence, parts_status
 from callreview.results import Evidence
 
 STRAY_TOKENS = 1
@@ -41,6 +38,21 @@ STRAY_TOKENS = 1
 
 UNHEARD = "(speech with no words in the transcript)"
 """The quote of an :class:`Evidence` for speech the detector heard and the decoder did not turn into words."""
+
+
+@dataclass(frozen=True, eq=False)
+class ClosingDetails(PartsDetails):
+    """The closing's parts (question, thanks, farewell), and whether the agent's last words may be lost."""
+
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("reason", "suggestion")
+    SHARES: ClassVar[str] = "closing_parts"
+
+    last_turn_missing: bool = False
+    """Speech after the agent's last words has no words in the transcript, or the recording stops mid-speech."""
+    reason: str | None = None
+    """Why the closing is ``review``, or the customer spoke last with no agent speech after it."""
+    suggestion: str | None = None
+    """What to say instead; only when the closing did not pass."""
 
 
 def check_closing(ctx: CallContext) -> Finding:
@@ -74,7 +86,9 @@ def check_closing(ctx: CallContext) -> Finding:
         else:
             spoke_last = _customer_spoke_last(ctx, last_end)
             if spoke_last is not None:
-                reason = f"the customer spoke last ({_clock(spoke_last.start)}); no agent speech after it"
+                reason = (
+                    f"the customer spoke last ({clock(spoke_last.start)}); no agent speech after it"
+                )
                 evidence = tuple(sorted(evidence + (spoke_last,), key=lambda e: e.start))
     details = ClosingDetails(
         parts,
@@ -119,7 +133,7 @@ def _lost_closing(ctx: CallContext, last_end: float) -> tuple[str, Evidence] | N
         u = after[-1]
         ev = Evidence(u.role, u.start, u.end, UNHEARD, "unheard speech", 0.0)
         return (
-            f"{u.role} speech at {_clock(u.start)}–{_clock(u.end)}, after the agent's last words, has no words in the transcript",
+            f"{u.role} speech at {clock(u.start)}–{clock(u.end)}, after the agent's last words, has no words in the transcript",
             ev,
         )
     # The last speech of the recording: a decoded word (word timings only: a hand-made segment's
@@ -142,7 +156,7 @@ def _lost_closing(ctx: CallContext, last_end: float) -> tuple[str, Evidence] | N
             last = Evidence(u.role, u.start, u.end, UNHEARD, "recording cut", 0.0)
     if last is not None and last.end >= transcript.duration_s - ctx.thresholds.cut_tolerance_s:
         return (
-            f"the recording stops mid-speech ({last.role} speaking at {_clock(last.end)}, the end)",
+            f"the recording stops mid-speech ({last.role} speaking at {clock(last.end)}, the end)",
             last,
         )
     return None
@@ -163,8 +177,3 @@ def _customer_spoke_last(ctx: CallContext, last_end: float) -> Evidence | None:
         "the customer spoke last",
         100.0,
     )
-
-
-def _clock(seconds: float) -> str:
-    seconds = max(0, int(round(seconds)))
-    return f"{seconds // 60:02d}:{seconds % 60:02d}"

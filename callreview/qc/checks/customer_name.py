@@ -20,9 +20,10 @@ the name. What is counted is agent **turns** that use the name.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from functools import lru_cache
+from typing import Any, ClassVar
 
 from callreview.matching import (
     Turn,
@@ -33,10 +34,10 @@ from callreview.matching import (
     softened,
     token_times,
 )
-from callreview.qc.checks import CallContext, Finding, find_part
-from callreview.qc.details import NameDetails
+from callreview.qc.checks.base import ItemDetails, Place, evidence_of, heard
+from callreview.qc.checks.context import CallContext, Finding, find_part
 from callreview.qc.lexicon import NameRules
-from callreview.results import Evidence
+from callreview.results import Evidence, ItemResult
 from callreview.text import normalize, syllables
 
 
@@ -74,6 +75,59 @@ class Mention:
             self.turn.text.span_text(self.first, self.last),
             self.similarity,
         )
+
+
+@dataclass(frozen=True, eq=False)
+class NameDetails(ItemDetails):
+    """The customer's name, where it came from, and how many agent turns used it."""
+
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("name_example", "key", "reason")
+
+    name: str | None = None
+    """The name as the agent said it (or as given); ``None`` when not known."""
+    count: int = 0
+    """Agent turns that addressed the customer by it."""
+    source: str | None = None
+    """``given``, ``agent`` (heard from the agent) or ``customer`` (the customer said it)."""
+    threshold: int = 2
+    """Turns needed (the scorecard's ``name_count``)."""
+    asked: Evidence | None = None
+    """The agent asking for the name."""
+    name_example: str | None = None
+    """The lexicon's example of a name, for the advice."""
+    key: str | None = None
+    """The name's sound (toneless pinyin of the surname) that mentions were matched by."""
+    reason: str | None = None
+
+    @classmethod
+    def _read(cls, key: str, value: Any) -> Any:
+        return evidence_of(value) if key == "asked" else value
+
+    def gist(self, status: str, full: bool = False) -> str:
+        if self.name is None:
+            return "name never used" if status == "fail" else "name unknown"
+        return f"{self.name} used in {self.count} turn(s), {self.threshold} needed"
+
+    def explain(self, item: ItemResult) -> Iterable[str]:
+        for ev in item.evidence:
+            yield f"{heard(ev)} — {ev.matched}"
+        if item.status == "fail":
+            yield f"say instead: {self.name_advice}"
+
+    def places(self) -> Iterable[Place]:
+        if self.asked:
+            yield Place.of(self.asked, "asked the name")
+
+    @property
+    def name_advice(self) -> str:
+        """What to do when the customer's name was not used enough, with the lexicon's example of a name."""
+        if self.name:
+            return f"use the customer's name ({self.name}) at least {self.threshold} times"
+        example = f" ({self.name_example})" if self.name_example else ""
+        return f"once you have the name, use it{example} at least {self.threshold} times"
+
+    def advice(self, status: str) -> list[str]:
+        return [self.name_advice] if status == "fail" else []
 
 
 def check_customer_name(ctx: CallContext) -> Finding:

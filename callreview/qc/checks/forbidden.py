@@ -20,12 +20,140 @@ Also counted, as information: how often the agent says 你 where 您 is expected
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields
+from typing import Any, ClassVar
 
 from callreview.matching import Hit, PhraseSet, Turn, is_question
-from callreview.qc.checks import CallContext, Finding
-from callreview.qc.details import ForbiddenDetails, ForbiddenHit
+from callreview.qc.checks.base import Deductions, ItemDetails, Place, Record, clock
+from callreview.qc.checks.context import CallContext, Finding
 from callreview.qc.lexicon import ForbiddenEntry, Lexicon
+from callreview.qc.thresholds import Profile
+from callreview.results import ItemResult
+
+
+@dataclass(frozen=True, eq=False)
+class ForbiddenHit(Record):
+    """A forbidden phrase heard in the agent's speech."""
+
+    phrase: str = ""
+    """The lexicon's phrase."""
+    suggestion: str = ""
+    """What to say instead."""
+    start: float = 0.0
+    end: float = 0.0
+    text: str = ""
+    heard: str = ""
+    similarity: float = 0.0
+    role: str = "agent"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> ForbiddenHit:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True, eq=False)
+class ForbiddenDetails(ItemDetails):
+    """Forbidden phrases heard (certain and grey-zone), the ones the words around them cleared, and
+    the informal pronoun count (你 where 您 is expected) when the lexicon counts it."""
+
+    OPTIONAL: ClassVar[tuple[str, ...]] = (
+        "ni_count",
+        "nin_count",
+        "ni_examples",
+        "informal",
+        "formal",
+        "politeness_source",
+    )
+
+    hits: list[ForbiddenHit] = field(default_factory=list)
+    possible_hits: list[ForbiddenHit] = field(default_factory=list)
+    """Grey-zone hits: a person should listen."""
+    cleared: list[Mapping[str, Any]] = field(default_factory=list)
+    """Hits a near miss or the context (a question, 如果不行) made no fault: ``phrase``, ``near_miss`` or
+    ``context``, ``text``, ``start``."""
+    ni_count: int | None = None
+    """Times the informal pronoun was said (None: the lexicon does not count it; then the next five are absent too)."""
+    nin_count: int | None = None
+    ni_examples: list[Mapping[str, Any]] | None = None
+    informal: str | None = None
+    formal: str | None = None
+    politeness_source: str | None = None
+
+    def _present(self, key: str, value: Any) -> bool:
+        if key in self.OPTIONAL:  # the six pronoun keys come together (formal may be null)
+            return self.ni_count is not None
+        return True
+
+    @classmethod
+    def _read(cls, key: str, value: Any) -> Any:
+        if key in ("hits", "possible_hits"):
+            return [ForbiddenHit.from_dict(h) for h in value or ()]
+        if key in ("cleared", "ni_examples"):
+            return None if value is None else [dict(v) for v in value]
+        return value
+
+    def credit(self, status: str, profile: Profile, scorecard: Deductions) -> float:
+        weight = float(profile.weights["forbidden"])
+        if weight <= 0:
+            return 1.0
+        lost = min(scorecard.max_deduction, scorecard.deduction * len(self.hits), weight)
+        return (weight - lost) / weight
+
+    def critical(self, phrases: Iterable[str]) -> list[str]:
+        """The hits' phrases that are among ``phrases`` (the scorecard's critical ones)."""
+        phrases = set(phrases)
+        return [h.phrase for h in self.hits if h.phrase in phrases]
+
+    def gist(self, status: str, full: bool = False) -> str:
+        what = "forbidden phrase(s)" if full else "hit(s)"
+        if self.hits:
+            return f"{len(self.hits)} {what}"
+        if self.possible_hits:
+            return f"{len(self.possible_hits)} possible {what}"
+        return "none heard" if full else ""
+
+    def explain(self, item: ItemResult) -> Iterable[str]:
+        for label, hits in (("", self.hits), ("possibly ", self.possible_hits)):
+            for h in hits:
+                who = "" if h.role == "agent" else f" ({h.role})"
+                yield f"{clock(h.start)}{who} 「{h.text}」 — {label}{h.phrase} ({h.similarity:.0f})"
+                yield f"  say instead: {h.suggestion}"
+
+    def places(self) -> Iterable[Place]:
+        for label, hits in (("forbidden", self.hits), ("possibly forbidden", self.possible_hits)):
+            for h in hits:
+                yield Place(h.start, h.end, h.role, h.text, f"{label}: {h.phrase}", True)
+
+    def advice(self, status: str) -> list[str]:
+        out: list[str] = []
+        for h in (*self.hits, *self.possible_hits):
+            if h.suggestion:
+                line = f"「{h.phrase}」 → {h.suggestion}"
+                if line not in out:
+                    out.append(line)
+        return out
+
+    @property
+    def note(self) -> str | None:
+        return self.pronoun_note
+
+    @property
+    def report_note(self) -> str | None:
+        note = self.pronoun_note
+        if not note:
+            return None
+        example = (self.ni_examples or [{}])[0]
+        return note + (f", e.g. {clock(example['start'])} 「{example['text']}」" if example else "")
+
+    @property
+    def pronoun_note(self) -> str | None:
+        """``你 said 2× where 您 is expected (000 客服礼仪规范)``, in the lexicon's words; None when not counted."""
+        if not self.ni_count or not self.informal:
+            return None
+        source = f" ({self.politeness_source})" if self.politeness_source else ""
+        return f"{self.informal} said {self.ni_count}× where {self.formal or 'the polite form'} is expected{source}"
 
 
 def check_forbidden(ctx: CallContext) -> Finding:

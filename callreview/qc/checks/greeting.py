@@ -22,8 +22,9 @@ A first turn that opens with 喂 fails the greeting outright (000 服务忌语),
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
 from callreview.errors import LexiconError
 from callreview.matching import (
@@ -41,20 +42,60 @@ from callreview.matching import (
     similarity_within,
     token_times,
 )
-from callreview.qc.checks import (
-    CallContext,
-    Finding,
-    find_across,
-    find_part,
-    part,
-    part_evidence,
-    parts_status,
-)
-from callreview.qc.details import GreetingDetails
-from callreview.results import Evidence
+from callreview.qc.checks.base import evidence_of, heard
+from callreview.qc.checks.context import CallContext, Finding, find_across, find_part
+from callreview.qc.checks.parts import PartsDetails, part, part_evidence, parts_status
+from callreview.results import Evidence, ItemResult
 
 Blocked = dict[int, set[int]]
 """Per turn (by id), token indices other greeting parts already explain: slots stop there."""
+
+
+@dataclass(frozen=True, eq=False)
+class GreetingDetails(PartsDetails):
+    """The greeting's parts (inbound: salutation, company, agent_name, offer_help; outbound:
+    salutation, confirm_identity, agent_name, ask_time), and a bare 喂 opening."""
+
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("suggestion",)
+    SHARES: ClassVar[str] = "greeting_parts"
+
+    company_name: str | None = None
+    """The company as heard (or given)."""
+    agent_name: str | None = None
+    """The agent's name or staff number as heard."""
+    bare_opening: Evidence | None = None
+    """The agent's first words were the lexicon's forbidden opening (喂): the greeting earns nothing."""
+    suggestion: str | None = None
+    """What to say instead; only when the greeting did not pass."""
+
+    @classmethod
+    def _read(cls, key: str, value: Any) -> Any:
+        if key == "bare_opening":
+            return evidence_of(value) if value else value
+        return super()._read(key, value)
+
+    @property
+    def opened_bare(self) -> bool:
+        return bool(self.bare_opening)
+
+    @property
+    def bare_word(self) -> str:
+        """The forbidden opening the agent's first words were (the lexicon's word, e.g. 喂)."""
+        ev = self.bare_opening
+        return str(ev.get("matched", "") if isinstance(ev, Mapping) else getattr(ev, "matched", ""))
+
+    def gist(self, status: str, full: bool = False) -> str:
+        if self.opened_bare:
+            return f"opened with {self.bare_word}"
+        return super().gist(status, full)
+
+    def bad_evidence(self, ev: Mapping[str, Any]) -> bool:
+        return self.opened_bare and ev.get("matched") == self.bare_word
+
+    def explain(self, item: ItemResult) -> Iterable[str]:
+        if self.opened_bare:
+            yield f"{heard(self.bare_opening)} — {self.bare_word} is a forbidden opening"
+        yield from super().explain(item)
 
 
 def check_greeting(ctx: CallContext) -> Finding:

@@ -22,12 +22,146 @@ For each hold: ``permission`` — a request in the agent's turns before it (请�
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, ClassVar
 
 from callreview.matching import Hit, Turn
-from callreview.qc.checks import CallContext, Finding, find_across, find_part
-from callreview.qc.details import Hold, HoldDetails, NearHold
-from callreview.results import Evidence
+from callreview.qc.checks.base import (
+    Deductions,
+    ItemDetails,
+    Place,
+    Record,
+    clock,
+    evidence_of,
+    heard,
+)
+from callreview.qc.checks.context import CallContext, Finding, find_across, find_part
+from callreview.qc.thresholds import Profile
+from callreview.results import Evidence, ItemResult
+
+
+@dataclass(frozen=True, eq=False)
+class Hold(Record):
+    """One hold: a silence long enough (announced or not), and how the agent asked and thanked."""
+
+    start: float = 0.0
+    end: float = 0.0
+    duration: float = 0.0
+    announced: bool = False
+    permission: bool = False
+    """The agent asked first (请您稍等一下好吗)."""
+    thanked: bool = False
+    """The agent thanked the customer (or apologised) on return."""
+    permission_evidence: Evidence | None = None
+    thanks_evidence: Evidence | None = None
+    announce_evidence: Evidence | None = None
+    imperative_evidence: Evidence | None = None
+    """The agent told the customer to wait instead of asking (等一下)."""
+    near_threshold: bool = False
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Hold:
+        known = {f.name for f in fields(cls)}
+        kw = {
+            k: (evidence_of(v) if k.endswith("_evidence") else v)
+            for k, v in data.items()
+            if k in known
+        }
+        return cls(**kw)
+
+
+@dataclass(frozen=True, eq=False)
+class NearHold(Record):
+    """A silence within the timing tolerance under the threshold that would have made it a hold."""
+
+    start: float = 0.0
+    end: float = 0.0
+    duration: float = 0.0
+    threshold_s: float = 0.0
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> NearHold:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True, eq=False)
+class HoldDetails(ItemDetails):
+    """Every hold found, the threshold used, and the silences just under it."""
+
+    OPTIONAL: ClassVar[tuple[str, ...]] = ("permission_suggestion", "thanks_suggestion")
+
+    holds: list[Hold] = field(default_factory=list)
+    gap_s: float = 10.0
+    """The scorecard's ``hold_gap_s``."""
+    tolerance_s: float = 0.5
+    """The scorecard's ``timing_tolerance_s``."""
+    near_holds: list[NearHold] = field(default_factory=list)
+    permission_suggestion: str | None = None
+    """Only when a hold was not asked for."""
+    thanks_suggestion: str | None = None
+    """Only when the agent did not thank on return from a hold."""
+
+    @classmethod
+    def _read(cls, key: str, value: Any) -> Any:
+        if key == "holds":
+            return [Hold.from_dict(h) for h in value or ()]
+        if key == "near_holds":
+            return [NearHold.from_dict(h) for h in value or ()]
+        return value
+
+    def credit(self, status: str, profile: Profile, scorecard: Deductions) -> float:
+        if not self.holds:
+            return 1.0
+        w = profile.hold_parts
+        return sum(
+            (w["permission"] * h.permission + w["thanks"] * h.thanked) / 100 for h in self.holds
+        ) / len(self.holds)
+
+    def gist(self, status: str, full: bool = False) -> str:
+        if not self.holds:
+            return "no hold"
+        bad = sum(1 for h in self.holds if not (h.permission and h.thanked))
+        return f"{len(self.holds)} hold(s)" + (
+            f", {bad} without permission or thanks" if bad else ""
+        )
+
+    def explain(self, item: ItemResult) -> Iterable[str]:
+        for i, h in enumerate(self.holds, 1):
+            yield f"hold {i}: {clock(h.start)}–{clock(h.end)} ({h.duration:.0f} s)"
+            if h.permission:
+                yield f"  permission ✓ {heard(h.permission_evidence)}"
+            else:
+                told = h.imperative_evidence
+                yield "  permission ✗" + (
+                    f" — told to wait: {heard(told)}" if told else " — not asked"
+                )
+            yield (
+                f"  thanks ✓ {heard(h.thanks_evidence)}"
+                if h.thanked
+                else "  thanks ✗ — no thanks or apology on return"
+            )
+        for line in self.advice(item.status):
+            yield f"say instead: {line}"
+
+    def advice(self, status: str) -> list[str]:
+        return [s for s in (self.permission_suggestion, self.thanks_suggestion) if s]
+
+    def places(self) -> Iterable[Place]:
+        for i, h in enumerate(self.holds, 1):
+            parts = [
+                "permission ✓" if h.permission else "permission ✗",
+                "thanks ✓" if h.thanked else "thanks ✗",
+            ]
+            text = f"hold {i}: {clock(h.start)}–{clock(h.end)} ({h.duration:.0f} s silence)"
+            yield Place(
+                h.start, h.end, "hold", text, ", ".join(parts), not (h.permission and h.thanked)
+            )
+            for ev, note, bad in ((h.announce_evidence, "announced", False), (h.permission_evidence, "asked permission", False),
+                                  (h.imperative_evidence, "told to wait", True), (h.thanks_evidence, "thanked on return", False)):  # fmt: skip
+                if ev:
+                    yield Place.of(ev, note, bad)
 
 
 def check_hold(ctx: CallContext) -> Finding:
@@ -114,17 +248,6 @@ def check_hold(ctx: CallContext) -> Finding:
             thanks_suggestion=None if all(h.thanked for h in holds) else lex.thanks_suggestion,
         )
     return Finding("hold", status, tuple(sorted(set(evidence), key=lambda e: e.start)), details)
-
-
-def silences(spans: list[tuple[float, float]], min_s: float) -> list[tuple[float, float]]:
-    """Stretches of at least ``min_s`` seconds between speech (of anybody), after the first word and before the last."""
-    out = []
-    reach = None
-    for start, end in spans:
-        if reach is not None and start - reach >= min_s:
-            out.append((reach, start))
-        reach = end if reach is None else max(reach, end)
-    return out
 
 
 def _latest_first(turns: list[Turn]) -> list[Turn]:
