@@ -64,7 +64,8 @@ class TranscriptError(CallreviewError):
 
 
 class StoreError(CallreviewError):
-    """The results store cannot be opened, read or written (locked, read-only, unreachable, too new)."""
+    """The results store cannot be opened, read or written (locked, read-only, unreachable, too
+    new)."""
 
     exit_code = 5
 

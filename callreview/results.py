@@ -4,8 +4,10 @@ These dataclasses are the result contract. JSON comes from :meth:`CallReview.to_
 (documented in ``docs/result-format.md``), terminal text from
 :func:`callreview.cli.render.render_review`; nothing builds result dicts by hand.
 
-    CallReview ── items ──▶ ItemResult × 5 ── evidence ──▶ Evidence (role, time, quote, phrase, similarity)
-               ── metrics ──▶ DeliveryMetrics: speech rate · interruptions · dead air · talk ratio ── faults ──▶ Fault
+    CallReview ── items ──▶ ItemResult × 5
+                              ── evidence ──▶ Evidence (role, time, quote, phrase, similarity)
+               ── metrics ──▶ DeliveryMetrics: speech rate · interruptions · dead air · talk ratio
+                              ── faults ──▶ Fault
                ── delivery ─▶ ItemResult per metric the scorecard weights (none by default)
 """
 
@@ -20,7 +22,8 @@ STATUSES: tuple[Status, ...] = ("pass", "fail", "na", "review")
 ITEMS: tuple[str, ...] = ("greeting", "customer_name", "hold", "forbidden", "closing")
 """The checklist items, in the order they are checked, rendered and serialized."""
 METRICS: tuple[str, ...] = ("speech_rate", "interruptions", "dead_air", "talk_ratio")
-"""The delivery metrics (how the agent spoke), in the order they are measured, rendered and serialized."""
+"""The delivery metrics (how the agent spoke), in the order they are measured, rendered and
+serialized."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +61,8 @@ class ItemResult:
     name: str
     """One of :data:`ITEMS`, or of :data:`METRICS` for a weighted delivery metric."""
     status: Status
-    """``pass`` / ``fail``; ``na`` when the item does not apply (no hold); ``review`` when a person must decide."""
+    """``pass`` / ``fail``; ``na`` when the item does not apply (no hold); ``review`` when a person
+    must decide."""
     points: float
     """Points earned. ``na`` and ``review`` items earn 0 of 0: they are kept out of the score."""
     max_points: float
@@ -66,10 +70,11 @@ class ItemResult:
     evidence: tuple[Evidence, ...] = ()
     """Every quote the judgement rests on, in time order."""
     details: Mapping[str, Any] = field(default_factory=dict)
-    """Item-specific facts: ``parts``, ``name``/``count``, ``holds``, ``hits``/``ni_count``… (see docs/result-format.md).
-    A scored checklist item's are typed (:mod:`callreview.qc.details`: what the item earns, its gist and advice);
-    an item read back from the store, a delivery metric's, or an item never judged hold a plain dict
-    (:func:`callreview.qc.details.as_details` types a stored one)."""
+    """Item-specific facts: ``parts``, ``name``/``count``, ``holds``, ``hits``/``ni_count``… (see
+    docs/result-format.md). A scored checklist item's are typed (:mod:`callreview.qc.details`: what
+    the item earns, its gist and advice); an item read back from the store, a delivery metric's, or
+    an item never judged hold a plain dict (:func:`callreview.qc.details.as_details` types a stored
+    one)."""
 
     @property
     def scored(self) -> bool:
@@ -99,7 +104,8 @@ class CallReview:
     score: float | None
     """0–100 over the items that count (``pass``/``fail``), scaled; ``None`` when none counts."""
     band: str | None
-    """The scorecard band of ``score``: ``excellent`` / ``good`` / ``needs_improvement`` / ``below_standard``."""
+    """The scorecard band of ``score``: ``excellent`` / ``good`` / ``needs_improvement`` /
+    ``below_standard``."""
     profile: str
     """Scorecard profile used: ``inbound`` or ``outbound``."""
     items: dict[str, ItemResult]
@@ -109,10 +115,12 @@ class CallReview:
     band_label: str | None = None
     """The band as the QC manual names it, e.g. ``优秀``."""
     metrics: DeliveryMetrics | None = None
-    """How the agent spoke (speech rate, interruptions, dead air, talk ratio); ``None`` when not measured."""
+    """How the agent spoke (speech rate, interruptions, dead air, talk ratio); ``None`` when not
+    measured."""
     delivery: dict[str, ItemResult] = field(default_factory=dict)
-    """One result per delivery metric the scorecard gives points (``delivery_weights``), in :data:`METRICS`
-    order; empty when every metric is information only (the default). These count toward ``score``."""
+    """One result per delivery metric the scorecard gives points (``delivery_weights``), in
+    :data:`METRICS` order; empty when every metric is information only (the default). These count
+    toward ``score``."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (docs/result-format.md)."""
@@ -143,10 +151,12 @@ class Fault:
     """Seconds from the start of the recording."""
     end: float
     value: float
-    """What was measured: units per minute (``speech_rate``), seconds of talking over the
-    customer (``interruptions``), seconds of silence (``dead_air``), the agent's share in % (``talk_ratio``)."""
+    """What was measured: units per minute (``speech_rate``), seconds of talking over the customer
+    (``interruptions``), seconds of silence (``dead_air``), the agent's share in %
+    (``talk_ratio``)."""
     seconds: float
-    """How long it lasted: seconds of speech at that rate, of overlap, of silence, of the agent's speech."""
+    """How long it lasted: seconds of speech at that rate, of overlap, of silence, of the agent's
+    speech."""
     evidence: tuple[Evidence, ...] = ()
     """The words to play back around it."""
 
@@ -171,7 +181,8 @@ class TurnRate:
     speech_s: float
     """Seconds of speech: the turn's time less pauses of ``pause_s`` or more between its words."""
     rate: float | None
-    """``units`` per minute of ``speech_s``; ``None`` for a turn shorter than ``rate_min_turn_s`` (too short to time)."""
+    """``units`` per minute of ``speech_s``; ``None`` for a turn shorter than ``rate_min_turn_s``
+    (too short to time)."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -192,16 +203,18 @@ class SpeechRate:
     unit: str
     """What ``units`` count: ``characters`` or ``words`` (the lexicon's ``rate_unit``)."""
     median: float | None
-    """Median of the turns' rates (turns of at least ``rate_min_turn_s``); ``None`` when no turn is that long."""
+    """Median of the turns' rates (turns of at least ``rate_min_turn_s``); ``None`` when no turn is
+    that long."""
     overall: float | None
     """All the agent's units over all their seconds of speech."""
     fastest: TurnRate | None
     """The fastest turn that has a rate."""
     per_turn: tuple[tuple[float, float, int, float, float | None], ...]
-    """Every turn of ``role`` in time order, as :class:`TurnRate` fields (:attr:`turns` gives them typed;
-    plain tuples here because checking a call makes dozens)."""
+    """Every turn of ``role`` in time order, as :class:`TurnRate` fields (:attr:`turns` gives them
+    typed; plain tuples here because checking a call makes dozens)."""
     faults: tuple[Fault, ...] = ()
-    """Stretches of consecutive turns faster than ``rate_max`` for more than ``fast_min_s`` of speech."""
+    """Stretches of consecutive turns faster than ``rate_max`` for more than ``fast_min_s`` of
+    speech."""
     suggestion: str | None = None
     """What to do instead (the lexicon's ``fast_suggestion``, 请放慢语速); only with faults."""
 
@@ -228,10 +241,11 @@ class Interruptions:
     """The agent starting to speak while the customer was mid-turn (抢话)."""
 
     count: int
-    """Interruptions: talking over the customer for at least ``interruption_overlap_s``, with more than back-channels."""
+    """Interruptions: talking over the customer for at least ``interruption_overlap_s``, with more
+    than back-channels."""
     backchannels: int
-    """Agent turns that talked over the customer as long as an interruption but said only back-channel words
-    (嗯, 对, 好的) before the customer stopped: listening, not interrupting."""
+    """Agent turns that talked over the customer as long as an interruption but said only
+    back-channel words (嗯, 对, 好的) before the customer stopped: listening, not interrupting."""
     faults: tuple[Fault, ...] = ()
     """One per interruption: its evidence is the customer's words cut into, then the agent's."""
     suggestion: str | None = None
@@ -270,11 +284,13 @@ class DeadAir:
     total_s: float
     longest_s: float
     stretches: tuple[Silence, ...]
-    """Every silence of at least ``dead_air_min_s`` mid-call that is not an announced hold, in time order."""
+    """Every silence of at least ``dead_air_min_s`` mid-call that is not an announced hold, in time
+    order."""
     announced_holds: tuple[Silence, ...] = ()
     """Silences left out: holds the hold check found announced (请您稍等…)."""
     faults: tuple[Fault, ...] = ()
-    """Stretches longer than ``dead_air_max_s``; the evidence is the last words before the silence."""
+    """Stretches longer than ``dead_air_max_s``; the evidence is the last words before the
+    silence."""
     suggestion: str | None = None
     """The lexicon's ``dead_air_suggestion``; only with faults."""
 
@@ -313,7 +329,8 @@ class TalkRatio:
 
 @dataclass(slots=True)
 class DeliveryMetrics:
-    """How the agent spoke, measured from the transcript's timings (:mod:`callreview.qc.delivery`)."""
+    """How the agent spoke, measured from the transcript's timings
+    (:mod:`callreview.qc.delivery`)."""
 
     roles: str
     """The transcript's ``roles``: ``stereo``, ``mono-separated``, or ``mono-unknown`` (then only

@@ -28,7 +28,8 @@ def table(
     right: Sequence[bool] | None = None,
     indent: str = "",
 ) -> str:
-    """Columns two spaces apart; ``right[i]`` aligns column ``i`` right (numbers). No trailing spaces."""
+    """Columns two spaces apart; ``right[i]`` aligns column ``i`` right (numbers). No trailing
+    spaces."""
     right = right or [False] * len(headers)
     widths = [display_width(h) for h in headers]
     for row in rows:

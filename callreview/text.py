@@ -101,7 +101,9 @@ def _syllables(text: str) -> tuple[str, ...]:
     from pypinyin import Style, lazy_pinyin  # late: heavy dictionary load
 
     out: list[str] = []
-    for item in lazy_pinyin(text, style=Style.NORMAL, errors=lambda chars: _split_other(chars)):
+    # pypinyin's stub types the ``errors`` callback as returning str; it takes a list too.
+    readings = lazy_pinyin(text, style=Style.NORMAL, errors=_split_other)  # type: ignore[arg-type]
+    for item in readings:
         item = item.strip().lower()
         if item:
             out.extend(item.split())

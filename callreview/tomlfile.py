@@ -35,7 +35,8 @@ def read_toml(path: Path, error: type[Exception], what: str) -> dict[str, Any]:
         raise error(f"{path}: no such {what} file; check the path") from None
     except (OSError, UnicodeDecodeError) as err:
         raise error(
-            f"{path}: cannot be read as UTF-8 text ({err.__class__.__name__}); save the {what} as UTF-8"
+            f"{path}: cannot be read as UTF-8 text ({err.__class__.__name__}); "
+            f"save the {what} as UTF-8"
         ) from None
     try:
         return tomllib.loads(raw)

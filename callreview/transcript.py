@@ -4,7 +4,7 @@ The checklist rules never touch audio. They read a :class:`Transcript`, which
 can come from :mod:`callreview.asr.transcribe`, from a JSON file written by
 ``callreview transcribe``, or from a hand-written test fixture.
 
-JSON schema (stable; documented in the README)::
+JSON schema (stable; documented in docs/formats.md)::
 
     {"schema": 2, "file": str, "duration_s": float, "channels": int, "model": str,
      "language": str, "roles": "stereo" | "mono-separated" | "mono-unknown",
@@ -158,12 +158,14 @@ class Transcript:
         """Build from parsed JSON, refusing anything off-schema with one clear line."""
         if not isinstance(data, dict):
             raise TranscriptError(
-                f"{source}: a transcript must be a JSON object; write it with `callreview transcribe --json`"
+                f"{source}: a transcript must be a JSON object; "
+                "write it with `callreview transcribe --json`"
             )
         schema = data.get("schema", 1)  # files written before the key existed are version 1
         if not isinstance(schema, int) or isinstance(schema, bool) or schema > SCHEMA_VERSION:
             raise TranscriptError(
-                f"{source}: transcript schema {schema!r} is newer than this callreview reads ({SCHEMA_VERSION}); upgrade callreview"
+                f"{source}: transcript schema {schema!r} is newer than this callreview reads "
+                f"({SCHEMA_VERSION}); upgrade callreview"
             )
         try:
             roles = data["roles"]
@@ -190,7 +192,8 @@ class Transcript:
             )
         except KeyError as err:
             raise TranscriptError(
-                f"{source}: missing key {err.args[0]!r}; write transcripts with `callreview transcribe --json`"
+                f"{source}: missing key {err.args[0]!r}; "
+                "write transcripts with `callreview transcribe --json`"
             ) from None
         except (TypeError, ValueError) as err:
             raise TranscriptError(
@@ -206,7 +209,8 @@ class Transcript:
             raise TranscriptError(f"{path}: no such file; check the path") from None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
             raise TranscriptError(
-                f"{path}: not a readable transcript JSON ({err}); re-create it with `callreview transcribe --json`"
+                f"{path}: not a readable transcript JSON ({err}); "
+                "re-create it with `callreview transcribe --json`"
             ) from None
         return cls.from_dict(data, str(path))
 
@@ -283,7 +287,8 @@ def _unheard(data: Any, source: str, index: int) -> Unheard:
     where = f"unheard[{index}]"
     if not isinstance(data, dict) or data.get("role") not in ROLES:
         raise TranscriptError(
-            f"{source}: {where} must be an object with a role ({', '.join(ROLES)}), a start and an end"
+            f"{source}: {where} must be an object with a role ({', '.join(ROLES)}), "
+            "a start and an end"
         )
     return Unheard(
         data["role"],

@@ -59,7 +59,8 @@ def _run_keys(run: str) -> tuple[str, ...]:
 
 
 def keys_of(norm: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``(tokens, keys)`` of normalized text: a token per Chinese character or Latin word, and its key."""
+    """``(tokens, keys)`` of normalized text: a token per Chinese character or Latin word, and
+    its key."""
     tokens: list[str] = []
     keys: list[str] = []
     for match in _RUNS.finditer(norm):

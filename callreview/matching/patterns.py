@@ -1,4 +1,4 @@
-"""Patterns with slots (欢迎致电{company}), sentence shapes (还有 … 问题 … 吗) and a salutation heard softened.
+"""Slot patterns (欢迎致电{company}), sentence shapes (还有 … 问题 … 吗), a softened salutation.
 
 What the greeting, the closing question and the customer's name are found by when
 the words vary: the words around a slot find the place and the slot's words are
@@ -19,19 +19,22 @@ from callreview.text import normalize
 
 _SLOT = re.compile(r"\{(\w+)(?::(\w+))?\}")
 SLOT_KINDS = ("digits",)
-"""What a slot may be marked to take (``{agent:digits}``): ``digits``, a number only (a staff number)."""
+"""What a slot may be marked to take (``{agent:digits}``): ``digits``, a number only (a staff
+number)."""
 
 
 @dataclass(frozen=True, eq=False)
 class Pattern:
-    """A phrase with named slots, e.g. ``欢迎致电{company}``: literal pieces around what is taken."""
+    """A phrase with named slots, e.g. ``欢迎致电{company}``: literal pieces around what is
+    taken."""
 
     text: str
     pieces: tuple[Phrase | str, ...]
     """Literal phrases and slot names, alternating (never two of a kind in a row)."""
     digits: frozenset[str] = frozenset()
-    """Slots marked ``{name:digits}``: they take only number tokens (306, 三零六), so 「306很高兴为您服务」
-    names the agent by staff number while 「天霖汽车很高兴为您服务」 does not."""
+    """Slots marked ``{name:digits}``: they take only number tokens (306, 三零六), so
+    「306很高兴为您服务」 names the agent by staff number while 「天霖汽车很高兴为您服务」 does
+    not."""
     numerals: str = ""
     """The lexicon's number characters (``[match].numerals``), besides 0-9."""
 
@@ -45,7 +48,8 @@ class Pattern:
 
 
 def compile_pattern(text: str, rules: MatchRules = MatchRules()) -> Pattern:
-    """``我是{company}的{agent}`` → literals 我是, 的 and slots company, agent. Raises ValueError when malformed."""
+    """``我是{company}的{agent}`` → literals 我是, 的 and slots company, agent. Raises ValueError
+    when malformed."""
     pieces: list[Phrase | str] = []
     pos = 0
 
@@ -60,7 +64,8 @@ def compile_pattern(text: str, rules: MatchRules = MatchRules()) -> Pattern:
         if m.group(2) is not None:
             if m.group(2) not in SLOT_KINDS:
                 raise ValueError(
-                    f"pattern {text!r}: unknown slot kind {{{m.group(1)}:{m.group(2)}}}; known: {', '.join(SLOT_KINDS)}"
+                    f"pattern {text!r}: unknown slot kind {{{m.group(1)}:{m.group(2)}}}; "
+                    f"known: {', '.join(SLOT_KINDS)}"
                 )
             digits.add(m.group(1))
         literal = text[pos : m.start()]
@@ -107,7 +112,8 @@ class PatternHit:
 
 
 def find_literal(turn: Turn, literal: Phrase) -> tuple[int, ...]:
-    """Every token index where a pattern's literal (see :func:`match_pattern`) is heard (cached per text)."""
+    """Every token index where a pattern's literal (see :func:`match_pattern`) is heard (cached per
+    text)."""
     text = turn.text
     found = text._literals.get(literal)
     if found is None:
@@ -186,8 +192,8 @@ def match_pattern(
 
 def _literal_positions(text: TurnText, literal: Phrase, lo: int, hi: int) -> Iterator[int]:
     """Token indices in ``[lo, hi]`` where ``literal`` starts: the same sounds — or, for a literal
-    of 4+ syllables, a same-length window at least ``anchor_threshold`` similar (欢迎这电 for 欢迎致电).
-    A one-syllable literal must be the same character (姓 is not 信)."""
+    of 4+ syllables, a same-length window at least ``anchor_threshold`` similar (欢迎这电 for
+    欢迎致电). A one-syllable literal must be the same character (姓 is not 信)."""
     n = len(literal)
     found = False
     at = text.ids.find(literal.ids, lo, hi + n)
@@ -210,7 +216,8 @@ def _literal_positions(text: TurnText, literal: Phrase, lo: int, hi: int) -> Ite
 def _stops(
     text: TurnText, pattern: Pattern, slot: str, blocked: frozenset[int] | set[int]
 ) -> frozenset[int] | set[int]:
-    """Tokens a slot may not take: the blocked ones, and for a ``digits`` slot every token that is not a number."""
+    """Tokens a slot may not take: the blocked ones, and for a ``digits`` slot every token that is
+    not a number."""
     if slot not in pattern.digits:
         return blocked
     return set(blocked) | {
@@ -223,7 +230,8 @@ def _stops(
 def _extend(
     text: TurnText, at: int, step: int, limit: int, blocked: frozenset[int] | set[int]
 ) -> int:
-    """How far a slot reaches from ``at`` (exclusive bound going forward, inclusive start going back)."""
+    """How far a slot reaches from ``at`` (exclusive bound going forward, inclusive start going
+    back)."""
     n = len(text.tokens)
     if step > 0:
         if at >= n:
@@ -255,10 +263,12 @@ _GAP = "…"
 
 @dataclass(frozen=True, eq=False)
 class Shape:
-    """A sentence shape, e.g. ``还有 (其他|别的) … (问题|需要|业务|帮) … 吗``: words in this order within one
-    sentence, each element one of its alternatives, ``…`` allowing up to ``gap`` tokens between two elements.
+    """A sentence shape, e.g. ``还有 (其他|别的) … (问题|需要|业务|帮) … 吗``: words in this order
+    within one sentence, each element one of its alternatives, ``…`` allowing up to ``gap`` tokens
+    between two elements.
 
-    How free wording is recognized (还有别的需要帮忙的吗, 其他还有问题吗) without listing every sentence."""
+    How free wording is recognized (还有别的需要帮忙的吗, 其他还有问题吗) without listing every
+    sentence."""
 
     text: str
     elements: tuple[tuple[tuple[str, str, int], ...], ...]
@@ -268,8 +278,9 @@ class Shape:
 
 
 def compile_shape(text: str, gap: int = 6) -> Shape:
-    """``还有 (其他|别的) … 吗`` → a :class:`Shape`. Elements are space-separated; ``(a|b)`` are alternatives;
-    ``…`` (or ``...``) between two elements allows up to ``gap`` tokens there. Raises ValueError when malformed."""
+    """``还有 (其他|别的) … 吗`` → a :class:`Shape`. Elements are space-separated; ``(a|b)`` are
+    alternatives; ``…`` (or ``...``) between two elements allows up to ``gap`` tokens there. Raises
+    ValueError when malformed."""
     elements: list[tuple[tuple[str, str, int], ...]] = []
     gaps: list[int] = []
     pending = 0
@@ -326,7 +337,8 @@ class ShapeHit:
 
 
 def _element_at(text: TurnText, alts: tuple[tuple[str, str, int], ...], at: int) -> int:
-    """Length of the first alternative heard at token ``at`` (same sounds; one syllable: the same character), else 0."""
+    """Length of the first alternative heard at token ``at`` (same sounds; one syllable: the same
+    character), else 0."""
     for ids, chars, n in alts:
         if text.ids.startswith(ids, at) and (n > 1 or text.tokens[at] == chars):
             return n
@@ -334,7 +346,8 @@ def _element_at(text: TurnText, alts: tuple[tuple[str, str, int], ...], at: int)
 
 
 def find_shape(turn: Turn, shapes: Sequence[Shape]) -> ShapeHit | None:
-    """The first of ``shapes`` heard in ``turn`` (earliest place), all of its elements inside one sentence."""
+    """The first of ``shapes`` heard in ``turn`` (earliest place), all of its elements inside one
+    sentence."""
     text = turn.text
     for shape in shapes:
         for at in range(len(text.tokens)):
@@ -345,7 +358,8 @@ def find_shape(turn: Turn, shapes: Sequence[Shape]) -> ShapeHit | None:
 
 
 def _shape_from(text: TurnText, shape: Shape, i: int, at: int, sentence: int) -> int | None:
-    """End of ``shape.elements[i:]`` heard with element ``i`` starting exactly at ``at``; None if it cannot be."""
+    """End of ``shape.elements[i:]`` heard with element ``i`` starting exactly at ``at``; None if it
+    cannot be."""
     if at >= len(text.tokens) or text.sentence[at] != sentence:
         return None
     n = _element_at(text, shape.elements[i], at)
@@ -390,7 +404,8 @@ _INITIALS = (
 
 def initial_final(key: str) -> tuple[str, str]:
     """A pinyin key cut into initial and final, the y-/w- spellings read as the vowel they stand for
-    (yin → "" + in, ye → "" + ie, wo → "" + uo); a key that is no pinyin (a Latin word) is all final."""
+    (yin → "" + in, ye → "" + ie, wo → "" + uo); a key that is no pinyin (a Latin word) is all
+    final."""
     if key.startswith("y"):
         rest = key[1:]
         return "", rest if rest.startswith("i") else (
@@ -406,9 +421,10 @@ def initial_final(key: str) -> tuple[str, str]:
 
 
 def softened(heard: str, key: str, initials: Sequence[str]) -> bool:
-    """``heard`` is the syllable ``key`` with its initial softened: another syllable, both initials among
-    ``initials`` (n, l, m or none), and the same vowel, ü counted as i (the two differ only by rounding,
-    and many speakers merge them): 您 nin heard as 引 yin, 女 nü as 你 ni / 亦 yi / 米 mi."""
+    """``heard`` is the syllable ``key`` with its initial softened: another syllable, both initials
+    among ``initials`` (n, l, m or none), and the same vowel, ü counted as i (the two differ only by
+    rounding, and many speakers merge them): 您 nin heard as 引 yin, 女 nü as 你 ni / 亦 yi / 米
+    mi."""
     if heard == key:
         return False
     (hi, hf), (pi, pf) = initial_final(heard), initial_final(key)
@@ -420,9 +436,9 @@ def softened(heard: str, key: str, initials: Sequence[str]) -> bool:
 
 @dataclass(frozen=True, eq=False)
 class SoundAlikeHit(_Heard):
-    """A phrase heard by its sounds where a rule says it counts though the matcher alone would not be sure:
-    a salutation opening the call with its first initial softened (引好 for 您好), a short farewell with the
-    very same sounds ending the agent's last turn (在见 for 再见)."""
+    """A phrase heard by its sounds where a rule says it counts though the matcher alone would not
+    be sure: a salutation opening the call with its first initial softened (引好 for 您好), a short
+    farewell with the very same sounds ending the agent's last turn (在见 for 再见)."""
 
     phrase: Phrase
     turn: Turn
@@ -436,9 +452,10 @@ class SoundAlikeHit(_Heard):
 def opening_sound_alike(
     turn: Turn, phrases: Sequence[Phrase], initials: Sequence[str]
 ) -> SoundAlikeHit | None:
-    """One of ``phrases`` heard as the very first words of ``turn`` with only its first syllable off, and that
-    one close: the same vowel, both initials among ``initials`` (n, l, m or none: 您 heard as 引 / 也 on a
-    real voice). Its similarity is that of the keys, y-/w- spellings read as vowels (in hao vs nin hao: 92)."""
+    """One of ``phrases`` heard as the very first words of ``turn`` with only its first syllable
+    off, and that one close: the same vowel, both initials among ``initials`` (n, l, m or none: 您
+    heard as 引 / 也 on a real voice). Its similarity is that of the keys, y-/w- spellings read as
+    vowels (in hao vs nin hao: 92)."""
     from rapidfuzz import fuzz
 
     keys = turn.text.keys

@@ -1,4 +1,4 @@
-"""Phrases looked for in a turn, in a way that survives ASR errors; sets of them, indexed and cached.
+"""Phrases looked for in a turn, in a way that survives ASR errors; sets of them, indexed.
 
 How a phrase is looked for in a turn (docs/lexicon-format.md has the user's view):
 
@@ -28,7 +28,7 @@ from functools import lru_cache
 from typing import Any
 
 from callreview.matching.rules import MatchRules, Phrase, compile_phrase
-from callreview.matching.turns import Found, Place, Turn, TurnText, token_times
+from callreview.matching.turns import Place, Turn, TurnText, token_times
 from callreview.results import Evidence
 
 __all__ = [
@@ -154,8 +154,8 @@ def _score(text: TurnText, phrase: Phrase) -> tuple[int, int, float, bool] | Non
 
 
 def _in_order(ids: str, text_ids: str, first: int, size: int) -> int:
-    """How many of ``ids`` (a phrase's keys) the window ``[first, first + size)`` holds in the same order
-    (longest common subsequence of whole keys)."""
+    """How many of ``ids`` (a phrase's keys) the window ``[first, first + size)`` holds in the same
+    order (longest common subsequence of whole keys)."""
     window = text_ids[first : first + size]
     row = [0] * (len(window) + 1)
     for key in ids:
@@ -229,9 +229,9 @@ def _set_of(phrases: tuple[Phrase, ...]) -> PhraseSet:
 
 
 def is_question(turn: Turn, token: int, rules: MatchRules) -> bool:
-    """Whether the clause holding ``token`` asks: it holds an A-not-A (是不是, 方不方便, 有没有), or it
-    ends its sentence and the sentence ends with ？/? or a question ending (吗). 「不知道，你问别人吧？」
-    does not ask in its first clause."""
+    """Whether the clause holding ``token`` asks: it holds an A-not-A (是不是, 方不方便, 有没有), or
+    it ends its sentence and the sentence ends with ？/? or a question ending (吗).
+    「不知道，你问别人吧？」 does not ask in its first clause."""
     text = turn.text
     if not text.tokens:
         return False
@@ -253,7 +253,8 @@ def is_question(turn: Turn, token: int, rules: MatchRules) -> bool:
 
 
 def similarity_within(phrase: Phrase, turn: Turn, first: int, last: int) -> float:
-    """How closely ``phrase`` sounds like the best run of its length inside tokens ``[first, last)`` (0–100).
+    """How closely ``phrase`` sounds like the best run of its length inside tokens ``[first, last)``
+    (0–100).
 
     Used where the place is already known (the words a greeting pattern took as the
     company) and only *which* name it is remains to be judged."""

@@ -1,4 +1,4 @@
-"""A turn of the call being checked, analysed once: tokens and keys, clauses and sentences, word times."""
+"""A turn of the call being checked, analysed once: tokens, keys, clauses, sentences, word times."""
 
 from __future__ import annotations
 
@@ -61,7 +61,8 @@ class TurnText:
         return found
 
     def around(self, n: int) -> tuple[list[str], list[tuple[int, int]]]:
-        """The windows of n, n−1 and n+1 keys in one list (n first: it wins ties), with their ``(first, size)``."""
+        """The windows of n, n−1 and n+1 keys in one list (n first: it wins ties), with their
+        ``(first, size)``."""
         found = self._around.get(n)
         if found is None:
             strings: list[str] = []
@@ -122,7 +123,8 @@ def _clause_keys(clause: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
 
 @lru_cache(maxsize=16384)
 def analyze(text: str) -> TurnText:
-    """Cut a segment's text into tokens and keys (cached per distinct text: scripted turns repeat)."""
+    """Cut a segment's text into tokens and keys (cached per distinct text: scripted turns
+    repeat)."""
     tokens: list[str] = []
     keys: list[str] = []
     clause: list[int] = []
@@ -183,7 +185,8 @@ class Turn:
 
 
 def token_times(turn: Turn, first: int, last: int) -> tuple[float, float]:
-    """Start and end of tokens ``[first, last)``: from word timings when they line up, else the segment's."""
+    """Start and end of tokens ``[first, last)``: from word timings when they line up, else the
+    segment's."""
     seg = turn.segment
     spans = turn.token_spans() if seg.words else None
     if spans is None or last > len(spans) or first >= last:

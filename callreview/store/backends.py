@@ -219,7 +219,8 @@ class PostgresBackend(Backend):
         except ImportError:
             raise StoreError(
                 f"{self.where}: PostgreSQL needs psycopg; "
-                "reinstall callreview, which requires it: pip install --force-reinstall 'psycopg[binary]'"
+                "reinstall callreview, which requires it: "
+                "pip install --force-reinstall 'psycopg[binary]'"
             ) from None
         self.psycopg = psycopg
         self.conn = self._connect()

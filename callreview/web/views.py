@@ -151,7 +151,8 @@ def _points(status: str, points: float, max_points: float, d: Mapping[str, Any])
 
 
 def summary(name: str, status: str, d: Mapping[str, Any]) -> str:
-    """The one-line gist of the automatic finding (the terminal report's, with what is fine said too)."""
+    """The one-line gist of the automatic finding (the terminal report's, with what is fine said
+    too)."""
     return gist(name, status, d, full=True)
 
 
@@ -177,20 +178,21 @@ def moments(name: str, d: Mapping[str, Any]) -> list[Moment]:
         seen.setdefault(key, m)
     merged: dict[tuple[float, str], Moment] = {}
     for m in seen.values():
-        key = (round(m.start, 2), m.text)
-        if key in merged:
-            old = merged[key]
+        spot = (round(m.start, 2), m.text)
+        if spot in merged:
+            old = merged[spot]
             notes = (
                 old.note if m.note in old.note else " · ".join(n for n in (old.note, m.note) if n)
             )
-            merged[key] = Moment(old.start, old.end, old.role, old.text, notes, old.bad or m.bad)
+            merged[spot] = Moment(old.start, old.end, old.role, old.text, notes, old.bad or m.bad)
         else:
-            merged[key] = m
+            merged[spot] = m
     return sorted(merged.values(), key=lambda m: (m.start, m.role != "hold"))
 
 
 def _matched(ev: Mapping[str, Any]) -> str:
-    """What an evidence quote matched: a lexicon pattern, a phrase heard otherwise, or the phrase itself."""
+    """What an evidence quote matched: a lexicon pattern, a phrase heard otherwise, or the phrase
+    itself."""
     matched = str(ev.get("matched") or "")
     if "{" in matched:
         return f"pattern {matched}"
@@ -223,12 +225,14 @@ class FaultView:
     text: str
     """What happened, e.g. ``talked over the customer for 2.5 s``."""
     quotes: tuple[Moment, ...]
-    """The evidence, in the review's order (an interruption: the customer's words cut into, then the agent's)."""
+    """The evidence, in the review's order (an interruption: the customer's words cut into, then the
+    agent's)."""
 
 
 @dataclass(frozen=True)
 class MetricView:
-    """One delivery metric of the call page: information only (``status`` ``info``) unless the scorecard weights it."""
+    """One delivery metric of the call page: information only (``status`` ``info``) unless the
+    scorecard weights it."""
 
     name: str
     label: str
@@ -242,12 +246,14 @@ class MetricView:
     """The review's advice (the lexicon's text, 请放慢语速), shown with faults."""
     measured: bool = True
     reason: str | None = None
-    """Why a weighted metric waits for a person (a fast stretch on a mono recording may be the customer's)."""
+    """Why a weighted metric waits for a person (a fast stretch on a mono recording may be the
+    customer's)."""
 
 
 def delivery_views(review: Mapping[str, Any] | None) -> list[MetricView]:
-    """The call page's "How the agent spoke": one view per metric of the review's ``metrics`` (none for a
-    review stored before the metrics existed), in :data:`METRICS` order, as the terminal prints them."""
+    """The call page's "How the agent spoke": one view per metric of the review's ``metrics`` (none
+    for a review stored before the metrics existed), in :data:`METRICS` order, as the terminal
+    prints them."""
     metrics = (review or {}).get("metrics")
     if not metrics:
         return []
@@ -313,7 +319,10 @@ def _metric_summary(name: str, m: Mapping[str, Any]) -> str:
         )
         return text + (f" ({len(holds)} announced hold(s) not counted)" if holds else "")
     share = m.get("agent_share", 0.0)
-    return f"agent {share:.0f} % · customer {100 - share:.0f} % ({m.get('agent_s', 0):.0f} s / {m.get('customer_s', 0):.0f} s of speech)"
+    return (
+        f"agent {share:.0f} % · customer {100 - share:.0f} % "
+        f"({m.get('agent_s', 0):.0f} s / {m.get('customer_s', 0):.0f} s of speech)"
+    )
 
 
 def _fault_view(name: str, m: Mapping[str, Any], f: Mapping[str, Any]) -> FaultView:
