@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from callreview.errors import TranscriptError
+from callreview.text import normalize
 
 Role = Literal["agent", "customer", "unknown"]
 ROLES: tuple[Role, ...] = ("agent", "customer", "unknown")
@@ -258,8 +259,6 @@ def _segment(data: Any, source: str, index: int) -> Segment:
     text = str(data.get("text", ""))
     norm = data.get("norm")
     if norm is None:
-        from callreview.text import normalize
-
         norm = normalize(text)
     return Segment(
         role=role,

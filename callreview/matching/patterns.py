@@ -11,6 +11,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
+from rapidfuzz import fuzz
+
 from callreview.matching.keys import _intern, keys_of
 from callreview.matching.phrases import MatchRules, Phrase, _Heard, compile_phrase
 from callreview.matching.turns import Turn, TurnText, token_times
@@ -204,8 +206,6 @@ def _literal_positions(text: TurnText, literal: Phrase, lo: int, hi: int) -> Ite
         at = text.ids.find(literal.ids, at + 1, hi + n)
     if found or literal.threshold >= 100 or n > len(text):
         return
-    from rapidfuzz import fuzz
-
     windows = text.windows(n)
     joined = literal.joined
     for i in range(lo, min(hi, len(windows) - 1) + 1):
@@ -456,8 +456,6 @@ def opening_sound_alike(
     off, and that one close: the same vowel, both initials among ``initials`` (n, l, m or none: 您
     heard as 引 / 也 on a real voice). Its similarity is that of the keys, y-/w- spellings read as
     vowels (in hao vs nin hao: 92)."""
-    from rapidfuzz import fuzz
-
     keys = turn.text.keys
     best = None
     for phrase in phrases:

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from rapidfuzz import fuzz, process
+
 from callreview.matching.rules import MatchRules, Phrase, compile_phrase
 from callreview.matching.turns import Place, Turn, TurnText, token_times
 from callreview.results import Evidence
@@ -123,8 +125,6 @@ def _score(text: TurnText, phrase: Phrase) -> tuple[int, int, float, bool] | Non
         return best
     if phrase.floor >= 100:
         return None
-    from rapidfuzz import fuzz, process
-
     strings, places = text.around(n)
     found = process.extractOne(phrase.joined, strings, scorer=fuzz.ratio, score_cutoff=phrase.floor)
     if found is None:
@@ -258,8 +258,6 @@ def similarity_within(phrase: Phrase, turn: Turn, first: int, last: int) -> floa
 
     Used where the place is already known (the words a greeting pattern took as the
     company) and only *which* name it is remains to be judged."""
-    from rapidfuzz import fuzz
-
     keys = turn.text.keys[first:last]
     n = len(phrase)
     if not keys:
