@@ -1,8 +1,11 @@
 """``check_transcript``: score one transcript against the QC checklist, with evidence.
 
     Transcript ─CallContext─▶ greeting · customer_name · hold · forbidden · closing ─▶ Finding × 5
-               ─delivery───▶ DeliveryMetrics (how the agent spoke; dead air reuses the hold check's holds)
-               ─Scorecard──▶ ItemResult × 5 (+ weighted delivery metrics), score, band ─▶ CallReview
+               ─delivery───▶ DeliveryMetrics (how the agent spoke)
+               ─Scorecard──▶ ItemResult × 5 (+ weighted delivery metrics), score, band
+               ─▶ CallReview
+
+Dead air reuses the hold check's holds.
 
 The checks judge (:mod:`callreview.qc.checks`), the scorecard counts points
 (:mod:`callreview.qc.scorecard`); this module only runs them in order.
@@ -27,7 +30,8 @@ def check_transcript(
     call: CallInfo = CallInfo(),
     metrics: bool = True,
 ) -> CallReview:
-    """Judge every checklist item on the agent's speech, measure how the agent spoke (``metrics``), and score the call."""
+    """Judge every checklist item on the agent's speech, measure how the agent spoke (``metrics``),
+    and score the call."""
     profile = scorecard.profile(call.direction)
     ctx = CallContext.build(transcript, lexicon, scorecard.thresholds, call)
     delivery_metrics = None
@@ -35,14 +39,17 @@ def check_transcript(
         findings = []
         for name, check in CHECKS.items():
             findings.append(lean_on_roles(check(ctx), ctx, check))
-            if (
-                name == "hold" and metrics
-            ):  # dead air leaves out the holds it found; measured now, while the call's timings are fresh in memory
+            # Dead air leaves out the holds it found; measured now, while the call's timings are
+            # fresh in memory.
+            if name == "hold" and metrics:
                 delivery_metrics = measure_delivery(
                     ctx, scorecard.delivery, findings[-1].details["holds"]
                 )
     else:
-        reason = "no agent speech in the transcript; check the agent channel (agent_channel) and the recording"
+        reason = (
+            "no agent speech in the transcript; "
+            "check the agent channel (agent_channel) and the recording"
+        )
         findings = [Finding(name, "review", (), {"reason": reason}) for name in ITEMS]
         delivery_metrics = measure_delivery(ctx, scorecard.delivery) if metrics else None
     items = {f.name: scorecard.item_result(f, profile) for f in findings}

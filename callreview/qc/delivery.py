@@ -1,7 +1,8 @@
 """How the agent spoke: speech rate, interruptions, dead air and talk ratio, with evidence.
 
     CallContext (turns, word timings) + the hold check's holds ─measure_delivery─▶ DeliveryMetrics
-    DeliveryMetrics ─judge_delivery─▶ Finding per metric ─Scorecard.delivery_result─▶ ItemResult (weighted metrics only)
+    DeliveryMetrics ─judge_delivery─▶ Finding per metric
+                    ─Scorecard.delivery_result─▶ ItemResult (weighted metrics only)
 
 The seeds ask for more than the words: 000 语速舒缓 (an unhurried pace), 001 避免打断他们
 (do not interrupt a venting customer), 004 matching the customer's 速度. Everything is
@@ -63,7 +64,10 @@ if TYPE_CHECKING:
     from callreview.qc.lexicon import DeliveryPhrases
     from callreview.qc.thresholds import DeliveryThresholds
 
-MONO = "mono recording: who spoke when is not known, so {what} cannot be told; record the agent and the customer on two channels"
+MONO = (
+    "mono recording: who spoke when is not known, so {what} cannot be told; "
+    "record the agent and the customer on two channels"
+)
 NO_AGENT = (
     "no agent speech in the transcript; check the agent channel (agent_channel) and the recording"
 )
@@ -73,13 +77,14 @@ NO_CUSTOMER = "no customer speech in the transcript; check the customer channel 
 def measure_delivery(
     ctx: CallContext, th: DeliveryThresholds, holds: Sequence[Mapping[str, Any]] = ()
 ) -> DeliveryMetrics:
-    """Measure how the agent spoke; ``holds`` are the hold check's (its ``announced`` ones are not dead air)."""
+    """Measure how the agent spoke; ``holds`` are the hold check's (its ``announced`` ones are not
+    dead air)."""
     lex = ctx.lexicon.delivery
     mono = ctx.transcript.roles == "mono-unknown"
     char_max_s, pause_s = th.char_max_s, th.pause_s
     count = _COUNT[lex.rate_unit]
-    # One pass over the call in start order (checking runs this on every call, so it is kept to one):
-    # each turn's timing, each party's seconds of speech, the agent's turns to rate (on a mono
+    # One pass over the call in start order (checking runs this on every call, so it is kept to
+    # one): each turn's timing, each party's seconds of speech, the agent's turns to rate (on a mono
     # recording everybody's), and the agent cutting into a customer turn.
     spoken: list[
         tuple[Turn, float, float, int, float]
@@ -137,9 +142,9 @@ def measure_delivery(
 
 
 def judge_delivery(metrics: DeliveryMetrics, th: DeliveryThresholds) -> list[Finding]:
-    """One finding per metric, for a scorecard that weights them: ``pass`` with no fault, ``fail`` with one
-    (``interruptions``: more than ``interruptions_max``), ``na`` when not measured, ``review`` for a fast
-    stretch on a mono recording."""
+    """One finding per metric, for a scorecard that weights them: ``pass`` with no fault, ``fail``
+    with one (``interruptions``: more than ``interruptions_max``), ``na`` when not measured,
+    ``review`` for a fast stretch on a mono recording."""
     findings = []
     for name in METRICS:
         metric = metrics.get(name)
@@ -186,12 +191,14 @@ def _units_in(text: str) -> int:
 def turn_timing(
     turn: Turn, runs: tuple[tuple[float, float], ...], char_max_s: float, pause_s: float
 ) -> tuple[float, float, float]:
-    """``(start, end, speech seconds)`` of a turn from its runs of speech (:meth:`CallContext.speech_runs`).
+    """``(start, end, speech seconds)`` of a turn from its runs of speech
+    (:meth:`CallContext.speech_runs`).
 
     The turn's first and last words last at most ``char_max_s`` per character each (a word per Latin
     word): Whisper stretches them over the silence before and after the turn, so the first is cut
-    from its start and the last from its end. (Inside a turn no gap is that long: transcription starts
-    a new turn at 2 s.) Speech seconds leave out gaps of at least ``pause_s`` between runs."""
+    from its start and the last from its end. (Inside a turn no gap is that long: transcription
+    starts a new turn at 2 s.) Speech seconds leave out gaps of at least ``pause_s`` between
+    runs."""
     words = turn.segment.words
     start, end = runs[0][0], runs[-1][1]
     if len(words) > 1:
@@ -223,7 +230,8 @@ def turn_timing(
 
 @lru_cache(maxsize=16384)
 def _characters(text: str) -> int:
-    """Characters said: one per Chinese character and per digit (Whisper writes 八六五三二 as 86532), one per other word."""
+    """Characters said: one per Chinese character and per digit (Whisper writes 八六五三二 as
+    86532), one per other word."""
     tokens = analyze(text).tokens
     if not any(map(str.isdigit, text)):  # most turns: one per token, no need to look at each
         return len(tokens)
@@ -244,9 +252,9 @@ def _speech_rate(
     th: DeliveryThresholds,
     lex: DeliveryPhrases,
 ) -> SpeechRate:
-    """The speaker's turns (turn, start, end, characters, speech seconds), in order: each turn's rate, the
-    median, the fastest, and the fast stretches (runs of consecutive timed turns over ``rate_max``; turns too
-    short to time neither count nor break a run)."""
+    """The speaker's turns (turn, start, end, characters, speech seconds), in order: each turn's
+    rate, the median, the fastest, and the fast stretches (runs of consecutive timed turns over
+    ``rate_max``; turns too short to time neither count nor break a run)."""
     min_s, rate_max, fast_min_s = th.rate_min_turn_s, th.rate_max, th.fast_min_s
     rated: list[tuple[float, float, int, float, float | None]] = []  # TurnRate fields
     rates: list[float] = []
@@ -312,9 +320,9 @@ def _cut_in(
     th: DeliveryThresholds,
     lex: DeliveryPhrases,
 ) -> tuple[Fault] | tuple[()] | None:
-    """An agent turn that starts while the customer's is under way: ``()`` when it talks over them for less
-    than ``interruption_overlap_s``; ``None`` when longer but what it says before the customer stops is only
-    back-channels; else ``(fault,)``."""
+    """An agent turn that starts while the customer's is under way: ``()`` when it talks over them
+    for less than ``interruption_overlap_s``; ``None`` when longer but what it says before the
+    customer stops is only back-channels; else ``(fault,)``."""
     customer, _, customer_end = talking
     overlap = min(end, customer_end) - start
     if overlap < th.interruption_overlap_s:
@@ -409,7 +417,8 @@ def _talk_ratio(
 
 
 def _evidence(turn: Turn, what: str, at: float | None = None) -> Evidence:
-    """The turn as evidence; with ``at``, quoting the sentence being said at that moment (else the whole turn)."""
+    """The turn as evidence; with ``at``, quoting the sentence being said at that moment (else the
+    whole turn)."""
     text = turn.text
     n = len(text.tokens)
     if at is None or n == 0:

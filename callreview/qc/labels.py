@@ -26,7 +26,8 @@ STATUS = {"pass": "PASS", "fail": "FAIL", "na": "N/A", "review": "REVIEW"}
 
 
 def gist(name: str, status: str, d: Mapping[str, Any], full: bool = False) -> str:
-    """The one-line gist of an item's finding, from its details (typed, or as stored). ``full`` (the web
-    app) also says when nothing is wrong ("all parts heard", "none heard") and names forbidden hits as such."""
+    """The one-line gist of an item's finding, from its details (typed, or as stored). ``full`` (the
+    web app) also says when nothing is wrong ("all parts heard", "none heard") and names forbidden
+    hits as such."""
     typed = as_details(name, d)
     return "" if typed is None else typed.gist(status, full)

@@ -73,12 +73,14 @@ class Scorecard:
     delivery: DeliveryThresholds = DeliveryThresholds()
 
     def check_lexicon(self, lexicon: Lexicon) -> None:
-        """Refuse ``critical`` phrases the lexicon has no [[forbidden]] entry for: they could never match."""
+        """Refuse ``critical`` phrases the lexicon has no [[forbidden]] entry for: they could never
+        match."""
         known = {e.phrase for e in lexicon.forbidden}
         for phrase in self.critical:
             if phrase not in known:
                 raise ScorecardError(
-                    f"{self.source}: [forbidden].critical: {phrase!r} is not a [[forbidden]] phrase of lexicon {lexicon.language}; "
+                    f"{self.source}: [forbidden].critical: {phrase!r} is not a [[forbidden]] "
+                    f"phrase of lexicon {lexicon.language}; "
                     "use the phrase exactly as the lexicon writes it"
                 )
 
@@ -102,8 +104,9 @@ class Scorecard:
     # --- scoring -------------------------------------------------------------------
 
     def item_result(self, finding: Any, profile: Profile) -> ItemResult:
-        """Points for one finding (a :class:`callreview.qc.checks.Finding`). What share of the weight the
-        finding earns, and which of its parts are not required, its details say (:mod:`callreview.qc.details`)."""
+        """Points for one finding (a :class:`callreview.qc.checks.Finding`). What share of the
+        weight the finding earns, and which of its parts are not required, its details say
+        (:mod:`callreview.qc.details`)."""
         weight = float(profile.weights[finding.name])
         typed = as_details(finding.name, finding.details)
         added: dict[str, Any] = {"weight": weight}
@@ -113,8 +116,10 @@ class Scorecard:
             if critical is not None:
                 added["critical"] = critical
         if typed is not None and status in ("fail", "review"):
-            # A part the profile gives no share is not required (a site whose IVR announces the company
-            # and the agent's number sets company = 0, agent_name = 0): missing only those, the item passes.
+            # A part the profile gives no share is not required (a site whose IVR announces the
+            # company
+            # and the agent's number sets company = 0, agent_name = 0): missing only those, the item
+            # passes.
             not_required = typed.not_required(profile)
             if not_required:
                 added["not_required"] = not_required
@@ -134,7 +139,8 @@ class Scorecard:
         )
 
     def delivery_result(self, finding: Any, profile: Profile) -> ItemResult:
-        """Points for a weighted delivery metric's finding: all with no fault, none with one; ``na``/``review`` kept out."""
+        """Points for a weighted delivery metric's finding: all with no fault, none with one;
+        ``na``/``review`` kept out."""
         weight = float(profile.delivery_weights[finding.name])
         details = {**finding.details, "weight": weight}
         if finding.status in ("na", "review"):
@@ -150,8 +156,8 @@ class Scorecard:
 
     def overridden(self, item: ItemResult, status: str) -> ItemResult:
         """The item as a person judged it (a reviewer's override): ``pass`` earns its full weight,
-        ``fail`` nothing, ``na``/``review`` keep it out of the score (0 of 0). The machine's evidence
-        and details stay; :meth:`total` then scores the call as usual."""
+        ``fail`` nothing, ``na``/``review`` keep it out of the score (0 of 0). The machine's
+        evidence and details stay; :meth:`total` then scores the call as usual."""
         weight = float(item.details.get("weight", item.max_points))
         if status in ("na", "review"):
             return ItemResult(item.name, status, 0.0, 0.0, item.evidence, item.details)  # type: ignore[arg-type]
@@ -209,7 +215,8 @@ def load_scorecard(path: str | Path | None = None) -> Scorecard:
     if version != FORMAT_VERSION:
         raise r.fail(
             "version",
-            f"scorecard format {version} is not the one this callreview reads ({FORMAT_VERSION}); see docs/result-format.md",
+            f"scorecard format {version} is not the one this callreview reads "
+            f"({FORMAT_VERSION}); see docs/result-format.md",
         )
     return Scorecard(
         name=r.text(data, "name", "top level", default=path.stem),
@@ -229,7 +236,8 @@ def _thresholds(t: dict, r: Any) -> Thresholds:
     if "closing_tail_s" in t:
         raise r.fail(
             where,
-            "'closing_tail_s' is gone: the closing now tells a lost last turn from the speech the recording holds (see docs/result-format.md); delete the line",
+            "'closing_tail_s' is gone: the closing now tells a lost last turn from the speech "
+            "the recording holds (see docs/result-format.md); delete the line",
         )
     r.known(t, where, tuple(Thresholds.__dataclass_fields__))
     return Thresholds(

@@ -32,7 +32,8 @@ class Thresholds:
     timing_tolerance_s: float = 0.5
     """How far the model's word timings move between machines and runs: a silence within this of
     ``hold_gap_s`` / ``announced_hold_gap_s`` is on the knife edge, and the hold item marks it
-    (``near_threshold``). Calls meant to show one side of a threshold sit at least this far from it."""
+    (``near_threshold``). Calls meant to show one side of a threshold sit at least this far from
+    it."""
     cut_tolerance_s: float = 0.3
     """A word or unheard speech ending this close to the end of the recording means it stopped
     mid-speech: a missing closing may have been cut off (→ review, not fail)."""
@@ -44,7 +45,8 @@ class Thresholds:
 
 @dataclass(frozen=True)
 class DeliveryThresholds:
-    """What counts as too fast, an interruption, dead air, too much talk (scorecard ``[delivery]``)."""
+    """What counts as too fast, an interruption, dead air, too much talk (scorecard
+    ``[delivery]``)."""
 
     rate_max: float = 380.0
     """Characters (or words) per minute above which the agent speaks too fast…"""
@@ -53,11 +55,14 @@ class DeliveryThresholds:
     rate_min_turn_s: float = 1.5
     """Turns with less speech than this get no rate of their own: too short to time (好的。)."""
     pause_s: float = 1.0
-    """A gap this long (0.5 s or more) between the words of one turn is a pause, not speaking time."""
+    """A gap this long (0.5 s or more) between the words of one turn is a pause, not speaking
+    time."""
     char_max_s: float = 0.4
-    """The longest a word is taken to last, per character: Whisper's word timings stretch words over silence."""
+    """The longest a word is taken to last, per character: Whisper's word timings stretch words over
+    silence."""
     interruption_overlap_s: float = 1.0
-    """Talking over the customer's turn for at least this long is an interruption (back-channels aside)."""
+    """Talking over the customer's turn for at least this long is an interruption (back-channels
+    aside)."""
     interruptions_max: int = 0
     """A weighted ``interruptions`` item fails with more interruptions than this."""
     dead_air_min_s: float = 3.0
@@ -70,7 +75,8 @@ class DeliveryThresholds:
 
 @dataclass(frozen=True)
 class Profile:
-    """Weights for one kind of call (seed 004: inbound and outbound are scored with different emphasis)."""
+    """Weights for one kind of call (seed 004: inbound and outbound are scored with different
+    emphasis)."""
 
     name: str
     weights: Mapping[str, float]
@@ -78,4 +84,5 @@ class Profile:
     closing_parts: Mapping[str, float]
     hold_parts: Mapping[str, float]
     delivery_weights: Mapping[str, float] = field(default_factory=lambda: dict(NO_DELIVERY_WEIGHTS))
-    """Points per delivery metric on top of the five items' 100; 0 (the default): information only."""
+    """Points per delivery metric on top of the five items' 100; 0 (the default): information
+    only."""

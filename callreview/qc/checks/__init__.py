@@ -7,7 +7,7 @@ details (an :class:`~callreview.qc.checks.base.ItemDetails`) say what the item e
 and its advice. This package's own module is the registry of both, by item name.
 
     base ── context ── parts, roles ── greeting · customer_name · hold · forbidden · closing
-                                                        └── this registry: CHECKS, DETAILS, as_details
+                                          └── this registry: CHECKS, DETAILS, as_details
 """
 
 from __future__ import annotations

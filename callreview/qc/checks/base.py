@@ -5,8 +5,10 @@ the scorecard asks them for the share of the weight they earn (:meth:`ItemDetail
 terminal report and the web app for their gist and explanation (:meth:`ItemDetails.gist`,
 :meth:`ItemDetails.explain`). Nothing switches on the item's name to know how to read them.
 
-    Finding.details ── ItemDetails ──to_dict()──▶ the review JSON's item keys (docs/result-format.md)
+    Finding.details ── ItemDetails ──to_dict()──▶ the review JSON's item keys
     stored JSON ──from_dict()──▶ ItemDetails (the web app, exports, rescoring)
+
+(The keys are those of docs/result-format.md.)
 
 ``to_dict()`` writes exactly the keys, order and values the JSON contract has always had; keys
 added after the check (``weight``, ``critical``, ``not_required``, ``reason``, ``role_confidence``,
@@ -87,7 +89,8 @@ def evidence_of(value: Any) -> Evidence | None:
 
 
 class Record(Mapping):
-    """A dataclass read as a mapping of its JSON keys (for code that still reads details as dicts)."""
+    """A dataclass read as a mapping of its JSON keys (for code that still reads details as
+    dicts)."""
 
     __slots__ = ()
 
@@ -122,7 +125,8 @@ class Record(Mapping):
 
 @dataclass(frozen=True)
 class Place:
-    """A place in the call to play back: when, who, the quote, what it shows, and whether it is a problem."""
+    """A place in the call to play back: when, who, the quote, what it shows, and whether it is a
+    problem."""
 
     start: float
     end: float
@@ -139,15 +143,17 @@ class Place:
 @dataclass(frozen=True, eq=False)
 class ItemDetails(Record):
     """The base of every item's details. Fields whose value is ``None`` and that are listed in
-    :attr:`OPTIONAL` are left out of the JSON (the key was never written); everything else is written
-    in field order, then :attr:`extra`."""
+    :attr:`OPTIONAL` are left out of the JSON (the key was never written); everything else is
+    written in field order, then :attr:`extra`."""
 
     OPTIONAL: ClassVar[tuple[str, ...]] = ()
     REQUIRED: ClassVar[tuple[str, ...]] = ()
-    """Keys a stored item must have to be read as these details (else it was not judged: no agent speech)."""
+    """Keys a stored item must have to be read as these details (else it was not judged: no agent
+    speech)."""
 
     extra: Mapping[str, Any] = field(default_factory=dict, kw_only=True)
-    """Keys added after the check (the scorecard's ``weight``, a low role confidence's ``reason`` …)."""
+    """Keys added after the check (the scorecard's ``weight``, a low role confidence's ``reason``
+    …)."""
 
     def _pairs(self) -> Iterator[tuple[str, Any]]:
         for f in fields(self):  # type: ignore[arg-type]
@@ -159,12 +165,13 @@ class ItemDetails(Record):
         yield from self.extra.items()
 
     def _present(self, key: str, value: Any) -> bool:
-        """Whether the JSON has this field's key (an :attr:`OPTIONAL` one only when it is not ``None``)."""
+        """Whether the JSON has this field's key (an :attr:`OPTIONAL` one only when it is not
+        ``None``)."""
         return value is not None or key not in self.OPTIONAL
 
     def with_extra(self, **values: Any) -> ItemDetails:
-        """A copy with these keys set: a field of that name is replaced, any other key goes to :attr:`extra`
-        (where a key already there keeps its place, as in a dict)."""
+        """A copy with these keys set: a field of that name is replaced, any other key goes to
+        :attr:`extra` (where a key already there keeps its place, as in a dict)."""
         own = {f.name for f in fields(self)} - {"extra"}
         changes = {k: v for k, v in values.items() if k in own}
         extra = dict(self.extra)
@@ -173,7 +180,8 @@ class ItemDetails(Record):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> ItemDetails:
-        """These details from the review JSON's item (its ``status``/``points``/``max_points``/``evidence`` aside)."""
+        """These details from the review JSON's item (its
+        ``status``/``points``/``max_points``/``evidence`` aside)."""
         own = [f.name for f in fields(cls) if f.name != "extra"]
         kw = {k: cls._read(k, data[k]) for k in own if k in data}
         extra = {
@@ -194,19 +202,23 @@ class ItemDetails(Record):
         return 1.0 if status == "pass" else 0.0
 
     def critical(self, phrases: Iterable[str]) -> list[str] | None:
-        """The scorecard's critical phrases this item found (a hit of one scores the call 0); ``None``: an item that finds no phrases."""
+        """The scorecard's critical phrases this item found (a hit of one scores the call 0);
+        ``None``: an item that finds no phrases."""
         return None
 
     def not_required(self, profile: Profile) -> list[str] | None:
-        """The parts missing when every one of them has no share in ``profile`` (then the item passes); else ``None``."""
+        """The parts missing when every one of them has no share in ``profile`` (then the item
+        passes); else ``None``."""
         return None
 
     def gist(self, status: str, full: bool = False) -> str:
-        """The one-line gist of the finding. ``full`` (the web app) also says when nothing is wrong."""
+        """The one-line gist of the finding. ``full`` (the web app) also says when nothing is
+        wrong."""
         return ""
 
     def explain(self, item: ItemResult) -> Iterable[str]:
-        """What was heard, when, and what to say instead, under a failed or review item (its ``reason`` aside)."""
+        """What was heard, when, and what to say instead, under a failed or review item (its
+        ``reason`` aside)."""
         return ()
 
     def advice(self, status: str) -> list[str]:
@@ -214,19 +226,23 @@ class ItemDetails(Record):
         return []
 
     def places(self) -> Iterable[Place]:
-        """Places to play back besides the item's evidence (holds, forbidden hits, the agent asking the name)."""
+        """Places to play back besides the item's evidence (holds, forbidden hits, the agent asking
+        the name)."""
         return ()
 
     def bad_evidence(self, ev: Mapping[str, Any]) -> bool:
-        """Whether a quote of the item's evidence is a problem rather than a part found (a bare 喂 opening)."""
+        """Whether a quote of the item's evidence is a problem rather than a part found (a bare 喂
+        opening)."""
         return False
 
     @property
     def note(self) -> str | None:
-        """A remark on the call as a whole that is no fault of this item (the informal pronoun count)."""
+        """A remark on the call as a whole that is no fault of this item (the informal pronoun
+        count)."""
         return None
 
     @property
     def report_note(self) -> str | None:
-        """:attr:`note` as the terminal report ends with it (with an example where the details keep one)."""
+        """:attr:`note` as the terminal report ends with it (with an example where the details keep
+        one)."""
         return self.note

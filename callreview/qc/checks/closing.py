@@ -1,4 +1,5 @@
-"""Closing (结束语): in the agent's last turns, a closed question, thanks and a farewell (004 F、结束电话).
+"""Closing (结束语): in the agent's last turns, a closed question, thanks and a farewell (004
+F、结束电话).
 
 Parts: ``question`` (还有什么可以帮您 — or any question of its shape: 还有 + 其他/别的/什么 +
 问题/需要/业务/帮…, see the lexicon's ``question_shape``), ``thanks`` (感谢您的来电),
@@ -34,21 +35,25 @@ from callreview.qc.checks.parts import PartsDetails, part, part_evidence, parts_
 from callreview.results import Evidence
 
 STRAY_TOKENS = 1
-"""Tokens the decoder may add after a turn's last word (罗女士再见着): the farewell still ends the turn."""
+"""Tokens the decoder may add after a turn's last word (罗女士再见着): the farewell still ends the
+turn."""
 
 UNHEARD = "(speech with no words in the transcript)"
-"""The quote of an :class:`Evidence` for speech the detector heard and the decoder did not turn into words."""
+"""The quote of an :class:`Evidence` for speech the detector heard and the decoder did not turn into
+words."""
 
 
 @dataclass(frozen=True, eq=False)
 class ClosingDetails(PartsDetails):
-    """The closing's parts (question, thanks, farewell), and whether the agent's last words may be lost."""
+    """The closing's parts (question, thanks, farewell), and whether the agent's last words may be
+    lost."""
 
     OPTIONAL: ClassVar[tuple[str, ...]] = ("reason", "suggestion")
     SHARES: ClassVar[str] = "closing_parts"
 
     last_turn_missing: bool = False
-    """Speech after the agent's last words has no words in the transcript, or the recording stops mid-speech."""
+    """Speech after the agent's last words has no words in the transcript, or the recording stops
+    mid-speech."""
     reason: str | None = None
     """Why the closing is ``review``, or the customer spoke last with no agent speech after it."""
     suggestion: str | None = None
@@ -59,7 +64,9 @@ def check_closing(ctx: CallContext) -> Finding:
     lex = ctx.lexicon.closing
     th = ctx.thresholds
     last_end = max(_heard_end(t) for t in ctx.judged)
-    # The last turns, but never the agent's first (its 有什么可以帮您 is the greeting's offer, not the closing question).
+    # The last turns, but never the agent's first (its 有什么可以帮您 is the greeting's offer, not
+    # the
+    # closing question).
     later = ctx.judged[1:] or ctx.judged
     closing = [t for t in later if t.end >= last_end - th.closing_window_s]
     closing = sorted(set(closing) | set(later[-2:]), key=lambda t: t.start)
@@ -100,9 +107,10 @@ def check_closing(ctx: CallContext) -> Finding:
 
 
 def _farewell(ctx: CallContext, closing: list) -> Hit | SoundAlikeHit | None:
-    """The farewell; a short one heard with the very same sounds but other characters (在见 for 再见),
-    which :attr:`Hit.certain` leaves uncertain anywhere else, counts as the agent's last words: at the end
-    of one of the agent's last two turns (one stray token after it at most), nothing but stray tokens later."""
+    """The farewell; a short one heard with the very same sounds but other characters (在见 for
+    再见), which :attr:`Hit.certain` leaves uncertain anywhere else, counts as the agent's last
+    words: at the end of one of the agent's last two turns (one stray token after it at most),
+    nothing but stray tokens later."""
     hit = find_across(ctx, closing, ctx.lexicon.closing.farewell)
     if hit is not None and hit.certain:
         return hit
@@ -126,14 +134,16 @@ def _heard_end(turn) -> float:
 
 
 def _lost_closing(ctx: CallContext, last_end: float) -> tuple[str, Evidence] | None:
-    """Why the agent's closing words may be missing, with the speech that says so; None when nothing says so."""
+    """Why the agent's closing words may be missing, with the speech that says so; None when nothing
+    says so."""
     transcript = ctx.transcript
     after = [u for u in transcript.unheard if u.role in ("agent", "unknown") and u.end > last_end]
     if after:
         u = after[-1]
         ev = Evidence(u.role, u.start, u.end, UNHEARD, "unheard speech", 0.0)
         return (
-            f"{u.role} speech at {clock(u.start)}–{clock(u.end)}, after the agent's last words, has no words in the transcript",
+            f"{u.role} speech at {clock(u.start)}–{clock(u.end)}, after the agent's last words, "
+            "has no words in the transcript",
             ev,
         )
     # The last speech of the recording: a decoded word (word timings only: a hand-made segment's

@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from callreview.transcript import Transcript
 
 MIN_SILENCE_S = 0.5
-"""The shortest silence :meth:`CallContext.silences` is asked for and the shortest pause the delivery metrics
-look for (the scorecard's thresholds are at least this)."""
+"""The shortest silence :meth:`CallContext.silences` is asked for and the shortest pause the
+delivery metrics look for (the scorecard's thresholds are at least this)."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,8 @@ class CallInfo:
     company_names: tuple[str, ...] = ()
     """Names the greeting must contain; none: recognized from the greeting's shape (欢迎致电X)."""
     agent_names: tuple[str, ...] = ()
-    """The site's agents (``agent_names`` in callreview.toml) when ``agent_name`` is not known: any of them counts."""
+    """The site's agents (``agent_names`` in callreview.toml) when ``agent_name`` is not known: any
+    of them counts."""
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,14 @@ class Finding:
     status: Status
     evidence: tuple[Evidence, ...] = ()
     details: Mapping[str, Any] = field(default_factory=dict)
-    """The item's typed details (:mod:`callreview.qc.checks.base`); a plain dict for a delivery metric, or for
-    an item that was never judged (no agent speech: only ``reason``)."""
+    """The item's typed details (:mod:`callreview.qc.checks.base`); a plain dict for a delivery
+    metric, or for an item that was never judged (no agent speech: only ``reason``)."""
 
 
 @dataclass
 class CallContext:
-    """One call being checked: its turns (analysed once), the lexicon, the thresholds, what the caller told us."""
+    """One call being checked: its turns (analysed once), the lexicon, the thresholds, what the
+    caller told us."""
 
     transcript: Transcript
     lexicon: Lexicon
@@ -90,9 +92,9 @@ class CallContext:
         )
 
     def joined(self, turns: Iterable[Turn]) -> list[Turn]:
-        """Each two of ``turns`` that the agent said one after the other (no judged turn between them,
-        the customer's may be), at most ``join_gap_s`` apart, read as one turn (:func:`join_turns`),
-        in the order of their first halves."""
+        """Each two of ``turns`` that the agent said one after the other (no judged turn between
+        them, the customer's may be), at most ``join_gap_s`` apart, read as one turn
+        (:func:`join_turns`), in the order of their first halves."""
         if self._joins is None:
             gap = self.thresholds.join_gap_s
             pairs = zip(self.judged, self.judged[1:])
@@ -112,8 +114,8 @@ class CallContext:
         return [t for t in self.turns if t.role == "customer"]
 
     def silences(self, min_s: float) -> list[tuple[float, float]]:
-        """Stretches of at least ``min_s`` (≥ 0.5) seconds when nobody spoke, mid-call (word timings where known):
-        scanned once per call, for the hold check and for dead air alike."""
+        """Stretches of at least ``min_s`` (≥ 0.5) seconds when nobody spoke, mid-call (word timings
+        where known): scanned once per call, for the hold check and for dead air alike."""
         if self._gaps is None:
             self._gaps = silences(
                 sorted(run for runs in self.speech_runs() for run in runs), MIN_SILENCE_S
@@ -121,8 +123,9 @@ class CallContext:
         return [g for g in self._gaps if g[1] - g[0] >= min_s]
 
     def speech_runs(self) -> list[tuple[tuple[float, float], ...]]:
-        """Each turn's speech (by turn index) as runs of words with no gap of ``MIN_SILENCE_S`` or more
-        inside; a turn without word timings is one run, the segment. One pass over the call's words.
+        """Each turn's speech (by turn index) as runs of words with no gap of ``MIN_SILENCE_S`` or
+        more inside; a turn without word timings is one run, the segment. One pass over the call's
+        words.
 
         No silence of ``MIN_SILENCE_S`` or more lies inside a run, so the silences between runs are
         exactly those between words (:meth:`Transcript.speech_spans`), from far fewer spans."""
@@ -151,7 +154,8 @@ class CallContext:
 
 
 def silences(spans: list[tuple[float, float]], min_s: float) -> list[tuple[float, float]]:
-    """Stretches of at least ``min_s`` seconds between speech (of anybody), after the first word and before the last."""
+    """Stretches of at least ``min_s`` seconds between speech (of anybody), after the first word and
+    before the last."""
     out = []
     reach = None
     for start, end in spans:
@@ -166,8 +170,8 @@ def find_part(turns: Sequence[Turn], phrases: Sequence[Phrase]) -> Hit | None:
 
 
 def find_across(ctx: CallContext, turns: Sequence[Turn], phrases: Sequence[Phrase]) -> Hit | None:
-    """:func:`find_part`, and when no turn holds a certain hit, a certain hit across two of the agent's
-    turns read as one (:meth:`CallContext.joined`): a sentence the decoder cut in two."""
+    """:func:`find_part`, and when no turn holds a certain hit, a certain hit across two of the
+    agent's turns read as one (:meth:`CallContext.joined`): a sentence the decoder cut in two."""
     hit = find_part(turns, phrases)
     if hit is not None and hit.certain:
         return hit
@@ -176,7 +180,8 @@ def find_across(ctx: CallContext, turns: Sequence[Turn], phrases: Sequence[Phras
 
 
 class JoinedTurn(Turn):
-    """Two of the agent's turns read as one sentence: the first's text, words and start, then the second's."""
+    """Two of the agent's turns read as one sentence: the first's text, words and start, then the
+    second's."""
 
     second: Turn
 

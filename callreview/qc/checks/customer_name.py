@@ -1,4 +1,5 @@
-"""Customer's name (称呼客户姓名): the agent addresses the customer by name at least ``name_count`` times (004).
+"""Customer's name (称呼客户姓名): the agent addresses the customer by name at least ``name_count``
+times (004).
 
 The name is the caller's ``customer_name`` when given; otherwise the surname the
 agent says most with an honorific (王先生, 李女士, 陈总; Mr. Smith), or — weak
@@ -88,7 +89,8 @@ class NameDetails(ItemDetails):
 
     @property
     def name_advice(self) -> str:
-        """What to do when the customer's name was not used enough, with the lexicon's example of a name."""
+        """What to do when the customer's name was not used enough, with the lexicon's example of a
+        name."""
         if self.name:
             return f"use the customer's name ({self.name}) at least {self.threshold} times"
         example = f" ({self.name_example})" if self.name_example else ""
@@ -132,8 +134,9 @@ def check_customer_name(ctx: CallContext) -> Finding:
                 )
                 extra = (hit.evidence(),)
         elif (repeated := _repeated_weak(mentions, rules, need)) is not None:
-            # Nothing said it clearly, but the agent said one known surname with an honorific heard by its
-            # sound in enough turns (为您是 … 为您是 for 魏女士): that is the name; the evidence shows how close.
+            # Nothing said it clearly, but the agent said one known surname with an honorific
+            # heard by its sound in enough turns (为您是 … 为您是 for 魏女士): that is the name; the
+            # evidence shows how close.
             key = repeated
             name = _display([m for m in mentions if m.key == key], rules)
             source = "agent"
@@ -149,7 +152,8 @@ def check_customer_name(ctx: CallContext) -> Finding:
             # and no surname + honorific was heard anywhere: not used, whatever the name was.
             details = replace(
                 details,
-                reason=f"the agent asked the customer's name, then addressed them only as {bare[0].matched}",
+                reason="the agent asked the customer's name, "
+                f"then addressed them only as {bare[0].matched}",
             )
             return Finding("customer_name", "fail", (asked.evidence(), *bare), details)
         details = replace(
@@ -165,7 +169,8 @@ def check_customer_name(ctx: CallContext) -> Finding:
         if same(m.key)
     ]
     turns = {id(m.turn) for m in used}
-    # Another name makes it uncertain only when said to the customer (看师傅的安排 is about the technician).
+    # Another name makes it uncertain only when said to the customer (看师傅的安排 is about the
+    # technician).
     others = {
         id(m.turn) for m in mentions if not m.weak and m.addressed and not same(m.key)
     } - turns
@@ -194,10 +199,10 @@ cut from it by word timings alone (the separator's ``piece_gap_s``: no pause bet
 
 def _before(ctx: CallContext, i: int) -> Turn | None:
     """The segment whose last word may be the surname of a judged turn that opens with the honorific
-    (:func:`find_mentions`): the agent's previous segment; on a separated mono call, the other voice's
-    turn when this one follows it with no pause. Whisper's word timings drift by a few tenths of a
-    second at a change of voice, so the separator's cut can fall between surname and honorific
-    (算了算了吴 | 先生，请问还有什么可以帮您)."""
+    (:func:`find_mentions`): the agent's previous segment; on a separated mono call, the other
+    voice's turn when this one follows it with no pause. Whisper's word timings drift by a few
+    tenths of a second at a change of voice, so the separator's cut can fall between surname and
+    honorific (算了算了吴 | 先生，请问还有什么可以帮您)."""
     turn = ctx.judged[i]
     if ctx.transcript.roles == "mono-separated" and turn.index > 0:
         other = ctx.turns[turn.index - 1]
@@ -215,7 +220,8 @@ def _turns_by_key(mentions: list[Mention]) -> dict[str, set[int]]:
 
 
 def _repeated_weak(mentions: list[Mention], rules: NameRules, need: int) -> str | None:
-    """The one known surname (not a sound-alike of one) that weak mentions put in at least ``need`` agent turns."""
+    """The one known surname (not a sound-alike of one) that weak mentions put in at least ``need``
+    agent turns."""
     turns = _turns_by_key(
         [
             m

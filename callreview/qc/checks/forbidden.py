@@ -11,7 +11,8 @@ listing sentences: ``not_in_questions`` (the hit's clause asks — an A-not-A su
 ``not_after`` (a word earlier in the clause: 如果 / 要是 不行) and ``not_before`` (a word right
 after: 不行的话). Cleared hits are listed in ``cleared`` with the context.
 
-    certain hits                       → fail (review on a mono recording: the words may be the customer's)
+    certain hits                       → fail (review on a mono recording: the words may be
+                                         the customer's)
     only grey-zone / sound-alike hits  → review
     none                               → pass
 
@@ -71,10 +72,11 @@ class ForbiddenDetails(ItemDetails):
     possible_hits: list[ForbiddenHit] = field(default_factory=list)
     """Grey-zone hits: a person should listen."""
     cleared: list[Mapping[str, Any]] = field(default_factory=list)
-    """Hits a near miss or the context (a question, 如果不行) made no fault: ``phrase``, ``near_miss`` or
-    ``context``, ``text``, ``start``."""
+    """Hits a near miss or the context (a question, 如果不行) made no fault: ``phrase``,
+    ``near_miss`` or ``context``, ``text``, ``start``."""
     ni_count: int | None = None
-    """Times the informal pronoun was said (None: the lexicon does not count it; then the next five are absent too)."""
+    """Times the informal pronoun was said (None: the lexicon does not count it; then the next five
+    are absent too)."""
     nin_count: int | None = None
     ni_examples: list[Mapping[str, Any]] | None = None
     informal: str | None = None
@@ -149,11 +151,13 @@ class ForbiddenDetails(ItemDetails):
 
     @property
     def pronoun_note(self) -> str | None:
-        """``你 said 2× where 您 is expected (000 客服礼仪规范)``, in the lexicon's words; None when not counted."""
+        """``你 said 2× where 您 is expected (000 客服礼仪规范)``, in the lexicon's words; None when
+        not counted."""
         if not self.ni_count or not self.informal:
             return None
         source = f" ({self.politeness_source})" if self.politeness_source else ""
-        return f"{self.informal} said {self.ni_count}× where {self.formal or 'the polite form'} is expected{source}"
+        formal = self.formal or "the polite form"
+        return f"{self.informal} said {self.ni_count}× where {formal} is expected{source}"
 
 
 def check_forbidden(ctx: CallContext) -> Finding:
@@ -238,8 +242,8 @@ def _turn_hits(
 
 
 def _context(entry: ForbiddenEntry, hit: Hit, lexicon: Lexicon) -> str | None:
-    """Why the words around a hit make it no fault (the entry's ``not_in_questions`` / ``not_after`` /
-    ``not_before``), or None: 不知道这个号码是不是您在用？ asks; 如果不行 / 不行的话 plan."""
+    """Why the words around a hit make it no fault (the entry's ``not_in_questions`` / ``not_after``
+    / ``not_before``), or None: 不知道这个号码是不是您在用？ asks; 如果不行 / 不行的话 plan."""
     text = hit.turn.text
     if entry.not_in_questions and is_question(hit.turn, hit.first, lexicon.rules):
         return "question"

@@ -1,4 +1,5 @@
-"""Greeting (开头语): the agent's first turns hold a salutation, the company, their own name and an offer to help.
+"""Greeting (开头语): the agent's first turns hold a salutation, the company, their own name and an
+offer to help.
 
 Inbound parts (004 C、问候): ``salutation``, ``company``, ``agent_name``, ``offer_help``.
 Outbound parts (000 回访话术): ``salutation``, ``confirm_identity``, ``agent_name``, ``ask_time``.
@@ -12,10 +13,10 @@ number (or, with no number, the offer to help: 「您好，天霖，很高兴为
 taken — unless it addresses the customer (王先生). A staff number said without 工号/号 right
 before the offer (「306很高兴为您服务」) is the agent's name: ``{agent:digits}`` patterns.
 A salutation heard with a softened first syllable at the very start of the agent's first
-turn (引好 / 也好 for 您好, the lexicon's ``salutation_initials``) counts, with its similarity. When the caller configured ``company_names`` /
-``agent_name``, a name heard as such (same sounds) is found; otherwise the words
-the shape took must sound like a configured name (``name_threshold``), else the
-part is ``review``: a company is named, but maybe not this one.
+turn (引好 / 也好 for 您好, the lexicon's ``salutation_initials``) counts, with its similarity. When
+the caller configured ``company_names`` / ``agent_name``, a name heard as such (same sounds) is
+found; otherwise the words the shape took must sound like a configured name (``name_threshold``),
+else the part is ``review``: a company is named, but maybe not this one.
 
 A first turn that opens with 喂 fails the greeting outright (000 服务忌语), with evidence.
 """
@@ -64,7 +65,8 @@ class GreetingDetails(PartsDetails):
     agent_name: str | None = None
     """The agent's name or staff number as heard."""
     bare_opening: Evidence | None = None
-    """The agent's first words were the lexicon's forbidden opening (喂): the greeting earns nothing."""
+    """The agent's first words were the lexicon's forbidden opening (喂): the greeting earns
+    nothing."""
     suggestion: str | None = None
     """What to say instead; only when the greeting did not pass."""
 
@@ -114,7 +116,8 @@ def check_greeting(ctx: CallContext) -> Finding:
         outbound = ctx.lexicon.outbound
         if outbound is None:
             raise LexiconError(
-                f"{ctx.lexicon.source}: [greeting.outbound]: missing; add it to score outbound calls (see docs/lexicon-format.md)"
+                f"{ctx.lexicon.source}: [greeting.outbound]: missing; "
+                "add it to score outbound calls (see docs/lexicon-format.md)"
             )
         asks = find_part(opening, outbound.ask_time)
         identity = _take(
@@ -232,8 +235,9 @@ def _company(
 def _bare_company(
     salutation: Any, agent: PatternHit | None, offer: Hit | None, ctx: CallContext
 ) -> dict[str, Any] | None:
-    """000's short form 「您好！天霖，××号为您服务」: the words between the salutation and the next part of the
-    greeting — the agent's name or number, or else the offer to help (「您好，天霖，很高兴为您服务」).
+    """000's short form 「您好！天霖，××号为您服务」: the words between the salutation and the next
+    part of the greeting — the agent's name or number, or else the offer to help
+    (「您好，天霖，很高兴为您服务」).
 
     They must be a clause of its own (commas around it), of 2 to ``slot_max.company`` words, and
     not an address of the customer (「您好，王女士，…」: it ends with an honorific). Two general
@@ -242,7 +246,8 @@ def _bare_company(
     * the salutation may end the agent's previous turn (ASR cuts a turn at the pause after 您好);
     * when the words the agent's slot took end in a number (天霖35号为您服务, no comma), the number
       is the staff number and the words before it, from the start of the clause, the company;
-    * a staff number on its own ({agent:digits}很高兴为您服务) right after the words ends them as a comma
+    * a staff number on its own ({agent:digits}很高兴为您服务) right after the words ends them as a
+    comma
       would (天霖306很高兴为您服务)."""
     if salutation is None or not salutation.certain:
         return None
@@ -270,9 +275,9 @@ def _bare_company(
         d = _number_start(text, b, a, ctx)
         if a < d < b:  # the slot took words, then a number: the words are the company's
             hi, number = d, text.span_text(d, b)
-        elif (
-            d == a < b and a == hi
-        ):  # the slot is the staff number itself (被沉延期30 6很高兴为您服务): it ends the company as a comma would
+        elif d == a < b and a == hi:
+            # The slot is the staff number itself (被沉延期30 6很高兴为您服务): it ends the company
+            # as a comma would.
             number = text.span_text(a, b)
     if (
         not 2 <= hi - lo <= ctx.lexicon.slot_max.get("company", 12)
@@ -305,9 +310,10 @@ def _bare_company(
 def _number_before(
     offer: Hit | None, opening: Sequence[Turn], ctx: CallContext
 ) -> dict[str, Any] | None:
-    """A staff number said right before the offer of help, with no 工号 or 号 heard (「306，请问有什么可以
-    帮您」; 「功后5 18，请问有什么可以为您效劳」, its 工号 misheard): the agent identifying themself, as in
-    「306很高兴为您服务」. At least two digits, so a stray 一 names no one."""
+    """A staff number said right before the offer of help, with no 工号 or 号 heard
+    (「306，请问有什么可以 帮您」; 「功后5 18，请问有什么可以为您效劳」, its 工号 misheard): the
+    agent identifying themself, as in 「306很高兴为您服务」. At least two digits, so a stray 一
+    names no one."""
     if offer is None or not offer.certain or not any(offer.turn is t for t in opening):
         return None
     turn, text = offer.turn, offer.turn.text
@@ -328,7 +334,8 @@ def _number_before(
 
 
 def _number_start(text, end: int, lo: int, ctx: CallContext) -> int:
-    """Where the run of number tokens that ends at token ``end`` starts (no earlier than ``lo``; ``end``: none)."""
+    """Where the run of number tokens that ends at token ``end`` starts (no earlier than ``lo``;
+    ``end``: none)."""
     d = end
     while d > lo and _is_number(text.tokens[d - 1], ctx):
         d -= 1
@@ -368,7 +375,8 @@ def _agent(
     explained: list,
     others: Sequence[Pattern],
 ) -> tuple[dict[str, Any], PatternHit | None]:
-    # The call's agent if known, else any of the site's agents (``agent_names``): whoever took the call.
+    # The call's agent if known, else any of the site's agents (``agent_names``): whoever took the
+    # call.
     configured = _names(
         ctx, "agent", (ctx.call.agent_name,) if ctx.call.agent_name else ctx.call.agent_names
     )
@@ -376,7 +384,8 @@ def _agent(
         hit = find_in(turns, configured)
         if hit is not None and hit.certain:
             return part(hit, hit.phrase.text, source="configured"), None
-    # A configured company name heard is not the agent's name (安和银行68号为您服务: the name is 68),
+    # A configured company name heard is not the agent's name (安和银行68号为您服务: the name is
+    # 68),
     # except to a pattern that takes the company itself (我是{company}的{agent}).
     companies = [
         h
@@ -441,7 +450,8 @@ def _take(
 
 
 def _names(ctx: CallContext, kind: str, names: Sequence[str]) -> tuple[Phrase, ...]:
-    """Configured names, compiled once per lexicon: the same sounds in any characters (ASR spells names at random)."""
+    """Configured names, compiled once per lexicon: the same sounds in any characters (ASR spells
+    names at random)."""
     cache: dict[str, Phrase | None] = ctx.lexicon.cached(f"names:{kind}", dict)
     out = []
     for name in names:

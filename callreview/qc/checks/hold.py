@@ -158,8 +158,13 @@ class HoldDetails(ItemDetails):
             yield Place(
                 h.start, h.end, "hold", text, ", ".join(parts), not (h.permission and h.thanked)
             )
-            for ev, note, bad in ((h.announce_evidence, "announced", False), (h.permission_evidence, "asked permission", False),
-                                  (h.imperative_evidence, "told to wait", True), (h.thanks_evidence, "thanked on return", False)):  # fmt: skip
+            quoted = (
+                (h.announce_evidence, "announced", False),
+                (h.permission_evidence, "asked permission", False),
+                (h.imperative_evidence, "told to wait", True),
+                (h.thanks_evidence, "thanked on return", False),
+            )
+            for ev, note, bad in quoted:
                 if ev:
                     yield Place.of(ev, note, bad)
 
@@ -175,7 +180,8 @@ def check_hold(ctx: CallContext) -> Finding:
         NearHold
     ] = []  # silences within timing_tolerance_s under the threshold that would make them holds
     for start, end in ctx.silences(max(0.5, th.announced_hold_gap_s - th.timing_tolerance_s)):
-        # Turns before the silence (one spanning it counts on both sides: word timings can put a hold inside a segment).
+        # Turns before the silence (one spanning it counts on both sides: word timings can put a
+        # hold inside a segment).
         before = [
             t
             for t in ctx.judged
@@ -255,7 +261,8 @@ def _latest_first(turns: list[Turn]) -> list[Turn]:
 
 
 def _customer_paused(ctx: CallContext, start: float) -> bool:
-    """The last words before the silence are the customer's 等一下 / 我找一下: their pause, not a hold."""
+    """The last words before the silence are the customer's 等一下 / 我找一下: their pause, not a
+    hold."""
     last = [t for t in ctx.turns if t.start < start]
     if not last:
         return False

@@ -41,11 +41,12 @@ class Mention:
     similarity: float = 100.0
     doubled: bool = False
     """The surname ends a word of its own character said twice, right before the honorific
-    (谢谢小姐: 谢小姐 with the surname heard twice, or thanks and a bare 小姐): it counts only toward
-    a name known otherwise to be that surname, and never names the customer."""
+    (谢谢小姐: 谢小姐 with the surname heard twice, or thanks and a bare 小姐): it counts only
+    toward a name known otherwise to be that surname, and never names the customer."""
     addressed: bool = True
-    """Said to the customer as far as the words tell: no ``reference_after`` word follows the honorific
-    (看师傅的安排 speaks about someone). Only such mentions of another name make the item uncertain."""
+    """Said to the customer as far as the words tell: no ``reference_after`` word follows the
+    honorific (看师傅的安排 speaks about someone). Only such mentions of another name make the item
+    uncertain."""
 
     def evidence(self) -> Evidence:
         start, end = token_times(self.turn, self.first, self.last)
@@ -98,7 +99,8 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
                 weak = True
             else:
                 continue
-            # 谢谢小姐: a surname inside a word of its own character said twice may be 谢小姐 heard so
+            # 谢谢小姐: a surname inside a word of its own character said twice may be 谢小姐 heard
+            # so
             hidden = _in_word(tokens, j, j + 1, 0, rules.not_name_words)
             doubled = hidden and j == i and _ends_doubled(tokens, j, rules.not_name_words)
             if hidden and not doubled:
@@ -122,7 +124,8 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
                 continue  # 我们的张师傅: a colleague, not the customer
             first, last = (min(i, at), max(i + 1, at + n)) if same_turn else (at, at + n)
             if how == "sounded" and not _vocative(text, first, last):
-                continue  # the loosest form counts only where an address stands (您家里是 is no 贾女士)
+                # the loosest form counts only where an address stands (您家里是 is no 贾女士)
+                continue
             if any((m.turn, m.first, m.last) == (turn, first, last) for m in out):
                 continue  # 你是: listed as misheard, and heard softened too
             heard = "".join(text.tokens[at : at + n]) if how == "sounded" else honorific.norm
@@ -154,8 +157,8 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
 
 
 def _vocative(text, first: int, last: int) -> bool:
-    """Tokens ``first:last`` stand where a name is said to someone: they open their clause or close it
-    (魏女士，请问… / …谢谢您的来电，魏女士再见)."""
+    """Tokens ``first:last`` stand where a name is said to someone: they open their clause or close
+    it (魏女士，请问… / …谢谢您的来电，魏女士再见)."""
     opens = first == 0 or text.clause[first - 1] != text.clause[first]
     closes = last == len(text.tokens) or text.clause[last] != text.clause[last - 1]
     return opens or closes
@@ -203,8 +206,9 @@ def _heard_at(turn: Turn, honorific) -> Iterator[int]:
 
 
 def _sounded_at(turn: Turn, honorific, initials: tuple[str, ...]) -> Iterator[int]:
-    """Every token index where ``honorific`` is heard with its first syllable softened and the rest the same
-    sounds, within one clause (女士 as 你是 / 亦是 / 米士: :func:`~callreview.matching.patterns.softened`)."""
+    """Every token index where ``honorific`` is heard with its first syllable softened and the rest
+    the same sounds, within one clause (女士 as 你是 / 亦是 / 米士:
+    :func:`~callreview.matching.patterns.softened`)."""
     text, keys, n = turn.text, turn.text.keys, len(honorific.keys)
     first = syllables(honorific.norm)[0]  # unfolded: the keys spell 女 nü as nu
     for at in range(len(keys) - n + 1):
@@ -249,7 +253,8 @@ def is_surname(token: str, key: str, rules: NameRules) -> bool:
 
 
 def _alike_surname(token: str, key: str, rules: NameRules) -> bool:
-    """Not a known surname, but one heard with an interchangeable initial (``surname_initials``: 如 for 卢)."""
+    """Not a known surname, but one heard with an interchangeable initial (``surname_initials``: 如
+    for 卢)."""
     if token in rules.not_surnames or not token.isalpha() or not rules.surname_initials:
         return False
     return any(same_surname(key, known, rules) for known in rules.surname_keys)
@@ -301,8 +306,9 @@ def _after_word(tokens: tuple[str, ...], i: int, words: tuple[str, ...]) -> bool
 
 
 def same_surname(a: str, b: str, rules: NameRules) -> bool:
-    """One surname heard twice: the same key; a Latin surname spelled alike (Smith / Smyth); or the same
-    final with initials the lexicon lets stand for each other (``surname_initials``: 卢 lu / 如 ru)."""
+    """One surname heard twice: the same key; a Latin surname spelled alike (Smith / Smyth); or the
+    same final with initials the lexicon lets stand for each other (``surname_initials``: 卢 lu / 如
+    ru)."""
     if a == b:
         return True
     if a.isascii() and b.isascii() and min(len(a), len(b)) >= 4:  # Latin surnames: Smith / Smyth

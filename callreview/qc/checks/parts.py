@@ -17,7 +17,8 @@ if TYPE_CHECKING:
 
 
 def part(hit: Hit | PatternHit | None, value: str | None = None, **extra: Any) -> dict[str, Any]:
-    """One part of a greeting or closing: found (certain), or uncertain (grey zone), with its evidence."""
+    """One part of a greeting or closing: found (certain), or uncertain (grey zone), with its
+    evidence."""
     if hit is None:
         return {"found": False, "uncertain": False, "text": None, "evidence": None, **extra}
     certain = hit.certain if isinstance(hit, Hit) else True

@@ -1,4 +1,5 @@
-"""A verdict that rests on a turn whose speaker is unsure becomes ``review`` (separated mono calls)."""
+"""A verdict that rests on a turn whose speaker is unsure becomes ``review`` (separated mono
+calls)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,11 @@ def lean_on_roles(
     """A pass or fail that rests on a turn whose speaker was inferred with low confidence
     (a separated mono call) becomes ``review``; the details say which turn and why.
 
-    It rests on the turn when the turn is part of its evidence, or — given the ``check`` that made it —
-    when the verdict changes with the turn given to the other speaker: a greeting that fails for want
-    of 您好 while a 您好 is the customer's at 68 % fails on that turn as much as on any quoted one.
-    Run once after every check (:func:`callreview.qc.checklist.check_transcript`), so every item is covered."""
+    It rests on the turn when the turn is part of its evidence, or — given the ``check`` that made
+    it — when the verdict changes with the turn given to the other speaker: a greeting that fails
+    for want of 您好 while a 您好 is the customer's at 68 % fails on that turn as much as on any
+    quoted one. Run once after every check (:func:`callreview.qc.checklist.check_transcript`), so
+    every item is covered."""
     if finding.status not in ("pass", "fail") or ctx.transcript.roles != "mono-separated":
         return finding
     unsure = []
@@ -39,14 +41,16 @@ def lean_on_roles(
     if unsure:
         seg, conf = min(unsure, key=lambda pair: pair[1])
         reason = (
-            f"{finding.status} rests on the turn at {seg.start:.1f} s, whose speaker ({seg.role}) is only "
-            f"{conf:.0%} sure: a mono call whose voices were told apart by the speaker model; listen to confirm"
+            f"{finding.status} rests on the turn at {seg.start:.1f} s, "
+            f"whose speaker ({seg.role}) is only {conf:.0%} sure: "
+            "a mono call whose voices were told apart by the speaker model; listen to confirm"
         )
     elif check is not None and (flip := _hangs_on(finding, ctx, check)) is not None:
         seg, conf, other = flip
         reason = (
-            f"{finding.status} would be {other} if the turn at {seg.start:.1f} s were the {_OTHER[seg.role]}'s: its "
-            f"speaker ({seg.role}) is only {conf:.0%} sure (a mono call whose voices were told apart by the speaker model); listen to confirm"
+            f"{finding.status} would be {other} if the turn at {seg.start:.1f} s "
+            f"were the {_OTHER[seg.role]}'s: its speaker ({seg.role}) is only {conf:.0%} sure "
+            "(a mono call whose voices were told apart by the speaker model); listen to confirm"
         )
     else:
         return finding
