@@ -56,6 +56,7 @@ from callreview.results import (
     Interruptions,
     Silence,
     SpeechRate,
+    Status,
     TalkRatio,
     TurnRate,
 )
@@ -160,7 +161,7 @@ def judge_delivery(metrics: DeliveryMetrics, th: DeliveryThresholds) -> list[Fin
             else bool(faults)
         )
         details: dict[str, Any] = {"faults": len(faults)}
-        status = "fail" if failed else "pass"
+        status: Status = "fail" if failed else "pass"
         if (
             failed and name == "speech_rate" and metrics.roles in ("mono", "mono-unknown")
         ):  # "mono": stored before schema 2
@@ -259,6 +260,7 @@ def _speech_rate(
     rated: list[tuple[float, float, int, float, float | None]] = []  # TurnRate fields
     rates: list[float] = []
     fastest: tuple[float, float, int, float, float | None] | None = None
+    top = 0.0  # fastest's rate
     faults: list[Fault] = []
     run: list[tuple[Turn, tuple]] = []
     all_units, all_seconds = 0, 0.0
@@ -272,8 +274,8 @@ def _speech_rate(
         this = (start, end, units, seconds, rate)
         rated.append(this)
         rates.append(rate)
-        if fastest is None or rate > fastest[4]:  # type: ignore[operator]
-            fastest = this
+        if fastest is None or rate > top:
+            fastest, top = this, rate
         if rate > rate_max:
             run.append((turn, this))
         elif run:

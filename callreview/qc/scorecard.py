@@ -29,13 +29,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from callreview.errors import ScorecardError
 from callreview.qc.checks import as_details
 from callreview.qc.checks.base import ItemDetails
 from callreview.qc.thresholds import DeliveryThresholds, Profile, Thresholds
-from callreview.results import ITEMS, METRICS, ItemResult
+from callreview.results import ITEMS, METRICS, ItemResult, Status
 
 if TYPE_CHECKING:
     from callreview.qc.lexicon import Lexicon
@@ -110,7 +110,7 @@ class Scorecard:
         weight = float(profile.weights[finding.name])
         typed = as_details(finding.name, finding.details)
         added: dict[str, Any] = {"weight": weight}
-        status = finding.status
+        status: Status = finding.status
         if typed is not None and self.critical:
             critical = typed.critical(self.critical)
             if critical is not None:
@@ -159,16 +159,17 @@ class Scorecard:
         ``fail`` nothing, ``na``/``review`` keep it out of the score (0 of 0). The machine's
         evidence and details stay; :meth:`total` then scores the call as usual."""
         weight = float(item.details.get("weight", item.max_points))
-        if status in ("na", "review"):
-            return ItemResult(item.name, status, 0.0, 0.0, item.evidence, item.details)  # type: ignore[arg-type]
+        judged = cast(Status, status)  # an override holds one of the four statuses
+        if judged in ("na", "review"):
+            return ItemResult(item.name, judged, 0.0, 0.0, item.evidence, item.details)
         return ItemResult(
             item.name,
-            status,
-            weight if status == "pass" else 0.0,
+            judged,
+            weight if judged == "pass" else 0.0,
             weight,
             item.evidence,
             item.details,
-        )  # type: ignore[arg-type]
+        )
 
     def critical_hits(self, items: Mapping[str, ItemResult]) -> list[str]:
         forbidden = items.get("forbidden")
@@ -223,7 +224,7 @@ def load_scorecard(path: str | Path | None = None) -> Scorecard:
         version=version,
         source=str(path),
         thresholds=_thresholds(r.table(data, "thresholds", "top level", required=False) or {}, r),
-        profiles=_profiles(r.table(data, "profiles", "top level"), r),
+        profiles=_profiles(r.table(data, "profiles", "top level") or {}, r),
         bands=_bands(data.get("bands"), r),
         **_forbidden(r.table(data, "forbidden", "top level", required=False) or {}, r),
         delivery=_delivery(r.table(data, "delivery", "top level", required=False) or {}, r),

@@ -94,6 +94,8 @@ class Record(Mapping):
 
     __slots__ = ()
 
+    # ``fields(self)`` below: every Record is a dataclass (its subclasses are); mypy sees the mixin.
+
     def _pairs(self) -> Iterator[tuple[str, Any]]:
         for f in fields(self):  # type: ignore[arg-type]
             yield f.name, getattr(self, f.name)
@@ -156,7 +158,7 @@ class ItemDetails(Record):
     …)."""
 
     def _pairs(self) -> Iterator[tuple[str, Any]]:
-        for f in fields(self):  # type: ignore[arg-type]
+        for f in fields(self):
             if f.name == "extra":
                 continue
             value = getattr(self, f.name)

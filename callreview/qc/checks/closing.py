@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from callreview.matching import Hit, find_keys, find_shape
-from callreview.matching.patterns import SoundAlikeHit
+from callreview.matching.patterns import ShapeHit, SoundAlikeHit
 from callreview.qc.checks.base import clock
 from callreview.qc.checks.context import CallContext, Finding, find_across
 from callreview.qc.checks.parts import PartsDetails, part, part_evidence, parts_status
@@ -71,7 +71,7 @@ def check_closing(ctx: CallContext) -> Finding:
     closing = [t for t in later if t.end >= last_end - th.closing_window_s]
     closing = sorted(set(closing) | set(later[-2:]), key=lambda t: t.start)
     closing.reverse()  # the latest words first: a 再见 at the end is the farewell
-    question = find_across(ctx, closing, lex.question)
+    question: Hit | ShapeHit | None = find_across(ctx, closing, lex.question)
     if question is None or not question.certain:
         shapes = (find_shape(t, lex.question_shape) for t in [*closing, *ctx.joined(closing)])
         question = next((h for h in shapes if h is not None), None) or question

@@ -70,7 +70,7 @@ class CallContext:
     """The agent's segments (``unknown`` ones on a mono recording), in time order."""
     _gaps: list[tuple[float, float]] | None = field(default=None, repr=False)
     _runs: list[tuple[tuple[float, float], ...]] | None = field(default=None, repr=False)
-    _joins: dict[int, Turn | None] | None = field(default=None, repr=False)
+    _joins: dict[int, JoinedTurn | None] | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -103,7 +103,7 @@ class CallContext:
                 for a, b in pairs
             }
         given = {id(t) for t in turns}
-        out = []
+        out: list[Turn] = []
         for turn in turns:
             joined = self._joins.get(id(turn))
             if joined is not None and id(joined.second) in given:

@@ -42,7 +42,7 @@ from callreview.qc.checks.names import (
     surname_alike,
 )
 from callreview.qc.lexicon import NameRules
-from callreview.results import Evidence, ItemResult
+from callreview.results import Evidence, ItemResult, Status
 from callreview.text import normalize
 
 
@@ -113,7 +113,8 @@ def check_customer_name(ctx: CallContext) -> Finding:
         name_example=rules.name_example or None,
     )
 
-    key, name, source, extra = None, None, None, ()
+    key, name, source = None, None, None
+    extra: tuple[Evidence, ...] = ()
     if ctx.call.customer_name:
         key, name = given_key(ctx.call.customer_name, rules), ctx.call.customer_name
         source = "given"
@@ -147,7 +148,7 @@ def check_customer_name(ctx: CallContext) -> Finding:
             if asked and asked.certain and all(m.doubled for m in mentions)
             else []
         )
-        if bare:
+        if bare and asked is not None:
             # The agent asked for the name, then addressed the customer as a bare 先生/女士,
             # and no surname + honorific was heard anywhere: not used, whatever the name was.
             details = replace(
@@ -178,7 +179,7 @@ def check_customer_name(ctx: CallContext) -> Finding:
     details = replace(details, name=name, count=count, source=source, key=key)
     evidence = tuple(_first_per_turn(used)) + extra
     if count >= need:
-        status = "pass"
+        status: Status = "pass"
     elif others and count + len(others) >= need:
         status = "review"
         details = replace(

@@ -30,7 +30,7 @@ from callreview.qc.checks.base import Deductions, ItemDetails, Place, Record, cl
 from callreview.qc.checks.context import CallContext, Finding
 from callreview.qc.lexicon import ForbiddenEntry, Lexicon
 from callreview.qc.thresholds import Profile
-from callreview.results import ItemResult
+from callreview.results import ItemResult, Status
 
 
 @dataclass(frozen=True, eq=False)
@@ -71,14 +71,14 @@ class ForbiddenDetails(ItemDetails):
     hits: list[ForbiddenHit] = field(default_factory=list)
     possible_hits: list[ForbiddenHit] = field(default_factory=list)
     """Grey-zone hits: a person should listen."""
-    cleared: list[Mapping[str, Any]] = field(default_factory=list)
+    cleared: list[dict[str, Any]] = field(default_factory=list)
     """Hits a near miss or the context (a question, 如果不行) made no fault: ``phrase``,
     ``near_miss`` or ``context``, ``text``, ``start``."""
     ni_count: int | None = None
     """Times the informal pronoun was said (None: the lexicon does not count it; then the next five
     are absent too)."""
     nin_count: int | None = None
-    ni_examples: list[Mapping[str, Any]] | None = None
+    ni_examples: list[dict[str, Any]] | None = None
     informal: str | None = None
     formal: str | None = None
     politeness_source: str | None = None
@@ -176,7 +176,7 @@ def check_forbidden(ctx: CallContext) -> Finding:
         **_pronouns(ctx),
     )
     if certain:
-        status = "review" if ctx.mono else "fail"
+        status: Status = "review" if ctx.mono else "fail"
         evidence = tuple(h.evidence() for _, h in certain)
     elif possible:
         status = "review"
@@ -193,9 +193,9 @@ def _turn_hits(
     forms, near_misses, entry_of = _sets(lexicon)
     best: dict[int, Hit] = {}
     for hit in forms.hits(turn):  # one lookup for every form of every entry
-        entry = id(entry_of[id(hit.phrase)])
-        if entry not in best or (hit.certain, hit.rank) > (best[entry].certain, best[entry].rank):
-            best[entry] = hit
+        key = id(entry_of[id(hit.phrase)])
+        if key not in best or (hit.certain, hit.rank) > (best[key].certain, best[key].rank):
+            best[key] = hit
     near = near_misses.hits(turn) if best else []
     found: list[tuple[ForbiddenEntry, Hit]] = []
     cleared: list[dict[str, Any]] = []
@@ -295,7 +295,7 @@ def _pronouns(ctx: CallContext) -> dict[str, Any]:
     if not pol.informal:
         return {}
     informal = formal = 0
-    examples = []
+    examples: list[dict[str, Any]] = []
     for turn in ctx.judged:
         text = turn.segment.norm
         n = text.count(pol.informal) - sum(

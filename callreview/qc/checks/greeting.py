@@ -43,6 +43,7 @@ from callreview.matching import (
     similarity_within,
     token_times,
 )
+from callreview.matching.patterns import SoundAlikeHit
 from callreview.qc.checks.base import evidence_of, heard
 from callreview.qc.checks.context import CallContext, Finding, find_across, find_part
 from callreview.qc.checks.parts import PartsDetails, part, part_evidence, parts_status
@@ -106,7 +107,7 @@ def check_greeting(ctx: CallContext) -> Finding:
     opening = [
         t for t in ctx.judged if t.start <= first.start + ctx.thresholds.greeting_window_s
     ] or [first]
-    salutation = find_part(opening, lex.salutation)
+    salutation: Hit | SoundAlikeHit | None = find_part(opening, lex.salutation)
     if salutation is None or not salutation.certain:
         salutation = (
             opening_sound_alike(first, lex.salutation, lex.salutation_initials) or salutation
@@ -206,7 +207,7 @@ def _company(
     turns: Sequence[Turn],
     ctx: CallContext,
     explained: list,
-    salutation: Hit | None,
+    salutation: Hit | SoundAlikeHit | None,
     agent: PatternHit | None,
     offer: Hit | None = None,
 ) -> dict[str, Any]:
@@ -221,9 +222,10 @@ def _company(
         place = (shaped.turn, *shaped.spans["company"])
         found = part(shaped, shaped.values["company"], source="greeting")
     else:
-        found = _bare_company(salutation, agent, offer, ctx)
-        if found is None:
+        bare = _bare_company(salutation, agent, offer, ctx)
+        if bare is None:
             return part(None)
+        found = bare
         place = found.pop("_place")
     agent_number = found.pop("_agent", None)
     judged = _judge_name(found, configured, place, ctx)
@@ -247,21 +249,20 @@ def _bare_company(
     * when the words the agent's slot took end in a number (天霖35号为您服务, no comma), the number
       is the staff number and the words before it, from the start of the clause, the company;
     * a staff number on its own ({agent:digits}很高兴为您服务) right after the words ends them as a
-    comma
-      would (天霖306很高兴为您服务)."""
+      comma would (天霖306很高兴为您服务)."""
     if salutation is None or not salutation.certain:
         return None
     stext = salutation.turn.text
     ends_turn = salutation.last >= len(stext.tokens)
 
     def after(hit: Any) -> bool:
-        if hit is None or (hit is offer and not hit.certain):
+        if hit is None or (offer is not None and hit is offer and not offer.certain):
             return False
         if hit.turn is salutation.turn:
             return hit.first >= salutation.last
         return ends_turn and hit.turn.start >= salutation.turn.end
 
-    nexts = [h for h in (agent, offer) if after(h)]
+    nexts = [h for h in (agent, offer) if h is not None and after(h)]
     if not nexts:
         return None
     nxt = min(nexts, key=lambda h: (h.turn.start, h.first))
@@ -453,7 +454,7 @@ def _names(ctx: CallContext, kind: str, names: Sequence[str]) -> tuple[Phrase, .
     """Configured names, compiled once per lexicon: the same sounds in any characters (ASR spells
     names at random)."""
     cache: dict[str, Phrase | None] = ctx.lexicon.cached(f"names:{kind}", dict)
-    out = []
+    out: list[Phrase] = []
     for name in names:
         if name not in cache:
             try:
@@ -462,6 +463,7 @@ def _names(ctx: CallContext, kind: str, names: Sequence[str]) -> tuple[Phrase, .
                 )
             except ValueError:
                 cache[name] = None
-        if cache[name] is not None:
-            out.append(cache[name])
+        phrase = cache[name]
+        if phrase is not None:
+            out.append(phrase)
     return tuple(out)

@@ -38,7 +38,7 @@ from callreview.qc.checks.base import (
 )
 from callreview.qc.checks.context import CallContext, Finding, find_across, find_part
 from callreview.qc.thresholds import Profile
-from callreview.results import Evidence, ItemResult
+from callreview.results import Evidence, ItemResult, Status
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,7 +63,7 @@ class Hold(Record):
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Hold:
         known = {f.name for f in fields(cls)}
-        kw = {
+        kw: dict[str, Any] = {
             k: (evidence_of(v) if k.endswith("_evidence") else v)
             for k, v in data.items()
             if k in known
@@ -243,7 +243,7 @@ def check_hold(ctx: CallContext) -> Finding:
     if not holds:
         return Finding("hold", "na", (), details)
     if all(h.permission and h.thanked for h in holds):
-        status = "pass"
+        status: Status = "pass"
     else:
         status = "review" if uncertain or ctx.mono else "fail"
         details = replace(

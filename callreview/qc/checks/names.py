@@ -70,7 +70,7 @@ def find_mentions(turn: Turn, rules: NameRules, previous: Turn | None = None) ->
     ``previous`` (:func:`_before`) — a ``weak`` mention, counted only for a name known
     from elsewhere."""
     text = turn.text
-    out = []
+    out: list[Mention] = []
     forms = [(h, h.text, "heard") for h in rules.honorifics]
     forms += [(form, honorific, "misheard") for honorific, form in rules.misheard_honorifics]
     if rules.honorific_initials:
@@ -231,8 +231,7 @@ def _honorific_heard(tokens: tuple[str, ...], honorific) -> bool:
 
 def given_key(name: str, rules: NameRules) -> str | None:
     """The surname key of a name the caller gave: 王 / 王先生 / 王建国 / Mr. Smith / John Smith."""
-    _, keys = keys_of(normalize(name))
-    keys = list(keys)
+    keys = list(keys_of(normalize(name))[1])
     hon = {h.keys for h in rules.honorifics}
     for h in sorted(hon, key=len, reverse=True):  # strip an honorific at either end
         if len(keys) > len(h) and tuple(keys[-len(h) :]) == h:

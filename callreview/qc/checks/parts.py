@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from callreview.matching import Hit, PatternHit
+from callreview.matching.patterns import ShapeHit, SoundAlikeHit
 from callreview.qc.checks.base import PART_LABELS, Deductions, ItemDetails, evidence_of, heard
 from callreview.results import Evidence, Status
 
@@ -16,7 +17,11 @@ if TYPE_CHECKING:
     from callreview.results import ItemResult
 
 
-def part(hit: Hit | PatternHit | None, value: str | None = None, **extra: Any) -> dict[str, Any]:
+Heard = Hit | PatternHit | ShapeHit | SoundAlikeHit
+"""Whatever a part may be found by: a phrase, a slot pattern, a question's shape, a sound-alike."""
+
+
+def part(hit: Heard | None, value: str | None = None, **extra: Any) -> dict[str, Any]:
     """One part of a greeting or closing: found (certain), or uncertain (grey zone), with its
     evidence."""
     if hit is None:
@@ -102,8 +107,9 @@ class PartsDetails(ItemDetails):
             if p.get("uncertain"):
                 value = f" ({p['value']})" if p.get("value") else ""
                 yield f"{PART_LABELS.get(name, name)}: unsure{value} — {heard(p.get('evidence'))}"
-        if getattr(self, "suggestion", None):
-            yield f"say instead: {self.suggestion}"  # type: ignore[attr-defined]
+        suggestion = getattr(self, "suggestion", None)
+        if suggestion:
+            yield f"say instead: {suggestion}"
 
     def advice(self, status: str) -> list[str]:
         suggestion = getattr(self, "suggestion", None)

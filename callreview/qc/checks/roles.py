@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from callreview.qc.checks.base import ItemDetails
 from callreview.qc.checks.context import CallContext, Finding
-from callreview.transcript import Segment
+from callreview.transcript import Role, Segment
 
 LOW_ROLE_CONFIDENCE = 0.7
 """A turn of a separated mono call whose ``role_confidence`` is under this is not sure to be
@@ -63,7 +63,7 @@ def lean_on_roles(
     return replace(finding, status="review", details=details)
 
 
-_OTHER = {"agent": "customer", "customer": "agent"}
+_OTHER: dict[str, Role] = {"agent": "customer", "customer": "agent"}
 
 
 def _hangs_on(
