@@ -36,6 +36,7 @@ from callreview.qc.checks import as_details
 from callreview.qc.checks.base import ItemDetails
 from callreview.qc.thresholds import DeliveryThresholds, Profile, Thresholds
 from callreview.results import ITEMS, METRICS, ItemResult, Status
+from callreview.tomlfile import TomlReader, read_toml
 
 if TYPE_CHECKING:
     from callreview.qc.lexicon import Lexicon
@@ -117,9 +118,8 @@ class Scorecard:
                 added["critical"] = critical
         if typed is not None and status in ("fail", "review"):
             # A part the profile gives no share is not required (a site whose IVR announces the
-            # company
-            # and the agent's number sets company = 0, agent_name = 0): missing only those, the item
-            # passes.
+            # company and the agent's number sets company = 0, agent_name = 0): missing only those,
+            # the item passes.
             not_required = typed.not_required(profile)
             if not_required:
                 added["not_required"] = not_required
@@ -193,8 +193,6 @@ class Scorecard:
 
 def load_scorecard(path: str | Path | None = None) -> Scorecard:
     """Read and validate a scorecard TOML (``None``: the bundled default)."""
-    from callreview.tomlfile import TomlReader, read_toml
-
     path = BUNDLED if path is None else Path(path)
     data = read_toml(path, ScorecardError, "scorecard")
     r = TomlReader(str(path), ScorecardError, doc="docs/result-format.md")

@@ -65,8 +65,7 @@ def check_closing(ctx: CallContext) -> Finding:
     th = ctx.thresholds
     last_end = max(_heard_end(t) for t in ctx.judged)
     # The last turns, but never the agent's first (its 有什么可以帮您 is the greeting's offer, not
-    # the
-    # closing question).
+    # the closing question).
     later = ctx.judged[1:] or ctx.judged
     closing = [t for t in later if t.end >= last_end - th.closing_window_s]
     closing = sorted(set(closing) | set(later[-2:]), key=lambda t: t.start)

@@ -386,8 +386,7 @@ def _agent(
         if hit is not None and hit.certain:
             return part(hit, hit.phrase.text, source="configured"), None
     # A configured company name heard is not the agent's name (安和银行68号为您服务: the name is
-    # 68),
-    # except to a pattern that takes the company itself (我是{company}的{agent}).
+    # 68), except to a pattern that takes the company itself (我是{company}的{agent}).
     companies = [
         h
         for h in (find_in([t], _names(ctx, "company", ctx.call.company_names)) for t in turns)
