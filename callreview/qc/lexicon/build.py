@@ -34,7 +34,7 @@ from callreview.text import normalize
 from callreview.tomlfile import TomlReader, _kind, read_toml
 
 FORMAT_VERSION = 1
-BUNDLED_DIR = Path(__file__).resolve().parents[1] / "lexicons"
+BUNDLED_DIR = Path(__file__).resolve().parents[2] / "lexicons"
 SLOTS = ("company", "agent", "customer", "surname")
 T = TypeVar("T")
 
