@@ -71,9 +71,9 @@ class ItemResult:
     """Every quote the judgement rests on, in time order."""
     details: Mapping[str, Any] = field(default_factory=dict)
     """Item-specific facts: ``parts``, ``name``/``count``, ``holds``, ``hits``/``ni_count``… (see
-    docs/result-format.md). A scored checklist item's are typed (:mod:`callreview.qc.details`: what
+    docs/result-format.md). A scored checklist item's are typed (:mod:`callreview.qc.checks`: what
     the item earns, its gist and advice); an item read back from the store, a delivery metric's, or
-    an item never judged hold a plain dict (:func:`callreview.qc.details.as_details` types a stored
+    an item never judged hold a plain dict (:func:`callreview.qc.checks.as_details` types a stored
     one)."""
 
     @property

@@ -107,7 +107,7 @@ class Scorecard:
     def item_result(self, finding: Any, profile: Profile) -> ItemResult:
         """Points for one finding (a :class:`callreview.qc.checks.Finding`). What share of the
         weight the finding earns, and which of its parts are not required, its details say
-        (:mod:`callreview.qc.details`)."""
+        (:mod:`callreview.qc.checks`)."""
         weight = float(profile.weights[finding.name])
         typed = as_details(finding.name, finding.details)
         added: dict[str, Any] = {"weight": weight}

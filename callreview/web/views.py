@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from callreview.qc.details import PART_LABELS, as_details, clock
-from callreview.qc.details import (
-    Place as Moment,
-)  # a place in the call a reviewer can click to hear
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from callreview.qc.checks import as_details
+from callreview.qc.checks.base import PART_LABELS, clock
+from callreview.qc.checks.base import Place as Moment  # a place a reviewer can click to hear
 from callreview.qc.labels import LABELS, METRIC_LABELS, STATUS, gist
 from callreview.results import METRICS
 
@@ -44,8 +45,6 @@ SHORT_LABELS = {
 
 def environment():
     """The Jinja2 environment of both the app and the static report: autoescape on, always."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
         autoescape=True,
