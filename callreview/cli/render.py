@@ -31,14 +31,31 @@ from callreview.results import (
     SpeechRate,
     TalkRatio,
 )
+from callreview.tables import pad
+from callreview.transcript import Transcript
 
 INDENT = " " * 15
-__all__ = ["LABELS", "METRIC_LABELS", "PART_LABELS", "STATUS", "INDENT", "clock", "gist", "render_review", "render_batch", "render_delivery",
-           "pronoun_note", "name_advice", "bare_word"]  # fmt: skip
+__all__ = [
+    "LABELS",
+    "METRIC_LABELS",
+    "PART_LABELS",
+    "STATUS",
+    "INDENT",
+    "clock",
+    "gist",
+    "render_review",
+    "render_batch",
+    "render_delivery",
+    "render_transcript",
+    "pronoun_note",
+    "name_advice",
+    "bare_word",
+]
 
 
 def render_review(review: CallReview) -> str:
-    """The checklist with PASS/FAIL/N/A/REVIEW, score and band, and the evidence under each problem."""
+    """The checklist with PASS/FAIL/N/A/REVIEW, score and band, and the evidence under each
+    problem."""
     lines = [
         f"{review.file} · {clock(review.duration_s)} · {review.profile}",
         _score_line(review),
@@ -46,7 +63,8 @@ def render_review(review: CallReview) -> str:
     ]
     for item in review.items.values():
         lines.append(
-            f"{STATUS[item.status]:<7}{_points(item):>7}  {LABELS.get(item.name, item.name)}{_summary(item)}"
+            f"{STATUS[item.status]:<7}{_points(item):>7}"
+            f"  {LABELS.get(item.name, item.name)}{_summary(item)}"
         )
         if item.status in ("fail", "review"):
             lines.extend(INDENT + line for line in _explain(item))
@@ -61,14 +79,15 @@ def render_review(review: CallReview) -> str:
 
 
 def pronoun_note(d: Mapping[str, Any]) -> str | None:
-    """``你 said 2× where 您 is expected (000 客服礼仪规范)``, in the lexicon's words; None when not counted.
-    ``d``: the forbidden item's details (typed, or as stored)."""
+    """``你 said 2× where 您 is expected (000 客服礼仪规范)``, in the lexicon's words; None when
+    not counted. ``d``: the forbidden item's details (typed, or as stored)."""
     typed = as_details("forbidden", d)
     return typed.pronoun_note if isinstance(typed, ForbiddenDetails) else None
 
 
 def name_advice(d: Mapping[str, Any]) -> str:
-    """What to do when the customer's name was not used enough, with the lexicon's example of a name."""
+    """What to do when the customer's name was not used enough, with the lexicon's example of
+    a name."""
     typed = as_details("customer_name", d)
     assert isinstance(typed, NameDetails)
     return typed.name_advice
@@ -83,8 +102,8 @@ def bare_word(d: Mapping[str, Any]) -> str:
 def render_delivery(
     metrics: DeliveryMetrics, weighted: dict[str, ItemResult] | None = None
 ) -> list[str]:
-    """One line per delivery metric — ``INFO`` when it is information only, else its status and points —
-    and under it each fault (when, what was heard) and what to do instead."""
+    """One line per delivery metric — ``INFO`` when it is information only, else its status and
+    points — and under it each fault (when, what was heard) and what to do instead."""
     lines = []
     for name in METRICS:
         item = (weighted or {}).get(name)
@@ -130,7 +149,8 @@ def _metric_summary(metric: SpeechRate | Interruptions | DeadAir | TalkRatio) ->
         )
     if isinstance(metric, DeadAir):
         text = (
-            f"{metric.total_s:.0f} s in {len(metric.stretches)} stretch(es), longest {metric.longest_s:.0f} s"
+            f"{metric.total_s:.0f} s in {len(metric.stretches)} stretch(es),"
+            f" longest {metric.longest_s:.0f} s"
             if metric.stretches
             else "none"
         )
@@ -139,17 +159,26 @@ def _metric_summary(metric: SpeechRate | Interruptions | DeadAir | TalkRatio) ->
             if metric.announced_holds
             else ""
         )
-    return f"agent {metric.agent_share:.0f} % · customer {100 - metric.agent_share:.0f} % ({metric.agent_s:.0f} s / {metric.customer_s:.0f} s of speech)"
+    return (
+        f"agent {metric.agent_share:.0f} % · customer {100 - metric.agent_share:.0f} %"
+        f" ({metric.agent_s:.0f} s / {metric.customer_s:.0f} s of speech)"
+    )
 
 
 def _metric_faults(metric: SpeechRate | Interruptions | DeadAir | TalkRatio) -> Iterable[str]:
     for f in metric.faults:
         span = f"{clock(f.start)}–{clock(f.end)}"
         if isinstance(metric, SpeechRate):
-            yield f"{span} {f.value:.0f} {metric.unit}/min for {f.seconds:.1f} s of speech: 「{f.evidence[0].text}」"
+            yield (
+                f"{span} {f.value:.0f} {metric.unit}/min for {f.seconds:.1f} s of speech:"
+                f" 「{f.evidence[0].text}」"
+            )
         elif isinstance(metric, Interruptions):
             cut, agent = f.evidence
-            yield f"{clock(f.start)} talked over the customer for {f.seconds:.1f} s: 「{agent.text}」 over 「{cut.text}」"
+            yield (
+                f"{clock(f.start)} talked over the customer for {f.seconds:.1f} s:"
+                f" 「{agent.text}」 over 「{cut.text}」"
+            )
         elif isinstance(metric, DeadAir):
             after = (
                 f" after the {f.evidence[0].role}'s 「{f.evidence[0].text}」" if f.evidence else ""
@@ -184,7 +213,7 @@ def render_batch(outcomes: list[tuple[str, CallReview | Exception]]) -> str:
             if i.status in ("fail", "review")
         ]
         lines.append(
-            f"{score:>6}  {band}{' ' * (BAND_WIDTH - _width(band))}  {file}"
+            f"{score:>6}  {pad(band, BAND_WIDTH)}  {file}"
             + (f"  — {', '.join(problems)}" if problems else "")
         )
     return "\n".join(lines)
@@ -194,17 +223,12 @@ BAND_WIDTH = 6
 """Display columns of the widest band label (不合格: three CJK characters)."""
 
 
-def _width(text: str) -> int:
-    import unicodedata
-
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
 def _score_line(review: CallReview) -> str:
     if review.score is None:
         line = "Score —  (no item could be judged)"
     else:
-        line = f"Score {review.score:.1f} / 100 · {review.band_label or ''} ({(review.band or '').replace('_', ' ')})"
+        band = (review.band or "").replace("_", " ")
+        line = f"Score {review.score:.1f} / 100 · {review.band_label or ''} ({band})"
     if review.needs_review:
         line += " · needs review: a person should listen to the REVIEW items"
     return line
@@ -231,3 +255,26 @@ def _explain(item: ItemResult) -> Iterable[str]:
     typed = as_details(item.name, d)
     if typed is not None:
         yield from typed.explain(item)
+
+
+def render_transcript(transcript: Transcript) -> str:
+    """A head line (file, length, roles, model), then one line per turn: when, who, what."""
+    head = (
+        f"# {transcript.file}  {transcript.duration_s:.1f} s  {transcript.roles}"
+        f"  model {transcript.model}"
+    )
+    if transcript.roles == "mono-unknown":
+        head += "  (mono: speakers are not separated, every turn is 'unknown')"
+    lines = [head]
+    for seg in transcript.segments:
+        lines.append(
+            f"[{clock_tenths(seg.start)}–{clock_tenths(seg.end)}] {seg.role:>8}: {seg.text}"
+        )
+    return "\n".join(lines)
+
+
+def clock_tenths(seconds: float) -> str:
+    """``75.4`` → ``01:15.4``: a transcript's turns to the tenth of a second, where the
+    checklist's :func:`clock` rounds to the second."""
+    minutes, secs = divmod(seconds, 60)
+    return f"{int(minutes):02d}:{secs:04.1f}"

@@ -1,0 +1,110 @@
+"""How every command runs: a user error becomes one line and its exit code, anything else
+one line and exit 70 (the traceback only with ``--debug``); per-file results and JSON output."""
+
+from __future__ import annotations
+
+import json
+import sys
+import traceback
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+from callreview.errors import CallreviewError, describe
+from callreview.files import write_output
+
+if TYPE_CHECKING:
+    from callreview.review import Reviewer
+
+INTERNAL_ERROR = 70
+
+_debug = False
+"""The running command's --debug: a file's error then also shows what caused it."""
+
+
+def run_command(body: Callable[[], int], debug: bool) -> None:
+    """Run a command body: user errors → one line and their exit code; anything else → one
+    line and 70."""
+    global _debug
+    _debug = debug
+    try:
+        code = body()
+    except CallreviewError as err:
+        error(err)
+        raise typer.Exit(err.exit_code) from None
+    except KeyboardInterrupt:
+        typer.echo("callreview: interrupted", err=True)
+        raise typer.Exit(130) from None
+    except Exception as err:  # a bug, not a user error: still one line unless --debug
+        if debug:
+            traceback.print_exc()
+        typer.echo(
+            f"callreview: internal error: {describe(err)} "
+            "(rerun with --debug for the traceback, and report it)",
+            err=True,
+        )
+        raise typer.Exit(INTERNAL_ERROR) from None
+    raise typer.Exit(code)
+
+
+def error(err: CallreviewError) -> None:
+    """``callreview: error: …`` on stderr; with --debug, first the traceback of its cause."""
+    if _debug and err.__cause__ is not None:
+        traceback.print_exception(err.__cause__)
+    typer.echo(f"callreview: error: {err}", err=True)
+
+
+def load_rules(reviewer: Reviewer) -> None:
+    """Load the lexicon and the scorecard now, so a malformed one is refused before any audio
+    or store work."""
+    _ = reviewer.lexicon, reviewer.scorecard
+
+
+def report(
+    outcomes: Iterable[tuple[Path, Any]],
+    json_out: str | None,
+    render: Callable[[Any], str],
+    summary: Callable[[list[tuple[str, Any]]], str] | None = None,
+) -> int:
+    """Print each result (or its one-line error) as it comes, then a summary of a batch,
+    then write the JSON; one bad file never stops the batch, and the exit code is the
+    first error's."""
+    results: list[dict[str, Any]] = []
+    failed: list[CallreviewError] = []
+    seen: list[tuple[str, Any]] = []
+    for path, outcome in outcomes:
+        seen.append((str(path), outcome))
+        if isinstance(outcome, CallreviewError):
+            error(outcome)
+            failed.append(outcome)
+            results.append({"file": str(path), "error": str(outcome)})
+            continue
+        results.append(outcome.to_dict())
+        if json_out != "-":
+            typer.echo(("\n" if len(results) > 1 else "") + render(outcome))
+    if summary and len(seen) > 1 and json_out != "-":
+        typer.echo("\n" + summary(seen))
+    write_json(json_out, results)
+    return failed[0].exit_code if failed else 0
+
+
+def write_json(target: str | None, results: list[dict[str, Any]]) -> None:
+    """One object for one file, an array for several; written atomically so a crash never
+    leaves half a file."""
+    if target is None:
+        return
+    payload = results[0] if len(results) == 1 else results
+    text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
+    if target == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        write_output(Path(target), text)
+    except OSError as err:
+        raise CallreviewError(
+            f"{target}: cannot write the JSON output ({err.strerror}); check the folder exists"
+            " and is writable"
+        ) from None

@@ -1,0 +1,208 @@
+"""What a QC team takes out of the store: ``export``, ``summary`` and ``sample``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from callreview.cli.options import ConfigOpt, DebugOpt, SinceOpt, StoreOpt, UntilOpt
+from callreview.cli.run import run_command
+from callreview.dates import day_range, parse_week
+from callreview.errors import SettingsError
+from callreview.settings import load_settings
+
+
+def export_calls(
+    csv_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv",
+            metavar="FILE",
+            help="Write a CSV: UTF-8 with a BOM (Excel shows Chinese), one row per call.",
+        ),
+    ] = None,
+    xlsx_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--xlsx",
+            metavar="FILE",
+            help="Write an Excel workbook: a Calls sheet and an Agents summary sheet.",
+        ),
+    ] = None,
+    jsonl_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--jsonl",
+            metavar="FILE",
+            help="Write JSON Lines: one stored call with its current review per line.",
+        ),
+    ] = None,
+    html_out: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            metavar="DIR",
+            help="Write a static report into DIR: the web app's call pages and an index,"
+            " openable without a server.",
+        ),
+    ] = None,
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    agent: Annotated[str | None, typer.Option("--agent", help="Only this agent's calls.")] = None,
+    db: StoreOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Export the scored calls with their current reviews: CSV, XLSX or JSON Lines (streamed,
+    written atomically).
+
+    Example: callreview export --since 2026-11-23 --until 2026-11-29 --xlsx week48.xlsx
+    """
+    # imported when the command runs, so `callreview --help` does not load the store and exports
+    from callreview.store import open_store
+    from callreview.team.export import ExportFilter, export
+
+    def run() -> int:
+        targets = [
+            (fmt, path)
+            for fmt, path in (("csv", csv_out), ("xlsx", xlsx_out), ("jsonl", jsonl_out))
+            if path is not None
+        ]
+        if not targets and html_out is None:
+            raise SettingsError(
+                "export: say where to write it: --csv FILE, --xlsx FILE, --jsonl FILE or --html DIR"
+            )
+        first, last = day_range(since, until)
+        settings = load_settings(config)
+        with open_store(db, settings.db) as store:
+            for fmt, path in targets:
+                written = export(store, fmt, path, ExportFilter(first, last, agent))
+                typer.echo(f"wrote {written:,} calls to {path}")
+            if html_out is not None:
+                # only --html needs the scorecard and the web app's pages
+                from callreview.qc.scorecard import load_scorecard
+                from callreview.team.people import QueueFilter
+                from callreview.web.report import write_report
+
+                written = write_report(
+                    store,
+                    load_scorecard(settings.scorecard),
+                    html_out,
+                    QueueFilter(agent=agent, since=first, until=last),
+                )
+                typer.echo(f"wrote {written:,} call pages and an index to {html_out}")
+        return 0
+
+    run_command(run, debug)
+
+
+def summary_cmd(
+    by: Annotated[
+        str, typer.Option("--by", help="Group the figures: agent | week | item.")
+    ] = "agent",
+    since: SinceOpt = None,
+    until: UntilOpt = None,
+    json_flag: Annotated[
+        bool, typer.Option("--json", help="Print the figures as JSON instead of tables.")
+    ] = False,
+    db: StoreOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Figures for the QC meeting: calls, mean and minimum score, bands, failure rate per item
+    and part, forbidden phrases, calls waiting for a person.
+
+    Example: callreview summary --by agent --since 2026-11-23 --until 2026-11-29
+    """
+    # imported when the command runs, so `callreview --help` does not load the store
+    from callreview.store import open_store
+    from callreview.team.summary import BY, render_summary, summarize
+
+    def run() -> int:
+        if by not in BY:
+            raise SettingsError(f"--by {by}: group by one of {', '.join(BY)}")
+        first, last = day_range(since, until)
+        settings = load_settings(config)
+        with open_store(db, settings.db) as store:
+            figures = summarize(
+                store.calls(since=first, until=last, state="scored"), by, first, last
+            )
+        if json_flag:
+            typer.echo(json.dumps(figures.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            typer.echo(render_summary(figures), nl=False)
+        return 0
+
+    run_command(run, debug)
+
+
+def sample_cmd(
+    rate: Annotated[
+        float,
+        typer.Option("--rate", help="Share of each agent's calls to pick, 0.05-0.15."),
+    ] = 0.1,
+    min_per_agent: Annotated[
+        int,
+        typer.Option("--min-per-agent", help="Calls per agent at least (all of them when fewer)."),
+    ] = 3,
+    week: Annotated[
+        str | None,
+        typer.Option(
+            "--week",
+            metavar="YYYY-Www",
+            help="ISO week of the calls' dates. Default: the latest week with scored calls.",
+        ),
+    ] = None,
+    seed: Annotated[
+        int | None,
+        typer.Option(
+            "--seed",
+            help="Repeat a pick: the same seed and calls give the same picks."
+            " Default: a random seed, printed.",
+        ),
+    ] = None,
+    name: Annotated[
+        str | None,
+        typer.Option(
+            "--name",
+            help="Save the sample under this name (default: the week);"
+            " one of the same name is replaced.",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Allow a rate outside 0.05-0.15.")] = False,
+    json_flag: Annotated[
+        bool, typer.Option("--json", help="Print the sample as JSON instead of tables.")
+    ] = False,
+    db: StoreOpt = None,
+    config: ConfigOpt = None,
+    debug: DebugOpt = False,
+) -> None:
+    """Pick a week's calls for human QC: stratified by agent, at least N per agent, spread over
+    the day; saved as a named sample.
+
+    Example: callreview sample --rate 0.1 --min-per-agent 3 --week 2026-W48 --seed 7
+    """
+    # imported when the command runs, so `callreview --help` does not load the store
+    from callreview.store import open_store
+    from callreview.team.sampling import SampleOptions, render_sample, take_sample
+
+    def run() -> int:
+        options = SampleOptions(
+            rate=rate, min_per_agent=min_per_agent, week=week, seed=seed, name=name, force=force
+        )
+        options.check()  # a bad option is refused before the store is opened
+        if week:
+            parse_week(week)
+        settings = load_settings(config)
+        with open_store(db, settings.db) as store:
+            picked = take_sample(store, options)
+        if json_flag:
+            typer.echo(json.dumps(picked.to_dict(), ensure_ascii=False, indent=2))
+        else:
+            typer.echo(render_sample(picked), nl=False)
+        return 0
+
+    run_command(run, debug)
