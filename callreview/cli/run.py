@@ -101,10 +101,4 @@ def write_json(target: str | None, results: list[dict[str, Any]]) -> None:
         sys.stdout.write(text)
         sys.stdout.flush()
         return
-    try:
-        write_output(Path(target), text)
-    except OSError as err:
-        raise CallreviewError(
-            f"{target}: cannot write the JSON output ({err.strerror}); check the folder exists"
-            " and is writable"
-        ) from None
+    write_output(Path(target), text, what="the JSON output")
