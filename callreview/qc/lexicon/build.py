@@ -1,320 +1,33 @@
-"""Load and validate a lexicon TOML into typed, pre-compiled phrase sets.
-
-A lexicon holds every phrase the checks look for, per language (the code holds
-none). ``load_lexicon("zh-CN")`` and ``load_lexicon("en-US")`` read the bundled
-files in ``callreview/lexicons/``; any other value is a path. The format is
-documented in ``docs/lexicon-format.md``.
-
-Every phrase is compiled once here (keys, interned ids, thresholds), so checking
-a call never re-reads or re-converts the lexicon. A malformed file is refused
-with one :class:`~callreview.errors.LexiconError` line naming the file, the line
-or key, what is wrong and how to fix it.
-"""
+"""Building a :class:`Lexicon` from a parsed lexicon TOML: one builder per table, each refusing
+a fault with one line naming the file and the key."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, Literal, TypeVar
+from functools import partial
+from typing import Any
 
-from callreview.errors import LexiconError
-from callreview.matching import (
-    MatchRules,
-    Pattern,
-    Phrase,
-    PhraseSet,
-    Shape,
-    compile_pattern,
-    compile_phrase,
-    compile_shape,
-    keys_of,
+from callreview.matching import MatchRules, compile_phrase, keys_of
+from callreview.qc.lexicon.reader import LexiconReader
+from callreview.qc.lexicon.schema import (
+    ClosingPhrases,
+    DeliveryPhrases,
+    ForbiddenEntry,
+    GreetingPhrases,
+    HoldPhrases,
+    HonorificPosition,
+    Lexicon,
+    NameRules,
+    OutboundGreeting,
+    Politeness,
+    SurnamePart,
 )
 from callreview.text import normalize
-from callreview.tomlfile import TomlReader, _kind, read_toml
+from callreview.tomlfile import _kind
 
 FORMAT_VERSION = 1
-BUNDLED_DIR = Path(__file__).resolve().parents[2] / "lexicons"
 SLOTS = ("company", "agent", "customer", "surname")
-T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class ForbiddenEntry:
-    """One 服务忌语 with what to say instead."""
-
-    phrase: str
-    """The canonical forbidden phrase, reported as the hit's ``phrase``."""
-    suggestion: str
-    """The 服务用语 to say instead."""
-    forms: tuple[Phrase, ...]
-    """The phrase itself, then its variants: any of them is a hit of this entry."""
-    near_misses: tuple[Phrase, ...] = ()
-    """Polite phrases that sound close: they cancel a hit only where they match the same words at least as well."""
-    not_in_questions: bool = False
-    """A hit in a question (…吗？ / 是不是 / 方不方便) is the agent asking, not refusing (不知道这个号码是不是您在用？)."""
-    not_after: tuple[str, ...] = ()
-    """Words that, earlier in the hit's clause, make it no fault: 如果 / 要是 before 不行 plan, they do not refuse."""
-    not_before: tuple[str, ...] = ()
-    """Words right after the hit that make it no fault: 不行的话 is a condition."""
-
-
-@dataclass(frozen=True)
-class GreetingPhrases:
-    suggestion: str
-    salutation: tuple[Phrase, ...]
-    company: tuple[Pattern, ...]
-    agent_name: tuple[Pattern, ...]
-    offer_help: tuple[Phrase, ...]
-    bare_opening: tuple[str, ...]
-    """Normalized openings that are a fault in themselves (喂…), matched at the very start of the agent's first turn."""
-    salutation_initials: tuple[str, ...] = ()
-    """Initials between which a salutation's first syllable may be misheard at the very start of the agent's
-    first turn, the vowel kept (您好 heard as 引好 / 也好); empty: no such sound-alike counts."""
-
-
-@dataclass(frozen=True)
-class OutboundGreeting:
-    suggestion: str
-    confirm_identity: tuple[Pattern, ...]
-    agent_name: tuple[Pattern, ...]
-    ask_time: tuple[Phrase, ...]
-
-
-@dataclass(frozen=True)
-class HoldPhrases:
-    announce: tuple[Phrase, ...]
-    permission: tuple[Phrase, ...]
-    not_permission: tuple[Phrase, ...]
-    thanks: tuple[Phrase, ...]
-    customer_pause: tuple[Phrase, ...]
-    permission_suggestion: str
-    thanks_suggestion: str
-
-
-@dataclass(frozen=True)
-class ClosingPhrases:
-    suggestion: str
-    question: tuple[Phrase, ...]
-    thanks: tuple[Phrase, ...]
-    farewell: tuple[Phrase, ...]
-    question_shape: tuple[Shape, ...] = ()
-    """Closing questions by their shape (还有 + 其他/别的 + 问题/需要/业务/帮 … 吗): free wordings count too."""
-
-
-@dataclass(frozen=True)
-class NameRules:
-    """How customers are addressed by name in this language."""
-
-    honorifics: tuple[Phrase, ...]
-    honorific_position: Literal["after", "before"]
-    """``after``: 王先生 (surname, honorific); ``before``: Mr. Smith."""
-    surname_part: Literal["first", "last"]
-    """Which token of a full name given by the caller is the surname."""
-    surnames: frozenset[str]
-    """Known surnames (characters or lowercase words); empty: any word may be one."""
-    surname_keys: frozenset[str]
-    """Their pinyin keys: a sound-alike of a known surname counts too (ASR spells 徐 as 其)."""
-    not_surnames: frozenset[str]
-    not_name_words: tuple[str, ...]
-    self_name: tuple[Pattern, ...]
-    ask_name: tuple[Phrase, ...]
-    third_party_before: tuple[str, ...] = ()
-    """Words right before a surname + honorific that make it someone else (我们的张师傅, 我同事李经理): not counted."""
-    reference_after: tuple[str, ...] = ()
-    """Words right after the honorific that make it a reference, not an address (看师傅的安排): such a
-    mention of another name never makes the item uncertain."""
-    name_example: str = ""
-    """How a customer's name is said in this language, for advice (王先生 / 李女士; Mr. Smith / Ms. Jones)."""
-    misheard_honorifics: tuple[tuple[str, Phrase], ...] = ()
-    """(honorific, a form ASR hears it as): 女士 heard as 你是. A surname before one
-    counts toward a name known otherwise, never to infer one."""
-    surname_initials: tuple[frozenset[str], ...] = ()
-    """Groups of pinyin initials a surname is heard with interchangeably (l/r: 卢 heard as 如): two
-    surnames with the same final and initials in one group are counted as one name, with a similarity
-    under 100 in the evidence."""
-    honorific_initials: tuple[str, ...] = ()
-    """Initials an honorific's first syllable is heard softened among (n, l, m, none): 女士 heard as
-    你是 / 亦是 / 米士, the rest of it the same sounds, counts as a weak mention (see
-    :func:`callreview.matching.patterns.softened`); empty: off."""
-
-
-@dataclass(frozen=True)
-class DeliveryPhrases:
-    """Words and advice for the delivery metrics (how the agent spoke); an optional table."""
-
-    backchannels: frozenset[tuple[str, ...]] = frozenset()
-    """Key sequences of words that show listening (嗯, 对, 好的): said over the customer, no interruption."""
-    backchannel_max: int = 0
-    """Most keys of one back-channel."""
-    rate_unit: str = "characters"
-    """What speech rates count: ``characters`` (one per Chinese character or digit) or ``words``."""
-    fast_suggestion: str | None = None
-    """What to do instead of speaking too fast: 请放慢语速."""
-    interruption_suggestion: str | None = None
-    """What to do instead of interrupting: 请等客户说完再回应."""
-    dead_air_suggestion: str | None = None
-    talk_ratio_suggestion: str | None = None
-
-    def is_backchannel(self, keys: tuple[str, ...]) -> bool:
-        """Whether ``keys`` are nothing but back-channel words, one after another (嗯嗯，好的 / 对对对)."""
-        at = 0
-        while at < len(keys):
-            for size in range(min(self.backchannel_max, len(keys) - at), 0, -1):
-                if keys[at : at + size] in self.backchannels:
-                    at += size
-                    break
-            else:
-                return False
-        return True
-
-
-@dataclass(frozen=True)
-class Politeness:
-    informal: str | None = None
-    formal: str | None = None
-    exceptions: tuple[str, ...] = ()
-    source: str = ""
-    """Where the rule comes from, shown with the count (000 客服礼仪规范)."""
-
-
-@dataclass(frozen=True, eq=False)
-class Lexicon:
-    """Everything one language's checks look for, compiled."""
-
-    language: str
-    version: int
-    revision: str
-    source: str
-    """The file it was read from."""
-    rules: MatchRules
-    slot_max: dict[str, int]
-    greeting: GreetingPhrases
-    outbound: OutboundGreeting | None
-    hold: HoldPhrases
-    closing: ClosingPhrases
-    names: NameRules
-    politeness: Politeness
-    forbidden: tuple[ForbiddenEntry, ...]
-    description: str = ""
-    delivery: DeliveryPhrases = DeliveryPhrases()
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
-
-    def cached(self, name: str, make: Callable[[], T]) -> T:
-        """What ``make`` builds from this lexicon, built once and kept under ``name``."""
-        found = self._cache.get(name)
-        if found is None:
-            found = self._cache[name] = make()
-        return found
-
-    def phrase_set(self, name: str, *groups: tuple[Phrase, ...]) -> PhraseSet:
-        """``groups`` joined into one :class:`PhraseSet`, built once per lexicon under ``name``."""
-        return self.cached(name, lambda: PhraseSet(p for group in groups for p in group))
-
-
-def bundled_lexicons() -> list[str]:
-    """Names that :func:`load_lexicon` resolves without a path."""
-    return sorted(p.stem for p in BUNDLED_DIR.glob("*.toml"))
-
-
-def resolve_lexicon(path_or_name: str | Path) -> Path:
-    text = str(path_or_name)
-    if not text.endswith(".toml") and "/" not in text and "\\" not in text:
-        bundled = BUNDLED_DIR / f"{text}.toml"
-        if bundled.is_file():
-            return bundled
-        raise LexiconError(
-            f"{text}: no bundled lexicon of that name; use one of {', '.join(bundled_lexicons())} or a path to a lexicon TOML"
-        )
-    return Path(path_or_name)
-
-
-def load_lexicon(path_or_name: str | Path) -> Lexicon:
-    """Read, validate and compile a lexicon: ``"zh-CN"``, ``"en-US"`` or a path to a TOML file."""
-    path = resolve_lexicon(path_or_name)
-    data = read_toml(path, LexiconError, "lexicon")
-    return _build(data, LexiconReader(str(path), LexiconError))
-
-
-class LexiconReader(TomlReader):
-    """:class:`~callreview.tomlfile.TomlReader` plus the lexicon's own kinds of value: phrases, patterns, shapes."""
-
-    def phrases(
-        self, data: dict, key: str, where: str, rules: MatchRules, required: bool = True
-    ) -> tuple[Phrase, ...]:
-        """A list of phrases: each text, or a table {phrase = "…", threshold = 90, review_margin = 5}."""
-        value = data.get(key)
-        if value is None:
-            if required:
-                raise self.fail(where, f"missing '{key}'; add {key} = [\"…\"]")
-            return PhraseSet()
-        if not isinstance(value, list):
-            raise self.fail(where, f"'{key}' must be a list of phrases, not {_kind(value)}")
-        if required and not value:
-            raise self.fail(
-                where, f"'{key}' is empty; add at least one phrase, or the item can never pass"
-            )
-        out = []
-        for i, item in enumerate(value):
-            at = f"{where}.{key}[{i}]"
-            if isinstance(item, dict):
-                self.known(item, at, ("phrase", "threshold", "review_margin"))
-                text = self.text(item, "phrase", at)
-                threshold = (
-                    self.number(item, "threshold", at, 0, 0, 100) if "threshold" in item else None
-                )
-                margin = (
-                    self.number(item, "review_margin", at, 0, 0, 100)
-                    if "review_margin" in item
-                    else None
-                )
-                out.append(
-                    self.compiled(lambda: compile_phrase(text, rules, threshold, margin), at)
-                )
-            elif isinstance(item, str) and normalize(item):
-                if "{" in item:
-                    raise self.fail(
-                        at,
-                        f"{item!r} has a {{slot}}, which only greeting patterns and names.self_name take",
-                    )
-                out.append(self.compiled(lambda: compile_phrase(item, rules), at))
-            else:
-                raise self.fail(at, f'must be a phrase (text or {{phrase = "…"}}), not {item!r}')
-        return PhraseSet(out)
-
-    def patterns(
-        self,
-        data: dict,
-        key: str,
-        where: str,
-        rules: MatchRules,
-        slots: tuple[str, ...],
-        required: bool = True,
-    ) -> tuple[Pattern, ...]:
-        out = []
-        for i, text in enumerate(self.strings(data, key, where, required)):
-            at = f"{where}.{key}[{i}]"
-            pattern = self.compiled(lambda: compile_pattern(text, rules), at)
-            for slot in pattern.slots:
-                if slot not in slots:
-                    raise self.fail(
-                        at,
-                        f"unknown slot {{{slot}}} in {text!r}; this list takes {', '.join('{' + s + '}' for s in slots)}",
-                    )
-            if not set(pattern.slots) & set(slots[:1]):
-                raise self.fail(at, f"{text!r} must take {{{slots[0]}}}")
-            out.append(pattern)
-        return tuple(out)
-
-    def shapes(self, data: dict, key: str, where: str) -> tuple[Shape, ...]:
-        """An optional list of sentence shapes (``还有 (其他|别的) … 吗``)."""
-        return tuple(
-            self.compiled(lambda t=text: compile_shape(t), f"{where}.{key}[{i}]")
-            for i, text in enumerate(self.strings(data, key, where, required=False))
-        )
-
-
-# --- building the Lexicon ----------------------------------------------------------
+HONORIFIC_POSITIONS: tuple[HonorificPosition, ...] = ("after", "before")
+SURNAME_PARTS: tuple[SurnamePart, ...] = ("first", "last")
 
 _TOP = (
     "language",
@@ -332,19 +45,46 @@ _TOP = (
 )
 
 
-def _build(data: dict[str, Any], r: LexiconReader) -> Lexicon:
+def build(data: dict[str, Any], r: LexiconReader) -> Lexicon:
+    """The compiled lexicon of parsed TOML ``data``, its tables checked in the file's order."""
     r.known(data, "top level", _TOP)
     language = r.text(data, "language", "top level")
-    version = r.number(data, "version", "top level", 0, 0, 10**6, integer=True)
+    version = int(r.number(data, "version", "top level", 0, 0, 10**6, integer=True))
     if version != FORMAT_VERSION:
         raise r.fail(
             "version",
-            f"lexicon format {version} is not the one this callreview reads ({FORMAT_VERSION}); see docs/lexicon-format.md",
+            f"lexicon format {version} is not the one this callreview reads ({FORMAT_VERSION}); "
+            "see docs/lexicon-format.md",
         )
     revision = str(data.get("revision", ""))
     rules, slot_max = _rules(r.table(data, "match", "top level", required=False) or {}, r)
+    greeting, outbound = _greeting(r.section(data, "greeting", "top level"), r, rules)
+    hold = _hold(r.section(data, "hold", "top level"), r, rules)
+    closing = _closing(r.section(data, "closing", "top level"), r, rules)
+    names = _names(r.section(data, "names", "top level"), r, rules)
+    politeness = _politeness(r.table(data, "politeness", "top level", required=False) or {}, r)
+    return Lexicon(
+        language=language,
+        version=version,
+        revision=revision,
+        source=r.source,
+        rules=rules,
+        slot_max=slot_max,
+        greeting=greeting,
+        outbound=outbound,
+        hold=hold,
+        closing=closing,
+        names=names,
+        politeness=politeness,
+        forbidden=_forbidden(data.get("forbidden"), r, rules),
+        description=str(data.get("description", "")),
+        delivery=_delivery(r.table(data, "delivery", "top level", required=False) or {}, r),
+    )
 
-    g = r.table(data, "greeting", "top level")
+
+def _greeting(
+    g: dict, r: LexiconReader, rules: MatchRules
+) -> tuple[GreetingPhrases, OutboundGreeting | None]:
     where = "[greeting]"
     r.known(
         g,
@@ -371,19 +111,21 @@ def _build(data: dict[str, Any], r: LexiconReader) -> Lexicon:
         ),
         salutation_initials=_initials(g, r, where),
     )
-    outbound = None
     o = r.table(g, "outbound", where, required=False)
-    if o is not None:
-        where = "[greeting.outbound]"
-        r.known(o, where, ("suggestion", "confirm_identity", "agent_name", "ask_time"))
-        outbound = OutboundGreeting(
-            suggestion=r.text(o, "suggestion", where),
-            confirm_identity=r.patterns(o, "confirm_identity", where, rules, ("customer",)),
-            agent_name=r.patterns(o, "agent_name", where, rules, ("agent", "company")),
-            ask_time=r.phrases(o, "ask_time", where, rules),
-        )
+    if o is None:
+        return greeting, None
+    where = "[greeting.outbound]"
+    r.known(o, where, ("suggestion", "confirm_identity", "agent_name", "ask_time"))
+    outbound = OutboundGreeting(
+        suggestion=r.text(o, "suggestion", where),
+        confirm_identity=r.patterns(o, "confirm_identity", where, rules, ("customer",)),
+        agent_name=r.patterns(o, "agent_name", where, rules, ("agent", "company")),
+        ask_time=r.phrases(o, "ask_time", where, rules),
+    )
+    return greeting, outbound
 
-    h = r.table(data, "hold", "top level")
+
+def _hold(h: dict, r: LexiconReader, rules: MatchRules) -> HoldPhrases:
     where = "[hold]"
     r.known(
         h,
@@ -398,7 +140,7 @@ def _build(data: dict[str, Any], r: LexiconReader) -> Lexicon:
             "thanks_suggestion",
         ),
     )
-    hold = HoldPhrases(
+    return HoldPhrases(
         announce=r.phrases(h, "announce", where, rules),
         permission=r.phrases(h, "permission", where, rules),
         not_permission=r.phrases(h, "not_permission", where, rules, required=False),
@@ -408,10 +150,11 @@ def _build(data: dict[str, Any], r: LexiconReader) -> Lexicon:
         thanks_suggestion=r.text(h, "thanks_suggestion", where),
     )
 
-    c = r.table(data, "closing", "top level")
+
+def _closing(c: dict, r: LexiconReader, rules: MatchRules) -> ClosingPhrases:
     where = "[closing]"
     r.known(c, where, ("suggestion", "question", "question_shape", "thanks", "farewell"))
-    closing = ClosingPhrases(
+    return ClosingPhrases(
         suggestion=r.text(c, "suggestion", where),
         question=r.phrases(c, "question", where, rules),
         thanks=r.phrases(c, "thanks", where, rules),
@@ -419,31 +162,14 @@ def _build(data: dict[str, Any], r: LexiconReader) -> Lexicon:
         question_shape=r.shapes(c, "question_shape", where),
     )
 
-    names = _names(r.table(data, "names", "top level"), r, rules)
-    p = r.table(data, "politeness", "top level", required=False) or {}
+
+def _politeness(p: dict, r: LexiconReader) -> Politeness:
     r.known(p, "[politeness]", ("informal", "formal", "exceptions", "source"))
-    politeness = Politeness(
+    return Politeness(
         informal=r.text(p, "informal", "[politeness]") if "informal" in p else None,
         formal=r.text(p, "formal", "[politeness]") if "formal" in p else None,
         exceptions=tuple(r.strings(p, "exceptions", "[politeness]", required=False)),
         source=r.text(p, "source", "[politeness]") if "source" in p else "",
-    )
-    return Lexicon(
-        language=language,
-        version=version,
-        revision=revision,
-        source=r.source,
-        rules=rules,
-        slot_max=slot_max,
-        greeting=greeting,
-        outbound=outbound,
-        hold=hold,
-        closing=closing,
-        names=names,
-        politeness=politeness,
-        forbidden=_forbidden(data.get("forbidden"), r, rules),
-        description=str(data.get("description", "")),
-        delivery=_delivery(r.table(data, "delivery", "top level", required=False) or {}, r),
     )
 
 
@@ -566,7 +292,8 @@ def _names(n: dict, r: LexiconReader, rules: MatchRules) -> NameRules:
     else:
         raise r.fail(
             where,
-            f"'surnames' must be text (one character each) or a list of words, not {_kind(surnames_raw)}",
+            "'surnames' must be text (one character each) or a list of words, "
+            f"not {_kind(surnames_raw)}",
         )
     keys: set[str] = set()
     for s in surnames:
@@ -589,8 +316,8 @@ def _names(n: dict, r: LexiconReader, rules: MatchRules) -> NameRules:
             )
     return NameRules(
         honorifics=honorifics,
-        honorific_position=r.choice(n, "honorific_position", where, ("after", "before"), "after"),  # type: ignore[arg-type]
-        surname_part=r.choice(n, "surname_part", where, ("first", "last"), "first"),  # type: ignore[arg-type]
+        honorific_position=r.one_of(n, "honorific_position", where, HONORIFIC_POSITIONS, "after"),
+        surname_part=r.one_of(n, "surname_part", where, SURNAME_PARTS, "first"),
         surnames=surnames,
         surname_keys=frozenset(keys),
         not_surnames=not_surnames,
@@ -661,14 +388,12 @@ def _forbidden(entries: Any, r: LexiconReader, rules: MatchRules) -> tuple[Forbi
         threshold = r.number(e, "threshold", where, 0, 0, 100) if "threshold" in e else None
         margin = r.number(e, "review_margin", where, 0, 0, 100) if "review_margin" in e else None
         forms = tuple(
-            r.compiled(
-                lambda t=text: compile_phrase(t, rules, threshold, margin), f"{where}.{kind}"
-            )
+            r.compiled(partial(compile_phrase, text, rules, threshold, margin), f"{where}.{kind}")
             for kind, text in [("phrase", phrase)]
             + [("variants", v) for v in r.strings(e, "variants", where, required=False)]
         )
         near = tuple(
-            r.compiled(lambda t=text: compile_phrase(t, rules), f"{where}.near_misses")
+            r.compiled(partial(compile_phrase, text, rules), f"{where}.near_misses")
             for text in r.strings(e, "near_misses", where, required=False)
         )
         asking = e.get("not_in_questions", False)
