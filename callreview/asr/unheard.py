@@ -31,6 +31,7 @@ def unheard_speech(
     detector (Silero VAD, as faster-whisper uses it), so music, clicks and
     breathing are not decoded again. Returns padded (start, end) pairs.
     """
+    # late: faster-whisper is heavy, and only transcription needs it
     from faster_whisper.vad import (
         VadOptions,
         get_speech_timestamps,

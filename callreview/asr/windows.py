@@ -145,6 +145,7 @@ class Window:
 def speech_pieces(audio: np.ndarray, role: str, offset: float, max_s: float) -> list[Piece]:
     """The speech detector's stretches of ``audio`` (Silero VAD with faster-whisper's batched
     settings), in call seconds; none is longer than ``max_s``."""
+    # late: faster-whisper is heavy, and only transcription needs it
     from faster_whisper.vad import (
         VadOptions,
         get_speech_timestamps,

@@ -12,14 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from callreview.qc.details import (
-    PART_LABELS,
-    ForbiddenDetails,
-    GreetingDetails,
-    NameDetails,
-    as_details,
-    clock,
-)
+from callreview.qc.checks import as_details
+from callreview.qc.checks.base import PART_LABELS, clock
+from callreview.qc.checks.customer_name import NameDetails
+from callreview.qc.checks.forbidden import ForbiddenDetails
+from callreview.qc.checks.greeting import GreetingDetails
 from callreview.qc.labels import LABELS, METRIC_LABELS, STATUS, gist
 from callreview.results import (
     METRICS,

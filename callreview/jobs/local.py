@@ -338,7 +338,7 @@ def _process_main(
 def _die_with_parent(parent: int) -> None:
     """Ask Linux to SIGKILL this process when the thread that started it dies (``prctl``)."""
     if sys.platform.startswith("linux"):
-        import ctypes
+        import ctypes  # only here: the one call into libc
 
         PR_SET_PDEATHSIG = 1
         try:

@@ -120,6 +120,7 @@ class BarProgress:
     Failures are printed above the bar as they happen."""
 
     def __init__(self, total: int, stream: TextIO | None = None) -> None:
+        # late: rich loads only when a terminal shows the bar
         from rich.console import Console
         from rich.progress import (
             BarColumn,

@@ -60,7 +60,7 @@ def import_ray() -> Any:
         "RAY_USAGE_STATS_ENABLED", "0"
     )  # offline by design: nothing leaves the site
     try:
-        import ray
+        import ray  # the optional [ray] extra
     except ImportError:
         raise CallreviewError(
             "--ray needs Ray; install it with: pip install 'callreview[ray]'"
@@ -135,7 +135,7 @@ def _reachable(address: str) -> None:
 def _token_if_any() -> None:
     """Use this machine's Ray token (``~/.ray/auth_token``, ``$RAY_AUTH_TOKEN``) for a cluster
     named by address, as Ray does for ``auto``: ``ray start`` turns token authentication on."""
-    try:
+    try:  # the optional [ray] extra, and a private module that older Rays lack
         from ray._private.authentication.authentication_token_setup import (
             maybe_enable_token_auth_if_token_available,
         )

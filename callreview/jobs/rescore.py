@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from callreview.errors import CallreviewError
+from callreview.jobs.batch import SOME_FAILED
 
 if TYPE_CHECKING:
     from callreview.review import Reviewer
@@ -40,8 +41,6 @@ class RescoreTally:
 
     @property
     def exit_code(self) -> int:
-        from callreview.jobs.batch import SOME_FAILED
-
         return SOME_FAILED if self.failed else 0
 
 
