@@ -242,3 +242,30 @@ def test_a_read_only_folder_is_one_line_naming_the_path(tmp_path):
             write_output(folder / "x.json", "{}")
     finally:
         folder.chmod(0o700)
+
+
+def test_html_to_dash_is_refused_in_one_line(db, tmp_path):
+    done = callreview("export", "--db", db, "--html", "-", cwd=tmp_path)
+    assert done.returncode == 4
+    assert done.stderr.decode() == (
+        "callreview: error: --html -: the static report is a folder of pages, not a stream; "
+        "give a folder, e.g. --html week48-report\n"
+    )
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.model
+def test_dash_writes_transcribe_json_to_standard_output_and_nothing_else(bundled_model, tmp_path):
+    call = REPO / "audio_samples" / "03_bare_wei.flac"
+    env = {**os.environ, "CALLREVIEW_MODEL": bundled_model.load_from}
+    done = subprocess.run(
+        [sys.executable, "-m", "callreview", "transcribe", str(call), "--json", "-"],
+        cwd=tmp_path,
+        capture_output=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    transcript = json.loads(done.stdout)  # only the JSON: no report before or after it
+    assert transcript["file"] == str(call) and transcript["segments"]
+    assert list(tmp_path.iterdir()) == []

@@ -441,7 +441,4 @@ def _return_freed_memory() -> None:
         pass
 
 
-# Transitional (issue 37): the CLI writes --json by this name until it uses callreview.files.
-from callreview.files import write_output as write_atomic  # noqa: E402
-
-__all__ = ["Transcriber", "TranscribeOptions", "split_turns", "write_atomic"]
+__all__ = ["Transcriber", "TranscribeOptions", "split_turns"]

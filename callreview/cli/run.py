@@ -4,7 +4,6 @@ one line and exit 70 (the traceback only with ``--debug``); per-file results and
 from __future__ import annotations
 
 import json
-import sys
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -91,14 +90,10 @@ def report(
 
 
 def write_json(target: str | None, results: list[dict[str, Any]]) -> None:
-    """One object for one file, an array for several; written atomically so a crash never
-    leaves half a file."""
+    """One object for one file, an array for several; a file is replaced only when complete,
+    so a crash never leaves half of one."""
     if target is None:
         return
     payload = results[0] if len(results) == 1 else results
     text = json.dumps(payload, ensure_ascii=False, indent=2) + "\n"
-    if target == "-":
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    write_output(Path(target), text, what="the JSON output")
+    write_output(target, text, what="the JSON output")  # '-' is standard output, as UTF-8

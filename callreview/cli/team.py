@@ -12,6 +12,7 @@ from callreview.cli.options import ConfigOpt, DebugOpt, SinceOpt, StoreOpt, Unti
 from callreview.cli.run import run_command
 from callreview.dates import day_range, parse_week
 from callreview.errors import SettingsError
+from callreview.files import STDOUT
 from callreview.settings import load_settings
 
 
@@ -20,24 +21,27 @@ def export_calls(
         Path | None,
         typer.Option(
             "--csv",
-            metavar="FILE",
-            help="Write a CSV: UTF-8 with a BOM (Excel shows Chinese), one row per call.",
+            metavar="FILE|-",
+            help="Write a CSV: UTF-8 with a BOM (Excel shows Chinese), one row per call;"
+            " '-' is standard output.",
         ),
     ] = None,
     xlsx_out: Annotated[
         Path | None,
         typer.Option(
             "--xlsx",
-            metavar="FILE",
-            help="Write an Excel workbook: a Calls sheet and an Agents summary sheet.",
+            metavar="FILE|-",
+            help="Write an Excel workbook: a Calls sheet and an Agents summary sheet;"
+            " '-' is standard output (a pipe or a file, not a terminal).",
         ),
     ] = None,
     jsonl_out: Annotated[
         Path | None,
         typer.Option(
             "--jsonl",
-            metavar="FILE",
-            help="Write JSON Lines: one stored call with its current review per line.",
+            metavar="FILE|-",
+            help="Write JSON Lines: one stored call with its current review per line;"
+            " '-' is standard output.",
         ),
     ] = None,
     html_out: Annotated[
@@ -56,8 +60,8 @@ def export_calls(
     config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
-    """Export the scored calls with their current reviews: CSV, XLSX or JSON Lines (streamed,
-    written atomically).
+    """Export the scored calls with their current reviews: CSV, XLSX or JSON Lines (streamed;
+    a file is replaced only when complete).
 
     Example: callreview export --since 2026-11-23 --until 2026-11-29 --xlsx week48.xlsx
     """
@@ -75,12 +79,19 @@ def export_calls(
             raise SettingsError(
                 "export: say where to write it: --csv FILE, --xlsx FILE, --jsonl FILE or --html DIR"
             )
+        if html_out is not None and str(html_out) == STDOUT:
+            raise SettingsError(
+                "--html -: the static report is a folder of pages, not a stream; "
+                "give a folder, e.g. --html week48-report"
+            )
+        # With '-' the data is standard output: the messages go to standard error.
+        to_stderr = any(str(path) == STDOUT for _, path in targets)
         first, last = day_range(since, until)
         settings = load_settings(config)
         with open_store(db, settings.db) as store:
             for fmt, path in targets:
                 written = export(store, fmt, path, ExportFilter(first, last, agent))
-                typer.echo(f"wrote {written:,} calls to {path}")
+                typer.echo(f"wrote {written:,} calls to {path}", err=to_stderr)
             if html_out is not None:
                 # only --html needs the scorecard and the web app's pages
                 from callreview.qc.scorecard import load_scorecard
@@ -93,7 +104,9 @@ def export_calls(
                     html_out,
                     QueueFilter(agent=agent, since=first, until=last),
                 )
-                typer.echo(f"wrote {written:,} call pages and an index to {html_out}")
+                typer.echo(
+                    f"wrote {written:,} call pages and an index to {html_out}", err=to_stderr
+                )
         return 0
 
     run_command(run, debug)
