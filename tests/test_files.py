@@ -269,3 +269,15 @@ def test_dash_writes_transcribe_json_to_standard_output_and_nothing_else(bundled
     transcript = json.loads(done.stdout)  # only the JSON: no report before or after it
     assert transcript["file"] == str(call) and transcript["segments"]
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_existing_file_keeps_its_owner_where_the_process_may_set_it(db, tmp_path):
+    if os.geteuid() != 0:
+        pytest.skip("only root may give a file to another user")
+    target = tmp_path / "shared.csv"
+    target.write_bytes(b"old\n")
+    os.chown(target, 1234, 5678)
+    done = callreview("export", "--db", db, "--csv", str(target), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert (target.stat().st_uid, target.stat().st_gid) == (1234, 5678)
+    assert target.read_bytes().startswith("\ufefffile,".encode())
