@@ -479,6 +479,15 @@ def test_watch_once_scores_the_backlog_oldest_first_and_exits(inbox, db, tmp_pat
     assert all(c["versions"] == 1 for c in ledger(db).values())
 
 
+def test_watch_once_on_an_empty_folder_exits_at_once(inbox, db, tmp_path):
+    done = run_cli("watch", *json_watch(inbox, db, "--once"), cwd=tmp_path, timeout=30)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1:] == [
+        "caught up: no files waiting",
+        "done: 0 scored, 0 already scored, 0 failed, 0 failed before",
+    ]  # a cron job's run ends: it is not stopped by a signal
+
+
 def test_watch_with_two_workers_scores_each_file_once(inbox, db, tmp_path):
     for i in range(6):
         put(inbox, f"call_{i:03d}.json", transcript_bytes(i))

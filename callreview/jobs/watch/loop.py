@@ -181,6 +181,8 @@ class Watcher:
                 self.tick_s, max(0.0, self.files.next_wake(self._store_until) - time.monotonic())
             )
             if not pool.in_flight:  # idle: wake for the next event, a settle deadline, or a stop
+                if self.options.once and self.files.idle:
+                    return  # --once with nothing (left) to score: an empty or a done folder
                 self._apply(self.events.changes(timeout))
                 continue
             try:
