@@ -337,6 +337,83 @@ def test_appeal_refusals(web, filer, decider, message):
     assert str(err.value) == message.format(call=call)
 
 
+@pytest.mark.parametrize(
+    "item, status", [("greeting", "pass"), ("hold", "na")]
+)  # 07_forbidden greets and has no hold
+def test_appeal_is_refused_on_an_item_that_did_not_fail_or_wait_for_review(web, item, status):
+    _, people, ids = web
+    call = ids["07_forbidden"]
+    with pytest.raises(CallreviewError) as err:
+        people.file_appeal(call, item, "a reason", people.user("ann"))
+    assert str(err.value) == (
+        f"call {call}: {item} is {status}; appeals are for items that failed or wait for review "
+        "(fail, review)"
+    )
+    assert people.appeals() == []
+
+
+def test_appeal_is_refused_on_an_item_overridden_to_pass(web):
+    _, people, ids = web
+    u = users(people)
+    call = ids["07_forbidden"]
+    people.override(call, "forbidden", "pass", "said about the system", u["rita"])
+    with pytest.raises(CallreviewError) as err:
+        people.file_appeal(call, "forbidden", "a reason", u["ann"])
+    assert str(err.value) == (
+        f"call {call}: forbidden is pass; appeals are for items that failed or wait for review "
+        "(fail, review)"
+    )
+
+
+@pytest.mark.parametrize("status", ["fail", "bogus"])
+def test_overturned_with_a_status_no_better_for_the_agent_is_refused(web, status):
+    store, people, ids = web
+    u = users(people)
+    call = ids["07_forbidden"]
+    appeal = people.file_appeal(call, "forbidden", "a reason", u["ann"])
+    with pytest.raises(CallreviewError) as err:
+        people.decide(appeal.id, "overturned", "agreed", u["sam"], status)
+    assert str(err.value) == (
+        f"appeal {appeal.id}: forbidden is fail and fail is no better for the agent "
+        "(fail < review < na < pass); overturn to a better status, or decide upheld"
+        if status == "fail"
+        else "unknown status 'bogus'; overturn to one of review, na, pass"
+    )
+    assert people.appeal(appeal.id).status == "open"
+    assert people.history(call) == [] and people.final(store.call(call)).score == 62.5
+
+
+def test_overturned_on_an_item_that_passes_meanwhile_is_refused_and_stays_open(web):
+    store, people, ids = web
+    u = users(people)
+    call = ids["07_forbidden"]
+    appeal = people.file_appeal(call, "forbidden", "a reason", u["ann"])
+    people.override(call, "forbidden", "pass", "said about the system", u["rita"])
+    with pytest.raises(CallreviewError) as err:
+        people.decide(appeal.id, "overturned", "agreed", u["sam"])
+    assert str(err.value) == (
+        f"appeal {appeal.id}: forbidden is pass and pass is no better for the agent "
+        "(fail < review < na < pass); overturn to a better status, or decide upheld"
+    )
+    assert people.appeal(appeal.id).status == "open"
+    assert [h.by_user for h in people.history(call)] == ["rita"]
+    assert people.decide(appeal.id, "upheld", "it passes now", u["sam"]).status == "upheld"
+
+
+def test_overturned_to_na_takes_the_item_out_of_the_score_with_history(web):
+    store, people, ids = web
+    u = users(people)
+    call = ids["07_forbidden"]
+    appeal = people.file_appeal(call, "forbidden", "the customer said it", u["ann"])
+    people.decide(appeal.id, "overturned", "the customer's words", u["sam"], "na")
+    final = people.final(store.call(call))
+    assert (final.score, final.items["forbidden"].status) == (100.0, "na")  # 50/50
+    assert [(h.from_status, h.to_status, h.by_user) for h in people.history(call)] == [
+        ("fail", "na", "sam")
+    ]
+    assert store.kept_final(store.call(call).review_id).score == 100.0
+
+
 def test_appeal_needs_a_reason(web):
     _, people, ids = web
     with pytest.raises(CallreviewError, match="a reason is required for an appeal"):

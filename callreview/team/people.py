@@ -13,9 +13,12 @@ so the queue can sort and filter by it. A ``rescore`` adds a new version: overri
 the version they were made on (in the history), and the call is unreviewed again until a
 person looks at it.
 
-**Appeals**: an agent disputes one item of their own call with a reason. A supervisor
-``upheld`` it (the result stands) or ``overturned`` it (the item is overridden in the
-agent's favour, through the same override path, with the supervisor's note).
+**Appeals**: an agent disputes one item of their own call with a reason: an item whose
+final status is ``fail`` or ``review`` (a passed or not-applicable item has nothing to appeal),
+one open appeal an item at a time. A supervisor ``upheld`` it (the result stands) or
+``overturned`` it: the item is overridden in the agent's favour, through the same override path
+(history, kept final score), with the supervisor's note. Overturned must move the item up
+:data:`FAVOUR` (fail < review < na < pass) from its final status; anything else is refused.
 """
 
 from __future__ import annotations
@@ -81,6 +84,12 @@ __all__ = [
 ]
 
 MAX_NOTE = 2000
+APPEALABLE = ("fail", "review")
+"""The final statuses an agent may appeal."""
+FAVOUR = ("fail", "review", "na", "pass")
+"""Statuses from worst to best for the agent: ``fail`` costs the item's points, ``review`` and
+``na`` keep it out of the score (``na`` settles it, ``review`` leaves it to a person), ``pass``
+earns them. An overturned appeal must move the item up this list."""
 
 
 class People:
@@ -174,6 +183,7 @@ class People:
             raise CallreviewError(f"call {call}: {item} is {status} already; choose another status")
         now = time.time()
         change = self.store.add_override(call, review, item, before, status, note, by.name, now)
+        self.store.add_audit(now, by.name, "override", f"call {call}", f"{item}: {before} → {status}")
         statuses[item] = status
         self.store.index_review(review, call, (stored.review or {})["items"])
         self.store.set_final_status(review, item, status)
@@ -229,6 +239,14 @@ class People:
             raise CallreviewError(f"unknown checklist item {item!r}; items are {', '.join(ITEMS)}")
         reason = _note(reason, "a reason is required for an appeal")
         with self.store.transaction():
+            self.store.lock_call(call)
+            stored, review = self._scored(call)
+            current = self._final_status(stored, review, item)
+            if current not in APPEALABLE:
+                raise CallreviewError(
+                    f"call {call}: {item} is {current}; appeals are for items that failed or "
+                    "wait for review (fail, review)"
+                )
             open_ = self.store.open_appeal(call, item)
             if open_ is not None:
                 raise CallreviewError(
@@ -236,6 +254,7 @@ class People:
                     "wait for its decision"
                 )
             filed = self.store.add_appeal(call, item, reason, by.name, time.time())
+            self.store.add_audit(time.time(), by.name, "appeal", f"call {call}", f"{item}, #{filed}")
         return self.appeal(filed)  # type: ignore[return-value]
 
     def decide(
@@ -257,19 +276,38 @@ class People:
                     f"appeal {appeal} was {found.status} already by {found.decided_by}"
                 )
             if decision == "overturned":
+                self.store.lock_call(found.call)
                 stored, review = self._scored(found.call)
-                current = self.store.override_statuses(review).get(
-                    found.item, (stored.review or {})["items"][found.item]["status"]
-                )
-                if current != status:
-                    self._override(
-                        found.call, found.item, status, f"appeal #{appeal} overturned: {note}", by
+                current = self._final_status(stored, review, found.item)
+                if status not in FAVOUR:
+                    raise CallreviewError(
+                        f"unknown status {status!r}; overturn to one of {', '.join(FAVOUR[1:])}"
                     )
+                if FAVOUR.index(status) <= FAVOUR.index(current):
+                    raise CallreviewError(
+                        f"appeal {appeal}: {found.item} is {current} and {status} is no better "
+                        f"for the agent ({' < '.join(FAVOUR)}); overturn to a better status, "
+                        "or decide upheld"
+                    )
+                self._override(
+                    found.call, found.item, status, f"appeal #{appeal} overturned: {note}", by
+                )
             if not self.store.decide_appeal(appeal, decision, by.name, time.time(), note):
                 raise CallreviewError(
                     f"appeal {appeal} was decided by someone else meanwhile; reload the call"
                 )
+            self.store.add_audit(
+                time.time(), by.name, "decide", f"appeal {appeal}", f"{decision}, {found.item}"
+            )
         return self.appeal(appeal)  # type: ignore[return-value]
+
+    def _final_status(self, stored: StoredCall, review: int, item: str) -> str:
+        """The item's final status on the call's current review (its latest override, else the
+        automatic one); refused when the review has no such item."""
+        items = (stored.review or {}).get("items", {})
+        if item not in items:
+            raise CallreviewError(f"call {stored.id} has no {item} result to appeal")
+        return self.store.override_statuses(review).get(item, items[item]["status"])
 
     def appeal(self, appeal: int) -> Appeal | None:
         return self.store.appeal(appeal)
