@@ -9,7 +9,8 @@ default, ``./callreview.db``) or PostgreSQL (``postgresql://…``). The schema i
 versioned (:mod:`callreview.store.schema`). Every line of SQL lives here, one module per
 part of the interface: :mod:`.calls` (registering and claiming), :mod:`.reviews` (versions,
 transcripts, the item index), :mod:`.reading`, :mod:`.runs` (runs and samples),
-:mod:`.people` (users, overrides, appeals, kept final scores), :mod:`.queue` (the
+:mod:`.people` (users, overrides, appeals, kept final scores), :mod:`.sessions` (the web
+app's log-ins), :mod:`.audit` (who did what), :mod:`.queue` (the
 reviewer's queue and the team's tallies), :mod:`.ledger` (read-only checks), :mod:`.meta`.
 
 **Claiming is the store's job.** A call is keyed by the sha256 of its audio. A worker
@@ -27,6 +28,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from callreview.store.audit import AUDIT_ACTIONS, AuditEntry, AuditStore
 from callreview.store.backends import Backend, connect
 from callreview.store.calls import LEASE_S, Calls, worker_id
 from callreview.store.ledger import Ledger
@@ -57,9 +59,11 @@ from callreview.store.records import (
     StoredError,
 )
 from callreview.store.runs import Runs
+from callreview.store.sessions import SessionStore, StoredSession
 
 __all__ = [
     "APPEAL_STATUSES",
+    "AUDIT_ACTIONS",
     "DEFAULT_DB",
     "ENV_DB",
     "LEASE_S",
@@ -67,6 +71,7 @@ __all__ = [
     "AgentTallies",
     "Appeal",
     "AppealStatus",
+    "AuditEntry",
     "CallBrief",
     "CallMeta",
     "CallState",
@@ -85,6 +90,7 @@ __all__ = [
     "Store",
     "StoredCall",
     "StoredError",
+    "StoredSession",
     "StoredUser",
     "open_store",
     "store_url",
@@ -95,7 +101,7 @@ DEFAULT_DB = "callreview.db"
 ENV_DB = "CALLREVIEW_DB"
 
 
-class Store(Meta, Calls, Reading, Runs, PeopleStore, Queue, Ledger):
+class Store(Meta, Calls, Reading, Runs, PeopleStore, SessionStore, AuditStore, Queue, Ledger):
     """Calls, transcripts, reviews, errors, runs, people's decisions and the queue behind one
     interface, on SQLite or PostgreSQL."""
 

@@ -94,6 +94,24 @@ class PeopleStore(Part):
         rows = self.db.execute(f"SELECT {_USER} FROM users ORDER BY name").fetchall()
         return [StoredUser(*r) for r in rows]
 
+    def remove_user(self, name: str) -> bool:
+        """Delete a user (their overrides, appeals and audit rows keep the name); ``False``:
+        no such user."""
+        cur = self.db.execute("DELETE FROM users WHERE name = ?", (name,))
+        return bool(cur.rowcount == 1)
+
+    def set_password_hash(self, name: str, password_hash: str) -> bool:
+        cur = self.db.execute(
+            "UPDATE users SET password_hash = ? WHERE name = ?", (password_hash, name)
+        )
+        return bool(cur.rowcount == 1)
+
+    def set_role(self, name: str, role: str, agent: str | None) -> bool:
+        cur = self.db.execute(
+            "UPDATE users SET role = ?, agent = ? WHERE name = ?", (role, agent or None, name)
+        )
+        return bool(cur.rowcount == 1)
+
     def password_hash(self, name: str) -> str | None:
         """The stored hash of the user's password (``None``: no such user)."""
         row = self.db.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()

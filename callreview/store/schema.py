@@ -168,6 +168,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX overrides_review ON overrides (review, item)",
         "CREATE INDEX calls_current_review ON calls (current_review)",
     ),
+    # 4: the web app's sessions (a hash of each cookie's random id, so a revoked or idle session
+    # ends on the server) and the audit trail: who did what, when (never transcript text)
+    (
+        """CREATE TABLE sessions (
+            id {id},
+            token_hash TEXT NOT NULL UNIQUE,
+            user_name TEXT NOT NULL,
+            created_at {real} NOT NULL,
+            last_seen {real} NOT NULL,
+            revoked_at {real}
+        )""",
+        "CREATE INDEX sessions_user ON sessions (user_name)",
+        """CREATE TABLE audit (
+            id {id},
+            at {real} NOT NULL,
+            actor TEXT NOT NULL,
+            action TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            detail TEXT NOT NULL
+        )""",
+        "CREATE INDEX audit_at ON audit (at)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -183,7 +183,7 @@ class People:
             raise CallreviewError(f"call {call}: {item} is {status} already; choose another status")
         now = time.time()
         change = self.store.add_override(call, review, item, before, status, note, by.name, now)
-        self.store.add_audit(now, by.name, "override", f"call {call}", f"{item}: {before} → {status}")
+        self.store.add_audit(now, by.name, "override", f"call {call}", f"{item} {before}→{status}")
         statuses[item] = status
         self.store.index_review(review, call, (stored.review or {})["items"])
         self.store.set_final_status(review, item, status)
@@ -254,7 +254,7 @@ class People:
                     "wait for its decision"
                 )
             filed = self.store.add_appeal(call, item, reason, by.name, time.time())
-            self.store.add_audit(time.time(), by.name, "appeal", f"call {call}", f"{item}, #{filed}")
+            self.store.add_audit(time.time(), by.name, "appeal", f"call {call}", f"{item} #{filed}")
         return self.appeal(filed)  # type: ignore[return-value]
 
     def decide(
