@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from callreview.errors import CallreviewError
+from callreview.names import ERRORS
 
 STDOUT = "-"
 """The target that means standard output."""
@@ -43,9 +44,10 @@ def write_output(
     what: str = "the output",
     make_parents: bool = False,
 ) -> None:
-    """Write ``data`` (text is UTF-8) to ``target`` by the rules of this module."""
+    """Write ``data`` (text is UTF-8; a file name's undecodable bytes as U+FFFD) to ``target`` by
+    the rules of this module."""
     with open_output(target, what=what, make_parents=make_parents) as fh:
-        fh.write(data.encode("utf-8") if isinstance(data, str) else data)
+        fh.write(data.encode("utf-8", ERRORS) if isinstance(data, str) else data)
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from callreview.cli.options import (
     SinceOpt,
     StoreOpt,
 )
-from callreview.cli.run import load_rules, run_command
+from callreview.cli.run import echo, load_rules, run_command
 from callreview.errors import SettingsError
 from callreview.settings import load_settings
 
@@ -135,7 +135,7 @@ def batch(
             with interruptible() as stop, progress_for(len(jobs)) as progress:
                 tally = run_batch(jobs, reviewer, store, url, options, progress, stop)
         for line in summary_lines(tally):
-            typer.echo(line)
+            echo(line)
         return 130 if tally.interrupted else tally.exit_code
 
     run_command(run, debug)
@@ -175,7 +175,7 @@ def rescore(
         with open_store(db, settings.db) as store:
             tally = rescore_calls(store, reviewer, first)
         for line in tally.lines():
-            typer.echo(line)
+            echo(line)
         return tally.exit_code
 
     run_command(run, debug)
@@ -310,7 +310,7 @@ def status(
         settings = load_settings(config)
         with open_store(db, settings.db) as store:
             latest = store.errors(limit=errors) if errors else []
-            typer.echo(render_status(store.where, store.counts(), latest))
+            echo(render_status(store.where, store.counts(), latest))
         return 0
 
     run_command(run, debug)

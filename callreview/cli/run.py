@@ -3,7 +3,9 @@ one line and exit 70 (the traceback only with ``--debug``); per-file results and
 
 from __future__ import annotations
 
+import io
 import json
+import sys
 import traceback
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -13,6 +15,7 @@ import typer
 
 from callreview.errors import CallreviewError, describe
 from callreview.files import write_output
+from callreview.names import ERRORS, display
 
 if TYPE_CHECKING:
     from callreview.review import Reviewer
@@ -28,6 +31,7 @@ def run_command(body: Callable[[], int], debug: bool) -> None:
     line and 70."""
     global _debug
     _debug = debug
+    _show_names()
     try:
         code = body()
     except CallreviewError as err:
@@ -39,7 +43,7 @@ def run_command(body: Callable[[], int], debug: bool) -> None:
     except Exception as err:  # a bug, not a user error: still one line unless --debug
         if debug:
             traceback.print_exc()
-        typer.echo(
+        echo(
             f"callreview: internal error: {describe(err)} "
             "(rerun with --debug for the traceback, and report it)",
             err=True,
@@ -48,11 +52,25 @@ def run_command(body: Callable[[], int], debug: bool) -> None:
     raise typer.Exit(code)
 
 
+def echo(text: str, err: bool = False) -> None:
+    """``typer.echo`` with a file name's undecodable bytes as U+FFFD (a strict stream refuses
+    the surrogate escapes Python gives them as)."""
+    typer.echo(display(text), err=err)
+
+
+def _show_names() -> None:
+    """Print a file name that is not UTF-8 with U+FFFD where a strict stream (a UTF-8 locale, a
+    journal) would raise on its surrogate escapes."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper) and stream.errors == "strict":
+            stream.reconfigure(errors=ERRORS)
+
+
 def error(err: CallreviewError) -> None:
     """``callreview: error: …`` on stderr; with --debug, first the traceback of its cause."""
     if _debug and err.__cause__ is not None:
         traceback.print_exception(err.__cause__)
-    typer.echo(f"callreview: error: {err}", err=True)
+    echo(f"callreview: error: {err}", err=True)
 
 
 def load_rules(reviewer: Reviewer) -> None:
@@ -82,9 +100,9 @@ def report(
             continue
         results.append(outcome.to_dict())
         if json_out != "-":
-            typer.echo(("\n" if len(results) > 1 else "") + render(outcome))
+            echo(("\n" if len(results) > 1 else "") + render(outcome))
     if summary and len(seen) > 1 and json_out != "-":
-        typer.echo("\n" + summary(seen))
+        echo("\n" + summary(seen))
     write_json(json_out, results)
     return failed[0].exit_code if failed else 0
 

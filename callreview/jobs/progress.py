@@ -21,6 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from callreview.names import display as shown
+
 if TYPE_CHECKING:
     from callreview.jobs.batch import BatchTally, Job, Outcome
 
@@ -34,13 +36,14 @@ _WORDS = {
 
 
 def display(path: str | Path) -> str:
-    """A path as the user will recognise it: relative to the working folder when inside it."""
+    """A path as the user will recognise it: relative to the working folder when inside it, a
+    name's undecodable bytes as U+FFFD."""
     text = str(path)
     try:
         rel = os.path.relpath(text)
     except ValueError:  # pragma: no cover - another drive on Windows
-        return text
-    return text if rel.startswith("..") else rel
+        return shown(text)
+    return shown(text if rel.startswith("..") else rel)
 
 
 def outcome_line(outcome: Outcome, tally: BatchTally) -> str:
@@ -85,8 +88,8 @@ def summary_lines(tally: BatchTally) -> list[str]:
 def _error(outcome: Outcome) -> str:
     error = outcome.error or "failed in an earlier run"
     if error.startswith(outcome.path):  # the message names the file: as the user gave it
-        return display(outcome.path) + error[len(outcome.path) :]
-    return f"{display(outcome.path)}: {error}"
+        return display(outcome.path) + shown(error[len(outcome.path) :])
+    return f"{display(outcome.path)}: {shown(error)}"
 
 
 class PlainProgress:

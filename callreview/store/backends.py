@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from callreview.errors import StoreError
+from callreview.names import display
 
 BUSY_TIMEOUT_S = 30.0
 """How long a writer waits for another process's transaction before giving up."""
@@ -61,6 +62,12 @@ class Backend:
 
     def ddl(self, statement: str) -> str:
         return statement.format(id=self.id_column, blob=self.blob, real=self.real)
+
+
+def _params(params: Sequence[Any]) -> tuple[Any, ...]:
+    """The parameters as the database can keep them: a file name that is not UTF-8 (surrogate
+    escapes, which neither SQLite nor PostgreSQL accepts) as :func:`callreview.names.display`."""
+    return tuple(display(p) if isinstance(p, str) and not p.isascii() else p for p in params)
 
 
 def _busy(err: Exception) -> bool:
@@ -163,7 +170,7 @@ class SQLiteBackend(Backend):
     def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
         with self.lock:  # another thread (a lease heartbeat) waits for a transaction to end
             try:
-                return self.conn.execute(sql, tuple(params))
+                return self.conn.execute(sql, _params(params))
             except sqlite3.Error as err:
                 raise self.translate(err) from None
 
@@ -189,7 +196,7 @@ class SQLiteBackend(Backend):
         except sqlite3.Error as err:
             raise self.translate(err) from None
         try:
-            cur = conn.execute(sql, tuple(params))
+            cur = conn.execute(sql, _params(params))
             while rows := cur.fetchmany(size):
                 yield from rows
         except sqlite3.Error as err:
@@ -254,7 +261,7 @@ class PostgresBackend(Backend):
                     self._connect()
                 )  # a restarted server: reconnect once, outside a transaction
             try:
-                return self.conn.execute(self._sql(sql), tuple(params))
+                return self.conn.execute(self._sql(sql), _params(params))
             except self.psycopg.Error as err:
                 raise self.translate(err) from None
 
@@ -280,7 +287,7 @@ class PostgresBackend(Backend):
             with conn.transaction():
                 with conn.cursor(name="callreview_stream") as cur:
                     cur.itersize = size
-                    cur.execute(self._sql(sql), tuple(params))
+                    cur.execute(self._sql(sql), _params(params))
                     yield from cur
         except self.psycopg.Error as err:
             raise self.translate(err) from None

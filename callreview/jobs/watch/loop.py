@@ -29,6 +29,7 @@ from callreview.jobs.watch.results import (
     write_result,
 )
 from callreview.jobs.watch.settling import Pending, Settling
+from callreview.names import display
 from callreview.review import Reviewer
 from callreview.store import LEASE_S, Store
 
@@ -115,8 +116,8 @@ class Watcher:
         stop: StopSignal | None = None,
     ) -> None:
         self.options, self.settings, self.store, self.db = options, settings, store, db
-        self.log = log or _line(sys.stdout)
-        self.warn = warn or _line(sys.stderr)
+        self.log = _shown(log or _line(sys.stdout))
+        self.warn = _shown(warn or _line(sys.stderr))
         self.stop = stop or StopSignal()
         self.roots = tuple(dict.fromkeys(_folder(p) for p in options.folders))
         excluded = tuple(
@@ -363,6 +364,12 @@ def _line(stream: Any) -> Callable[[str], None]:
         stream.flush()  # one line at a time into the journal, even when stdout is a pipe
 
     return write
+
+
+def _shown(write: Callable[[str], None]) -> Callable[[str], None]:
+    """``write`` with a file name's undecodable bytes shown as U+FFFD (a journal, a strict
+    terminal and a log scraper all refuse the surrogates Python gives them as)."""
+    return lambda text: write(display(text))
 
 
 def _folder(path: Path) -> Path:

@@ -19,6 +19,7 @@ from callreview.files import OutputError, write_output
 from callreview.jobs.engine import Outcome
 from callreview.jobs.watch.events import RESULT_SUFFIX
 from callreview.jobs.watch.settling import Pending
+from callreview.names import display
 from callreview.store import Store
 
 
@@ -27,7 +28,7 @@ def call_line(status: str, outcome: Outcome, latency: float) -> str:
     result, and the worker's share of them."""
     score = "–" if outcome.score is None else f"{outcome.score:.1f}"
     parts = [
-        f"{status:<8} {outcome.path}",
+        f"{status:<8} {display(outcome.path)}",
         f"{score} {outcome.band or '–'}",
         f"failed: {', '.join(outcome.failed_items) or '–'}",
     ]
@@ -40,7 +41,7 @@ def call_line(status: str, outcome: Outcome, latency: float) -> str:
 def one_line(error: str | None, path: Path) -> str:
     """An error as one line that starts with the file's path."""
     text = error or "failed"
-    return text if text.startswith(str(path)) else f"{path}: {text}"
+    return display(text if text.startswith(str(path)) else f"{path}: {text}")
 
 
 def write_result(
