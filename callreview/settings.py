@@ -67,6 +67,8 @@ class Settings:
     db: str | None = None
     """The results store: an SQLite path or a ``postgresql://`` URL; ``None``: ``$CALLREVIEW_DB``,
     else ``./callreview.db``."""
+    web_idle_minutes: int = 30
+    """``serve``: a session unused this long is over (the user logs in again)."""
 
 
 _CHOICES = {
@@ -76,6 +78,7 @@ _CHOICES = {
 }
 _TYPES: dict[str, type | tuple[type, ...]] = {f.name: str for f in fields(Settings)}
 _TYPES.update(cpu_threads=int, batch_size=int, cache=bool, company_names=list, agent_names=list)
+_TYPES.update(web_idle_minutes=int)
 
 
 def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:

@@ -7,13 +7,14 @@ Nothing here knows how a call is transcribed or judged; see :mod:`callreview.rev
 * :mod:`~callreview.cli.run`: errors → one line and an exit code, per-file results, JSON output;
 * the commands: :mod:`~callreview.cli.scoring` (transcribe, score, model),
   :mod:`~callreview.cli.jobs` (batch, rescore, watch, status), :mod:`~callreview.cli.team`
-  (export, summary, sample), :mod:`~callreview.cli.web` (serve, user add, user list);
+  (export, summary, sample), :mod:`~callreview.cli.web` (serve), :mod:`~callreview.cli.users`
+  (user add, list, remove, passwd, role, revoke), :mod:`~callreview.cli.audit` (audit);
 * :mod:`~callreview.cli.render`: the terminal's view of a review.
 """
 
 from __future__ import annotations
 
-from callreview.cli import jobs, scoring, team, web
+from callreview.cli import audit, jobs, scoring, team, users, web
 from callreview.cli.app import app, user_app
 
 __all__ = ["app", "main"]
@@ -30,8 +31,13 @@ app.command("export")(team.export_calls)
 app.command("summary")(team.summary_cmd)
 app.command("sample")(team.sample_cmd)
 app.command()(web.serve)
-user_app.command("add")(web.user_add)
-user_app.command("list")(web.user_list)
+app.command("audit")(audit.audit_cmd)
+user_app.command("add")(users.user_add)
+user_app.command("list")(users.user_list)
+user_app.command("remove")(users.user_remove)
+user_app.command("passwd")(users.user_passwd)
+user_app.command("role")(users.user_role)
+user_app.command("revoke")(users.user_revoke)
 
 
 def main() -> None:

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from callreview.cli.options import ConfigOpt, DebugOpt, SinceOpt, StoreOpt, UntilOpt
 from callreview.cli.run import run_command
+from callreview.cli.users import cli_actor
 from callreview.dates import day_range, parse_week
 from callreview.errors import SettingsError
 from callreview.files import STDOUT
-from callreview.settings import load_settings
+from callreview.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from callreview.qc.scorecard import Scorecard
+
+if TYPE_CHECKING:
+    from callreview.store import Store
 
 
 def export_calls(
@@ -87,29 +95,41 @@ def export_calls(
         # With '-' the data is standard output: the messages go to standard error.
         to_stderr = any(str(path) == STDOUT for _, path in targets)
         first, last = day_range(since, until)
+        scope = (("--since", first), ("--until", last), ("--agent", agent))
         settings = load_settings(config)
         with open_store(db, settings.db) as store:
             for fmt, path in targets:
-                written = export(store, fmt, path, ExportFilter(first, last, agent))
+                written = export(
+                    store, fmt, path, ExportFilter(first, last, agent), scorecard(settings)
+                )
+                _audit_export(store, f"{fmt} {path}", written, *scope)
                 typer.echo(f"wrote {written:,} calls to {path}", err=to_stderr)
             if html_out is not None:
-                # only --html needs the scorecard and the web app's pages
-                from callreview.qc.scorecard import load_scorecard
+                # only --html needs the web app's pages
                 from callreview.team.people import QueueFilter
                 from callreview.web.report import write_report
 
                 written = write_report(
                     store,
-                    load_scorecard(settings.scorecard),
+                    scorecard(settings),
                     html_out,
                     QueueFilter(agent=agent, since=first, until=last),
                 )
+                _audit_export(store, f"html {html_out}", written, *scope)
                 typer.echo(
                     f"wrote {written:,} call pages and an index to {html_out}", err=to_stderr
                 )
         return 0
 
     run_command(run, debug)
+
+
+def _audit_export(
+    store: Store, subject: str, written: int, *filters: tuple[str, str | None]
+) -> None:
+    """An export in the audit trail: which file, how many calls, which filters."""
+    detail = " ".join([f"{written} calls", *[f"{o} {v}" for o, v in filters if v]])
+    store.add_audit(time.time(), cli_actor(), "export", subject, detail)
 
 
 def summary_cmd(
@@ -132,6 +152,7 @@ def summary_cmd(
     """
     # imported when the command runs, so `callreview --help` does not load the store
     from callreview.store import open_store
+    from callreview.team.finals import final_reviews
     from callreview.team.summary import BY, render_summary, summarize
 
     def run() -> int:
@@ -140,9 +161,9 @@ def summary_cmd(
         first, last = day_range(since, until)
         settings = load_settings(config)
         with open_store(db, settings.db) as store:
-            figures = summarize(
-                store.calls(since=first, until=last, state="scored"), by, first, last
-            )
+            calls = store.calls(since=first, until=last, state="scored")
+            finals = final_reviews(store, calls, scorecard(settings))
+            figures = summarize(finals, by, first, last)
         if json_flag:
             typer.echo(json.dumps(figures.to_dict(), ensure_ascii=False, indent=2))
         else:
@@ -150,6 +171,14 @@ def summary_cmd(
         return 0
 
     run_command(run, debug)
+
+
+def scorecard(settings: Settings) -> Scorecard:
+    """The scorecard the settings name: the one the web app scores people's overrides with, so
+    exports and the summary show the final results it shows."""
+    from callreview.qc.scorecard import load_scorecard  # the CLI's lazy start-up
+
+    return load_scorecard(settings.scorecard)
 
 
 def sample_cmd(

@@ -1,14 +1,15 @@
-"""The reviewer's web app: ``serve``, and ``user add`` / ``user list`` for its accounts."""
+"""The reviewer's web app: ``serve`` (its accounts: :mod:`callreview.cli.users`)."""
 
 from __future__ import annotations
 
-import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from callreview.cli.options import ConfigOpt, DebugOpt, ScorecardOpt, StoreOpt
 from callreview.cli.run import run_command
+from callreview.errors import SettingsError
 from callreview.settings import load_settings
 
 
@@ -35,6 +36,41 @@ def serve(
             help="Mark the session cookie Secure: when users reach the app over HTTPS (a proxy).",
         ),
     ] = False,
+    proxy_headers: Annotated[
+        bool,
+        typer.Option(
+            "--proxy-headers",
+            help="Behind a proxy: take the client's address from its X-Forwarded-For"
+            " (from --forwarded-allow-ips only). Off, the header is ignored.",
+        ),
+    ] = False,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            metavar="IPS",
+            help="With --proxy-headers: the proxies trusted with X-Forwarded-For,"
+            " comma-separated (default 127.0.0.1).",
+        ),
+    ] = None,
+    idle_minutes: Annotated[
+        int | None,
+        typer.Option(
+            "--idle-minutes",
+            min=1,
+            help="Log a session out after this many minutes unused."
+            " Default: web_idle_minutes in callreview.toml, else 30.",
+        ),
+    ] = None,
+    access_log: Annotated[
+        Path | None,
+        typer.Option(
+            "--access-log",
+            metavar="FILE",
+            help="Append one line per request to FILE: time, address, user, method, path,"
+            " status (no query strings, no transcript text).",
+        ),
+    ] = None,
     scorecard: ScorecardOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
@@ -52,9 +88,28 @@ def serve(
         from callreview.qc.scorecard import load_scorecard
         from callreview.store import open_store
         from callreview.team.people import People
+        from callreview.web import ServeOptions
         from callreview.web import serve as serve_app
 
+        if forwarded_allow_ips is not None and not proxy_headers:
+            raise SettingsError(
+                "--forwarded-allow-ips: trusted only with --proxy-headers; add it, "
+                "or drop --forwarded-allow-ips"
+            )
         settings = load_settings(config, scorecard=scorecard)
+        idle = idle_minutes or settings.web_idle_minutes
+        if idle < 1:
+            raise SettingsError(
+                "callreview.toml: web_idle_minutes must be 1 or more; "
+                "fix it there or pass --idle-minutes"
+            )
+        options = ServeOptions(
+            secure_cookies=secure_cookies,
+            proxy_headers=proxy_headers,
+            forwarded_allow_ips=forwarded_allow_ips or "127.0.0.1",
+            idle_minutes=idle,
+            access_log=access_log,
+        )
         rules = load_scorecard(settings.scorecard)
         with open_store(db, settings.db) as store:
             if not People(store).users():
@@ -67,82 +122,7 @@ def serve(
             def ready(url: str) -> None:
                 typer.echo(f"callreview: serving {store.where} at {url} (Ctrl-C stops)", err=True)
 
-            serve_app(store, rules, host, port, secure_cookies, ready, debug)
-        return 0
-
-    run_command(run, debug)
-
-
-def user_add(
-    name: Annotated[
-        str, typer.Argument(help="The log-in name (letters, digits, . _ @ -).", show_default=False)
-    ],
-    role: Annotated[
-        str,
-        typer.Option("--role", help="reviewer | supervisor | agent | admin.", show_default=False),
-    ],
-    agent_id: Annotated[
-        str | None,
-        typer.Option(
-            "--agent-id", help="For an agent: the agent id their calls carry in the store."
-        ),
-    ] = None,
-    password_stdin: Annotated[
-        bool,
-        typer.Option(
-            "--password-stdin",
-            help="Read the password from the first line of standard input instead of a prompt.",
-        ),
-    ] = False,
-    db: StoreOpt = None,
-    config: ConfigOpt = None,
-    debug: DebugOpt = False,
-) -> None:
-    """Add a user of the web app; the password is asked for (or read from stdin) and kept as
-    an argon2 hash only.
-
-    Example: callreview user add wang --role agent --agent-id A017
-    """
-
-    def run() -> int:
-        # imported when the command runs, so `callreview --help` does not load the store
-        from callreview.store import open_store
-        from callreview.team.people import People
-
-        settings = load_settings(config)
-        if password_stdin:
-            password = sys.stdin.readline().rstrip("\r\n")
-        else:
-            password = typer.prompt(
-                f"Password for {name}", hide_input=True, confirmation_prompt=True
-            )
-        with open_store(db, settings.db) as store:
-            user = People(store).add_user(name, role, password, agent_id)
-            typer.echo(
-                f"added {user.role} {user.name}"
-                + (f" (agent {user.agent})" if user.agent else "")
-                + f" to {store.where}"
-            )
-        return 0
-
-    run_command(run, debug)
-
-
-def user_list(db: StoreOpt = None, config: ConfigOpt = None, debug: DebugOpt = False) -> None:
-    """List the users of the web app: name, role, agent id.
-
-    Example: callreview user list --db qc.db
-    """
-
-    def run() -> int:
-        # imported when the command runs, so `callreview --help` does not load the store
-        from callreview.store import open_store
-        from callreview.team.people import People
-
-        settings = load_settings(config)
-        with open_store(db, settings.db) as store:
-            for user in People(store).users():
-                typer.echo(f"{user.name}\t{user.role}\t{user.agent or ''}")
+            serve_app(store, rules, host, port, options, ready, debug)
         return 0
 
     run_command(run, debug)

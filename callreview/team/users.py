@@ -24,7 +24,9 @@ if TYPE_CHECKING:
 Role = Literal["reviewer", "supervisor", "agent", "admin"]
 ROLES: tuple[Role, ...] = ("reviewer", "supervisor", "agent", "admin")
 MIN_PASSWORD = 8
-_NAME = re.compile(r"^[\w.@-]{1,64}$")
+MAX_NAME = 64
+"""A log-in name's longest: a longer one is refused before any password is hashed."""
+_NAME = re.compile(rf"^[\w.@-]{{1,{MAX_NAME}}}$")
 
 
 class NotAllowed(CallreviewError):
@@ -74,12 +76,21 @@ def check_new_user(name: str, role: str, password: str, agent: str | None) -> No
         raise CallreviewError(
             f"user name {name!r}: use 1-64 letters, digits or . _ @ - (no spaces)"
         )
+    check_role(name, role, agent)
+    check_password(name, password)
+
+
+def check_role(name: str, role: str, agent: str | None) -> None:
+    """A known role; an agent with the agent id their calls carry."""
     if role not in ROLES:
         raise CallreviewError(f"user {name}: unknown role {role!r}; use one of {', '.join(ROLES)}")
     if role == "agent" and not agent:
         raise CallreviewError(
             f"user {name}: an agent needs --agent-id, the agent id their calls carry in the store"
         )
+
+
+def check_password(name: str, password: str) -> None:
     if len(password) < MIN_PASSWORD:
         raise CallreviewError(
             f"user {name}: the password is too short; use at least {MIN_PASSWORD} characters"

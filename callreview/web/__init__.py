@@ -16,12 +16,16 @@ import contextlib
 import signal
 import socket
 import threading
-from collections.abc import Callable
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 from callreview.errors import CallreviewError
 
 if TYPE_CHECKING:
+    from starlette.applications import Starlette
+
     from callreview.qc.scorecard import Scorecard
     from callreview.store import Store
 
@@ -29,22 +33,44 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
 
 
+@dataclass(frozen=True)
+class ServeOptions:
+    """How ``serve`` meets the network: cookies, the proxy in front of it, sessions, its log."""
+
+    secure_cookies: bool = False
+    proxy_headers: bool = False
+    """Trust ``X-Forwarded-For`` (the client's address) from :attr:`forwarded_allow_ips`; off,
+    the address is the connection's, so a forged header changes nothing."""
+    forwarded_allow_ips: str = "127.0.0.1"
+    """The proxies (comma-separated addresses or networks, ``*`` for any) trusted with it."""
+    idle_minutes: int = 30
+    access_log: Path | None = None
+    """Append one line per request here (no query strings, no transcript text)."""
+
+
 def serve(
     store: Store,
     scorecard: Scorecard,
     host: str = DEFAULT_HOST,
     port: int = DEFAULT_PORT,
-    secure_cookies: bool = False,
+    options: ServeOptions = ServeOptions(),
     ready: Callable[[str], None] | None = None,
     debug: bool = False,
 ) -> None:
     """Run the app until interrupted; ``ready`` gets the URL once the socket listens."""
     # the server and the app load only to serve: importing callreview.web (the report) stays light
-    import uvicorn
-
     from callreview.web.app import create_app
 
-    app = create_app(store, scorecard, secure_cookies, debug)
+    with _access_log(options.access_log) as log:
+        app = create_app(store, scorecard, options.secure_cookies, debug, options.idle_minutes, log)
+        _run(app, host, port, options, ready)
+
+
+def _run(
+    app: Starlette, host: str, port: int, options: ServeOptions, ready: Callable[[str], None] | None
+) -> None:
+    import uvicorn  # as in serve(): only to serve
+
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on such sockets; without it a kept-alive
     # connection waits on each response (Nagle against the client's delayed ACK)
@@ -61,12 +87,35 @@ def serve(
     bound = sock.getsockname()[1]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{bound}"
     config = uvicorn.Config(
-        app, log_level="warning", access_log=False, lifespan="off", server_header=False
+        app,
+        log_level="warning",
+        access_log=False,  # ours (--access-log) leaves out query strings
+        lifespan="off",
+        server_header=False,
+        # uvicorn trusts X-Forwarded-For from loopback by default: only when told here
+        proxy_headers=options.proxy_headers,
+        forwarded_allow_ips=options.forwarded_allow_ips,
     )
     server = _server_class()(config)
     if ready:
         ready(url)
     server.run(sockets=[sock])
+
+
+@contextlib.contextmanager
+def _access_log(path: Path | None) -> Iterator[TextIO | None]:
+    if path is None:
+        yield None
+        return
+    try:
+        stream = open(path, "a", encoding="utf-8")  # appended: a log, not an output file
+    except OSError as err:
+        raise CallreviewError(
+            f"{path}: cannot open the access log ({err.strerror}); "
+            "check the folder exists and may be written"
+        ) from None
+    with stream:
+        yield stream
 
 
 def _server_class():

@@ -21,10 +21,11 @@ never a hidden button only.
 from __future__ import annotations
 
 import sys
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlencode
 
 from starlette.applications import Starlette
@@ -39,6 +40,7 @@ from callreview.errors import CallreviewError
 from callreview.team.agreement import MIN_REVIEWED
 from callreview.team.people import ITEMS, NotAllowed, NotFound, User
 from callreview.web import auth, views
+from callreview.web.access import AccessLog
 from callreview.web.calls import CallPages
 from callreview.web.pages import PER_PAGE, LoginRequired, Refused
 from callreview.web.query import Query, parse_queue
@@ -54,6 +56,19 @@ if TYPE_CHECKING:
 class WebApp(CallPages):
     """The app: its routes, the dispatch every request goes through, and the pages that are not
     about one call (log in and out, the queue, the figures)."""
+
+    def __init__(
+        self,
+        store: Store,
+        scorecard: Scorecard,
+        secure_cookies: bool = False,
+        debug: bool = False,
+        idle_minutes: int = auth.IDLE_MINUTES,
+        access_log: TextIO | None = None,
+    ) -> None:
+        super().__init__(store, scorecard, secure_cookies, debug)
+        self.sessions = auth.Sessions(store, idle_s=idle_minutes * 60)
+        self.access_log = access_log
 
     def asgi(self) -> Starlette:
         def page(handler: Callable[..., Response], methods: tuple[str, ...] = ("GET",)):
@@ -99,6 +114,8 @@ class WebApp(CallPages):
                 https_only=self.secure_cookies,
             ),
         ]
+        if self.access_log is not None:
+            middleware.append(Middleware(AccessLog, stream=self.access_log))
         return Starlette(
             routes=starlette_routes,
             middleware=middleware,
@@ -110,6 +127,7 @@ class WebApp(CallPages):
 
     def dispatch(self, handler: Callable[..., Response], request: Request, form: Any) -> Response:
         try:
+            self.sessions.check(request.session)  # a session revoked, idle or too old is over
             if request.method == "POST" and not auth.csrf_ok(
                 request.session, form.get("csrf") if form is not None else None
             ):
@@ -164,29 +182,27 @@ class WebApp(CallPages):
         name = str(form.get("name", "")).strip()
         password = str(form.get("password", ""))
         address = request.client.host if request.client else "?"
-        wait = self.limiter.wait_s(name, address)
-        if wait > 0:
-            return self.login_page(
-                request,
-                429,
-                f"Too many failed log-ins for {name} from this address; "
-                f"try again in {int(wait // 60) + 1} min.",
-                name,
-            )
+        if auth.name_too_long(name):  # no user has such a name: refused before any hashing
+            return self.login_page(request, 401, "Wrong name or password.", "")
+        refusal = self.limiter.refusal(name, address)
+        if refusal:
+            return self.login_page(request, 429, refusal, name)
         user = self.people.authenticate(name, password) if name and password else None
         if user is None:
             self.limiter.failed(name, address)
+            self.store.add_audit(time.time(), name or "-", "login_failed", f"from {address}")
             return self.login_page(request, 401, "Wrong name or password.", name)
         self.limiter.succeeded(name, address)
-        request.session.clear()
-        request.session["user"] = user.name
-        auth.csrf_token(request.session)  # a fresh token for the logged-in session
+        self.sessions.start(request.session, user.name)
+        self.store.add_audit(time.time(), user.name, "login", f"from {address}")
         return self.redirect(
             auth.safe_next(str(form.get("next", ""))) or ("/queue" if user.sees_all else "/my")
         )
 
     def logout(self, request: Request, form: Any) -> Response:
-        request.session.clear()
+        user = self.sessions.end(request.session)
+        if user:
+            self.store.add_audit(time.time(), user, "logout", "")
         return self.redirect("/login")
 
     # --- the queue ------------------------------------------------------------------------
@@ -259,7 +275,12 @@ class WebApp(CallPages):
 
 
 def create_app(
-    store: Store, scorecard: Scorecard, secure_cookies: bool = False, debug: bool = False
+    store: Store,
+    scorecard: Scorecard,
+    secure_cookies: bool = False,
+    debug: bool = False,
+    idle_minutes: int = auth.IDLE_MINUTES,
+    access_log: TextIO | None = None,
 ) -> Starlette:
     """The ASGI app over an open store (tests drive it with Starlette's TestClient)."""
-    return WebApp(store, scorecard, secure_cookies, debug).asgi()
+    return WebApp(store, scorecard, secure_cookies, debug, idle_minutes, access_log).asgi()
