@@ -17,8 +17,10 @@ from typer.testing import CliRunner
 
 from callreview.cli import app
 from callreview.files import open_output
+from callreview.qc.scorecard import load_scorecard
 from callreview.tables import display_width
 from callreview.team.export.csvfile import write_csv
+from callreview.team.finals import final_reviews
 
 runner = CliRunner()
 HEADER = [
@@ -51,6 +53,16 @@ HEADER = [
     "dead_air_total_s",
     "dead_air_longest_s",
     "agent_talk_share",
+    "auto_score",
+    "auto_band",
+    "reviewed",
+    "reviewed_by",
+    "changed",
+    "greeting_auto_status",
+    "customer_name_auto_status",
+    "hold_auto_status",
+    "forbidden_auto_status",
+    "closing_auto_status",
 ]
 HITS = "这不可能 | 不知道 | 你别催我 | 你急也没用 | 我们的程序就是这样"
 
@@ -113,7 +125,17 @@ def test_export_csv_reads_back_through_csv_with_its_bom(team_store, store_url, t
         "0.0",
         "0.0",
         "61.0",
-    ]
+        "62.5",
+        "below_standard",
+        "false",
+        "",
+        "false",
+        "pass",
+        "pass",
+        "na",
+        "fail",
+        "pass",
+    ]  # nobody reviewed it: the final result is the automatic one
     by_id = {row[1]: row for row in rows[1:]}
     assert [row[1] for row in rows[1:]] == [
         "A01",
@@ -142,7 +164,7 @@ def test_export_csv_reads_back_through_csv_with_its_bom(team_store, store_url, t
         HITS,
         "true",
     ]  # hits on a mono call wait for a person
-    assert by_id["B05"][22:] == [
+    assert by_id["B05"][22:29] == [
         "292.7",
         "characters",
         "0",
@@ -202,7 +224,7 @@ def test_export_xlsx_has_calls_and_agents_sheets_with_frozen_header_filter_and_c
     book = load_workbook(out)
     assert book.sheetnames == ["Calls", "Agents"]
     calls = book["Calls"]
-    assert (calls.freeze_panes, calls.auto_filter.ref) == ("A2", "A1:AC14")
+    assert (calls.freeze_panes, calls.auto_filter.ref) == ("A2", "A1:AM14")
     rows = list(calls.iter_rows(values_only=True))
     assert list(rows[0]) == HEADER and len(rows) == 14
     assert rows[2] == (
@@ -235,6 +257,16 @@ def test_export_xlsx_has_calls_and_agents_sheets_with_frozen_header_filter_and_c
         0,
         0,
         61,
+        62.5,
+        "below_standard",
+        False,
+        None,
+        False,
+        "pass",
+        "pass",
+        "na",
+        "fail",
+        "pass",
     )
     assert [r[1] for r in rows[1:]] == [
         "A01",
@@ -307,6 +339,7 @@ def test_export_jsonl_holds_each_stored_call_with_its_current_review(
         "version",
         "scored_at",
         "review",
+        "final",
     }
     for line in lines:
         stored = json.loads(line)
@@ -349,7 +382,7 @@ def test_an_interrupted_export_leaves_the_old_file_and_no_temporary_one(team_sto
 
     with pytest.raises(KeyboardInterrupt):
         with open_output(out, what="the export") as temp:
-            write_csv(two_calls_then_ctrl_c(), temp)
+            write_csv(final_reviews(team_store, two_calls_then_ctrl_c(), load_scorecard()), temp)
     assert out.read_text(encoding="utf-8") == "the export of last week\n"
     assert list(tmp_path.glob(".week.csv.*")) == []
 
@@ -477,10 +510,10 @@ def test_export_has_the_delivery_metrics_of_a_call_that_interrupts_and_rushes(
     export(store_url, "--csv", str(tmp_path / "out.csv"), "--xlsx", str(tmp_path / "out.xlsx"))
     with open(tmp_path / "out.csv", encoding="utf-8-sig", newline="") as fh:
         [row] = list(csv.DictReader(fh))
-    delivery = HEADER[22:]
+    delivery = HEADER[22:29]
     assert [row[k] for k in delivery] == [str(v) for v in expected]
     assert float(row["interruptions"]) >= 1 and float(row["fast_stretches"]) >= 1
     sheet = load_workbook(tmp_path / "out.xlsx")["Calls"]
     header, values = sheet.iter_rows(min_row=1, max_row=2, values_only=True)
     assert list(header) == HEADER
-    assert list(values[22:]) == expected
+    assert list(values[22:29]) == expected

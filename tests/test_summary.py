@@ -9,7 +9,9 @@ from fixtures.qc_store import fill_team_store
 from typer.testing import CliRunner
 
 from callreview.cli import app
+from callreview.qc.scorecard import load_scorecard
 from callreview.store import CallMeta
+from callreview.team.finals import final_reviews
 from callreview.team.summary import summarize
 
 runner = CliRunner()
@@ -167,9 +169,8 @@ def test_summary_by_week_as_json(team_store, store_url, tmp_path):
 
 
 def test_summary_figures_are_typed_for_the_web_app(team_store):
-    figures = summarize(
-        team_store.calls(since="2026-11-23", until="2026-11-29", state="scored"), "agent"
-    )
+    calls = team_store.calls(since="2026-11-23", until="2026-11-29", state="scored")
+    figures = summarize(final_reviews(team_store, calls, load_scorecard()), "agent")
     zhou = next(g for g in figures.groups if g.key == "小周")
     assert (zhou.calls, round(zhou.mean_score, 2), zhou.min_score) == (6, 85.82, 62.5)
     assert zhou.item("hold").fail_rate == pytest.approx(1 / 3)

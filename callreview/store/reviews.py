@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from callreview.store.part import Part
 from callreview.store.records import ReviewVersion
+from callreview.store.sql import marks
 from callreview.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -22,6 +23,15 @@ _VERSION_COLUMNS = (
     "id, call, version, engine, fingerprint, score, band, needs_review, body, transcript_key, "
     "created_at"
 )
+
+
+class FinalMarks(NamedTuple):
+    """What people did to one review version: the latest override of each item, and who marked
+    it reviewed (``None`` while nobody has)."""
+
+    statuses: dict[str, str]
+    reviewed_by: str | None
+    reviewed_at: float | None
 
 
 class Reviews(Part):
@@ -113,6 +123,27 @@ class Reviews(Part):
         return (
             Transcript.from_dict(json.loads(row[0]), f"{self.where}: call {call}") if row else None
         )
+
+    def final_marks(self, reviews: Sequence[int]) -> dict[int, FinalMarks]:
+        """:class:`FinalMarks` of each review version (two queries however many): what an export
+        or the summary needs to compute each call's final result."""
+        found = {review: FinalMarks({}, None, None) for review in reviews}
+        if not found:
+            return found
+        ids = list(found)
+        for review, item, status in self.db.execute(
+            f"SELECT review, item, to_status FROM overrides WHERE review IN ({marks(len(ids))}) "
+            "ORDER BY at, id",
+            ids,
+        ).fetchall():
+            found[review].statuses[item] = status
+        for review, by, at in self.db.execute(
+            "SELECT review, reviewed_by, reviewed_at FROM review_finals "
+            f"WHERE review IN ({marks(len(ids))})",
+            ids,
+        ).fetchall():
+            found[review] = found[review]._replace(reviewed_by=by, reviewed_at=at)
+        return found
 
     # --- the item index -----------------------------------------------------------------
 

@@ -1,9 +1,12 @@
 """Exports of the stored reviews: CSV, XLSX and JSON Lines, each streamed to where it is pointed.
 
-    store.calls(since, until, agent, state='scored') ─▶ FORMATS[fmt](calls, out) ─▶ open_output(F)
+    store.calls(since, until, agent, state='scored') ─▶ final_reviews(store, calls, scorecard)
+        ─▶ FORMATS[fmt](finals, out) ─▶ open_output(F)
 
-Every format is a writer ``(calls, out) -> int`` in :data:`FORMATS` that reads the calls
-once, as they stream from the store, and writes them to the binary file ``out``.
+Every format is a writer ``(finals, out) -> int`` in :data:`FORMATS` that reads the calls'
+final results (:mod:`callreview.team.finals`: overrides and overturned appeals applied, the
+same result the web app shows) once, as they stream from the store, and writes them to the
+binary file ``out``.
 :func:`callreview.files.open_output` decides what ``out`` is: for a file, a temporary one
 beside it that is renamed over it only when everything is written (an interrupted or failed
 export leaves the old file, or none, never half of one); a device or a pipe is written in
@@ -12,7 +15,8 @@ place, and ``-`` is standard output.
 - ``csv``   (:mod:`.csvfile`): UTF-8 with a BOM so Excel shows Chinese; the columns of
   :mod:`.columns`.
 - ``xlsx``  (:mod:`.xlsxfile`): a Calls sheet (the same columns) and an Agents summary sheet.
-- ``jsonl`` (:mod:`.jsonlines`): one stored call with its current review per line.
+- ``jsonl`` (:mod:`.jsonlines`): one stored call per line: its current review as stored and
+  its ``final`` result beside it.
 """
 
 from __future__ import annotations
@@ -24,15 +28,19 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from callreview.errors import CallreviewError
 from callreview.files import open_output
+from callreview.qc.scorecard import load_scorecard
 from callreview.team.export.csvfile import write_csv
 from callreview.team.export.jsonlines import write_jsonl
 from callreview.team.export.xlsxfile import write_xlsx
+from callreview.team.finals import final_reviews
 
 if TYPE_CHECKING:
-    from callreview.store import Store, StoredCall
+    from callreview.qc.scorecard import Scorecard
+    from callreview.store import Store
+    from callreview.team.finals import FinalReview
 
-Writer = Callable[[Iterable["StoredCall"], BinaryIO], int]
-"""Writes the calls to an open binary file and returns how many it wrote."""
+Writer = Callable[[Iterable["FinalReview"], BinaryIO], int]
+"""Writes the calls' final results to an open binary file and returns how many it wrote."""
 
 
 FORMATS: dict[str, Writer] = {"csv": write_csv, "xlsx": write_xlsx, "jsonl": write_jsonl}
@@ -49,12 +57,20 @@ class ExportFilter:
     agent: str | None = None
 
 
-def export(store: Store, fmt: str, target: str | Path, where: ExportFilter = ExportFilter()) -> int:
-    """Write the current reviews of the scored calls that ``where`` selects to ``target``;
-    returns how many."""
+def export(
+    store: Store,
+    fmt: str,
+    target: str | Path,
+    where: ExportFilter = ExportFilter(),
+    scorecard: Scorecard | None = None,
+) -> int:
+    """Write the final results of the scored calls that ``where`` selects to ``target``, scored
+    by ``scorecard`` where people overrode items (the web app's; ``None``: the bundled
+    default); returns how many."""
     if fmt not in FORMATS:
         raise CallreviewError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     calls = store.calls(since=where.since, until=where.until, agent=where.agent, state="scored")
+    finals = final_reviews(store, calls, scorecard or load_scorecard(None))
     # An XLSX workbook's bytes would garble a terminal; CSV and JSON Lines read fine there.
     with open_output(target, what="the export", binary_to_terminal=fmt != "xlsx") as out:
-        return FORMATS[fmt](calls, out)
+        return FORMATS[fmt](finals, out)

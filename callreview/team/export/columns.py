@@ -1,8 +1,11 @@
 """The columns of a calls export (CSV and the XLSX Calls sheet): one row per call, stable.
 
-Each column is read from the stored call and its current review (the JSON contract of
-:meth:`callreview.results.CallReview.to_dict`, docs/result-format.md). New columns are
-only ever added at the end, so a spreadsheet built on these keeps working.
+Each column is read from the call's final result (:class:`callreview.team.finals.FinalReview`:
+its current review, the JSON contract of :meth:`callreview.results.CallReview.to_dict`,
+docs/result-format.md, with people's overrides and overturned appeals applied). The score,
+band and status columns are what people see in the web app: the final ones; the automatic
+ones have their own columns at the end. New columns are only ever added at the end, so a
+spreadsheet built on these keeps working.
 
 =====================  ==========================================================
 column                 value
@@ -11,14 +14,15 @@ file                   the recording as the store first saw it
 call_id, agent, date   the call's metadata (manifest, file name, ``.toml``)
 direction              as given, else the scorecard profile used (inbound/outbound)
 duration               seconds, 2 decimals
-score, band            0–100 (1 decimal) and the band name; empty when not scored
-<item>_status          pass / fail / na / review, for greeting, customer_name, hold,
-                       forbidden, closing
-<item>_points          points earned
+score, band            the final score, 0–100 (1 decimal), and its band name; empty when
+                       not scored
+<item>_status          the final status: pass / fail / na / review, for greeting,
+                       customer_name, hold, forbidden, closing
+<item>_points          points earned (final)
 name_uses              agent turns that used the customer's name
 holds                  holds found
 forbidden_hits         certain forbidden phrases, each hit once, joined with `` | ``
-needs_review           true when a person must finish the review
+needs_review           true when some final status is ``review`` (a person must finish it)
 speech_rate_median     the agent's median speech rate per minute of speech, in
                        ``speech_rate_unit`` (on a mono recording: everybody's)
 speech_rate_unit       what the rate counts: ``characters`` (the lexicon's ``rate_unit``)
@@ -28,6 +32,11 @@ interruptions          times the agent talked over the customer (back-channels n
 dead_air_total_s       seconds of silence of both parties, announced holds left out
 dead_air_longest_s     the longest such silence, seconds
 agent_talk_share       the agent's share of both parties' speech, % (0–100)
+auto_score, auto_band  what the automation gave, before people's overrides
+reviewed               true when a person has reviewed the call's current review
+reviewed_by            who did, last
+changed                true when a person changed some item's status
+<item>_auto_status     the automatic status of each item, beside the final ``<item>_status``
 =====================  ==========================================================
 
 The delivery columns (``speech_rate_median`` on) are the review's ``metrics``; a cell is
@@ -40,7 +49,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from callreview.store import StoredCall
+    from callreview.team.finals import FinalReview
 
 HIT_SEPARATOR = " | "
 ROW_ITEMS = ("greeting", "customer_name", "hold", "forbidden", "closing")
@@ -71,19 +80,27 @@ COLUMNS: tuple[str, ...] = (
     "forbidden_hits",
     "needs_review",
     *DELIVERY_COLUMNS,
+    "auto_score",
+    "auto_band",
+    "reviewed",
+    "reviewed_by",
+    "changed",
+    *(f"{item}_auto_status" for item in ROW_ITEMS),
 )
 
 Cell = str | float | int | bool | None
 
 
-def call_row(call: StoredCall) -> tuple[Cell, ...]:
-    """The row of one scored call, in :data:`COLUMNS` order (typed: numbers stay numbers)."""
+def call_row(final: FinalReview) -> tuple[Cell, ...]:
+    """The row of one scored call's final result, in :data:`COLUMNS` order (typed: numbers stay
+    numbers)."""
+    call = final.call
     review = call.review or {}
     items = review.get("items", {})
     per_item: list[Cell] = []
     for name in ROW_ITEMS:
-        item = items.get(name, {})
-        per_item += [item.get("status"), item.get("points")]
+        item = final.items.get(name)
+        per_item += [item.status, item.points] if item else [None, None]
     hits = items.get("forbidden", {}).get("hits", ())
     return (
         call.path,
@@ -92,14 +109,20 @@ def call_row(call: StoredCall) -> tuple[Cell, ...]:
         call.date,
         call.direction or review.get("profile"),
         review.get("duration_s", call.duration_s),
-        review.get("score", call.score),
-        review.get("band", call.band),
+        final.score,
+        final.band,
         *per_item,
         items.get("customer_name", {}).get("count"),
         len(items.get("hold", {}).get("holds", ())),
         HIT_SEPARATOR.join(hit["phrase"] for hit in hits),
-        bool(review.get("needs_review", call.needs_review)),
+        final.needs_review,
         *delivery_cells(review.get("metrics")),
+        final.auto_score,
+        final.auto_band,
+        final.reviewed,
+        final.reviewed_by,
+        final.changed,
+        *(final.items[name].auto if name in final.items else None for name in ROW_ITEMS),
     )
 
 
@@ -142,8 +165,10 @@ def inert(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def stored_call_dict(call: StoredCall) -> dict[str, Any]:
-    """A stored call and its current review as one JSON object (a JSON Lines export line)."""
+def stored_call_dict(final: FinalReview) -> dict[str, Any]:
+    """A stored call, its current (automatic) review as stored, and beside it its ``final``
+    result, as one JSON object (a JSON Lines export line)."""
+    call = final.call
     return {
         "id": call.id,
         "sha256": call.sha256,
@@ -158,4 +183,5 @@ def stored_call_dict(call: StoredCall) -> dict[str, Any]:
         "version": call.version,
         "scored_at": call.scored_at,
         "review": call.review,
+        "final": final.to_dict(),
     }

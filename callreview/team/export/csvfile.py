@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, BinaryIO
 from callreview.team.export.columns import COLUMNS, call_row, text_cell
 
 if TYPE_CHECKING:
-    from callreview.store import StoredCall
+    from callreview.team.finals import FinalReview
 
 
-def write_csv(calls: Iterable[StoredCall], out: BinaryIO) -> int:
+def write_csv(calls: Iterable[FinalReview], out: BinaryIO) -> int:
     written = 0
     text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
     try:

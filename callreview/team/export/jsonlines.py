@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING, BinaryIO
 from callreview.team.export.columns import stored_call_dict
 
 if TYPE_CHECKING:
-    from callreview.store import StoredCall
+    from callreview.team.finals import FinalReview
 
 
-def write_jsonl(calls: Iterable[StoredCall], out: BinaryIO) -> int:
+def write_jsonl(calls: Iterable[FinalReview], out: BinaryIO) -> int:
     written = 0
     for call in calls:
         out.write((json.dumps(stored_call_dict(call), ensure_ascii=False) + "\n").encode())

@@ -21,7 +21,7 @@ from callreview.team.export.columns import COLUMNS, Cell, call_row, inert
 from callreview.team.summary import Figures, Summarizer
 
 if TYPE_CHECKING:
-    from callreview.store import StoredCall
+    from callreview.team.finals import FinalReview
 
 MIN_WIDTH = 6
 MAX_WIDTH = 60
@@ -31,7 +31,7 @@ MAX_ROWS = 1_048_575
 """Excel's 1,048,576 rows a sheet, less the header."""
 
 
-def write_xlsx(calls: Iterable[StoredCall], out: BinaryIO) -> int:
+def write_xlsx(calls: Iterable[FinalReview], out: BinaryIO) -> int:
     from openpyxl import Workbook  # a heavy import: only for an xlsx export
 
     summarizer = Summarizer("agent")

@@ -1,10 +1,11 @@
 """Figures for the weekly QC meeting: per agent, per week, per checklist item.
 
-    store.calls(...) ─▶ Summarizer.add(call) × N ─▶ Summary {total, groups, waiting}
-                    ─▶ render_summary · to_dict
+    final_reviews(store, store.calls(...), scorecard) ─▶ Summarizer.add(final) × N
+        ─▶ Summary {total, groups, waiting} ─▶ render_summary · to_dict
 
-The figures are read from stored reviews (the JSON contract of
-:meth:`callreview.results.CallReview.to_dict`); nothing is scored again here. They are
+The figures are the calls' final results (:mod:`callreview.team.finals`: the stored review
+with people's overrides and overturned appeals applied, what the web app shows); nothing is
+scored here. They are
 computed in one pass with memory that does not grow with the number of calls, so the
 same :class:`Summarizer` serves ``callreview summary``, the Agents sheet of an XLSX
 export and the web app's Agents page.
@@ -19,7 +20,7 @@ What the figures mean:
   (neither found nor uncertain) / calls whose review has that part.
 - ``forbidden_phrases``: certain hits per lexicon phrase in calls whose ``forbidden`` item
   failed, the most frequent first (hits on a mono recording wait for a person: ``review``).
-- ``waiting``: calls that need a person (``needs_review``: some item is ``review``).
+- ``waiting``: calls that need a person (``needs_review``: some final status is ``review``).
 """
 
 from callreview.team.summary.figures import (

@@ -1,5 +1,7 @@
-"""Counting stored calls into a :class:`Summary` in one pass, with memory that does not grow
-with the number of calls."""
+"""Counting calls' final results into a :class:`Summary` in one pass, with memory that does not
+grow with the number of calls. Scores, bands and statuses are the final ones
+(:mod:`callreview.team.finals`: overrides and overturned appeals applied); the evidence (parts,
+phrases) is the automatic review's."""
 
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from callreview.team.summary.figures import (
 
 if TYPE_CHECKING:
     from callreview.store import StoredCall
+    from callreview.team.finals import FinalReview
 
 
 class _Tally:
@@ -44,7 +47,12 @@ class _Tally:
         self.waiting = 0
 
     def add(
-        self, review: Mapping[str, Any], score: float | None, band: str | None, needs_review: bool
+        self,
+        review: Mapping[str, Any],
+        statuses: Mapping[str, str],
+        score: float | None,
+        band: str | None,
+        needs_review: bool,
     ) -> None:
         self.calls += 1
         if score is not None:
@@ -55,8 +63,8 @@ class _Tally:
             self.bands[band] += 1
         items = review.get("items", {})
         for name in ITEMS:
-            if name in items:  # a review made before an item existed does not count for it
-                self.statuses[name][items[name].get("status")] += 1
+            if name in statuses:  # a review made before an item existed does not count for it
+                self.statuses[name][statuses[name]] += 1
         for name in PART_ITEMS:
             for part, seen in (items.get(name, {}).get("parts") or {}).items():
                 counts = self.parts.setdefault((name, part), [0, 0, 0])
@@ -68,7 +76,7 @@ class _Tally:
         # be the customer's).
         phrases = (
             [hit["phrase"] for hit in forbidden.get("hits", ())]
-            if forbidden.get("status") == "fail"
+            if statuses.get("forbidden") == "fail"
             else []
         )
         self.hits.update(phrases)
@@ -123,37 +131,35 @@ class Summarizer:
         self.first_date: str | None = None
         self.last_date: str | None = None
 
-    def add(self, call: StoredCall) -> None:
-        """Count one stored call; calls without a review (pending, failed) are left out."""
-        review = call.review
-        if review is None:
-            return
-        items = review.get("items", {})
-        self.total.add(review, call.score, call.band, call.needs_review)
+    def add(self, final: FinalReview) -> None:
+        """Count one call's final result (:func:`callreview.team.finals.final_reviews`)."""
+        call = final.call
+        review = call.review or {}
+        statuses = {name: item.status for name, item in final.items.items()}
+        score, band, waits = final.score, final.band, final.needs_review
+        self.total.add(review, statuses, score, band, waits)
         if self.by != "item":
             key = _group_key(call, self.by)
             tally = self.groups.get(key)
             if tally is None:
                 tally = self.groups[key] = _Tally()
-            tally.add(review, call.score, call.band, call.needs_review)
-        if call.band:
-            seen = self.band_scores.setdefault(call.band, [0.0, 0])
-            seen[0] += call.score or 0.0
+            tally.add(review, statuses, score, band, waits)
+        if band:
+            seen = self.band_scores.setdefault(band, [0.0, 0])
+            seen[0] += score or 0.0
             seen[1] += 1
-            if review.get("band_label") and call.band not in self.band_labels:
-                self.band_labels[call.band] = review["band_label"]
+            if final.band_label and band not in self.band_labels:
+                self.band_labels[band] = final.band_label
         if call.date:
             self.first_date = (
                 call.date if self.first_date is None else min(self.first_date, call.date)
             )
             self.last_date = call.date if self.last_date is None else max(self.last_date, call.date)
-        if call.needs_review and len(self.waiting) < self.waiting_limit:
-            in_review = tuple(
-                name for name in ITEMS if items.get(name, {}).get("status") == "review"
-            )
+        if waits and len(self.waiting) < self.waiting_limit:
+            in_review = tuple(name for name in ITEMS if statuses.get(name) == "review")
             self.waiting.append(
                 WaitingCall(
-                    call.id, call.agent, call.date, call.call_id, call.path, call.score, in_review
+                    call.id, call.agent, call.date, call.call_id, call.path, score, in_review
                 )
             )
 
@@ -178,16 +184,17 @@ class Summarizer:
 
 
 def summarize(
-    calls: Iterable[StoredCall],
+    finals: Iterable[FinalReview],
     by: By = "agent",
     since: str | None = None,
     until: str | None = None,
     **options: int,
 ) -> Summary:
-    """The figures of ``calls`` (typically ``store.calls(since=…, until=…)``), in one pass."""
+    """The figures of the calls' final results (typically ``final_reviews(store,
+    store.calls(since=…, until=…), scorecard)``), in one pass."""
     summarizer = Summarizer(by, since, until, **options)
-    for call in calls:
-        summarizer.add(call)
+    for final in finals:
+        summarizer.add(final)
     return summarizer.result()
 
 
