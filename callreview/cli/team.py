@@ -19,8 +19,6 @@ from callreview.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from callreview.qc.scorecard import Scorecard
-
-if TYPE_CHECKING:
     from callreview.store import Store
 
 
