@@ -65,6 +65,19 @@ saved as sample '2026-W48'
     assert team_store.sample("2026-W48") == [1, 5, 6, 8, 10, 11, 12, 13]
 
 
+def test_sample_shows_the_final_score_of_a_call_a_person_changed(team_store, store_url):
+    from callreview.team.people import People
+
+    people = People(team_store)
+    rita = people.add_user("rita", "reviewer", "correct horse 9")
+    people.override(13, "hold", "pass", "the customer agreed to wait", rita)  # C02: 80 → 100
+    got = json.loads(sample(store_url, "--json", "--week", "2026-W48", "--seed", "7").stdout)
+    c02 = next(p for p in got["picks"] if p["call_id"] == "C02")  # Wang's two calls: both picked
+    assert (c02["score"], c02["band"]) == (100.0, "excellent")
+    c01 = next(p for p in got["picks"] if p["call_id"] == "C01")
+    assert (c01["score"], c01["band"]) == (75.0, "below_standard")  # nobody reviewed it
+
+
 def test_sample_same_seed_same_picks_another_seed_other_picks(team_store, store_url):
     week = ("--week", "2026-W48")
     assert (

@@ -276,6 +276,19 @@ class Queue(Part):
             [(a, item, int(failed or 0), int(judged or 0)) for a, item, failed, judged in failures],
         )
 
+    def kept_finals(self, calls: Sequence[int]) -> dict[int, tuple[float | None, str | None]]:
+        """call → (final score, final band) kept for its current review, for the calls a person
+        has reviewed (the others' final result is the automatic one)."""
+        if not calls:
+            return {}
+        rows = self.db.execute(
+            "SELECT c.id, f.score, f.band FROM calls c "
+            "JOIN review_finals f ON f.review = c.current_review "
+            f"WHERE c.id IN ({marks(len(calls))})",
+            list(calls),
+        ).fetchall()
+        return {int(r[0]): (r[1], r[2]) for r in rows}
+
     def agreement_counts(self) -> list[tuple[str, str, str, int]]:
         """(item, automatic status, final status, calls) over calls whose current review a person
         has reviewed (reads the item index, as :meth:`queue`)."""

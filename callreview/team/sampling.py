@@ -24,7 +24,7 @@ import random
 import re
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from callreview.dates import iso_week, parse_week
@@ -231,6 +231,11 @@ def take_sample(store: Store, options: SampleOptions) -> Sample:
         seed,
         week,
     )
+    # what people see: the final score and band of a call a person has reviewed already
+    kept = store.kept_finals([p.id for p in picks])
+    picks = [
+        replace(p, score=kept[p.id][0], band=kept[p.id][1]) if p.id in kept else p for p in picks
+    ]
     volume = sum(q.calls for q in quotas)
     if not volume:
         raise CallreviewError(
