@@ -67,6 +67,9 @@ class Settings:
     db: str | None = None
     """The results store: an SQLite path or a ``postgresql://`` URL; ``None``: ``$CALLREVIEW_DB``,
     else ``./callreview.db``."""
+    recording_roots: tuple[str, ...] = ()
+    """Folders ``serve`` may play recordings from besides those the store was filled from (a
+    transcript's ``file`` outside every such folder is not served)."""
     web_idle_minutes: int = 30
     """``serve``: a session unused this long is over (the user logs in again)."""
 
@@ -78,6 +81,7 @@ _CHOICES = {
 }
 _TYPES: dict[str, type | tuple[type, ...]] = {f.name: str for f in fields(Settings)}
 _TYPES.update(cpu_threads=int, batch_size=int, cache=bool, company_names=list, agent_names=list)
+_TYPES.update(recording_roots=list)
 _TYPES.update(web_idle_minutes=int)
 
 

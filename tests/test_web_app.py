@@ -405,7 +405,8 @@ def test_the_call_page_shows_how_the_agent_spoke_with_each_fault_its_time_quotes
         in interruptions
     )
     assert re.search(
-        rf'<li class="moment bad fault" data-start="{cut["start"]}" data-end="{cut["end"]}"[^>]*>\s*<span class="t">{clock(cut["start"])}</span>'
+        rf'<li class="moment bad fault" data-start="{cut["start"]}" data-end="{cut["end"]}"[^>]*>\s*'
+        rf'<a class="t" href="#t={cut["start"]}" title="A link to this moment">{clock(cut["start"])}</a>'
         rf'\s*<span class="what">talked over the customer for {cut["seconds"]:.1f} s</span>.*?'
         rf'<span class="said" data-start="{customer["start"]}"[^>]*><span class="role r-customer">customer</span> <span class="quote">「{customer["text"]}」</span>.*?'
         rf'<span class="said" data-start="{agent["start"]}"[^>]*><span class="role r-agent">agent</span> <span class="quote">「{agent["text"]}」</span>',
@@ -423,7 +424,9 @@ def test_the_call_page_shows_how_the_agent_spoke_with_each_fault_its_time_quotes
     )
     dead = _article(page, "dead_air")
     assert (
-        f'<span class="t">{clock(silence["start"])}</span>' in dead
+        f'<a class="t" href="#t={silence["start"]}" title="A link to this moment">'
+        f"{clock(silence['start'])}</a>"
+        in dead
         and f"{silence['seconds']:.0f} s of silence after the customer" in dead
     )
     assert "Do instead" not in _article(page, "talk_ratio")  # no fault, no advice

@@ -43,6 +43,21 @@ class Runs(Part):
         ).fetchall()
         return [Run(r[0], r[1], r[2], r[3], json.loads(r[4]) if r[4] else {}, *r[5:]) for r in rows]
 
+    def recording_folders(self) -> list[str]:
+        """The folders (or files) ``batch`` and ``watch`` runs recorded as where they read
+        recordings (their args' ``recordings``), each once, first seen first: where the web
+        app may serve audio from."""
+        rows = self.db.execute(
+            "SELECT args FROM runs WHERE kind IN ('batch', 'watch') ORDER BY id"
+        ).fetchall()
+        found: dict[str, None] = {}
+        for (args,) in rows:
+            given = (json.loads(args) if args else {}).get("recordings") or []
+            for path in given if isinstance(given, list) else []:
+                if isinstance(path, str) and path:
+                    found.setdefault(path, None)
+        return list(found)
+
     # --- samples for human QC -----------------------------------------------------------
 
     def save_sample(self, name: str, calls: Sequence[int], params: Mapping[str, Any]) -> int:

@@ -23,8 +23,9 @@ from __future__ import annotations
 import sys
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 from urllib.parse import urlencode
 
@@ -281,6 +282,11 @@ def create_app(
     debug: bool = False,
     idle_minutes: int = auth.IDLE_MINUTES,
     access_log: TextIO | None = None,
+    *,
+    recording_roots: Iterable[str | Path] = (),
 ) -> Starlette:
-    """The ASGI app over an open store (tests drive it with Starlette's TestClient)."""
-    return WebApp(store, scorecard, secure_cookies, debug, idle_minutes, access_log).asgi()
+    """The ASGI app over an open store (tests drive it with Starlette's TestClient);
+    ``recording_roots``: folders audio may be served from besides the store's own."""
+    web = WebApp(store, scorecard, secure_cookies, debug, idle_minutes, access_log)
+    web.recording_roots = tuple(str(root) for root in recording_roots)
+    return web.asgi()

@@ -4,32 +4,50 @@ recording by call id."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from starlette.responses import FileResponse
 
 from callreview.errors import CallreviewError
-from callreview.team.people import ITEMS, STATUSES, NotAllowed, NotFound
+from callreview.team.people import ITEMS, MAX_NOTE, STATUSES, NotAllowed, NotFound
 from callreview.web import views
-from callreview.web.pages import Pages, Refused
+from callreview.web.pages import MAX_ID, Pages, Refused
 from callreview.web.recordings import media_type, recording
 
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
+    from callreview.store import StoredCall
+
+APPEALABLE = ("fail", "review")
+"""An agent appeals an item that cost them: one failed or waiting for a person."""
+
 
 class CallPages(Pages):
-    def call_page(self, request: Request) -> Response:
+    def call_page(
+        self,
+        request: Request,
+        status: int = 200,
+        appeal_error: str | None = None,
+        form: Any = None,
+    ) -> Response:
+        """The call; after a refused appeal (``appeal_error``), its form again, open, with what
+        was typed and why it was refused."""
         user = self.logged_in(request)
         stored = self.open_call(user, request.path_params["call"])
         final = self.people.final(stored)
         items = views.item_views(final)
         transcript = self.store.transcript(stored.id)
         delivery = views.delivery_views(stored.review)
+        appeals = self.people.appeals(stored.id)
+        own = user.role == "agent" and user.agent is not None and stored.agent == user.agent
+        open_appeals = {a.item: a.id for a in appeals if a.status == "open"}
         return self.render(
             request,
             "call.html",
+            status,
             user=user,
             call=stored,
             final=final,
@@ -37,15 +55,24 @@ class CallPages(Pages):
             delivery=delivery,
             lines=views.transcript_lines(transcript, items, delivery),
             history=self.people.history(stored.id),
-            appeals=self.people.appeals(stored.id),
+            appeals=appeals,
             versions=self.store.history(stored.id),
-            has_audio=recording(self.store, stored) is not None,
+            has_audio=self.recording_of(stored) is not None,
             statuses=STATUSES,
             can_override=user.can_override,
             can_decide=user.can_decide,
-            can_appeal=user.role == "agent"
-            and user.agent is not None
-            and stored.agent == user.agent,
+            can_appeal=own,
+            appealable=[
+                it.name for it in items if it.status in APPEALABLE and it.name not in open_appeals
+            ]
+            if own
+            else [],
+            open_appeals=open_appeals if own else {},
+            appeal_item=str(form.get("item", "")) if form is not None else "",
+            appeal_reason=str(form.get("reason", "")) if form is not None else "",
+            appeal_error=appeal_error,
+            max_note=MAX_NOTE,
+            file_label=stored.path if user.sees_all else _file_name(stored.path),
             band_labels={b.name: b.label for b in self.scorecard.bands},
         )
 
@@ -121,9 +148,14 @@ class CallPages(Pages):
     def appeal(self, request: Request, form: Any) -> Response:
         user = self.logged_in(request)
         stored = self.open_call(user, request.path_params["call"])
-        filed = self.people.file_appeal(
-            stored.id, str(form.get("item", "")), str(form.get("reason", "")), user
-        )
+        try:
+            filed = self.people.file_appeal(
+                stored.id, str(form.get("item", "")), str(form.get("reason", "")), user
+            )
+        except (NotAllowed, NotFound):
+            raise
+        except CallreviewError as err:  # the reason too long, an appeal open already…: say so
+            return self.call_page(request, 400, str(err), form)
         return self.redirect(
             f"/calls/{stored.id}#appeals",
             f"Appeal #{filed.id} of {views.LABELS.get(filed.item, filed.item)} filed; "
@@ -133,7 +165,8 @@ class CallPages(Pages):
 
     def decide(self, request: Request, form: Any) -> Response:
         user = self.logged_in(request)
-        found = self.people.appeal(request.path_params["appeal"])
+        appeal = request.path_params["appeal"]
+        found = self.people.appeal(appeal) if 0 <= appeal <= MAX_ID else None
         if found is None:
             raise NotFound(f"There is no appeal {request.path_params['appeal']}.")
         self.open_call(user, found.call)
@@ -156,12 +189,22 @@ class CallPages(Pages):
         if user is None:
             raise Refused(401, "Log in to listen to calls.")
         stored = self.open_call(user, int(raw))
-        path = recording(self.store, stored)
+        path = self.recording_of(stored, log=True)
         if path is None:
+            known = stored.path if user.sees_all else _file_name(stored.path)
             raise NotFound(
                 f"The recording of call {stored.id} is not on this machine "
-                f"(the store knows it as {stored.path})."
+                f"(the store knows it as {known})."
             )
+        # never cached: a shared PC keeps no call's audio after its user logs out
         return FileResponse(
-            path, media_type=media_type(path), headers={"Cache-Control": "private, max-age=3600"}
+            path, media_type=media_type(path), headers={"Cache-Control": "no-store"}
         )
+
+    def recording_of(self, stored: StoredCall, log: bool = False) -> Path | None:
+        return recording(self.store, stored, self.recording_roots, log)
+
+
+def _file_name(path: str) -> str:
+    """A path's last part, whichever separator it was written with: what an agent is shown."""
+    return path.replace("\\", "/").rsplit("/", 1)[-1]

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
     from callreview.store import Store, StoredCall
 
 PER_PAGE = 50
+MAX_ID = 2**63 - 1
+"""The largest id either store can hold (64-bit): a bigger one in a URL is no such call."""
 TITLES = {
     400: "That did not work",
     401: "Log in",
@@ -59,6 +61,8 @@ class Pages:
         self.limiter = auth.LoginLimiter()
         self.secure_cookies = secure_cookies
         self.links = Links()
+        self.recording_roots: tuple[str, ...] = ()
+        """Folders audio may be served from besides the store's own (``recording_roots``)."""
 
     def user(self, request: Request, required: bool = True) -> User | None:
         name = request.session.get("user")
@@ -82,7 +86,7 @@ class Pages:
 
     def open_call(self, user: User, call: int) -> StoredCall:
         """The call, if it exists and this user may open it."""
-        stored = self.store.call(call)
+        stored = self.store.call(call) if 0 <= call <= MAX_ID else None
         if stored is None:
             raise NotFound(f"There is no call {call} in this store.")
         if not user.may_open(stored):

@@ -9,10 +9,13 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import urlencode
 
+from callreview.dates import parse_day
 from callreview.errors import CallreviewError
 from callreview.team.people import ITEMS, SORTS, QueueFilter
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+MAX_PAGE = 10**12
+"""A page number the stores' 64-bit offsets hold whatever the page size; past it, refused."""
 
 FILTER_KEYS = (
     "agent",
@@ -75,6 +78,8 @@ def parse_queue(
     for key in ("since", "until"):
         if key in raw and not _DATE.match(raw[key]):
             raise CallreviewError(f"{key}: {raw[key]!r} is not a date; use YYYY-MM-DD")
+        if key in raw:
+            parse_day(raw[key], key)  # 2026-13-01: refused as the CLI refuses it
     yes_no = {"yes": True, "no": False}
     for key in ("needs_review", "reviewed"):
         if key in raw and raw[key] not in yes_no:
@@ -96,6 +101,10 @@ def parse_queue(
         page = max(1, int(raw.get("page", "1")))
     except ValueError:
         raise CallreviewError("page: use a number") from None
+    if page > MAX_PAGE:
+        raise CallreviewError(
+            f"page: {raw['page']} is not a page number; use a whole number from 1"
+        )
     filters = QueueFilter(
         agent=raw.get("agent"),
         since=raw.get("since"),

@@ -1,14 +1,26 @@
-"""Which file is a call's recording: only a path the store knows, never one from a request.
+"""Which file is a call's recording: only a path the store knows, never one from a request, and
+only inside the recording folders the store was filled from.
 
 A call scored from audio has its recording among the paths the store saw its audio at
 (``call_paths``). A call scored from a transcript JSON (``callreview score x.json``,
 or tests) has no audio of its own; its recording is the ``file`` the transcript names,
 as stored with it, looked up beside the JSON and then from the working folder the app
 runs in (``callreview transcribe`` writes it as it was given).
+
+A transcript's ``file`` is data, not a setting: ``../../elsewhere/x.flac`` must not reach
+outside. So the file found is resolved (``..`` and links followed) and served only when it
+lies inside a root: the folder of each path the store saw the call at (what ``batch`` or
+``watch`` was given, never a file's contents; such a path that is itself a recording is served
+as it is), a folder a ``batch``/``watch`` run recorded
+(:meth:`~callreview.store.runs.Runs.recording_folders`), or a folder of ``recording_roots``.
+Anything else is refused with one log line naming the call id.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -36,12 +48,46 @@ def _audio(path: Path) -> bool:
     return path.suffix.lower() in MEDIA_TYPES and path.is_file()
 
 
-def recording(store: Store, call: StoredCall) -> Path | None:
-    """The call's recording on this machine, or ``None`` when none of its known paths exists."""
+def recording(
+    store: Store, call: StoredCall, roots: Iterable[str | Path] = (), log: bool = False
+) -> Path | None:
+    """The call's recording on this machine, or ``None`` when none of its known paths exists
+    inside a root (``roots`` adds to the store's own; ``log``: say so on stderr when one was
+    found outside)."""
     known = [Path(p) for p in (store.paths(call.id) or [call.path])]
     for path in known:
-        if _audio(path):
+        if _audio(path):  # a file batch or watch was given: served as the store saw it
             return path
+    found = _named(store, call, known)
+    if found is None:
+        return None
+    allowed = [*roots, *store.recording_folders(), *(p.parent for p in known)]
+    if _inside(found, allowed):
+        return Path(os.path.realpath(found))
+    if log:
+        print(
+            f"callreview: the recording of call {call.id} is outside the recording folders; "
+            "not served (add its folder to recording_roots in callreview.toml)",
+            file=sys.stderr,
+        )
+    return None
+
+
+def _inside(path: Path, roots: Iterable[str | Path]) -> bool:
+    """``path``, resolved, is in (or is) one of ``roots``, resolved (a file counts by its
+    folder)."""
+    real = os.path.realpath(path)
+    for root in roots:
+        top = os.path.realpath(root)
+        if os.path.isfile(top):
+            top = os.path.dirname(top)
+        if real == top or real.startswith(top.rstrip(os.sep) + os.sep):
+            return True
+    return False
+
+
+def _named(store: Store, call: StoredCall, known: list[Path]) -> Path | None:
+    """The recording a transcript JSON of the call names, if it exists."""
     transcripts = [p for p in known if p.suffix.lower() == ".json"]
     if not transcripts:
         return None

@@ -8,6 +8,7 @@ lines (the words of :mod:`callreview.qc.labels`, as the terminal prints them).
 from __future__ import annotations
 
 import datetime as dt
+import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -390,7 +391,8 @@ class Chart:
     top: int
     plot_w: int
     plot_h: int
-    x_labels: list[tuple[float, str]]
+    x_labels: list[tuple[float, str, str]]
+    """(x, week, SVG ``text-anchor``): the last label ends at the plot's edge, never past it."""
     y_ticks: list[tuple[float, str]]
     series: list[dict[str, Any]] = field(default_factory=list)
     """``{"name", "css", "points": "x,y x,y", "dots": [(x, y, title)]}``."""
@@ -427,12 +429,15 @@ def trend_chart(
         plot_w,
         plot_h,
         x_labels=[
-            (round(x[w], 1), w) for i, w in enumerate(weeks) if i % step == 0 or i == len(weeks) - 1
+            (round(x[w], 1), w, "end" if i == len(weeks) - 1 and len(weeks) > 1 else "middle")
+            for i, w in enumerate(weeks)
+            if i % step == 0 or i == len(weeks) - 1
         ],
         y_ticks=[(round(y(v), 1), f"{v:g}") for v in _ticks(floor)],
     )
     busiest = sorted(agents, key=lambda a: -a.calls)[:max_series]
-    for i, a in enumerate(sorted(busiest, key=lambda a: a.agent or "")):
+    colours = _colours([a.agent or "" for a in busiest])
+    for a in sorted(busiest, key=lambda a: a.agent or ""):
         pts = [
             (
                 round(x[w], 1),
@@ -446,12 +451,27 @@ def trend_chart(
             chart.series.append(
                 {
                     "name": a.agent or "(no agent)",
-                    "css": PALETTE[i % len(PALETTE)],
+                    "css": colours[a.agent or ""],
                     "points": " ".join(f"{px},{py}" for px, py, _ in pts),
                     "dots": pts,
                 }
             )
     return chart
+
+
+def _colours(agents: Sequence[str]) -> dict[str, str]:
+    """Each agent's colour, from its id (so adding an agent changes no one else's): the
+    palette slot its id hashes to, or, taken, the next free one (agents placed in id order)."""
+    out: dict[str, str] = {}
+    taken: set[int] = set()
+    for agent in sorted(agents):
+        slot = zlib.crc32(agent.encode("utf-8")) % len(PALETTE)
+        if len(taken) < len(PALETTE):
+            while slot in taken:
+                slot = (slot + 1) % len(PALETTE)
+        taken.add(slot)
+        out[agent] = PALETTE[slot]
+    return out
 
 
 def _ticks(floor: float) -> list[float]:

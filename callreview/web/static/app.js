@@ -1,4 +1,5 @@
 // callreview: click a line to hear it; space play/pause; j/k next/previous evidence.
+// A moment's link: a click writes #t=SECONDS into the URL; a URL with one opens the call there.
 // Vanilla, no build step; the page works without it (the player has its own controls).
 (function () {
   "use strict";
@@ -19,6 +20,33 @@
     if (el && el.classList.contains("moment")) el.classList.add("current");
   }
 
+  // the URL names the moment playing: #t=27.4 (replaced, not pushed: Back leaves the call)
+  function remember(start) {
+    try { history.replaceState(null, "", "#t=" + start); } catch (e) { /* a file:// page may refuse */ }
+  }
+
+  // what #t=27.4 points at: the evidence starting then, else the turn it falls in
+  function linked(seconds) {
+    var exact = function (el) { return Math.abs(parseFloat(el.getAttribute("data-start")) - seconds) < 0.005; };
+    var inside = function (el) {
+      return seconds >= parseFloat(el.getAttribute("data-start")) - 0.005 && seconds < parseFloat(el.getAttribute("data-end"));
+    };
+    return { moment: moments.filter(exact)[0] || null, line: lines.filter(exact)[0] || lines.filter(inside)[0] || null };
+  }
+
+  function openHash() {
+    var m = /^#t=(\d+(?:\.\d+)?)$/.exec(location.hash);
+    if (!m) return;
+    var seconds = parseFloat(m[1]);
+    var found = linked(seconds);
+    lines.forEach(function (ln) { ln.classList.remove("linked"); });
+    if (found.line) found.line.classList.add("linked");
+    var el = found.moment || found.line;
+    if (found.moment) current = moments.indexOf(found.moment);
+    if (el) el.scrollIntoView({ block: "center" });
+    playFrom(seconds, el);
+  }
+
   function playFrom(seconds, el) {
     if (!isFinite(seconds)) return;
     var folded = el && el.closest("details");
@@ -35,11 +63,18 @@
 
   document.addEventListener("click", function (event) {
     var el = event.target.closest("[data-start]");
-    if (!el || event.target.closest("a, button, form, summary")) return;
+    if (!el) return;
+    var own = event.target.closest("a.t");  // the moment's own link: play it here, no jump
+    if (own) event.preventDefault();
+    else if (event.target.closest("a, button, form, summary")) return;
     var i = moments.indexOf(el);
     if (i >= 0) current = i;
     playFrom(parseFloat(el.getAttribute("data-start")), el);
+    remember(el.getAttribute("data-start"));
   });
+
+  window.addEventListener("hashchange", openHash);
+  openHash();
 
   document.addEventListener("keydown", function (event) {
     var t = event.target;
@@ -55,6 +90,7 @@
       var el = moments[current];
       el.scrollIntoView({ block: "nearest" });
       playFrom(parseFloat(el.getAttribute("data-start")), el);
+      remember(el.getAttribute("data-start"));
     }
   });
 
