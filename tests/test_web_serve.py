@@ -266,3 +266,96 @@ def test_export_html_refuses_a_file_as_the_folder(server, tmp_path):
         1,
         f"callreview: error: {target}: is a file; --html takes a folder to write the report into\n",
     )
+
+
+# --- proxies, the lockout and the access log -----------------------------------------------
+
+
+@pytest.fixture
+def users_only(tmp_path):
+    """A store with one reviewer (rita) and no calls."""
+    db = tmp_path / "users.db"
+    with open_store(db) as store:
+        from callreview.team.people import People
+
+        People(store).add_user("rita", "reviewer", PASSWORD)
+    return db
+
+
+def post_login(client: httpx.Client, password: str, forwarded: str | None = None) -> int:
+    headers = {"X-Forwarded-For": forwarded} if forwarded else {}
+    page = client.get("/login", headers=headers).text
+    token = re.search(r'name="csrf" value="([^"]+)"', page).group(1)
+    response = client.post(
+        "/login", data={"csrf": token, "name": "rita", "password": password}, headers=headers
+    )
+    return response.status_code
+
+
+def test_a_forged_x_forwarded_for_does_not_reset_the_lockout(users_only):
+    proc, url = start_server(users_only)
+    try:
+        with httpx.Client(base_url=url, follow_redirects=False, timeout=30) as client:
+            for n in range(5):
+                assert post_login(client, "guess", forwarded=f"10.0.0.{n}") == 401
+            assert post_login(client, PASSWORD, forwarded="10.9.8.7") == 429
+    finally:
+        assert stop_server(proc) == 0
+
+
+def access_lines(db: Path, log: Path, *args: str) -> list[str]:
+    """Log in as rita through a server started with ``args``, open a search, log out; the
+    access log's lines."""
+    proc, url = start_server(db, "--access-log", str(log), *args)
+    try:
+        with httpx.Client(base_url=url, follow_redirects=False, timeout=30) as client:
+            forwarded = {"X-Forwarded-For": "10.1.2.3"}
+            assert post_login(client, PASSWORD, forwarded="10.1.2.3") == 303
+            assert client.get("/queue?q=您好请问", headers=forwarded).status_code == 200
+    finally:
+        assert stop_server(proc) == 0
+    return log.read_text(encoding="utf-8").splitlines()
+
+
+def fields(line: str) -> list[str]:
+    """An access-log line without its time and duration."""
+    when, *middle, took = line.split(" ")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", when) and re.fullmatch(r"\d+ms", took)
+    return middle
+
+
+def test_the_access_log_has_a_line_per_request_and_no_query_string(users_only, tmp_path):
+    lines = access_lines(users_only, tmp_path / "access.log")
+    assert [fields(line) for line in lines] == [
+        ["127.0.0.1", "-", "GET", "/login", "200"],
+        ["127.0.0.1", "rita", "POST", "/login", "303"],
+        ["127.0.0.1", "rita", "GET", "/queue", "200"],
+    ]
+    assert "您好" not in "".join(lines) and "%E6" not in "".join(lines)
+
+
+def test_serve_trusts_x_forwarded_for_only_with_proxy_headers(users_only, tmp_path):
+    lines = access_lines(users_only, tmp_path / "access.log", "--proxy-headers")
+    assert [fields(line)[0] for line in lines] == ["10.1.2.3"] * 3
+    other = access_lines(
+        users_only,
+        tmp_path / "other.log",
+        "--proxy-headers",
+        "--forwarded-allow-ips",
+        "192.0.2.1",
+    )
+    assert [fields(line)[0] for line in other] == ["127.0.0.1"] * 3  # not a trusted proxy
+
+
+def test_serve_refuses_forwarded_allow_ips_without_proxy_headers(users_only):
+    result = subprocess.run(
+        [*CLI, "serve", "--db", str(users_only), "--forwarded-allow-ips", "10.0.0.1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert (result.returncode, result.stderr) == (
+        4,
+        "callreview: error: --forwarded-allow-ips: trusted only with --proxy-headers; "
+        "add it, or drop --forwarded-allow-ips\n",
+    )
