@@ -9,7 +9,7 @@ reviewer waits for:
   one transaction each), as ``batch`` does it, for the first ``--real`` calls;
 * **bulk insert**: the rest in batched transactions (executemany through the store's
   connection), only to build the store fast;
-* **summary**: :func:`callreview.team.summary.summarize` over every call, in this process;
+* **summary**: :func:`callreview.team.summary.summarize` over every call's final result, in this process;
 * **export**: ``callreview export --csv`` / ``--xlsx`` / ``--jsonl`` as subprocesses, with
   their wall time and peak RSS (``ru_maxrss`` of that child), for all calls and for
   about a tenth of them: flat memory means the same peak for both;
@@ -40,8 +40,10 @@ sys.path.insert(0, str(REPO))
 
 from samples import scored_truths  # noqa: E402  (bench/samples.py)
 
+from callreview.qc.scorecard import load_scorecard  # noqa: E402
 from callreview.review import Reviewer  # noqa: E402
 from callreview.store import CallMeta, open_store  # noqa: E402
+from callreview.team.finals import final_reviews  # noqa: E402
 from callreview.team.summary import summarize  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
@@ -118,7 +120,8 @@ def run(url: str, work: Path, calls: int, real: int) -> None:
         )
 
         started = time.perf_counter()
-        figures = summarize(store.calls(state="scored"), "agent")
+        finals = final_reviews(store, store.calls(state="scored"), load_scorecard(None))
+        figures = summarize(finals, "agent")
         summary_s = time.perf_counter() - started
         print(
             f"summary (in process, by agent): {figures.total.calls:,} calls in {summary_s:.1f} s = {figures.total.calls / summary_s:,.0f} calls/s"
