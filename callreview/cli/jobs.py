@@ -136,6 +136,8 @@ def batch(
                 tally = run_batch(jobs, reviewer, store, url, options, progress, stop)
         for line in summary_lines(tally):
             echo(line)
+        if tally.store_error is not None:
+            echo(f"callreview: error: {tally.store_error}", err=True)
         return 130 if tally.interrupted else tally.exit_code
 
     run_command(run, debug)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from callreview.errors import CallreviewError
+from callreview.errors import CallreviewError, StoreError
 from callreview.jobs.discover import AUDIO_SUFFIXES, TEMP_SUFFIXES, discover, is_temporary
 from callreview.jobs.engine import (
     Job,
@@ -65,6 +65,9 @@ class BatchTally:
     audio_s: float = 0.0
     """Audio of the calls scored or found scored."""
     interrupted: bool = False
+    store_error: str | None = None
+    """Why the store stopped the batch (a full disk, a read-only store): the calls not done
+    are left for the next run."""
 
     @property
     def done(self) -> int:
@@ -86,6 +89,8 @@ class BatchTally:
 
     @property
     def exit_code(self) -> int:
+        if self.store_error is not None:
+            return StoreError.exit_code
         return SOME_FAILED if self.failed else 0
 
 
@@ -151,21 +156,30 @@ def run_batch(
     busy: dict[str, Outcome] = {}
     outcomes = _outcomes(jobs, reviewer, db, options, stop, reporter)
     try:
-        for outcome in outcomes:
-            if outcome.status == "busy":
-                busy[outcome.path] = outcome
-            else:
-                tally.add(outcome)
-            reporter.outcome(outcome, tally)
-    finally:  # on `stop`, local workers and Ray actors finish the running calls, yield them, end
-        close = getattr(outcomes, "close", None)
-        if close is not None:
-            close()
-    if busy and not (stop is not None and stop.is_set()):
-        by_path = {str(job.path): job for job in jobs}
-        _wait_for_others(busy, by_path, reviewer, store, options, tally, reporter, stop)
+        try:
+            for outcome in outcomes:
+                if outcome.status == "busy":
+                    busy[outcome.path] = outcome
+                else:
+                    tally.add(outcome)
+                reporter.outcome(outcome, tally)
+        finally:  # on `stop`, local workers and Ray actors finish the running calls, yield, end
+            close = getattr(outcomes, "close", None)
+            if close is not None:
+                close()
+        if busy and not (stop is not None and stop.is_set()):
+            by_path = {str(job.path): job for job in jobs}
+            _wait_for_others(busy, by_path, reviewer, store, options, tally, reporter, stop)
+    except CallreviewError as err:
+        if err.exit_code != StoreError.exit_code:
+            raise
+        tally.store_error = str(err)  # a full disk fails every call alike: stop, say so once
     tally.interrupted = stop is not None and stop.is_set()
-    store.finish_run(run, tally.scored, tally.already, len(tally.failed))
+    try:
+        store.finish_run(run, tally.scored, tally.already, len(tally.failed))
+    except StoreError:
+        if tally.store_error is None:
+            raise
     return tally
 
 

@@ -76,8 +76,13 @@ def outcome_line(outcome: Outcome, tally: BatchTally) -> str:
 def summary_lines(tally: BatchTally) -> list[str]:
     """``412 scored, 1,203 already scored, 2 failed``, then each failed file's one-line error."""
     lines = [tally.line()] + ["  " + _error(outcome) for outcome in tally.failed]
-    if tally.interrupted:
-        left = tally.total - tally.done
+    left = tally.total - tally.done
+    if tally.store_error is not None:
+        lines.append(
+            f"stopped: {left:,} call{'s' if left != 1 else ''} not scored yet; "
+            "run the same command again once the store is fixed"
+        )
+    elif tally.interrupted:
         lines.append(
             f"interrupted: {left:,} call{'s' if left != 1 else ''} not scored yet; "
             "run the same command again to go on"

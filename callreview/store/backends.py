@@ -159,7 +159,12 @@ class SQLiteBackend(Backend):
                 f"{self.where}: cannot open the store file; "
                 "check the path and the folder's permissions"
             )
-        if "disk" in text and ("full" in text or "I/O" in text):
+        if "full" in text:
+            return StoreError(
+                f"{self.where}: the disk is full; free space on it and run again "
+                "(the calls stored so far are kept)"
+            )
+        if "disk" in text and "I/O" in text:
             return StoreError(
                 f"{self.where}: the disk failed or is full ({text}); free space and run again"
             )
@@ -181,13 +186,21 @@ class SQLiteBackend(Backend):
             try:
                 yield
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as err:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise self.translate(err) from None
+
+    def _rollback(self) -> None:
+        """Undo the open transaction, if SQLite has not already (a full disk rolls it back)."""
+        if self.conn.in_transaction:
+            try:
+                self.conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass  # the error that got us here is the one to report
 
     def stream(self, sql: str, params: Sequence[Any] = (), size: int = 1000) -> Iterator[tuple]:
         # Own connection: a long export never holds the shared one, and WAL gives it one snapshot.

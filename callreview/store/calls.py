@@ -98,7 +98,10 @@ class Calls(Reviews):
         if state == "failed" and not retry_failed:
             return ClaimResult("failed", call=call)
         now = time.time()
-        if state == "claimed" and token and (lease_until or 0) > now and _alive(holder):
+        # A worker asking for a call it holds lost track of its claim (the store failed as it
+        # gave it back): its own claim is no one else's to wait for.
+        live = holder != worker and (lease_until or 0) > now and _alive(holder)
+        if state == "claimed" and token and live:
             return ClaimResult("busy", call=call)
         new = uuid.uuid4().hex
         with self.db.transaction():

@@ -1,0 +1,123 @@
+"""Faults under the store and the outputs: a full disk, a read-only store.
+
+A full disk is a real one: a small tmpfs mounted for the test (root only, as CI runs; skipped
+otherwise), so SQLite meets ``SQLITE_FULL`` where a production disk would give it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_watch import transcript_bytes, wait_for
+
+from callreview.store import open_store
+
+ENV = {"CALLREVIEW_MODEL": "/nonexistent/model"}
+
+
+def cli(*args: str, cwd: Path, timeout: float = 120) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "callreview", *args],
+        cwd=cwd,
+        env={**os.environ, **ENV},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+@pytest.fixture
+def small_disk(tmp_path, request):
+    """A 400 KiB tmpfs (room for the store and about one call), or the size the test marks."""
+    size = getattr(request, "param", "400k")
+    if os.geteuid() != 0:
+        pytest.skip("mounting a small tmpfs (a real full disk) needs root, as CI runs")
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(mount)], capture_output=True
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode().strip()}")
+    yield mount
+    subprocess.run(["umount", "-l", str(mount)], check=True)
+
+
+def calls(folder: Path, n: int) -> list[str]:
+    folder.mkdir()
+    for i in range(n):
+        (folder / f"c{i:02d}.json").write_bytes(transcript_bytes(i))
+    return [str(p) for p in sorted(folder.iterdir())]
+
+
+def scored(db: Path) -> int:
+    with open_store(db) as store:
+        return store.counts().scored
+
+
+def test_batch_on_a_full_disk_says_so_in_one_line_exits_5_and_tallies_what_was_stored(
+    small_disk, tmp_path
+):
+    files = calls(tmp_path / "in", 20)
+    db = small_disk / "qc.db"
+    done = cli("batch", *files, "--db", str(db), cwd=tmp_path)
+    assert done.returncode == 5, done.stderr
+    stored = scored(db)
+    assert 0 < stored < 20
+    assert done.stdout.splitlines() == [
+        f"{stored} scored, 0 already scored, 0 failed",
+        f"stopped: {20 - stored} calls not scored yet; "
+        "run the same command again once the store is fixed",
+    ]
+    assert done.stderr.splitlines()[-1] == (
+        f"callreview: error: {db}: the disk is full; free space on it and run again "
+        "(the calls stored so far are kept)"
+    )
+    assert "internal error" not in done.stderr and "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("small_disk", ["8m"], indirect=True)  # room for six calls' WAL
+def test_watch_on_a_full_disk_waits_and_scores_the_rest_once_there_is_room(small_disk, tmp_path):
+    folder = tmp_path / "in"
+    calls(folder, 6)
+    db = small_disk / "qc.db"
+    with open_store(db):
+        pass
+    ballast = small_disk / "ballast"
+    free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
+    ballast.write_bytes(b"\0" * max(0, free - 40_000))
+    log, err = tmp_path / "watch.log", tmp_path / "watch.err"
+    with open(log, "w") as out, open(err, "w") as errs:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "callreview", "watch", str(folder), "--db", str(db)]
+            + ["--pattern", "*.json", "--settle", "0.2"],
+            cwd=tmp_path,
+            env={**os.environ, **ENV},
+            stdout=out,
+            stderr=errs,
+        )
+    try:
+
+        def full():
+            """watch to say the disk is full"""
+            assert proc.poll() is None, err.read_text()
+            return ": the disk is full; " in err.read_text()
+
+        wait_for(full, 60)
+        ballast.unlink()
+
+        def all_scored():
+            """the six calls stored once there was room"""
+            assert proc.poll() is None, err.read_text()
+            return scored(db) == 6
+
+        wait_for(all_scored, 90)
+        assert "internal error" not in err.read_text() + log.read_text()
+        assert err.read_text().splitlines()[0].startswith("callreview: store unavailable: ")
+    finally:
+        proc.terminate()
+        assert proc.wait(60) == 0
