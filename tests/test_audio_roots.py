@@ -124,12 +124,11 @@ def test_a_recording_under_recording_roots_is_served(site):
     assert client.get(f"/audio/{call}").status_code == 200
 
 
-def test_the_store_lists_the_recording_folders_its_runs_recorded(site):
-    root, _, store = site
-    store.start_run("batch", {"recordings": [str(root / "a"), str(root / "b" / "one.flac")]})
-    store.start_run("watch", {"recordings": [str(root / "a")]})
-    store.start_run("rescore", {"since": None})
-    assert store.recording_folders() == [str(root / "a"), str(root / "b" / "one.flac")]
+def test_the_store_lists_the_recording_folders_its_runs_recorded(fresh_store):
+    fresh_store.start_run("batch", {"recordings": ["/srv/a", "/srv/b/one.flac"]})
+    fresh_store.start_run("watch", {"recordings": ["/srv/a", "/srv/c"]})
+    fresh_store.start_run("rescore", {"since": None, "recordings": ["/not/a/recording/run"]})
+    assert fresh_store.recording_folders() == ["/srv/a", "/srv/b/one.flac", "/srv/c"]
 
 
 def test_an_agent_sees_the_recordings_name_not_the_servers_path(site):

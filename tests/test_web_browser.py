@@ -127,6 +127,24 @@ def test_browser_clicking_evidence_seeks_the_audio_and_plays(flow):
     assert seen["evidence_click"]["start"] == 22.57  # 「这不可能」, the first forbidden phrase
 
 
+def test_browser_a_moments_link_is_written_on_click_and_opens_the_call_there(flow):
+    seen, _, _, _ = flow
+    assert seen["evidence_click_hash"] == "#t=22.57"
+    written = seen["transcript_click_hash"]
+    assert written.startswith("#t=") and float(written[3:]) == seen["transcript_click"]["start"]
+    opened = seen["link_open"]
+    assert abs(opened["currentTime"] - opened["start"]) < 0.5 and opened["paused"] is False
+    assert [float(s) for s in opened["linked"]] == [opened["start"]]
+
+
+def test_browser_log_out_stays_on_screen_at_390_px(flow):
+    seen, _, _, _ = flow
+    for page in ("queue", "call"):
+        box = seen["narrow"][page]
+        assert box["viewport"] == 390
+        assert 0 <= box["left"] and box["right"] <= 390, (page, box)
+
+
 def test_browser_keyboard_plays_pauses_and_walks_the_evidence(flow):
     seen, _, _, _ = flow
     assert seen["space_paused"] and seen["space_played"]

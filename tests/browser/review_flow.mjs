@@ -47,6 +47,14 @@ async function playingNear(page, start) {
   return page.evaluate(() => { const a = document.getElementById("player"); return { currentTime: a.currentTime, paused: a.paused, duration: a.duration }; });
 }
 
+async function fresh(page) {
+  // the page loaded again without its #t= link (a reload would keep it and play from there)
+  const url = new URL(page.url());
+  url.hash = "";
+  await page.goto("about:blank");
+  await page.goto(url.href);
+}
+
 const ids = config.calls;
 try {
   // --- a reviewer: log in, the queue, filters, a call, evidence → audio ---------------------
@@ -74,11 +82,25 @@ try {
     const start = parseFloat(await moment.getAttribute("data-start"));
     await moment.click();
     out.evidence_click = { start, ...(await playingNear(page, start)) };
+    out.evidence_click_hash = new URL(page.url()).hash;  // the moment's link, in the URL
     // a transcript line
     const line = page.locator(".line[data-start]").nth(4);
     const lineStart = parseFloat(await line.getAttribute("data-start"));
     await line.click();
     out.transcript_click = { start: lineStart, ...(await playingNear(page, lineStart)) };
+    out.transcript_click_hash = new URL(page.url()).hash;
+    // a moment's link opened afresh: the player starts there and the turn is marked
+    {
+      const linkPage = await context.newPage();
+      const linkStart = await page.locator(".line[data-start]").nth(6).getAttribute("data-start");
+      await linkPage.goto(config.base + `/calls/${ids["07_forbidden"]}#t=${linkStart}`);
+      out.link_open = {
+        start: parseFloat(linkStart),
+        ...(await playingNear(linkPage, parseFloat(linkStart))),
+        linked: await linkPage.$$eval(".line.linked", (els) => els.map((e) => e.dataset.start)),
+      };
+      await linkPage.close();
+    }
     // keyboard: space pauses and plays; on a fresh page j goes to the first evidence, j to the next, k back
     await page.locator("h1").click();
     await page.keyboard.press(" ");
@@ -87,7 +109,7 @@ try {
     await page.keyboard.press(" ");
     await page.waitForFunction(() => !document.getElementById("player").paused, null, { timeout: 5000 });
     out.space_played = true;
-    await page.reload();
+    await fresh(page);  // without the moment's link the clicks wrote into the URL
     await page.locator("h1").click();
     const starts = await page.$$eval(".moment[data-start]", (els) => els.map((e) => parseFloat(e.dataset.start)));
     await page.keyboard.press("j");
@@ -98,7 +120,7 @@ try {
     out.key_k = { expected: starts[0], ...(await playingNear(page, starts[0])) };
     // the call page's screenshot: a fresh page, a forbidden phrase playing, tall enough to show it
     await page.setViewportSize({ width: 1360, height: 1560 });
-    await page.reload();
+    await fresh(page);
     await page.locator("#item-forbidden .moment").first().click();
     await playingNear(page, start);
     await page.evaluate(() => document.getElementById("player").pause());
@@ -173,6 +195,20 @@ try {
       item: tr.dataset.item, count: tr.querySelector(".count").textContent.trim(),
       percent: tr.querySelector(".percent").textContent.trim(), kappa: tr.querySelector(".kappa").textContent.trim(),
     })));
+    await context.close();
+  }
+
+  // --- a phone's width (390 px): Log out stays on screen ------------------------------------
+  {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN" });
+    const page = await context.newPage();
+    await login(page, "rita");
+    out.narrow = {};
+    for (const [name, path] of [["queue", "/queue"], ["call", `/calls/${ids["07_forbidden"]}`]]) {
+      await page.goto(config.base + path);
+      const box = await page.locator("button:has-text('Log out')").boundingBox();
+      out.narrow[name] = { left: box.x, right: box.x + box.width, viewport: await page.evaluate(() => window.innerWidth) };
+    }
     await context.close();
   }
 
