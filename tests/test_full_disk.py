@@ -121,3 +121,35 @@ def test_watch_on_a_full_disk_waits_and_scores_the_rest_once_there_is_room(small
     finally:
         proc.terminate()
         assert proc.wait(60) == 0
+
+
+@pytest.fixture
+def read_only_store(small_disk, tmp_path):
+    """A store with one scored call on a disk remounted read-only (a read-only folder)."""
+    files = calls(tmp_path / "in", 2)
+    db = small_disk / "qc.db"
+    assert cli("batch", files[0], "--db", str(db), cwd=tmp_path).returncode == 0
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+    return db
+
+
+@pytest.mark.parametrize("small_disk", ["8m"], indirect=True)
+def test_a_store_in_a_read_only_folder_can_still_be_read(read_only_store, tmp_path):
+    done = cli("status", "--db", str(read_only_store), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == f"store: {read_only_store}"
+    with open_store(read_only_store) as store:
+        assert [c.state for c in store.calls()] == ["scored"]  # a streamed read, too
+
+
+@pytest.mark.parametrize("small_disk", ["8m"], indirect=True)
+def test_watch_once_on_a_read_only_store_exits_5_in_one_line(read_only_store, tmp_path):
+    done = cli(
+        "watch", str(tmp_path / "in"), "--once", "--db", str(read_only_store),
+        "--pattern", "*.json", "--settle", "0.2", cwd=tmp_path, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 5, done.stdout + done.stderr
+    assert done.stderr.splitlines() == [
+        f"callreview: error: {read_only_store}: the store is read-only; "
+        "check the permissions of the file and its folder"
+    ]

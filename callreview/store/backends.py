@@ -8,6 +8,7 @@ messages that say what is wrong and how to fix it, never with a password or data
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import threading
@@ -41,6 +42,8 @@ class Backend:
     real: str
     null_safe_eq: str
     """``a IS b`` that is true for two NULLs: the compare-and-set of a claim."""
+    read_only = False
+    """Opened for reading only (an SQLite store in a folder this process may not write)."""
 
     def __init__(self) -> None:
         self.lock = threading.RLock()  # one connection per Store, shared by a server's threads
@@ -99,7 +102,15 @@ class SQLiteBackend(Backend):
                 f"{path}: the folder {path.parent} does not exist; "
                 "create it or choose another --db path"
             )
+        # A store this process may not write (a read-only folder or disk) is still read: opened
+        # read-only, it serves status, exports and the web app; a write is refused in one line.
+        self.read_only = path.exists() and not (
+            os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)
+        )
         try:
+            if self.read_only:
+                self.conn = self._read_only()
+                return
             self.conn = sqlite3.connect(
                 str(path), timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
             )
@@ -110,6 +121,23 @@ class SQLiteBackend(Backend):
             self.conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as err:
             raise self.translate(err) from None
+
+    def _read_only(self) -> sqlite3.Connection:
+        """A read-only connection; a WAL file no one may write (no ``-shm`` can be made beside
+        it) is read as immutable: nobody can change it meanwhile."""
+        uri = self.path.resolve().as_uri()
+        conn = self._connect_uri(f"{uri}?mode=ro")
+        try:
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError:
+            conn.close()
+        return self._connect_uri(f"{uri}?immutable=1")
+
+    def _connect_uri(self, uri: str) -> sqlite3.Connection:
+        return sqlite3.connect(
+            uri, uri=True, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
 
     def _enter_wal(self) -> None:
         """Put the file in WAL mode, once for its life: the mode is kept in the file.
@@ -205,7 +233,12 @@ class SQLiteBackend(Backend):
     def stream(self, sql: str, params: Sequence[Any] = (), size: int = 1000) -> Iterator[tuple]:
         # Own connection: a long export never holds the shared one, and WAL gives it one snapshot.
         try:
-            conn = sqlite3.connect(str(self.path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+            if self.read_only:
+                conn = self._read_only()
+            else:
+                conn = sqlite3.connect(
+                    str(self.path), timeout=BUSY_TIMEOUT_S, check_same_thread=False
+                )
         except sqlite3.Error as err:
             raise self.translate(err) from None
         try:

@@ -26,6 +26,14 @@ class Meta(Part):
         return self.db.execute(sql).fetchone() is not None
 
     def _migrate(self) -> None:
+        if self.db.read_only:
+            version = self.schema_version()
+            if version != SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.where}: the store is read-only and at schema {version}, not "
+                    f"{SCHEMA_VERSION}; open it once where it may be written, or use another --db"
+                )
+            return
         # under the write lock: two processes opening a new store migrate once
         with self.db.transaction():
             if self.db.name != "sqlite":

@@ -335,7 +335,10 @@ class Watcher:
 
     def _store_down(self, message: str, now: float, f: Pending | None = None) -> None:
         """The store is locked or away: send nothing for a while (longer each time), then the
-        file again."""
+        file again. With ``--once`` the run ends instead (exit 5): a cron job must not hang on a
+        read-only store or a full disk; the next run goes on."""
+        if self.options.once:
+            raise StoreError(message)
         wait = STORE_BACKOFF_S[min(self._store_trouble, len(STORE_BACKOFF_S) - 1)]
         self._store_trouble += 1
         self._store_until = now + wait
