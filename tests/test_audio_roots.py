@@ -138,3 +138,25 @@ def test_an_agent_sees_the_recordings_name_not_the_servers_path(site):
     assert "c7.json" in page
     assert str(root) not in page
     assert str(root) in client_for(store, "rita").get(f"/calls/{call}").text
+
+
+def test_serve_takes_recording_roots_from_callreview_toml(site):
+    import httpx
+    from test_web_serve import start_server, stop_server
+
+    root, share, store = site
+    call = score(store, transcript(share, "c9", "../../elsewhere/x.flac"))
+    store.close()
+    config = root / "callreview.toml"
+    config.write_text(f'recording_roots = ["{root / "elsewhere"}"]\n', encoding="utf-8")
+    outcomes = {}
+    for name, args in (("without", ()), ("with", ("--config", str(config)))):
+        proc, url = start_server(root / "callreview.db", *args)
+        try:
+            with httpx.Client(base_url=url, follow_redirects=False) as web:
+                token = re.search(r'name="csrf" value="([^"]+)"', web.get("/login").text).group(1)
+                web.post("/login", data={"csrf": token, "name": "rita", "password": PASSWORD})
+                outcomes[name] = web.get(f"/audio/{call}").status_code
+        finally:
+            stop_server(proc)
+    assert outcomes == {"without": 404, "with": 200}

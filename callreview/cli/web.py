@@ -109,6 +109,7 @@ def serve(
             forwarded_allow_ips=forwarded_allow_ips or "127.0.0.1",
             idle_minutes=idle,
             access_log=access_log,
+            recording_roots=tuple(settings.recording_roots),
         )
         rules = load_scorecard(settings.scorecard)
         with open_store(db, settings.db) as store:

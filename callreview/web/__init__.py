@@ -46,6 +46,8 @@ class ServeOptions:
     idle_minutes: int = 30
     access_log: Path | None = None
     """Append one line per request here (no query strings, no transcript text)."""
+    recording_roots: tuple[str, ...] = ()
+    """Folders audio may be served from besides those the store was filled from."""
 
 
 def serve(
@@ -62,7 +64,15 @@ def serve(
     from callreview.web.app import create_app
 
     with _access_log(options.access_log) as log:
-        app = create_app(store, scorecard, options.secure_cookies, debug, options.idle_minutes, log)
+        app = create_app(
+            store,
+            scorecard,
+            options.secure_cookies,
+            debug,
+            options.idle_minutes,
+            log,
+            recording_roots=options.recording_roots,
+        )
         _run(app, host, port, options, ready)
 
 
