@@ -14,6 +14,7 @@ import pytest
 from fixtures.web_client import cli, csrf_of, logged_in, login
 
 from callreview.store import open_store
+from callreview.team.people import People
 
 pytest_plugins = ["fixtures.web_app"]  # the web, templates fixtures
 
@@ -166,7 +167,7 @@ def test_audit_refuses_a_bad_day_and_an_unknown_action(three_days):
     assert (bad_action.returncode, bad_action.stderr) == (
         4,
         "callreview: error: --action hack: use one of login, login_failed, logout, override, "
-        "appeal, decide, export, user_add, user_remove, user_passwd, user_role, "
+        "appeal, decide, confirm, export, user_add, user_remove, user_passwd, user_role, "
         "sessions_revoked\n",
     )
 
@@ -185,3 +186,12 @@ def test_the_audit_trail_on_both_backends(store_url):
         assert [e.at for e in store.audit(until=200.0)] == [100.0]
         assert [e.action for e in store.audit(actor="rita", action="login")] == ["login"]
         assert len(store.audit(limit=2)) == 2
+
+
+def test_marking_a_result_reviewed_is_audited(web):
+    make, store, ids, db = web
+    call = ids["07_forbidden"]
+    People(store).confirm(call, People(store).user("rita"))
+    assert [e for e in audit(db) if e[1] != "login"] == [
+        ("rita", "confirm", f"call {call}", "result stands")
+    ]

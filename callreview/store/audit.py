@@ -18,6 +18,7 @@ AUDIT_ACTIONS: tuple[str, ...] = (
     "override",
     "appeal",
     "decide",
+    "confirm",
     "export",
     "user_add",
     "user_remove",

@@ -204,7 +204,9 @@ class People:
             stored, review = self._scored(call)
             self.store.index_review(review, call, (stored.review or {})["items"])
             statuses = self.store.override_statuses(review)
-            self._keep_final(stored, review, statuses, by, time.time())
+            now = time.time()
+            self._keep_final(stored, review, statuses, by, now)
+            self.store.add_audit(now, by.name, "confirm", f"call {call}", "result stands")
         return self.final(self._scored(call)[0])
 
     def _keep_final(
