@@ -270,12 +270,12 @@ def test_watch_ignores_temporary_names_and_scores_a_file_renamed_into_place_at_o
     os.replace(
         part, inbox / "renamed.json"
     )  # the recorder's last step: the name is final only when the file is
-    wait_for(lambda: scored_count(db) == 1, 15)
+    wait_for(lambda: scored_count(db) == 1, 25)
     assert list(ledger(db)) == [str(inbox / "renamed.json")]
     assert proc.stop() == 0
     (line,) = proc.lines("scored")
     latency = float(re.search(r" · ([\d.]+) s after complete \([\d.]+ s scoring\)$", line).group(1))
-    assert latency < 5  # renamed in: no settle window to wait for
+    assert latency < 15  # renamed in: well under the 30 s settle window (a loaded CI is slow)
     assert list(ledger(db)) == [
         str(inbox / "renamed.json")
     ]  # the .part, .tmp and dotfile never were
