@@ -539,3 +539,83 @@ def test_overrides_appeals_and_kept_finals_are_rows_on_a_review_version(
     tallies = fresh_store.agent_tallies()
     assert [(d[2], d[3], d[6]) for d in tallies.days] == [(1, 87.5, 1)]
     assert tallies.bands == [(None, "good", 1)] and tallies.open_appeals == []
+
+
+# --- status and foreign files (issue 29 item 15) --------------------------------------------
+
+
+def _callreview(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "callreview", *args], capture_output=True, text=True, timeout=120
+    )
+
+
+def _gone_pid() -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()
+
+
+def test_status_counts_claims_whose_worker_is_gone_as_pending_not_in_progress(
+    fresh_store, store_url
+):
+    for sha in ("1", "2", "3"):
+        fresh_store.register(sha * 64, f"/{sha}.flac")
+    dead_here = f"{socket.gethostname()}:{_gone_pid()}"
+    fresh_store.claim("1" * 64, "/1.flac", worker=dead_here, lease_s=3600)
+    fresh_store.claim("2" * 64, "/2.flac", worker="node-7:99999999", lease_s=-1)  # lease ran out
+    fresh_store.claim("3" * 64, "/3.flac", worker="node-8:99999999", lease_s=3600)
+    done = _callreview("status", "--db", store_url)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[1:3] == ["pending       2", "in progress   1"]
+
+
+def test_an_sqlite_file_with_other_tables_is_refused_and_left_as_it_was(tmp_path):
+    path = tmp_path / "crm.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE b (x)")
+        conn.execute("CREATE TABLE a (y)")
+    done = _callreview("status", "--db", str(path))
+    assert (done.returncode, done.stdout) == (5, "")
+    assert done.stderr == (
+        f"callreview: error: {path}: not a callreview store (it has tables a, b); "
+        "point --db at a new file or a callreview store\n"
+    )
+    with sqlite3.connect(path) as conn:
+        tables = conn.execute("SELECT name FROM sqlite_master ORDER BY name").fetchall()
+    assert tables == [("a",), ("b",)]
+
+
+def test_an_empty_sqlite_file_becomes_a_store(tmp_path):
+    path = tmp_path / "new.db"
+    path.write_bytes(b"")
+    with open_store(path) as store:
+        assert store.schema_version() == SCHEMA_VERSION
+
+
+def test_a_run_whose_process_was_killed_is_marked_finished_when_the_next_run_starts(
+    fresh_store, store_url
+):
+    code = (
+        "import sys; from callreview.store import open_store; "
+        "s = open_store(sys.argv[1]); s.start_run('batch', {'calls': 3}); s.close()"
+    )
+    subprocess.run([sys.executable, "-c", code, store_url], check=True, timeout=60)
+    (killed,) = fresh_store.runs()
+    assert not killed.finished  # its process ended without finishing it, as a SIGKILL leaves it
+    live = fresh_store.start_run("watch", {})
+    runs = fresh_store.runs()
+    assert [(r.id, r.finished) for r in runs] == [(killed.id, True), (live, False)]
+    assert runs[0].args == {"calls": 3, "killed": True}
+    assert (runs[0].scored, runs[0].skipped, runs[0].failed) == (0, 0, 0)
+
+
+def test_a_run_on_another_host_is_left_unfinished(fresh_store):
+    other = fresh_store.start_run("batch", {})
+    fresh_store.db.execute("UPDATE runs SET host = 'node-7', pid = 1 WHERE id = ?", (other,))
+    fresh_store.start_run("batch", {})
+    assert [r.finished for r in fresh_store.runs()] == [False, False]

@@ -312,7 +312,7 @@ def status(
         settings = load_settings(config)
         with open_store(db, settings.db) as store:
             latest = store.errors(limit=errors) if errors else []
-            echo(render_status(store.where, store.counts(), latest))
+            echo(render_status(store.where, store.counts(), latest, store.live_claims()))
         return 0
 
     run_command(run, debug)

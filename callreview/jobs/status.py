@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,8 +13,20 @@ if TYPE_CHECKING:
     from callreview.store import QueueCounts, StoredError
 
 
-def render_status(where: str, counts: QueueCounts, errors: list[StoredError]) -> str:
-    """The queue as ``callreview status`` prints it: counts, then the latest errors."""
+def with_live_claims(counts: QueueCounts, live: int) -> QueueCounts:
+    """The counts with only ``live`` claims in progress: a claim whose worker is gone (its lease
+    ran out, or its process is gone from this host) is pending, the next worker takes it."""
+    live = min(live, counts.in_progress)
+    return replace(counts, pending=counts.pending + counts.in_progress - live, in_progress=live)
+
+
+def render_status(
+    where: str, counts: QueueCounts, errors: list[StoredError], live: int | None = None
+) -> str:
+    """The queue as ``callreview status`` prints it: counts, then the latest errors. With
+    ``live`` (:meth:`Store.live_claims`) only live claims are in progress."""
+    if live is not None:
+        counts = with_live_claims(counts, live)
     lines = [
         f"store: {where}",
         f"pending       {counts.pending}",

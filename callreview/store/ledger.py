@@ -3,6 +3,9 @@ claimed, what is stored, and whether the file is sound. What checks and tests as
 
 from __future__ import annotations
 
+import time
+
+from callreview.store.calls import _alive
 from callreview.store.part import Part
 from callreview.store.records import LedgerRow
 
@@ -23,6 +26,16 @@ class Ledger(Part):
                 0
             ]
         )
+
+    def live_claims(self) -> int:
+        """How many claimed calls a worker may still be scoring: its lease has not run out and
+        its process is not gone from this host (what claiming takes over at once is not)."""
+        rows = self.db.execute(
+            "SELECT claimed_by FROM calls WHERE state = 'claimed' AND claim_token IS NOT NULL "
+            "AND lease_until > ?",
+            (time.time(),),
+        ).fetchall()
+        return sum(1 for (holder,) in rows if _alive(holder))
 
     def transcript_count(self) -> int:
         """How many transcripts are stored (one per audio and model, however often scored)."""

@@ -25,7 +25,24 @@ class Meta(Part):
             )
         return self.db.execute(sql).fetchone() is not None
 
+    def _foreign_tables(self) -> list[str]:
+        """The tables of an SQLite file that holds no callreview store ([] for a store, an
+        empty file or PostgreSQL): such a file is refused, never given callreview's tables."""
+        if self.db.name != "sqlite" or self._has_meta():
+            return []
+        rows = self.db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+            "ORDER BY name"
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
     def _migrate(self) -> None:
+        foreign = self._foreign_tables()
+        if foreign:
+            raise StoreError(
+                f"{self.where}: not a callreview store (it has tables {', '.join(foreign)}); "
+                "point --db at a new file or a callreview store"
+            )
         if self.db.read_only:
             version = self.schema_version()
             if version != SCHEMA_VERSION:

@@ -8,14 +8,17 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from callreview.store.calls import worker_id
+from callreview.store.calls import _alive, worker_id
 from callreview.store.part import Part
 from callreview.store.records import Run
 
 
 class Runs(Part):
     def start_run(self, kind: str, args: Mapping[str, Any]) -> int:
+        """Record a run of this process; earlier runs on this host whose process is gone (killed:
+        they never finished) are marked finished first, ``"killed": true`` in their args."""
         host, pid = worker_id().rsplit(":", 1)
+        self._end_killed_runs(host)
         row = self.db.execute(
             "INSERT INTO runs (kind, host, pid, args, started_at) VALUES (?, ?, ?, ?, ?) "
             "RETURNING id",
@@ -28,6 +31,19 @@ class Runs(Part):
             ),
         ).fetchone()
         return int(row[0])
+
+    def _end_killed_runs(self, host: str) -> None:
+        rows = self.db.execute(
+            "SELECT id, pid, args FROM runs WHERE finished_at IS NULL AND host = ?", (host,)
+        ).fetchall()
+        for run, pid, args in rows:
+            if _alive(f"{host}:{pid}"):
+                continue
+            ended = {**(json.loads(args) if args else {}), "killed": True}
+            self.db.execute(
+                "UPDATE runs SET finished_at = ?, args = ? WHERE id = ? AND finished_at IS NULL",
+                (time.time(), json.dumps(ended, ensure_ascii=False, default=str), run),
+            )
 
     def finish_run(self, run: int, scored: int, skipped: int, failed: int) -> None:
         self.db.execute(
