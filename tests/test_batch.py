@@ -480,6 +480,15 @@ def test_batch_sigterm_gives_the_calls_in_progress_back_unscored(tmp_path, model
     with open_store(db) as store:
         left = [(r.state, r.claim_token) for r in store.ledger() if r.state != "scored"]
     assert left == [("pending", None)] * len(left) and len(left) >= 1
+    # the tally is printed as after a Ctrl-C: what the batch saw stored (a call a worker stored
+    # as it was stopped is counted by the next run, as already scored)
+    told = int(out.split(" ", 1)[0])
+    assert told <= 3 - len(left)
+    assert out == (
+        f"{told} scored, 0 already scored, 0 failed\n"
+        f"interrupted: {3 - told} call{'s' if 3 - told != 1 else ''} not scored yet; "
+        "run the same command again to go on\n"
+    )
 
 
 # --- finding the calls (library) ------------------------------------------------------

@@ -138,6 +138,8 @@ def batch(
             echo(line)
         if tally.store_error is not None:
             echo(f"callreview: error: {tally.store_error}", err=True)
+        if tally.stopped_now:
+            echo("callreview: interrupted", err=True)
         return 130 if tally.interrupted else tally.exit_code
 
     run_command(run, debug)

@@ -29,6 +29,7 @@ from callreview.jobs.engine import (
     score_job,
 )
 from callreview.jobs.local import DEFAULT_WORKERS, run_local
+from callreview.jobs.stop import Interrupted
 from callreview.store import Store
 
 if TYPE_CHECKING:
@@ -65,6 +66,8 @@ class BatchTally:
     audio_s: float = 0.0
     """Audio of the calls scored or found scored."""
     interrupted: bool = False
+    stopped_now: bool = False
+    """Stopped by SIGTERM or a second Ctrl-C, the calls in progress given back unscored."""
     store_error: str | None = None
     """Why the store stopped the batch (a full disk, a read-only store): the calls not done
     are left for the next run."""
@@ -138,8 +141,9 @@ def run_batch(
 
     A call another batch holds (``busy``) is waited for at the end until that batch stores it
     or its claim can be taken (a dead or expired holder): then this batch scores it. ``stop``
-    (the first Ctrl-C) ends the batch early: running calls finish, nothing more starts. The run
-    is recorded in the store (``runs``)."""
+    (the first Ctrl-C) ends the batch early: running calls finish, nothing more starts; SIGTERM
+    or a second Ctrl-C gives them back at once. Either way the tally so far is returned. The
+    run is recorded in the store (``runs``)."""
     reporter = reporter or _Silent()
     options = replace(options, workers=options.workers or DEFAULT_WORKERS)
     tally = BatchTally(len(jobs))
@@ -174,7 +178,9 @@ def run_batch(
         if err.exit_code != StoreError.exit_code:
             raise
         tally.store_error = str(err)  # a full disk fails every call alike: stop, say so once
-    tally.interrupted = stop is not None and stop.is_set()
+    except Interrupted:  # SIGTERM or a second Ctrl-C: the running calls were given back
+        tally.stopped_now = True
+    tally.interrupted = tally.stopped_now or (stop is not None and stop.is_set())
     try:
         store.finish_run(run, tally.scored, tally.already, len(tally.failed))
     except StoreError:
