@@ -691,3 +691,105 @@ def test_watch_and_status_have_help_with_an_example_and_a_readme_section(command
     assert (
         "### The folder watcher" in readme and f"**`callreview {command} " in readme
     )  # its synopsis
+
+
+# --- a writer that pauses -----------------------------------------------------------
+
+
+def half_transcript_bytes(i: int) -> bytes:
+    """The i-th transcript with only its first half of segments: what a paused writer had."""
+    data = json.loads(transcript_bytes(i))
+    data["segments"] = data["segments"][: len(data["segments"]) // 2]
+    return json.dumps(data, ensure_ascii=False, indent=1).encode()
+
+
+def states(db: str) -> list[tuple[str, str, int]]:
+    """Every call in id order: (sha256, state, review versions)."""
+    with open_store(db) as store:
+        return [(c.sha256, c.state, len(store.history(c.id))) for c in store.calls(ids=None)]
+
+
+def test_watch_a_file_completed_after_a_pause_supersedes_its_half_scored_version(
+    watcher, inbox, db, tmp_path
+):
+    proc = watcher(*json_watch(inbox, db))
+    half, whole = half_transcript_bytes(4), transcript_bytes(4)
+    path = put(inbox, "paused.json", half)  # the writer pauses past the settle window
+    wait_for(lambda: scored_count(db) == 1, 30)
+    path.write_bytes(whole)  # ... and then writes the rest
+
+    def whole_scored():
+        """the completed file scored"""
+        return any(s == sha(whole) and state == "scored" for s, state, _ in states(db))
+
+    wait_for(whole_scored, 30)
+    handled_past(proc, inbox)
+    assert proc.stop() == 0
+    marker = sha(transcript_bytes(99))
+    assert sorted(states(db)) == sorted(
+        [(sha(half), "superseded", 1), (sha(whole), "scored", 1), (marker, "scored", 1)]
+    )  # one counted call for the path; the half one kept with its history
+    with open_store(db) as store:
+        assert store.counts().scored == 2  # the completed call and the marker
+        assert [c.sha256 for c in store.calls(state="scored")] == [sha(whole), marker]
+    summary = run_cli("summary", "--db", db, "--json", cwd=tmp_path)
+    assert summary.returncode == 0, summary.stderr
+    assert json.loads(summary.stdout)["total"]["calls"] == 2
+    status = run_cli("status", "--db", db, cwd=tmp_path)
+    assert "scored today  2\n" in status.stdout
+
+
+def test_a_superseded_version_seen_again_is_not_scored_again(inbox, db, tmp_path):
+    path = put(inbox, "paused.json", half_transcript_bytes(5))
+    run = ("watch", *json_watch(inbox, db, "--once", settle="0.2"))
+    assert run_cli(*run, cwd=tmp_path).returncode == 0
+    path.write_bytes(transcript_bytes(5))
+    assert run_cli(*run, cwd=tmp_path).returncode == 0
+    path.write_bytes(half_transcript_bytes(5))  # the half version back at the path
+    again = run_cli(*run, cwd=tmp_path)
+    assert again.returncode == 0, again.stderr
+    assert "done: 0 scored, 1 already scored, 0 failed, 0 failed before" in again.stdout
+    assert [state for _, state, _ in states(db)] == ["superseded", "scored"]
+
+
+def wav_bytes(frames: int, rate: int = 8000) -> bytes:
+    """A mono 16-bit WAV of ``frames`` frames of a tone."""
+    import io
+    import math
+    import wave
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(
+            b"".join(
+                int(8000 * math.sin(i / 10)).to_bytes(2, "little", signed=True)
+                for i in range(frames)
+            )
+        )
+    return out.getvalue()
+
+
+def test_watch_holds_a_wav_shorter_than_its_header_declares_until_it_is_complete(
+    watcher, inbox, db
+):
+    data = wav_bytes(16_000)
+    proc = watcher(str(inbox), "--db", db, "--pattern", "*.wav", "--settle", "0.5")
+    path = inbox / "call.wav"
+    with open(path, "wb") as fh:
+        fh.write(data[: len(data) // 2])  # the header declares 16000 frames; half of them here
+    time.sleep(3.0)  # six settle windows
+    assert proc.proc.poll() is None, proc.err  # not sent to scoring (it would need the model)
+    assert ledger(db) == {} and errors(db) == []
+    held = len(data) - 44
+    assert proc.lines("waiting") == [
+        f"waiting  {path}: its header declares {held} bytes of audio, it holds "
+        f"{len(data) // 2 - 44}; scored once it is complete"
+    ]
+    with open(path, "ab") as fh:
+        fh.write(data[len(data) // 2 :])
+    rc = proc.proc.wait(30)  # now complete: it is sent, and the missing model ends the run
+    assert rc == 3
+    assert proc.err.splitlines()[-1].startswith("callreview: error: /nonexistent/model: no such ")

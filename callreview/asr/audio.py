@@ -246,3 +246,33 @@ def check_file(path: Path) -> None:
         raise AudioError(f"{path}: cannot be read ({err.strerror}); check the file") from None
     if size == 0:
         raise AudioError(f"{path}: is empty (0 bytes); check the recording was saved completely")
+
+
+def missing_audio(path: Path) -> str | None:
+    """Why the recording at ``path`` is not complete yet, or ``None``: a WAV whose header
+    declares more sample bytes than the file holds (a writer that paused mid-call). Cheap: the
+    header and the file's size, never a decode. A header that declares no length (0, or the
+    0xFFFFFFFF a streaming writer leaves) and other formats count as complete."""
+    if path.suffix.lower() != ".wav":
+        return None
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(12)
+            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+                return None  # not a RIFF WAV: the decoder says what is wrong with it
+            size = path.stat().st_size
+            while True:
+                chunk = fh.read(8)
+                if len(chunk) < 8:
+                    return "its header is not complete yet"
+                declared = int.from_bytes(chunk[4:8], "little")
+                if chunk[:4] == b"data":
+                    if declared in (0, 0xFFFFFFFF):
+                        return None
+                    held = size - fh.tell()
+                    if held < declared:
+                        return f"its header declares {declared} bytes of audio, it holds {held}"
+                    return None
+                fh.seek(declared + (declared & 1), 1)
+    except OSError:
+        return None  # gone or unreadable: scoring it says so

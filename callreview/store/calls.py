@@ -3,6 +3,10 @@
 A call is keyed by the sha256 of its audio. A worker claims it (a token with a lease, renewed
 while it works) and completes it in one transaction that stores the transcript and a new review
 version and releases the claim, but only while the token is still the worker's.
+
+A path's newest audio is its call: once it is scored, an older call seen only at that path (a
+recording scored while half written, then completed) is ``superseded``: kept with its history,
+counted nowhere (every count, queue and export reads ``scored``).
 """
 
 from __future__ import annotations
@@ -93,7 +97,7 @@ class Calls(Reviews):
                 "register it before claiming"
             )
         call, state, token, holder, lease_until = row
-        if state == "scored":
+        if state in ("scored", "superseded"):  # a superseded version is not scored again
             return ClaimResult("scored", call=call)
         if state == "failed" and not retry_failed:
             return ClaimResult("failed", call=call)
@@ -152,6 +156,7 @@ class Calls(Reviews):
             )
             if cur.rowcount != 1:
                 return None
+            self._supersede(claim.path, now)
             if transcript is not None and transcript_key:
                 self.db.execute(
                     "INSERT INTO transcripts (key, call, model, body, created_at) "
@@ -165,6 +170,25 @@ class Calls(Reviews):
                     ),
                 )
             return self._add_review(claim.call, review, transcript_key, engine, fingerprint, now)
+
+    def _supersede(self, path: str, now: float) -> None:
+        """Mark the calls seen only at ``path``, scored or failed, that are older there than its
+        newest scored call ``superseded``."""
+        newest = self.db.execute(
+            "SELECT cp.call FROM call_paths cp JOIN calls c ON c.id = cp.call "
+            "WHERE cp.path = ? AND c.state = 'scored' ORDER BY cp.first_seen DESC, cp.call DESC "
+            "LIMIT 1",
+            (path,),
+        ).fetchone()
+        if newest is None:
+            return
+        self.db.execute(
+            "UPDATE calls SET state = 'superseded', updated_at = ? "
+            "WHERE state IN ('scored', 'failed') AND id <> ? "
+            "AND id IN (SELECT call FROM call_paths WHERE path = ?) "
+            "AND id NOT IN (SELECT call FROM call_paths WHERE path <> ?)",
+            (now, newest[0], path, path),
+        )
 
     def fail(self, claim: Claim, message: str, exit_code: int = 2) -> bool:
         """Mark the call failed with its one-line error (kept in ``errors``); not retried until the

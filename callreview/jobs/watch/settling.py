@@ -6,6 +6,10 @@
 The watcher keeps no ledger of its own (the store is the ledger): in memory it holds only the
 files it is waiting on or scoring, and a bounded set of ``(path, size, mtime)`` keys it has
 finished, so a file's later events (a ``touch``, our own read) do not send it round again.
+
+A still file whose audio is not all there yet (a WAV whose header declares more than it holds: a
+writer that paused) is held, looked at again every window, and scored as it is only after
+:data:`INCOMPLETE_MAX_S` (a recorder that died); a version completed later supersedes it.
 """
 
 from __future__ import annotations
@@ -19,10 +23,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from callreview.asr.audio import missing_audio
 from callreview.jobs.watch.events import wanted
 
 SEEN_MAX = 10_000
 """How many finished ``(path, size, mtime)`` keys are remembered; one forgotten costs a hash."""
+INCOMPLETE_MAX_S = 300.0
+"""How long a still file whose audio is not complete is held before it is scored as it is."""
 
 
 @dataclass
@@ -45,6 +52,8 @@ class Pending:
     gen: int = 0
     dirty: bool = False
     """An event came while it was being scored: look at it again afterwards."""
+    held_until: float = 0.0
+    """Still, but its audio is not complete: not looked at again before this (monotonic)."""
 
     @property
     def key(self) -> tuple[str, int, int]:
@@ -136,7 +145,7 @@ class Settling:
                 self.next_check = 0.0
             return
         del table[key]
-        known.sig, known.changed_at, known.moved = sig, now, moved
+        known.sig, known.changed_at, known.moved, known.held_until = sig, now, moved, 0.0
         self._settle(known)
 
     def forget(self, key: str) -> None:
@@ -152,7 +161,7 @@ class Settling:
             return
         self.next_check = float("inf")
         for key, f in list(self.settling.items()):
-            due = 0.0 if f.moved else f.changed_at + self.settle_s
+            due = max(0.0 if f.moved else f.changed_at + self.settle_s, f.held_until)
             if now < due:
                 self.next_check = min(self.next_check, due)
                 continue
@@ -167,12 +176,33 @@ class Settling:
                     self.dropped += 1
                     self.log(f"growing  {f.path}: still being written; left for the next run")
                     continue
-                f.sig, f.changed_at, f.moved = sig, now, False
+                f.sig, f.changed_at, f.moved, f.held_until = sig, now, False, 0.0
                 self.next_check = min(self.next_check, now + self.settle_s)
+                continue
+            if self._held(f, now):
                 continue
             del self.settling[key]
             f.complete_at = max(st.st_mtime, st.st_ctime, self.started_wall if f.backlog else 0.0)
             self._push_ready(f)
+
+    def _held(self, f: Pending, now: float) -> bool:
+        """Whether ``f``, still for its window, waits on: its audio is not complete yet."""
+        missing = missing_audio(f.path)
+        if missing is None:
+            return False
+        if self.once:
+            del self.settling[str(f.path)]
+            self.dropped += 1
+            self.log(f"growing  {f.path}: {missing}; left for the next run")
+            return True
+        if now - f.changed_at >= INCOMPLETE_MAX_S:
+            self.log(f"held     {f.path}: {missing} for {INCOMPLETE_MAX_S:g} s; scored as it is")
+            return False
+        if not f.held_until:
+            self.log(f"waiting  {f.path}: {missing}; scored once it is complete")
+        f.held_until = now + max(self.settle_s, 0.5)
+        self.next_check = min(self.next_check, f.held_until)
+        return True
 
     def wake(self, now: float) -> None:
         """Files whose wait (busy elsewhere, the store away) is over are ready again."""
