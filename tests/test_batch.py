@@ -679,3 +679,29 @@ def test_discover_gives_manifest_files_their_rows_and_fills_gaps_from_the_name(t
             CallMeta(agent="B2", date="2026-12-02", call_id="8"),
         ),
     ]
+
+
+def test_batch_records_the_folders_and_files_it_was_given_for_the_web_app(tmp_path, transcripts):
+    one = tmp_path / "one" / "01_perfect.json"
+    one.parent.mkdir()
+    shutil.copy(transcripts / "02_no_greeting.json", one)
+    (tmp_path / "elsewhere" / "day").mkdir(parents=True)
+    shutil.copy(transcripts / "03_bare_wei.json", tmp_path / "elsewhere" / "day")
+    db = tmp_path / "qc.db"
+    done = callreview(
+        "batch",
+        "transcripts",
+        "one/01_perfect.json",
+        "elsewhere/**/*.json",
+        "--db",
+        str(db),
+        cwd=tmp_path,
+        env={"CALLREVIEW_MODEL": NOWHERE},
+    )
+    assert done.returncode == 0, done.stderr
+    with open_store(db) as store:
+        assert store.recording_folders() == [
+            str(transcripts),
+            str(one),
+            str(tmp_path / "elsewhere"),
+        ]

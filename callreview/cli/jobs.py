@@ -106,7 +106,7 @@ def batch(
 
     def run() -> int:
         # imported when the command runs, so `callreview --help` does not load the job engine
-        from callreview.jobs.batch import BatchOptions, discover, run_batch
+        from callreview.jobs.batch import BatchOptions, discover, recording_roots, run_batch
         from callreview.jobs.progress import progress_for, summary_lines
         from callreview.jobs.stop import interruptible
         from callreview.review import Reviewer
@@ -133,7 +133,8 @@ def batch(
         url = store_url(db, settings.db)
         with open_store(url) as store:
             with interruptible() as stop, progress_for(len(jobs)) as progress:
-                tally = run_batch(jobs, reviewer, store, url, options, progress, stop)
+                roots = recording_roots(paths or [], manifest)
+                tally = run_batch(jobs, reviewer, store, url, options, progress, stop, roots)
         for line in summary_lines(tally):
             echo(line)
         if tally.store_error is not None:

@@ -46,6 +46,7 @@ __all__ = [  # what batch's callers (the CLI, tests, fixtures) import from here
     "discover",
     "is_temporary",
     "merge_meta",
+    "recording_roots",
     "run_batch",
     "score_job",
 ]
@@ -136,6 +137,7 @@ def run_batch(
     options: BatchOptions = BatchOptions(),
     reporter: Reporter | None = None,
     stop: StopFlag | None = None,
+    recordings: Sequence[str | Path] = (),
 ) -> BatchTally:
     """Score ``jobs`` on worker processes (or Ray) into the store at ``db``, exactly once.
 
@@ -143,7 +145,8 @@ def run_batch(
     or its claim can be taken (a dead or expired holder): then this batch scores it. ``stop``
     (the first Ctrl-C) ends the batch early: running calls finish, nothing more starts; SIGTERM
     or a second Ctrl-C gives them back at once. Either way the tally so far is returned. The
-    run is recorded in the store (``runs``)."""
+    run is recorded in the store (``runs``), with the ``recordings`` it was given (folders, files:
+    :func:`recording_roots`), the folders the web app may serve audio from."""
     reporter = reporter or _Silent()
     options = replace(options, workers=options.workers or DEFAULT_WORKERS)
     tally = BatchTally(len(jobs))
@@ -155,6 +158,7 @@ def run_batch(
             "threads": options.threads,
             "retry_failed": options.retry_failed,
             "ray": options.ray,
+            "recordings": [str(Path(p).absolute()) for p in recordings],
         },
     )
     busy: dict[str, Outcome] = {}
@@ -187,6 +191,19 @@ def run_batch(
         if tally.store_error is None:
             raise
     return tally
+
+
+def recording_roots(paths: Sequence[Path], manifest: Path | None = None) -> list[Path]:
+    """Where a batch's recordings are, as given: each folder or file, a glob's folder before its
+    first wildcard, and a manifest's folder (its files are relative to it)."""
+    roots: list[Path] = []
+    for path in paths:
+        parts = path.parts
+        wild = next((i for i, part in enumerate(parts) if any(c in part for c in "*?[")), None)
+        roots.append(path if wild is None else Path(".", *parts[:wild]))
+    if manifest is not None:
+        roots.append(manifest.parent)
+    return [root.absolute() for root in roots]
 
 
 def _outcomes(
