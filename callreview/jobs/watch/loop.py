@@ -355,10 +355,24 @@ def watch(
     db: str,
     log: Callable[[str], None] | None = None,
 ) -> WatchSummary:
-    """Run a :class:`Watcher` with SIGINT/SIGTERM turned into a clean stop."""
+    """Run a :class:`Watcher` with SIGINT/SIGTERM turned into a clean stop, recorded in the store
+    as a ``watch`` run with its folders (where the web app may serve audio from)."""
     stop = StopSignal()
-    with stop.installed():
-        return Watcher(options, settings, store, db, log=log, stop=stop).run()
+    watcher = Watcher(options, settings, store, db, log=log, stop=stop)
+    try:  # a store that cannot record the run now says so from the loop, its own way
+        run: int | None = store.start_run("watch", {"recordings": [str(r) for r in watcher.roots]})
+    except StoreError:
+        run = None
+    try:
+        with stop.installed():
+            return watcher.run()
+    finally:
+        if run is not None:
+            done = watcher.summary
+            try:
+                store.finish_run(run, done.scored, done.already, done.failed)
+            except StoreError:
+                pass  # the next run on this host marks it finished (its process is gone)
 
 
 def _line(stream: Any) -> Callable[[str], None]:
