@@ -153,3 +153,73 @@ def test_watch_once_on_a_read_only_store_exits_5_in_one_line(read_only_store, tm
         f"callreview: error: {read_only_store}: the store is read-only; "
         "check the permissions of the file and its folder"
     ]
+
+
+# --- exports on a full disk ---------------------------------------------------------
+
+
+def store_of(where: Path, n: int) -> Path:
+    """A store (on a roomy disk) with ``n`` scored calls."""
+    where.mkdir(exist_ok=True)
+    files = calls(where / "in", n)
+    db = where / "qc.db"
+    assert cli("batch", *files, "--db", str(db), cwd=where).returncode == 0
+    return db
+
+
+@pytest.fixture(scope="module")
+def stored_calls(tmp_path_factory) -> Path:
+    return store_of(tmp_path_factory.mktemp("exports"), 40)
+
+
+def fill(disk: Path, leave: int) -> None:
+    """Fill ``disk`` up to ``leave`` bytes free."""
+    st = os.statvfs(disk)
+    (disk / "ballast").write_bytes(b"\0" * max(0, st.f_bavail * st.f_frsize - leave))
+
+
+@pytest.mark.parametrize("small_disk", ["256k"], indirect=True)
+@pytest.mark.parametrize("leave", [4096, 8192, 12_288])  # the workbook needs about 16 KB
+def test_export_xlsx_on_a_full_disk_is_one_line_and_leaves_no_file(
+    small_disk, stored_calls, tmp_path, leave
+):
+    fill(small_disk, leave)
+    target = small_disk / "week.xlsx"
+    done = cli("export", "--db", str(stored_calls), "--xlsx", str(target), cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"callreview: error: {target}: cannot write the export (No space left on device); "
+        "free some space or write it elsewhere"
+    ]
+    assert sorted(p.name for p in small_disk.iterdir()) == ["ballast"]
+
+
+@pytest.mark.parametrize("small_disk", ["256k"], indirect=True)
+def test_export_html_on_a_full_disk_is_one_line_and_leaves_no_folder(
+    small_disk, stored_calls, tmp_path
+):
+    fill(small_disk, 40_000)
+    report = small_disk / "report"
+    done = cli("export", "--db", str(stored_calls), "--html", str(report), cwd=tmp_path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"callreview: error: {report}: cannot write the report (No space left on device); "
+        "free some space or write it elsewhere"
+    ]
+    assert sorted(p.name for p in small_disk.iterdir()) == ["ballast"]
+
+
+@pytest.mark.parametrize("small_disk", ["2m"], indirect=True)
+def test_export_html_on_a_full_disk_keeps_the_previous_report_as_it_was(
+    small_disk, stored_calls, tmp_path
+):
+    report = small_disk / "report"
+    smaller = store_of(tmp_path / "smaller", 5)
+    first = cli("export", "--db", str(smaller), "--html", str(report), cwd=tmp_path)
+    assert first.returncode == 0, first.stderr
+    before = {p.relative_to(report): p.read_bytes() for p in report.rglob("*") if p.is_file()}
+    fill(small_disk, 40_000)
+    done = cli("export", "--db", str(stored_calls), "--html", str(report), cwd=tmp_path)
+    assert done.returncode == 1
+    after = {p.relative_to(report): p.read_bytes() for p in report.rglob("*") if p.is_file()}
+    assert after == before

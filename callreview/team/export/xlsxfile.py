@@ -9,10 +9,12 @@ once. Widths count a Chinese character as two (:func:`callreview.tables.display_
 
 from __future__ import annotations
 
+import datetime
 import pickle
 import tempfile
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, BinaryIO, cast
+from zipfile import ZIP_DEFLATED, ZipFile
 
 from callreview.errors import CallreviewError
 from callreview.results import ITEMS
@@ -57,8 +59,25 @@ def write_xlsx(calls: Iterable[FinalReview], out: BinaryIO) -> int:
         _filter(sheet, len(COLUMNS), written)
         figures = summarizer.result()
         _agents_sheet(book, figures.groups, figures.total)
-        book.save(out)
+        _save(book, out)
     return written
+
+
+def _save(book, out: BinaryIO) -> None:
+    """``book.save(out)``, with the archive closed even when the write fails (a full disk): left
+    open, it closes itself at exit onto the closed file, a traceback after the one-line error."""
+    from openpyxl.writer.excel import ExcelWriter  # heavy, as above
+
+    book.properties.modified = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    archive = ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True)
+    try:
+        ExcelWriter(book, archive).save()
+    except BaseException:
+        try:
+            archive.close()
+        except (OSError, ValueError):
+            pass  # the error that stopped the write is the one reported
+        raise
 
 
 def _agents_sheet(book, groups: Sequence[Figures], total: Figures) -> None:
