@@ -63,6 +63,10 @@ class Backend:
     def close(self) -> None:
         raise NotImplementedError
 
+    def translate(self, err: Exception) -> StoreError:
+        """The driver's error as one line a user can act on."""
+        raise NotImplementedError
+
     def ddl(self, statement: str) -> str:
         return statement.format(id=self.id_column, blob=self.blob, real=self.real)
 

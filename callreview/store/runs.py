@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -19,7 +20,7 @@ class Runs(Part):
         they never finished) are marked finished first, ``"killed": true`` in their args."""
         host, pid = worker_id().rsplit(":", 1)
         self._end_killed_runs(host)
-        row = self.db.execute(
+        cur = self.db.execute(
             "INSERT INTO runs (kind, host, pid, args, started_at) VALUES (?, ?, ?, ?, ?) "
             "RETURNING id",
             (
@@ -29,7 +30,11 @@ class Runs(Part):
                 json.dumps(dict(args), ensure_ascii=False, default=str),
                 time.time(),
             ),
-        ).fetchone()
+        )
+        try:
+            row = cur.fetchone()
+        except sqlite3.Error as err:  # SQLite runs the INSERT … RETURNING as its row is fetched
+            raise self.db.translate(err) from None
         return int(row[0])
 
     def _end_killed_runs(self, host: str) -> None:
