@@ -16,6 +16,7 @@ import pytest
 from fixtures.web_calls import PASSWORD, SAMPLES
 
 from callreview.jobs.batch import Job, score_job
+from callreview.names import display
 from callreview.qc.scorecard import load_scorecard
 from callreview.review import Reviewer
 from callreview.store import CallMeta, open_store
@@ -160,3 +161,14 @@ def test_serve_takes_recording_roots_from_callreview_toml(site):
         finally:
             stop_server(proc)
     assert outcomes == {"without": 404, "with": 200}
+
+
+def test_a_recording_with_a_gbk_name_is_served(site):
+    root, share, store = site
+    call = score(store, transcript(share, "gbk", "gone.flac"))
+    gbk = os.path.join(os.fsencode(share), "客户张三".encode("gbk") + b".flac")
+    shutil.copyfile(FLAC, gbk)
+    store.register(store.call(call).sha256, display(os.fsdecode(gbk)))  # as batch stores it
+    response = client_for(store, "rita").get(f"/audio/{call}")
+    assert response.status_code == 200
+    assert response.content == FLAC.read_bytes()

@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from callreview.names import on_disk
+
 if TYPE_CHECKING:
     from callreview.store import Store, StoredCall
 
@@ -54,7 +56,8 @@ def recording(
     """The call's recording on this machine, or ``None`` when none of its known paths exists
     inside a root (``roots`` adds to the store's own; ``log``: say so on stderr when one was
     found outside)."""
-    known = [Path(p) for p in (store.paths(call.id) or [call.path])]
+    # a stored path shows a name that is not UTF-8 with U+FFFD: on_disk finds the real file
+    known = [on_disk(p) or Path(p) for p in (store.paths(call.id) or [call.path])]
     for path in known:
         if _audio(path):  # a file batch or watch was given: served as the store saw it
             return path
@@ -96,9 +99,10 @@ def _named(store: Store, call: StoredCall, known: list[Path]) -> Path | None:
         return None
     named = Path(stored.file)
     if named.is_absolute():
+        named = on_disk(named) or named
         return named if _audio(named) else None
     for base in [p.parent for p in transcripts] + [Path.cwd()]:
-        candidate = base / named
+        candidate = on_disk(base / named) or base / named
         if _audio(candidate):
             return candidate
     return None
