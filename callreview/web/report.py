@@ -8,19 +8,23 @@
 Written with the app's own templates (:mod:`callreview.web.views`, autoescape on), read-only
 (no forms), openable from the disk without a server: the player's source is the recording's
 path relative to ``DIR``, so keep the report beside the recordings (or copy both together).
-Each file is written to a temporary name and renamed, so a report is never half a page.
+The report is written into a hidden folder inside ``DIR`` and its files are renamed into
+place only once all are written: a failure (a full disk) leaves the previous report as it was,
+or no folder where there was none.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from callreview.errors import CallreviewError
-from callreview.files import write_output
+from callreview.files import OutputError, write_output
 from callreview.team.people import People, QueueFilter, QueuePage
 from callreview.web import views
 from callreview.web.query import Query
@@ -62,13 +66,29 @@ def write_report(
         raise CallreviewError(
             f"{folder}: is a file; --html takes a folder to write the report into"
         )
+    created = not folder.exists()
     try:
-        (folder / "static").mkdir(parents=True, exist_ok=True)
+        folder.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(prefix=".report-", suffix=".part", dir=folder))
     except OSError as err:
         raise CallreviewError(
             f"{folder}: cannot create the report folder ({err.strerror}); "
             "check the path and permissions"
         ) from None
+    try:
+        written = _write_all(store, scorecard, folder, work, filters)
+        _move_in(work, folder)
+    except BaseException:
+        shutil.rmtree(folder if created else work, ignore_errors=True)
+        raise
+    return written
+
+
+def _write_all(
+    store: Store, scorecard: Scorecard, folder: Path, work: Path, filters: QueueFilter | None
+) -> int:
+    """Every page of the report into ``work``, with links as they will be inside ``folder``."""
+    (work / "static").mkdir()
     people = People(store, scorecard)
     env = views.environment()
     links = ReportLinks(folder)
@@ -78,7 +98,7 @@ def write_report(
     )
     rows = list(people.queue_rows(filters or QueueFilter()))
     for name in ("app.css", "app.js"):
-        _copy(views.STATIC / name, folder / "static" / name)
+        _copy(views.STATIC / name, work / "static" / name, folder)
     for row in rows:
         stored = store.call(row.id)
         if stored is None or stored.review is None:
@@ -105,7 +125,7 @@ def write_report(
             can_decide=False,
             can_appeal=False,
         )
-        _write(folder / links.call(stored.id), html)
+        _write(work / links.call(stored.id), html, folder)
     page = QueuePage(rows, len(rows), 1, max(1, len(rows)))
     html = env.get_template("queue.html").render(
         **common,
@@ -120,8 +140,18 @@ def write_report(
         items=(),
         mine=False,
     )
-    _write(folder / "index.html", html)
+    _write(work / "index.html", html, folder)
     return len(rows)
+
+
+def _move_in(work: Path, folder: Path) -> None:
+    """Rename the finished report's files over the folder's (the index last), then drop
+    ``work``."""
+    (folder / "static").mkdir(exist_ok=True)
+    names = sorted(p.relative_to(work) for p in work.rglob("*") if p.is_file())
+    for name in sorted(names, key=lambda n: n == Path("index.html")):
+        os.replace(work / name, folder / name)
+    shutil.rmtree(work)
 
 
 def _relative(path: Path, folder: Path) -> str:
@@ -132,9 +162,13 @@ def _relative(path: Path, folder: Path) -> str:
     return quote(Path(rel).as_posix())
 
 
-def _write(target: Path, text: str) -> None:
-    write_output(target, text, what="the report")
+def _write(target: Path, data: str | bytes, folder: Path) -> None:
+    """``data`` at ``target`` in the unfinished report; an error names the report's folder."""
+    try:
+        write_output(target, data, what="the report")
+    except OutputError as err:
+        raise OutputError(f"{folder}: {str(err)[len(str(target)) + 2 :]}") from None
 
 
-def _copy(source: Path, target: Path) -> None:
-    write_output(target, source.read_bytes(), what="the report")
+def _copy(source: Path, target: Path, folder: Path) -> None:
+    _write(target, source.read_bytes(), folder)

@@ -68,7 +68,7 @@ def _save(book, out: BinaryIO) -> None:
     open, it closes itself at exit onto the closed file, a traceback after the one-line error."""
     from openpyxl.writer.excel import ExcelWriter  # heavy, as above
 
-    book.properties.modified = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    book.properties.modified = datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
     archive = ZipFile(out, "w", ZIP_DEFLATED, allowZip64=True)
     try:
         ExcelWriter(book, archive).save()
