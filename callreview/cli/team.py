@@ -125,7 +125,14 @@ def export_calls(
 def _audit_export(
     store: Store, subject: str, written: int, *filters: tuple[str, str | None]
 ) -> None:
-    """An export in the audit trail: which file, how many calls, which filters."""
+    """An export in the audit trail: which file, how many calls, which filters (a read-only
+    store cannot take it: the export stands, with one warning)."""
+    if store.db.read_only:
+        typer.echo(
+            "callreview: warning: the store is read-only; this export is not in the audit trail",
+            err=True,
+        )
+        return
     detail = " ".join([f"{written} calls", *[f"{o} {v}" for o, v in filters if v]])
     store.add_audit(time.time(), cli_actor(), "export", subject, detail)
 
