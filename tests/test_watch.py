@@ -793,3 +793,20 @@ def test_watch_holds_a_wav_shorter_than_its_header_declares_until_it_is_complete
     rc = proc.proc.wait(30)  # now complete: it is sent, and the missing model ends the run
     assert rc == 3
     assert proc.err.splitlines()[-1].startswith("callreview: error: /nonexistent/model: no such ")
+
+
+def test_watch_holds_a_flac_cut_before_the_length_its_header_declares(watcher, inbox, db):
+    data = SHORT_CALLS[0].read_bytes()  # 288620 samples at 8 kHz, as its STREAMINFO says
+    proc = watcher(str(inbox), "--db", db, "--pattern", "*.flac", "--settle", "0.5")
+    path = inbox / "call.flac"
+    path.write_bytes(data[: len(data) // 2])
+    time.sleep(3.0)
+    assert proc.proc.poll() is None, proc.err
+    assert ledger(db) == {} and errors(db) == []
+    assert proc.lines("waiting") == [
+        f"waiting  {path}: its header declares 288620 samples, it holds 143360; "
+        "scored once it is complete"
+    ]
+    with open(path, "ab") as fh:
+        fh.write(data[len(data) // 2 :])
+    assert proc.proc.wait(30) == 3  # complete: sent, and the missing model ends the run

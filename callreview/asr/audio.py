@@ -249,30 +249,65 @@ def check_file(path: Path) -> None:
 
 
 def missing_audio(path: Path) -> str | None:
-    """Why the recording at ``path`` is not complete yet, or ``None``: a WAV whose header
-    declares more sample bytes than the file holds (a writer that paused mid-call). Cheap: the
-    header and the file's size, never a decode. A header that declares no length (0, or the
+    """Why the recording at ``path`` is not complete yet, or ``None``: a WAV whose header declares
+    more sample bytes than the file holds, a FLAC whose last frame ends before the length its
+    header declares (a writer that paused mid-call). Cheap: the header, then the end (a seek and
+    the last frames, never the whole call). A header that declares no length (0, or the
     0xFFFFFFFF a streaming writer leaves) and other formats count as complete."""
-    if path.suffix.lower() != ".wav":
-        return None
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(12)
-            if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
-                return None  # not a RIFF WAV: the decoder says what is wrong with it
-            size = path.stat().st_size
-            while True:
-                chunk = fh.read(8)
-                if len(chunk) < 8:
-                    return "its header is not complete yet"
-                declared = int.from_bytes(chunk[4:8], "little")
-                if chunk[:4] == b"data":
-                    if declared in (0, 0xFFFFFFFF):
-                        return None
-                    held = size - fh.tell()
-                    if held < declared:
-                        return f"its header declares {declared} bytes of audio, it holds {held}"
-                    return None
-                fh.seek(declared + (declared & 1), 1)
+        suffix = path.suffix.lower()
+        if suffix == ".wav":
+            return _missing_wav(path)
+        if suffix == ".flac":
+            return _missing_flac(path)
     except OSError:
-        return None  # gone or unreadable: scoring it says so
+        pass  # gone or unreadable: scoring it says so
+    return None
+
+
+def _missing_wav(path: Path) -> str | None:
+    with open(path, "rb") as fh:
+        head = fh.read(12)
+        if len(head) < 12 or head[:4] != b"RIFF" or head[8:12] != b"WAVE":
+            return None  # not a RIFF WAV: the decoder says what is wrong with it
+        size = path.stat().st_size
+        while True:
+            chunk = fh.read(8)
+            if len(chunk) < 8:
+                return "its header is not complete yet"
+            declared = int.from_bytes(chunk[4:8], "little")
+            if chunk[:4] == b"data":
+                if declared in (0, 0xFFFFFFFF):
+                    return None
+                held = size - fh.tell()
+                if held < declared:
+                    return f"its header declares {declared} bytes of audio, it holds {held}"
+                return None
+            fh.seek(declared + (declared & 1), 1)
+
+
+def _missing_flac(path: Path) -> str | None:
+    with open(path, "rb") as fh:
+        head = fh.read(42)  # "fLaC", a block header, then STREAMINFO's 34 bytes
+    if len(head) < 42 or head[:4] != b"fLaC" or head[4] & 0x7F != 0:
+        return None
+    packed = int.from_bytes(head[18:26], "big")
+    rate, declared = packed >> 44, packed & ((1 << 36) - 1)
+    if not rate or not declared:
+        return None
+    import av  # late: PyAV is heavy to import (as in load_audio)
+
+    end = 0.0
+    try:
+        with _open_container(av, path) as container:
+            stream = container.streams.audio[0]
+            container.seek(max(0, int((declared / rate - 2.0) / stream.time_base)), stream=stream)
+            for frame in container.decode(stream):
+                if frame.pts is not None:
+                    end = max(end, float(frame.pts * stream.time_base) + frame.samples / rate)
+    except (av.error.FFmpegError, ValueError, IndexError):
+        pass  # a cut frame at the end: what was decoded before it counts
+    held = round(end * rate)
+    if held < declared:
+        return f"its header declares {declared} samples, it holds {held}"
+    return None
