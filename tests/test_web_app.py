@@ -623,3 +623,16 @@ def test_the_app_on_postgresql(web):
     assert [h.by_user for h in People(store).history(call)] == ["rita", "sam"]
     secret = store.meta_value("web_session_secret")
     assert len(secret) == 64
+
+
+def test_the_call_pages_needs_review_flag_follows_the_final_result(web):
+    make, store, ids = web
+    flag = '<div class="flag warn">needs review</div>'
+    call = ids["07_forbidden"]
+    rita = People(store).user("rita")
+    client = logged_in(web, "rita")
+    assert flag not in client.get(f"/calls/{call}").text
+    People(store).override(call, "closing", "review", "the line drops: listen again", rita)
+    assert flag in client.get(f"/calls/{call}").text  # a person left an item for review
+    People(store).override(call, "closing", "pass", "listened again: it was said", rita)
+    assert flag not in client.get(f"/calls/{call}").text
