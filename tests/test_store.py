@@ -78,6 +78,15 @@ def test_register_keys_a_call_by_its_audio_and_keeps_every_path(fresh_store):
     )  # known metadata kept, gaps filled
 
 
+def test_a_worker_asking_again_for_its_own_claim_gets_it_back_at_once(fresh_store):
+    """After an outage the worker lost track of its claim: it must not wait out its own lease."""
+    fresh_store.register("d" * 64, "/x.flac")
+    first = fresh_store.claim("d" * 64, "/x.flac", worker="host-a:1", lease_s=600)
+    assert fresh_store.claim("d" * 64, "/x.flac", worker="host-b:2").outcome == "busy"
+    again = fresh_store.claim("d" * 64, "/x.flac", worker="host-a:1", lease_s=600)
+    assert again.outcome == "claimed" and again.claim.token != first.claim.token
+
+
 def test_a_claimed_call_is_busy_for_others_and_scored_once_completed(
     fresh_store, reviewer, perfect
 ):
