@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-CallState = Literal["pending", "claimed", "scored", "failed"]
+CallState = Literal["pending", "claimed", "scored", "failed", "superseded"]
 ClaimOutcome = Literal["claimed", "scored", "busy", "failed"]
 
 
