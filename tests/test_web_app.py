@@ -10,26 +10,13 @@ import re
 from pathlib import Path
 
 import pytest
-from fixtures.web_calls import PASSWORD, REPO, XSS, copy_store, drop_store, make_template
+from fixtures.web_calls import PASSWORD, REPO, XSS, copy_store, drop_store
 
 from callreview.qc.scorecard import load_scorecard
 from callreview.store import open_store
 from callreview.team.people import People
 
-
-@pytest.fixture(scope="module")
-def templates(tmp_path_factory):
-    """One filled store per backend, made when a test first needs it."""
-    made: dict[str, tuple[str, dict[str, int]]] = {}
-
-    def get(kind: str) -> tuple[str, dict[str, int]]:
-        if kind not in made:
-            made[kind] = make_template(kind, tmp_path_factory.mktemp(f"web-template-{kind}"))
-        return made[kind]
-
-    yield get
-    for kind, (url, _) in made.items():
-        drop_store(kind, url)
+pytest_plugins = ["fixtures.web_app"]  # the templates fixture: one filled store per backend
 
 
 @pytest.fixture
