@@ -15,7 +15,8 @@ from callreview.team.people import MAX_NOTE, People
 from callreview.web import views
 
 # the app specs' fixtures: a fresh copy of the filled store for each test
-backend, templates, web = test_web_app.backend, test_web_app.templates, test_web_app.web
+backend, web = test_web_app.backend, test_web_app.web
+pytest_plugins = ["fixtures.web_app"]  # the templates fixture the web fixture reads
 
 HUGE = "99999999999999999999"
 
