@@ -5,10 +5,11 @@ on the error-free script transcripts (``eval/truth/``, the checker alone, no mod
 of the 235 item statuses agrees with its script (100 %). This scores the same transcripts with
 the bench's own comparison (``score_all``), so the test and the figure are one measurement.
 
-Only a floor: nothing here names a call or a check, so nobody tunes the checker toward the set.
-The pass through the model (90.2 % in docs/benchmarks.md) is not run here: transcribing the 47
-calls takes about three minutes on an idle machine, past what the suite's model tests may cost;
-``bench/bench_accuracy.py --set eval`` measures it.
+Through the model (``model``-marked: the 47 calls take about three minutes) docs/benchmarks.md
+reports 212/235 items (90.2 %); the floor sits three points under it, so the model's run-to-run
+wobble on 2 cores passes and a real fall does not.
+
+Only floors: nothing here names a call or a check, so nobody tunes the checker toward the set.
 """
 
 from __future__ import annotations
@@ -16,12 +17,16 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 from callreview.transcript import Transcript
 
 REPO = Path(__file__).resolve().parents[1]
 ITEMS_FLOOR = 1.0
 """docs/benchmarks.md: the error-free scripts agree on every item (100 %); the checker is
 deterministic, so no margin."""
+MODEL_ITEMS_FLOOR = 0.872
+"""docs/benchmarks.md: 212/235 = 90.2 % through the bundled model; three points under it."""
 CHECKS_FLOOR = 0.99
 """Every sub-check (parts, name count, holds, phrases): 738/739 when the floor was set; a point
 under that is the margin."""
@@ -69,3 +74,18 @@ def _same_status(miss: str) -> bool:
     head = miss.split(" [", 1)[0]  # "<slug>: <item> expected <a>, got <b>"
     expected, got = head.rsplit(" expected ", 1)[1].split(", got ")
     return expected == got
+
+
+@pytest.mark.model
+def test_eval_through_the_model_stays_within_three_points_of_the_benchmarks_figure(bundled_model):
+    from callreview.review import Reviewer
+    from callreview.settings import Settings
+
+    module = bench()
+    scripts, audio = module.load_set("eval")
+    reviewer = Reviewer(Settings(model=bundled_model.load_from))
+    heard = {slug: reviewer.transcript(audio[slug]) for slug in scripts}
+    result = module.score_all(heard, scripts)
+    statuses = [a for name, v in result["tally"].items() if name.endswith(".status") for a in v]
+    assert len(statuses) == 5 * len(scripts) >= 235
+    assert sum(statuses) / len(statuses) >= MODEL_ITEMS_FLOOR, result["misses"]
