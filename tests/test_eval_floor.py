@@ -77,6 +77,7 @@ def _same_status(miss: str) -> bool:
 
 
 @pytest.mark.model
+@pytest.mark.accuracy
 def test_eval_through_the_model_stays_within_three_points_of_the_benchmarks_figure(bundled_model):
     from callreview.review import Reviewer
     from callreview.settings import Settings
