@@ -73,10 +73,16 @@ def _save(book, out: BinaryIO) -> None:
     try:
         ExcelWriter(book, archive).save()
     except BaseException:
+        for sheet in book.worksheets:  # a write-only sheet's row writer, closed here, not at exit
+            try:
+                if getattr(sheet, "_rows", None) is not None:
+                    sheet._rows.close()
+            except Exception:
+                pass  # the error that stopped the write is the one reported
         try:
             archive.close()
         except (OSError, ValueError):
-            pass  # the error that stopped the write is the one reported
+            pass
         raise
 
 
