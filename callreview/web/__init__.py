@@ -94,6 +94,7 @@ def _run(
             f"cannot listen on {host}:{port} ({err.strerror}); "
             "choose another --port, or stop what uses it"
         ) from None
+    sock.listen(2048)  # before ``ready``: a client told the URL is queued, never refused
     bound = sock.getsockname()[1]
     url = f"http://{'[' + host + ']' if ':' in host else host}:{bound}"
     config = uvicorn.Config(
