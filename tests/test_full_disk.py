@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_watch import transcript_bytes, wait_for
+from test_watch import WatchProcess, transcript_bytes, wait_for
 
 from callreview.store import open_store
 
@@ -90,37 +90,28 @@ def test_watch_on_a_full_disk_waits_and_scores_the_rest_once_there_is_room(small
     ballast = small_disk / "ballast"
     free = os.statvfs(small_disk).f_bavail * os.statvfs(small_disk).f_frsize
     ballast.write_bytes(b"\0" * max(0, free - 40_000))
-    log, err = tmp_path / "watch.log", tmp_path / "watch.err"
-    with open(log, "w") as out, open(err, "w") as errs:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "callreview", "watch", str(folder), "--db", str(db)]
-            + ["--pattern", "*.json", "--settle", "0.2"],
-            cwd=tmp_path,
-            env={**os.environ, **ENV},
-            stdout=out,
-            stderr=errs,
-        )
+    args = [str(folder), "--db", str(db), "--pattern", "*.json", "--settle", "0.2"]
+    watch = WatchProcess(tmp_path, "watch", *args, env=ENV)
     try:
 
         def full():
             """watch to say the disk is full"""
-            assert proc.poll() is None, err.read_text()
-            return ": the disk is full; " in err.read_text()
+            assert watch.proc.poll() is None, watch.err
+            return ": the disk is full; " in watch.err
 
         wait_for(full, 60)
         ballast.unlink()
 
         def all_scored():
             """the six calls stored once there was room"""
-            assert proc.poll() is None, err.read_text()
+            assert watch.proc.poll() is None, watch.err
             return scored(db) == 6
 
         wait_for(all_scored, 90)
-        assert "internal error" not in err.read_text() + log.read_text()
-        assert err.read_text().splitlines()[0].startswith("callreview: store unavailable: ")
+        assert "internal error" not in watch.err + watch.log
+        assert watch.err.splitlines()[0].startswith("callreview: store unavailable: ")
     finally:
-        proc.terminate()
-        assert proc.wait(60) == 0
+        assert watch.stop() == 0
 
 
 @pytest.fixture

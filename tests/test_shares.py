@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from test_watch import transcript_bytes, wait_for
+from test_watch import WatchProcess, transcript_bytes, wait_for
 
 from callreview.names import display, on_disk
 from callreview.store import open_store
@@ -96,21 +96,13 @@ def test_score_json_of_a_gbk_named_recording_exits_0_with_replacement_characters
 
 def test_watch_scores_a_gbk_named_recording_among_good_ones_and_keeps_running(share, tmp_path):
     db = tmp_path / "qc.db"
-    log, err = tmp_path / "watch.log", tmp_path / "watch.err"
-    with open(log, "w") as out, open(err, "w") as errs:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "callreview", "watch", str(share), "--db", str(db)]
-            + ["--pattern", "*.json", "--settle", "0.5"],
-            cwd=tmp_path,
-            env={**os.environ, **ENV},
-            stdout=out,
-            stderr=errs,
-        )
+    args = [str(share), "--db", str(db), "--pattern", "*.json", "--settle", "0.5"]
+    watch = WatchProcess(tmp_path, "watch", *args, env=ENV)
     try:
 
         def three_scored():
             """the three files scored"""
-            assert proc.poll() is None, err.read_text(encoding="utf-8")
+            assert watch.proc.poll() is None, watch.err
             return len(stored_paths(db)) == 3 if db.exists() else False
 
         wait_for(three_scored, 60)
@@ -118,13 +110,12 @@ def test_watch_scores_a_gbk_named_recording_among_good_ones_and_keeps_running(sh
 
         def later_scored():
             """the file written after them scored"""
-            assert proc.poll() is None, err.read_text(encoding="utf-8")
+            assert watch.proc.poll() is None, watch.err
             return len(stored_paths(db)) == 4
 
         wait_for(later_scored, 60)
-        text = log.read_text(encoding="utf-8")
+        text = watch.log
         assert f"scored   {share / SHOWN} · " in text
         assert "internal error" not in text
     finally:
-        proc.terminate()
-        assert proc.wait(60) == 0
+        assert watch.stop() == 0
