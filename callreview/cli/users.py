@@ -5,13 +5,19 @@ from __future__ import annotations
 
 import getpass
 import sys
-from typing import Annotated
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from callreview.cli.options import ConfigOpt, DebugOpt, StoreOpt
 from callreview.cli.run import run_command
 from callreview.settings import load_settings
+
+if TYPE_CHECKING:  # the store loads when a command runs, not for `callreview --help`
+    from callreview.store import Store
+    from callreview.team.accounts import Accounts
 
 NameArg = Annotated[str, typer.Argument(help="The user's log-in name.", show_default=False)]
 AgentIdOpt = Annotated[
@@ -43,6 +49,24 @@ def _password(name: str, from_stdin: bool) -> str:
 
 def _sessions(count: int) -> str:
     return f"{count} session{'' if count == 1 else 's'}"
+
+
+def _with_accounts(
+    db: str | None, config: Path | None, debug: bool, change: Callable[[Accounts, Store], str]
+) -> None:
+    """Run one account change on the store and print the line it returns."""
+
+    def run() -> int:
+        # imported when the command runs, so `callreview --help` does not load the store
+        from callreview.store import open_store
+        from callreview.team.accounts import Accounts
+
+        settings = load_settings(config)
+        with open_store(db, settings.db) as store:
+            typer.echo(change(Accounts(store, cli_actor()), store))
+        return 0
+
+    run_command(run, debug)
 
 
 def user_add(
@@ -113,18 +137,11 @@ def user_remove(
     Example: callreview user remove wang
     """
 
-    def run() -> int:
-        # imported when the command runs, so `callreview --help` does not load the store
-        from callreview.store import open_store
-        from callreview.team.accounts import Accounts
+    def remove(accounts: Accounts, store: Store) -> str:
+        ended = accounts.remove(name)
+        return f"removed {name} from {store.where} ({_sessions(ended)} ended)"
 
-        settings = load_settings(config)
-        with open_store(db, settings.db) as store:
-            ended = Accounts(store, cli_actor()).remove(name)
-            typer.echo(f"removed {name} from {store.where} ({_sessions(ended)} ended)")
-        return 0
-
-    run_command(run, debug)
+    _with_accounts(db, config, debug, remove)
 
 
 def user_passwd(
@@ -139,20 +156,12 @@ def user_passwd(
     Example: callreview user passwd rita
     """
 
-    def run() -> int:
-        # imported when the command runs, so `callreview --help` does not load the store
-        from callreview.store import open_store
-        from callreview.team.accounts import Accounts
+    def passwd(accounts: Accounts, store: Store) -> str:
+        accounts.existing(name)  # an unknown name is refused before the prompt
+        ended = accounts.set_password(name, _password(name, password_stdin))
+        return f"new password for {name} ({_sessions(ended)} ended)"
 
-        settings = load_settings(config)
-        with open_store(db, settings.db) as store:
-            accounts = Accounts(store, cli_actor())
-            accounts.existing(name)  # an unknown name is refused before the prompt
-            ended = accounts.set_password(name, _password(name, password_stdin))
-            typer.echo(f"new password for {name} ({_sessions(ended)} ended)")
-        return 0
-
-    run_command(run, debug)
+    _with_accounts(db, config, debug, passwd)
 
 
 def user_role(
@@ -171,20 +180,11 @@ def user_role(
     Example: callreview user role wang agent --agent-id A017
     """
 
-    def run() -> int:
-        # imported when the command runs, so `callreview --help` does not load the store
-        from callreview.store import open_store
-        from callreview.team.accounts import Accounts
+    def give_role(accounts: Accounts, store: Store) -> str:
+        user = accounts.set_role(name, role, agent_id)
+        return f"{user.name} is now {user.role}" + (f" (agent {user.agent})" if user.agent else "")
 
-        settings = load_settings(config)
-        with open_store(db, settings.db) as store:
-            user = Accounts(store, cli_actor()).set_role(name, role, agent_id)
-            typer.echo(
-                f"{user.name} is now {user.role}" + (f" (agent {user.agent})" if user.agent else "")
-            )
-        return 0
-
-    run_command(run, debug)
+    _with_accounts(db, config, debug, give_role)
 
 
 def user_revoke(
@@ -195,15 +195,7 @@ def user_revoke(
     Example: callreview user revoke rita
     """
 
-    def run() -> int:
-        # imported when the command runs, so `callreview --help` does not load the store
-        from callreview.store import open_store
-        from callreview.team.accounts import Accounts
+    def revoke(accounts: Accounts, store: Store) -> str:
+        return f"ended {_sessions(accounts.revoke(name))} of {name}"
 
-        settings = load_settings(config)
-        with open_store(db, settings.db) as store:
-            ended = Accounts(store, cli_actor()).revoke(name)
-            typer.echo(f"ended {_sessions(ended)} of {name}")
-        return 0
-
-    run_command(run, debug)
+    _with_accounts(db, config, debug, revoke)
