@@ -263,8 +263,9 @@ def _wait_for_others(
         for path, outcome in list(busy.items()):
             state = states.get(outcome.call) if outcome.call is not None else "pending"
             now = time.monotonic()
-            if state in ("scored", "failed"):
-                result = known_outcome(store, Path(path), state, outcome.call, now)  # type: ignore[arg-type]
+            if state in ("scored", "superseded", "failed"):  # a superseded call is not scored again
+                known = "failed" if state == "failed" else "scored"
+                result = known_outcome(store, Path(path), known, outcome.call, now)  # type: ignore[arg-type]
             elif state == "pending" or now - tried[path] >= options.recheck_s:
                 tried[path] = now
                 result = score_job(
