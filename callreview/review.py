@@ -19,6 +19,8 @@ from typing import Literal, TypeVar, cast
 
 from callreview import __version__
 from callreview.asr.audio import Recording, file_digest, load_audio
+from callreview.asr.channels import REVIEW_NOTE, ReadAs, agent_side, channel_note
+from callreview.asr.legs import legs_digest, load_legs
 from callreview.asr.model import cache_root, resolve_model
 from callreview.asr.speakers import SEPARATOR_VERSION, AgentCues, SeparateOptions, separation
 from callreview.asr.speakers.embed import MODEL_SHA256
@@ -26,6 +28,7 @@ from callreview.asr.transcribe import TranscribeOptions, Transcriber
 from callreview.errors import CallreviewError
 from callreview.files import write_output
 from callreview.qc.checklist import CallInfo, check_transcript
+from callreview.qc.checks.context import Finding
 from callreview.qc.lexicon import Lexicon, load_lexicon
 from callreview.qc.scorecard import Scorecard, load_scorecard
 from callreview.results import CallReview
@@ -58,7 +61,7 @@ class Reviewer:
         s = self.settings
         options = TranscribeOptions(
             language=s.language or self.lexicon.language.split("-")[0],
-            agent_channel=s.agent_channel,
+            agent_channel="left" if s.agent_channel == "auto" else s.agent_channel,
             device=s.device,
             compute_type=s.compute_type,
             cpu_threads=s.cpu_threads,
@@ -130,21 +133,49 @@ class Reviewer:
         return self.keyed_transcript(path)[0]
 
     def keyed_transcript(
-        self, path: str | Path, digest: str | None = None
+        self,
+        path: str | Path,
+        digest: str | None = None,
+        *,
+        read: ReadAs = ReadAs(),
     ) -> tuple[Transcript, str]:
-        """The transcript and its key; ``digest`` is the file's sha256 when the caller has it
-        already."""
+        """The transcript and its key; ``digest`` is the file's (or the legs') sha256 when the
+        caller has it already; ``read``: how this call's audio is read (legs, agent channel)."""
         path = Path(path)
-        if path.suffix.lower() == ".json":
+        if path.suffix.lower() == ".json" and read.legs is None:
             transcript = Transcript.load(path)
             return transcript, "json:" + (digest or file_digest(path))
-        recording = load_audio(
-            path
-        )  # bad audio is refused before any model work (no model needed to say so)
-        transcript, key = self.transcriber.transcribe_file_keyed(path, digest, recording)
+        notes = [read.note] if read.note else []
+        # bad audio is refused before any model work (no model needed to say so)
+        if read.legs is not None:
+            both = load_legs(*read.legs)
+            recording, notes = both.recording, [*notes, *both.notes]
+            digest = digest or legs_digest(read.legs)
+            agent_leg, customer_leg = read.legs
+            sides = (_leg_name(agent_leg), _leg_name(customer_leg))
+            fixed: Literal["left", "right"] | None = None if read.channel == "auto" else "left"
+        else:
+            recording = load_audio(path)
+            sides = ("the left channel", "the right channel")
+            channel = read.channel or self.settings.agent_channel
+            fixed = "right" if channel == "right" else None if channel == "auto" else "left"
+        start = fixed or "left"
+        transcript, key = self.transcriber.oriented(start).transcribe_file_keyed(
+            path, digest, recording
+        )
         if transcript.roles == "mono-unknown":
             transcript, key = self.separated(transcript, key, recording)
-        return transcript, key
+        elif transcript.by_role("agent") and transcript.by_role("customer"):
+            if start == "right":
+                sides = (sides[1], sides[0])
+            check = agent_side(transcript, self.agent_cues, read.inbound, sides)
+            if fixed is None and check.verdict == "swap":
+                start = "right"
+                transcript, key = self.transcriber.oriented(start).transcribe_file_keyed(
+                    path, digest, recording
+                )
+            notes.append(channel_note(check, fixed is None))
+        return (replace(transcript, notes=tuple(notes)) if notes else transcript), key
 
     def separated(
         self, transcript: Transcript, key: str, recording: Recording
@@ -197,22 +228,29 @@ class Reviewer:
         direction: str | None = None,
         digest: str | None = None,
         metadata: dict[str, str] | None = None,
+        legs: tuple[Path | None, Path | None] | None = None,
+        note: str | None = None,
     ) -> Reviewed:
         """:meth:`review`, keeping the transcript and its key (for the store). ``metadata``: the
-        call's ``<recording>.toml`` when the caller has read it already (else it is read here)."""
+        call's ``<recording>.toml`` when the caller has read it already (else it is read here).
+        ``legs``: the call's two leg files (agent's, customer's), ``path`` the first of them;
+        ``note``: said about the call in its transcript (a leg scored alone)."""
         meta = call_metadata(path) if metadata is None else metadata
         info = self.call_info(
             customer_name or meta.get("customer_name"),
             agent_name or meta.get("agent_name"),
             direction or meta.get("direction"),
         )
-        transcript, key = self.keyed_transcript(path, digest)
+        read = ReadAs(legs, note, meta.get("agent_channel"), info.direction == "inbound")
+        transcript, key = self.keyed_transcript(path, digest, read=read)
         return Reviewed(self.check(transcript, info), transcript, key)
 
     def check(self, transcript: Transcript, info: CallInfo | None = None) -> CallReview:
         """The rules alone on a transcript (no audio, no model): ``score`` of a JSON and
-        ``rescore``."""
-        return check_transcript(transcript, self.lexicon, self.scorecard, info or self.call_info())
+        ``rescore``. A transcript whose channels the speech contradicts is marked for review."""
+        info = info or self.call_info()
+        review = check_transcript(transcript, self.lexicon, self.scorecard, info)
+        return channel_review(review, transcript, self.scorecard, self.agent_cues, info)
 
     def review_many(
         self, paths: Iterable[str | Path], **call: str | None
@@ -252,6 +290,45 @@ def agent_cues(lexicon: Lexicon) -> AgentCues:
         self_name=tuple(lexicon.names.self_name),
         slot_max=lexicon.slot_max,
     )
+
+
+def channel_review(
+    review: CallReview,
+    transcript: Transcript,
+    scorecard: Scorecard,
+    cues: AgentCues,
+    info: CallInfo,
+) -> CallReview:
+    """``review`` with every item ``review`` when the transcript's notes say its channels are in
+    doubt (:data:`callreview.asr.channels.REVIEW_NOTE`): the greeting heard on each side is the
+    evidence, the note the reason (as the checklist does for a call with no agent speech)."""
+    reasons = [n[len(REVIEW_NOTE) :] for n in transcript.notes if n.startswith(REVIEW_NOTE)]
+    if not reasons:
+        return review
+    check = agent_side(transcript, cues, info.direction == "inbound")
+    profile = scorecard.profile(info.direction)
+    evidence = check.evidence
+    items = {
+        name: scorecard.item_result(
+            Finding(name, "review", evidence if name == "greeting" else (), {"reason": reasons[0]}),
+            profile,
+        )
+        for name in review.items
+    }
+    score = scorecard.total({**items, **review.delivery})
+    band = scorecard.band(score)
+    return replace(
+        review,
+        items=items,
+        score=score,
+        band=band.name if band else None,
+        band_label=band.label if band else None,
+        needs_review=True,
+    )
+
+
+def _leg_name(path: Path | None) -> str:
+    return f"the leg {path.name}" if path is not None else "a missing leg"
 
 
 def _each(

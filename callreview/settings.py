@@ -4,7 +4,7 @@
 
     model = "bundled:whisper-base"      # or a CTranslate2 folder, or a faster-whisper name
     device = "auto"                     # auto | cpu | cuda
-    agent_channel = "left"              # left | right
+    agent_channel = "left"              # left | right | auto (decided from what is said)
     lexicon = "zh-CN"                   # a bundled name or a path to a lexicon TOML
     scorecard = "scorecards/site.toml"  # omit for the bundled default
     direction = "inbound"               # inbound | outbound
@@ -56,7 +56,18 @@ class Settings:
     :attr:`callreview.asr.options.TranscribeOptions.decode_batch`)."""
     language: str | None = None
     """Whisper language; ``None``: the lexicon's ``language`` (zh-CN → zh)."""
-    agent_channel: Literal["left", "right"] = "left"
+    agent_channel: Literal["left", "right", "auto"] = "left"
+    """Which stereo channel is the agent's; ``auto``: the one that sounds like the agent
+    (:mod:`callreview.asr.channels`). A fixed channel that the speech contradicts marks the call
+    for review."""
+    leg_names: tuple[str, ...] = ("in/out", "tx/rx", "callee/caller")
+    """Name presets that pair two leg files into one call (:mod:`callreview.jobs.legs`); ``[]``:
+    no pairing."""
+    leg_suffixes: tuple[str, ...] = ()
+    """A recorder's own leg tags, ``[agent's, customer's]`` (``call-a.wav`` + ``call-b.wav``:
+    ``["a", "b"]``), tried before the presets."""
+    leg_wait_s: int = 60
+    """``watch``: how long a leg waits for its partner before it is scored alone, with a note."""
     lexicon: str = "zh-CN"
     scorecard: str | None = None
     direction: Literal["inbound", "outbound"] = "inbound"
@@ -76,12 +87,13 @@ class Settings:
 
 _CHOICES = {
     "device": ("auto", "cpu", "cuda"),
-    "agent_channel": ("left", "right"),
+    "agent_channel": ("left", "right", "auto"),
     "direction": ("inbound", "outbound"),
 }
 _TYPES: dict[str, type | tuple[type, ...]] = {f.name: str for f in fields(Settings)}
 _TYPES.update(cpu_threads=int, batch_size=int, cache=bool, company_names=list, agent_names=list)
 _TYPES.update(recording_roots=list)
+_TYPES.update(leg_names=list, leg_suffixes=list, leg_wait_s=int)
 _TYPES.update(web_idle_minutes=int)
 
 
@@ -154,9 +166,13 @@ def _validate(settings: Settings, values: dict[str, Any], source: str) -> Settin
     return replace(settings, **clean)
 
 
-CALL_KEYS = ("direction", "customer_name", "agent_name", "agent", "call_id", "date")
+CALL_KEYS = (
+    *("direction", "customer_name", "agent_name", "agent", "call_id", "date"),
+    "agent_channel",
+)
 """``agent``: the agent's id in the call system (who the call is filed under); ``agent_name``: how
-they introduce themself in the greeting; ``date``: ``YYYY-MM-DD``."""
+they introduce themself in the greeting; ``date``: ``YYYY-MM-DD``; ``agent_channel``: this call's
+own (``left``, ``right``, ``auto``) over the site's."""
 
 
 def call_metadata(recording: str | Path) -> dict[str, str]:

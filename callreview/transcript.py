@@ -113,6 +113,9 @@ class Transcript:
     """Segments dropped as hallucinations (kept for audit, never matched)."""
     unheard: tuple[Unheard, ...] = ()
     """Speech heard on the audio that no word covers (empty for a hand-made transcript)."""
+    notes: tuple[str, ...] = field(default=(), compare=False)
+    """What was decided while reading the recording: which channel is the agent's and why
+    (``agent_channel = "auto"``), how two leg files were laid together, a leg read alone."""
 
     @property
     def mono(self) -> bool:
@@ -141,6 +144,10 @@ class Transcript:
         data.update(asdict(self))
         data.pop("dropped")
         data.pop("unheard")
+        if not data["notes"]:
+            data.pop("notes")
+        else:
+            data["notes"] = list(self.notes)
         data["segments"] = [_segment_dict(s) for s in self.segments]
         if self.dropped:
             data["dropped"] = [_segment_dict(s) for s in self.dropped]
@@ -190,6 +197,7 @@ class Transcript:
                 unheard=tuple(
                     _unheard(u, source, i) for i, u in enumerate(data.get("unheard", ()))
                 ),
+                notes=tuple(str(n) for n in data.get("notes", ())),
             )
         except KeyError as err:
             raise TranscriptError(

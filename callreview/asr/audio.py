@@ -1,6 +1,6 @@
 """Decode a recording into per-channel 16 kHz float32 audio, and refuse bad input.
 
-Anything PyAV decodes is accepted (wav, flac, mp3, ogg/opus, m4a …); 8 kHz
+Anything PyAV decodes is accepted (wav, flac, mp3, ogg/opus, m4a, AMR, GSM, G.729 …); 8 kHz
 telephone audio is the common case. Stereo recordings carry the agent on one
 channel and the customer on the other; mono recordings carry both on one track.
 """

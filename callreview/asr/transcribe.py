@@ -11,6 +11,7 @@ gap between words. Results are cached by audio content, model and options
 
 from __future__ import annotations
 
+import copy
 import ctypes
 import os
 from collections.abc import Callable
@@ -19,7 +20,7 @@ from dataclasses import replace
 from functools import partial
 from operator import add
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 
@@ -80,6 +81,15 @@ class Transcriber:
             o = self.options
             self._model = load_model(self.model_ref, o.device, o.compute_type, o.cpu_threads)
         return self._model
+
+    def oriented(self, agent_channel: Literal["left", "right"]) -> Transcriber:
+        """This transcriber with the agent read from ``agent_channel`` (a loaded model shared)."""
+        if agent_channel == self.options.agent_channel:
+            return self
+        other = copy.copy(self)
+        other.options = replace(self.options, agent_channel=agent_channel)
+        other._model = self._model
+        return other
 
     def cache_key(self, audio_digest: str) -> str:
         return transcript_key(audio_digest, self.model_ref.model_id, self.options, self.tuning)

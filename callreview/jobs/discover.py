@@ -16,8 +16,13 @@ from callreview.jobs.manifest import NamePattern, read_manifest
 from callreview.jobs.manifest import name_pattern as compile_pattern
 from callreview.store import CallMeta
 
-AUDIO_SUFFIXES = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a")
-"""What a folder is searched for. A file named (or matched by a glob) is taken whatever its
+AUDIO_SUFFIXES = (
+    *(".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a"),
+    *(".amr", ".awb", ".3gp", ".gsm", ".g729"),
+)
+"""What a folder is searched for: the common formats, and what telephone recorders write (AMR-NB
+``.amr``, AMR-WB ``.awb``, AMR in ``.3gp``, raw GSM 6.10 ``.gsm``, raw G.729 ``.g729``; GSM,
+IMA-ADPCM and μ/A-law inside ``.wav``). See docs/recordings.md. A file named (or matched by a glob) is taken whatever its
 extension, so transcript JSONs can be given by name (``truth/*.json``)."""
 TEMP_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".swp")
 """Files still being written or copied: never scored (nor are dotfiles, ``name~``, ``.toml``)."""

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from callreview.asr.audio import check_file, file_digest
+from callreview.asr.legs import legs_digest
 from callreview.errors import CallreviewError, ModelUnavailableError, SettingsError, StoreError
 from callreview.settings import call_metadata
 from callreview.store import LEASE_S, CallMeta, Claim, Store
@@ -40,6 +41,11 @@ class Job:
 
     path: Path
     meta: CallMeta = CallMeta()
+    legs: tuple[Path | None, Path | None] | None = None
+    """A call recorded as two leg files: ``(agent's, customer's)``, one ``None`` for a leg whose
+    partner never came (:mod:`callreview.jobs.legs`); ``path`` is the first leg there."""
+    note: str | None = None
+    """Said about the call in its transcript (a leg scored alone)."""
 
 
 @dataclass(frozen=True)
@@ -186,7 +192,7 @@ def score_job(
 
     try:
         check_file(path)
-        sha = file_digest(path)
+        sha = file_digest(path) if job.legs is None else legs_digest(job.legs)
     except CallreviewError as err:
         store.record_error(path, str(err), err.exit_code, worker=worker)
         return failed(str(err), err.exit_code)
@@ -201,6 +207,9 @@ def score_job(
         store.record_error(path, str(err), err.exit_code, sha256=sha, worker=worker)
         return failed(str(err), err.exit_code)
     call = store.register(sha, path, meta)
+    for leg in job.legs or ():
+        if leg is not None and leg != path:  # both legs' paths kept with the one call
+            store.register(sha, leg, meta)
     claimed = store.claim(sha, path, worker, lease_s, retry_failed)
     if claimed.claim is None:
         return known_outcome(store, path, claimed.outcome, call, started)
@@ -213,6 +222,7 @@ def score_job(
                 direction=meta.direction,
                 digest=sha,
                 metadata=beside,
+                **_legs_of(job),
             )
     except (ModelUnavailableError, StoreError):
         store.release(
@@ -247,6 +257,11 @@ def score_job(
         audio_s=review.duration_s,
         seconds=time.monotonic() - started,
     )
+
+
+def _legs_of(job: Job) -> dict[str, Any]:
+    """What a two-leg job adds to ``review_file`` (nothing for one file: any reviewer takes it)."""
+    return {} if job.legs is None else {"legs": job.legs, "note": job.note}
 
 
 def score_or_report(reviewer: Any, store: Any, job: Job, options: RunOptions) -> Outcome:

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from callreview.errors import CallreviewError, SettingsError
-from callreview.jobs.discover import is_temporary
+from callreview.jobs.discover import AUDIO_SUFFIXES, is_temporary
 
-DEFAULT_PATTERNS = ("*.wav", "*.flac", "*.mp3", "*.ogg", "*.opus", "*.m4a")
+DEFAULT_PATTERNS = tuple(f"*{suffix}" for suffix in AUDIO_SUFFIXES)
+"""The globs ``watch`` scores by default: the extensions ``batch`` finds in a folder."""
 RESULT_SUFFIX = ".review.json"
 """``call_0412.flac`` → ``call_0412.flac.review.json``: written beside it or under ``--out``."""
 
