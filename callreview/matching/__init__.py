@@ -18,6 +18,7 @@ them all by walking this module).
 
 from __future__ import annotations
 
+from callreview.matching import index as _search_index  # noqa: F401  registers the indexer
 from callreview.matching.keys import _run_keys, keys_of
 from callreview.matching.patterns import (
     SLOT_KINDS,
@@ -40,6 +41,7 @@ from callreview.matching.phrases import (
     PhraseSet,
     _set_of,
     find,
+    find_at_end,
     find_best,
     find_in,
     find_keys,
@@ -68,6 +70,7 @@ __all__ = [
     "compile_phrase",
     "compile_shape",
     "find",
+    "find_at_end",
     "find_best",
     "find_in",
     "find_keys",

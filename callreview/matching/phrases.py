@@ -40,6 +40,7 @@ __all__ = [
     "PhraseSet",
     "compile_phrase",
     "find",
+    "find_at_end",
     "find_best",
     "find_in",
     "find_keys",
@@ -267,6 +268,29 @@ def similarity_within(phrase: Phrase, turn: Turn, first: int, last: int) -> floa
     return float(
         max(fuzz.ratio(phrase.joined, " ".join(keys[i : i + n])) for i in range(len(keys) - n + 1))
     )
+
+
+def find_at_end(turn: Turn, phrases: Iterable[Phrase]) -> Hit | None:
+    """The phrase that best matches the very end of ``turn`` — windows of n−1, n and n+1 whole keys
+    ending at its last token — if at or over the phrase's floor (certain at its threshold).
+
+    For a phrase whose place is known from elsewhere (a request for permission ending the agent's
+    turn right before a hold), so phrases are compiled with thresholds fit for one place, not for a
+    search through every window of a call."""
+    keys = turn.text.keys
+    best = None
+    for phrase in phrases:
+        n = len(phrase.keys)
+        for size in (n, n - 1, n + 1):
+            if not 1 <= size <= len(keys):
+                continue
+            first = len(keys) - size
+            score = float(fuzz.ratio(phrase.joined, " ".join(keys[first:])))
+            if score < phrase.floor or (best is not None and score <= best.similarity):
+                continue
+            exact = "".join(turn.text.tokens[first:]) == phrase.chars
+            best = Hit(phrase, turn, first, len(keys), round(score, 1), exact)
+    return best
 
 
 def find_best(turn: Turn, phrases: Iterable[Phrase]) -> Hit | None:

@@ -43,7 +43,7 @@ from callreview.matching import (
     similarity_within,
     token_times,
 )
-from callreview.matching.patterns import SoundAlikeHit
+from callreview.matching.patterns import SoundAlikeHit, number_tokens
 from callreview.qc.checks.base import evidence_of, heard
 from callreview.qc.checks.context import CallContext, Finding, find_across, find_part
 from callreview.qc.checks.parts import PartsDetails, part, part_evidence, parts_status
@@ -245,7 +245,9 @@ def _bare_company(
     not an address of the customer (「您好，王女士，…」: it ends with an honorific). Two general
     allowances for what ASR does to this short form:
 
-    * the salutation may end the agent's previous turn (ASR cuts a turn at the pause after 您好);
+    * the salutation may end the agent's previous turn (ASR cuts a turn at the pause after 您好),
+      and a salutation opening the turn ends a clause as a comma would (领好新东方50 3腰…: ASR
+      writes no comma after it);
     * when the words the agent's slot took end in a number (天霖35号为您服务, no comma), the number
       is the staff number and the words before it, from the start of the clause, the company;
     * a staff number on its own ({agent:digits}很高兴为您服务) right after the words ends them as a
@@ -285,8 +287,9 @@ def _bare_company(
         or text.clause[lo] != text.clause[hi - 1]
     ):
         return None
-    if lo > 0 and text.clause[lo] == text.clause[lo - 1]:
-        return None  # the clause starts before these words
+    opens = turn is salutation.turn and salutation.first == 0 and lo == salutation.last
+    if lo > 0 and text.clause[lo] == text.clause[lo - 1] and not opens:
+        return None  # the clause starts before these words (a salutation opening the turn ends one)
     if number is None and text.clause[hi - 1] == text.clause[hi]:
         return None  # not a clause of its own
     words = "".join(text.tokens[lo:hi])
@@ -337,15 +340,11 @@ def _number_before(
 def _number_start(text, end: int, lo: int, ctx: CallContext) -> int:
     """Where the run of number tokens that ends at token ``end`` starts (no earlier than ``lo``;
     ``end``: none)."""
+    numbers = number_tokens(text, ctx.lexicon.rules.numerals)
     d = end
-    while d > lo and _is_number(text.tokens[d - 1], ctx):
+    while d > lo and d - 1 in numbers:
         d -= 1
     return d
-
-
-def _is_number(token: str, ctx: CallContext) -> bool:
-    numerals = ctx.lexicon.rules.numerals
-    return token.isdigit() or bool(token and numerals and all(c in numerals for c in token))
 
 
 def _judge_name(

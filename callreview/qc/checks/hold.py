@@ -16,8 +16,9 @@ A silence after the customer's own 等一下 / 我找一下, with no announcemen
 agent, is the customer's pause, not an agent's hold.
 
 For each hold: ``permission`` — a request in the agent's turns before it (请您稍等一下好吗,
-麻烦您稍等片刻; an imperative 等着 / 你等一下 is not one); ``thanked`` — 感谢您的耐心等待 /
-让您久等了 in the agent's first words back. No hold → ``na``.
+麻烦您稍等片刻; an imperative 等着 / 你等一下 is not one; one heard near-exactly as the agent's
+last words right before the hold counts with its similarity, or makes it ``review``);
+``thanked`` — 感谢您的耐心等待 / 让您久等了 in the agent's first words back. No hold → ``na``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar
 
-from callreview.matching import Hit, Turn
+from callreview.matching import Hit, Turn, compile_phrase, find_at_end
 from callreview.qc.checks.base import (
     Deductions,
     ItemDetails,
@@ -206,6 +207,8 @@ def check_hold(ctx: CallContext) -> Finding:
         if announce is None and _customer_paused(ctx, start):
             continue
         permission = find_across(ctx, _latest_first(before), lex.permission)
+        if permission is None or not permission.certain:
+            permission = _asked_at_the_end(ctx, before, start) or permission
         imperative = (
             find_part(_latest_first(before), lex.not_permission)
             if permission is None or not permission.certain
@@ -254,6 +257,31 @@ def check_hold(ctx: CallContext) -> Finding:
             thanks_suggestion=None if all(h.thanked for h in holds) else lex.thanks_suggestion,
         )
     return Finding("hold", status, tuple(sorted(set(evidence), key=lambda e: e.start)), details)
+
+
+def _asked_at_the_end(ctx: CallContext, before: list[Turn], start: float) -> Hit | None:
+    """A request for permission heard near, not exactly, as the agent's last words right before
+    the hold (请稍等 heard 轻烧的 on a real voice): in that one place a short phrase needs only
+    the similarity a long one needs anywhere (``[match] threshold``; ``review`` within the review
+    margin under it), the place itself being the evidence a short phrase lacks elsewhere. Not
+    when the agent told the customer to wait there (你等一下)."""
+    th, lex = ctx.thresholds, ctx.lexicon.hold
+    last = [t for t in before if t.end >= start - th.timing_tolerance_s and t.end <= start + 1e-6]
+    if not last:
+        return None
+    turn = max(last, key=lambda t: t.end)
+    told = find_at_end(turn, lex.not_permission)
+    if told is not None and told.certain:
+        return None
+    rules = ctx.lexicon.rules
+    phrases = ctx.lexicon.cached(
+        "hold:permission-at-end",
+        lambda: tuple(
+            compile_phrase(p.text, rules, threshold=rules.threshold, sound_alike=True)
+            for p in lex.permission
+        ),
+    )
+    return find_at_end(turn, phrases)
 
 
 def _latest_first(turns: list[Turn]) -> list[Turn]:
