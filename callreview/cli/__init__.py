@@ -14,7 +14,7 @@ Nothing here knows how a call is transcribed or judged; see :mod:`callreview.rev
 
 from __future__ import annotations
 
-from callreview.cli import audit, jobs, scoring, team, users, web
+from callreview.cli import audit, jobs, scoring, search, team, users, web
 from callreview.cli.app import app, user_app
 
 __all__ = ["app", "main"]
@@ -32,6 +32,7 @@ app.command("summary")(team.summary_cmd)
 app.command("sample")(team.sample_cmd)
 app.command()(web.serve)
 app.command("audit")(audit.audit_cmd)
+app.command("search")(search.search_cmd)
 user_app.command("add")(users.user_add)
 user_app.command("list")(users.user_list)
 user_app.command("remove")(users.user_remove)

@@ -59,6 +59,15 @@ from callreview.store.records import (
     StoredError,
 )
 from callreview.store.runs import Runs
+from callreview.store.search import (
+    Hit,
+    Phrase,
+    Search,
+    SearchQuery,
+    TurnIndex,
+    unindex_calls,
+    use_indexer,
+)
 from callreview.store.sessions import SessionStore, StoredSession
 
 __all__ = [
@@ -87,13 +96,19 @@ __all__ = [
     "QueueRow",
     "ReviewVersion",
     "Run",
+    "SearchQuery",
+    "Hit",
+    "Phrase",
     "Store",
     "StoredCall",
     "StoredError",
     "StoredSession",
     "StoredUser",
+    "TurnIndex",
     "open_store",
     "store_url",
+    "unindex_calls",
+    "use_indexer",
     "worker_id",
 ]
 
@@ -101,7 +116,9 @@ DEFAULT_DB = "callreview.db"
 ENV_DB = "CALLREVIEW_DB"
 
 
-class Store(Meta, Calls, Reading, Runs, PeopleStore, SessionStore, AuditStore, Queue, Ledger):
+class Store(
+    Meta, Calls, Reading, Runs, PeopleStore, SessionStore, AuditStore, Queue, Search, Ledger
+):
     """Calls, transcripts, reviews, errors, runs, people's decisions and the queue behind one
     interface, on SQLite or PostgreSQL."""
 

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING
 from callreview.errors import StoreError
 from callreview.store.records import CallMeta, Claim, ClaimResult
 from callreview.store.reviews import Reviews
+from callreview.store.search import index_call, unindex_calls
+from callreview.store.sql import marks
 
 if TYPE_CHECKING:
     from callreview.results import CallReview
@@ -169,7 +171,11 @@ class Calls(Reviews):
                         now,
                     ),
                 )
-            return self._add_review(claim.call, review, transcript_key, engine, fingerprint, now)
+            added = self._add_review(claim.call, review, transcript_key, engine, fingerprint, now)
+            # the call's turns, searchable in the same transaction as its transcript
+            stored = transcript if transcript is not None and transcript_key else None
+            index_call(self.db, claim.call, stored or self.transcript(claim.call))
+            return added
 
     def _supersede(self, path: str, now: float) -> None:
         """Mark the calls seen only at ``path``, scored or failed, that are older there than its
@@ -182,13 +188,23 @@ class Calls(Reviews):
         ).fetchone()
         if newest is None:
             return
+        gone = [
+            int(r[0])
+            for r in self.db.execute(
+                "SELECT id FROM calls WHERE state IN ('scored', 'failed') AND id <> ? "
+                "AND id IN (SELECT call FROM call_paths WHERE path = ?) "
+                "AND id NOT IN (SELECT call FROM call_paths WHERE path <> ?)",
+                (newest[0], path, path),
+            ).fetchall()
+        ]
+        if not gone:
+            return
         self.db.execute(
             "UPDATE calls SET state = 'superseded', updated_at = ? "
-            "WHERE state IN ('scored', 'failed') AND id <> ? "
-            "AND id IN (SELECT call FROM call_paths WHERE path = ?) "
-            "AND id NOT IN (SELECT call FROM call_paths WHERE path <> ?)",
-            (now, newest[0], path, path),
+            f"WHERE id IN ({marks(len(gone))})",
+            (now, *gone),
         )
+        unindex_calls(self.db, gone)  # a superseded call is found by no search
 
     def fail(self, claim: Claim, message: str, exit_code: int = 2) -> bool:
         """Mark the call failed with its one-line error (kept in ``errors``); not retried until the

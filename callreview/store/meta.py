@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from callreview.errors import StoreError
 from callreview.store.part import Part
-from callreview.store.schema import MIGRATIONS, SCHEMA_VERSION
+from callreview.store.schema import MIGRATIONS, SCHEMA_VERSION, for_backend
 
 
 class Meta(Part):
@@ -65,7 +65,8 @@ class Meta(Part):
                 )
             for number in range(version + 1, SCHEMA_VERSION + 1):
                 for statement in MIGRATIONS[number - 1]:
-                    self.db.execute(self.db.ddl(statement))
+                    if for_backend(statement, self.db.name):
+                        self.db.execute(self.db.ddl(statement))
                 if number == 1:
                     self.db.execute(
                         "INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(number),)

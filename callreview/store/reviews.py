@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from callreview.store.part import Part
 from callreview.store.records import ReviewVersion
+from callreview.store.search import index_call
 from callreview.store.sql import marks
 from callreview.transcript import Transcript
 
@@ -49,7 +50,9 @@ class Reviews(Part):
         """A new review version of a scored call (``rescore``): the latest becomes current, history
         stays."""
         with self.db.transaction():
-            return self._add_review(call, review, transcript_key, engine, fingerprint, time.time())
+            added = self._add_review(call, review, transcript_key, engine, fingerprint, time.time())
+            index_call(self.db, call, self.transcript(call))  # the current review's transcript
+            return added
 
     def _add_review(
         self,

@@ -190,7 +190,56 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX audit_at ON audit (at)",
     ),
+    # 5: the search index of every stored turn (callreview.store.search): its words and "sounds
+    # like" tokens, made by the matching layer and handed in; SQLite keeps them in FTS5,
+    # PostgreSQL in tsvectors with GIN. A store's existing calls wait in search_pending until
+    # the layer that makes the tokens indexes them (once, on the first search or serve).
+    (
+        "CREATE TABLE search_pending (call INTEGER PRIMARY KEY REFERENCES calls (id))",
+        """-- sqlite
+        CREATE TABLE search_turns (
+            id {id},
+            call INTEGER NOT NULL REFERENCES calls (id),
+            turn INTEGER NOT NULL,
+            role TEXT NOT NULL,
+            start_s {real} NOT NULL,
+            end_s {real} NOT NULL,
+            text {blob} NOT NULL,
+            words {blob} NOT NULL,
+            sounds {blob} NOT NULL
+        )""",
+        """-- sqlite
+        CREATE VIRTUAL TABLE search_fts USING fts5 (
+            words, sounds, content = 'search_turns', content_rowid = 'id',
+            tokenize = "ascii tokenchars '_'"
+        )""",
+        """-- postgresql
+        CREATE TABLE search_turns (
+            id {id},
+            call INTEGER NOT NULL REFERENCES calls (id),
+            turn INTEGER NOT NULL,
+            role TEXT NOT NULL,
+            start_s {real} NOT NULL,
+            end_s {real} NOT NULL,
+            text {blob} NOT NULL,
+            words TSVECTOR NOT NULL,
+            sounds TSVECTOR NOT NULL
+        )""",
+        "-- postgresql\nCREATE INDEX search_turns_words ON search_turns USING GIN (words)",
+        "-- postgresql\nCREATE INDEX search_turns_sounds ON search_turns USING GIN (sounds)",
+        "CREATE INDEX search_turns_call ON search_turns (call)",
+        "INSERT INTO search_pending (call) SELECT DISTINCT call FROM transcripts",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
 """The version this callreview writes; stores at a lower one are upgraded on open."""
+
+
+def for_backend(statement: str, backend: str) -> bool:
+    """Whether a migration statement runs on ``backend``: one that starts ``-- sqlite`` or
+    ``-- postgresql`` is that backend's alone, any other runs on both."""
+    head = statement.lstrip()
+    if not head.startswith("-- "):
+        return True
+    return head[3:].split(None, 1)[0] == backend
