@@ -12,6 +12,7 @@
     POST /appeals/{id}/decide        supervisors
     GET  /audio/{id}                 the call's recording by call id, with HTTP Range (206)
     GET  /agents  GET /agreement     figures (not for agents)
+    GET  /search?q=                  what was said, in the calls the user may open (:mod:`.search`)
 
 Handlers are plain functions run in a worker thread (the store's connection is blocking);
 every POST carries the session's CSRF token; a role that may not do something gets 403,
@@ -45,6 +46,7 @@ from callreview.web.access import AccessLog
 from callreview.web.calls import CallPages
 from callreview.web.pages import PER_PAGE, LoginRequired, Refused
 from callreview.web.query import Query, parse_queue
+from callreview.web.search import SearchPages
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -54,7 +56,7 @@ if TYPE_CHECKING:
     from callreview.store import Store
 
 
-class WebApp(CallPages):
+class WebApp(CallPages, SearchPages):
     """The app: its routes, the dispatch every request goes through, and the pages that are not
     about one call (log in and out, the queue, the figures)."""
 
@@ -96,6 +98,7 @@ class WebApp(CallPages):
             ("/audio/{call}", self.audio, get),
             ("/agents", self.agents, get),
             ("/agreement", self.agreement, get),
+            ("/search", self.search_page, get),
         ]
         starlette_routes: list[Any] = []
         for path, handler, methods in routes:

@@ -54,6 +54,7 @@ class CallPages(Pages):
             items=items,
             delivery=delivery,
             lines=views.transcript_lines(transcript, items, delivery),
+            at=_moment(request.query_params.get("t")),
             history=self.people.history(stored.id),
             appeals=appeals,
             versions=self.store.history(stored.id),
@@ -208,3 +209,12 @@ class CallPages(Pages):
 def _file_name(path: str) -> str:
     """A path's last part, whichever separator it was written with: what an agent is shown."""
     return path.replace("\\", "/").rsplit("/", 1)[-1]
+
+
+def _moment(value: str | None) -> float | None:
+    """``?t=SECONDS``: where the player starts and which turn is marked (anything else: none)."""
+    try:
+        seconds = float(value) if value else None
+    except ValueError:
+        return None
+    return seconds if seconds is not None and 0 <= seconds < 10**7 else None
