@@ -121,6 +121,10 @@ class CallReview:
     """One result per delivery metric the scorecard gives points (``delivery_weights``), in
     :data:`METRICS` order; empty when every metric is information only (the default). These count
     toward ``score``."""
+    redactions: tuple[Mapping[str, Any], ...] | None = None
+    """What this copy masks of the call (label, kind, role, start, end: never the value), set by
+    :mod:`callreview.privacy` on every copy that leaves the store; ``None`` on the unredacted
+    result (the store's)."""
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON contract (docs/result-format.md)."""
@@ -135,6 +139,11 @@ class CallReview:
             "items": {name: item.to_dict() for name, item in self.items.items()},
             "metrics": None if self.metrics is None else self.metrics.to_dict(),
             "delivery": {name: item.to_dict() for name, item in self.delivery.items()},
+            **(
+                {}
+                if self.redactions is None
+                else {"redactions": [dict(r) for r in self.redactions]}
+            ),
         }
 
 

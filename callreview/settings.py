@@ -83,6 +83,12 @@ class Settings:
     transcript's ``file`` outside every such folder is not served)."""
     web_idle_minutes: int = 30
     """``serve``: a session unused this long is over (the user logs in again)."""
+    redact_patterns: tuple[tuple[str, str], ...] = ()
+    """The site's own personal data to mask in every output, as ``[redact_patterns]`` label =
+    regular expression (``会员号 = "VIP\\d{6}"``), beside the built-in kinds (docs/privacy.md)."""
+    retention_days: int = 0
+    """``watch`` and ``batch`` first purge calls dated more than this many days ago; 0 keeps
+    every call."""
 
 
 _CHOICES = {
@@ -94,7 +100,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {f.name: str for f in fields(Settin
 _TYPES.update(cpu_threads=int, batch_size=int, cache=bool, company_names=list, agent_names=list)
 _TYPES.update(recording_roots=list)
 _TYPES.update(leg_names=list, leg_suffixes=list, leg_wait_s=int)
-_TYPES.update(web_idle_minutes=int)
+_TYPES.update(web_idle_minutes=int, retention_days=int, redact_patterns=dict)
 
 
 def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:
@@ -144,7 +150,18 @@ def _validate(settings: Settings, values: dict[str, Any], source: str) -> Settin
             known = ", ".join(sorted(_TYPES))
             raise SettingsError(f"{source}: unknown setting {key!r}; known settings: {known}")
         expected = _TYPES[key]
-        if expected is list:
+        if expected is dict:
+            if isinstance(value, (list, tuple)):  # already checked (a Settings value)
+                value = dict(value)
+            if not isinstance(value, dict) or not all(
+                isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+            ):
+                raise SettingsError(
+                    f'{source}: {key!r} must be a table of label = "regular expression", '
+                    f"not {value!r}"
+                )
+            value = tuple(value.items())
+        elif expected is list:
             if isinstance(value, str):
                 value = [value]
             if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):

@@ -63,6 +63,7 @@ HEADER = [
     "hold_auto_status",
     "forbidden_auto_status",
     "closing_auto_status",
+    "redactions",
 ]
 HITS = "这不可能 | 不知道 | 你别催我 | 你急也没用 | 我们的程序就是这样"
 
@@ -135,6 +136,7 @@ def test_export_csv_reads_back_through_csv_with_its_bom(team_store, store_url, t
         "na",
         "fail",
         "pass",
+        "",  # redactions: nothing personal in this call
     ]  # nobody reviewed it: the final result is the automatic one
     by_id = {row[1]: row for row in rows[1:]}
     assert [row[1] for row in rows[1:]] == [
@@ -224,7 +226,7 @@ def test_export_xlsx_has_calls_and_agents_sheets_with_frozen_header_filter_and_c
     book = load_workbook(out)
     assert book.sheetnames == ["Calls", "Agents"]
     calls = book["Calls"]
-    assert (calls.freeze_panes, calls.auto_filter.ref) == ("A2", "A1:AM14")
+    assert (calls.freeze_panes, calls.auto_filter.ref) == ("A2", "A1:AN14")
     rows = list(calls.iter_rows(values_only=True))
     assert list(rows[0]) == HEADER and len(rows) == 14
     assert rows[2] == (
@@ -267,6 +269,7 @@ def test_export_xlsx_has_calls_and_agents_sheets_with_frozen_header_filter_and_c
         "na",
         "fail",
         "pass",
+        None,  # redactions: nothing personal in this call
     )
     assert [r[1] for r in rows[1:]] == [
         "A01",
@@ -350,6 +353,7 @@ def test_export_jsonl_holds_each_stored_call_with_its_current_review(
             "scored",
             1,
         )
+        assert stored["review"].pop("redactions") is not None  # what is masked: docs/privacy.md
         assert stored["review"] == call.review
     assert json.loads(lines[1])["review"]["items"]["forbidden"]["hits"][0]["phrase"] == "这不可能"
 

@@ -101,3 +101,14 @@ DebugOpt = Annotated[
         "--debug", help="Show the traceback of an unexpected error (without local variables)."
     ),
 ]
+
+# --- what leaves the store ---
+
+NoRedactOpt = Annotated[
+    bool,
+    typer.Option(
+        "--no-redact",
+        help="Show phone, ID and card numbers, e-mails and plates as said instead of masked"
+        " (an export from a store records who asked in its audit trail; docs/privacy.md).",
+    ),
+]

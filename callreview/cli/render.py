@@ -72,7 +72,16 @@ def render_review(review: CallReview) -> str:
         note = typed.report_note if typed is not None else None
         if note:
             lines += ["", f"Note: {note}"]
+    if review.redactions:
+        lines += ["", render_redactions(review.redactions)]
     return "\n".join(lines)
+
+
+def render_redactions(redactions: Iterable[Mapping[str, Any]]) -> str:
+    """``Masked: [手机号] 00:27–00:29 customer, …``: what the output hides, and where."""
+    return "Masked: " + ", ".join(
+        f"{r['label']} {clock(r['start'])}–{clock(r['end'])} {r['role']}" for r in redactions
+    )
 
 
 def pronoun_note(d: Mapping[str, Any]) -> str | None:

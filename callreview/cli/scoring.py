@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -18,10 +20,18 @@ from callreview.cli.options import (
     LexiconOpt,
     ModelOpt,
     NoCacheOpt,
+    NoRedactOpt,
     ScorecardOpt,
 )
-from callreview.cli.run import load_rules, report, run_command
+from callreview.cli.run import echo, load_rules, report, run_command
+from callreview.errors import CallreviewError
+from callreview.privacy import Redacted, Rules, redact, redactor, rules_of
 from callreview.settings import load_settings
+
+if TYPE_CHECKING:
+    from callreview.results import CallReview
+    from callreview.review import Reviewer
+    from callreview.transcript import Transcript
 
 
 def transcribe(
@@ -33,6 +43,7 @@ def transcribe(
     language: LanguageOpt = None,
     config: ConfigOpt = None,
     no_cache: NoCacheOpt = False,
+    no_redact: NoRedactOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Transcribe recordings into role-attributed, timestamped turns.
@@ -40,7 +51,7 @@ def transcribe(
     Example: callreview transcribe audio_samples/01_perfect.flac --json -
     """
     # imported when the command runs, so `callreview --help` does not load the speech stack
-    from callreview.cli.render import render_transcript
+    from callreview.cli.render import render_redactions, render_transcript
     from callreview.review import Reviewer
 
     def run() -> int:
@@ -52,7 +63,20 @@ def transcribe(
             language=language,
             cache=False if no_cache else None,
         )
-        return report(Reviewer(settings).transcript_many(files), json_out, render_transcript)
+        transcripts = Reviewer(settings).transcript_many(files)
+        if no_redact:
+            _warn_unredacted()
+            return report(transcripts, json_out, render_transcript)
+        rules = rules_of(settings)
+
+        def render(shown: Redacted) -> str:
+            assert shown.transcript is not None
+            lines = [render_transcript(shown.transcript)]
+            if shown.redactions:
+                lines.append(render_redactions(r.to_dict() for r in shown.redactions))
+            return "\n".join(lines)
+
+        return report(_masked_transcripts(transcripts, rules), json_out, render)
 
     run_command(run, debug)
 
@@ -86,6 +110,7 @@ def score(
     language: LanguageOpt = None,
     config: ConfigOpt = None,
     no_cache: NoCacheOpt = False,
+    no_redact: NoRedactOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Score calls against the QC checklist: greeting, customer's name, hold, forbidden phrases,
@@ -114,16 +139,53 @@ def score(
         )
         reviewer = Reviewer(settings)
         load_rules(reviewer)
+        call = {"customer_name": customer_name, "agent_name": agent_name, "direction": direction}
+        if no_redact:
+            _warn_unredacted()
         return report(
-            reviewer.review_many(
-                files, customer_name=customer_name, agent_name=agent_name, direction=direction
-            ),
+            _shown_reviews(reviewer, files, None if no_redact else rules_of(settings), call),
             json_out,
             render_review,
             render_batch,
         )
 
     run_command(run, debug)
+
+
+def _shown_reviews(
+    reviewer: Reviewer, files: Iterable[Path], rules: Rules | None, call: dict[str, str | None]
+) -> Iterator[tuple[Path, CallReview | CallreviewError]]:
+    """Each file's review, its quotes masked by ``rules`` (``None``: as said); a bad file yields
+    its error and the batch goes on."""
+    for path in files:
+        try:
+            done = reviewer.review_file(
+                path,
+                customer_name=call["customer_name"],
+                agent_name=call["agent_name"],
+                direction=call["direction"],
+            )
+        except CallreviewError as err:
+            yield Path(path), err
+            continue
+        shown = (
+            done.review if rules is None else redactor(done.transcript, rules).review(done.review)
+        )
+        yield Path(path), shown
+
+
+def _masked_transcripts(
+    outcomes: Iterable[tuple[Path, Transcript | CallreviewError]], rules: Rules
+) -> Iterator[tuple[Path, Redacted | CallreviewError]]:
+    for path, outcome in outcomes:
+        yield (
+            path,
+            outcome if isinstance(outcome, CallreviewError) else redact(outcome, rules=rules),
+        )
+
+
+def _warn_unredacted() -> None:
+    echo("callreview: warning: --no-redact: personal data is shown as said", err=True)
 
 
 def model_info(

@@ -9,12 +9,20 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from callreview.cli.options import ConfigOpt, DebugOpt, SinceOpt, StoreOpt, UntilOpt
+from callreview.cli.options import (
+    ConfigOpt,
+    DebugOpt,
+    NoRedactOpt,
+    SinceOpt,
+    StoreOpt,
+    UntilOpt,
+)
 from callreview.cli.run import run_command
 from callreview.cli.users import cli_actor
 from callreview.dates import day_range, parse_week
 from callreview.errors import SettingsError
 from callreview.files import STDOUT
+from callreview.privacy import rules_of
 from callreview.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -62,12 +70,13 @@ def export_calls(
     since: SinceOpt = None,
     until: UntilOpt = None,
     agent: Annotated[str | None, typer.Option("--agent", help="Only this agent's calls.")] = None,
+    no_redact: NoRedactOpt = False,
     db: StoreOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
 ) -> None:
     """Export the scored calls with their current reviews: CSV, XLSX or JSON Lines (streamed;
-    a file is replaced only when complete).
+    a file is replaced only when complete). Personal data is masked unless --no-redact.
 
     Example: callreview export --since 2026-11-23 --until 2026-11-29 --xlsx week48.xlsx
     """
@@ -95,10 +104,19 @@ def export_calls(
         first, last = day_range(since, until)
         scope = (("--since", first), ("--until", last), ("--agent", agent))
         settings = load_settings(config)
+        rules = rules_of(settings)
         with open_store(db, settings.db) as store:
+            if no_redact:
+                _audit_unredacted(store, [str(p) for _, p in targets] + [str(html_out or "")])
             for fmt, path in targets:
                 written = export(
-                    store, fmt, path, ExportFilter(first, last, agent), scorecard(settings)
+                    store,
+                    fmt,
+                    path,
+                    ExportFilter(first, last, agent),
+                    scorecard(settings),
+                    rules,
+                    redacted=not no_redact,
                 )
                 _audit_export(store, f"{fmt} {path}", written, *scope)
                 typer.echo(f"wrote {written:,} calls to {path}", err=to_stderr)
@@ -112,6 +130,8 @@ def export_calls(
                     scorecard(settings),
                     html_out,
                     QueueFilter(agent=agent, since=first, until=last),
+                    rules,
+                    redacted=not no_redact,
                 )
                 _audit_export(store, f"html {html_out}", written, *scope)
                 typer.echo(
@@ -135,6 +155,17 @@ def _audit_export(
         return
     detail = " ".join([f"{written} calls", *[f"{o} {v}" for o, v in filters if v]])
     store.add_audit(time.time(), cli_actor(), "export", subject, detail)
+
+
+def _audit_unredacted(store: Store, targets: list[str]) -> None:
+    """An unredacted export is in the audit trail before anything is written, or not made."""
+    if store.db.read_only:
+        raise SettingsError(
+            "--no-redact: the store is read-only, so the audit trail cannot record who took the"
+            " personal data out; run it where the store can be written, or export redacted"
+        )
+    subject = " ".join(t for t in targets if t)
+    store.add_audit(time.time(), cli_actor(), "unredacted", subject, "export --no-redact")
 
 
 def summary_cmd(

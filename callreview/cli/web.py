@@ -10,6 +10,7 @@ import typer
 from callreview.cli.options import ConfigOpt, DebugOpt, ScorecardOpt, StoreOpt
 from callreview.cli.run import run_command
 from callreview.errors import SettingsError
+from callreview.privacy import rules_of
 from callreview.settings import load_settings
 
 
@@ -110,6 +111,7 @@ def serve(
             idle_minutes=idle,
             access_log=access_log,
             recording_roots=tuple(settings.recording_roots),
+            redaction=rules_of(settings),
         )
         rules = load_scorecard(settings.scorecard)
         with open_store(db, settings.db) as store:

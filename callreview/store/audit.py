@@ -25,6 +25,8 @@ AUDIT_ACTIONS: tuple[str, ...] = (
     "user_passwd",
     "user_role",
     "sessions_revoked",
+    "unredacted",
+    "purge",
 )
 
 

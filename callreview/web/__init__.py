@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from callreview.errors import CallreviewError
+from callreview.privacy import Rules
 
 if TYPE_CHECKING:
     from starlette.applications import Starlette
@@ -48,6 +49,8 @@ class ServeOptions:
     """Append one line per request here (no query strings, no transcript text)."""
     recording_roots: tuple[str, ...] = ()
     """Folders audio may be served from besides those the store was filled from."""
+    redaction: Rules = Rules()
+    """The site's own patterns to mask besides the built-in kinds (``redact_patterns``)."""
 
 
 def serve(
@@ -72,6 +75,7 @@ def serve(
             options.idle_minutes,
             log,
             recording_roots=options.recording_roots,
+            redaction=options.redaction,
         )
         _run(app, host, port, options, ready)
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import HTMLResponse, RedirectResponse
 
+from callreview.privacy import Rules
 from callreview.team.people import NotAllowed, NotFound, People, User
 from callreview.web import auth, views
 from callreview.web.query import Links
@@ -63,6 +64,8 @@ class Pages:
         self.links = Links()
         self.recording_roots: tuple[str, ...] = ()
         """Folders audio may be served from besides the store's own (``recording_roots``)."""
+        self.rules = Rules()
+        """The site's redaction rules: every page shows calls masked by them."""
 
     def user(self, request: Request, required: bool = True) -> User | None:
         name = request.session.get("user")

@@ -25,6 +25,8 @@ from urllib.parse import quote
 
 from callreview.errors import CallreviewError
 from callreview.files import OutputError, write_output
+from callreview.privacy import Rules
+from callreview.team.export.redaction import shown_call
 from callreview.team.people import People, QueueFilter, QueuePage
 from callreview.web import views
 from callreview.web.query import Query
@@ -57,10 +59,15 @@ class ReportLinks:
 
 
 def write_report(
-    store: Store, scorecard: Scorecard, folder: str | Path, filters: QueueFilter | None = None
+    store: Store,
+    scorecard: Scorecard,
+    folder: str | Path,
+    filters: QueueFilter | None = None,
+    rules: Rules = Rules(),
+    redacted: bool = True,
 ) -> int:
-    """Write the report of the scored calls ``filters`` selects into ``folder``; returns how
-    many calls."""
+    """Write the report of the scored calls ``filters`` selects into ``folder``, personal data
+    masked by ``rules`` unless not ``redacted``; returns how many calls."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise CallreviewError(
@@ -76,7 +83,7 @@ def write_report(
             "check the path and permissions"
         ) from None
     try:
-        written = _write_all(store, scorecard, folder, work, filters)
+        written = _write_all(store, scorecard, folder, work, filters, (rules, redacted))
         _move_in(work, folder)
     except BaseException:
         shutil.rmtree(folder if created else work, ignore_errors=True)
@@ -85,7 +92,12 @@ def write_report(
 
 
 def _write_all(
-    store: Store, scorecard: Scorecard, folder: Path, work: Path, filters: QueueFilter | None
+    store: Store,
+    scorecard: Scorecard,
+    folder: Path,
+    work: Path,
+    filters: QueueFilter | None,
+    redaction: tuple[Rules, bool],
 ) -> int:
     """Every page of the report into ``work``, with links as they will be inside ``folder``."""
     (work / "static").mkdir()
@@ -103,6 +115,8 @@ def _write_all(
         stored = store.call(row.id)
         if stored is None or stored.review is None:
             continue
+        shown = shown_call(store, stored, redaction[0], redacted=redaction[1])
+        stored = shown.call
         final = people.final(stored)
         items = views.item_views(final)
         path = recording(store, stored)
@@ -115,7 +129,8 @@ def _write_all(
             final=final,
             items=items,
             delivery=delivery,
-            lines=views.transcript_lines(store.transcript(stored.id), items, delivery),
+            lines=views.transcript_lines(shown.transcript, items, delivery),
+            redactions=shown.redactions,
             history=people.history(stored.id),
             appeals=people.appeals(stored.id),
             versions=store.history(stored.id),

@@ -28,9 +28,11 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from callreview.errors import CallreviewError
 from callreview.files import open_output
+from callreview.privacy import Rules
 from callreview.qc.scorecard import load_scorecard
 from callreview.team.export.csvfile import write_csv
 from callreview.team.export.jsonlines import write_jsonl
+from callreview.team.export.redaction import shown_calls
 from callreview.team.export.xlsxfile import write_xlsx
 from callreview.team.finals import final_reviews
 
@@ -63,13 +65,16 @@ def export(
     target: str | Path,
     where: ExportFilter = ExportFilter(),
     scorecard: Scorecard | None = None,
+    rules: Rules = Rules(),
+    redacted: bool = True,
 ) -> int:
     """Write the final results of the scored calls that ``where`` selects to ``target``, scored
     by ``scorecard`` where people overrode items (the web app's; ``None``: the bundled
-    default); returns how many."""
+    default), personal data masked by ``rules`` unless not ``redacted``; returns how many."""
     if fmt not in FORMATS:
         raise CallreviewError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
-    calls = store.calls(since=where.since, until=where.until, agent=where.agent, state="scored")
+    stored = store.calls(since=where.since, until=where.until, agent=where.agent, state="scored")
+    calls = shown_calls(store, stored, rules, redacted=redacted)
     finals = final_reviews(store, calls, scorecard or load_scorecard(None))
     # An XLSX workbook's bytes would garble a terminal; CSV and JSON Lines read fine there.
     with open_output(target, what="the export", binary_to_terminal=fmt != "xlsx") as out:

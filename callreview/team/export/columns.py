@@ -37,6 +37,8 @@ reviewed               true when a person has reviewed the call's current review
 reviewed_by            who did, last
 changed                true when a person changed some item's status
 <item>_auto_status     the automatic status of each item, beside the final ``<item>_status``
+redactions             what is masked in the call's quotes and transcript: each
+                       ``label start–end`` (seconds), joined with `` | `` (docs/privacy.md)
 =====================  ==========================================================
 
 The delivery columns (``speech_rate_median`` on) are the review's ``metrics``; a cell is
@@ -86,6 +88,7 @@ COLUMNS: tuple[str, ...] = (
     "reviewed_by",
     "changed",
     *(f"{item}_auto_status" for item in ROW_ITEMS),
+    "redactions",
 )
 
 Cell = str | float | int | bool | None
@@ -123,6 +126,10 @@ def call_row(final: FinalReview) -> tuple[Cell, ...]:
         final.reviewed_by,
         final.changed,
         *(final.items[name].auto if name in final.items else None for name in ROW_ITEMS),
+        HIT_SEPARATOR.join(
+            f"{r['label']} {r['start']:.2f}–{r['end']:.2f}" for r in review.get("redactions", ())
+        )
+        or None,
     )
 
 

@@ -1,0 +1,49 @@
+"""A stored call as it may leave the store: its review's quotes and its transcript masked by
+:mod:`callreview.privacy`, the one redaction every view and export goes through.
+
+The web app's pages, the static report and every export read calls through :func:`shown_call`
+(or :func:`shown_calls`, streaming) and compute the final result from what it returns: the
+statuses and scores are the stored ones, only text is masked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from callreview.privacy import Redaction, Rules, redactor
+
+if TYPE_CHECKING:
+    from callreview.store import Store, StoredCall
+    from callreview.transcript import Transcript
+
+
+@dataclass(frozen=True)
+class ShownCall:
+    """A call with its review and transcript as shown (masked unless asked otherwise)."""
+
+    call: StoredCall
+    transcript: Transcript | None
+    redactions: tuple[Redaction, ...]
+
+
+def shown_call(
+    store: Store, call: StoredCall, rules: Rules = Rules(), *, redacted: bool = True
+) -> ShownCall:
+    """``call`` with its stored transcript, both masked (``redacted=False``: as stored, for a
+    user allowed to see them, whose asking is in the audit trail)."""
+    transcript = store.transcript(call.id)
+    if not redacted:
+        return ShownCall(call, transcript, ())
+    r = redactor(transcript, rules)
+    review = None if call.review is None else r.review_json(call.review)
+    return ShownCall(replace(call, review=review), r.transcript(), r.redactions)
+
+
+def shown_calls(
+    store: Store, calls: Iterable[StoredCall], rules: Rules = Rules(), *, redacted: bool = True
+) -> Iterator[StoredCall]:
+    """:func:`shown_call`'s ``call`` of each, as they stream (transcripts read one at a time)."""
+    for call in calls:
+        yield shown_call(store, call, rules, redacted=redacted).call if redacted else call
