@@ -39,6 +39,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from callreview.errors import CallreviewError
+from callreview.privacy import Rules
 from callreview.team.agreement import MIN_REVIEWED
 from callreview.team.people import ITEMS, NotAllowed, NotFound, User
 from callreview.web import auth, views
@@ -287,9 +288,11 @@ def create_app(
     access_log: TextIO | None = None,
     *,
     recording_roots: Iterable[str | Path] = (),
+    redaction: Rules = Rules(),
 ) -> Starlette:
     """The ASGI app over an open store (tests drive it with Starlette's TestClient);
     ``recording_roots``: folders audio may be served from besides the store's own."""
     web = WebApp(store, scorecard, secure_cookies, debug, idle_minutes, access_log)
     web.recording_roots = tuple(str(root) for root in recording_roots)
+    web.rules = redaction
     return web.asgi()

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import FileResponse
 
 from callreview.errors import CallreviewError
+from callreview.team.export.redaction import shown_call
 from callreview.team.people import ITEMS, MAX_NOTE, STATUSES, NotAllowed, NotFound
 from callreview.web import views
 from callreview.web.pages import MAX_ID, Pages, Refused
@@ -36,10 +37,11 @@ class CallPages(Pages):
         """The call; after a refused appeal (``appeal_error``), its form again, open, with what
         was typed and why it was refused."""
         user = self.logged_in(request)
-        stored = self.open_call(user, request.path_params["call"])
+        opened = self.open_call(user, request.path_params["call"])
+        shown = shown_call(self.store, opened, self.rules)
+        stored, transcript = shown.call, shown.transcript
         final = self.people.final(stored)
         items = views.item_views(final)
-        transcript = self.store.transcript(stored.id)
         delivery = views.delivery_views(stored.review)
         appeals = self.people.appeals(stored.id)
         own = user.role == "agent" and user.agent is not None and stored.agent == user.agent
@@ -55,6 +57,7 @@ class CallPages(Pages):
             delivery=delivery,
             lines=views.transcript_lines(transcript, items, delivery),
             at=_moment(request.query_params.get("t")),
+            redactions=shown.redactions,
             history=self.people.history(stored.id),
             appeals=appeals,
             versions=self.store.history(stored.id),
@@ -86,7 +89,9 @@ class CallPages(Pages):
                 f"user {user.name} ({user.role}) cannot override results; "
                 "reviewers and supervisors can"
             )
-        stored = self.open_call(user, request.path_params["call"])
+        stored = shown_call(
+            self.store, self.open_call(user, request.path_params["call"]), self.rules
+        ).call
         item = (form.get("item") if form is not None else None) or request.query_params.get(
             "item", ""
         )
