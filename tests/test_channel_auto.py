@@ -60,7 +60,9 @@ def test_agent_side_is_unsure_of_a_call_whose_agent_never_greets(reviewer):
     check = agent_side(transcript, reviewer.agent_cues)
     assert check.verdict == "unsure"
     assert channel_note(check, auto=True).startswith(REVIEW_NOTE)
-    assert not channel_note(check, auto=False).startswith(REVIEW_NOTE)  # fixed: no evidence of a swap
+    assert not channel_note(check, auto=False).startswith(
+        REVIEW_NOTE
+    )  # fixed: no evidence of a swap
 
 
 def test_a_fixed_channel_the_speech_contradicts_is_reviewed_with_the_customers_greeting(reviewer):
@@ -110,18 +112,22 @@ def test_agent_channel_auto_is_a_setting_and_a_calls_own(tmp_path):
 # --- through the model ---------------------------------------------------------------
 
 
-def swap_channels(source: Path, target: Path) -> Path:
-    """``source`` with its left and right channels exchanged, as 16-bit PCM WAV."""
+def read_channels(source: Path) -> tuple[np.ndarray, int]:
+    """The recording's channels as 16-bit samples, one row each, and its rate."""
     import av
 
     with av.open(str(source)) as container:
-        frames = [f.to_ndarray() for f in container.decode(audio=0)]
-        rate = container.streams.audio[0].rate
-    samples = np.concatenate(frames, axis=1)
-    if samples.dtype != np.int16:
-        samples = (np.clip(samples, -1, 1) * 32767).astype(np.int16)
-    write_pcm(target, samples[::-1], rate)
-    return target
+        stream = container.streams.audio[0]
+        rate, layout = stream.rate, "stereo" if stream.channels == 2 else "mono"
+        planar = av.AudioResampler(format="s16p", layout=layout, rate=rate)
+        frames = [out.to_ndarray() for f in container.decode(stream) for out in planar.resample(f)]
+    return np.concatenate(frames, axis=1), rate
+
+
+def swap_channels(source: Path, target: Path) -> Path:
+    """``source`` with its left and right channels exchanged, as 16-bit PCM WAV."""
+    samples, rate = read_channels(source)
+    return write_pcm(target, samples[::-1], rate)
 
 
 def write_pcm(path: Path, channels: np.ndarray, rate: int) -> Path:

@@ -20,6 +20,7 @@ import av
 import numpy as np
 import pytest
 from conftest import SAMPLES
+from test_channel_auto import read_channels
 
 from callreview.asr.audio import SAMPLE_RATE, load_audio
 from callreview.jobs.discover import discover
@@ -192,12 +193,14 @@ def test_the_wav_fixtures_are_the_codecs_they_are_named_for(codec_folder):
 
 def amr_call(source: Path, target: Path) -> Path:
     """A stereo sample call as a mobile recorder keeps it: one mono AMR-NB track (both voices)."""
-    with av.open(str(source)) as container:
-        frames = [f.to_ndarray() for f in container.decode(audio=0)]
-    samples = np.concatenate(frames, axis=1).astype(np.float32)
-    if np.abs(samples).max() > 1.5:
-        samples /= 32768.0
-    return encode(target, "libopencore_amrnb", "amr", samples.mean(axis=0))
+    samples, rate = read_channels(source)
+    return encode(
+        target,
+        "libopencore_amrnb",
+        "amr",
+        (samples.mean(axis=0) / 32768.0).astype(np.float32),
+        rate,
+    )
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess:

@@ -28,6 +28,7 @@ from callreview.jobs.engine import (
     merge_meta,
     score_job,
 )
+from callreview.jobs.legs import leg_naming, pair_legs
 from callreview.jobs.local import DEFAULT_WORKERS, run_local
 from callreview.jobs.stop import Interrupted
 from callreview.store import Store
@@ -149,6 +150,8 @@ def run_batch(
     :func:`recording_roots`), the folders the web app may serve audio from."""
     reporter = reporter or _Silent()
     options = replace(options, workers=options.workers or DEFAULT_WORKERS)
+    site = reviewer.settings
+    jobs = pair_legs(jobs, leg_naming(site.leg_names, site.leg_suffixes))  # the site's own tags
     tally = BatchTally(len(jobs))
     run = store.start_run(
         "batch",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from callreview.errors import CallreviewError
 from callreview.jobs.engine import Job, fill_meta
+from callreview.jobs.legs import LegNaming, manifest_legs, pair_legs
 from callreview.jobs.manifest import NamePattern, read_manifest
 from callreview.jobs.manifest import name_pattern as compile_pattern
 from callreview.store import CallMeta
@@ -22,8 +23,8 @@ AUDIO_SUFFIXES = (
 )
 """What a folder is searched for: the common formats, and what telephone recorders write (AMR-NB
 ``.amr``, AMR-WB ``.awb``, AMR in ``.3gp``, raw GSM 6.10 ``.gsm``, raw G.729 ``.g729``; GSM,
-IMA-ADPCM and μ/A-law inside ``.wav``). See docs/recordings.md. A file named (or matched by a glob) is taken whatever its
-extension, so transcript JSONs can be given by name (``truth/*.json``)."""
+IMA-ADPCM and μ/A-law inside ``.wav``; docs/recordings.md). A file named (or matched by a glob)
+is taken whatever its extension, so transcript JSONs can be given by name (``truth/*.json``)."""
 TEMP_SUFFIXES = (".part", ".partial", ".tmp", ".crdownload", ".swp")
 """Files still being written or copied: never scored (nor are dotfiles, ``name~``, ``.toml``)."""
 _GLOB_CHARS = frozenset("*?[")
@@ -34,6 +35,7 @@ def discover(
     manifest: str | Path | None = None,
     name_pattern: str | NamePattern | None = None,
     pattern: tuple[str, ...] = AUDIO_SUFFIXES,
+    legs: LegNaming = LegNaming(),
 ) -> list[Job]:
     """The recordings to score, in a deterministic order, each with what is known about it.
 
@@ -41,9 +43,12 @@ def discover(
     files, or globs (``calls/**/*.flac``, expanded here when the shell did not). Each argument's
     files come sorted, arguments in the order given, then the manifest's files not found so far
     in the manifest's order; a file found twice is scored once. What the manifest row says wins
-    over the name pattern. A path that does not exist is refused before anything is scored."""
+    over the name pattern. A path that does not exist is refused before anything is scored.
+    Two leg files of one call (named by ``legs``, or a manifest's ``agent_file`` and
+    ``customer_file``) become one job (:mod:`callreview.jobs.legs`)."""
     names = compile_pattern(name_pattern) if isinstance(name_pattern, str) else name_pattern
     listed = {str(path): meta for path, meta in read_manifest(manifest)} if manifest else {}
+    second_legs = {m.extra["customer_file"] for m in listed.values() if "customer_file" in m.extra}
     found: dict[str, None] = {}
     for given in paths:
         for path in _expand(str(given), pattern):
@@ -52,11 +57,13 @@ def discover(
         found.setdefault(path, None)
     jobs = []
     for path in found:
+        if path in second_legs and path not in listed:
+            continue  # the customer's leg of a call the manifest names: scored with its agent's
         meta = listed.get(path, CallMeta())
         if names is not None:
             meta = fill_meta(meta, names.meta(path))
-        jobs.append(Job(Path(path), meta))
-    return jobs
+        jobs.append(manifest_legs(Job(Path(path), meta)))
+    return pair_legs(jobs, legs)
 
 
 def _expand(given: str, pattern: tuple[str, ...]) -> list[str]:

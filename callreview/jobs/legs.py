@@ -167,3 +167,50 @@ def leg_key(path: Path, naming: LegNaming) -> tuple[str, LegRole] | None:
     """The call key and role of a leg file, for a watcher waiting on its partner."""
     leg = naming.leg(path)
     return None if leg is None else (leg[0], leg[1])
+
+
+class LegWaiter:
+    """``watch``'s side of pairing: a leg that settles waits for its partner up to ``wait_s``
+    seconds, then is scored alone (with its note). Holds only the legs it is waiting on and the
+    pairs being scored."""
+
+    def __init__(self, naming: LegNaming, wait_s: float) -> None:
+        self.naming, self.wait_s = naming, wait_s
+        self.held: dict[str, tuple[Path, LegRole, float]] = {}
+        self.pairs: dict[str, Job] = {}
+        """A pair's job by its agent's path, until its outcome is final (sent again if busy)."""
+
+    def offer(self, path: Path, now: float) -> Job | None:
+        """The job for a settled file, or ``None`` while it waits for its other leg."""
+        if str(path) in self.pairs:
+            return self.pairs[str(path)]
+        leg = self.naming.leg(path)
+        if leg is None:
+            return Job(path)
+        key, role, _ = leg
+        other = self.held.get(key)
+        if other is not None and other[1] != role:
+            del self.held[key]
+            agent, customer = (path, other[0]) if role == "agent" else (other[0], path)
+            job = Job(agent, legs=(agent, customer))
+            self.pairs[str(agent)] = job
+            return job
+        self.held[key] = (path, role, now)
+        return None
+
+    def expired(self, now: float, all_now: bool = False) -> list[Job]:
+        """Legs that waited ``wait_s`` (``all_now``: every one held) as jobs of their own."""
+        out = []
+        for key, (path, role, since) in list(self.held.items()):
+            if all_now or now - since >= self.wait_s:
+                del self.held[key]
+                out.append(alone(Job(path), role, self.naming))
+        return out
+
+    def partner(self, path: str) -> str | None:
+        """The other leg of the pair whose agent leg is ``path``, forgotten now (its outcome is
+        final)."""
+        job = self.pairs.pop(path, None)
+        if job is None or job.legs is None or job.legs[1] is None:
+            return None
+        return str(job.legs[1])

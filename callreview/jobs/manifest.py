@@ -7,10 +7,11 @@ the BOM Excel writes)::
     2026-12-01/0412.flac,A017,0412,2026-12-01,inbound,王,09:41
     2026-12-01/0413.flac,A017,0413,20261201,,,10:02
 
-``file`` (required) is relative to the CSV's folder. ``agent`` is the agent's id in the
-call system, ``date`` is ``YYYY-MM-DD`` (``20261201`` and ``2026/12/01`` are read too),
-``direction`` is ``inbound`` or ``outbound``. Any other column (``time`` above) is kept
-as the call's extra metadata. A bad line is refused with one line naming
+``file`` (required) is relative to the CSV's folder; a call recorded as two leg files
+gives ``agent_file`` and ``customer_file`` instead (docs/recordings.md). ``agent`` is the
+agent's id in the call system, ``date`` is ``YYYY-MM-DD`` (``20261201`` and ``2026/12/01``
+are read too), ``direction`` is ``inbound`` or ``outbound``. Any other column (``time``
+above) is kept as the call's extra metadata. A bad line is refused with one line naming
 ``manifest.csv:LINE`` before any call is scored.
 
 A **name pattern** such as ``{agent}_{date}_{call_id}`` reads the same fields from the
@@ -35,6 +36,9 @@ from callreview.store import CallMeta
 
 FIELDS = ("agent", "call_id", "date", "direction", "customer_name")
 """The call fields a manifest column or a name pattern can fill."""
+LEG_COLUMNS = ("agent_file", "customer_file")
+"""A call recorded as two leg files names both instead of ``file`` (kept in the row's extra
+metadata, paths absolute; :func:`callreview.jobs.legs.manifest_legs`)."""
 DIRECTIONS = ("inbound", "outbound")
 _DATE = re.compile(r"(\d{4})[-/.]?(\d{1,2})[-/.]?(\d{1,2})")
 _DATE_GROUP = r"\d{4}[-/.]?\d{2}[-/.]?\d{2}"
@@ -170,7 +174,10 @@ def read_manifest(path: str | Path) -> list[tuple[Path, CallMeta]]:
                     "quote values that hold a comma"
                 )
             values = {name: cell.strip() for name, cell in zip(columns, row) if cell.strip()}
-            file = values.pop("file", None)
+            file = values.pop("file", None) or values.get("agent_file")
+            for leg in LEG_COLUMNS:  # a call recorded as two legs: both paths, absolute
+                if leg in values and not Path(values[leg]).is_absolute():
+                    values[leg] = os.path.abspath(base / values[leg])
             if not file:
                 raise SettingsError(
                     f"{source}: the file column is empty; "
@@ -201,7 +208,7 @@ def _columns(path: Path, header: list[str]) -> list[str]:
                 f"{path}:1: unknown column {name!r}; did you mean {close[0]!r}? "
                 f"(columns: {', '.join(known)}, others are kept as metadata)"
             )
-    if "file" not in columns:
+    if "file" not in columns and not set(LEG_COLUMNS) <= set(columns):
         raise SettingsError(
             f"{path}:1: no 'file' column; "
             "the first line names the columns, e.g. file,agent,call_id,date"

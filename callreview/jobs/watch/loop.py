@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from callreview.errors import CallreviewError, StoreError
 from callreview.jobs.batch import SOME_FAILED
-from callreview.jobs.engine import BUG_EXIT, Executor, Job, Outcome, RunOptions
+from callreview.jobs.engine import BUG_EXIT, Executor, Outcome, RunOptions
 from callreview.jobs.inprocess import InProcess
+from callreview.jobs.legs import LegWaiter, leg_naming
 from callreview.jobs.local import WorkerPool
 from callreview.jobs.stop import Interrupted, StopSignal
 from callreview.jobs.watch.events import DEFAULT_PATTERNS, Change, Events
@@ -125,6 +126,8 @@ class Watcher:
         )
         self.events = Events(self.roots, options.recursive, excluded, self.warn)
         self.files = Settling(options.patterns, options.settle_s, options.once, self.log)
+        naming = leg_naming(settings.leg_names, settings.leg_suffixes)
+        self.legs = LegWaiter(naming, settings.leg_wait_s)
         self._backlog = 0
         self._store_trouble = 0
         self._store_until = 0.0
@@ -261,11 +264,23 @@ class Watcher:
         if now < self._store_until:
             return
         room = max(1, self.options.workers) + 1
+        files = self.files
+        nothing_coming = self.options.once and not (files.settling or files.ready or files.later)
+        for lone in self.legs.expired(now, all_now=nothing_coming):
+            self.log(f"alone    {lone.path}: {lone.note}")
+            pool.submit(lone)
         while pool.in_flight < room:
             f = self.files.next_ready(now)
             if f is None:
                 return
-            pool.submit(Job(f.path))
+            job = self.legs.offer(f.path, now)
+            if job is None:
+                self.log(
+                    f"waiting  {f.path}: one leg of a call; scored with its other leg, "
+                    f"or alone after {self.legs.wait_s:g} s"
+                )
+                continue
+            pool.submit(job)
 
     def _finish(self, outcome: Outcome) -> None:
         f = self.files.in_flight.pop(outcome.path, None)
@@ -332,6 +347,10 @@ class Watcher:
             if self._backlog == 0 and not self.options.once:
                 self.log(f"caught up: {self.summary.line()}")
         self.files.done(f)
+        partner = self.legs.partner(str(f.path))  # a two-leg call: its other leg is done too
+        held = self.files.in_flight.pop(partner, None) if partner else None
+        if held is not None:
+            self._done(held)
 
     def _store_down(self, message: str, now: float, f: Pending | None = None) -> None:
         """The store is locked or away: send nothing for a while (longer each time), then the
