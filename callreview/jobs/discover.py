@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from callreview.errors import CallreviewError
+from callreview.jobs.cdr import read_cdr
 from callreview.jobs.engine import Job, fill_meta
 from callreview.jobs.legs import LegNaming, manifest_legs, pair_legs
 from callreview.jobs.manifest import NamePattern, read_manifest
@@ -45,9 +46,13 @@ def discover(
     in the manifest's order; a file found twice is scored once. What the manifest row says wins
     over the name pattern. A path that does not exist is refused before anything is scored.
     Two leg files of one call (named by ``legs``, or a manifest's ``agent_file`` and
-    ``customer_file``) become one job (:mod:`callreview.jobs.legs`)."""
+    ``customer_file``) become one job (:mod:`callreview.jobs.legs`). A PBX's CDR export given as
+    the manifest is read as one (:mod:`callreview.jobs.cdr`)."""
     names = compile_pattern(name_pattern) if isinstance(name_pattern, str) else name_pattern
-    listed = {str(path): meta for path, meta in read_manifest(manifest)} if manifest else {}
+    rows = (read_cdr(Path(manifest), AUDIO_SUFFIXES) or read_manifest(manifest)) if manifest else []
+    listed: dict[str, CallMeta] = {}
+    for listed_path, meta in rows:
+        listed.setdefault(str(listed_path), meta)
     second_legs = {m.extra["customer_file"] for m in listed.values() if "customer_file" in m.extra}
     found: dict[str, None] = {}
     for given in paths:
