@@ -12,9 +12,9 @@ from conftest import REPO, in_ci
 sys.path.insert(0, str(REPO / "tools"))
 import build_realvoice_calls as calls  # noqa: E402
 import realvoice_audio as rv  # noqa: E402
+from fixtures.calls import lexicon, scorecard  # noqa: E402
 
 from callreview.qc.checklist import CallInfo, check_transcript  # noqa: E402
-from fixtures.calls import lexicon, scorecard  # noqa: E402
 
 SLUGS = ["03_asked_finance", "06_trap_insurance", "11_two_insurance"]
 
