@@ -18,12 +18,22 @@ Anything else is refused with one log line naming the call id.
 
 from __future__ import annotations
 
+import io
 import os
 import sys
+import wave
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from callreview.asr.audio import SAMPLE_RATE, file_digest, load_audio
+from callreview.asr.legs import legs_digest, load_legs
+from callreview.asr.model import cache_root
+from callreview.errors import CallreviewError
+from callreview.files import write_output
+from callreview.jobs.discover import AUDIO_SUFFIXES
 from callreview.names import on_disk
 
 if TYPE_CHECKING:
@@ -55,9 +65,13 @@ def recording(
 ) -> Path | None:
     """The call's recording on this machine, or ``None`` when none of its known paths exists
     inside a root (``roots`` adds to the store's own; ``log``: say so on stderr when one was
-    found outside)."""
+    found outside). A call recorded as two leg files, or in a codec browsers do not play (AMR,
+    GSM, G.729), is served as a WAV made from its files (:func:`playable`)."""
     # a stored path shows a name that is not UTF-8 with U+FFFD: on_disk finds the real file
     known = [on_disk(p) or Path(p) for p in (store.paths(call.id) or [call.path])]
+    made = playable(call.sha256, known)
+    if made is not None:
+        return made
     for path in known:
         if _audio(path):  # a file batch or watch was given: served as the store saw it
             return path
@@ -74,6 +88,54 @@ def recording(
             file=sys.stderr,
         )
     return None
+
+
+_PLAYS_AS_IT_IS: dict[str, int] = {}
+"""Calls :func:`playable` found need nothing made (by sha256: how many files they had then)."""
+
+
+def playable(sha256: str, known: list[Path]) -> Path | None:
+    """A WAV the browser plays for a call whose files it cannot: both legs of a two-leg call
+    (the agent's left, the customer's right: heard mixed, told apart by ear), or a telephone
+    codec's file. Made once from the call's own files (checked against its ``sha256``) into the
+    cache; ``None`` for a call a browser plays as it is."""
+    target = cache_root() / "playable" / f"{sha256}.wav"
+    files = [p for p in known if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file()]
+    if len(files) < 2 and all(_audio(p) for p in files):
+        return None  # one file a browser plays: the common case, nothing to look at
+    if target.is_file():
+        return target
+    if _PLAYS_AS_IT_IS.get(sha256) == len(files):
+        return None  # looked at already: a file seen at two paths, not two legs
+    try:
+        legs = next(
+            ((a, b) for a in files for b in files if a != b and legs_digest((a, b)) == sha256),
+            None,
+        )
+        if legs is not None:
+            channels = load_legs(*legs).recording.channels
+        else:
+            odd = next((p for p in files if not _audio(p) and file_digest(p) == sha256), None)
+            if odd is None:
+                _PLAYS_AS_IT_IS[sha256] = len(files)
+                return None
+            channels = load_audio(odd).channels
+    except (CallreviewError, OSError):
+        return None
+    write_output(target, _wav(channels), what="the playable recording", make_parents=True)
+    return target
+
+
+def _wav(channels: tuple[np.ndarray, ...]) -> bytes:
+    samples = np.stack(channels, axis=1)
+    pcm = (np.clip(samples, -1.0, 1.0) * 32767).astype("<i2")
+    out = io.BytesIO()
+    with wave.open(out, "wb") as sink:
+        sink.setnchannels(len(channels))
+        sink.setsampwidth(2)
+        sink.setframerate(SAMPLE_RATE)
+        sink.writeframes(pcm.tobytes())
+    return out.getvalue()
 
 
 def _inside(path: Path, roots: Iterable[str | Path]) -> bool:
