@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from callreview.asr.model import cache_root
 from callreview.asr.options import TranscribeOptions, Tuning
 from callreview.errors import CallreviewError
 from callreview.files import OutputError, write_output
@@ -20,6 +23,9 @@ from callreview.transcript import Transcript
 CACHE_VERSION = 8
 """Bump when the same audio, model and options would transcribe otherwise (history:
 ``docs/history/asr.md``)."""
+
+_CACHE_KEY = re.compile(r"[0-9a-f]{64}")
+"""What :func:`transcript_key` gives: a sha256 in hex (never a path)."""
 
 _LATER_OPTIONS = ("initial_prompt", "decode_batch", "balance_windows", "fill_last_s")
 """Options added after the cache key's layout was fixed, left out of the key while ``None``."""
@@ -80,3 +86,23 @@ class TranscriptCache:
             )
         except OutputError:
             pass  # a read-only cache must not fail the review
+
+    def forget(self, keys: Iterable[str]) -> int:
+        """Delete the cached transcripts of ``keys`` (a purge's calls); returns how many were
+        there. A key that is no cache key (``json:…``, a transcript file) has nothing here."""
+        gone = 0
+        for key in keys:
+            if not _CACHE_KEY.fullmatch(key):
+                continue
+            try:
+                self.path(key).unlink()
+                gone += 1
+            except FileNotFoundError:
+                pass
+        return gone
+
+
+def transcript_cache(root: Path | None = None) -> TranscriptCache:
+    """The transcript cache under ``root`` (default: :func:`callreview.asr.model.cache_root`),
+    where :class:`~callreview.asr.transcribe.Transcriber` keeps it."""
+    return TranscriptCache((root or cache_root()) / "transcripts")

@@ -8,13 +8,14 @@ Nothing here knows how a call is transcribed or judged; see :mod:`callreview.rev
 * the commands: :mod:`~callreview.cli.scoring` (transcribe, score, model),
   :mod:`~callreview.cli.jobs` (batch, rescore, watch, status), :mod:`~callreview.cli.team`
   (export, summary, sample), :mod:`~callreview.cli.web` (serve), :mod:`~callreview.cli.users`
-  (user add, list, remove, passwd, role, revoke), :mod:`~callreview.cli.audit` (audit);
+  (user add, list, remove, passwd, role, revoke), :mod:`~callreview.cli.audit` (audit),
+  :mod:`~callreview.cli.purge` (purge);
 * :mod:`~callreview.cli.render`: the terminal's view of a review.
 """
 
 from __future__ import annotations
 
-from callreview.cli import audit, jobs, scoring, search, team, users, web
+from callreview.cli import audit, jobs, purge, scoring, search, team, users, web
 from callreview.cli.app import app, user_app
 
 __all__ = ["app", "main"]
@@ -32,6 +33,7 @@ app.command("summary")(team.summary_cmd)
 app.command("sample")(team.sample_cmd)
 app.command()(web.serve)
 app.command("audit")(audit.audit_cmd)
+app.command("purge")(purge.purge_cmd)
 app.command("search")(search.search_cmd)
 user_app.command("add")(users.user_add)
 user_app.command("list")(users.user_list)

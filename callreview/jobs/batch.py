@@ -30,6 +30,7 @@ from callreview.jobs.engine import (
 )
 from callreview.jobs.legs import leg_naming, pair_legs
 from callreview.jobs.local import DEFAULT_WORKERS, run_local
+from callreview.jobs.retention import apply_retention
 from callreview.jobs.stop import Interrupted
 from callreview.store import Store
 
@@ -153,6 +154,7 @@ def run_batch(
     site = reviewer.settings
     jobs = pair_legs(jobs, leg_naming(site.leg_names, site.leg_suffixes))  # the site's own tags
     tally = BatchTally(len(jobs))
+    apply_retention(store, site, "retention:batch")  # retention_days: older calls go first
     run = store.start_run(
         "batch",
         {

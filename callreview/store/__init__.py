@@ -42,6 +42,7 @@ from callreview.store.people import (
     PeopleStore,
     StoredUser,
 )
+from callreview.store.purge import PURGE_BATCH, Purge, PurgePlan
 from callreview.store.queue import SORTS, AgentTallies, Queue, QueueFilter, QueuePage, QueueRow
 from callreview.store.reading import Reading
 from callreview.store.records import (
@@ -89,6 +90,8 @@ __all__ = [
     "ClaimResult",
     "KeptFinal",
     "LedgerRow",
+    "PURGE_BATCH",
+    "PurgePlan",
     "Override",
     "QueueCounts",
     "QueueFilter",
@@ -117,7 +120,17 @@ ENV_DB = "CALLREVIEW_DB"
 
 
 class Store(
-    Meta, Calls, Reading, Runs, PeopleStore, SessionStore, AuditStore, Queue, Search, Ledger
+    Meta,
+    Calls,
+    Reading,
+    Runs,
+    PeopleStore,
+    SessionStore,
+    AuditStore,
+    Queue,
+    Search,
+    Ledger,
+    Purge,
 ):
     """Calls, transcripts, reviews, errors, runs, people's decisions and the queue behind one
     interface, on SQLite or PostgreSQL."""

@@ -20,6 +20,7 @@ from callreview.jobs.engine import BUG_EXIT, Executor, Outcome, RunOptions
 from callreview.jobs.inprocess import InProcess
 from callreview.jobs.legs import LegWaiter, leg_naming
 from callreview.jobs.local import WorkerPool
+from callreview.jobs.retention import apply_retention
 from callreview.jobs.stop import Interrupted, StopSignal
 from callreview.jobs.watch.events import DEFAULT_PATTERNS, Change, Events
 from callreview.jobs.watch.results import (
@@ -379,6 +380,7 @@ def watch(
     stop = StopSignal()
     watcher = Watcher(options, settings, store, db, log=log, stop=stop)
     try:  # a store that cannot record the run now says so from the loop, its own way
+        apply_retention(store, settings, "retention:watch")  # retention_days: older calls go
         run: int | None = store.start_run("watch", {"recordings": [str(r) for r in watcher.roots]})
     except StoreError:
         run = None
