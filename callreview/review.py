@@ -146,18 +146,18 @@ class Reviewer:
             transcript = Transcript.load(path)
             return transcript, "json:" + (digest or file_digest(path))
         notes = [read.note] if read.note else []
+        channel = read.channel or self.settings.agent_channel
         # bad audio is refused before any model work (no model needed to say so)
-        if read.legs is not None:
+        if read.legs is not None:  # the agent's leg is on the left, whatever the site's channel
             both = load_legs(*read.legs)
             recording, notes = both.recording, [*notes, *both.notes]
             digest = digest or legs_digest(read.legs)
             agent_leg, customer_leg = read.legs
             sides = (_leg_name(agent_leg), _leg_name(customer_leg))
-            fixed: Literal["left", "right"] | None = None if read.channel == "auto" else "left"
+            fixed: Literal["left", "right"] | None = None if channel == "auto" else "left"
         else:
             recording = load_audio(path)
             sides = ("the left channel", "the right channel")
-            channel = read.channel or self.settings.agent_channel
             fixed = "right" if channel == "right" else None if channel == "auto" else "left"
         start = fixed or "left"
         transcript, key = self.transcriber.oriented(start).transcribe_file_keyed(
@@ -174,7 +174,8 @@ class Reviewer:
                 transcript, key = self.transcriber.oriented(start).transcribe_file_keyed(
                     path, digest, recording
                 )
-            notes.append(channel_note(check, fixed is None))
+            if fixed is None or check.verdict == "swap":  # a fixed channel borne out: no note
+                notes.append(channel_note(check, fixed is None))
         return (replace(transcript, notes=tuple(notes)) if notes else transcript), key
 
     def separated(

@@ -174,10 +174,11 @@ def checklist(review: dict) -> dict:
     }
 
 
-def stored(db: Path) -> list[tuple[list[str], dict]]:
+def stored(db: Path) -> list[tuple[tuple[str, ...], dict]]:
+    """Each call's file names and its review."""
     with open_store(str(db)) as store:
         return [
-            (sorted(Path(p).name for p in store.paths(c.id)), store.call(c.id).review)
+            (tuple(sorted(Path(p).name for p in store.paths(c.id))), store.call(c.id).review)
             for c in store.calls()
         ]
 
@@ -196,7 +197,7 @@ def test_two_legs_are_one_call_with_the_stereo_files_checklist_by_batch_and_watc
     done = callreview("batch", str(folder), "--db", str(tmp_path / "batch.db"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     ((paths, review),) = stored(tmp_path / "batch.db")
-    assert paths == ["call0412-in.wav", "call0412-out.wav"]
+    assert paths == ("call0412-in.wav", "call0412-out.wav")
     assert checklist(review) == expected
 
     inbox = tmp_path / "inbox"
@@ -226,5 +227,27 @@ def test_two_legs_are_one_call_with_the_stereo_files_checklist_by_batch_and_watc
     assert "waiting  " in text and "one leg of a call" in text
     assert "\nalone " not in text
     ((paths, review),) = stored(tmp_path / "watch.db")
-    assert paths == ["call0412-in.wav", "call0412-out.wav"]
+    assert paths == ("call0412-in.wav", "call0412-out.wav")
     assert checklist(review) == expected
+
+    once = tmp_path / "once"  # watch --once: the pair, and a customer's leg whose agent never came
+    once.mkdir()
+    for name in ("call0412-in.wav", "call0412-out.wav"):
+        shutil.copy(folder / name, once)
+    shutil.copy(folder / "call0412-out.wav", once / "call0999-out.wav")
+    ran = callreview(
+        "watch", str(once), "--once", "--settle", "0", "--db", str(tmp_path / "once.db"),
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert ran.returncode == 0, ran.stderr
+    assert f"alone    {once / 'call0999-out.wav'}: scored as the customer's leg alone" in ran.stdout
+    assert "done: 2 scored" in ran.stdout
+    calls = dict(stored(tmp_path / "once.db"))
+    assert checklist(calls["call0412-in.wav", "call0412-out.wav"]) == expected
+    lone = calls["call0999-out.wav",]
+    assert {item["status"] for item in lone["items"].values()} == {"review"}
+    with open_store(str(tmp_path / "once.db")) as store:
+        (call,) = [c for c in store.calls() if Path(c.path).name == "call0999-out.wav"]
+        transcript = store.transcript(call.id)
+    assert transcript is not None
+    assert transcript.notes[0].startswith("scored as the customer's leg alone")

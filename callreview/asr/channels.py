@@ -134,4 +134,4 @@ def channel_note(check: ChannelCheck, auto: bool) -> str:
             f"{REVIEW_NOTE}the agent channel set (agent_channel) looks wrong: {check.reason}; "
             "check agent_channel for this recorder, or set it to auto"
         )
-    return f"agent channel (set): {check.reason}"
+    return f"agent channel (set): {check.reason}"  # kept out of transcripts (review.py)
