@@ -89,12 +89,16 @@ class Settings:
     retention_days: int = 0
     """``watch`` and ``batch`` first purge calls dated more than this many days ago; 0 keeps
     every call."""
+    ui_language: str | None = None
+    """The web app's and the report's language where neither the user nor the browser chose one
+    (``zh-CN``, ``en``); ``None``: the lexicon's language (:mod:`callreview.i18n.choose`)."""
 
 
 _CHOICES = {
     "device": ("auto", "cpu", "cuda"),
     "agent_channel": ("left", "right", "auto"),
     "direction": ("inbound", "outbound"),
+    "ui_language": ("zh-CN", "zh_CN", "en", "en-US", "en_US"),
 }
 _TYPES: dict[str, type | tuple[type, ...]] = {f.name: str for f in fields(Settings)}
 _TYPES.update(cpu_threads=int, batch_size=int, cache=bool, company_names=list, agent_names=list)

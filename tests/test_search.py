@@ -15,6 +15,7 @@ from conftest import REPO, postgres_admin_url
 from fixtures.web_calls import copy_store, drop_store
 
 from callreview.store import open_store, unindex_calls
+from callreview.store.schema import SCHEMA_VERSION
 
 TRUTH = REPO / "eval" / "truth"
 NOWHERE = {"CALLREVIEW_MODEL": "/nonexistent/model"}  # search never loads the model
@@ -235,7 +236,7 @@ def test_an_older_store_is_indexed_once_when_first_searched(tmp_path):
             opened.db.execute(f"DROP TABLE {table}")
         opened.db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     with open_store(url) as opened:
-        assert opened.schema_version() == 5 and opened.pending_index() == len(calls)
+        assert opened.schema_version() == SCHEMA_VERSION and opened.pending_index() == len(calls)
     result = callreview("search", "再见", "--json", "--limit", "0", "--db", url, cwd=tmp_path)
     assert result.returncode == 0
     assert result.stderr == f"indexing stored calls for search: {len(calls)}/{len(calls)}\n"

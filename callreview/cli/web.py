@@ -10,6 +10,7 @@ import typer
 from callreview.cli.options import ConfigOpt, DebugOpt, ScorecardOpt, StoreOpt
 from callreview.cli.run import run_command
 from callreview.errors import SettingsError
+from callreview.i18n.choose import site_language
 from callreview.privacy import rules_of
 from callreview.settings import load_settings
 
@@ -112,6 +113,7 @@ def serve(
             access_log=access_log,
             recording_roots=tuple(settings.recording_roots),
             redaction=rules_of(settings),
+            language=site_language(settings.ui_language, settings.lexicon),
         )
         rules = load_scorecard(settings.scorecard)
         with open_store(db, settings.db) as store:

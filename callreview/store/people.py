@@ -117,6 +117,15 @@ class PeopleStore(Part):
         row = self.db.execute("SELECT password_hash FROM users WHERE name = ?", (name,)).fetchone()
         return str(row[0]) if row else None
 
+    def user_language(self, name: str) -> str | None:
+        """The language the user chose for the app (``None``: none chosen, or no such user)."""
+        row = self.db.execute("SELECT language FROM users WHERE name = ?", (name,)).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    def set_user_language(self, name: str, language: str | None) -> bool:
+        cur = self.db.execute("UPDATE users SET language = ? WHERE name = ?", (language, name))
+        return bool(cur.rowcount == 1)
+
     # --- overrides and final results -------------------------------------------------------
 
     def lock_call(self, call: int) -> None:

@@ -230,6 +230,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "CREATE INDEX search_turns_call ON search_turns (call)",
         "INSERT INTO search_pending (call) SELECT DISTINCT call FROM transcripts",
     ),
+    # 6: the language each user chose for the web app (NULL: the browser's, else the site's)
+    ("ALTER TABLE users ADD COLUMN language TEXT",),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

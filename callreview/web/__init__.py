@@ -51,6 +51,9 @@ class ServeOptions:
     """Folders audio may be served from besides those the store was filled from."""
     redaction: Rules = Rules()
     """The site's own patterns to mask besides the built-in kinds (``redact_patterns``)."""
+    language: str = "en"
+    """The site's language (``ui_language``, else the lexicon's) where neither the user nor the
+    browser chose one."""
 
 
 def serve(
@@ -76,6 +79,7 @@ def serve(
             log,
             recording_roots=options.recording_roots,
             redaction=options.redaction,
+            language=options.language,
         )
         _run(app, host, port, options, ready)
 

@@ -13,6 +13,7 @@
     GET  /audio/{id}                 the call's recording by call id, with HTTP Range (206)
     GET  /agents  GET /agreement     figures (not for agents)
     GET  /search?q=                  what was said, in the calls the user may open (:mod:`.search`)
+    POST /language                   the user's own language for the app (zh-CN, en)
 
 Handlers are plain functions run in a worker thread (the store's connection is blocking);
 every POST carries the session's CSRF token; a role that may not do something gets 403,
@@ -39,6 +40,9 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from callreview.errors import CallreviewError
+from callreview.i18n import LANGUAGES, use
+from callreview.i18n import gettext as _
+from callreview.i18n.choose import normalize
 from callreview.privacy import Rules
 from callreview.team.agreement import MIN_REVIEWED
 from callreview.team.people import ITEMS, NotAllowed, NotFound, User
@@ -100,6 +104,7 @@ class WebApp(CallPages, SearchPages):
             ("/agents", self.agents, get),
             ("/agreement", self.agreement, get),
             ("/search", self.search_page, get),
+            ("/language", self.set_language, post),
         ]
         starlette_routes: list[Any] = []
         for path, handler, methods in routes:
@@ -128,9 +133,15 @@ class WebApp(CallPages, SearchPages):
         )
 
     async def _not_found_async(self, request: Request, exc: Exception) -> Response:
-        return self.error_page(request, 404, "No such page.")
+        with use(self.language_of(request)):
+            return self.error_page(request, 404, _("No such page."))
 
     def dispatch(self, handler: Callable[..., Response], request: Request, form: Any) -> Response:
+        """The handler's answer in the request's language; refusals and errors as pages."""
+        with use(self.language_of(request)):
+            return self._dispatch(handler, request, form)
+
+    def _dispatch(self, handler: Callable[..., Response], request: Request, form: Any) -> Response:
         try:
             self.sessions.check(request.session)  # a session revoked, idle or too old is over
             if request.method == "POST" and not auth.csrf_ok(
@@ -138,8 +149,10 @@ class WebApp(CallPages, SearchPages):
             ):
                 raise Refused(
                     403,
-                    "This form has expired or did not come from callreview (missing CSRF token); "
-                    "reload the page and try again.",
+                    _(
+                        "This form has expired or did not come from callreview "
+                        "(missing CSRF token); reload the page and try again."
+                    ),
                 )
             return handler(request, form) if form is not None else handler(request)
         except LoginRequired:
@@ -165,8 +178,10 @@ class WebApp(CallPages, SearchPages):
             return self.error_page(
                 request,
                 500,
-                "callreview hit an internal error; the server's log has one line about it. "
-                "Please report it.",
+                _(
+                    "callreview hit an internal error; the server's log has one line about it. "
+                    "Please report it."
+                ),
             )
 
     # --- log in and out -------------------------------------------------------------------
@@ -188,7 +203,7 @@ class WebApp(CallPages, SearchPages):
         password = str(form.get("password", ""))
         address = request.client.host if request.client else "?"
         if auth.name_too_long(name):  # no user has such a name: refused before any hashing
-            return self.login_page(request, 401, "Wrong name or password.", "")
+            return self.login_page(request, 401, _("Wrong name or password."), "")
         refusal = self.limiter.refusal(name, address)
         if refusal:
             return self.login_page(request, 429, refusal, name)
@@ -196,9 +211,12 @@ class WebApp(CallPages, SearchPages):
         if user is None:
             self.limiter.failed(name, address)
             self.store.add_audit(time.time(), name or "-", "login_failed", f"from {address}")
-            return self.login_page(request, 401, "Wrong name or password.", name)
+            return self.login_page(request, 401, _("Wrong name or password."), name)
         self.limiter.succeeded(name, address)
+        chosen = request.session.get("language")  # chosen on the log-in page: kept
         self.sessions.start(request.session, user.name)
+        if chosen:
+            request.session["language"] = chosen
         self.store.add_audit(time.time(), user.name, "login", f"from {address}")
         return self.redirect(
             auth.safe_next(str(form.get("next", ""))) or ("/queue" if user.sees_all else "/my")
@@ -209,6 +227,24 @@ class WebApp(CallPages, SearchPages):
         if user:
             self.store.add_audit(time.time(), user, "logout", "")
         return self.redirect("/login")
+
+    def set_language(self, request: Request, form: Any) -> Response:
+        """The language setting: kept with the user (every later session), or in this session
+        before log-in; back to the page it was chosen on."""
+        language = normalize(str(form.get("language", "")))
+        if language not in LANGUAGES:
+            raise CallreviewError(
+                _("%(language)r is not a language callreview speaks; choose zh-CN or en")
+                % {"language": str(form.get("language", ""))}
+            )
+        request.session["language"] = language
+        name = request.session.get("user")
+        if name:
+            self.store.set_user_language(name, language)
+        with use(language):
+            return self.redirect(
+                auth.safe_next(str(form.get("next", ""))) or "/", _("Language saved."), request
+            )
 
     # --- the queue ------------------------------------------------------------------------
 
@@ -289,10 +325,14 @@ def create_app(
     *,
     recording_roots: Iterable[str | Path] = (),
     redaction: Rules = Rules(),
+    language: str = "en",
 ) -> Starlette:
     """The ASGI app over an open store (tests drive it with Starlette's TestClient);
-    ``recording_roots``: folders audio may be served from besides the store's own."""
+    ``recording_roots``: folders audio may be served from besides the store's own; ``language``:
+    the site's, where neither the user nor the browser chose one (``serve`` gives ``ui_language``,
+    else the lexicon's)."""
     web = WebApp(store, scorecard, secure_cookies, debug, idle_minutes, access_log)
     web.recording_roots = tuple(str(root) for root in recording_roots)
     web.rules = redaction
+    web.language = normalize(language) or "en"
     return web.asgi()

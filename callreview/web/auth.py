@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from callreview.i18n import gettext as _
 from callreview.team.users import MAX_NAME
 
 if TYPE_CHECKING:
@@ -203,12 +204,15 @@ class LoginLimiter:
             times = self._address(address, now)
             if len(times) >= self.address_failures:
                 wait = times[-self.address_failures] + self.window_s - now
-                return f"Too many failed log-ins from this address; try again in {_human(wait)}."
+                return _("Too many failed log-ins from this address; try again in %(wait)s.") % {
+                    "wait": _human(wait)
+                }
             found = self._name(name, now)
             if found is not None and found.until > now:
-                return (
-                    f"Too many failed log-ins for {name}; try again in {_human(found.until - now)}."
-                )
+                return _("Too many failed log-ins for %(name)s; try again in %(wait)s.") % {
+                    "name": name,
+                    "wait": _human(found.until - now),
+                }
         return None
 
     def failed(self, name: str, address: str) -> None:
@@ -246,8 +250,8 @@ def _remember(table: OrderedDict[str, Any], key: str, value: Any, limit: int) ->
 
 def _human(seconds: float) -> str:
     if seconds < 60:
-        return f"{max(1, math.ceil(seconds))} s"
-    return f"{math.ceil(seconds / 60)} min"
+        return _("%(num)d s") % {"num": max(1, math.ceil(seconds))}
+    return _("%(num)d min") % {"num": math.ceil(seconds / 60)}
 
 
 def safe_next(target: str | None) -> str:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.responses import FileResponse
 
 from callreview.errors import CallreviewError
+from callreview.i18n import gettext as _
 from callreview.team.export.redaction import shown_call
 from callreview.team.people import ITEMS, MAX_NOTE, STATUSES, NotAllowed, NotFound
 from callreview.web import views
@@ -85,10 +86,7 @@ class CallPages(Pages):
     ) -> Response:
         user = self.logged_in(request)
         if not user.can_override:
-            raise NotAllowed(
-                f"user {user.name} ({user.role}) cannot override results; "
-                "reviewers and supervisors can"
-            )
+            raise NotAllowed(_cannot_override(user.name, user.role))
         stored = shown_call(
             self.store, self.open_call(user, request.path_params["call"]), self.rules
         ).call
@@ -96,7 +94,10 @@ class CallPages(Pages):
             "item", ""
         )
         if item not in ITEMS:
-            raise NotFound(f"{item!r} is not a checklist item; items are {', '.join(ITEMS)}")
+            raise NotFound(
+                _("%(item)r is not a checklist item; items are %(items)s")
+                % {"item": item, "items": ", ".join(ITEMS)}
+            )
         final = self.people.final(stored)
         view = views.item_view(final.items[item])
         return self.render(
@@ -116,10 +117,7 @@ class CallPages(Pages):
     def override(self, request: Request, form: Any) -> Response:
         user = self.logged_in(request)
         if not user.can_override:
-            raise NotAllowed(
-                f"user {user.name} ({user.role}) cannot override results; "
-                "reviewers and supervisors can"
-            )
+            raise NotAllowed(_cannot_override(user.name, user.role))
         stored = self.open_call(user, request.path_params["call"])
         item, status, note = (
             str(form.get("item", "")),
@@ -136,8 +134,14 @@ class CallPages(Pages):
         after = self.people.final(self.open_call(user, stored.id)).score
         return self.redirect(
             f"/calls/{stored.id}#item-{item}",
-            f"{views.LABELS.get(item, item)}: {change.from_status} → {change.to_status}; "
-            f"score {views.score_text(before)} → {views.score_text(after)}",
+            _("%(item)s: %(was)s → %(now)s; score %(before)s → %(after)s")
+            % {
+                "item": views.item_label(item),
+                "was": _status(change.from_status),
+                "now": _status(change.to_status),
+                "before": views.score_text(before),
+                "after": views.score_text(after),
+            },
             request,
         )
 
@@ -147,7 +151,7 @@ class CallPages(Pages):
         final = self.people.confirm(stored.id, user)
         return self.redirect(
             f"/calls/{stored.id}",
-            f"Marked reviewed; final score {views.score_text(final.score)}.",
+            _("Marked reviewed; final score %(score)s.") % {"score": views.score_text(final.score)},
             request,
         )
 
@@ -164,8 +168,8 @@ class CallPages(Pages):
             return self.call_page(request, 400, str(err), form)
         return self.redirect(
             f"/calls/{stored.id}#appeals",
-            f"Appeal #{filed.id} of {views.LABELS.get(filed.item, filed.item)} filed; "
-            "a supervisor will decide it.",
+            _("Appeal #%(id)s of %(item)s filed; a supervisor will decide it.")
+            % {"id": filed.id, "item": views.item_label(filed.item)},
             request,
         )
 
@@ -174,7 +178,7 @@ class CallPages(Pages):
         appeal = request.path_params["appeal"]
         found = self.people.appeal(appeal) if 0 <= appeal <= MAX_ID else None
         if found is None:
-            raise NotFound(f"There is no appeal {request.path_params['appeal']}.")
+            raise NotFound(_("There is no appeal %(id)s.") % {"id": request.path_params["appeal"]})
         self.open_call(user, found.call)
         decided = self.people.decide(
             found.id,
@@ -184,23 +188,33 @@ class CallPages(Pages):
             str(form.get("status", "pass") or "pass"),
         )
         return self.redirect(
-            f"/calls/{found.call}#appeals", f"Appeal #{decided.id} {decided.status}.", request
+            f"/calls/{found.call}#appeals",
+            (
+                _("Appeal #%(id)s upheld.")
+                if decided.status == "upheld"
+                else _("Appeal #%(id)s overturned.")
+            )
+            % {"id": decided.id},
+            request,
         )
 
     def audio(self, request: Request) -> Response:
         raw = request.path_params["call"]
         if not raw.isdigit():  # a call id, never a path: ../, %2e%2e%2f and friends end here
-            raise NotFound("The audio endpoint takes a call id.")
+            raise NotFound(_("The audio endpoint takes a call id."))
         user = self.user(request, required=False)
         if user is None:
-            raise Refused(401, "Log in to listen to calls.")
+            raise Refused(401, _("Log in to listen to calls."))
         stored = self.open_call(user, int(raw))
         path = self.recording_of(stored, log=True)
         if path is None:
             known = stored.path if user.sees_all else _file_name(stored.path)
             raise NotFound(
-                f"The recording of call {stored.id} is not on this machine "
-                f"(the store knows it as {known})."
+                _(
+                    "The recording of call %(id)s is not on this machine "
+                    "(the store knows it as %(path)s)."
+                )
+                % {"id": stored.id, "path": known}
             )
         # never cached: a shared PC keeps no call's audio after its user logs out
         return FileResponse(
@@ -209,6 +223,17 @@ class CallPages(Pages):
 
     def recording_of(self, stored: StoredCall, log: bool = False) -> Path | None:
         return recording(self.store, stored, self.recording_roots, log)
+
+
+def _cannot_override(name: str, role: str) -> str:
+    return _("user %(name)s (%(role)s) cannot override results; reviewers and supervisors can") % {
+        "name": name,
+        "role": role,
+    }
+
+
+def _status(status: str) -> str:
+    return views.words.status_code(status)
 
 
 def _file_name(path: str) -> str:

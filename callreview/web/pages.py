@@ -7,6 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from starlette.responses import HTMLResponse, RedirectResponse
 
+from callreview.i18n import LANGUAGES, N_, NAMES
+from callreview.i18n import gettext as _
+from callreview.i18n.choose import choose
 from callreview.privacy import Rules
 from callreview.team.people import NotAllowed, NotFound, People, User
 from callreview.web import auth, views
@@ -23,12 +26,12 @@ PER_PAGE = 50
 MAX_ID = 2**63 - 1
 """The largest id either store can hold (64-bit): a bigger one in a URL is no such call."""
 TITLES = {
-    400: "That did not work",
-    401: "Log in",
-    403: "Not allowed",
-    404: "Not found",
-    429: "Too many attempts",
-    500: "Something broke",
+    400: N_("That did not work"),
+    401: N_("Log in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    429: N_("Too many attempts"),
+    500: N_("Something broke"),
 }
 
 
@@ -66,6 +69,20 @@ class Pages:
         """Folders audio may be served from besides the store's own (``recording_roots``)."""
         self.rules = Rules()
         """The site's redaction rules: every page shows calls masked by them."""
+        self.language = "en"
+        """The site's language (``ui_language``, else the lexicon's): where neither the user nor
+        the browser chose one."""
+
+    def language_of(self, request: Request) -> str:
+        """This request's language: the user's own setting (stored, or the session's before log
+        in), else the browser's ``Accept-Language``, else the site's."""
+        name = request.session.get("user")
+        own = self.store.user_language(name) if name else None
+        return choose(
+            own or request.session.get("language"),
+            request.headers.get("accept-language"),
+            self.language,
+        )
 
     def user(self, request: Request, required: bool = True) -> User | None:
         name = request.session.get("user")
@@ -83,7 +100,8 @@ class Pages:
         user = self.logged_in(request)
         if not user.sees_all:
             raise NotAllowed(
-                f"user {user.name} is an agent: agents see their own calls only (My calls)"
+                _("user %(name)s is an agent: agents see their own calls only (My calls)")
+                % {"name": user.name}
             )
         return user
 
@@ -91,10 +109,11 @@ class Pages:
         """The call, if it exists and this user may open it."""
         stored = self.store.call(call) if 0 <= call <= MAX_ID else None
         if stored is None:
-            raise NotFound(f"There is no call {call} in this store.")
+            raise NotFound(_("There is no call %(call)s in this store.") % {"call": call})
         if not user.may_open(stored):
             raise NotAllowed(
-                f"Call {call} belongs to another agent; agents can open their own calls only."
+                _("Call %(call)s belongs to another agent; agents can open their own calls only.")
+                % {"call": call}
             )
         return stored
 
@@ -108,6 +127,8 @@ class Pages:
             flash=request.session.pop("flash", None),
             links=self.links,
             static_report=False,
+            languages=[(code, NAMES[code]) for code in LANGUAGES],
+            here=request.url.path + (("?" + request.url.query) if request.url.query else ""),
             **context,
         )
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
@@ -117,7 +138,7 @@ class Pages:
             request,
             "error.html",
             status,
-            title=TITLES.get(status, "Error"),
+            title=_(TITLES[status]) if status in TITLES else _("Error"),
             message=message,
             code=status,
         )

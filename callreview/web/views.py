@@ -7,76 +7,46 @@ lines (the words of :mod:`callreview.qc.labels`, as the terminal prints them).
 
 from __future__ import annotations
 
-import datetime as dt
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
+from callreview.i18n import bilingual, gettext, ngettext
 from callreview.qc.checks import as_details
-from callreview.qc.checks.base import PART_LABELS, clock
+from callreview.qc.checks.base import PART_LABELS
 from callreview.qc.checks.base import Place as Moment  # a place a reviewer can click to hear
-from callreview.qc.labels import LABELS, METRIC_LABELS, STATUS, gist
-from callreview.results import METRICS
+from callreview.qc.labels import gist
+from callreview.web import words
+from callreview.web.delivery import MetricView, delivery_views
+from callreview.web.delivery import moment_of as _moment
+from callreview.web.delivery import points_text as _points
+from callreview.web.words import (
+    ROLE_LABELS,
+    TEMPLATES,
+    band_name,
+    environment,
+    item_label,
+    score_text,
+    when,
+)
 
 if TYPE_CHECKING:
     from callreview.team.people import AgentSummary, FinalItem, FinalReview
     from callreview.transcript import Transcript
 
-TEMPLATES = Path(__file__).resolve().parent / "templates"
 STATIC = Path(__file__).resolve().parent / "static"
-BAND_NAMES = {
-    "excellent": "excellent",
-    "good": "good",
-    "needs_improvement": "needs improvement",
-    "below_standard": "below standard",
-}
-ROLE_LABELS = {"agent": "Agent 坐席", "customer": "Customer 客户", "unknown": "Speaker"}
-SHORT_LABELS = {
-    "greeting": "Greeting",
-    "customer_name": "Name",
-    "hold": "Hold",
-    "forbidden": "Forbidden",
-    "closing": "Closing",
-}
-
-
-def environment():
-    """The Jinja2 environment of both the app and the static report: autoescape on, always."""
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.globals.update(
-        clock=clock,
-        status_label=STATUS,
-        item_label=lambda name: LABELS.get(name, name),
-        item_short=lambda name: SHORT_LABELS.get(name, name),
-        band_name=band_name,
-        when=when,
-        score_text=score_text,
-    )
-    return env
-
-
-def band_name(band: str | None) -> str:
-    return BAND_NAMES.get(band or "", (band or "").replace("_", " "))
-
-
-def score_text(score: float | None) -> str:
-    return "—" if score is None else f"{score:.1f}"
-
-
-def when(at: float | None) -> str:
-    if at is None:
-        return ""
-    return dt.datetime.fromtimestamp(at).strftime("%Y-%m-%d %H:%M")
+__all__ = [
+    "TEMPLATES",
+    "band_name",
+    "delivery_views",
+    "environment",
+    "item_label",
+    "score_text",
+    "when",
+    "words",
+]
 
 
 @dataclass(frozen=True)
@@ -119,7 +89,7 @@ def item_view(item: FinalItem) -> ItemView:
     d = item.data
     return ItemView(
         name=item.name,
-        label=LABELS.get(item.name, item.name),
+        label=item_label(item.name),
         status=item.status,
         auto=item.auto,
         overridden=item.overridden,
@@ -133,21 +103,12 @@ def item_view(item: FinalItem) -> ItemView:
         else (),
         parts=tuple(
             (
-                PART_LABELS.get(k, k),
+                bilingual(PART_LABELS.get(k, k)),
                 "found" if p.get("found") else "unsure" if p.get("uncertain") else "missing",
             )
             for k, p in (d.get("parts") or {}).items()
         ),
     )
-
-
-def _points(status: str, points: float, max_points: float, d: Mapping[str, Any]) -> str:
-    weight = d.get("weight", max_points)
-    if status == "na":
-        return "–"
-    if status == "review":
-        return f"–/{weight:g}"
-    return f"{points:g}/{max_points:g}"
 
 
 def summary(name: str, status: str, d: Mapping[str, Any]) -> str:
@@ -195,162 +156,16 @@ def _matched(ev: Mapping[str, Any]) -> str:
     itself."""
     matched = str(ev.get("matched") or "")
     if "{" in matched:
-        return f"pattern {matched}"
+        return gettext("pattern %(pattern)s") % {"pattern": matched}
     if matched and matched not in str(ev.get("text", "")):
-        return f"heard as {matched}"
+        return gettext("heard as %(phrase)s") % {"phrase": matched}
     return matched
-
-
-def _moment(ev: Mapping[str, Any], note: str, bad: bool = False) -> Moment:
-    return Moment(
-        float(ev["start"]), float(ev["end"]), ev.get("role", "agent"), ev.get("text", ""), note, bad
-    )
 
 
 def say_instead(name: str, status: str, d: Mapping[str, Any]) -> list[str]:
     """What the agent could have said: the lexicon's suggestions kept in the item's details."""
     typed = as_details(name, d)
     return [] if typed is None else typed.advice(status)
-
-
-# --- how the agent spoke -------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class FaultView:
-    """One moment a delivery metric went wrong: when, what happened, the words to hear."""
-
-    start: float
-    end: float
-    text: str
-    """What happened, e.g. ``talked over the customer for 2.5 s``."""
-    quotes: tuple[Moment, ...]
-    """The evidence, in the review's order (an interruption: the customer's words cut into, then the
-    agent's)."""
-
-
-@dataclass(frozen=True)
-class MetricView:
-    """One delivery metric of the call page: information only (``status`` ``info``) unless the
-    scorecard weights it."""
-
-    name: str
-    label: str
-    status: str
-    """``info``, or the weighted metric's ``pass`` / ``fail`` / ``na`` / ``review``."""
-    points: str
-    summary: str
-    """The measurement in one line; for a metric not measured, why not."""
-    faults: tuple[FaultView, ...]
-    do_instead: str | None
-    """The review's advice (the lexicon's text, 请放慢语速), shown with faults."""
-    measured: bool = True
-    reason: str | None = None
-    """Why a weighted metric waits for a person (a fast stretch on a mono recording may be the
-    customer's)."""
-
-
-def delivery_views(review: Mapping[str, Any] | None) -> list[MetricView]:
-    """The call page's "How the agent spoke": one view per metric of the review's ``metrics`` (none
-    for a review stored before the metrics existed), in :data:`METRICS` order, as the terminal
-    prints them."""
-    metrics = (review or {}).get("metrics")
-    if not metrics:
-        return []
-    weighted = (review or {}).get("delivery") or {}
-    out = []
-    for name in METRICS:
-        item = weighted.get(name)
-        status = item["status"] if item else "info"
-        points = _points(item["status"], item["points"], item["max_points"], item) if item else "–"
-        m = metrics.get(name)
-        if m is None:
-            reason = (metrics.get("unavailable") or {}).get(name, "not measured")
-            out.append(
-                MetricView(
-                    name, METRIC_LABELS[name], status, points, reason, (), None, measured=False
-                )
-            )
-            continue
-        faults = tuple(_fault_view(name, m, f) for f in m.get("faults") or ())
-        out.append(
-            MetricView(
-                name,
-                METRIC_LABELS[name],
-                status,
-                points,
-                _metric_summary(name, m),
-                faults,
-                m.get("suggestion") if faults else None,
-                reason=(item or {}).get("reason"),
-            )
-        )
-    return out
-
-
-def _metric_summary(name: str, m: Mapping[str, Any]) -> str:
-    if name == "speech_rate":
-        per = f"{m.get('unit', 'characters')}/min"
-        text = (
-            "no turn long enough to time"
-            if m.get("median") is None
-            else f"median {m['median']:.0f} {per}"
-        )
-        fastest = m.get("fastest")
-        if fastest and fastest.get("rate") is not None:
-            text += f", fastest {fastest['rate']:.0f} at {clock(fastest['start'])}"
-        text += " (everybody: mono recording)" if m.get("role") == "unknown" else ""
-        n = len(m.get("faults") or ())
-        return text + (f"; {n} fast stretch{'' if n == 1 else 'es'}" if n else "")
-    if name == "interruptions":
-        text = str(m["count"]) if m.get("count") else "none"
-        bc = m.get("backchannels") or 0
-        return text + (
-            f" ({bc} back-channel{'' if bc == 1 else 's'} while the customer talked, not counted)"
-            if bc
-            else ""
-        )
-    if name == "dead_air":
-        stretches, holds = m.get("stretches") or (), m.get("announced_holds") or ()
-        text = (
-            f"{m['total_s']:.0f} s in {len(stretches)} stretch(es), longest {m['longest_s']:.0f} s"
-            if stretches
-            else "none"
-        )
-        return text + (f" ({len(holds)} announced hold(s) not counted)" if holds else "")
-    share = m.get("agent_share", 0.0)
-    return (
-        f"agent {share:.0f} % · customer {100 - share:.0f} % "
-        f"({m.get('agent_s', 0):.0f} s / {m.get('customer_s', 0):.0f} s of speech)"
-    )
-
-
-def _fault_view(name: str, m: Mapping[str, Any], f: Mapping[str, Any]) -> FaultView:
-    evidence = list(f.get("evidence") or ())
-    if name == "speech_rate":
-        text = (
-            f"{f['value']:.0f} {m.get('unit', 'characters')}/min for {f['seconds']:.1f} s of speech"
-        )
-        notes = ["too fast"] * len(evidence)
-    elif name == "interruptions":
-        text = f"talked over the customer for {f['seconds']:.1f} s"
-        notes = [
-            "cut into" if ev.get("matched") == "interrupted" else "talked over" for ev in evidence
-        ]
-    elif name == "dead_air":
-        text = f"{f['seconds']:.0f} s of silence" + (
-            f" after the {evidence[0].get('role', 'agent')}'s words" if evidence else ""
-        )
-        notes = ["before the silence"] * len(evidence)
-    else:
-        text = "the agent's share is over the scorecard's agent_share_max"
-        notes = [""] * len(evidence)
-    return FaultView(
-        float(f["start"]),
-        float(f["end"]),
-        text,
-        tuple(_moment(ev, note, bad=True) for ev, note in zip(evidence, notes)),
-    )
 
 
 def transcript_lines(
@@ -367,7 +182,7 @@ def transcript_lines(
             Line(
                 i,
                 seg.role,
-                ROLE_LABELS.get(seg.role, seg.role),
+                bilingual(gettext(ROLE_LABELS.get(seg.role, seg.role))),
                 seg.start,
                 seg.end,
                 seg.text,
@@ -442,7 +257,12 @@ def trend_chart(
             (
                 round(x[w], 1),
                 round(y(mean), 1),
-                f"{a.agent or '(no agent)'} {w}: {mean:.1f} over {n} call(s)",
+                ngettext(
+                    "%(agent)s %(week)s: %(mean).1f over %(num)d call",
+                    "%(agent)s %(week)s: %(mean).1f over %(num)d calls",
+                    n,
+                )
+                % {"agent": a.agent or gettext("(no agent)"), "week": w, "mean": mean, "num": n},
             )
             for w, n, mean in a.weeks
             if mean is not None and w in x
@@ -450,7 +270,7 @@ def trend_chart(
         if pts:
             chart.series.append(
                 {
-                    "name": a.agent or "(no agent)",
+                    "name": a.agent or gettext("(no agent)"),
                     "css": colours[a.agent or ""],
                     "points": " ".join(f"{px},{py}" for px, py, _ in pts),
                     "dots": pts,
