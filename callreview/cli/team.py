@@ -71,6 +71,14 @@ def export_calls(
     until: UntilOpt = None,
     agent: Annotated[str | None, typer.Option("--agent", help="Only this agent's calls.")] = None,
     no_redact: NoRedactOpt = False,
+    redact_audio: Annotated[
+        bool,
+        typer.Option(
+            "--redact-audio",
+            help="With --html: each page plays a copy of its recording in DIR/audio/ with the"
+            " masked stretches silenced, instead of the recording itself.",
+        ),
+    ] = False,
     db: StoreOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
@@ -93,6 +101,10 @@ def export_calls(
         if not targets and html_out is None:
             raise SettingsError(
                 "export: say where to write it: --csv FILE, --xlsx FILE, --jsonl FILE or --html DIR"
+            )
+        if redact_audio and html_out is None:
+            raise SettingsError(
+                "--redact-audio silences the report's audio copies: use it with --html DIR"
             )
         if html_out is not None and str(html_out) == STDOUT:
             raise SettingsError(
@@ -132,6 +144,7 @@ def export_calls(
                     QueueFilter(agent=agent, since=first, until=last),
                     rules,
                     redacted=not no_redact,
+                    redact_audio=redact_audio,
                 )
                 _audit_export(store, f"html {html_out}", written, *scope)
                 typer.echo(

@@ -29,6 +29,7 @@ from callreview.privacy import Rules
 from callreview.team.export.redaction import shown_call
 from callreview.team.people import People, QueueFilter, QueuePage
 from callreview.web import views
+from callreview.web.masked_audio import masked_wav
 from callreview.web.query import Query
 from callreview.web.recordings import recording
 
@@ -65,9 +66,11 @@ def write_report(
     filters: QueueFilter | None = None,
     rules: Rules = Rules(),
     redacted: bool = True,
+    redact_audio: bool = False,
 ) -> int:
     """Write the report of the scored calls ``filters`` selects into ``folder``, personal data
-    masked by ``rules`` unless not ``redacted``; returns how many calls."""
+    masked by ``rules`` unless not ``redacted``; ``redact_audio``: each call's player plays a
+    copy in ``folder/audio/`` with the masked stretches silenced. Returns how many calls."""
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise CallreviewError(
@@ -83,7 +86,9 @@ def write_report(
             "check the path and permissions"
         ) from None
     try:
-        written = _write_all(store, scorecard, folder, work, filters, (rules, redacted))
+        written = _write_all(
+            store, scorecard, folder, work, filters, (rules, redacted, redact_audio)
+        )
         _move_in(work, folder)
     except BaseException:
         shutil.rmtree(folder if created else work, ignore_errors=True)
@@ -97,10 +102,11 @@ def _write_all(
     folder: Path,
     work: Path,
     filters: QueueFilter | None,
-    redaction: tuple[Rules, bool],
+    redaction: tuple[Rules, bool, bool],
 ) -> int:
     """Every page of the report into ``work``, with links as they will be inside ``folder``."""
     (work / "static").mkdir()
+    (work / "audio").mkdir()
     people = People(store, scorecard)
     env = views.environment()
     links = ReportLinks(folder)
@@ -120,7 +126,11 @@ def _write_all(
         final = people.final(stored)
         items = views.item_views(final)
         path = recording(store, stored)
-        if path is not None:
+        if path is not None and redaction[2]:
+            name = f"audio/call-{stored.id}.wav"
+            _write(work / name, masked_wav(path, shown.redactions), folder)
+            links.audio_paths[stored.id] = name
+        elif path is not None:
             links.audio_paths[stored.id] = _relative(path, folder)
         delivery = views.delivery_views(stored.review)
         html = env.get_template("call.html").render(
@@ -165,6 +175,7 @@ def _move_in(work: Path, folder: Path) -> None:
     (folder / "static").mkdir(exist_ok=True)
     names = sorted(p.relative_to(work) for p in work.rglob("*") if p.is_file())
     for name in sorted(names, key=lambda n: n == Path("index.html")):
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         os.replace(work / name, folder / name)
     shutil.rmtree(work)
 
