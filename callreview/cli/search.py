@@ -73,9 +73,10 @@ def search_cmd(
             ensure_index,
             pieces,
             search,
-            shown,
         )
+        from callreview.privacy import rules_of
         from callreview.store import QueueFilter, open_store
+        from callreview.team.export.redaction import shown_hits
 
         try:
             first, last = day_range(since, until)
@@ -87,7 +88,7 @@ def search_cmd(
         settings = load_settings(config)
         with open_store(db, settings.db) as store:
             ensure_index(store, _progress())
-            hits = search(store, options)
+            hits = shown_hits(store, search(store, options), rules_of(settings))
         for hit in hits:
             if json_flag:
                 row = {
@@ -99,7 +100,7 @@ def search_cmd(
                     "role": hit.role,
                     "start": hit.start,
                     "end": hit.end,
-                    "text": shown(hit.text),
+                    "text": hit.text,
                 }
                 echo(json.dumps(row, ensure_ascii=False))
                 continue

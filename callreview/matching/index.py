@@ -203,15 +203,9 @@ def search(store: Store, options: SearchOptions) -> list[Hit]:
 # --- showing a hit -----------------------------------------------------------------------
 
 
-def shown(text: str) -> str:
-    """A turn's text as it may be shown: every hit printed or rendered passes here."""
-    return text
-
-
 def pieces(text: str, options: SearchOptions) -> list[tuple[str, bool]]:
-    """``text`` (as :func:`shown`) cut into ``(piece, matched)``: where the query's words (or,
-    with ``sounds_like``, their sounds) occur are the matched pieces."""
-    text = shown(text)
+    """``text`` (a hit's, as it may be shown) cut into ``(piece, matched)``: where the query's
+    words (or, with ``sounds_like``, their sounds) occur are the matched pieces."""
     try:
         terms = query_terms(options.query)
     except SearchError:

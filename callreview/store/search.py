@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from callreview.store.backends import Backend
@@ -116,25 +117,56 @@ def unindex_calls(db: Backend, calls: Sequence[int]) -> None:
         db.execute(f"DELETE FROM search_pending WHERE {where}", ids)
 
 
+_DAY = 10**12
+_CALL = 10**4
+"""A turn's key is ``day · 10¹² + call · 10⁴ + (9999 - turn)``: the index's own order is the
+order hits are shown in (newest day, newest call, then the call's turns in order), so the
+newest hits of a common word are read first and the rest never (FTS5 streams rowids in order;
+PostgreSQL walks the key's index backwards)."""
+
+
+def turn_key(day: str, call: int, turn: int) -> int:
+    """The key of a call's ``turn`` (stored on ``day``, ``YYYY-MM-DD``) in the index."""
+    return date.fromisoformat(day[:10]).toordinal() * _DAY + call * _CALL + (_CALL - 1 - turn)
+
+
+def _day_keys(since: str | None, until: str | None) -> tuple[int, int]:
+    first = date.fromisoformat(since).toordinal() * _DAY if since else 0
+    last = (date.fromisoformat(until).toordinal() + 1) * _DAY - 1 if until else 2**63 - 1
+    return first, last
+
+
 def _insert(db: Backend, call: int, turns: Sequence[TurnIndex]) -> None:
     if not turns:
         return
+    day = db.execute(f"SELECT {call_day(db)} FROM calls c WHERE c.id = ?", (call,)).fetchone()[0]
+    keys = [turn_key(str(day), call, min(t.turn, _CALL - 1)) for t in turns]
     if db.name == "sqlite":
         rows = [
-            (call, t.turn, t.role, t.start, t.end, t.text, " ".join(t.words), " ".join(t.sounds))
-            for t in turns
+            (k, call, t.turn, t.role, t.start, t.end, t.text, " ".join(t.words), " ".join(t.sounds))
+            for k, t in zip(keys, turns)
         ]
-        value = "(?, ?, ?, ?, ?, ?, ?, ?)"
+        value = "(?, ?, ?, ?, ?, ?, ?, ?, ?)"
     else:
         rows = [
-            (call, t.turn, t.role, t.start, t.end, t.text, _tsvector(t.words), _tsvector(t.sounds))
-            for t in turns
+            (
+                k,
+                call,
+                t.turn,
+                t.role,
+                t.start,
+                t.end,
+                t.text,
+                _tsvector(t.words),
+                _tsvector(t.sounds),
+            )
+            for k, t in zip(keys, turns)
         ]
-        value = "(?, ?, ?, ?, ?, ?, ?::tsvector, ?::tsvector)"
+        value = "(?, ?, ?, ?, ?, ?, ?, ?::tsvector, ?::tsvector)"
     for lo in range(0, len(rows), 100):
         chunk = rows[lo : lo + 100]
         db.execute(
-            "INSERT INTO search_turns (call, turn, role, start_s, end_s, text, words, sounds) "
+            "INSERT INTO search_turns (id, call, turn, role, start_s, end_s, text, words, sounds) "
             "VALUES " + ", ".join([value] * len(chunk)),
             [v for row in chunk for v in row],
         )
@@ -179,7 +211,7 @@ def _tsquery(query: SearchQuery) -> str:
     return " & ".join(phrase(p) for p in query.phrases)
 
 
-_CALL = "calls c ON c.id = t.call"
+_JOIN = "calls c ON c.id = t.call"
 """The queue's FROM starts at the calls; here they join the matching turns."""
 
 
@@ -192,20 +224,20 @@ class Search(Part):
         day = call_day(self.db)
         if self.db.name == "sqlite":
             source = "search_fts JOIN search_turns t ON t.id = search_fts.rowid"
-            match, term = "search_fts MATCH ?", _fts_match(query)
+            match, term, key = "search_fts MATCH ?", _fts_match(query), "search_fts.rowid"
         else:
             source = "search_turns t"
-            match, term = f"t.{query.column} @@ ?::tsquery", _tsquery(query)
+            match, term, key = f"t.{query.column} @@ ?::tsquery", _tsquery(query), "t.id"
         sql = (
             f"SELECT c.id, c.call_id, c.path, c.agent, {day}, t.role, t.start_s, t.end_s, t.text "
-            f"FROM {source} JOIN {_slim(query.filters).replace('calls c', _CALL, 1)} "
-            f"WHERE {match} AND {where}"
+            f"FROM {source} JOIN {_slim(query.filters).replace('calls c', _JOIN, 1)} "
+            f"WHERE {match} AND {key} BETWEEN ? AND ? AND {where}"
         )
-        args: list[Any] = [term, *params]
+        args: list[Any] = [term, *_day_keys(query.filters.since, query.filters.until), *params]
         if query.role:
             sql += " AND t.role = ?"
             args.append(query.role)
-        sql += f" ORDER BY {day} DESC, c.id DESC, t.start_s, t.turn"
+        sql += f" ORDER BY {key} DESC"
         if query.limit is not None:
             sql += " LIMIT ?"
             args.append(query.limit)

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from callreview.errors import CallreviewError
 from callreview.matching.index import ROLES, SearchOptions, pieces, search
+from callreview.team.export.redaction import shown_hits
 from callreview.web.pages import Pages
 from callreview.web.query import Query, parse_queue
 
@@ -59,7 +60,7 @@ class SearchPages(Pages):
                 options = SearchOptions(q, role, filters, sounds, MAX_HITS)
                 hits = [
                     HitView(h, pieces(h.text, options), f"/calls/{h.call}?t={h.start}")
-                    for h in search(self.store, options)
+                    for h in shown_hits(self.store, search(self.store, options), self.rules)
                 ]
         except CallreviewError as err:  # a query that cannot be run: said on the page
             error = str(err)

@@ -12,10 +12,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from callreview.privacy import Redaction, Rules, redactor
+from callreview.privacy import Redaction, Redactor, Rules, redactor
 
 if TYPE_CHECKING:
-    from callreview.store import Store, StoredCall
+    from callreview.store import Hit, Store, StoredCall
     from callreview.transcript import Transcript
 
 
@@ -47,3 +47,15 @@ def shown_calls(
     """:func:`shown_call`'s ``call`` of each, as they stream (transcripts read one at a time)."""
     for call in calls:
         yield shown_call(store, call, rules, redacted=redacted).call if redacted else call
+
+
+def shown_hits(store: Store, hits: Iterable[Hit], rules: Rules = Rules()) -> list[Hit]:
+    """Search hits with their turn's text masked as the call page masks it (a number split
+    across turns too): each call's transcript is read once."""
+    redactors: dict[int, Redactor] = {}
+    out = []
+    for hit in hits:
+        if hit.call not in redactors:
+            redactors[hit.call] = redactor(store.transcript(hit.call), rules)
+        out.append(replace(hit, text=redactors[hit.call].text(hit.text, hit.start, hit.role)))
+    return out
