@@ -107,6 +107,7 @@ def batch(
     def run() -> int:
         # imported when the command runs, so `callreview --help` does not load the job engine
         from callreview.jobs.batch import BatchOptions, discover, recording_roots, run_batch
+        from callreview.jobs.legs import leg_naming
         from callreview.jobs.progress import progress_for, summary_lines
         from callreview.jobs.stop import interruptible
         from callreview.review import Reviewer
@@ -128,7 +129,8 @@ def batch(
         reviewer = Reviewer(settings)
         load_rules(reviewer)
         # a bad path or manifest line: refused before the store is made
-        jobs = discover(paths or [], manifest, name_pattern)
+        legs = leg_naming(settings.leg_names, settings.leg_suffixes)  # the site's own leg tags
+        jobs = discover(paths or [], manifest, name_pattern, legs=legs)
         options = BatchOptions(workers=workers, threads=threads, retry_failed=retry_failed, ray=ray)
         url = store_url(db, settings.db)
         with open_store(url) as store:
@@ -199,8 +201,8 @@ def watch(
         str | None,
         typer.Option(
             "--pattern",
-            help="Comma-separated file name globs."
-            " Default: '*.wav,*.flac,*.mp3,*.ogg,*.opus,*.m4a'.",
+            help="Comma-separated file name globs. Default: '*.wav,*.flac,*.mp3,*.ogg,*.opus,"
+            "*.m4a,*.amr,*.awb,*.3gp,*.gsm,*.g729'.",
             show_default=False,
         ),
     ] = None,

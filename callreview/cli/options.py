@@ -39,7 +39,10 @@ DeviceOpt = Annotated[
 ]
 ChannelOpt = Annotated[
     str | None,
-    typer.Option("--agent-channel", help="Which stereo channel is the agent: left | right."),
+    typer.Option(
+        "--agent-channel",
+        help="Which stereo channel is the agent: left | right | auto (from what is said).",
+    ),
 ]
 LanguageOpt = Annotated[
     str | None,
