@@ -86,6 +86,9 @@ class Settings:
     redact_patterns: tuple[tuple[str, str], ...] = ()
     """The site's own personal data to mask in every output, as ``[redact_patterns]`` label =
     regular expression (``会员号 = "VIP\\d{6}"``), beside the built-in kinds (docs/privacy.md)."""
+    web_redact_audio: bool = False
+    """``serve``: play each call's recording with its masked stretches silenced (a decoded copy,
+    made per request) instead of the file itself."""
     retention_days: int = 0
     """``watch`` and ``batch`` first purge calls dated more than this many days ago; 0 keeps
     every call."""
@@ -105,6 +108,7 @@ _TYPES.update(cpu_threads=int, batch_size=int, cache=bool, company_names=list, a
 _TYPES.update(recording_roots=list)
 _TYPES.update(leg_names=list, leg_suffixes=list, leg_wait_s=int)
 _TYPES.update(web_idle_minutes=int, retention_days=int, redact_patterns=dict)
+_TYPES.update(web_redact_audio=bool)
 
 
 def load_settings(config: str | Path | None = None, **overrides: Any) -> Settings:

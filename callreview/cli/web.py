@@ -113,6 +113,7 @@ def serve(
             access_log=access_log,
             recording_roots=tuple(settings.recording_roots),
             redaction=rules_of(settings),
+            redact_audio=settings.web_redact_audio,
             language=site_language(settings.ui_language, settings.lexicon),
         )
         rules = load_scorecard(settings.scorecard)

@@ -51,6 +51,8 @@ class ServeOptions:
     """Folders audio may be served from besides those the store was filled from."""
     redaction: Rules = Rules()
     """The site's own patterns to mask besides the built-in kinds (``redact_patterns``)."""
+    redact_audio: bool = False
+    """Play recordings with their masked stretches silenced (``web_redact_audio``)."""
     language: str = "en"
     """The site's language (``ui_language``, else the lexicon's) where neither the user nor the
     browser chose one."""
@@ -79,6 +81,7 @@ def serve(
             log,
             recording_roots=options.recording_roots,
             redaction=options.redaction,
+            redact_audio=options.redact_audio,
             language=options.language,
         )
         _run(app, host, port, options, ready)

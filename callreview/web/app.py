@@ -325,6 +325,7 @@ def create_app(
     *,
     recording_roots: Iterable[str | Path] = (),
     redaction: Rules = Rules(),
+    redact_audio: bool = False,
     language: str = "en",
 ) -> Starlette:
     """The ASGI app over an open store (tests drive it with Starlette's TestClient);
@@ -334,5 +335,6 @@ def create_app(
     web = WebApp(store, scorecard, secure_cookies, debug, idle_minutes, access_log)
     web.recording_roots = tuple(str(root) for root in recording_roots)
     web.rules = redaction
+    web.redact_audio = redact_audio
     web.language = normalize(language) or "en"
     return web.asgi()

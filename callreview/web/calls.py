@@ -7,19 +7,19 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse, Response
 
 from callreview.errors import CallreviewError
 from callreview.i18n import gettext as _
 from callreview.team.export.redaction import shown_call
 from callreview.team.people import ITEMS, MAX_NOTE, STATUSES, NotAllowed, NotFound
 from callreview.web import views
+from callreview.web.masked_audio import masked_wav
 from callreview.web.pages import MAX_ID, Pages, Refused
 from callreview.web.recordings import media_type, recording
 
 if TYPE_CHECKING:
     from starlette.requests import Request
-    from starlette.responses import Response
 
     from callreview.store import StoredCall
 
@@ -217,6 +217,13 @@ class CallPages(Pages):
                 % {"id": stored.id, "path": known}
             )
         # never cached: a shared PC keeps no call's audio after its user logs out
+        if self.redact_audio:
+            masks = shown_call(self.store, stored, self.rules).redactions
+            return Response(
+                masked_wav(path, masks),
+                media_type="audio/wav",
+                headers={"Cache-Control": "no-store"},
+            )
         return FileResponse(
             path, media_type=media_type(path), headers={"Cache-Control": "no-store"}
         )

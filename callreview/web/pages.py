@@ -69,6 +69,8 @@ class Pages:
         """Folders audio may be served from besides the store's own (``recording_roots``)."""
         self.rules = Rules()
         """The site's redaction rules: every page shows calls masked by them."""
+        self.redact_audio = False
+        """Play recordings with the masked stretches silenced (``web_redact_audio``)."""
         self.language = "en"
         """The site's language (``ui_language``, else the lexicon's): where neither the user nor
         the browser chose one."""
