@@ -178,8 +178,9 @@ def _speech(audio, rate: int) -> tuple[int, int]:
     return (int(loud[0]), int(loud[-1])) if len(loud) else (0, len(audio))
 
 
-def render_call(path: Path) -> Path:
-    """One call's audio (cache folder) and truth (realvoice/truth); the audio path."""
+def render_call(path: Path, truth_dir: Path | None = None) -> Path:
+    """One call's audio (cache folder) and truth (``truth_dir``, default realvoice/truth); the
+    audio path."""
     import numpy as np
 
     from callreview.text import normalize
@@ -227,8 +228,9 @@ def render_call(path: Path) -> Path:
         "stereo",
         tuple(segments),
     )
-    TRUTH.mkdir(parents=True, exist_ok=True)
-    (TRUTH / f"{path.stem}.json").write_text(truth.to_json() + "\n", encoding="utf-8")
+    folder = truth_dir or TRUTH
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{path.stem}.json").write_text(truth.to_json() + "\n", encoding="utf-8")
     return out
 
 
