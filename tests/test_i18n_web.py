@@ -18,9 +18,9 @@ DATA = {"callreview", "rita", "sam", "ann", "bob", "adm", "faster", "whisper", "
 DATA |= {"greeting", "customer_name", "customer", "name", "hold", "forbidden", "closing"}
 """Names, ids, codes and keys, not UI words: users, the product, the engine, a key's name, the
 item codes a refused URL is told to use and the code it gave (``?item=nothing``)."""
-SKIPPED_CLASSES = {"summary", "reason", "note", "file", "text", "quote", "reasontext", "notetext"}
-"""Data, and the checks' own finding lines (:mod:`callreview.qc.checks`, not yet in the
-catalog): transcript text, quotes, file names, notes people typed."""
+SKIPPED_CLASSES = {"file", "text", "quote", "reasontext", "notetext"}
+"""Data: transcript text, quotes, file names, notes people typed. (The checks' finding lines,
+``summary``, ``reason`` and ``note``, are translated where shown and checked like the rest.)"""
 
 
 class Visible(HTMLParser):

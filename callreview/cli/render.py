@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from callreview.i18n import N_, bilingual, current, gettext
 from callreview.qc.checks import as_details
 from callreview.qc.checks.base import PART_LABELS, clock
 from callreview.qc.checks.customer_name import NameDetails
@@ -30,6 +31,7 @@ from callreview.results import (
 )
 from callreview.tables import pad
 from callreview.transcript import Transcript
+from callreview.web.words import STATUS_WORDS, band_name, direction_word
 
 INDENT = " " * 15
 __all__ = [
@@ -50,28 +52,38 @@ __all__ = [
 ]
 
 
+INFO = N_("INFO")
+"""A delivery metric that is information only (the scorecard does not weigh it)."""
+
+
+def status_word(status: str) -> str:
+    """PASS/FAIL/N/A/REVIEW in the current language, padded to the status column."""
+    return pad(gettext(STATUS_WORDS[status]) if status in STATUS_WORDS else status, 7)
+
+
 def render_review(review: CallReview) -> str:
     """The checklist with PASS/FAIL/N/A/REVIEW, score and band, and the evidence under each
-    problem."""
+    problem, in the current language (:mod:`callreview.i18n`)."""
     lines = [
-        f"{review.file} · {clock(review.duration_s)} · {review.profile}",
+        f"{review.file} · {clock(review.duration_s)} · {direction_word(review.profile)}",
         _score_line(review),
         "",
     ]
     for item in review.items.values():
         lines.append(
-            f"{STATUS[item.status]:<7}{_points(item):>7}"
-            f"  {LABELS.get(item.name, item.name)}{_summary(item)}"
+            f"{status_word(item.status)}{_points(item):>7}"
+            f"  {bilingual(LABELS.get(item.name, item.name))}{_summary(item)}"
         )
         if item.status in ("fail", "review"):
             lines.extend(INDENT + line for line in _explain(item))
     if review.metrics is not None:
-        lines += ["", "How the agent spoke 表达"] + render_delivery(review.metrics, review.delivery)
+        lines += ["", bilingual("How the agent spoke 表达")]
+        lines += render_delivery(review.metrics, review.delivery)
     for item in review.items.values():
         typed = as_details(item.name, item.details)
         note = typed.report_note if typed is not None else None
         if note:
-            lines += ["", f"Note: {note}"]
+            lines += ["", gettext("Note: %(note)s") % {"note": note}]
     if review.redactions:
         lines += ["", render_redactions(review.redactions)]
     return "\n".join(lines)
@@ -79,9 +91,19 @@ def render_review(review: CallReview) -> str:
 
 def render_redactions(redactions: Iterable[Mapping[str, Any]]) -> str:
     """``Masked: [手机号] 00:27–00:29 customer, …``: what the output hides, and where."""
-    return "Masked: " + ", ".join(
-        f"{r['label']} {clock(r['start'])}–{clock(r['end'])} {r['role']}" for r in redactions
-    )
+    return gettext("Masked: %(where)s") % {
+        "where": ", ".join(
+            f"{r['label']} {clock(r['start'])}–{clock(r['end'])} {_role(r['role'])}"
+            for r in redactions
+        )
+    }
+
+
+ROLES = {"agent": N_("agent"), "customer": N_("customer"), "unknown": N_("speaker")}
+
+
+def _role(role: str) -> str:
+    return gettext(ROLES[role]) if role in ROLES else role
 
 
 def pronoun_note(d: Mapping[str, Any]) -> str | None:
@@ -114,107 +136,135 @@ def render_delivery(
     for name in METRICS:
         item = (weighted or {}).get(name)
         head = (
-            f"{STATUS[item.status]:<7}{_points(item):>7}"
+            f"{status_word(item.status)}{_points(item):>7}"
             if item is not None
-            else f"{'INFO':<7}{'–':>7}"
+            else f"{pad(gettext(INFO), 7)}{'–':>7}"
         )
+        label = bilingual(METRIC_LABELS[name])
         metric = metrics.get(name)
         if metric is None:
+            unavailable = metrics.unavailable.get(name, "")
             lines += [
-                f"{head}  {METRIC_LABELS[name]}  — not measured",
-                INDENT + metrics.unavailable.get(name, ""),
+                f"{head}  {label}  — " + gettext("not measured"),
+                INDENT + (gettext(unavailable) if unavailable else ""),
             ]
             continue
-        lines.append(f"{head}  {METRIC_LABELS[name]}  — {_metric_summary(metric)}")
+        lines.append(f"{head}  {label}  — {_metric_summary(metric)}")
         lines.extend(INDENT + line for line in _metric_faults(metric))
         if item is not None and item.details.get("reason"):
-            lines.append(INDENT + item.details["reason"])
+            lines.append(INDENT + gettext(item.details["reason"]))
         if metric.faults and metric.suggestion:
-            lines.append(f"{INDENT}do instead: {metric.suggestion}")
+            lines.append(INDENT + gettext("do instead: %(text)s") % {"text": metric.suggestion})
     return lines
 
 
 def _metric_summary(metric: SpeechRate | Interruptions | DeadAir | TalkRatio) -> str:
+    _ = gettext
     if isinstance(metric, SpeechRate):
-        per = f"{metric.unit}/min"
+        per = _("characters/min") if metric.unit == "characters" else f"{metric.unit}/min"
         text = (
-            "no turn long enough to time"
+            _("no turn long enough to time")
             if metric.median is None
-            else f"median {metric.median:.0f} {per}"
+            else _("median %(rate).0f %(per)s") % {"rate": metric.median, "per": per}
         )
         if metric.fastest is not None:
-            text += f", fastest {metric.fastest.rate:.0f} at {clock(metric.fastest.start)}"
-        text += f" ({'everybody: mono recording' if metric.role == 'unknown' else 'agent'})"
-        return text + (f"; {len(metric.faults)} fast stretch(es)" if metric.faults else "")
+            text += _(", fastest %(rate).0f at %(at)s") % {
+                "rate": metric.fastest.rate,
+                "at": clock(metric.fastest.start),
+            }
+        who = _("everybody: mono recording") if metric.role == "unknown" else _("agent")
+        text += f" ({who})"
+        n = len(metric.faults)
+        return text + (_("; %(num)d fast stretch(es)") % {"num": n} if n else "")
     if isinstance(metric, Interruptions):
-        text = str(metric.count) if metric.count else "none"
+        text = str(metric.count) if metric.count else _("none")
         return text + (
-            f" ({metric.backchannels} back-channel(s) while the customer talked, not counted)"
+            _(" (%(num)d back-channel(s) while the customer talked, not counted)")
+            % {"num": metric.backchannels}
             if metric.backchannels
             else ""
         )
     if isinstance(metric, DeadAir):
         text = (
-            f"{metric.total_s:.0f} s in {len(metric.stretches)} stretch(es),"
-            f" longest {metric.longest_s:.0f} s"
+            _("%(total).0f s in %(num)d stretch(es), longest %(longest).0f s")
+            % {"total": metric.total_s, "num": len(metric.stretches), "longest": metric.longest_s}
             if metric.stretches
-            else "none"
+            else _("none")
         )
-        return text + (
-            f" ({len(metric.announced_holds)} announced hold(s) not counted)"
-            if metric.announced_holds
-            else ""
-        )
-    return (
-        f"agent {metric.agent_share:.0f} % · customer {100 - metric.agent_share:.0f} %"
-        f" ({metric.agent_s:.0f} s / {metric.customer_s:.0f} s of speech)"
-    )
+        n = len(metric.announced_holds)
+        return text + (_(" (%(num)d announced hold(s) not counted)") % {"num": n} if n else "")
+    return _(
+        "agent %(agent).0f %% · customer %(customer).0f %% "
+        "(%(agent_s).0f s / %(customer_s).0f s of speech)"
+    ) % {
+        "agent": metric.agent_share,
+        "customer": 100 - metric.agent_share,
+        "agent_s": metric.agent_s,
+        "customer_s": metric.customer_s,
+    }
 
 
 def _metric_faults(metric: SpeechRate | Interruptions | DeadAir | TalkRatio) -> Iterable[str]:
+    _ = gettext
     for f in metric.faults:
         span = f"{clock(f.start)}–{clock(f.end)}"
         if isinstance(metric, SpeechRate):
-            yield (
-                f"{span} {f.value:.0f} {metric.unit}/min for {f.seconds:.1f} s of speech:"
-                f" 「{f.evidence[0].text}」"
-            )
+            per = _("characters/min") if metric.unit == "characters" else f"{metric.unit}/min"
+            yield _("%(span)s %(rate).0f %(per)s for %(seconds).1f s of speech: %(quote)s") % {
+                "span": span,
+                "rate": f.value,
+                "per": per,
+                "seconds": f.seconds,
+                "quote": f"「{f.evidence[0].text}」",
+            }
         elif isinstance(metric, Interruptions):
             cut, agent = f.evidence
-            yield (
-                f"{clock(f.start)} talked over the customer for {f.seconds:.1f} s:"
-                f" 「{agent.text}」 over 「{cut.text}」"
-            )
+            yield _(
+                "%(at)s talked over the customer for %(seconds).1f s: %(agent)s over %(cut)s"
+            ) % {
+                "at": clock(f.start),
+                "seconds": f.seconds,
+                "agent": f"「{agent.text}」",
+                "cut": f"「{cut.text}」",
+            }
         elif isinstance(metric, DeadAir):
-            after = (
-                f" after the {f.evidence[0].role}'s 「{f.evidence[0].text}」" if f.evidence else ""
-            )
-            yield f"{span} {f.seconds:.0f} s of silence{after}"
+            silence = _("%(span)s %(seconds).0f s of silence") % {
+                "span": span,
+                "seconds": f.seconds,
+            }
+            if f.evidence:
+                silence += _(" after the %(role)s's %(quote)s") % {
+                    "role": _role(f.evidence[0].role),
+                    "quote": f"「{f.evidence[0].text}」",
+                }
+            yield silence
         else:
-            yield f"{span} the agent's share is over the scorecard's agent_share_max"
+            yield span + " " + _("the agent's share is over the scorecard's agent_share_max")
 
 
 def render_batch(outcomes: list[tuple[str, CallReview | Exception]]) -> str:
     """One line per call after a batch — score, band, what failed or needs review — so a
     QC reviewer sees at once which calls to open."""
-    reviews = [o for _, o in outcomes if isinstance(o, CallReview)]
+    _ = gettext
+    reviews = [o for _r, o in outcomes if isinstance(o, CallReview)]
     scores = [r.score for r in reviews if r.score is not None]
-    head = f"{len(outcomes)} calls"
+    head = _("%(num)d calls") % {"num": len(outcomes)}
     if scores:
-        head += f" · mean score {sum(scores) / len(scores):.1f}"
+        head += _(" · mean score %(score).1f") % {"score": sum(scores) / len(scores)}
     if n := sum(r.needs_review for r in reviews):
-        head += f" · {n} need review"
+        head += _(" · %(num)d need review") % {"num": n}
     if n := len(outcomes) - len(reviews):
-        head += f" · {n} could not be read"
+        head += _(" · %(num)d could not be read") % {"num": n}
     lines = [head]
     for file, outcome in outcomes:
         if not isinstance(outcome, CallReview):
-            lines.append(f"{'error':>6}  {'':<{BAND_WIDTH}}  {file}")
+            failed = pad(_("error"), 6, right=True)
+            lines.append(f"{failed}  {'':<{BAND_WIDTH}}  {file}")
             continue
         score = "—" if outcome.score is None else f"{outcome.score:.1f}"
         band = outcome.band_label or ""
         problems = [
-            f"{STATUS[i.status]} {i.name}"
+            f"{gettext(STATUS_WORDS[i.status])} {i.name}"
             for i in outcome.items.values()
             if i.status in ("fail", "review")
         ]
@@ -230,13 +280,18 @@ BAND_WIDTH = 6
 
 
 def _score_line(review: CallReview) -> str:
+    _ = gettext
     if review.score is None:
-        line = "Score —  (no item could be judged)"
+        line = _("Score —  (no item could be judged)")
     else:
-        band = (review.band or "").replace("_", " ")
-        line = f"Score {review.score:.1f} / 100 · {review.band_label or ''} ({band})"
+        label = review.band_label or ""
+        if current() != "zh_CN":  # the scorecard's label is Chinese: English adds its own name
+            label += f" ({band_name(review.band)})"
+        line = _("Score %(score).1f / 100 · %(band)s") % {"score": review.score, "band": label}
     if review.needs_review:
-        line += " · needs review: a person should listen to the REVIEW items"
+        line += _(" · needs review: a person should listen to the %(review)s items") % {
+            "review": _(STATUS_WORDS["review"])
+        }
     return line
 
 
@@ -257,7 +312,7 @@ def _summary(item: ItemResult) -> str:
 def _explain(item: ItemResult) -> Iterable[str]:
     d = item.details
     if d.get("reason"):
-        yield d["reason"]
+        yield gettext(d["reason"])
     typed = as_details(item.name, d)
     if typed is not None:
         yield from typed.explain(item)

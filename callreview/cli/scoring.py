@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from callreview.cli.app import speak
 from callreview.cli.options import (
     ChannelOpt,
     CompanyOpt,
@@ -63,6 +64,7 @@ def transcribe(
             language=language,
             cache=False if no_cache else None,
         )
+        speak(settings)
         transcripts = Reviewer(settings).transcript_many(files)
         if no_redact:
             _warn_unredacted()
@@ -137,6 +139,7 @@ def score(
             cache=False if no_cache else None,
             language=language,
         )
+        speak(settings)
         reviewer = Reviewer(settings)
         load_rules(reviewer)
         call = {"customer_name": customer_name, "agent_name": agent_name, "direction": direction}

@@ -56,6 +56,12 @@ def site_language(ui_language: str | None, lexicon: str | None) -> str:
     return normalize(ui_language) or normalize(lexicon) or "zh_CN"
 
 
+def for_command(flag: str | None, environ: Mapping[str, str], site: str | None) -> str:
+    """The language of one command: ``--lang``, else the environment's locale (``LC_ALL``,
+    ``LC_MESSAGES``, ``LANG``), else the site's (:func:`site_language`)."""
+    return normalize(flag) or from_environment(environ) or normalize(site) or DEFAULT
+
+
 def choose(
     user: str | None = None, accept_language: str | None = None, site: str | None = None
 ) -> str:
@@ -63,4 +69,4 @@ def choose(
     return normalize(user) or from_accept_language(accept_language) or normalize(site) or DEFAULT
 
 
-__all__ = ["LANGUAGES", "choose", "from_accept_language", "from_environment", "normalize"]
+__all__ = ["LANGUAGES", "choose", "for_command", "from_accept_language", "from_environment", "normalize"]

@@ -65,7 +65,7 @@ def delivery_views(review: Mapping[str, Any] | None) -> list[MetricView]:
         )
         m = metrics.get(name)
         if m is None:
-            reason = (metrics.get("unavailable") or {}).get(name, gettext("not measured"))
+            reason = gettext((metrics.get("unavailable") or {}).get(name, "not measured"))
             out.append(
                 MetricView(
                     name, metric_label(name), status, points, reason, (), None, measured=False
@@ -82,7 +82,7 @@ def delivery_views(review: Mapping[str, Any] | None) -> list[MetricView]:
                 _metric_summary(name, m),
                 faults,
                 m.get("suggestion") if faults else None,
-                reason=(item or {}).get("reason"),
+                reason=gettext(r) if (r := (item or {}).get("reason")) else None,
             )
         )
     return out

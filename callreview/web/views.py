@@ -119,7 +119,7 @@ def summary(name: str, status: str, d: Mapping[str, Any]) -> str:
 
 def _reasons(name: str, d: Mapping[str, Any]) -> Iterable[str]:
     if d.get("reason"):
-        yield str(d["reason"])
+        yield gettext(str(d["reason"]))  # a check's fixed sentence, stored in English
     typed = as_details(name, d)
     if typed is not None and typed.note:
         yield typed.note

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from callreview.i18n import N_, gettext
 from callreview.results import Evidence, _plain
 
 if TYPE_CHECKING:
@@ -70,8 +71,16 @@ def heard(ev: Evidence | Mapping[str, Any] | None) -> str:
         start, text, role = ev["start"], ev["text"], ev.get("role", "agent")
     else:
         start, text, role = ev.start, ev.text, ev.role
-    who = "" if role == "agent" else f" ({role})"
+    who = "" if role == "agent" else f" ({role_word(role)})"
     return f"{clock(start)}{who} 「{text}」"
+
+
+ROLE_WORDS = {"agent": N_("agent"), "customer": N_("customer"), "unknown": N_("speaker")}
+
+
+def role_word(role: str) -> str:
+    """A speaker's role in the current language (``customer`` → 客户)."""
+    return gettext(ROLE_WORDS[role]) if role in ROLE_WORDS else role
 
 
 def evidence_of(value: Any) -> Evidence | None:

@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
+from callreview.i18n import N_, gettext
 from callreview.matching import (
     Turn,
     keys_of,
@@ -74,14 +75,18 @@ class NameDetails(ItemDetails):
 
     def gist(self, status: str, full: bool = False) -> str:
         if self.name is None:
-            return "name never used" if status == "fail" else "name unknown"
-        return f"{self.name} used in {self.count} turn(s), {self.threshold} needed"
+            return gettext("name never used") if status == "fail" else gettext("name unknown")
+        return gettext("%(name)s used in %(num)d turn(s), %(need)d needed") % {
+            "name": self.name,
+            "num": self.count,
+            "need": self.threshold,
+        }
 
     def explain(self, item: ItemResult) -> Iterable[str]:
         for ev in item.evidence:
             yield f"{heard(ev)} — {ev.matched}"
         if item.status == "fail":
-            yield f"say instead: {self.name_advice}"
+            yield gettext("say instead: %(text)s") % {"text": self.name_advice}
 
     def places(self) -> Iterable[Place]:
         if self.asked:
@@ -92,9 +97,15 @@ class NameDetails(ItemDetails):
         """What to do when the customer's name was not used enough, with the lexicon's example of a
         name."""
         if self.name:
-            return f"use the customer's name ({self.name}) at least {self.threshold} times"
+            return gettext("use the customer's name (%(name)s) at least %(num)d times") % {
+                "name": self.name,
+                "num": self.threshold,
+            }
         example = f" ({self.name_example})" if self.name_example else ""
-        return f"once you have the name, use it{example} at least {self.threshold} times"
+        return gettext("once you have the name, use it%(example)s at least %(num)d times") % {
+            "example": example,
+            "num": self.threshold,
+        }
 
     def advice(self, status: str) -> list[str]:
         return [self.name_advice] if status == "fail" else []
@@ -159,7 +170,9 @@ def check_customer_name(ctx: CallContext) -> Finding:
             return Finding("customer_name", "fail", (asked.evidence(), *bare), details)
         details = replace(
             details,
-            reason="the customer's name is not known: give it (customer_name) or check the call",
+            reason=N_(
+                "the customer's name is not known: give it (customer_name) or check the call"
+            ),
         )
         return Finding("customer_name", "review", (), details)
 
@@ -183,7 +196,7 @@ def check_customer_name(ctx: CallContext) -> Finding:
     elif others and count + len(others) >= need:
         status = "review"
         details = replace(
-            details, reason="the agent also used another name; it may be this one misheard"
+            details, reason=N_("the agent also used another name; it may be this one misheard")
         )
         evidence += tuple(
             _first_per_turn([m for m in mentions if not m.weak and m.addressed and not same(m.key)])

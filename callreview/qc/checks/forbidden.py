@@ -25,8 +25,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
+from callreview.i18n import gettext
 from callreview.matching import Hit, PhraseSet, Turn, is_question
-from callreview.qc.checks.base import Deductions, ItemDetails, Place, Record, clock
+from callreview.qc.checks.base import Deductions, ItemDetails, Place, Record, clock, role_word
 from callreview.qc.checks.context import CallContext, Finding
 from callreview.qc.lexicon import ForbiddenEntry, Lexicon
 from callreview.qc.thresholds import Profile
@@ -109,19 +110,25 @@ class ForbiddenDetails(ItemDetails):
         return [h.phrase for h in self.hits if h.phrase in phrases]
 
     def gist(self, status: str, full: bool = False) -> str:
-        what = "forbidden phrase(s)" if full else "hit(s)"
+        _ = gettext
         if self.hits:
-            return f"{len(self.hits)} {what}"
+            n = len(self.hits)
+            what = _("%(num)d forbidden phrase(s)") if full else _("%(num)d hit(s)")
+            return what % {"num": n}
         if self.possible_hits:
-            return f"{len(self.possible_hits)} possible {what}"
-        return "none heard" if full else ""
+            n = len(self.possible_hits)
+            maybe = (
+                _("%(num)d possible forbidden phrase(s)") if full else _("%(num)d possible hit(s)")
+            )
+            return maybe % {"num": n}
+        return _("none heard") if full else ""
 
     def explain(self, item: ItemResult) -> Iterable[str]:
-        for label, hits in (("", self.hits), ("possibly ", self.possible_hits)):
+        for label, hits in (("", self.hits), (gettext("possibly "), self.possible_hits)):
             for h in hits:
-                who = "" if h.role == "agent" else f" ({h.role})"
+                who = "" if h.role == "agent" else f" ({role_word(h.role)})"
                 yield f"{clock(h.start)}{who} 「{h.text}」 — {label}{h.phrase} ({h.similarity:.0f})"
-                yield f"  say instead: {h.suggestion}"
+                yield "  " + gettext("say instead: %(text)s") % {"text": h.suggestion}
 
     def places(self) -> Iterable[Place]:
         for label, hits in (("forbidden", self.hits), ("possibly forbidden", self.possible_hits)):
@@ -147,7 +154,8 @@ class ForbiddenDetails(ItemDetails):
         if not note:
             return None
         example = (self.ni_examples or [{}])[0]
-        return note + (f", e.g. {clock(example['start'])} 「{example['text']}」" if example else "")
+        eg = {"at": clock(example["start"]), "quote": f"「{example['text']}」"} if example else None
+        return note + (gettext(", e.g. %(at)s %(quote)s") % eg if eg else "")
 
     @property
     def pronoun_note(self) -> str | None:
@@ -156,8 +164,13 @@ class ForbiddenDetails(ItemDetails):
         if not self.ni_count or not self.informal:
             return None
         source = f" ({self.politeness_source})" if self.politeness_source else ""
-        formal = self.formal or "the polite form"
-        return f"{self.informal} said {self.ni_count}× where {formal} is expected{source}"
+        formal = self.formal or gettext("the polite form")
+        return gettext("%(informal)s said %(num)d× where %(formal)s is expected%(source)s") % {
+            "informal": self.informal,
+            "num": self.ni_count,
+            "formal": formal,
+            "source": source,
+        }
 
 
 def check_forbidden(ctx: CallContext) -> Finding:

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from callreview.errors import LexiconError
+from callreview.i18n import gettext
 from callreview.matching import (
     Hit,
     Pattern,
@@ -89,7 +90,7 @@ class GreetingDetails(PartsDetails):
 
     def gist(self, status: str, full: bool = False) -> str:
         if self.opened_bare:
-            return f"opened with {self.bare_word}"
+            return gettext("opened with %(word)s") % {"word": self.bare_word}
         return super().gist(status, full)
 
     def bad_evidence(self, ev: Mapping[str, Any]) -> bool:
@@ -97,7 +98,10 @@ class GreetingDetails(PartsDetails):
 
     def explain(self, item: ItemResult) -> Iterable[str]:
         if self.opened_bare:
-            yield f"{heard(self.bare_opening)} — {self.bare_word} is a forbidden opening"
+            yield gettext("%(heard)s — %(word)s is a forbidden opening") % {
+                "heard": heard(self.bare_opening),
+                "word": self.bare_word,
+            }
         yield from super().explain(item)
 
 

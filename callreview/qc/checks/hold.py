@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar
 
+from callreview.i18n import gettext
 from callreview.matching import Hit, Turn, compile_phrase, find_at_end
 from callreview.qc.checks.base import (
     Deductions,
@@ -122,29 +123,37 @@ class HoldDetails(ItemDetails):
 
     def gist(self, status: str, full: bool = False) -> str:
         if not self.holds:
-            return "no hold"
+            return gettext("no hold")
         bad = sum(1 for h in self.holds if not (h.permission and h.thanked))
-        return f"{len(self.holds)} hold(s)" + (
-            f", {bad} without permission or thanks" if bad else ""
+        return gettext("%(num)d hold(s)") % {"num": len(self.holds)} + (
+            gettext(", %(num)d without permission or thanks") % {"num": bad} if bad else ""
         )
 
     def explain(self, item: ItemResult) -> Iterable[str]:
         for i, h in enumerate(self.holds, 1):
-            yield f"hold {i}: {clock(h.start)}–{clock(h.end)} ({h.duration:.0f} s)"
+            yield gettext("hold %(num)d: %(span)s (%(seconds).0f s)") % {
+                "num": i,
+                "span": f"{clock(h.start)}–{clock(h.end)}",
+                "seconds": h.duration,
+            }
             if h.permission:
-                yield f"  permission ✓ {heard(h.permission_evidence)}"
+                yield "  " + gettext("permission ✓ %(heard)s") % {
+                    "heard": heard(h.permission_evidence)
+                }
             else:
                 told = h.imperative_evidence
-                yield "  permission ✗" + (
-                    f" — told to wait: {heard(told)}" if told else " — not asked"
+                yield "  " + (
+                    gettext("permission ✗ — told to wait: %(heard)s") % {"heard": heard(told)}
+                    if told
+                    else gettext("permission ✗ — not asked")
                 )
-            yield (
-                f"  thanks ✓ {heard(h.thanks_evidence)}"
+            yield "  " + (
+                gettext("thanks ✓ %(heard)s") % {"heard": heard(h.thanks_evidence)}
                 if h.thanked
-                else "  thanks ✗ — no thanks or apology on return"
+                else gettext("thanks ✗ — no thanks or apology on return")
             )
         for line in self.advice(item.status):
-            yield f"say instead: {line}"
+            yield gettext("say instead: %(text)s") % {"text": line}
 
     def advice(self, status: str) -> list[str]:
         return [s for s in (self.permission_suggestion, self.thanks_suggestion) if s]

@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from callreview.i18n import bilingual, gettext
 from callreview.matching import Hit, PatternHit
 from callreview.matching.patterns import ShapeHit, SoundAlikeHit
 from callreview.qc.checks.base import PART_LABELS, Deductions, ItemDetails, evidence_of, heard
@@ -99,17 +100,23 @@ class PartsDetails(ItemDetails):
         return sum(weights.get(name, 0.0) for name, p in self.parts.items() if p["found"]) / 100.0
 
     def gist(self, status: str, full: bool = False) -> str:
-        missing = [PART_LABELS.get(k, k) for k in self.missing()]
-        return f"missing: {', '.join(missing)}" if missing else ("all parts heard" if full else "")
+        missing = [bilingual(PART_LABELS.get(k, k)) for k in self.missing()]
+        if missing:
+            return gettext("missing: %(parts)s") % {"parts": ", ".join(missing)}
+        return gettext("all parts heard") if full else ""
 
     def explain(self, item: ItemResult) -> Iterable[str]:
         for name, p in self.parts.items():
             if p.get("uncertain"):
                 value = f" ({p['value']})" if p.get("value") else ""
-                yield f"{PART_LABELS.get(name, name)}: unsure{value} — {heard(p.get('evidence'))}"
+                yield gettext("%(part)s: unsure%(value)s — %(heard)s") % {
+                    "part": bilingual(PART_LABELS.get(name, name)),
+                    "value": value,
+                    "heard": heard(p.get("evidence")),
+                }
         suggestion = getattr(self, "suggestion", None)
         if suggestion:
-            yield f"say instead: {suggestion}"
+            yield gettext("say instead: %(text)s") % {"text": suggestion}
 
     def advice(self, status: str) -> list[str]:
         suggestion = getattr(self, "suggestion", None)
