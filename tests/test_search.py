@@ -246,3 +246,22 @@ def test_an_older_store_is_indexed_once_when_first_searched(tmp_path):
     assert len(result.stdout.splitlines()) == len(turns_with(calls, "再见"))
     again = callreview("search", "再见", "--db", url, cwd=tmp_path)
     assert again.stderr == ""  # once
+
+
+def test_a_call_whose_date_is_not_iso_is_indexed_and_found(tmp_path):
+    """A date an older callreview kept as written (23.11.2026) orders by the day it was stored."""
+    from callreview.jobs.batch import Job, score_job
+    from callreview.review import Reviewer
+    from callreview.store import CallMeta
+
+    source = sorted(TRUTH.glob("*.json"))[0]
+    call = tmp_path / source.name
+    call.write_bytes(source.read_bytes())
+    url = str(tmp_path / "qc.db")
+    with open_store(url) as opened:
+        job = Job(call, CallMeta(agent="A1", date="23.11.2026"))
+        assert score_job(Reviewer(), opened, job).status == "scored"
+    calls = [{"name": source.name, "data": json.loads(source.read_text(encoding="utf-8"))}]
+    word = common_words(calls, 1)[0]
+    hits = search(url, word, cwd=tmp_path)
+    assert {h["start"] for h in hits} == {start for _, start in turns_with(calls, word)}

@@ -21,7 +21,7 @@ from typing import Any
 from callreview.store.backends import Backend
 from callreview.store.part import Part
 from callreview.store.queue import QueueFilter, _slim
-from callreview.store.sql import call_day, marks
+from callreview.store.sql import call_day, day_of, marks
 from callreview.transcript import Transcript
 
 
@@ -139,7 +139,13 @@ def _day_keys(since: str | None, until: str | None) -> tuple[int, int]:
 def _insert(db: Backend, call: int, turns: Sequence[TurnIndex]) -> None:
     if not turns:
         return
-    day = db.execute(f"SELECT {call_day(db)} FROM calls c WHERE c.id = ?", (call,)).fetchone()[0]
+    day, stored = db.execute(
+        f"SELECT {call_day(db)}, {day_of(db, 'c.created_at')} FROM calls c WHERE c.id = ?", (call,)
+    ).fetchone()
+    try:
+        turn_key(str(day), call, 0)
+    except ValueError:  # a date kept as written (23.11.2026): ordered by the day it was stored
+        day = stored
     keys = [turn_key(str(day), call, min(t.turn, _CALL - 1)) for t in turns]
     if db.name == "sqlite":
         rows = [
