@@ -91,3 +91,25 @@ def test_a_language_callreview_does_not_speak_is_refused(tmp_path):
     )
     assert done.returncode == 2
     assert "'fr' is not a language callreview speaks; use zh-CN or en" in done.stderr
+
+
+def test_the_static_report_is_in_the_commands_language(tmp_path):
+    from test_i18n_web import english_words as english_ui_words
+
+    db = str(tmp_path / "qc.db")
+    score("batch", *map(str, CALLS), "--db", db, tmp=tmp_path)
+    score("export", "--db", db, "--html", "zh", lang="zh_CN.UTF-8", tmp=tmp_path)
+    score("--lang", "en", "export", "--db", db, "--html", "en", lang="zh_CN.UTF-8", tmp=tmp_path)
+    for folder in ("zh", "en"):
+        pages = sorted((tmp_path / folder).rglob("*.html"))
+        assert len(pages) == 1 + len(CALLS), pages
+        for page in pages:
+            html = page.read_text(encoding="utf-8")
+            if folder == "zh":
+                assert '<html lang="zh-CN">' in html, page
+                slots = re.sub(r"\{\w+\}", "", html)  # the lexicon's patterns ({company})
+                assert english_ui_words(slots) == set(), page
+            else:
+                assert '<html lang="en">' in html, page
+    index = (tmp_path / "en" / "index.html").read_text(encoding="utf-8")
+    assert "FAIL" in index or "Greeting" in index

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from callreview.cli.app import speak
 from callreview.cli.options import (
     ConfigOpt,
     DebugOpt,
@@ -116,6 +117,7 @@ def export_calls(
         first, last = day_range(since, until)
         scope = (("--since", first), ("--until", last), ("--agent", agent))
         settings = load_settings(config)
+        speak(settings)  # the static report's pages are in the command's language
         rules = rules_of(settings)
         with open_store(db, settings.db) as store:
             if no_redact:

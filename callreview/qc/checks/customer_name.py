@@ -90,7 +90,7 @@ class NameDetails(ItemDetails):
 
     def places(self) -> Iterable[Place]:
         if self.asked:
-            yield Place.of(self.asked, "asked the name")
+            yield Place.of(self.asked, gettext("asked the name"))
 
     @property
     def name_advice(self) -> str:

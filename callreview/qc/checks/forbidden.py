@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from typing import Any, ClassVar
 
-from callreview.i18n import gettext
+from callreview.i18n import N_, gettext
 from callreview.matching import Hit, PhraseSet, Turn, is_question
 from callreview.qc.checks.base import Deductions, ItemDetails, Place, Record, clock, role_word
 from callreview.qc.checks.context import CallContext, Finding
@@ -131,9 +131,12 @@ class ForbiddenDetails(ItemDetails):
                 yield "  " + gettext("say instead: %(text)s") % {"text": h.suggestion}
 
     def places(self) -> Iterable[Place]:
-        for label, hits in (("forbidden", self.hits), ("possibly forbidden", self.possible_hits)):
+        marks = ((N_("forbidden: %(phrase)s"), self.hits),)
+        marks += ((N_("possibly forbidden: %(phrase)s"), self.possible_hits),)
+        for label, hits in marks:
             for h in hits:
-                yield Place(h.start, h.end, h.role, h.text, f"{label}: {h.phrase}", True)
+                note = gettext(label) % {"phrase": h.phrase}
+                yield Place(h.start, h.end, h.role, h.text, note, True)
 
     def advice(self, status: str) -> list[str]:
         out: list[str] = []

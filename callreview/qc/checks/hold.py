@@ -27,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar
 
-from callreview.i18n import gettext
+from callreview.i18n import N_, gettext
 from callreview.matching import Hit, Turn, compile_phrase, find_at_end
 from callreview.qc.checks.base import (
     Deductions,
@@ -160,23 +160,28 @@ class HoldDetails(ItemDetails):
 
     def places(self) -> Iterable[Place]:
         for i, h in enumerate(self.holds, 1):
+            _ = gettext
             parts = [
-                "permission ✓" if h.permission else "permission ✗",
-                "thanks ✓" if h.thanked else "thanks ✗",
+                _("permission ✓") if h.permission else _("permission ✗"),
+                _("thanks ✓") if h.thanked else _("thanks ✗"),
             ]
-            text = f"hold {i}: {clock(h.start)}–{clock(h.end)} ({h.duration:.0f} s silence)"
+            text = _("hold %(num)d: %(span)s (%(seconds).0f s silence)") % {
+                "num": i,
+                "span": f"{clock(h.start)}–{clock(h.end)}",
+                "seconds": h.duration,
+            }
             yield Place(
                 h.start, h.end, "hold", text, ", ".join(parts), not (h.permission and h.thanked)
             )
             quoted = (
-                (h.announce_evidence, "announced", False),
-                (h.permission_evidence, "asked permission", False),
-                (h.imperative_evidence, "told to wait", True),
-                (h.thanks_evidence, "thanked on return", False),
+                (h.announce_evidence, N_("announced"), False),
+                (h.permission_evidence, N_("asked permission"), False),
+                (h.imperative_evidence, N_("told to wait"), True),
+                (h.thanks_evidence, N_("thanked on return"), False),
             )
             for ev, note, bad in quoted:
                 if ev:
-                    yield Place.of(ev, note, bad)
+                    yield Place.of(ev, gettext(note), bad)
 
 
 def check_hold(ctx: CallContext) -> Finding:
