@@ -19,6 +19,7 @@ import numpy as np
 import pytest
 from conftest import SAMPLES
 from test_channel_auto import read_channels, write_pcm
+from test_codecs import run as callreview
 
 from callreview.asr.audio import load_audio
 from callreview.asr.legs import DRIFT_LIMIT_S, legs_digest, load_legs
@@ -155,17 +156,6 @@ def test_the_watchers_leg_waits_for_its_partner_then_goes_alone():
 
 
 # --- through the model ---------------------------------------------------------------------
-
-
-def callreview(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["nice", sys.executable, "-m", "callreview", *args],
-        cwd=cwd,
-        env=os.environ.copy(),
-        capture_output=True,
-        text=True,
-        timeout=900,
-    )
 
 
 def checklist(review: dict) -> dict:
