@@ -12,6 +12,9 @@ import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 
 const config = JSON.parse(readFileSync(process.argv[2], "utf8"));
+// the buttons' words in the page's language (the test reads them from the catalogs)
+const words = { override: "Override", save: "Save override", appeal: "Appeal", file: "File appeal",
+  decide: "Decide", logout: "Log out", ...(config.words || {}) };
 const out = { dialogs: [], console_errors: [] };
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
@@ -19,7 +22,7 @@ const browser = await chromium.launch({
 });
 
 async function session() {
-  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: "zh-CN" });
+  const context = await browser.newContext({ viewport: { width: 1360, height: 900 }, locale: config.locale || "zh-CN" });
   const page = await context.newPage();
   page.on("dialog", async (d) => { out.dialogs.push(d.message()); await d.dismiss(); });
   page.on("console", (m) => { if (m.type() === "error") out.console_errors.push(m.text()); });
@@ -62,7 +65,7 @@ try {
     const { context, page } = await session();
     out.reviewer_landing = await login(page, "rita");
     out.queue_all = await rows(page);
-    await page.screenshot({ path: join(config.shots, "screenshot-queue.png"), fullPage: false });
+    await page.screenshot({ path: join(config.shots, `screenshot-queue${config.suffix || ""}.png`), fullPage: false });
 
     await page.selectOption("select[name=agent]", "A002");
     await Promise.all([page.waitForNavigation(), page.click("#filters button[type=submit]")]);
@@ -125,17 +128,17 @@ try {
     await playingNear(page, start);
     await page.evaluate(() => document.getElementById("player").pause());
     await page.evaluate(() => window.scrollTo(0, 0));
-    await page.screenshot({ path: join(config.shots, "screenshot-call.png"), fullPage: false });
+    await page.screenshot({ path: join(config.shots, `screenshot-call${config.suffix || ""}.png`), fullPage: false });
     await page.setViewportSize({ width: 1360, height: 900 });
 
     // --- override an item: score shown changes, automatic result stays, history lists it ---
     await page.goto(config.base + `/calls/${ids["02_no_greeting"]}`);
     out.override_before = { score: (await page.textContent("#final-score")).trim(), auto: await page.locator("#auto-score").count() };
-    await page.click("#item-greeting a:has-text('Override')");
+    await page.click(`#item-greeting a:has-text('${words.override}')`);
     await page.waitForURL(/override\?item=greeting/);
     await page.check("input[name=status][value=pass]");
     await page.fill("textarea[name=note]", "Listened: the agent greeted with 您好 before the line cut in <b>bold</b>.");
-    await Promise.all([page.waitForNavigation(), page.click("button:has-text('Save override')")]);
+    await Promise.all([page.waitForNavigation(), page.click(`button:has-text('${words.save}')`)]);
     out.override_after = {
       flash: (await page.textContent(".flash")).trim(),
       score: (await page.textContent("#final-score")).trim(),
@@ -153,10 +156,10 @@ try {
     out.agent_landing = await login(page, "ann");
     out.agent_rows = await rows(page);
     await page.goto(config.base + `/calls/${ids["07_forbidden"]}`);
-    out.agent_override_links = await page.locator("a:has-text('Override')").count();
-    await page.click("#item-forbidden summary:has-text('Appeal')");
+    out.agent_override_links = await page.locator(`a:has-text('${words.override}')`).count();
+    await page.click(`#item-forbidden summary:has-text('${words.appeal}')`);
     await page.fill("#item-forbidden textarea[name=reason]", "这不可能 was about the parcel system, not the customer.");
-    await Promise.all([page.waitForNavigation(), page.click("#item-forbidden button:has-text('File appeal')")]);
+    await Promise.all([page.waitForNavigation(), page.click(`#item-forbidden button:has-text('${words.file}')`)]);
     out.appeal_filed = await page.$$eval("#appeals .appeal", (els) => els.map((e) => e.querySelector(".astatus").textContent.trim()));
     const other = await page.goto(config.base + `/calls/${ids["02_no_greeting"]}`);
     out.agent_other_call_status = other.status();
@@ -177,7 +180,7 @@ try {
     out.supervisor_score_before = (await page.textContent("#final-score")).trim();
     await page.check("#appeals input[name=decision][value=overturned]");
     await page.fill("#appeals input[name=note]", "Agreed: said of the system, not to the customer.");
-    await Promise.all([page.waitForNavigation(), page.click("#appeals button:has-text('Decide')")]);
+    await Promise.all([page.waitForNavigation(), page.click(`#appeals button:has-text('${words.decide}')`)]);
     out.appeal_decided = await page.$$eval("#appeals .appeal", (els) => els.map((e) => e.querySelector(".astatus").textContent.trim()));
     out.supervisor_score_after = (await page.textContent("#final-score")).trim();
     await page.goto(config.base + "/queue?appeals=open");
@@ -200,13 +203,13 @@ try {
 
   // --- a phone's width (390 px): Log out stays on screen ------------------------------------
   {
-    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: "zh-CN" });
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: config.locale || "zh-CN" });
     const page = await context.newPage();
     await login(page, "rita");
     out.narrow = {};
     for (const [name, path] of [["queue", "/queue"], ["call", `/calls/${ids["07_forbidden"]}`]]) {
       await page.goto(config.base + path);
-      const box = await page.locator("button:has-text('Log out')").boundingBox();
+      const box = await page.locator(`button:has-text('${words.logout}')`).boundingBox();
       out.narrow[name] = { left: box.x, right: box.x + box.width, viewport: await page.evaluate(() => window.innerWidth) };
     }
     await context.close();
