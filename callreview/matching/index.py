@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from callreview.errors import CallreviewError
 from callreview.matching.keys import keys_of
@@ -236,12 +237,18 @@ def _units(text: str, sounds: bool) -> tuple[list[str], list[int]]:
     units: list[str] = []
     where: list[int] = []
     for i, char in enumerate(text):
-        for unit in _norm(char).replace(" ", ""):
+        for unit in _char_units(char):
             units.append(unit)
             where.append(i)
     if sounds:
         units = _keys(units)
     return units, where
+
+
+@lru_cache(maxsize=8192)
+def _char_units(char: str) -> str:
+    """One character as search compares it (a few thousand distinct ones: kept)."""
+    return _norm(char).replace(" ", "")
 
 
 def _keys(chars: list[str]) -> list[str]:

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from callreview.store import Hit
 
-MAX_HITS = 200
+MAX_HITS = 50
 """Hits on one page: enough to scan, few enough to render at once."""
 MAX_QUERY = 200
 """The longest query the page takes (characters)."""
