@@ -120,20 +120,24 @@ def fill(url: str, calls: int) -> None:
             for p in pool
         ]
         days = dict(db.execute("SELECT id, call_date FROM calls").fetchall())
-        for lo in range(1, calls + 1, BATCH):
-            hi = min(calls, lo + BATCH - 1)
-            rows = [
-                (turn_key(days[c], c, row[0]), c, *row)
-                for c in range(lo, hi + 1)
-                for row in rows_of[(c - 1) % len(pool)]
-            ]
+        # in the index's own order (day, call), as calls land day by day: appends, not inserts
+        order = sorted(days, key=lambda c: (days[c], c))
+        for lo in range(0, calls, BATCH):
+            rows = sorted(
+                (
+                    (turn_key(days[c], c, row[0]), c, *row)
+                    for c in order[lo : lo + BATCH]
+                    for row in rows_of[(c - 1) % len(pool)]
+                ),
+                key=lambda r: r[0],
+            )
             with db.transaction():
                 _many(db, sql, rows)
                 if db.name == "sqlite":
                     db.execute(
                         "INSERT INTO search_fts (rowid, words, sounds) SELECT id, words, sounds "
-                        "FROM search_turns WHERE call BETWEEN ? AND ?",
-                        (lo, hi),
+                        "FROM search_turns WHERE id BETWEEN ? AND ?",
+                        (rows[0][0], rows[-1][0]),
                     )
         db.execute("ANALYZE")
         print(f"turns indexed in bulk: {time.perf_counter() - started:.0f} s")
