@@ -50,7 +50,10 @@ def test_a_lexicon_file_named_anything_still_transcribes_in_its_own_language(tmp
     "content, message",
     [
         ('agent_chanel = "left"\n', "unknown setting 'agent_chanel'; known settings: "),
-        ('agent_channel = "middle"\n', "'agent_channel' must be one of left, right, auto, not 'middle'"),
+        (
+            'agent_channel = "middle"\n',
+            "'agent_channel' must be one of left, right, auto, not 'middle'",
+        ),
         ("cpu_threads = -2\n", "'cpu_threads' must be a whole number ≥ 0, not -2"),
         ("company_names = [1, 2]\n", "'company_names' must be a list of names, not [1, 2]"),
         ('cache = "yes"\n', "'cache' must be true or false, not 'yes'"),

@@ -69,4 +69,11 @@ def choose(
     return normalize(user) or from_accept_language(accept_language) or normalize(site) or DEFAULT
 
 
-__all__ = ["LANGUAGES", "choose", "for_command", "from_accept_language", "from_environment", "normalize"]
+__all__ = [
+    "LANGUAGES",
+    "choose",
+    "for_command",
+    "from_accept_language",
+    "from_environment",
+    "normalize",
+]

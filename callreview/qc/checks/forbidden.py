@@ -131,8 +131,10 @@ class ForbiddenDetails(ItemDetails):
                 yield "  " + gettext("say instead: %(text)s") % {"text": h.suggestion}
 
     def places(self) -> Iterable[Place]:
-        marks = ((N_("forbidden: %(phrase)s"), self.hits),)
-        marks += ((N_("possibly forbidden: %(phrase)s"), self.possible_hits),)
+        marks = (
+            (N_("forbidden: %(phrase)s"), self.hits),
+            (N_("possibly forbidden: %(phrase)s"), self.possible_hits),
+        )
         for label, hits in marks:
             for h in hits:
                 note = gettext(label) % {"phrase": h.phrase}
