@@ -12,7 +12,7 @@ import pytest
 from fixtures.calls import PERFECT, item, replace, talk
 
 from callreview.matching import analyze
-from callreview.matching.patterns import number_tokens
+from callreview.matching.numbers import number_tokens
 
 NUMERALS = "零〇一二三四五六七八九十百幺两"
 

@@ -44,7 +44,8 @@ from callreview.matching import (
     similarity_within,
     token_times,
 )
-from callreview.matching.patterns import SoundAlikeHit, number_tokens
+from callreview.matching.numbers import number_tokens
+from callreview.matching.patterns import SoundAlikeHit
 from callreview.qc.checks.base import evidence_of, heard
 from callreview.qc.checks.context import CallContext, Finding, find_across, find_part
 from callreview.qc.checks.parts import PartsDetails, part, part_evidence, parts_status
