@@ -34,6 +34,8 @@ from typing import TYPE_CHECKING, Any, cast
 from callreview.errors import ScorecardError
 from callreview.qc.checks import as_details
 from callreview.qc.checks.base import ItemDetails
+from callreview.qc.custom.schema import CustomItem
+from callreview.qc.labels import LABELS
 from callreview.qc.thresholds import DeliveryThresholds, Profile, Thresholds
 from callreview.results import ITEMS, METRICS, ItemResult, Status
 from callreview.tomlfile import TomlReader, read_toml
@@ -72,6 +74,26 @@ class Scorecard:
     max_deduction: float = 30.0
     critical: tuple[str, ...] = ()
     delivery: DeliveryThresholds = DeliveryThresholds()
+    custom: tuple[CustomItem, ...] = ()
+    """The scorecard's own ``[[items]]``, in file order (:mod:`callreview.qc.custom`)."""
+
+    def item_ids(self) -> tuple[str, ...]:
+        """Every item the scorecard scores, in order: the five built-ins, then its own."""
+        return ITEMS + tuple(c.id for c in self.custom)
+
+    def item_label(self, item: str) -> str:
+        """What people read for an item: a built-in's bilingual name, a custom item's label."""
+        for c in self.custom:
+            if c.id == item:
+                return c.label
+        return LABELS.get(item, item)
+
+    def item_kind(self, item: str) -> str:
+        """``"flag"`` for a custom flag (scores nothing, listed and filterable), else ``"item"``."""
+        for c in self.custom:
+            if c.id == item:
+                return c.kind
+        return "item"
 
     def check_lexicon(self, lexicon: Lexicon) -> None:
         """Refuse ``critical`` phrases the lexicon has no [[forbidden]] entry for: they could never
