@@ -16,6 +16,7 @@ from __future__ import annotations
 from callreview.qc.checks import CHECKS
 from callreview.qc.checks.context import CallContext, CallInfo, Finding
 from callreview.qc.checks.roles import lean_on_roles
+from callreview.qc.custom.rule import judge_items, unjudged
 from callreview.qc.delivery import judge_delivery, measure_delivery
 from callreview.qc.lexicon import Lexicon
 from callreview.qc.scorecard import Scorecard
@@ -53,6 +54,12 @@ def check_transcript(
         findings = [Finding(name, "review", (), {"reason": reason}) for name in ITEMS]
         delivery_metrics = measure_delivery(ctx, scorecard.delivery) if metrics else None
     items = {f.name: scorecard.item_result(f, profile) for f in findings}
+    if scorecard.custom:  # the scorecard's own items, after the built-ins (they may read them)
+        items.update(
+            judge_items(scorecard.custom, ctx, items)
+            if ctx.judged
+            else unjudged(scorecard.custom, findings[0].details["reason"])
+        )
     delivery = {}
     if delivery_metrics is not None and any(profile.delivery_weights.values()):
         weighted = [

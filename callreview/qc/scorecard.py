@@ -34,7 +34,8 @@ from typing import TYPE_CHECKING, Any, cast
 from callreview.errors import ScorecardError
 from callreview.qc.checks import as_details
 from callreview.qc.checks.base import ItemDetails
-from callreview.qc.custom.schema import CustomItem
+from callreview.qc.custom.rule import check_items
+from callreview.qc.custom.schema import CustomItem, parse_items
 from callreview.qc.labels import LABELS
 from callreview.qc.thresholds import DeliveryThresholds, Profile, Thresholds
 from callreview.results import ITEMS, METRICS, ItemResult, Status
@@ -44,7 +45,8 @@ if TYPE_CHECKING:
     from callreview.qc.lexicon import Lexicon
 
 FORMAT_VERSION = 1
-BUNDLED = Path(__file__).resolve().parents[1] / "scorecards" / "default.toml"
+BUNDLED_DIR = Path(__file__).resolve().parents[1] / "scorecards"
+BUNDLED = BUNDLED_DIR / "default.toml"
 PROFILES = ("inbound", "outbound")
 GREETING_PARTS = {
     "inbound": ("salutation", "company", "agent_name", "offer_help"),
@@ -96,8 +98,9 @@ class Scorecard:
         return "item"
 
     def check_lexicon(self, lexicon: Lexicon) -> None:
-        """Refuse ``critical`` phrases the lexicon has no [[forbidden]] entry for: they could never
-        match."""
+        """Refuse ``critical`` phrases the lexicon has no [[forbidden]] entry for (they could never
+        match), and custom items whose phrase sets the lexicon lacks or whose phrases are
+        malformed."""
         known = {e.phrase for e in lexicon.forbidden}
         for phrase in self.critical:
             if phrase not in known:
@@ -106,6 +109,16 @@ class Scorecard:
                     f"phrase of lexicon {lexicon.language}; "
                     "use the phrase exactly as the lexicon writes it"
                 )
+        for item in self.custom:
+            try:
+                check_items((item,), lexicon)
+            except ValueError as err:
+                raise ScorecardError(
+                    f"{self.source}: line {item.line}: [[items]] '{item.id}': {err}"
+                ) from None
+
+    def custom_item(self, name: str) -> CustomItem | None:
+        return next((c for c in self.custom if c.id == name), None)
 
     def profile(self, direction: str) -> Profile:
         try:
@@ -129,7 +142,14 @@ class Scorecard:
     def item_result(self, finding: Any, profile: Profile) -> ItemResult:
         """Points for one finding (a :class:`callreview.qc.checks.Finding`). What share of the
         weight the finding earns, and which of its parts are not required, its details say
-        (:mod:`callreview.qc.checks`)."""
+        (:mod:`callreview.qc.checks`). A custom item's finding is only ever ``review`` here (a
+        call whose channels are in doubt): 0 of 0."""
+        custom = self.custom_item(finding.name)
+        if custom is not None:
+            kept: dict[str, Any] = {**finding.details, "label": custom.label}
+            kept.update({"kind": "flag"} if custom.kind == "flag" else {"weight": custom.weight})
+            judged = cast(Status, "na" if custom.kind == "flag" else finding.status)
+            return ItemResult(finding.name, judged, 0.0, 0.0, finding.evidence, kept)
         weight = float(profile.weights[finding.name])
         typed = as_details(finding.name, finding.details)
         added: dict[str, Any] = {"weight": weight}
@@ -194,10 +214,16 @@ class Scorecard:
         )
 
     def critical_hits(self, items: Mapping[str, ItemResult]) -> list[str]:
+        """The critical forbidden phrases heard, then the critical custom items failed (by id)."""
         forbidden = items.get("forbidden")
-        if forbidden is None or forbidden.status != "fail":
-            return []
-        return list(forbidden.details.get("critical", ()))
+        hits = []
+        if forbidden is not None and forbidden.status == "fail":
+            hits = list(forbidden.details.get("critical", ()))
+        for c in self.custom:
+            found = items.get(c.id)
+            if c.critical and found is not None and found.status == "fail":
+                hits.append(c.id)
+        return hits
 
     def total(self, items: Mapping[str, ItemResult]) -> float | None:
         """Earned share of the points that count, scaled to 100; None when no item counts.
@@ -213,9 +239,26 @@ class Scorecard:
 # --- loading -----------------------------------------------------------------------
 
 
+def bundled_scorecards() -> list[Path]:
+    """The scorecards that come with callreview (``default``, ``seeds``), by name."""
+    return sorted(BUNDLED_DIR.glob("*.toml"))
+
+
+def resolve_scorecard(path: str | Path | None) -> Path:
+    """``None``: the bundled default; a bundled scorecard's name (``seeds``); else a path."""
+    if path is None:
+        return BUNDLED
+    given = str(path)
+    if "/" not in given and "\\" not in given and not given.endswith(".toml"):
+        named = BUNDLED_DIR / f"{given}.toml"
+        if named.is_file() and not Path(given).exists():
+            return named
+    return Path(path)
+
+
 def load_scorecard(path: str | Path | None = None) -> Scorecard:
-    """Read and validate a scorecard TOML (``None``: the bundled default)."""
-    path = BUNDLED if path is None else Path(path)
+    """Read and validate a scorecard TOML (``None``: the bundled default; a bundled one by name)."""
+    path = resolve_scorecard(path)
     data = read_toml(path, ScorecardError, "scorecard")
     r = TomlReader(str(path), ScorecardError, doc="docs/result-format.md")
     r.known(
@@ -230,6 +273,7 @@ def load_scorecard(path: str | Path | None = None) -> Scorecard:
             "delivery",
             "bands",
             "profiles",
+            "items",
         ),
     )
     version = int(r.number(data, "version", "top level", 0, 0, 10**6, integer=True))
@@ -248,6 +292,7 @@ def load_scorecard(path: str | Path | None = None) -> Scorecard:
         bands=_bands(data.get("bands"), r),
         **_forbidden(r.table(data, "forbidden", "top level", required=False) or {}, r),
         delivery=_delivery(r.table(data, "delivery", "top level", required=False) or {}, r),
+        custom=parse_items(data.get("items"), r, path.read_text(encoding="utf-8")),
     )
 
 

@@ -3,10 +3,11 @@ a fault with one line naming the file and the key."""
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import Any
 
-from callreview.matching import MatchRules, compile_phrase, keys_of
+from callreview.matching import MatchRules, PhraseSet, compile_phrase, keys_of
 from callreview.qc.lexicon.reader import LexiconReader
 from callreview.qc.lexicon.schema import (
     ClosingPhrases,
@@ -41,6 +42,7 @@ _TOP = (
     "names",
     "politeness",
     "delivery",
+    "phrases",
     "forbidden",
 )
 
@@ -79,7 +81,21 @@ def build(data: dict[str, Any], r: LexiconReader) -> Lexicon:
         forbidden=_forbidden(data.get("forbidden"), r, rules),
         description=str(data.get("description", "")),
         delivery=_delivery(r.table(data, "delivery", "top level", required=False) or {}, r),
+        phrase_sets=_phrase_sets(
+            r.table(data, "phrases", "top level", required=False) or {}, r, rules
+        ),
     )
+
+
+def _phrase_sets(p: dict, r: LexiconReader, rules: MatchRules) -> dict[str, PhraseSet]:
+    """``[phrases]``: named phrase sets (``callback_promise = ["给您回电", …]``), for a scorecard's
+    custom items."""
+    out = {}
+    for name in p:
+        if not re.match(r"^[a-z][a-z0-9_]*$", name):
+            raise r.fail(f"[phrases].{name}", "a set's name is lowercase letters, digits and _")
+        out[name] = PhraseSet(r.phrases(p, name, "[phrases]", rules))
+    return out
 
 
 def _greeting(

@@ -184,6 +184,8 @@ class Lexicon:
     forbidden: tuple[ForbiddenEntry, ...]
     description: str = ""
     delivery: DeliveryPhrases = DeliveryPhrases()
+    phrase_sets: dict[str, PhraseSet] = field(default_factory=dict)
+    """The ``[phrases]`` table: named phrase sets a scorecard's custom items look for."""
     _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def cached(self, name: str, make: Callable[[], T]) -> T:
