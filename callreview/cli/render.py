@@ -10,7 +10,7 @@ instead. No colour codes: the CLI may add them.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from callreview.i18n import N_, bilingual, current, gettext
 from callreview.qc.checks import as_details
@@ -31,7 +31,10 @@ from callreview.results import (
 )
 from callreview.tables import pad
 from callreview.transcript import Transcript
-from callreview.web.words import STATUS_WORDS, band_name, direction_word
+from callreview.web.words import STATUS_WORDS, band_name, direction_word, item_label
+
+if TYPE_CHECKING:
+    from callreview.qc.scorecard import Scorecard
 
 INDENT = " " * 15
 __all__ = [
@@ -61,9 +64,10 @@ def status_word(status: str) -> str:
     return pad(gettext(STATUS_WORDS[status]) if status in STATUS_WORDS else status, 7)
 
 
-def render_review(review: CallReview) -> str:
+def render_review(review: CallReview, scorecard: Scorecard | None = None) -> str:
     """The checklist with PASS/FAIL/N/A/REVIEW, score and band, and the evidence under each
-    problem, in the current language (:mod:`callreview.i18n`)."""
+    problem, in the current language (:mod:`callreview.i18n`); a scorecard's own items by the
+    label ``scorecard`` gives them (a flag after ⚑)."""
     lines = [
         f"{review.file} · {clock(review.duration_s)} · {direction_word(review.profile)}",
         _score_line(review),
@@ -72,7 +76,7 @@ def render_review(review: CallReview) -> str:
     for item in review.items.values():
         lines.append(
             f"{status_word(item.status)}{_points(item):>7}"
-            f"  {bilingual(LABELS.get(item.name, item.name))}{_summary(item)}"
+            f"  {item_label(item.name, item.details, scorecard)}{_summary(item)}"
         )
         if item.status in ("fail", "review"):
             lines.extend(INDENT + line for line in _explain(item))
@@ -316,6 +320,8 @@ def _explain(item: ItemResult) -> Iterable[str]:
     typed = as_details(item.name, d)
     if typed is not None:
         yield from typed.explain(item)
+    elif d.get("suggestion") and item.status == "fail":  # a scorecard's own item's advice
+        yield gettext("say instead: %(text)s") % {"text": d["suggestion"]}
 
 
 def render_transcript(transcript: Transcript) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -148,7 +149,7 @@ def score(
         return report(
             _shown_reviews(reviewer, files, None if no_redact else rules_of(settings), call),
             json_out,
-            render_review,
+            partial(render_review, scorecard=reviewer.scorecard),
             render_batch,
         )
 

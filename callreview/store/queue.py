@@ -183,7 +183,7 @@ class Queue(Part):
         for review, item, status in rows:
             found.setdefault(review, []).append((item, status))
         return {
-            k: tuple(sorted(v, key=lambda p: ITEMS.index(p[0]) if p[0] in ITEMS else 99))
+            k: tuple(sorted(v, key=lambda p: (ITEMS.index(p[0]) if p[0] in ITEMS else 99, p[0])))
             for k, v in found.items()
         }
 

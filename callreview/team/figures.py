@@ -99,9 +99,12 @@ def agent_summaries(tallies: AgentTallies) -> list[AgentSummary]:
     return out
 
 
-def agreements(counts: list[tuple[str, str, str, int]]) -> list[Agreement]:
-    """Per checklist item (every item, reviewed or not), from (item, automatic, final, calls)."""
-    table: dict[str, dict[tuple[str, str], int]] = {item: {} for item in ITEMS}
+def agreements(
+    counts: list[tuple[str, str, str, int]], items: tuple[str, ...] = ITEMS
+) -> list[Agreement]:
+    """Per checklist item (every item of ``items``, the scorecard's, reviewed or not; then any
+    other item people reviewed), from (item, automatic, final, calls)."""
+    table: dict[str, dict[tuple[str, str], int]] = {item: {} for item in items}
     for item, auto, final, n in counts:
         table.setdefault(item, {})[(auto, final)] = n
     return [agreement(item, c) for item, c in table.items()]

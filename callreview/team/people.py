@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 
 from callreview.errors import CallreviewError
 from callreview.qc.scorecard import Scorecard, load_scorecard
@@ -169,15 +170,19 @@ class People:
             return self._override(call, item, status, note, by)
 
     def _override(self, call: int, item: str, status: str, note: str, by: User) -> Override:
-        if item not in ITEMS:
-            raise CallreviewError(f"unknown checklist item {item!r}; items are {', '.join(ITEMS)}")
+        self._known_item(item)
         if status not in STATUSES:
             raise CallreviewError(f"unknown status {status!r}; use one of {', '.join(STATUSES)}")
         note = _note(note, "a note saying why is required for an override")
         self.store.lock_call(call)
         stored, review = self._scored(call)
         statuses = self.store.override_statuses(review)
-        auto = (stored.review or {})["items"][item]["status"]
+        scored = (stored.review or {})["items"]
+        if item not in scored:
+            raise CallreviewError(
+                f"call {call} was scored without {item}; rescore it with this scorecard first"
+            )
+        auto = scored[item]["status"]
         before = statuses.get(item, auto)
         if before == status:
             raise CallreviewError(f"call {call}: {item} is {status} already; choose another status")
@@ -191,6 +196,12 @@ class People:
         return Override(
             change, call, review, item, before, status, note, by.name, now, stored.version
         )
+
+    def _known_item(self, item: str) -> None:
+        """Refuse an item the scorecard does not score (its own items are items too)."""
+        items = self.scorecard.item_ids()
+        if item not in items:
+            raise CallreviewError(f"unknown checklist item {item!r}; items are {', '.join(items)}")
 
     def confirm(self, call: int, by: User) -> FinalReview:
         """A reviewer has listened and the result stands as it is now: the call counts as
@@ -237,8 +248,7 @@ class People:
             raise NotAllowed(
                 f"user {by.name} cannot appeal call {call}: agents appeal their own calls"
             )
-        if item not in ITEMS:
-            raise CallreviewError(f"unknown checklist item {item!r}; items are {', '.join(ITEMS)}")
+        self._known_item(item)
         reason = _note(reason, "a reason is required for an appeal")
         with self.store.transaction():
             self.store.lock_call(call)
@@ -329,7 +339,17 @@ class People:
     ) -> QueuePage:
         """A page of scored calls with their final score, filtered and sorted."""
         self.sync()
-        return self.store.queue(filters, sort, descending, page, per_page)
+        found = self.store.queue(filters, sort, descending, page, per_page)
+        order = self.scorecard.item_ids()
+        if order == ITEMS:
+            return found
+        rank = {item: i for i, item in enumerate(order)}
+        # the scorecard's own items in its order (the store knows the built-ins' only)
+        rows = [
+            replace(r, problems=tuple(sorted(r.problems, key=lambda p: rank.get(p[0], len(rank)))))
+            for r in found.rows
+        ]
+        return replace(found, rows=rows)
 
     def queue_rows(self, filters: QueueFilter = QueueFilter()) -> Iterator[QueueRow]:
         """Every call of the queue (date order), streamed: the static report's index."""
@@ -354,7 +374,7 @@ class People:
         """Per item, over calls whose current review a person has reviewed: automatic vs
         final."""
         self.sync()
-        return agreements(self.store.agreement_counts())
+        return agreements(self.store.agreement_counts(), self.scorecard.item_ids())
 
 
 def _note(text: str | None, missing: str) -> str:

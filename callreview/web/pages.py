@@ -14,6 +14,7 @@ from callreview.privacy import Rules
 from callreview.team.people import NotAllowed, NotFound, People, User
 from callreview.web import auth, views
 from callreview.web.query import Links
+from callreview.web.words import item_words
 
 if TYPE_CHECKING:
     from starlette.requests import Request
@@ -131,9 +132,13 @@ class Pages:
             static_report=False,
             languages=[(code, NAMES[code]) for code in LANGUAGES],
             here=request.url.path + (("?" + request.url.query) if request.url.query else ""),
-            **context,
+            **{**self.item_words(), **context},
         )
         return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+    def item_words(self) -> dict[str, Any]:
+        """The templates' item names, a scorecard's own items' labels among them."""
+        return item_words(self.scorecard)
 
     def error_page(self, request: Request, status: int, message: str) -> Response:
         return self.render(

@@ -70,10 +70,10 @@ class Query:
 
 
 def parse_queue(
-    params: Mapping[str, str], bands: tuple[str, ...]
+    params: Mapping[str, str], bands: tuple[str, ...], items: tuple[str, ...] = ITEMS
 ) -> tuple[QueueFilter, str, bool, int, dict[str, str]]:
     """(filters, sort, descending, page, the raw values kept) from a query string; a bad value
-    is refused with what to write instead."""
+    is refused with what to write instead. ``items``: the scorecard's (``failed`` is one)."""
     raw = {k: params.get(k, "").strip() for k in FILTER_KEYS if params.get(k, "").strip()}
     for key in ("since", "until"):
         if key in raw and not _DATE.match(raw[key]):
@@ -88,9 +88,9 @@ def parse_queue(
         raise CallreviewError(
             f"band: {raw['band']!r} is not a band of the scorecard ({', '.join(bands)})"
         )
-    if "failed" in raw and raw["failed"] not in ITEMS:
+    if "failed" in raw and raw["failed"] not in items:
         raise CallreviewError(
-            f"failed: {raw['failed']!r} is not a checklist item ({', '.join(ITEMS)})"
+            f"failed: {raw['failed']!r} is not a checklist item ({', '.join(items)})"
         )
     if "appeals" in raw and raw["appeals"] not in ("open", "any"):
         raise CallreviewError("appeals: use open or any")

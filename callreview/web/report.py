@@ -32,6 +32,7 @@ from callreview.web import views
 from callreview.web.masked_audio import masked_wav
 from callreview.web.query import Query
 from callreview.web.recordings import recording
+from callreview.web.words import item_words
 
 if TYPE_CHECKING:
     from callreview.qc.scorecard import Scorecard
@@ -112,7 +113,13 @@ def _write_all(
     links = ReportLinks(folder)
     labels = {b.name: b.label for b in scorecard.bands}
     common = dict(
-        user=None, csrf="", flash=None, links=links, static_report=True, band_labels=labels
+        user=None,
+        csrf="",
+        flash=None,
+        links=links,
+        static_report=True,
+        band_labels=labels,
+        **item_words(scorecard),
     )
     rows = list(people.queue_rows(filters or QueueFilter()))
     for name in ("app.css", "app.js"):
@@ -124,7 +131,7 @@ def _write_all(
         shown = shown_call(store, stored, redaction[0], redacted=redaction[1])
         stored = shown.call
         final = people.final(stored)
-        items = views.item_views(final)
+        items = views.item_views(final, scorecard)
         path = recording(store, stored)
         if path is not None and redaction[2]:
             name = f"audio/call-{stored.id}.wav"

@@ -33,6 +33,7 @@ from callreview.web.words import (
 )
 
 if TYPE_CHECKING:
+    from callreview.qc.scorecard import Scorecard
     from callreview.team.people import AgentSummary, FinalItem, FinalReview
     from callreview.transcript import Transcript
 
@@ -81,15 +82,16 @@ class Line:
     flags: tuple[str, ...] = ()
 
 
-def item_views(final: FinalReview) -> list[ItemView]:
-    return [item_view(item) for item in final.items.values()]
+def item_views(final: FinalReview, scorecard: Scorecard | None = None) -> list[ItemView]:
+    """Each item of the call, a scorecard's own ones named as ``scorecard`` names them."""
+    return [item_view(item, scorecard) for item in final.items.values()]
 
 
-def item_view(item: FinalItem) -> ItemView:
+def item_view(item: FinalItem, scorecard: Scorecard | None = None) -> ItemView:
     d = item.data
     return ItemView(
         name=item.name,
-        label=item_label(item.name),
+        label=item_label(item.name, d, scorecard),
         status=item.status,
         auto=item.auto,
         overridden=item.overridden,
@@ -165,7 +167,9 @@ def _matched(ev: Mapping[str, Any]) -> str:
 def say_instead(name: str, status: str, d: Mapping[str, Any]) -> list[str]:
     """What the agent could have said: the lexicon's suggestions kept in the item's details."""
     typed = as_details(name, d)
-    return [] if typed is None else typed.advice(status)
+    if typed is None:  # a scorecard's own item: its advice as stored
+        return [str(d["suggestion"])] if d.get("suggestion") and status == "fail" else []
+    return typed.advice(status)
 
 
 def transcript_lines(

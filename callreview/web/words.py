@@ -4,7 +4,9 @@ the i18n extension) of the live app and the static report."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -12,6 +14,9 @@ from callreview.i18n import N_, Current, bilingual, current, gettext
 from callreview.i18n.formats import number, when
 from callreview.qc.checks.base import clock
 from callreview.qc.labels import LABELS
+
+if TYPE_CHECKING:
+    from callreview.qc.scorecard import Scorecard
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 BAND_NAMES = {
@@ -61,7 +66,7 @@ def environment() -> Environment:
         clock=clock,
         status_label=StatusLabels(),
         item_label=item_label,
-        item_short=lambda name: gettext(SHORT_LABELS[name]) if name in SHORT_LABELS else name,
+        item_short=item_short,
         band_name=band_name,
         role_label=lambda role: bilingual(gettext(ROLE_LABELS.get(role) or role)),
         role_word=lambda role: gettext(ROLE_WORDS[role]) if role in ROLE_WORDS else role,
@@ -77,8 +82,55 @@ def environment() -> Environment:
     return env
 
 
-def item_label(name: str) -> str:
-    return bilingual(LABELS.get(name, name))
+FLAG = "⚑ "
+"""Before a flag's name (a scorecard's item of kind ``flag``: listed and filterable, scores
+nothing)."""
+
+
+def item_label(
+    name: str, data: Mapping[str, Any] | None = None, scorecard: Scorecard | None = None
+) -> str:
+    """An item's name in the current language: a built-in's own, a scorecard's item its
+    ``label`` (from the stored item, else from ``scorecard``), a flag's after :data:`FLAG`."""
+    if name in LABELS:
+        return bilingual(LABELS[name])
+    return _custom_name(name, data, scorecard)
+
+
+def item_short(
+    name: str, data: Mapping[str, Any] | None = None, scorecard: Scorecard | None = None
+) -> str:
+    """An item's short name (a chip, a column head): a built-in's one word, a scorecard's item
+    its label."""
+    if name in SHORT_LABELS:
+        return gettext(SHORT_LABELS[name])
+    return _custom_name(name, data, scorecard)
+
+
+def is_flag(
+    name: str, data: Mapping[str, Any] | None = None, scorecard: Scorecard | None = None
+) -> bool:
+    """A flag: fires or not, scores nothing (its ``kind`` stored, else the scorecard's)."""
+    if name in LABELS:
+        return False
+    if data is not None and "kind" in data:
+        return data.get("kind") == "flag"
+    return scorecard is not None and scorecard.item_kind(name) == "flag"
+
+
+def item_words(scorecard: Scorecard) -> dict[str, Any]:
+    """``item_label`` and ``item_short`` of the templates, knowing ``scorecard``'s own items."""
+    return {
+        "item_label": lambda name, data=None: item_label(name, data, scorecard),
+        "item_short": lambda name, data=None: item_short(name, data, scorecard),
+    }
+
+
+def _custom_name(name: str, data: Mapping[str, Any] | None, scorecard: Scorecard | None) -> str:
+    label = (data or {}).get("label") or (
+        scorecard.item_label(name) if scorecard is not None else name
+    )
+    return (FLAG if is_flag(name, data, scorecard) else "") + bilingual(str(label))
 
 
 def band_name(band: str | None) -> str:

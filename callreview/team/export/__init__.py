@@ -21,7 +21,7 @@ place, and ``-`` is standard output.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -30,6 +30,7 @@ from callreview.errors import CallreviewError
 from callreview.files import open_output
 from callreview.privacy import Rules
 from callreview.qc.scorecard import load_scorecard
+from callreview.team.export.columns import custom_items
 from callreview.team.export.csvfile import write_csv
 from callreview.team.export.jsonlines import write_jsonl
 from callreview.team.export.redaction import shown_calls
@@ -41,8 +42,9 @@ if TYPE_CHECKING:
     from callreview.store import Store
     from callreview.team.finals import FinalReview
 
-Writer = Callable[[Iterable["FinalReview"], BinaryIO], int]
-"""Writes the calls' final results to an open binary file and returns how many it wrote."""
+Writer = Callable[[Iterable["FinalReview"], BinaryIO, Sequence[str]], int]
+"""Writes the calls' final results to an open binary file and returns how many it wrote; the
+third argument: the scorecard's own items (each its columns after the built-ins')."""
 
 
 FORMATS: dict[str, Writer] = {"csv": write_csv, "xlsx": write_xlsx, "jsonl": write_jsonl}
@@ -75,7 +77,8 @@ def export(
         raise CallreviewError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
     stored = store.calls(since=where.since, until=where.until, agent=where.agent, state="scored")
     calls = shown_calls(store, stored, rules, redacted=redacted)
-    finals = final_reviews(store, calls, scorecard or load_scorecard(None))
+    scorecard = scorecard or load_scorecard(None)
+    finals = final_reviews(store, calls, scorecard)
     # An XLSX workbook's bytes would garble a terminal; CSV and JSON Lines read fine there.
     with open_output(target, what="the export", binary_to_terminal=fmt != "xlsx") as out:
-        return FORMATS[fmt](finals, out)
+        return FORMATS[fmt](finals, out, custom_items(scorecard.item_ids()))

@@ -39,6 +39,9 @@ changed                true when a person changed some item's status
 <item>_auto_status     the automatic status of each item, beside the final ``<item>_status``
 redactions             what is masked in the call's quotes and transcript: each
                        ``label start–end`` (seconds), joined with `` | `` (docs/privacy.md)
+<custom>_status,       for each of the scorecard's own items and flags (``[[items]]``), in its
+<custom>_points,       order, after all the above: the final status and points and the
+<custom>_auto_status   automatic status (a flag that fired: ``fail``, 0 points)
 =====================  ==========================================================
 
 The delivery columns (``speech_rate_median`` on) are the review's ``metrics``; a cell is
@@ -48,6 +51,7 @@ mono recording, all of them for a review stored before the metrics existed.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -91,12 +95,25 @@ COLUMNS: tuple[str, ...] = (
     "redactions",
 )
 
+CUSTOM_FIELDS = ("status", "points", "auto_status")
+"""The columns of each of a scorecard's own items, after :data:`COLUMNS`."""
+
 Cell = str | float | int | bool | None
 
 
-def call_row(final: FinalReview) -> tuple[Cell, ...]:
-    """The row of one scored call's final result, in :data:`COLUMNS` order (typed: numbers stay
-    numbers)."""
+def custom_items(items: Sequence[str]) -> tuple[str, ...]:
+    """The items of ``items`` (a scorecard's :meth:`item_ids`) that are not a built-in's."""
+    return tuple(item for item in items if item not in ROW_ITEMS)
+
+
+def columns(custom: Sequence[str] = ()) -> tuple[str, ...]:
+    """:data:`COLUMNS`, then the columns of each of the scorecard's own items (``custom``)."""
+    return COLUMNS + tuple(f"{item}_{what}" for item in custom for what in CUSTOM_FIELDS)
+
+
+def call_row(final: FinalReview, custom: Sequence[str] = ()) -> tuple[Cell, ...]:
+    """The row of one scored call's final result, in :func:`columns` order (typed: numbers stay
+    numbers); ``custom``: the scorecard's own items (empty for a review scored without one)."""
     call = final.call
     review = call.review or {}
     items = review.get("items", {})
@@ -130,7 +147,13 @@ def call_row(final: FinalReview) -> tuple[Cell, ...]:
             f"{r['label']} {r['start']:.2f}–{r['end']:.2f}" for r in review.get("redactions", ())
         )
         or None,
+        *(cell for name in custom for cell in _custom_cells(final, name)),
     )
+
+
+def _custom_cells(final: FinalReview, name: str) -> tuple[Cell, Cell, Cell]:
+    item = final.items.get(name)
+    return (None, None, None) if item is None else (item.status, item.points, item.auto)
 
 
 def delivery_cells(metrics: dict[str, Any] | None) -> tuple[Cell, ...]:

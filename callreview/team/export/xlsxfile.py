@@ -19,7 +19,7 @@ from zipfile import ZIP_DEFLATED, ZipFile
 from callreview.errors import CallreviewError
 from callreview.results import ITEMS
 from callreview.tables import display_width
-from callreview.team.export.columns import COLUMNS, Cell, call_row, inert
+from callreview.team.export.columns import Cell, call_row, columns, inert
 from callreview.team.summary import Figures, Summarizer
 
 if TYPE_CHECKING:
@@ -33,15 +33,16 @@ MAX_ROWS = 1_048_575
 """Excel's 1,048,576 rows a sheet, less the header."""
 
 
-def write_xlsx(calls: Iterable[FinalReview], out: BinaryIO) -> int:
+def write_xlsx(calls: Iterable[FinalReview], out: BinaryIO, custom: Sequence[str] = ()) -> int:
     from openpyxl import Workbook  # a heavy import: only for an xlsx export
 
-    summarizer = Summarizer("agent")
-    widths = [display_width(name) for name in COLUMNS]
+    summarizer = Summarizer("agent", items=(*ITEMS, *custom))
+    headers = columns(custom)
+    widths = [display_width(name) for name in headers]
     written = 0
     with tempfile.TemporaryFile(prefix="callreview-xlsx-") as spool:
         for call in calls:
-            row = call_row(call)
+            row = call_row(call, custom)
             summarizer.add(call)
             widths = [max(w, _width(v)) for w, v in zip(widths, row)]
             pickle.dump(row, spool, protocol=pickle.HIGHEST_PROTOCOL)
@@ -53,10 +54,10 @@ def write_xlsx(calls: Iterable[FinalReview], out: BinaryIO) -> int:
             )
         spool.seek(0)
         book = Workbook(write_only=True)
-        sheet = _sheet(book, "Calls", COLUMNS, widths)
+        sheet = _sheet(book, "Calls", headers, widths)
         for _ in range(written):
             sheet.append([_clean(v) for v in pickle.load(spool)])
-        _filter(sheet, len(COLUMNS), written)
+        _filter(sheet, len(headers), written)
         figures = summarizer.result()
         _agents_sheet(book, figures.groups, figures.total)
         _save(book, out)
@@ -94,7 +95,7 @@ def _agents_sheet(book, groups: Sequence[Figures], total: Figures) -> None:
         "mean_score",
         "min_score",
         *bands,
-        *(f"{item}_fail_rate" for item in ITEMS),
+        *(f"{i.item}_fail_rate" for i in total.items),
         "needs_review",
     ]
     rows: list[list[Cell]] = []
@@ -114,7 +115,7 @@ def _agents_sheet(book, groups: Sequence[Figures], total: Figures) -> None:
     for row in rows:
         widths = [max(w, _width(v)) for w, v in zip(widths, row)]
     sheet = _sheet(book, "Agents", headers, widths)
-    rates = range(4 + len(bands), 4 + len(bands) + len(ITEMS))
+    rates = range(4 + len(bands), 4 + len(bands) + len(total.items))
     for row in rows:
         sheet.append(
             [

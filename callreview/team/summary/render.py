@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from callreview.results import ITEMS
 from callreview.tables import table
 from callreview.team.summary.figures import Figures, Summary
 
@@ -33,7 +32,8 @@ def render_summary(summary: Summary) -> str:
 
 def _groups_table(summary: Summary) -> str:
     bands = [band for band, _ in summary.total.bands]
-    headers = [summary.by, "calls", "mean", "min", *bands, *ITEMS, "waiting"]
+    headers = [summary.by, "calls", "mean", "min", *bands, *(i.item for i in summary.total.items)]
+    headers.append("waiting")
     rows = []
     for g in (*summary.groups, summary.total):
         rows.append(

@@ -6,7 +6,7 @@ phrases) is the automatic review's."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from callreview.dates import iso_week
@@ -34,13 +34,13 @@ if TYPE_CHECKING:
 class _Tally:
     """What one group has seen so far; a few counters, whatever the number of calls."""
 
-    def __init__(self) -> None:
+    def __init__(self, items: Sequence[str] = ITEMS) -> None:
         self.calls = 0
         self.scored = 0
         self.score_sum = 0.0
         self.min_score: float | None = None
         self.bands: Counter[str] = Counter()
-        self.statuses: dict[str, Counter[str]] = {item: Counter() for item in ITEMS}
+        self.statuses: dict[str, Counter[str]] = {item: Counter() for item in items}
         self.parts: dict[tuple[str, str], list[int]] = {}
         self.hits: Counter[str] = Counter()
         self.hit_calls: Counter[str] = Counter()
@@ -62,7 +62,7 @@ class _Tally:
         if band:
             self.bands[band] += 1
         items = review.get("items", {})
-        for name in ITEMS:
+        for name in self.statuses:
             if name in statuses:  # a review made before an item existed does not count for it
                 self.statuses[name][statuses[name]] += 1
         for name in PART_ITEMS:
@@ -120,10 +120,14 @@ class Summarizer:
         until: str | None = None,
         top_phrases: int = 10,
         waiting_limit: int = 20,
+        items: Sequence[str] = ITEMS,
     ):
+        """``items``: the scorecard's (:meth:`~callreview.qc.scorecard.Scorecard.item_ids`), each
+        one a row of the figures."""
         self.by, self.since, self.until = by, since, until
         self.top_phrases, self.waiting_limit = top_phrases, waiting_limit
-        self.total = _Tally()
+        self.items = tuple(items)
+        self.total = _Tally(self.items)
         self.groups: dict[str, _Tally] = {}
         self.band_scores: dict[str, list[float]] = {}  # band → [sum of scores, calls]
         self.band_labels: dict[str, str] = {}
@@ -142,7 +146,7 @@ class Summarizer:
             key = _group_key(call, self.by)
             tally = self.groups.get(key)
             if tally is None:
-                tally = self.groups[key] = _Tally()
+                tally = self.groups[key] = _Tally(self.items)
             tally.add(review, statuses, score, band, waits)
         if band:
             seen = self.band_scores.setdefault(band, [0.0, 0])
@@ -156,7 +160,7 @@ class Summarizer:
             )
             self.last_date = call.date if self.last_date is None else max(self.last_date, call.date)
         if waits and len(self.waiting) < self.waiting_limit:
-            in_review = tuple(name for name in ITEMS if statuses.get(name) == "review")
+            in_review = tuple(name for name in self.items if statuses.get(name) == "review")
             self.waiting.append(
                 WaitingCall(
                     call.id, call.agent, call.date, call.call_id, call.path, score, in_review
@@ -188,11 +192,12 @@ def summarize(
     by: By = "agent",
     since: str | None = None,
     until: str | None = None,
+    items: Sequence[str] = ITEMS,
     **options: int,
 ) -> Summary:
     """The figures of the calls' final results (typically ``final_reviews(store,
-    store.calls(since=…, until=…), scorecard)``), in one pass."""
-    summarizer = Summarizer(by, since, until, **options)
+    store.calls(since=…, until=…), scorecard)``), in one pass; ``items``: the scorecard's."""
+    summarizer = Summarizer(by, since, until, items=items, **options)
     for final in finals:
         summarizer.add(final)
     return summarizer.result()
