@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from callreview.cli import audit, jobs, purge, scoring, search, team, users, web
 from callreview.cli.app import app, user_app
+from callreview.cli.scorecard import scorecard_app, scorecard_check, scorecard_list
 
 __all__ = ["app", "main"]
 
@@ -41,6 +42,9 @@ user_app.command("remove")(users.user_remove)
 user_app.command("passwd")(users.user_passwd)
 user_app.command("role")(users.user_role)
 user_app.command("revoke")(users.user_revoke)
+app.add_typer(scorecard_app, name="scorecard")
+scorecard_app.command("check")(scorecard_check)
+scorecard_app.command("list")(scorecard_list)
 
 
 def main() -> None:
