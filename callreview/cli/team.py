@@ -14,6 +14,7 @@ from callreview.cli.options import (
     ConfigOpt,
     DebugOpt,
     NoRedactOpt,
+    ScorecardOpt,
     SinceOpt,
     StoreOpt,
     UntilOpt,
@@ -80,6 +81,7 @@ def export_calls(
             " masked stretches silenced, instead of the recording itself.",
         ),
     ] = False,
+    scorecard_path: ScorecardOpt = None,
     db: StoreOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
@@ -116,7 +118,7 @@ def export_calls(
         to_stderr = any(str(path) == STDOUT for _, path in targets)
         first, last = day_range(since, until)
         scope = (("--since", first), ("--until", last), ("--agent", agent))
-        settings = load_settings(config)
+        settings = load_settings(config, scorecard=scorecard_path)
         speak(settings)  # the static report's pages are in the command's language
         rules = rules_of(settings)
         with open_store(db, settings.db) as store:
@@ -192,6 +194,7 @@ def summary_cmd(
     json_flag: Annotated[
         bool, typer.Option("--json", help="Print the figures as JSON instead of tables.")
     ] = False,
+    scorecard_path: ScorecardOpt = None,
     db: StoreOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
@@ -210,11 +213,12 @@ def summary_cmd(
         if by not in BY:
             raise SettingsError(f"--by {by}: group by one of {', '.join(BY)}")
         first, last = day_range(since, until)
-        settings = load_settings(config)
+        settings = load_settings(config, scorecard=scorecard_path)
+        rules = scorecard(settings)
         with open_store(db, settings.db) as store:
             calls = store.calls(since=first, until=last, state="scored")
-            finals = final_reviews(store, calls, scorecard(settings))
-            figures = summarize(finals, by, first, last)
+            finals = final_reviews(store, calls, rules)
+            figures = summarize(finals, by, first, last, items=rules.item_ids())
         if json_flag:
             typer.echo(json.dumps(figures.to_dict(), ensure_ascii=False, indent=2))
         else:

@@ -45,7 +45,7 @@ from callreview.i18n import gettext as _
 from callreview.i18n.choose import normalize
 from callreview.privacy import Rules
 from callreview.team.agreement import MIN_REVIEWED
-from callreview.team.people import ITEMS, NotAllowed, NotFound, User
+from callreview.team.people import NotAllowed, NotFound, User
 from callreview.web import auth, views
 from callreview.web.access import AccessLog
 from callreview.web.calls import CallPages
@@ -260,7 +260,9 @@ class WebApp(CallPages, SearchPages):
 
     def _queue(self, request: Request, user: User, base: str, agent: str | None) -> Response:
         bands = tuple(b.name for b in self.scorecard.bands)
-        filters, sort, descending, page, raw = parse_queue(request.query_params, bands)
+        filters, sort, descending, page, raw = parse_queue(
+            request.query_params, bands, self.scorecard.item_ids()
+        )
         if agent is not None:
             filters = replace(filters, agent=agent)
             raw.pop("agent", None)
@@ -279,7 +281,7 @@ class WebApp(CallPages, SearchPages):
             samples=self.store.samples() if agent is None else [],
             bands=self.scorecard.bands,
             band_labels=labels,
-            items=ITEMS,
+            items=self.scorecard.item_ids(),
             mine=agent is not None,
         )
 
@@ -288,7 +290,7 @@ class WebApp(CallPages, SearchPages):
     def agents(self, request: Request) -> Response:
         user = self.staff(request)
         bands = tuple(b.name for b in self.scorecard.bands)
-        filters, _, _, _, raw = parse_queue(request.query_params, bands)
+        filters, _, _, _, raw = parse_queue(request.query_params, bands, self.scorecard.item_ids())
         summaries = self.people.agents(filters)
         sparks = {a.agent: views.spark(a.weeks) for a in summaries}
         return self.render(
@@ -299,7 +301,7 @@ class WebApp(CallPages, SearchPages):
             chart=views.trend_chart(summaries),
             sparks=sparks,
             bands=self.scorecard.bands,
-            items=ITEMS,
+            items=self.scorecard.item_ids(),
             raw=raw,
             query=Query("/queue", {}),
         )

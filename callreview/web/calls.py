@@ -12,7 +12,7 @@ from starlette.responses import FileResponse, Response
 from callreview.errors import CallreviewError
 from callreview.i18n import gettext as _
 from callreview.team.export.redaction import shown_call
-from callreview.team.people import ITEMS, MAX_NOTE, STATUSES, NotAllowed, NotFound
+from callreview.team.people import MAX_NOTE, STATUSES, NotAllowed, NotFound
 from callreview.web import views
 from callreview.web.masked_audio import masked_wav
 from callreview.web.pages import MAX_ID, Pages, Refused
@@ -42,7 +42,7 @@ class CallPages(Pages):
         shown = shown_call(self.store, opened, self.rules)
         stored, transcript = shown.call, shown.transcript
         final = self.people.final(stored)
-        items = views.item_views(final)
+        items = views.item_views(final, self.scorecard)
         delivery = views.delivery_views(stored.review)
         appeals = self.people.appeals(stored.id)
         own = user.role == "agent" and user.agent is not None and stored.agent == user.agent
@@ -93,13 +93,14 @@ class CallPages(Pages):
         item = (form.get("item") if form is not None else None) or request.query_params.get(
             "item", ""
         )
-        if item not in ITEMS:
+        items = self.scorecard.item_ids()
+        if item not in items or item not in (stored.review or {}).get("items", {}):
             raise NotFound(
                 _("%(item)r is not a checklist item; items are %(items)s")
-                % {"item": item, "items": ", ".join(ITEMS)}
+                % {"item": item, "items": ", ".join(items)}
             )
         final = self.people.final(stored)
-        view = views.item_view(final.items[item])
+        view = views.item_view(final.items[item], self.scorecard)
         return self.render(
             request,
             "override.html",
@@ -136,7 +137,7 @@ class CallPages(Pages):
             f"/calls/{stored.id}#item-{item}",
             _("%(item)s: %(was)s → %(now)s; score %(before)s → %(after)s")
             % {
-                "item": views.item_label(item),
+                "item": views.item_label(item, scorecard=self.scorecard),
                 "was": _status(change.from_status),
                 "now": _status(change.to_status),
                 "before": views.score_text(before),
@@ -169,7 +170,7 @@ class CallPages(Pages):
         return self.redirect(
             f"/calls/{stored.id}#appeals",
             _("Appeal #%(id)s of %(item)s filed; a supervisor will decide it.")
-            % {"id": filed.id, "item": views.item_label(filed.item)},
+            % {"id": filed.id, "item": views.item_label(filed.item, scorecard=self.scorecard)},
             request,
         )
 
