@@ -71,7 +71,7 @@ def write(tmp_path: Path, text: str, name: str = "bad.toml") -> str:
         (lambda s: s.replace("version = 1 ", "version = 2 "),
          "bad.toml: version: lexicon format 2 is not the one this callreview reads (1); see docs/lexicon-format.md"),
         (lambda s: s.replace("[closing]", "[closings]"),
-         "bad.toml: top level: unknown key 'closings'; known keys: language, version, revision, description, match, greeting, hold, closing, names, politeness, delivery, forbidden"),
+         "bad.toml: top level: unknown key 'closings'; known keys: language, version, revision, description, match, greeting, hold, closing, names, politeness, delivery, phrases, forbidden"),
         (lambda s: s.replace("review_margin = 5 ", 'review_margin = "5" '),
          "bad.toml: [match]: 'review_margin' must be a number 0-100, not '5'"),
         (lambda s: s.replace('farewell = ["再见", "祝您生活愉快", "祝您愉快", "祝您一路平安", "祝您工作顺利"]', "farewell = []"),
