@@ -70,18 +70,24 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--keep", action="store_true", help="keep the store (and print where)")
+    parser.add_argument("--no-web", action="store_true", help="in process only")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-search-"))
     url, drop = _new_store(args.db, work)
     try:
         fill(url, args.calls)
         in_process(url, args.repeat)
-        web(url, args.clients, args.rounds)
+        if not args.no_web:
+            web(url, args.clients, args.rounds)
     finally:
-        drop()
-        for f in work.glob("*"):
-            f.unlink()
-        work.rmdir()
+        if args.keep:
+            print(f"kept: {url}")
+        else:
+            drop()
+            for f in work.glob("*"):
+                f.unlink()
+            work.rmdir()
 
 
 def _pool() -> list[Transcript]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from callreview.store.backends import Backend
 from callreview.store.part import Part
@@ -123,6 +122,12 @@ _CALL = 10**4
 order hits are shown in (newest day, newest call, then the call's turns in order), so the
 newest hits of a common word are read first and the rest never (FTS5 streams rowids in order;
 PostgreSQL walks the key's index backwards)."""
+
+
+RECENT_DAYS = (1, 7, 31)
+"""A search reads the index's newest day, then week, then month, then the rest, each only while
+fewer hits than asked for are found: PostgreSQL's planner cannot tell how many turns a phrase
+matches, and would otherwise read every match to keep the newest 50."""
 
 
 def turn_key(day: str, call: int, turn: int) -> int:
@@ -238,16 +243,30 @@ class Search(Part):
             f"SELECT c.id, c.call_id, c.path, c.agent, {day}, t.role, t.start_s, t.end_s, t.text "
             f"FROM {source} JOIN {_slim(query.filters).replace('calls c', _JOIN, 1)} "
             f"WHERE {match} AND {key} BETWEEN ? AND ? AND {where}"
+            + (" AND t.role = ?" if query.role else "")
+            + f" ORDER BY {key} DESC"
+            + (" LIMIT ?" if query.limit is not None else "")
         )
-        args: list[Any] = [term, *_day_keys(query.filters.since, query.filters.until), *params]
-        if query.role:
-            sql += " AND t.role = ?"
-            args.append(query.role)
-        sql += f" ORDER BY {key} DESC"
-        if query.limit is not None:
-            sql += " LIMIT ?"
-            args.append(query.limit)
-        return [Hit(*row) for row in self.db.execute(sql, args).fetchall()]
+
+        def hits(first: int, last: int, limit: int | None) -> list[Hit]:
+            args = [term, first, last, *params, *([query.role] if query.role else [])]
+            rows = self.db.execute(sql, args + ([limit] if limit is not None else [])).fetchall()
+            return [Hit(*row) for row in rows]
+
+        first, last = _day_keys(query.filters.since, query.filters.until)
+        newest = self.db.execute("SELECT MAX(id) FROM search_turns").fetchone()[0]
+        if query.limit is None or newest is None:
+            return hits(first, last, query.limit)
+        found: list[Hit] = []
+        top = last  # the newest days first: most queries end in the first window
+        for days in (*RECENT_DAYS, None):
+            bottom = first if days is None else max(first, (int(newest) // _DAY - days) * _DAY)
+            if bottom <= top:
+                found += hits(bottom, top, query.limit - len(found))
+            if len(found) >= query.limit or bottom <= first:
+                return found
+            top = min(top, bottom - 1)
+        return found
 
     def pending_index(self) -> int:
         """How many calls wait for their turns to be indexed."""
