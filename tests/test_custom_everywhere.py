@@ -160,8 +160,13 @@ def test_custom_item_is_stored_indexed_overridden_exported_and_counted(batched, 
         assert list(agreement)[-2:] == ["offer_more", "hurried"]
         assert (agreement["offer_more"].count, agreement["offer_more"].agreed) == (1, 0)
         assert (agreement["greeting"].count, agreement["greeting"].agreed) == (1, 1)
-        page = logged_in(web, "sam").get("/agreement")
+        sam = logged_in(web, "sam")
+        page = sam.get("/agreement")
         assert page.status_code == 200 and "再次询问需求 Offered more help" in page.text
+        agents = sam.get("/agents")
+        assert agents.status_code == 200 and "⚑ 客户催促 Customer hurried the agent" in agents.text
+        call = sam.get(f"/calls/{ids['c03']}")
+        assert "⚑ 客户催促 Customer hurried the agent" in call.text
 
         # a custom item is appealable: the agent's own call, the item failed after an override
         people.override(
