@@ -274,3 +274,56 @@ def test_browser_took_the_screenshots(flow):
     for name in (f"screenshot-queue{suffix}.png", f"screenshot-call{suffix}.png"):
         data = (shots / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+
+
+def test_browser_calibration_round_is_blind_until_submitted_then_shows_the_figures(tmp_path):
+    """Three reviewers score a round the supervisor started, blind; then the supervisor's page
+    shows each one's agreement and bias (rob fails every item the other two pass: he runs low)."""
+    node = browser_or_skip()
+    db = tmp_path / "callreview.db"
+    with open_store(db) as store:
+        fill_store(store, tmp_path, with_xss=False)
+        people = People(store)
+        for name in ("ray", "rob"):
+            people.add_user(name, "reviewer", PASSWORD)
+    plan = {"rita": "pass", "ray": "pass", "rob": "fail"}
+    proc, url = start_server(db)
+    try:
+        config = tmp_path / "config.json"
+        config.write_text(
+            json.dumps({"base": url, "password": PASSWORD, "supervisor": "sam", "plan": plan})
+        )
+        run = subprocess.run(
+            [node, str(BROWSER_DIR / "calibration.js"), str(config)],
+            capture_output=True,
+            text=True,
+            timeout=180,
+            cwd=BROWSER_DIR,
+        )
+    finally:
+        assert stop_server(proc) == 0
+    assert run.returncode == 0, run.stderr
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert "error" not in seen, seen["error"]
+    assert seen["started_flash"].startswith("Calibration round #1 started: 2 calls, 3 reviewers")
+    order = list(plan)
+    for n, name in enumerate(order):
+        mine = seen["reviewers"][name]
+        assert len(mine["calls"]) == 2
+        for call, before, after in zip(mine["calls"], mine["before"], mine["after"]):
+            # blind: the round's page, a form per item, transcript and audio, nothing else
+            assert before["path"] == f"/calibration/1/calls/{call}"
+            assert before["form"] >= 5 and before["transcript_lines"] > 0 and before["audio"] == 1
+            assert (before["revealed"], before["marks"], before["auto_cells"]) == (0, 0, 0)
+            assert before["score_shown"] == 0
+            # submitted: the automatic result and the marks of everyone who submitted so far
+            assert after["revealed"] == 1 and after["form"] == 0
+            assert after["auto_cells"] == before["form"]
+            assert after["reviewers"] == sorted(order[: n + 1])
+    figures = {f["reviewer"]: f for f in seen["figures"]}
+    assert set(figures) == set(plan) and seen["round_done"] == 1
+    assert figures["rob"]["calls"] == "2" and float(figures["rob"]["bias"]) < -5
+    assert figures["rob"]["retrain"] == 1
+    # rita's panel (ray pass, rob fail) ties on every item: no bias to measure, no flag
+    assert figures["rita"] == {"reviewer": "rita", "calls": "0", "bias": "—", "retrain": 0}
+    assert seen["item_rows"] == 3 * seen["reviewers"]["rita"]["before"][0]["form"]

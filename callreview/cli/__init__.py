@@ -15,7 +15,19 @@ Nothing here knows how a call is transcribed or judged; see :mod:`callreview.rev
 
 from __future__ import annotations
 
-from callreview.cli import audit, jobs, purge, scoring, search, team, users, web
+from callreview.cli import (
+    appraisal,
+    audit,
+    calibration,
+    feedback,
+    jobs,
+    purge,
+    scoring,
+    search,
+    team,
+    users,
+    web,
+)
 from callreview.cli.app import app, user_app
 from callreview.cli.scorecard import scorecard_app, scorecard_check, scorecard_list
 
@@ -36,6 +48,8 @@ app.command()(web.serve)
 app.command("audit")(audit.audit_cmd)
 app.command("purge")(purge.purge_cmd)
 app.command("search")(search.search_cmd)
+app.command("feedback")(feedback.feedback_cmd)
+app.command("appraisal")(appraisal.appraisal_cmd)
 user_app.command("add")(users.user_add)
 user_app.command("list")(users.user_list)
 user_app.command("remove")(users.user_remove)
@@ -45,6 +59,9 @@ user_app.command("revoke")(users.user_revoke)
 app.add_typer(scorecard_app, name="scorecard")
 scorecard_app.command("check")(scorecard_check)
 scorecard_app.command("list")(scorecard_list)
+app.add_typer(calibration.calibration_app, name="calibration")
+calibration.calibration_app.command("start")(calibration.calibration_start)
+calibration.calibration_app.command("report")(calibration.calibration_report)
 
 
 def main() -> None:

@@ -11,7 +11,8 @@ part of the interface: :mod:`.calls` (registering and claiming), :mod:`.reviews`
 transcripts, the item index), :mod:`.reading`, :mod:`.runs` (runs and samples),
 :mod:`.people` (users, overrides, appeals, kept final scores), :mod:`.sessions` (the web
 app's log-ins), :mod:`.audit` (who did what), :mod:`.queue` (the
-reviewer's queue and the team's tallies), :mod:`.ledger` (read-only checks), :mod:`.meta`.
+reviewer's queue and the team's tallies), :mod:`.ledger` (read-only checks), :mod:`.meta`,
+:mod:`.calibration` (blind calibration rounds), :mod:`.feedback` (agents' acknowledgements).
 
 **Claiming is the store's job.** A call is keyed by the sha256 of its audio. A worker
 :meth:`Store.claim`\\ s it (a token with a lease, renewed while it works), scores it,
@@ -30,7 +31,9 @@ from typing import Any
 
 from callreview.store.audit import AUDIT_ACTIONS, AuditEntry, AuditStore
 from callreview.store.backends import Backend, connect
+from callreview.store.calibration import BlindMark, CalibrationStore, Round
 from callreview.store.calls import LEASE_S, Calls, worker_id
+from callreview.store.feedback import Acknowledgement, FeedbackStore, Unacknowledged
 from callreview.store.ledger import Ledger
 from callreview.store.meta import Meta
 from callreview.store.people import (
@@ -74,6 +77,8 @@ from callreview.store.sessions import SessionStore, StoredSession
 __all__ = [
     "APPEAL_STATUSES",
     "AUDIT_ACTIONS",
+    "Acknowledgement",
+    "BlindMark",
     "DEFAULT_DB",
     "ENV_DB",
     "LEASE_S",
@@ -98,6 +103,7 @@ __all__ = [
     "QueuePage",
     "QueueRow",
     "ReviewVersion",
+    "Round",
     "Run",
     "SearchQuery",
     "Hit",
@@ -108,6 +114,7 @@ __all__ = [
     "StoredSession",
     "StoredUser",
     "TurnIndex",
+    "Unacknowledged",
     "open_store",
     "store_url",
     "unindex_calls",
@@ -131,6 +138,8 @@ class Store(
     Search,
     Ledger,
     Purge,
+    CalibrationStore,
+    FeedbackStore,
 ):
     """Calls, transcripts, reviews, errors, runs, people's decisions and the queue behind one
     interface, on SQLite or PostgreSQL."""

@@ -27,6 +27,9 @@ AUDIT_ACTIONS: tuple[str, ...] = (
     "sessions_revoked",
     "unredacted",
     "purge",
+    "acknowledge",
+    "calibration_start",
+    "calibration_submit",
 )
 
 

@@ -28,6 +28,9 @@ PURGE_BATCH = 200
 """Calls deleted in one transaction: short enough that a web app or a worker waits little."""
 
 CHILDREN: tuple[tuple[str, str], ...] = (
+    ("calibration_marks", "call"),
+    ("calibration_calls", "call"),
+    ("acknowledgements", "call"),
     ("review_items", "call"),
     ("review_finals", "call"),
     ("overrides", "call"),

@@ -232,6 +232,47 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 6: the language each user chose for the web app (NULL: the browser's, else the site's)
     ("ALTER TABLE users ADD COLUMN language TEXT",),
+    # 7: the QC programme around the results (callreview.store.calibration, .feedback):
+    # calibration rounds (calls several reviewers score blind, each call at the review version
+    # it had when the round began; a reviewer's marks of a call are written at once, on submit)
+    # and agents' acknowledgements of a reviewed version
+    (
+        """CREATE TABLE calibration_rounds (
+            id {id},
+            name TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            created_at {real} NOT NULL
+        )""",
+        """CREATE TABLE calibration_calls (
+            round INTEGER NOT NULL REFERENCES calibration_rounds (id),
+            call INTEGER NOT NULL REFERENCES calls (id),
+            review INTEGER NOT NULL REFERENCES reviews (id),
+            PRIMARY KEY (round, call)
+        )""",
+        "CREATE INDEX calibration_calls_call ON calibration_calls (call)",
+        """CREATE TABLE calibration_reviewers (
+            round INTEGER NOT NULL REFERENCES calibration_rounds (id),
+            reviewer TEXT NOT NULL,
+            PRIMARY KEY (round, reviewer)
+        )""",
+        """CREATE TABLE calibration_marks (
+            round INTEGER NOT NULL REFERENCES calibration_rounds (id),
+            call INTEGER NOT NULL REFERENCES calls (id),
+            reviewer TEXT NOT NULL,
+            item TEXT NOT NULL,
+            status TEXT NOT NULL,
+            at {real} NOT NULL,
+            PRIMARY KEY (round, call, reviewer, item)
+        )""",
+        "CREATE INDEX calibration_marks_call ON calibration_marks (call)",
+        """CREATE TABLE acknowledgements (
+            review INTEGER PRIMARY KEY REFERENCES reviews (id),
+            call INTEGER NOT NULL REFERENCES calls (id),
+            by_user TEXT NOT NULL,
+            at {real} NOT NULL
+        )""",
+        "CREATE INDEX acknowledgements_call ON acknowledgements (call)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

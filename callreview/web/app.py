@@ -14,6 +14,8 @@
     GET  /agents  GET /agreement     figures (not for agents)
     GET  /search?q=                  what was said, in the calls the user may open (:mod:`.search`)
     POST /language                   the user's own language for the app (zh-CN, en)
+    GET  /calibration  POST /calibration   calibration rounds, blind calls (:mod:`.calibration`)
+    GET  /feedback  POST /calls/{id}/acknowledge   feedback on time (:mod:`.feedback`)
 
 Handlers are plain functions run in a worker thread (the store's connection is blocking);
 every POST carries the session's CSRF token; a role that may not do something gets 403,
@@ -48,7 +50,9 @@ from callreview.team.agreement import MIN_REVIEWED
 from callreview.team.people import NotAllowed, NotFound, User
 from callreview.web import auth, views
 from callreview.web.access import AccessLog
+from callreview.web.calibration import CalibrationPages
 from callreview.web.calls import CallPages
+from callreview.web.feedback import FeedbackPages
 from callreview.web.pages import PER_PAGE, LoginRequired, Refused
 from callreview.web.query import Query, parse_queue
 from callreview.web.search import SearchPages
@@ -61,7 +65,7 @@ if TYPE_CHECKING:
     from callreview.store import Store
 
 
-class WebApp(CallPages, SearchPages):
+class WebApp(CalibrationPages, CallPages, SearchPages, FeedbackPages):
     """The app: its routes, the dispatch every request goes through, and the pages that are not
     about one call (log in and out, the queue, the figures)."""
 
@@ -105,6 +109,12 @@ class WebApp(CallPages, SearchPages):
             ("/agreement", self.agreement, get),
             ("/search", self.search_page, get),
             ("/language", self.set_language, post),
+            ("/calibration", self.calibration_page, get),
+            ("/calibration", self.start_calibration, post),
+            ("/calibration/{round:int}/calls/{call:int}", self.round_call_page, get),
+            ("/calibration/{round:int}/calls/{call:int}", self.submit_round_call, post),
+            ("/feedback", self.feedback_page, get),
+            ("/calls/{call:int}/acknowledge", self.acknowledge, post),
         ]
         starlette_routes: list[Any] = []
         for path, handler, methods in routes:

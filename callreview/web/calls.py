@@ -76,6 +76,8 @@ class CallPages(Pages):
             appeal_item=str(form.get("item", "")) if form is not None else "",
             appeal_reason=str(form.get("reason", "")) if form is not None else "",
             appeal_error=appeal_error,
+            acknowledged=self.store.acknowledgement(stored.review_id) if stored.review_id else None,
+            can_acknowledge=own and final.reviewed,
             max_note=MAX_NOTE,
             file_label=stored.path if user.sees_all else _file_name(stored.path),
             band_labels={b.name: b.label for b in self.scorecard.bands},
