@@ -21,6 +21,7 @@ import json
 import re
 from pathlib import Path
 
+import openpyxl
 import pytest
 from fixtures.web_calls import PASSWORD, transcript_file
 from fixtures.web_client import cli, logged_in
@@ -110,7 +111,9 @@ def test_score_json_and_report_have_the_custom_item_and_the_flag(scorecard, tran
     assert "offer_more" not in default and "hurried" not in default
 
 
-def test_custom_item_is_stored_indexed_overridden_exported_and_counted(batched, scorecard):
+def test_custom_item_is_stored_indexed_overridden_exported_and_counted(
+    batched, scorecard, tmp_path
+):
     url, ids = batched
     rules = load_scorecard(scorecard)
     with open_store(url) as store:
@@ -200,6 +203,13 @@ def test_custom_item_is_stored_indexed_overridden_exported_and_counted(batched, 
         "auto_status": "fail",
         "auto_points": 0.0,
     }
+    target = tmp_path / "calls.xlsx"
+    _out("export", url, "--xlsx", str(target), scorecard)
+    book = openpyxl.load_workbook(target, read_only=True)
+    calls = next(book["Calls"].iter_rows(values_only=True))
+    assert calls[-3:] == ("hurried_status", "hurried_points", "hurried_auto_status")
+    agents = next(book["Agents"].iter_rows(values_only=True))
+    assert agents[-3:] == ("offer_more_fail_rate", "hurried_fail_rate", "needs_review")
     # the default scorecard's export keeps its columns
     plain = _out("export", url, "--csv", "-", None).splitlines()[0].lstrip("\ufeff")
     assert plain.split(",") == list(COLUMNS)
