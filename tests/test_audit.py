@@ -168,7 +168,7 @@ def test_audit_refuses_a_bad_day_and_an_unknown_action(three_days):
         4,
         "callreview: error: --action hack: use one of login, login_failed, logout, override, "
         "appeal, decide, confirm, export, user_add, user_remove, user_passwd, user_role, "
-        "sessions_revoked, unredacted, purge\n",
+        "sessions_revoked, unredacted, purge, acknowledge, calibration_start, calibration_submit\n",
     )
 
 
