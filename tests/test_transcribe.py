@@ -221,7 +221,7 @@ def test_transcribe_command_writes_the_documented_json(perfect_call):
         "language",
         "roles",
         "segments",
-        "redactions",  # what was masked (the sample call: a number said in three groups)
+        "redactions",  # what was masked (an empty list when nothing was)
     }
     assert (
         data["roles"] == "stereo"
