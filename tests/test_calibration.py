@@ -60,6 +60,8 @@ def test_web_round_is_blind_until_each_reviewer_submits(web):
     assert rita.get(f"/calls/{call}").headers["location"] == f"/calibration/1/calls/{call}"
     blind = rita.get(f"/calibration/1/calls/{call}")
     assert 'id="blind-form"' in blind.text and 'id="revealed"' not in blind.text
+    listed = f'class="call-link" href="/calls/{call}">'
+    assert listed not in rita.get("/queue").text  # its automatic score is not in her queue either
     marks = {f"item:{i}": s for i, s in auto_statuses(store, call).items()}
     missing = rita.post(
         f"/calibration/1/calls/{call}", data={"csrf": csrf_of(blind.text), "item:greeting": "pass"}
@@ -70,6 +72,7 @@ def test_web_round_is_blind_until_each_reviewer_submits(web):
     seen = rita.get(f"/calibration/1/calls/{call}").text
     assert 'id="revealed"' in seen and 'data-reviewer="rita"' in seen
     assert rita.get(f"/calls/{call}").status_code == 200  # not blind any more
+    assert listed in rita.get("/queue").text
     again = rita.post(f"/calibration/1/calls/{call}", data={"csrf": csrf_of(seen), **marks})
     assert again.status_code == 400 and "already" in again.text
     # ray has not submitted: he sees neither the automatic result nor rita's marks

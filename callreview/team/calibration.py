@@ -257,6 +257,18 @@ class Calibration:
                 return round_id
         return None
 
+    def blind_calls(self, user: User) -> frozenset[int]:
+        """Every call kept blind for ``user``: in a round they review and have not submitted."""
+        rounds = [r for r in self.store.calibration_rounds() if user.name in r.reviewers]
+        if not rounds:
+            return frozenset()
+        done = {
+            (m.round, m.call)
+            for m in self.store.blind_marks([r.id for r in rounds])
+            if m.reviewer == user.name
+        }
+        return frozenset(c for r in rounds for c, _ in r.calls if (r.id, c) not in done)
+
     def round_call(self, round_id: int, call: int, user: User) -> tuple[Round, StoredCall]:
         """The round and its call as the round's review version, for one of its reviewers or a
         supervisor."""

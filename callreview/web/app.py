@@ -277,6 +277,9 @@ class WebApp(CalibrationPages, CallPages, SearchPages, FeedbackPages):
             filters = replace(filters, agent=agent)
             raw.pop("agent", None)
         result = self.people.queue(filters, sort, descending, page, PER_PAGE)
+        blind = self.calibration.blind_calls(user)
+        if blind:  # a round's calls leave its reviewer's queue until they submit their marks
+            result = replace(result, rows=[r for r in result.rows if r.id not in blind])
         labels = {b.name: b.label for b in self.scorecard.bands}
         return self.render(
             request,
