@@ -127,6 +127,26 @@ class Reviews(Part):
             Transcript.from_dict(json.loads(row[0]), f"{self.where}: call {call}") if row else None
         )
 
+    def transcripts(self, calls: Sequence[int]) -> dict[int, Transcript | None]:
+        """:meth:`transcript` of each call, in one query (a page of search hits)."""
+        found: dict[int, Transcript | None] = dict.fromkeys(calls)
+        if not found:
+            return found
+        ids = list(found)
+        rows = self.db.execute(
+            "SELECT t.call, t.body FROM transcripts t JOIN calls c ON c.id = t.call "
+            f"LEFT JOIN reviews r ON r.id = c.current_review WHERE t.call IN ({marks(len(ids))}) "
+            "ORDER BY t.call, CASE WHEN t.key = r.transcript_key THEN 0 ELSE 1 END, "
+            "t.created_at DESC",
+            ids,
+        ).fetchall()
+        for call, body in rows:
+            if found[int(call)] is None:  # the first row of a call is the one transcript() reads
+                found[int(call)] = Transcript.from_dict(
+                    json.loads(body), f"{self.where}: call {call}"
+                )
+        return found
+
     def final_marks(self, reviews: Sequence[int]) -> dict[int, FinalMarks]:
         """:class:`FinalMarks` of each review version (two queries however many): what an export
         or the summary needs to compute each call's final result."""

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from callreview.privacy import Redaction, Redactor, Rules, redactor
+from callreview.privacy import Redaction, Rules, redactor
 
 if TYPE_CHECKING:
     from callreview.store import Hit, Store, StoredCall
@@ -51,11 +51,8 @@ def shown_calls(
 
 def shown_hits(store: Store, hits: Iterable[Hit], rules: Rules = Rules()) -> list[Hit]:
     """Search hits with their turn's text masked as the call page masks it (a number split
-    across turns too): each call's transcript is read once."""
-    redactors: dict[int, Redactor] = {}
-    out = []
-    for hit in hits:
-        if hit.call not in redactors:
-            redactors[hit.call] = redactor(store.transcript(hit.call), rules)
-        out.append(replace(hit, text=redactors[hit.call].text(hit.text, hit.start, hit.role)))
-    return out
+    across turns too): the calls' transcripts are read in one query."""
+    hits = list(hits)
+    transcripts = store.transcripts(sorted({h.call for h in hits}))
+    redactors = {call: redactor(t, rules) for call, t in transcripts.items()}
+    return [replace(h, text=redactors[h.call].text(h.text, h.start, h.role)) for h in hits]
