@@ -59,6 +59,8 @@ def scored(db: Path) -> int:
         return store.counts().scored
 
 
+# room for the store (its schema and search index) and a call or two
+@pytest.mark.parametrize("small_disk", ["640k"], indirect=True)
 def test_batch_on_a_full_disk_says_so_in_one_line_exits_5_and_tallies_what_was_stored(
     small_disk, tmp_path
 ):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections import Counter
@@ -15,7 +16,7 @@ from conftest import REPO, postgres_admin_url
 from fixtures.web_calls import copy_store, drop_store
 
 from callreview.store import open_store, unindex_calls
-from callreview.store.schema import SCHEMA_VERSION
+from callreview.store.schema import MIGRATIONS, SCHEMA_VERSION
 
 TRUTH = REPO / "eval" / "truth"
 NOWHERE = {"CALLREVIEW_MODEL": "/nonexistent/model"}  # search never loads the model
@@ -232,11 +233,12 @@ def test_an_older_store_is_indexed_once_when_first_searched(tmp_path):
     url = str(tmp_path / "old.db")
     assert callreview("batch", "--manifest", "calls.csv", "--db", url, cwd=tmp_path).returncode == 0
     with open_store(url) as opened:  # as a store written before the index: schema 4, no index
-        for table in ("search_fts", "search_turns", "search_pending"):
-            opened.db.execute(f"DROP TABLE {table}")
-        columns = {r[1] for r in opened.db.execute("PRAGMA table_info(users)").fetchall()}
-        if "language" in columns:  # migration 6 (after the index) undone too
-            opened.db.execute("ALTER TABLE users DROP COLUMN language")
+        later = " ".join(sql for migration in MIGRATIONS[4:] for sql in migration)
+        tables = re.findall(r"CREATE (?:VIRTUAL )?TABLE (\w+)", later)
+        for table in reversed(dict.fromkeys(tables)):  # what migrations 5 and later made, undone
+            opened.db.execute(f"DROP TABLE IF EXISTS {table}")
+        for table, column in re.findall(r"ALTER TABLE (\w+) ADD COLUMN (\w+)", later):
+            opened.db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
         opened.db.execute("UPDATE meta SET value = '4' WHERE key = 'schema_version'")
     with open_store(url) as opened:
         assert opened.schema_version() == SCHEMA_VERSION and opened.pending_index() == len(calls)
