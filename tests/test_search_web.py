@@ -9,25 +9,13 @@ import re
 import pytest
 from conftest import postgres_admin_url
 from fixtures.web_app import from_address
-from fixtures.web_calls import XSS, copy_store, drop_store, make_template
+from fixtures.web_calls import XSS, copy_store, drop_store
 from fixtures.web_client import logged_in
 
 from callreview.qc.scorecard import load_scorecard
 from callreview.store import open_store
 
-
-@pytest.fixture(scope="module")
-def templates(tmp_path_factory):
-    made: dict[str, tuple[str, dict[str, int]]] = {}
-
-    def get(kind: str) -> tuple[str, dict[str, int]]:
-        if kind not in made:
-            made[kind] = make_template(kind, tmp_path_factory.mktemp(f"search-web-{kind}"))
-        return made[kind]
-
-    yield get
-    for kind, (url, _) in made.items():
-        drop_store(kind, url)
+pytest_plugins = ["fixtures.web_app"]  # the templates fixture: one filled store per backend
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
