@@ -120,8 +120,8 @@ def summary(name: str, status: str, d: Mapping[str, Any]) -> str:
 
 
 def _reasons(name: str, d: Mapping[str, Any]) -> Iterable[str]:
-    if d.get("reason"):
-        yield gettext(str(d["reason"]))  # a check's fixed sentence, stored in English
+    if reason := d.get("reason"):
+        yield gettext(str(reason))  # a check's fixed sentence, stored in English
     typed = as_details(name, d)
     if typed is not None and typed.note:
         yield typed.note
