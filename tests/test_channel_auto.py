@@ -135,9 +135,10 @@ def write_pcm(path: Path, channels: np.ndarray, rate: int) -> Path:
 
     with av.open(str(path), "w", format="wav") as out:
         stream = out.add_stream("pcm_s16le", rate=rate)
-        stream.layout = "stereo" if channels.shape[0] == 2 else "mono"
-        frame = av.AudioFrame.from_ndarray(
-            np.ascontiguousarray(channels.T.reshape(1, -1)), format="s16", layout=stream.layout
+        layout = "stereo" if channels.shape[0] == 2 else "mono"
+        stream.layout = layout
+        frame = av.AudioFrame.from_ndarray(  # a layout's name: PyAV 12 takes no layout object
+            np.ascontiguousarray(channels.T.reshape(1, -1)), format="s16", layout=layout
         )
         frame.sample_rate = rate
         for packet in stream.encode(frame):

@@ -11,7 +11,7 @@ import wave
 import numpy as np
 import pytest
 from fixtures.web_client import logged_in
-from test_codecs import encode, tone
+from test_codecs import amr_nb
 from test_legs import STEREO, split
 
 from callreview.asr.audio import file_digest, load_audio
@@ -45,7 +45,7 @@ def test_a_two_leg_call_plays_both_legs_agent_left(web, tmp_path):
 
 def test_an_amr_call_plays_as_wav_and_a_flac_as_it_is(web, tmp_path):
     make, store, _, _ = web
-    amr = encode(tmp_path / "call.amr", "libopencore_amrnb", "amr", tone(3.0))
+    amr = amr_nb(tmp_path / "call.amr", frames=150)  # 3 s
     call = store.register(file_digest(amr), amr)
     response = logged_in(make, "rita").get(f"/audio/{call}")
     assert (response.status_code, response.headers["content-type"]) == (200, "audio/wav")
