@@ -316,7 +316,7 @@ def _summary(item: ItemResult) -> str:
 def _explain(item: ItemResult) -> Iterable[str]:
     d = item.details
     if reason := d.get("reason"):
-        yield gettext(reason)  # no literal inside gettext(): Babel 2.12 would extract it
+        yield gettext(reason)
     typed = as_details(item.name, d)
     if typed is not None:
         yield from typed.explain(item)
