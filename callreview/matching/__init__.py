@@ -49,7 +49,14 @@ from callreview.matching.phrases import (
     similarity_within,
 )
 from callreview.matching.rules import MatchRules, Phrase, compile_phrase
-from callreview.matching.turns import Turn, TurnText, _clause_keys, analyze, token_times
+from callreview.matching.turns import (
+    Turn,
+    TurnText,
+    _clause_keys,
+    analyze,
+    span_evidence,
+    token_times,
+)
 from callreview.text import fuzzy_syllable
 
 __all__ = [
@@ -83,6 +90,7 @@ __all__ = [
     "opening_sound_alike",
     "similarity_within",
     "softened",
+    "span_evidence",
     "token_times",
     "_clause_keys",
     "_run_keys",

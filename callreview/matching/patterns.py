@@ -16,7 +16,7 @@ from rapidfuzz import fuzz
 from callreview.matching.keys import _intern, keys_of
 from callreview.matching.numbers import number_tokens
 from callreview.matching.phrases import MatchRules, Phrase, _Heard, compile_phrase
-from callreview.matching.turns import Turn, TurnText, token_times
+from callreview.matching.turns import Turn, TurnText, span_evidence
 from callreview.results import Evidence
 from callreview.text import normalize
 
@@ -103,15 +103,7 @@ class PatternHit:
         return 100.0
 
     def evidence(self) -> Evidence:
-        start, end = token_times(self.turn, self.first, self.last)
-        return Evidence(
-            self.turn.role,
-            start,
-            end,
-            self.turn.text.quote(self.first, self.last),
-            self.pattern.text,
-            100.0,
-        )
+        return span_evidence(self.turn, self.first, self.last, self.pattern.text, 100.0)
 
 
 def find_literal(turn: Turn, literal: Phrase) -> tuple[int, ...]:
@@ -323,15 +315,7 @@ class ShapeHit:
         return self.turn.text.span_text(self.first, self.last)
 
     def evidence(self) -> Evidence:
-        start, end = token_times(self.turn, self.first, self.last)
-        return Evidence(
-            self.turn.role,
-            start,
-            end,
-            self.turn.text.quote(self.first, self.last),
-            self.shape.text,
-            100.0,
-        )
+        return span_evidence(self.turn, self.first, self.last, self.shape.text, 100.0)
 
 
 def _element_at(text: TurnText, alts: tuple[tuple[str, str, int], ...], at: int) -> int:

@@ -30,7 +30,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from callreview.matching.rules import MatchRules, Phrase, compile_phrase
-from callreview.matching.turns import Place, Turn, TurnText, token_times
+from callreview.matching.turns import Place, Turn, TurnText, span_evidence
 from callreview.results import Evidence
 
 __all__ = [
@@ -63,15 +63,7 @@ class _Heard:
         return self.turn.text.span_text(self.first, self.last)
 
     def evidence(self) -> Evidence:
-        start, end = token_times(self.turn, self.first, self.last)
-        return Evidence(
-            self.turn.role,
-            start,
-            end,
-            self.turn.text.quote(self.first, self.last),
-            self.phrase.text,
-            self.similarity,
-        )
+        return span_evidence(self.turn, self.first, self.last, self.phrase.text, self.similarity)
 
 
 @dataclass(frozen=True, eq=False)

@@ -9,6 +9,7 @@ from functools import lru_cache
 
 from callreview.matching.keys import _intern, keys_of
 from callreview.matching.rules import Phrase
+from callreview.results import Evidence
 from callreview.text import normalize
 from callreview.transcript import Segment, Word
 
@@ -192,6 +193,13 @@ def token_times(turn: Turn, first: int, last: int) -> tuple[float, float]:
     if spans is None or last > len(spans) or first >= last:
         return seg.start, seg.end
     return spans[first][0], spans[last - 1][1]
+
+
+def span_evidence(turn: Turn, first: int, last: int, matched: str, similarity: float) -> Evidence:
+    """What was heard in tokens ``[first, last)`` of ``turn``: who, when, the quote, and what it
+    was taken for (``matched``, at ``similarity``)."""
+    start, end = token_times(turn, first, last)
+    return Evidence(turn.role, start, end, turn.text.quote(first, last), matched, similarity)
 
 
 def _word_token_spans(

@@ -16,6 +16,7 @@ from callreview.matching import (
     initial_final,
     keys_of,
     softened,
+    span_evidence,
     token_times,
 )
 from callreview.qc.lexicon import NameRules
@@ -49,12 +50,10 @@ class Mention:
     uncertain."""
 
     def evidence(self) -> Evidence:
-        start, end = token_times(self.turn, self.first, self.last)
-        return Evidence(
-            self.turn.role,
-            start,
-            end,
-            self.turn.text.quote(self.first, self.last),
+        return span_evidence(
+            self.turn,
+            self.first,
+            self.last,
             self.turn.text.span_text(self.first, self.last),
             self.similarity,
         )
