@@ -206,8 +206,7 @@ def summary_cmd(
     """
     # imported when the command runs, so `callreview --help` does not load the store
     from callreview.store import open_store
-    from callreview.team.finals import final_reviews
-    from callreview.team.summary import BY, render_summary, summarize
+    from callreview.team.summary import BY, render_summary, stored_summary
 
     def run() -> int:
         if by not in BY:
@@ -216,9 +215,7 @@ def summary_cmd(
         settings = load_settings(config, scorecard=scorecard_path)
         rules = scorecard(settings)
         with open_store(db, settings.db) as store:
-            calls = store.calls(since=first, until=last, state="scored")
-            finals = final_reviews(store, calls, rules)
-            figures = summarize(finals, by, first, last, items=rules.item_ids())
+            figures = stored_summary(store, rules, by, first, last)
         if json_flag:
             typer.echo(json.dumps(figures.to_dict(), ensure_ascii=False, indent=2))
         else:

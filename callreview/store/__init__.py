@@ -11,7 +11,8 @@ part of the interface: :mod:`.calls` (registering and claiming), :mod:`.reviews`
 transcripts, the item index), :mod:`.reading`, :mod:`.runs` (runs and samples),
 :mod:`.people` (users, overrides, appeals, kept final scores), :mod:`.sessions` (the web
 app's log-ins), :mod:`.audit` (who did what), :mod:`.queue` (the
-reviewer's queue and the team's tallies), :mod:`.ledger` (read-only checks), :mod:`.meta`,
+reviewer's queue and the team's tallies), :mod:`.aggregates` (the summary's counts),
+:mod:`.ledger` (read-only checks), :mod:`.meta`,
 :mod:`.calibration` (blind calibration rounds), :mod:`.feedback` (agents' acknowledgements).
 
 **Claiming is the store's job.** A call is keyed by the sha256 of its audio. A worker
@@ -29,6 +30,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from callreview.store.aggregates import CallRange, GroupRow, SummaryCounts, WaitingRow
 from callreview.store.audit import AUDIT_ACTIONS, AuditEntry, AuditStore
 from callreview.store.backends import Backend, connect
 from callreview.store.calibration import BlindMark, CalibrationStore, Round
@@ -88,9 +90,11 @@ __all__ = [
     "AppealStatus",
     "AuditEntry",
     "CallBrief",
+    "CallRange",
     "CallMeta",
     "CallState",
     "Claim",
+    "GroupRow",
     "ClaimOutcome",
     "ClaimResult",
     "KeptFinal",
@@ -113,8 +117,10 @@ __all__ = [
     "StoredError",
     "StoredSession",
     "StoredUser",
+    "SummaryCounts",
     "TurnIndex",
     "Unacknowledged",
+    "WaitingRow",
     "open_store",
     "store_url",
     "unindex_calls",

@@ -11,7 +11,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from callreview.store.part import Part
+from callreview.store.aggregates import Aggregates
 from callreview.store.records import ReviewVersion
 from callreview.store.search import index_call
 from callreview.store.sql import marks
@@ -35,7 +35,7 @@ class FinalMarks(NamedTuple):
     reviewed_at: float | None
 
 
-class Reviews(Part):
+class Reviews(Aggregates):
     _indexed: tuple[Any, ...] | None = None
     """(count, newest id) of ``reviews`` when :meth:`index_items` last ran."""
 
@@ -98,6 +98,8 @@ class Reviews(Part):
                 + ", ".join(["(?, ?, ?, ?, ?)"] * len(items)),
                 [v for item in items for v in item],
             )
+        # the summary's index (schema 8), in the same transaction
+        self.add_facts(row[0], call, body["score"], review.band, review.needs_review, body)
         return int(row[0])
 
     def history(self, call: int) -> list[ReviewVersion]:

@@ -273,6 +273,44 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX acknowledgements_call ON acknowledgements (call)",
     ),
+    # 8: what the summary and the agents page count, beside review_items, so they are SQL over
+    # indexed rows instead of review bodies (callreview.store.aggregates): each review's
+    # automatic score, band, band label and whether it waits for a person (review_facts, with
+    # the greeting and closing parts it has), its parts not heard (review_parts) and its
+    # phrase hits per item (review_hits). Filled as reviews are written; a store's older
+    # reviews once, on first use.
+    (
+        """CREATE TABLE review_facts (
+            review INTEGER PRIMARY KEY REFERENCES reviews (id),
+            call INTEGER NOT NULL REFERENCES calls (id),
+            score {real},
+            band TEXT,
+            band_label TEXT,
+            needs_review INTEGER NOT NULL,
+            waits INTEGER NOT NULL,
+            delivery_waits INTEGER NOT NULL,
+            parts TEXT NOT NULL
+        )""",
+        "CREATE INDEX review_facts_call ON review_facts (call)",
+        """CREATE TABLE review_parts (
+            review INTEGER NOT NULL REFERENCES reviews (id),
+            call INTEGER NOT NULL REFERENCES calls (id),
+            item TEXT NOT NULL,
+            part TEXT NOT NULL,
+            heard TEXT NOT NULL,
+            PRIMARY KEY (review, item, part)
+        )""",
+        "CREATE INDEX review_parts_call ON review_parts (call)",
+        """CREATE TABLE review_hits (
+            review INTEGER NOT NULL REFERENCES reviews (id),
+            call INTEGER NOT NULL REFERENCES calls (id),
+            item TEXT NOT NULL,
+            phrase TEXT NOT NULL,
+            hits INTEGER NOT NULL,
+            PRIMARY KEY (review, item, phrase)
+        )""",
+        "CREATE INDEX review_hits_call ON review_hits (call)",
+    ),
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,14 +1,16 @@
 """Figures for the weekly QC meeting: per agent, per week, per checklist item.
 
-    final_reviews(store, store.calls(...), scorecard) ─▶ Summarizer.add(final) × N
-        ─▶ Summary {total, groups, waiting} ─▶ render_summary · to_dict
+    stored_summary(store, scorecard, by, since, until) ─▶ store.summary_counts (SQL) ─┐
+    final_reviews(store, store.calls(...), scorecard) ─▶ Summarizer.add(final) × N ──┴▶
+        Summary {total, groups, waiting} ─▶ render_summary · to_dict
 
 The figures are the calls' final results (:mod:`callreview.team.finals`: the stored review
 with people's overrides and overturned appeals applied, what the web app shows); nothing is
-scored here. They are
-computed in one pass with memory that does not grow with the number of calls, so the
-same :class:`Summarizer` serves ``callreview summary``, the Agents sheet of an XLSX
-export and the web app's Agents page.
+scored here. :func:`stored_summary` (``callreview summary``, the Agents sheet of an XLSX
+export) counts them in SQL over the store's indexes, without reading review bodies;
+:func:`summarize` folds the same figures from a stream of final results, in one pass with
+memory that does not grow with the number of calls (the reference the SQL one is tested
+against, and the path of a read-only store whose index is not complete).
 
 What the figures mean:
 
@@ -38,6 +40,7 @@ from callreview.team.summary.figures import (
     WaitingCall,
 )
 from callreview.team.summary.render import render_summary
+from callreview.team.summary.stored import stored_summary
 from callreview.team.summary.tally import Summarizer, summarize
 
 __all__ = [
@@ -55,5 +58,6 @@ __all__ = [
     "Summary",
     "WaitingCall",
     "render_summary",
+    "stored_summary",
     "summarize",
 ]

@@ -204,14 +204,17 @@ def summarize(
 
 
 def _group_key(call: StoredCall, by: By) -> str:
-    if by == "agent":
-        return call.agent or NO_AGENT
-    if not call.date:
+    return (call.agent or NO_AGENT) if by == "agent" else week_key(call.date)
+
+
+def week_key(day: str | None) -> str:
+    """The group of a call's date when grouping by week: its ISO week."""
+    if not day:
         return NO_DATE
     try:
-        return iso_week(call.date)
+        return iso_week(day)
     except ValueError:  # a date the call system wrote some other way: its own group, not a crash
-        return f"{call.date} (not YYYY-MM-DD)"
+        return f"{day} (not YYYY-MM-DD)"
 
 
 def _part_rank(part: str) -> tuple[int, str]:
