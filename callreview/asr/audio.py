@@ -14,6 +14,7 @@ from typing import Any, Literal
 
 import numpy as np
 
+from callreview.asr import clock
 from callreview.errors import AudioError, describe
 
 SAMPLE_RATE = 16_000
@@ -84,7 +85,11 @@ class Recording:
 def load_audio(path: str | Path) -> Recording:
     """Decode ``path``; raise :class:`AudioError` (one line: what, which file, how to fix) on bad
     input."""
-    path = Path(path)
+    with clock.timed("audio decode"):
+        return _decode(Path(path))
+
+
+def _decode(path: Path) -> Recording:
     check_file(path)
     import av  # late: PyAV is heavy to import and only needed here
 

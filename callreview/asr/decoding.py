@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from callreview.asr import clock
 from callreview.asr.audio import SAMPLE_RATE
 from callreview.asr.windows import FRAMES_PER_S, MAX_FRAMES
 
@@ -55,7 +56,7 @@ def decode_windows(
         range(len(audios)), key=lambda i: feats[i].shape[-1]
     )  # similar lengths batch together
     out: list[list] = [[] for _ in audios]
-    clock = 0  # a running offset: faster-whisper's word timing expects times that only grow
+    running = 0  # a running offset: faster-whisper's word timing expects times that only grow
     pipeline.last_speech_timestamp = 0.0
     for b in range(0, len(order), batch_size):
         idx = order[b : b + batch_size]
@@ -68,12 +69,13 @@ def decode_windows(
         meta, offsets = [], []
         for i in idx:
             duration = min(len(audios[i]) / SAMPLE_RATE, MAX_FRAMES / FRAMES_PER_S)
-            meta.append({"offset": float(clock), "duration": duration, "segments": []})
-            offsets.append(clock)
-            clock += int(np.ceil(duration)) + 1
-        for i, offset, result in zip(
-            idx, offsets, pipeline.forward(features, tokenizer, meta, options)
-        ):
+            meta.append({"offset": float(running), "duration": duration, "segments": []})
+            offsets.append(running)
+            running += int(np.ceil(duration)) + 1
+        clock.mark("first encoder pass")
+        with clock.timed("decoding (encoder, decoder, word timings)"):
+            results = pipeline.forward(features, tokenizer, meta, options)
+        for i, offset, result in zip(idx, offsets, results):
             for seg in result:
                 words = [
                     FwWord(w["start"] - offset, w["end"] - offset, w["word"], w["probability"])

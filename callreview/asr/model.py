@@ -20,6 +20,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from callreview.asr import clock
 from callreview.cpu import cores
 from callreview.errors import ModelUnavailableError
 
@@ -177,7 +178,7 @@ def load_model(
     ``cpu_threads`` 0: one per core this process may run on (its CPU affinity, as a container's
     cpuset or ``taskset`` sets it, not every core of the host)."""
     device, default_type = pick_device(device)
-    with _LOAD_LOCK:
+    with _LOAD_LOCK, clock.timed("model load"):
         return _load(ref.load_from, device, compute_type or default_type, cpu_threads or cores())
 
 

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 
 import numpy as np
 
+from callreview.asr import clock
 from callreview.asr.audio import SAMPLE_RATE, Recording, file_digest, load_audio
 from callreview.asr.cache import TranscriptCache, transcript_key
 from callreview.asr.decoding import batched_decoding, decode_windows
@@ -375,13 +376,15 @@ class Transcriber:
         concurrent runs of one session, so both channels of a stereo call take the time of one
         (the same pieces as one after the other)."""
         threads = min(len(block), self.options.cpu_threads or cores())
-        if threads < 2:
-            return [speech_pieces(audio, role, offset, max_s) for role, audio in block.items()]
-
-        with ThreadPoolExecutor(threads) as pool:
-            return list(
-                pool.map(lambda item: speech_pieces(item[1], item[0], offset, max_s), block.items())
-            )
+        with clock.timed("speech detection"):
+            if threads < 2:
+                return [speech_pieces(audio, role, offset, max_s) for role, audio in block.items()]
+            with ThreadPoolExecutor(threads) as pool:
+                return list(
+                    pool.map(
+                        lambda item: speech_pieces(item[1], item[0], offset, max_s), block.items()
+                    )
+                )
 
     def _sequential_args(self, language: str | None, vad_filter: bool) -> dict:
         """faster-whisper ``transcribe()`` arguments for the sequential decoder (a channel at

@@ -101,7 +101,9 @@ ConfigOpt = Annotated[
 DebugOpt = Annotated[
     bool,
     typer.Option(
-        "--debug", help="Show the traceback of an unexpected error (without local variables)."
+        "--debug",
+        help="Show the traceback of an unexpected error (without local variables), and where"
+        " the time went (start-up, audio decode, model load, speech detection, decoding).",
     ),
 ]
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from callreview.asr import clock
 from callreview.errors import CallreviewError, describe
 from callreview.files import write_output
 from callreview.names import ERRORS, display
@@ -28,12 +29,14 @@ _debug = False
 
 def run_command(body: Callable[[], int], debug: bool) -> None:
     """Run a command body: user errors → one line and their exit code; anything else → one
-    line and 70."""
+    line and 70. With ``debug``, where the process's time went is printed last."""
     global _debug
     _debug = debug
     _show_names()
+    if debug:
+        clock.mark("the command starts")
     try:
-        code = body()
+        code = _timed_body(body, debug)
     except CallreviewError as err:
         error(err)
         raise typer.Exit(err.exit_code) from None
@@ -50,6 +53,17 @@ def run_command(body: Callable[[], int], debug: bool) -> None:
         )
         raise typer.Exit(INTERNAL_ERROR) from None
     raise typer.Exit(code)
+
+
+def _timed_body(body: Callable[[], int], debug: bool) -> int:
+    """``body()``; with ``debug``, then its time split on stderr (as far as it got)."""
+    try:
+        return body()
+    finally:
+        if debug:
+            clock.mark("the command ends")
+            for line in clock.lines():
+                typer.echo(f"callreview: {line}", err=True)
 
 
 def echo(text: str, err: bool = False) -> None:

@@ -26,9 +26,10 @@ from callreview.cli.options import (
     ScorecardOpt,
 )
 from callreview.cli.run import echo, load_rules, report, run_command
+from callreview.cli.startup import beside_model
 from callreview.errors import CallreviewError
 from callreview.privacy import Redacted, Rules, redact, redactor, rules_of
-from callreview.settings import load_settings
+from callreview.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from callreview.results import CallReview
@@ -52,9 +53,6 @@ def transcribe(
 
     Example: callreview transcribe audio_samples/01_perfect.flac --json -
     """
-    # imported when the command runs, so `callreview --help` does not load the speech stack
-    from callreview.cli.render import render_redactions, render_transcript
-    from callreview.review import Reviewer
 
     def run() -> int:
         settings = load_settings(
@@ -66,7 +64,11 @@ def transcribe(
             cache=False if no_cache else None,
         )
         speak(settings)
-        transcripts = Reviewer(settings).transcript_many(files)
+        reviewer = beside_model(settings, files, partial(_reviewer, settings))
+        # imported when the command runs (by now, in _reviewer), so `--help` loads none of it
+        from callreview.cli.render import render_redactions, render_transcript
+
+        transcripts = reviewer.transcript_many(files)
         if no_redact:
             _warn_unredacted()
             return report(transcripts, json_out, render_transcript)
@@ -123,9 +125,6 @@ def score(
 
     Example: callreview score audio_samples/*.flac --json results.json
     """
-    # imported when the command runs, so `callreview --help` does not load the speech stack
-    from callreview.cli.render import render_batch, render_review
-    from callreview.review import Reviewer
 
     def run() -> int:
         settings = load_settings(
@@ -141,8 +140,10 @@ def score(
             language=language,
         )
         speak(settings)
-        reviewer = Reviewer(settings)
-        load_rules(reviewer)
+        reviewer = beside_model(settings, files, partial(_reviewer, settings, rules=True))
+        # imported when the command runs (by now, in _reviewer), so `--help` loads none of it
+        from callreview.cli.render import render_batch, render_review
+
         call = {"customer_name": customer_name, "agent_name": agent_name, "direction": direction}
         if no_redact:
             _warn_unredacted()
@@ -154,6 +155,24 @@ def score(
         )
 
     run_command(run, debug)
+
+
+def _reviewer(settings: Settings, rules: bool = False) -> Reviewer:
+    """A reviewer with, ``rules``: the lexicon and scorecard loaded, so a malformed one is refused
+    before any audio; else its transcription options worked out (the lexicon read for them)."""
+    # imported when the command runs, so `callreview --help` does not load the speech stack
+    import callreview.cli.render  # noqa: F401 - the command's output, imported beside the model
+    from callreview.review import Reviewer
+
+    reviewer = Reviewer(settings)
+    if rules:
+        load_rules(reviewer)
+    else:
+        try:
+            _ = reviewer.transcribe_options
+        except CallreviewError:
+            pass  # a bad lexicon is refused where transcribe always refused it: after the audio
+    return reviewer
 
 
 def _shown_reviews(
