@@ -138,7 +138,7 @@ def test_sql_summary_of_a_store_indexed_before_it_fills_the_index_once(reviewed_
     url, path = reviewed_store
     rules = load_scorecard(path)
     with open_store(url) as store:
-        for table in ("review_parts", "review_hits", "review_facts"):
+        for table in ("review_hits", "review_facts"):
             store.db.execute(f"DELETE FROM {table}")
         assert not store.facts_complete()
         sql = stored_summary(store, rules, "agent").to_dict()

@@ -2,9 +2,10 @@
 
 Each review version is indexed as it is written (and a store's older ones once, on first use,
 :meth:`Aggregates.index_facts`): ``review_facts`` (its automatic score, band, band label,
-whether it waits for a person, the greeting and closing parts it has), ``review_parts`` (its
-parts not heard) and ``review_hits`` (its phrase hits per item), beside ``review_items`` (each
-item's automatic and final status). :meth:`Aggregates.summary_counts` counts a range of
+whether it waits for a person, and as two short texts that few reviews differ in, its item
+statuses and its parts heard or not) and ``review_hits`` (its phrase hits per item), beside
+``review_items`` (each item's automatic and final status). Grouping by those texts counts
+100,000 calls in one pass over one row each. :meth:`Aggregates.summary_counts` counts a range of
 scored calls from them, per agent or per call date, with the final score and band people's
 review kept (``review_finals``) and the final statuses; what the counts mean is
 :mod:`callreview.team.summary`'s.
@@ -66,8 +67,11 @@ class GroupRow:
     rescored: bool
     """Overrides gave these calls their score (their band label is the scorecard's)."""
     waits: bool
-    parts: tuple[tuple[str, str], ...]
-    """(item, part) of every part the reviews have."""
+    parts: tuple[tuple[str, str, str], ...]
+    """(item, part, ``found`` | ``missed`` | ``uncertain``) of every part the reviews have."""
+    statuses: tuple[tuple[str, str], ...] | None
+    """(item, status) of the reviews' items, final as automatic: nobody reviewed these calls
+    (``None`` for reviewed ones: :attr:`SummaryCounts.statuses` counts theirs)."""
     calls: int
     scored: int
     score_sum: float
@@ -95,9 +99,7 @@ class SummaryCounts:
 
     groups: list[GroupRow] = field(default_factory=list)
     statuses: list[tuple[str | None, str, str, int]] = field(default_factory=list)
-    """(key, item, final status, calls)."""
-    unheard: list[tuple[str | None, str, str, str, int]] = field(default_factory=list)
-    """(key, item, part, ``missed`` | ``uncertain``, calls)."""
+    """(key, item, final status, calls) of the calls a person reviewed."""
     hits: list[tuple[str | None, str, int, int]] = field(default_factory=list)
     """(key, phrase, hits, calls with a hit)."""
     waiting: list[WaitingRow] = field(default_factory=list)
@@ -118,41 +120,48 @@ class Aggregates(Part):
         cond, params = self._range(where)
         key = "c.agent" if group == "agent" else "c.call_date"
         rows = self.db.execute(
-            "SELECT k, band, band_label, rescored, waits, parts, COUNT(*), COUNT(score), "
-            "SUM(score), MIN(score), MIN(call_date), MAX(call_date) FROM ("
+            "SELECT k, band, band_label, rescored, waits, parts, statuses, COUNT(*), "
+            "COUNT(score), SUM(score), MIN(score), MIN(call_date), MAX(call_date) FROM ("
             f"SELECT {key} AS k, {BAND} AS band, x.band_label AS band_label, "
-            f"{RESCORED} AS rescored, {WAITS} AS waits, x.parts AS parts, {SCORE} AS score, "
-            f"c.call_date AS call_date FROM {FACTS_FROM} WHERE {cond}"
-            ") t GROUP BY k, band, band_label, rescored, waits, parts",
+            f"{RESCORED} AS rescored, {WAITS} AS waits, x.parts AS parts, "
+            "CASE WHEN f.review IS NULL THEN x.statuses END AS statuses, "
+            f"{SCORE} AS score, c.call_date AS call_date FROM {FACTS_FROM} WHERE {cond}"
+            ") t GROUP BY k, band, band_label, rescored, waits, parts, statuses",
             params,
         ).fetchall()
+        texts: dict[str, Any] = {}  # each distinct text parsed once
+
+        def parsed(text: str | None) -> Any:
+            if text is None:
+                return None
+            if text not in texts:
+                texts[text] = tuple(tuple(v) for v in json.loads(text))
+            return texts[text]
+
         groups = [
             GroupRow(
-                k,
-                band,
-                label,
-                bool(rescored),
-                bool(waits),
-                _parts(parts),
-                int(n),
-                int(scored),
-                float(total or 0.0),
-                None if low is None else float(low),
-                first,
-                last,
+                r[0],
+                r[1],
+                r[2],
+                bool(r[3]),
+                bool(r[4]),
+                parsed(r[5]),
+                parsed(r[6]),
+                int(r[7]),
+                int(r[8]),
+                float(r[9] or 0.0),
+                None if r[10] is None else float(r[10]),
+                r[11],
+                r[12],
             )
-            for k, band, label, rescored, waits, parts, n, scored, total, low, first, last in rows
+            for r in rows
         ]
+        # the reviewed calls' final statuses, from the few reviewed calls outwards (CROSS JOIN:
+        # SQLite keeps this order)
         statuses = self.db.execute(
-            f"SELECT {key}, ri.item, ri.final, COUNT(*) FROM calls c "
-            f"JOIN review_items ri ON ri.review = c.current_review WHERE {cond} "
-            f"GROUP BY {key}, ri.item, ri.final",
-            params,
-        ).fetchall()
-        unheard = self.db.execute(
-            f"SELECT {key}, p.item, p.part, p.heard, COUNT(*) FROM calls c "
-            f"JOIN review_parts p ON p.review = c.current_review WHERE {cond} "
-            f"GROUP BY {key}, p.item, p.part, p.heard",
+            f"SELECT {key}, ri.item, ri.final, COUNT(*) FROM review_finals f "
+            "CROSS JOIN calls c CROSS JOIN review_items ri WHERE c.current_review = f.review "
+            f"AND ri.review = f.review AND {cond} GROUP BY {key}, ri.item, ri.final",
             params,
         ).fetchall()
         hits = self.db.execute(
@@ -165,7 +174,6 @@ class Aggregates(Part):
         return SummaryCounts(
             groups,
             [(k, item, status, int(n)) for k, item, status, n in statuses],
-            [(k, item, part, heard, int(n)) for k, item, part, heard, n in unheard],
             [(k, phrase, int(n), int(calls)) for k, phrase, n, calls in hits],
             self._waiting(cond, params, waiting_limit),
         )
@@ -268,21 +276,18 @@ class Aggregates(Part):
         delivery = (body.get("delivery") or {}).values()
         delivery_waits = any(d.get("status") == "review" for d in delivery)
         waits = delivery_waits or any(i.get("status") == "review" for i in items.values())
-        parts: list[tuple[str, str]] = []
-        unheard: list[tuple[Any, ...]] = []
+        parts: list[tuple[str, str, str]] = []
         hits: dict[tuple[str, str], int] = {}
         for name, item in items.items():
             for part, seen in (item.get("parts") or {}).items():
-                parts.append((name, part))
-                if not seen.get("found"):
-                    heard = "uncertain" if seen.get("uncertain") else "missed"
-                    unheard.append((review, call, name, part, heard))
+                heard = "uncertain" if seen.get("uncertain") else "missed"
+                parts.append((name, part, "found" if seen.get("found") else heard))
             for hit in item.get("hits") or ():
                 if isinstance(hit, Mapping) and "phrase" in hit:
                     hits[name, hit["phrase"]] = hits.get((name, hit["phrase"]), 0) + 1
         cur = self.db.execute(
             "INSERT INTO review_facts (review, call, score, band, band_label, needs_review, "
-            "waits, delivery_waits, parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "waits, delivery_waits, statuses, parts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
             "ON CONFLICT (review) DO NOTHING",
             (
                 review,
@@ -293,24 +298,15 @@ class Aggregates(Part):
                 int(needs_review),
                 int(waits),
                 int(delivery_waits),
+                json.dumps([[n, i.get("status", "review")] for n, i in items.items()]),
                 json.dumps(parts, ensure_ascii=False),
             ),
         )
         if cur.rowcount != 1:
             return
-        if unheard:
-            self.db.execute(
-                "INSERT INTO review_parts (review, call, item, part, heard) VALUES "
-                + ", ".join(["(?, ?, ?, ?, ?)"] * len(unheard)),
-                [v for row in unheard for v in row],
-            )
         if hits:
             self.db.execute(
                 "INSERT INTO review_hits (review, call, item, phrase, hits) VALUES "
                 + ", ".join(["(?, ?, ?, ?, ?)"] * len(hits)),
                 [v for (name, phrase), n in hits.items() for v in (review, call, name, phrase, n)],
             )
-
-
-def _parts(text: str) -> tuple[tuple[str, str], ...]:
-    return tuple((str(item), str(part)) for item, part in json.loads(text))

@@ -33,7 +33,6 @@ CHILDREN: tuple[tuple[str, str], ...] = (
     ("acknowledgements", "call"),
     ("review_items", "call"),
     ("review_facts", "call"),
-    ("review_parts", "call"),
     ("review_hits", "call"),
     ("review_finals", "call"),
     ("overrides", "call"),

@@ -275,8 +275,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     ),
     # 8: what the summary and the agents page count, beside review_items, so they are SQL over
     # indexed rows instead of review bodies (callreview.store.aggregates): each review's
-    # automatic score, band, band label and whether it waits for a person (review_facts, with
-    # the greeting and closing parts it has), its parts not heard (review_parts) and its
+    # automatic score, band, band label, whether it waits for a person, its item statuses and
+    # its parts heard or not, as short texts few reviews differ in (review_facts), and its
     # phrase hits per item (review_hits). Filled as reviews are written; a store's older
     # reviews once, on first use.
     (
@@ -289,18 +289,10 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             needs_review INTEGER NOT NULL,
             waits INTEGER NOT NULL,
             delivery_waits INTEGER NOT NULL,
+            statuses TEXT NOT NULL,
             parts TEXT NOT NULL
         )""",
         "CREATE INDEX review_facts_call ON review_facts (call)",
-        """CREATE TABLE review_parts (
-            review INTEGER NOT NULL REFERENCES reviews (id),
-            call INTEGER NOT NULL REFERENCES calls (id),
-            item TEXT NOT NULL,
-            part TEXT NOT NULL,
-            heard TEXT NOT NULL,
-            PRIMARY KEY (review, item, part)
-        )""",
-        "CREATE INDEX review_parts_call ON review_parts (call)",
         """CREATE TABLE review_hits (
             review INTEGER NOT NULL REFERENCES reviews (id),
             call INTEGER NOT NULL REFERENCES calls (id),

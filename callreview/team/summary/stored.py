@@ -80,12 +80,6 @@ def stored_summary(
         for tally in tallies(key):
             if item in tally.statuses:  # the scorecard's items only
                 tally.statuses[item][status] += n
-    for key, item, part, heard, n in counts.unheard:
-        if item in PART_ITEMS:
-            for tally in tallies(key):
-                tally.parts.setdefault((item, part), [0, 0, 0])[
-                    2 if heard == "uncertain" else 1
-                ] += n
     for key, phrase, hits, with_hits in counts.hits:
         for tally in tallies(key):
             tally.hits[phrase] += hits
@@ -125,9 +119,15 @@ def _count(tally: _Tally, g: GroupRow) -> None:
         tally.min_score = g.min_score if low is None else min(low, g.min_score)
     if g.band:
         tally.bands[g.band] += g.calls
-    for item, part in g.parts:
+    for item, part, heard in g.parts:
         if item in PART_ITEMS:
-            tally.parts.setdefault((item, part), [0, 0, 0])[0] += g.calls
+            counts = tally.parts.setdefault((item, part), [0, 0, 0])
+            counts[0] += g.calls
+            if heard != "found":
+                counts[2 if heard == "uncertain" else 1] += g.calls
+    for item, status in g.statuses or ():  # the reviewed calls' final ones are counted apart
+        if item in tally.statuses:  # the scorecard's items only
+            tally.statuses[item][status] += g.calls
     if g.waits:
         tally.waiting += g.calls
 
