@@ -156,3 +156,21 @@ def test_summary_command_prints_the_sql_figures(reviewed_store):
     with open_store(url) as store:
         expected = reference(store, load_scorecard(path), "week", None, None).to_dict()
     assert json.loads(done.stdout) == expected
+
+
+def test_agents_page_figures_agree_with_the_summary(reviewed_store):
+    """The web app's agents page (store.agent_tallies, SQL over the same indexes) counts what the
+    summary counts: calls, scores, bands and each item's fails of every agent."""
+    url, path = reviewed_store
+    rules = load_scorecard(path)
+    with open_store(url) as store:
+        agents = {a.agent: a for a in People(store, rules).agents()}
+        summary = stored_summary(store, rules, "agent")
+    assert len(agents) == len(summary.groups)
+    for g in summary.groups:
+        a = agents[None if g.key == "(no agent)" else g.key]
+        assert (a.calls, a.minimum) == (g.calls, g.min_score)
+        assert a.mean == round(g.mean_score, 1)  # type: ignore[arg-type]  # the page shows one decimal
+        assert a.bands == {band: n for band, n in g.bands if n}
+        for item in g.items:
+            assert a.failures.get(item.item, (0, 0)) == (item.failed, item.judged), item

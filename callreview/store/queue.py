@@ -8,6 +8,7 @@ the figures mean (weeks, rates, kappa) is :mod:`callreview.team`'s.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -94,6 +95,12 @@ _QUEUE_FROM = (
     "LEFT JOIN review_finals f ON f.review = c.current_review"
 )
 _QUEUE_FROM_SLIM = "calls c LEFT JOIN review_finals f ON f.review = c.current_review"
+_TALLY_FROM = (
+    "calls c JOIN review_facts r ON r.review = c.current_review "
+    "LEFT JOIN review_finals f ON f.review = c.current_review"
+)
+"""The queue's FROM with each review's indexed facts (schema 8: the score, band and flag the
+queue's filters read, as ``reviews`` has them) in place of its row, which holds the body."""
 
 
 class Queue(Part):
@@ -123,7 +130,9 @@ class Queue(Part):
         )
         slim = _slim(filters, sort)
         total = int(
-            self.db.execute(f"SELECT COUNT(*) FROM {slim} WHERE {where}", params).fetchone()[0]
+            self.db.execute(
+                f"SELECT COUNT(*) FROM {_counted(filters)} WHERE {where}", params
+            ).fetchone()[0]
         )
         page = max(1, page)
         # the page's ids first (sorting every call), then their columns (only those calls)
@@ -239,42 +248,75 @@ class Queue(Part):
 
     def agent_tallies(self, filters: QueueFilter = QueueFilter()) -> AgentTallies:
         """The queue's calls (same filters) counted per agent: per day, per final band, open
-        appeals, and each item's final fails (reads the item index, as :meth:`queue`)."""
+        appeals, and each item's final fails (reads the item index and the reviews' facts,
+        :meth:`index_items` first)."""
         where, params = self._where(filters)
         day = call_day(self.db)
-        # per agent and day (a few thousand rows for a quarter); weeks are folded by the caller
-        days = self.db.execute(
-            f"SELECT c.agent, {day}, COUNT(*), SUM({_SCORE}), COUNT({_SCORE}), MIN({_SCORE}), "
-            "SUM(CASE WHEN f.review IS NULL THEN 0 ELSE 1 END) "
-            f"FROM {_QUEUE_FROM} WHERE {where} GROUP BY c.agent, {day}",
+        # per agent, day and band (a few thousand rows for a quarter), in one pass: days first,
+        # so SQLite reads the calls in table order, not through the (agent, date) index (random
+        # reads, several times slower); weeks are folded by the caller
+        rows = self.db.execute(
+            f"SELECT c.agent, {day}, {_BAND}, COUNT(*), SUM({_SCORE}), COUNT({_SCORE}), "
+            f"MIN({_SCORE}), SUM(CASE WHEN f.review IS NULL THEN 0 ELSE 1 END) "
+            f"FROM {_TALLY_FROM} WHERE {where} GROUP BY {day}, {_BAND}, c.agent",
             params,
         ).fetchall()
-        bands = self.db.execute(
-            f"SELECT c.agent, {_BAND}, COUNT(*) FROM {_QUEUE_FROM} "
-            f"WHERE {where} AND {_BAND} IS NOT NULL GROUP BY c.agent, {_BAND}",
-            params,
-        ).fetchall()
+        days: dict[tuple[str | None, str], list[Any]] = {}
+        bands: dict[tuple[str | None, str], int] = {}
+        for agent, d, band, n, total, scored, low, reviewed in rows:
+            seen = days.setdefault((agent, d), [0, 0.0, 0, None, 0])
+            seen[0] += int(n)
+            seen[1] += float(total or 0.0)
+            seen[2] += int(scored)
+            if low is not None:
+                seen[3] = low if seen[3] is None else min(seen[3], low)
+            seen[4] += int(reviewed or 0)
+            if band is not None:
+                bands[agent, band] = bands.get((agent, band), 0) + int(n)
         appeals = self.db.execute(
-            f"SELECT c.agent, COUNT(*) FROM {_QUEUE_FROM} JOIN appeals a ON a.call = c.id "
+            f"SELECT c.agent, COUNT(*) FROM {_TALLY_FROM} JOIN appeals a ON a.call = c.id "
             f"WHERE {where} AND a.status = 'open' GROUP BY c.agent",
-            params,
-        ).fetchall()
-        failures = self.db.execute(
-            "SELECT c.agent, ri.item, SUM(CASE WHEN ri.final = 'fail' THEN 1 ELSE 0 END), "
-            "SUM(CASE WHEN ri.final IN ('pass', 'fail') THEN 1 ELSE 0 END) "
-            f"FROM {_slim(filters)} JOIN review_items ri ON ri.review = c.current_review "
-            f"WHERE {where} GROUP BY c.agent, ri.item",
             params,
         ).fetchall()
         return AgentTallies(
             [
-                (a, d, int(n), float(total or 0.0), int(scored), low, int(reviewed or 0))
-                for a, d, n, total, scored, low, reviewed in days
+                (a, d, n, total, scored, low, reviewed)
+                for (a, d), (n, total, scored, low, reviewed) in days.items()
             ],
-            [(a, band, int(n)) for a, band, n in bands],
+            [(a, band, n) for (a, band), n in bands.items()],
             [(a, int(n)) for a, n in appeals],
-            [(a, item, int(failed or 0), int(judged or 0)) for a, item, failed, judged in failures],
+            self._failures(where, params),
         )
+
+    def _failures(self, where: str, params: list[Any]) -> list[tuple[str | None, str, int, int]]:
+        """(agent, item, final fails, judged) of :meth:`agent_tallies`: the calls nobody reviewed
+        grouped by their automatic statuses (a text few calls differ in), the reviewed ones'
+        final statuses from the item index."""
+        counts: dict[tuple[str | None, str], list[int]] = {}
+        auto = self.db.execute(
+            f"SELECT c.agent, r.statuses, COUNT(*) FROM {_TALLY_FROM} "
+            f"WHERE {where} AND f.review IS NULL GROUP BY r.statuses, c.agent",  # as above
+            params,
+        ).fetchall()
+        for agent, statuses, n in auto:
+            for item, status in json.loads(statuses):
+                seen = counts.setdefault((agent, item), [0, 0])
+                seen[0] += int(n) if status == "fail" else 0
+                seen[1] += int(n) if status in ("pass", "fail") else 0
+        reviewed = self.db.execute(
+            "SELECT c.agent, ri.item, SUM(CASE WHEN ri.final = 'fail' THEN 1 ELSE 0 END), "
+            "SUM(CASE WHEN ri.final IN ('pass', 'fail') THEN 1 ELSE 0 END) "
+            "FROM review_finals f CROSS JOIN calls c CROSS JOIN review_facts r "
+            "CROSS JOIN review_items ri WHERE c.current_review = f.review "
+            f"AND r.review = f.review AND ri.review = f.review AND {where} "
+            "GROUP BY c.agent, ri.item",
+            params,
+        ).fetchall()
+        for agent, item, failed, judged in reviewed:
+            seen = counts.setdefault((agent, item), [0, 0])
+            seen[0] += int(failed or 0)
+            seen[1] += int(judged or 0)
+        return [(agent, item, failed, judged) for (agent, item), (failed, judged) in counts.items()]
 
     def kept_finals(self, calls: Sequence[int]) -> dict[int, tuple[float | None, str | None]]:
         """call → (final score, final band) kept for its current review, for the calls a person
@@ -309,3 +351,11 @@ def _slim(filters: QueueFilter, sort: str = "date") -> str:
     if filters.band or filters.needs_review is not None or sort == "score":
         return _QUEUE_FROM
     return _QUEUE_FROM_SLIM
+
+
+def _counted(filters: QueueFilter) -> str:
+    """The FROM the queue's count needs: the final results only when a filter reads them (at most
+    one row per call, so leaving them out counts the same calls)."""
+    if filters.band or filters.needs_review is not None:
+        return _QUEUE_FROM
+    return _QUEUE_FROM_SLIM if filters.reviewed is not None else "calls c"

@@ -179,18 +179,21 @@ class Reviews(Aggregates):
         if self._indexed == mark:
             return 0
         added = 0
-        batch: list[tuple[int, int, str]] = []
-        sql = (
-            "SELECT r.id, r.call, r.body FROM reviews r "
-            "WHERE NOT EXISTS (SELECT 1 FROM review_items ri WHERE ri.review = r.id)"
-        )
-        for review, call, body in self.db.stream(sql):
-            batch.append((review, call, body))
-            if len(batch) >= 500:
-                added += self._index(batch)
-                batch = []
-        if batch:
+        # the ids first: SQLite finds them in an index, without reading the rows that hold bodies
+        missing = [
+            int(r[0])
+            for r in self.db.execute(
+                "SELECT r.id FROM reviews r "
+                "WHERE NOT EXISTS (SELECT 1 FROM review_items ri WHERE ri.review = r.id)"
+            ).fetchall()
+        ]
+        for lo in range(0, len(missing), 500):
+            ids = missing[lo : lo + 500]
+            batch = self.db.execute(
+                f"SELECT id, call, body FROM reviews WHERE id IN ({marks(len(ids))})", ids
+            ).fetchall()
             added += self._index(batch)
+        self.index_facts()  # the summary's index (schema 8), filled on the same first use
         self._indexed = mark
         return added
 

@@ -102,12 +102,15 @@ def stored_summary(
 
 def _indexed(store: Store) -> bool:
     """Fill the indexes the counts read (unless the store is read-only); whether they hold every
-    stored review."""
-    if not store.db.read_only:
-        store.index_items()
-        store.index_facts()
+    stored review. Reviews are written with both, so a store whose facts are complete has its
+    item index complete too."""
+    if store.facts_complete():
         return True
-    return store.facts_complete()
+    if store.db.read_only:
+        return False
+    store.index_items()
+    store.index_facts()
+    return True
 
 
 def _count(tally: _Tally, g: GroupRow) -> None:
