@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -36,6 +37,7 @@ from callreview.team.export.jsonlines import write_jsonl
 from callreview.team.export.redaction import shown_calls
 from callreview.team.export.xlsxfile import write_xlsx
 from callreview.team.finals import final_reviews
+from callreview.team.summary import stored_summary
 
 if TYPE_CHECKING:
     from callreview.qc.scorecard import Scorecard
@@ -75,10 +77,14 @@ def export(
     default), personal data masked by ``rules`` unless not ``redacted``; returns how many."""
     if fmt not in FORMATS:
         raise CallreviewError(f"unknown export format {fmt!r}; use one of {', '.join(FORMATS)}")
+    scorecard = scorecard or load_scorecard(None)
+    write = FORMATS[fmt]
+    if fmt == "xlsx":  # its Agents sheet: the summary of the same calls, counted in SQL
+        agents = stored_summary(store, scorecard, "agent", where.since, where.until, where.agent)
+        write = partial(write_xlsx, agents=agents)
     stored = store.calls(since=where.since, until=where.until, agent=where.agent, state="scored")
     calls = shown_calls(store, stored, rules, redacted=redacted)
-    scorecard = scorecard or load_scorecard(None)
     finals = final_reviews(store, calls, scorecard)
     # An XLSX workbook's bytes would garble a terminal; CSV and JSON Lines read fine there.
     with open_output(target, what="the export", binary_to_terminal=fmt != "xlsx") as out:
-        return FORMATS[fmt](finals, out, custom_items(scorecard.item_ids()))
+        return write(finals, out, custom_items(scorecard.item_ids()))

@@ -1,16 +1,19 @@
 """The XLSX export: a Calls sheet (the CSV's columns) and an Agents summary sheet.
 
 openpyxl's write-only mode streams rows to disk, but it must know the column widths
-before the first row. So the rows go once through a spool file (pickled, on disk)
-while their widths and the per-agent figures are measured; then the sheets are written
-from the spool. Memory stays flat whatever the number of calls, and the store is read
-once. Widths count a Chinese character as two (:func:`callreview.tables.display_width`).
+before the first row. So the rows go once through a spool file (pickled, on disk, already
+cleaned for XLSX) while their widths are measured; then the sheet is written from the spool.
+Memory stays flat whatever the number of calls, and the store's bodies are read once. The
+Agents sheet is the summary's figures per agent (:func:`callreview.team.summary.stored_summary`:
+SQL over the store's indexes, handed in by the export), else counted from the rows as they
+pass. Widths count a Chinese character as two (:func:`callreview.tables.display_width`).
 """
 
 from __future__ import annotations
 
 import datetime
 import pickle
+import re
 import tempfile
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, BinaryIO, cast
@@ -20,7 +23,7 @@ from callreview.errors import CallreviewError
 from callreview.results import ITEMS
 from callreview.tables import display_width
 from callreview.team.export.columns import Cell, call_row, columns, inert
-from callreview.team.summary import Figures, Summarizer
+from callreview.team.summary import Figures, Summarizer, Summary
 
 if TYPE_CHECKING:
     from callreview.team.finals import FinalReview
@@ -33,17 +36,25 @@ MAX_ROWS = 1_048_575
 """Excel's 1,048,576 rows a sheet, less the header."""
 
 
-def write_xlsx(calls: Iterable[FinalReview], out: BinaryIO, custom: Sequence[str] = ()) -> int:
+def write_xlsx(
+    calls: Iterable[FinalReview],
+    out: BinaryIO,
+    custom: Sequence[str] = (),
+    agents: Summary | None = None,
+) -> int:
+    """The workbook of ``calls``; ``agents``: the same calls' summary by agent (``None``: counted
+    here from ``calls``)."""
     from openpyxl import Workbook  # a heavy import: only for an xlsx export
 
-    summarizer = Summarizer("agent", items=(*ITEMS, *custom))
+    summarizer = None if agents is not None else Summarizer("agent", items=(*ITEMS, *custom))
     headers = columns(custom)
     widths = [display_width(name) for name in headers]
     written = 0
     with tempfile.TemporaryFile(prefix="callreview-xlsx-") as spool:
         for call in calls:
-            row = call_row(call, custom)
-            summarizer.add(call)
+            row = [_clean(v) for v in call_row(call, custom)]
+            if summarizer is not None:
+                summarizer.add(call)
             widths = [max(w, _width(v)) for w, v in zip(widths, row)]
             pickle.dump(row, spool, protocol=pickle.HIGHEST_PROTOCOL)
             written += 1
@@ -56,9 +67,10 @@ def write_xlsx(calls: Iterable[FinalReview], out: BinaryIO, custom: Sequence[str
         book = Workbook(write_only=True)
         sheet = _sheet(book, "Calls", headers, widths)
         for _ in range(written):
-            sheet.append([_clean(v) for v in pickle.load(spool)])
+            sheet.append(pickle.load(spool))
         _filter(sheet, len(headers), written)
-        figures = summarizer.result()
+        figures = summarizer.result() if summarizer is not None else agents
+        assert figures is not None  # one of the two, by construction
         _agents_sheet(book, figures.groups, figures.total)
         _save(book, out)
     return written
@@ -176,7 +188,10 @@ def _width(value: Cell) -> int:
 def _clean(value: Cell) -> Cell:
     """Strings without the control characters XLSX cannot hold."""
     if isinstance(value, str):
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE  # heavy, as above
-
-        return inert(ILLEGAL_CHARACTERS_RE.sub("", value))  # openpyxl writes "=…" text as a formula
+        return inert(_ILLEGAL.sub("", value))  # openpyxl writes "=…" text as a formula
     return value
+
+
+# the characters openpyxl's ILLEGAL_CHARACTERS_RE refuses, compiled here so that the module
+# loads without openpyxl
+_ILLEGAL = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
