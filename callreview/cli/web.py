@@ -9,10 +9,13 @@ import typer
 
 from callreview.cli.options import ConfigOpt, DebugOpt, ScorecardOpt, StoreOpt
 from callreview.cli.run import run_command
+from callreview.cpu import cores
 from callreview.errors import SettingsError
 from callreview.i18n.choose import site_language
 from callreview.privacy import rules_of
 from callreview.settings import load_settings
+
+MAX_DEFAULT_WORKERS = 8
 
 
 def serve(
@@ -73,6 +76,17 @@ def serve(
             " status (no query strings, no transcript text).",
         ),
     ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            metavar="N",
+            min=1,
+            max=64,
+            help="Worker processes answering requests (each with its own store connection)."
+            f" Default: the cores this process may use, at most {MAX_DEFAULT_WORKERS}.",
+        ),
+    ] = None,
     scorecard: ScorecardOpt = None,
     config: ConfigOpt = None,
     debug: DebugOpt = False,
@@ -82,7 +96,7 @@ def serve(
 
     Users log in with accounts made by `callreview user add`. Ctrl-C stops it.
 
-    Example: callreview serve --db qc.db --port 8000
+    Example: callreview serve --db qc.db --port 8000 --workers 4
     """
 
     def run() -> int:
@@ -92,6 +106,7 @@ def serve(
         from callreview.team.people import People
         from callreview.web import ServeOptions
         from callreview.web import serve as serve_app
+        from callreview.web.workers import serve_workers
 
         if forwarded_allow_ips is not None and not proxy_headers:
             raise SettingsError(
@@ -117,18 +132,28 @@ def serve(
             language=site_language(settings.ui_language, settings.lexicon),
         )
         rules = load_scorecard(settings.scorecard)
+        count = workers or min(cores(), MAX_DEFAULT_WORKERS)
         with open_store(db, settings.db) as store:
-            if not People(store).users():
+            people = People(store)
+            if not people.users():
                 typer.echo(
                     "callreview: no users yet; add one with:"
                     " callreview user add NAME --role reviewer",
                     err=True,
                 )
+            people.sync()  # the item index, once here rather than in each worker's first page
+            where = store.where
 
             def ready(url: str) -> None:
-                typer.echo(f"callreview: serving {store.where} at {url} (Ctrl-C stops)", err=True)
+                many = f" with {count} workers" if count > 1 else ""
+                typer.echo(f"callreview: serving {where}{many} at {url} (Ctrl-C stops)", err=True)
 
-            serve_app(store, rules, host, port, options, ready, debug)
+            if count == 1:
+                serve_app(store, rules, host, port, options, ready, debug)
+                return 0
+        serve_workers(
+            lambda: open_store(db, settings.db), rules, host, port, options, count, ready, debug
+        )
         return 0
 
     run_command(run, debug)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
     from callreview.qc.scorecard import Scorecard
     from callreview.store import Store
+    from callreview.web.auth import LoginLimiter
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -67,36 +68,56 @@ def serve(
     ready: Callable[[str], None] | None = None,
     debug: bool = False,
 ) -> None:
-    """Run the app until interrupted; ``ready`` gets the URL once the socket listens."""
+    """Run the app in this process until interrupted; ``ready`` gets the URL once the socket
+    listens (several processes: :func:`callreview.web.workers.serve_workers`)."""
+    with access_log_stream(options.access_log) as log:
+        app = app_for(store, scorecard, options, debug, log)
+        sock = listen(host, port)
+        if ready:
+            ready(url_of(host, sock))
+        uvicorn_server(app, options).run(sockets=[sock])
+
+
+def app_for(
+    store: Store,
+    scorecard: Scorecard,
+    options: ServeOptions,
+    debug: bool,
+    log: TextIO | None,
+    limiter: LoginLimiter | None = None,
+) -> Starlette:
+    """The ASGI app ``serve`` runs over ``store`` (``limiter``: one shared by several workers)."""
     # the server and the app load only to serve: importing callreview.web (the report) stays light
     from callreview.web.app import create_app
 
-    with _access_log(options.access_log) as log:
-        app = create_app(
-            store,
-            scorecard,
-            options.secure_cookies,
-            debug,
-            options.idle_minutes,
-            log,
-            recording_roots=options.recording_roots,
-            redaction=options.redaction,
-            redact_audio=options.redact_audio,
-            language=options.language,
-        )
-        _run(app, host, port, options, ready)
+    return create_app(
+        store,
+        scorecard,
+        options.secure_cookies,
+        debug,
+        options.idle_minutes,
+        log,
+        recording_roots=options.recording_roots,
+        redaction=options.redaction,
+        redact_audio=options.redact_audio,
+        language=options.language,
+        limiter=limiter,
+    )
 
 
-def _run(
-    app: Starlette, host: str, port: int, options: ServeOptions, ready: Callable[[str], None] | None
-) -> None:
-    import uvicorn  # as in serve(): only to serve
-
+def listen(
+    host: str, port: int, reuse_port: bool = False, backlog: int | None = 2048
+) -> socket.socket:
+    """A socket listening on ``host:port`` (port 0: any free one); ``reuse_port``: one of several
+    processes' sockets on the same port, the kernel sharing the connections out among them;
+    ``backlog`` ``None``: bound only."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     # proto=IPPROTO_TCP: asyncio sets TCP_NODELAY only on such sockets; without it a kept-alive
     # connection waits on each response (Nagle against the client's delayed ACK)
     sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if reuse_port:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
     try:
         sock.bind((host, port))
     except OSError as err:
@@ -105,9 +126,19 @@ def _run(
             f"cannot listen on {host}:{port} ({err.strerror}); "
             "choose another --port, or stop what uses it"
         ) from None
-    sock.listen(2048)  # before ``ready``: a client told the URL is queued, never refused
-    bound = sock.getsockname()[1]
-    url = f"http://{'[' + host + ']' if ':' in host else host}:{bound}"
+    if backlog is not None:
+        sock.listen(backlog)  # before ``ready``: a client told the URL is queued, never refused
+    return sock
+
+
+def url_of(host: str, sock: socket.socket) -> str:
+    return f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
+
+
+def uvicorn_server(app: Starlette, options: ServeOptions):
+    """uvicorn's server for the app, configured as ``serve`` meets the network."""
+    import uvicorn  # as in app_for(): only to serve
+
     config = uvicorn.Config(
         app,
         log_level="warning",
@@ -118,14 +149,12 @@ def _run(
         proxy_headers=options.proxy_headers,
         forwarded_allow_ips=options.forwarded_allow_ips,
     )
-    server = _server_class()(config)
-    if ready:
-        ready(url)
-    server.run(sockets=[sock])
+    return _server_class()(config)
 
 
 @contextlib.contextmanager
-def _access_log(path: Path | None) -> Iterator[TextIO | None]:
+def access_log_stream(path: Path | None) -> Iterator[TextIO | None]:
+    """``--access-log``'s file, opened for appending (``None``: no log)."""
     if path is None:
         yield None
         return

@@ -46,10 +46,12 @@ from callreview.i18n import LANGUAGES, use
 from callreview.i18n import gettext as _
 from callreview.i18n.choose import normalize
 from callreview.privacy import Rules
+from callreview.store.version import data_version
 from callreview.team.agreement import MIN_REVIEWED
-from callreview.team.people import NotAllowed, NotFound, User
+from callreview.team.people import NotAllowed, NotFound, People, User
 from callreview.web import auth, views
 from callreview.web.access import AccessLog
+from callreview.web.cache import Fresh
 from callreview.web.calibration import CalibrationPages
 from callreview.web.calls import CallPages
 from callreview.web.feedback import FeedbackPages
@@ -57,12 +59,15 @@ from callreview.web.pages import PER_PAGE, LoginRequired, Refused
 from callreview.web.query import Query, parse_queue
 from callreview.web.search import SearchPages
 
+STATIC_MAX_AGE_S = 86_400
+
 if TYPE_CHECKING:
     from starlette.requests import Request
     from starlette.responses import Response
 
     from callreview.qc.scorecard import Scorecard
-    from callreview.store import Store
+    from callreview.store import QueueFilter, Store
+    from callreview.team.figures import AgentSummary
 
 
 class WebApp(CalibrationPages, CallPages, SearchPages, FeedbackPages):
@@ -80,6 +85,7 @@ class WebApp(CalibrationPages, CallPages, SearchPages, FeedbackPages):
     ) -> None:
         super().__init__(store, scorecard, secure_cookies, debug)
         self.sessions = auth.Sessions(store, idle_s=idle_minutes * 60)
+        self.fresh = Fresh(lambda: data_version(store))  # what every user sees alike
         self.access_log = access_log
 
     def asgi(self) -> Starlette:
@@ -121,7 +127,7 @@ class WebApp(CalibrationPages, CallPages, SearchPages, FeedbackPages):
             endpoint, verbs = page(handler, methods)
             starlette_routes.append(Route(path, endpoint, methods=verbs))
         starlette_routes.append(
-            Mount("/static", app=StaticFiles(directory=str(views.STATIC)), name="static")
+            Mount("/static", app=_Static(directory=str(views.STATIC)), name="static")
         )
         middleware = [
             Middleware(auth.SecurityHeaders),
@@ -276,7 +282,10 @@ class WebApp(CalibrationPages, CallPages, SearchPages, FeedbackPages):
         if agent is not None:
             filters = replace(filters, agent=agent)
             raw.pop("agent", None)
-        result = self.people.queue(filters, sort, descending, page, PER_PAGE)
+        result = self.fresh.get(
+            ("queue", filters, sort, descending, page),
+            lambda: self.people.queue(filters, sort, descending, page, PER_PAGE),
+        )
         blind = self.calibration.blind_calls(user)
         if blind:  # a round's calls leave its reviewer's queue until they submit their marks
             result = replace(result, rows=[r for r in result.rows if r.id not in blind])
@@ -290,8 +299,8 @@ class WebApp(CalibrationPages, CallPages, SearchPages, FeedbackPages):
             raw=raw,
             sort=sort,
             descending=descending,
-            agents=self.people.agents_list() if agent is None else [],
-            samples=self.store.samples() if agent is None else [],
+            agents=self.fresh.get("agent names", self.people.agents_list) if agent is None else [],
+            samples=self.fresh.get("samples", self.store.samples) if agent is None else [],
             bands=self.scorecard.bands,
             band_labels=labels,
             items=self.scorecard.item_ids(),
@@ -304,14 +313,15 @@ class WebApp(CalibrationPages, CallPages, SearchPages, FeedbackPages):
         user = self.staff(request)
         bands = tuple(b.name for b in self.scorecard.bands)
         filters, _, _, _, raw = parse_queue(request.query_params, bands, self.scorecard.item_ids())
-        summaries = self.people.agents(filters)
-        sparks = {a.agent: views.spark(a.weeks) for a in summaries}
+        summaries, chart, sparks = self.fresh.get(
+            ("agents", filters), lambda: _figures(self.people, filters)
+        )
         return self.render(
             request,
             "agents.html",
             user=user,
             summaries=summaries,
-            chart=views.trend_chart(summaries),
+            chart=chart,
             sparks=sparks,
             bands=self.scorecard.bands,
             items=self.scorecard.item_ids(),
@@ -325,9 +335,31 @@ class WebApp(CalibrationPages, CallPages, SearchPages, FeedbackPages):
             request,
             "agreement.html",
             user=user,
-            rows=self.people.agreement(),
+            rows=self.fresh.get("agreement", self.people.agreement),
             min_reviewed=MIN_REVIEWED,
         )
+
+
+def _figures(
+    people: People, filters: QueueFilter
+) -> tuple[list[AgentSummary], views.Chart | None, dict[str | None, str]]:
+    """The agents page's figures for ``filters``: the summaries, the trend chart, each sparkline."""
+    summaries = people.agents(filters)
+    return (
+        summaries,
+        views.trend_chart(summaries),
+        {a.agent: views.spark(a.weeks) for a in summaries},
+    )
+
+
+class _Static(StaticFiles):
+    """The app's CSS and script, which change only with callreview: browsers keep them a day
+    (and revalidate with the ETag after)."""
+
+    def file_response(self, *args: Any, **kwargs: Any) -> Response:
+        response = super().file_response(*args, **kwargs)
+        response.headers["cache-control"] = f"public, max-age={STATIC_MAX_AGE_S}"
+        return response
 
 
 def create_app(
@@ -342,14 +374,17 @@ def create_app(
     redaction: Rules = Rules(),
     redact_audio: bool = False,
     language: str = "en",
+    limiter: auth.LoginLimiter | None = None,
 ) -> Starlette:
     """The ASGI app over an open store (tests drive it with Starlette's TestClient);
     ``recording_roots``: folders audio may be served from besides the store's own; ``language``:
     the site's, where neither the user nor the browser chose one (``serve`` gives ``ui_language``,
-    else the lexicon's)."""
+    else the lexicon's); ``limiter``: the log-in limiter when several workers share one."""
     web = WebApp(store, scorecard, secure_cookies, debug, idle_minutes, access_log)
     web.recording_roots = tuple(str(root) for root in recording_roots)
     web.rules = redaction
     web.redact_audio = redact_audio
     web.language = normalize(language) or "en"
+    if limiter is not None:
+        web.limiter = limiter
     return web.asgi()

@@ -159,9 +159,23 @@ class _Failures:
     until: float = 0.0
 
 
+def refusal_text(name: str, wait: tuple[str, float] | None) -> str | None:
+    """:meth:`LoginLimiter.wait`'s answer as the one line the log-in page shows."""
+    if wait is None:
+        return None
+    if wait[0] == "address":
+        return _("Too many failed log-ins from this address; try again in %(wait)s.") % {
+            "wait": _human(wait[1])
+        }
+    return _("Too many failed log-ins for %(name)s; try again in %(wait)s.") % {
+        "name": name,
+        "wait": _human(wait[1]),
+    }
+
+
 class LoginLimiter:
     """Failed log-ins per name, with exponential backoff, and per address, in this server's
-    memory (at most :data:`MAX_TRACKED` of each)."""
+    memory (at most :data:`MAX_TRACKED` of each; one for all workers: :mod:`.workers`)."""
 
     def __init__(
         self,
@@ -199,20 +213,18 @@ class LoginLimiter:
 
     def refusal(self, name: str, address: str) -> str | None:
         """Why this attempt must wait, in one line (``None``: it may try now)."""
+        return refusal_text(name, self.wait(name, address))
+
+    def wait(self, name: str, address: str) -> tuple[str, float] | None:
+        """What this attempt waits for (``address`` or ``name``) and how many seconds more."""
         now = self.clock()
         with self._lock:
             times = self._address(address, now)
             if len(times) >= self.address_failures:
-                wait = times[-self.address_failures] + self.window_s - now
-                return _("Too many failed log-ins from this address; try again in %(wait)s.") % {
-                    "wait": _human(wait)
-                }
+                return "address", times[-self.address_failures] + self.window_s - now
             found = self._name(name, now)
             if found is not None and found.until > now:
-                return _("Too many failed log-ins for %(name)s; try again in %(wait)s.") % {
-                    "name": name,
-                    "wait": _human(found.until - now),
-                }
+                return "name", found.until - now
         return None
 
     def failed(self, name: str, address: str) -> None:
