@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import os
 import random
 import re
@@ -64,6 +65,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=10_000)
     parser.add_argument(
+        "--real",
+        type=int,
+        default=2_000,
+        help="calls stored through register+claim+complete (the rest in bulk, only to build the store)",
+    )
+    parser.add_argument(
+        "--workers", type=int, help="serve --workers N (default: serve's own, from the cores)"
+    )
+    parser.add_argument(
         "--reviewed",
         type=int,
         default=400,
@@ -83,17 +93,30 @@ def main() -> None:
         "--db",
         help="postgresql://… server to create a throwaway database on; default: SQLite in a temp folder",
     )
+    parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the store filled (its URL is printed) for a later --store",
+    )
+    parser.add_argument("--store", help="a store an earlier --keep run filled: measure it again")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-web-"))
-    url, drop = _new_store(args.db, work)
+    if args.store:
+        url, drop = args.store, work.rmdir
+    else:
+        url, drop = _new_store(args.db, work)
+        if args.keep:
+            print(f"store kept: {url}")
+            drop = work.rmdir if args.db else (lambda: None)
     try:
-        fill(url, args.calls, args.reviewed)
-        load(url, args.clients, args.rounds, args.max_seconds)
+        if not args.store:
+            fill(url, args.calls, args.real, args.reviewed)
+        load(url, args.clients, args.rounds, args.max_seconds, args.workers)
     finally:
         drop()
 
 
-def fill(url: str, calls: int, reviewed: int) -> None:
+def fill(url: str, calls: int, real: int, reviewed: int) -> None:
     reviewer = Reviewer()
     truths = scored_truths(reviewer)
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
@@ -101,14 +124,12 @@ def fill(url: str, calls: int, reviewed: int) -> None:
         f"store: {backend}, {calls:,} calls, 40 agents, 12 weeks; python {sys.version.split()[0]}, {os.cpu_count()} cores"
     )
     rng = random.Random(11)
+    real = min(real, calls)
     with open_store(url) as store:
         started = time.perf_counter()
-        for i in range(calls):
-            agent = rng.choice(AGENTS)
-            day = (FIRST_DAY + timedelta(days=rng.randrange(DAYS))).isoformat()
+        for i in range(real):
+            agent, day, sha, path = _call(rng, i)
             transcript, review = truths[i % len(truths)]
-            sha = hashlib.sha256(f"web-call-{i}".encode()).hexdigest()
-            path = f"/recordings/{day}/{agent}_{i:06d}.json"  # its audio: the transcript's file, audio_samples/…
             store.register(sha, path, CallMeta(agent=agent, call_id=f"C{i:06d}", date=day))
             claim = store.claim(sha, path).claim
             store.complete(
@@ -116,15 +137,22 @@ def fill(url: str, calls: int, reviewed: int) -> None:
             )
         fill_s = time.perf_counter() - started
         print(
-            f"filled through register+claim+complete: {calls / fill_s:,.0f} calls/s ({fill_s:.0f} s)"
+            f"filled through register+claim+complete: {real:,} calls, {real / fill_s:,.0f} calls/s ({fill_s:.0f} s)"
         )
+        if calls > real:
+            started = time.perf_counter()
+            _bulk(store, rng, truths, real, calls, reviewer.engine, reviewer.fingerprint)
+            bulk_s = time.perf_counter() - started
+            print(
+                f"bulk insert (only to build the store): {calls - real:,} calls, {(calls - real) / bulk_s:,.0f} calls/s ({bulk_s:.0f} s)"
+            )
         people = People(store, reviewer.scorecard)
         people.add_user("bench", "supervisor", PASSWORD)
         started = time.perf_counter()
-        people.sync()
+        added = people.sync()
         index_s = time.perf_counter() - started
         print(
-            f"indexed item statuses of {calls:,} reviews (first page view of an existing store): {index_s:.1f} s"
+            f"indexed item statuses of {added:,} reviews (first page view of an existing store): {index_s:.1f} s"
         )
         user = people.user("bench")
         picks = rng.sample(range(1, calls + 1), min(reviewed, calls))
@@ -143,9 +171,96 @@ def fill(url: str, calls: int, reviewed: int) -> None:
         print(f"reviewed by a person: {len(picks):,} calls ({len(picks[::10]):,} with an override)")
 
 
-def load(url: str, clients: int, rounds: int, max_seconds: float) -> None:
+def _call(rng: random.Random, i: int) -> tuple[str, str, str, str]:
+    agent = rng.choice(AGENTS)
+    day = (FIRST_DAY + timedelta(days=rng.randrange(DAYS))).isoformat()
+    sha = hashlib.sha256(f"web-call-{i}".encode()).hexdigest()
+    path = f"/recordings/{day}/{agent}_{i:06d}.json"  # its audio: the transcript's file, audio_samples/…
+    return agent, day, sha, path
+
+
+def _bulk(
+    store, rng: random.Random, truths, start: int, stop: int, engine: str, fingerprint: str
+) -> None:
+    """Calls ``start``..``stop`` in batched transactions, with the rows ``complete`` writes (call,
+    path, transcript, review, its item index) but no search turns; ids given (a new store:
+    nothing else writes)."""
+    db = store.db
+    bodies = [
+        (
+            t.to_json(indent=None),
+            t.model,
+            json.dumps(r.to_dict(), ensure_ascii=False),
+            r.to_dict()["score"],
+            r,
+        )
+        for t, r in truths
+    ]
+    base_call = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM calls").fetchone()[0])
+    base_review = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM reviews").fetchone()[0])
+    now = time.time()
+    sqls = (
+        "INSERT INTO calls (id, sha256, path, agent, call_id, call_date, duration_s, state, current_review, "
+        "created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'scored', ?, ?, ?)",
+        "INSERT INTO call_paths (call, path, first_seen) VALUES (?, ?, ?)",
+        "INSERT INTO transcripts (key, call, model, body, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO reviews (id, call, version, transcript_key, engine, fingerprint, score, band, needs_review, body, created_at) "
+        "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO review_items (review, call, item, auto, final) VALUES (?, ?, ?, ?, ?)",
+    )
+    for lo in range(start, stop, 5000):
+        rows: list[list[tuple]] = [[] for _ in sqls]
+        for i in range(lo, min(stop, lo + 5000)):
+            agent, day, sha, path = _call(rng, i)
+            transcript, model, body, score, review = bodies[i % len(bodies)]
+            call, rid, key = base_call + i - start + 1, base_review + i - start + 1, f"bench:{sha}"
+            rows[0].append(
+                (call, sha, path, agent, f"C{i:06d}", day, review.duration_s, rid, now, now)
+            )
+            rows[1].append((call, path, now))
+            rows[2].append((key, call, model, transcript, now))
+            rows[3].append(
+                (
+                    rid,
+                    call,
+                    key,
+                    engine,
+                    fingerprint,
+                    score,
+                    review.band,
+                    int(review.needs_review),
+                    body,
+                    now,
+                )
+            )
+            rows[4].extend(
+                (rid, call, item, r.status, r.status) for item, r in review.items.items()
+            )
+        with db.transaction():
+            for sql, batch in zip(sqls, rows):
+                if db.name == "sqlite":
+                    db.conn.executemany(sql, batch)
+                else:
+                    with db.conn.cursor() as cur:
+                        cur.executemany(db._sql(sql), batch)
+    if db.name == "postgresql":  # ids were given: move the identity sequences past them
+        for table in ("calls", "reviews"):
+            db.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT MAX(id) FROM {table}))"
+            )
+    db.execute("ANALYZE")
+
+
+def load(url: str, clients: int, rounds: int, max_seconds: float, workers: int | None) -> None:
+    # the calls' recordings are the samples the truth transcripts name: a root serve may play from
+    config = Path(tempfile.mkdtemp(prefix="bench-web-config-")) / "callreview.toml"
+    config.write_text(f"recording_roots = [{json.dumps(str(REPO / 'audio_samples'))}]\n")
+    command = [sys.executable, "-m", "callreview", "serve", "--db", url, "--port", "0"]
+    command += ["--config", str(config)]
+    if workers is not None:
+        command += ["--workers", str(workers)]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "callreview", "serve", "--db", url, "--port", "0"],
+        command,
         cwd=REPO,
         stderr=subprocess.PIPE,
         text=True,
@@ -156,13 +271,14 @@ def load(url: str, clients: int, rounds: int, max_seconds: float) -> None:
         with open_store(url) as store:
             total_calls = store.counts().scored
         times: dict[str, list[float]] = {page: [] for page in PAGES}
+        first: dict[str, list[float]] = {page: [] for page in PAGES}  # each client's first mix
         errors: list[str] = []
         lock = threading.Lock()
         deadline = time.monotonic() + max_seconds
 
         def client(session: httpx.Client, seed: int) -> None:
             rng = random.Random(seed)
-            for _ in range(rounds):
+            for n in range(rounds):
                 for page in PAGES:
                     if time.monotonic() > deadline:
                         return
@@ -187,8 +303,11 @@ def load(url: str, clients: int, rounds: int, max_seconds: float) -> None:
                     elapsed = time.perf_counter() - started
                     with lock:
                         if response.status_code not in (200, 206):
-                            errors.append(f"{page} {path}: {response.status_code}")
-                        times[page].append(elapsed)
+                            said = re.search(r'<p class="message">([^<]*)', response.text)
+                            errors.append(
+                                f"{page} {path}: {response.status_code} {said.group(1) if said else ''}"
+                            )
+                        (times if n else first)[page].append(elapsed)
 
         started = time.perf_counter()
         cold = sessions[0].get("/queue")
@@ -203,15 +322,20 @@ def load(url: str, clients: int, rounds: int, max_seconds: float) -> None:
             t.join()
         wall = time.perf_counter() - started
         every = [t for page in PAGES for t in times[page]]
+        cold = [t for page in PAGES for t in first[page]]
         print(
-            f"{clients} concurrent clients, {len(every):,} requests in {wall:.1f} s = {len(every) / wall:.1f} requests/s, {len(errors)} errors"
+            f"{clients} concurrent clients, {len(every) + len(cold):,} requests in {wall:.1f} s = {(len(every) + len(cold)) / wall:.1f} requests/s, {len(errors)} errors"
         )
+        print("  after each client's first mix:")
         for page in PAGES:
             print(
                 f"  {page:<20} n={len(times[page]):>4}  p50 {_ms(times[page], 50):>6.0f} ms  p95 {_ms(times[page], 95):>6.0f} ms"
             )
         print(
             f"  {'all pages':<20} n={len(every):>4}  p50 {_ms(every, 50):>6.0f} ms  p95 {_ms(every, 95):>6.0f} ms"
+        )
+        print(
+            f"  each client's first mix (the server just started, nothing cached): n={len(cold)}  p50 {_ms(cold, 50):.0f} ms  p95 {_ms(cold, 95):.0f} ms"
         )
         for line in errors[:5]:
             print("  error:", line)
@@ -220,6 +344,8 @@ def load(url: str, clients: int, rounds: int, max_seconds: float) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        config.unlink()
+        config.parent.rmdir()
 
 
 def _ms(values: list[float], pct: int) -> float:

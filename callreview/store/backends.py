@@ -82,6 +82,31 @@ def _busy(err: Exception) -> bool:
     return "locked" in text or "busy" in text
 
 
+class _Rows:
+    """A statement's rows, read to the end under the connection's lock: a thread sharing the
+    connection (the web app's) never runs a statement while another's is half-read, which
+    left a write uncommitted (the store locked for others) or failed ("another row available")."""
+
+    def __init__(self, cur: sqlite3.Cursor) -> None:
+        self.rows = cur.fetchall() if cur.description is not None else []
+        self.rowcount = cur.rowcount
+        self.description = cur.description
+        self._next = 0
+
+    def fetchone(self) -> Any:
+        if self._next >= len(self.rows):
+            return None
+        self._next += 1
+        return self.rows[self._next - 1]
+
+    def fetchall(self) -> list[Any]:
+        rest, self._next = self.rows[self._next :], len(self.rows)
+        return rest
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.fetchall())
+
+
 class SQLiteBackend(Backend):
     """An SQLite file in WAL mode: readers never block the writer; writers wait up to the busy
     timeout."""
@@ -204,10 +229,10 @@ class SQLiteBackend(Backend):
             f"{self.where}: store error ({text}); check the file, or report it if it persists"
         )
 
-    def execute(self, sql: str, params: Sequence[Any] = ()) -> sqlite3.Cursor:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
         with self.lock:  # another thread (a lease heartbeat) waits for a transaction to end
             try:
-                return self.conn.execute(sql, _params(params))
+                return _Rows(self.conn.execute(sql, _params(params)))
             except sqlite3.Error as err:
                 raise self.translate(err) from None
 
