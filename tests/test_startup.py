@@ -78,7 +78,9 @@ def test_transcribe_debug_prints_where_the_time_went(bundled_model):
     ):
         assert stage in split, done.stderr
     seconds = {stage: float(value) for stage, value in split.items()}
-    assert seconds["the command starts"] < seconds["first encoder pass"] < seconds["the command ends"]
+    assert (
+        seconds["the command starts"] < seconds["first encoder pass"] < seconds["the command ends"]
+    )
     # the split says where the time went, never what was said
     said = "".join(s["text"] for s in json.loads(done.stdout)["segments"])
     assert said and not any(ch in done.stderr for ch in said if "\u4e00" <= ch <= "\u9fff")

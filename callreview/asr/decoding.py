@@ -73,9 +73,9 @@ def decode_windows(
             offsets.append(running)
             running += int(np.ceil(duration)) + 1
         clock.mark("first encoder pass")
-        with clock.timed("decoding (encoder, decoder, word timings)"):
-            results = pipeline.forward(features, tokenizer, meta, options)
-        for i, offset, result in zip(idx, offsets, results):
+        for i, offset, result in zip(
+            idx, offsets, pipeline.forward(features, tokenizer, meta, options)
+        ):
             for seg in result:
                 words = [
                     FwWord(w["start"] - offset, w["end"] - offset, w["word"], w["probability"])

@@ -182,28 +182,33 @@ def load_model(
         return _load(ref.load_from, device, compute_type or default_type, cpu_threads or cores())
 
 
+def replicas(device: str, cpu_threads: int) -> int:
+    """How many windows a loaded model decodes at once: on a CPU with two threads or more, two
+    replicas of half the threads each (a decoder step is too small to keep two threads busy,
+    two windows side by side are not); one on a GPU."""
+    return 2 if device == "cpu" and cpu_threads >= 2 else 1
+
+
 @lru_cache(maxsize=2)
 def _load(load_from: str, device: str, compute_type: str, cpu_threads: int) -> WhisperModel:
     from faster_whisper import WhisperModel  # late: heavy, and only a transcription needs it
 
+    workers = replicas(device, cpu_threads)
+    threads = dict(cpu_threads=cpu_threads // workers, num_workers=workers)
     is_folder = Path(load_from).is_dir()
     try:
         if is_folder:
-            return WhisperModel(
-                load_from, device=device, compute_type=compute_type, cpu_threads=cpu_threads
-            )
+            return WhisperModel(load_from, device=device, compute_type=compute_type, **threads)
         try:  # a named model: the local hub cache first, so no network is touched when it is there
             return WhisperModel(
                 load_from,
                 device=device,
                 compute_type=compute_type,
-                cpu_threads=cpu_threads,
                 local_files_only=True,
+                **threads,
             )
         except Exception:
-            return WhisperModel(
-                load_from, device=device, compute_type=compute_type, cpu_threads=cpu_threads
-            )
+            return WhisperModel(load_from, device=device, compute_type=compute_type, **threads)
     except Exception as err:  # faster-whisper / huggingface-hub / ctranslate2 raise many types
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         if is_folder:

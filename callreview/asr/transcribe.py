@@ -28,7 +28,7 @@ from callreview.asr import clock
 from callreview.asr.audio import SAMPLE_RATE, Recording, file_digest, load_audio
 from callreview.asr.cache import TranscriptCache, transcript_key
 from callreview.asr.decoding import batched_decoding, decode_windows
-from callreview.asr.model import ModelRef, cache_root, load_model, pick_device
+from callreview.asr.model import ModelRef, cache_root, load_model, pick_device, replicas
 from callreview.asr.options import TranscribeOptions, Tuning
 from callreview.asr.segments import convert, joined, split_turns
 from callreview.asr.unheard import drop_misplaced_tail, join_regions, unheard_speech
@@ -252,22 +252,36 @@ class Transcriber:
             else o.mono_beam_size
             for r in roles
         ]
-        out: list[list] = [[] for _ in windows]
+        from faster_whisper import BatchedInferencePipeline  # late: faster_whisper is heavy
+
+        side_by_side = replicas(o.device, o.cpu_threads or cores())
+        tasks = []
         for beam in dict.fromkeys(beams):
             idx = [i for i, b in enumerate(beams) if b == beam]
             chosen = options if beam == options.beam_size else replace(options, beam_size=beam)
-            for i, segs in zip(
-                idx,
-                decode_windows(
-                    pipeline,
-                    [audios[i] for i in idx],
-                    tokenizer,
-                    chosen,
-                    o.decode_batch or o.batch_size,
-                    min_frames,
-                    self.tuning.encode_batch,
-                ),
-            ):
+            tasks += [(chosen, part) for part in _shares(idx, audios, side_by_side)]
+
+        def run(task: tuple[Any, list[int]]) -> tuple[list[int], list[list]]:
+            chosen, part = task
+            # each thread its own pipeline: it keeps the last word's time between windows
+            own = pipeline
+            if side_by_side > 1 and pipeline is not None:
+                own = BatchedInferencePipeline(pipeline.model)
+            audio = [audios[i] for i in part]
+            batch = o.decode_batch or o.batch_size
+            return part, decode_windows(
+                own, audio, tokenizer, chosen, batch, min_frames, self.tuning.encode_batch
+            )
+
+        out: list[list] = [[] for _ in windows]
+        with clock.timed("decoding (encoder, decoder, word timings)"):
+            if side_by_side == 1 or len(tasks) == 1:
+                done = list(map(run, tasks))
+            else:
+                with ThreadPoolExecutor(side_by_side) as pool:
+                    done = list(pool.map(run, tasks))
+        for part, results in done:
+            for i, segs in zip(part, results):
                 out[i] = segs
         return out
 
@@ -436,6 +450,18 @@ class Transcriber:
     ) -> tuple[Segment | None, str | None]:
         o = self.options
         return convert(seg, role, to_time, duration, o.compression_ratio_max, o.low_logprob, flag)
+
+
+def _shares(idx: list[int], audios: list[np.ndarray], n: int) -> list[list[int]]:
+    """``idx`` split into up to ``n`` groups of about equal audio (the longest first, each to
+    the group with the least so far), for the model's replicas to decode side by side."""
+    groups: list[list[int]] = [[] for _ in range(min(n, len(idx)))]
+    loads = [0] * len(groups)
+    for i in sorted(idx, key=lambda i: -len(audios[i])):
+        least = loads.index(min(loads))
+        groups[least].append(i)
+        loads[least] += len(audios[i])
+    return [sorted(g) for g in groups if g]
 
 
 def _shifted(to_time: Callable[[float], float], offset: float) -> Callable[[float], float]:
