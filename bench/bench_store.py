@@ -9,15 +9,26 @@ reviewer waits for:
   one transaction each), as ``batch`` does it, for the first ``--real`` calls;
 * **bulk insert**: the rest in batched transactions (executemany through the store's
   connection), only to build the store fast;
-* **summary**: :func:`callreview.team.summary.summarize` over every call's final result, in this process;
+* **index**: the summary's and the queue's indexes of the bulk-inserted reviews, filled once
+  (as for a store written before them), by ``store.index_items()``;
+* **summary**: :func:`callreview.team.summary.stored_summary` (SQL over the indexes) and, for
+  comparison, :func:`~callreview.team.summary.summarize` over every call's final result read
+  from its body, in this process; then ``callreview summary --by agent`` / ``--by week`` as
+  subprocesses;
+* **agents page**: ``GET /agents`` of the web app with one logged-in client (Starlette's
+  TestClient, in this process): the first request of a new app, then requests each with a new
+  filter (``since`` before the first call: every call counted, nothing cached), then a
+  repeated one (the page cache);
 * **export**: ``callreview export --csv`` / ``--xlsx`` / ``--jsonl`` as subprocesses, with
   their wall time and peak RSS (``ru_maxrss`` of that child), for all calls and for
-  about a tenth of them: flat memory means the same peak for both;
+  about a tenth of them: flat memory means the same peak for both; ``--xlsx`` also
+  ``--no-redact`` (the workbook's own cost, without masking each review);
 * **sample**: ``callreview sample`` of one week.
 
     python bench/bench_store.py                                   # 100,000 calls, SQLite in a temp folder
     python bench/bench_store.py --db postgresql://user@host:5432/postgres   # a new database on that server, dropped after
     python bench/bench_store.py --calls 10000 --real 500          # quicker
+    python bench/bench_store.py --formats xlsx                    # only the XLSX export
 """
 
 from __future__ import annotations
@@ -44,7 +55,8 @@ from callreview.qc.scorecard import load_scorecard  # noqa: E402
 from callreview.review import Reviewer  # noqa: E402
 from callreview.store import CallMeta, open_store  # noqa: E402
 from callreview.team.finals import final_reviews  # noqa: E402
-from callreview.team.summary import summarize  # noqa: E402
+from callreview.team.people import People  # noqa: E402
+from callreview.team.summary import stored_summary, summarize  # noqa: E402
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 AGENTS = [f"小{s}" for s in SURNAMES] + [f"{n}号" for n in range(101, 121)]  # 40 agents
@@ -69,11 +81,14 @@ def main() -> None:
     parser.add_argument(
         "--keep", action="store_true", help="keep the store (and print where it is)"
     )
+    parser.add_argument(
+        "--formats", default="csv,xlsx,jsonl", help="the exports to time (comma-separated)"
+    )
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-store-"))
     url, drop = _new_store(args.db, work)
     try:
-        run(url, work, args.calls, min(args.real, args.calls))
+        run(url, work, args.calls, min(args.real, args.calls), args.formats.split(","))
     finally:
         if args.keep:
             print(f"kept: {url}  {work}")
@@ -84,7 +99,7 @@ def main() -> None:
             work.rmdir()
 
 
-def run(url: str, work: Path, calls: int, real: int) -> None:
+def run(url: str, work: Path, calls: int, real: int, formats: list[str]) -> None:
     reviewer = Reviewer()
     truths = scored_truths(reviewer)
     backend = "PostgreSQL" if url.startswith("postgres") else "SQLite"
@@ -120,24 +135,42 @@ def run(url: str, work: Path, calls: int, real: int) -> None:
         )
 
         started = time.perf_counter()
-        finals = final_reviews(store, store.calls(state="scored"), load_scorecard(None))
-        figures = summarize(finals, "agent")
-        summary_s = time.perf_counter() - started
+        store.index_items()
         print(
-            f"summary (in process, by agent): {figures.total.calls:,} calls in {summary_s:.1f} s = {figures.total.calls / summary_s:,.0f} calls/s"
+            f"index of the {calls - real:,} bulk-inserted reviews (once, on first use): {time.perf_counter() - started:.1f} s"
         )
+
+        rules = load_scorecard(None)
+        for label, summary in (
+            ("SQL over the indexes", lambda: stored_summary(store, rules, "agent")),
+            (
+                "from every review body",
+                lambda: summarize(final_reviews(store, store.calls(state="scored"), rules)),
+            ),
+        ):
+            started = time.perf_counter()
+            figures = summary()
+            summary_s = time.perf_counter() - started
+            print(
+                f"summary by agent in process, {label}: {figures.total.calls:,} calls in {summary_s:.2f} s"
+            )
+        _agents_page(store, rules)
         last_day = store.last_day()
 
     tenth = (FIRST_DAY + timedelta(days=DAYS // 10 - 1)).isoformat()
     for label, extra in (
-        ("summary", ["summary", "--by", "week"]),
+        ("summary --by agent", ["summary", "--by", "agent"]),
+        ("summary --by week", ["summary", "--by", "week"]),
         ("summary, first tenth", ["summary", "--until", tenth]),
     ):
         wall, rss, _ = _child([*extra, "--db", url])
-        print(f"callreview {label}: {wall:.1f} s, peak RSS {rss:.0f} MiB")
-    for fmt in ("csv", "xlsx", "jsonl"):
-        for label, extra in (("all", []), ("first tenth", ["--until", tenth])):
-            out = work / f"calls-{label.replace(' ', '-')}.{fmt}"
+        print(f"callreview {label}: {wall:.2f} s, peak RSS {rss:.0f} MiB")
+    for fmt in formats:
+        runs = [("all", []), ("first tenth", ["--until", tenth])]
+        if fmt == "xlsx":
+            runs.append(("all, --no-redact", ["--no-redact"]))
+        for label, extra in runs:
+            out = work / f"calls-{label.replace(' ', '-').replace(',', '')}.{fmt}"
             wall, rss, text = _child(["export", "--db", url, f"--{fmt}", str(out), *extra])
             count = int(text.split()[1].replace(",", ""))
             print(
@@ -150,6 +183,40 @@ def run(url: str, work: Path, calls: int, real: int) -> None:
         ["sample", "--db", url, "--week", f"{week.year}-W{week.week:02d}", "--seed", "1"]
     )
     print(f"callreview sample: {text.splitlines()[0]}: {wall:.1f} s, peak RSS {rss:.0f} MiB")
+
+
+def _agents_page(store, rules) -> None:
+    """``GET /agents`` with one logged-in client (TestClient): a new app's first request, then
+    five each with a filter of its own (not cached), then one repeated (cached)."""
+    import re
+    import statistics
+
+    from starlette.testclient import TestClient
+
+    from callreview.web.app import create_app
+
+    password = "bench password 1"
+    People(store, rules).add_user("bench", "supervisor", password)
+    client = TestClient(create_app(store, rules), follow_redirects=False)
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text).group(1)
+    done = client.post(
+        "/login", data={"csrf": token, "name": "bench", "password": password, "next": ""}
+    )
+    assert done.status_code == 303, done.text
+
+    def get(path: str) -> float:
+        started = time.perf_counter()
+        response = client.get(path)
+        assert response.status_code == 200, response.status_code
+        return 1000 * (time.perf_counter() - started)
+
+    first = get("/agents")
+    fresh = [get(f"/agents?since=2026-08-0{day}") for day in range(1, 6)]
+    cached = get("/agents?since=2026-08-05")
+    print(
+        f"agents page, one client (TestClient): first request {first:.0f} ms; "
+        f"not cached: median {statistics.median(fresh):.0f} ms, max {max(fresh):.0f} ms; cached {cached:.0f} ms"
+    )
 
 
 def _call(rng: random.Random, i: int) -> tuple[str, str, str, str]:
