@@ -133,7 +133,8 @@ def main() -> None:
                         cers[path.name] = agent_cer(path, transcript)
                 print(
                     f"round {round_ + 1} {path.name:36s} "
-                    + "  ".join(f"{m} {best[(path.name, m)]:5.2f}" for m in MODES),
+                    + "  ".join(f"{m} {best[(path.name, m)]:5.2f}" for m in MODES)
+                    + f"  agent CER {cers[path.name]:.1%}",
                     file=sys.stderr,
                     flush=True,
                 )

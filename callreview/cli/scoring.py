@@ -161,7 +161,7 @@ def _reviewer(settings: Settings, rules: bool = False) -> Reviewer:
     """A reviewer with, ``rules``: the lexicon and scorecard loaded, so a malformed one is refused
     before any audio; else its transcription options worked out (the lexicon read for them)."""
     # imported when the command runs, so `callreview --help` does not load the speech stack
-    import callreview.cli.render  # noqa: F401 - the command's output, imported beside the model
+    from callreview.cli.render import render_review  # noqa: F401 - imported beside the model
     from callreview.review import Reviewer
 
     reviewer = Reviewer(settings)
