@@ -1,9 +1,11 @@
 """The reviewer's web app under a team's load: page times for 20 concurrent clients on a store of
-10,000 scored calls, SQLite or PostgreSQL.
+10,000 (or 100,000) scored calls, SQLite or PostgreSQL.
 
-Fills a new store with ``--calls`` calls through the real path (``register`` + ``claim`` +
-``complete``, transcript and review stored, as ``batch`` does), their reviews the real reviews
-of the 13 truth transcripts, spread over 40 agents and twelve weeks; a person reviews some of
+Fills a new store with ``--calls`` calls, the first ``--real`` through the real path
+(``register`` + ``claim`` + ``complete``, transcript and review stored, as ``batch`` does), the
+rest in batched inserts of the same rows (call, path, transcript, review, its item index; no
+search turns: search is not in the mix), only to build the store fast; their reviews the real
+reviews of the truth transcripts, spread over 40 agents and twelve weeks; a person reviews some of
 them (``--reviewed``, a tenth of those with an override). Then it starts ``callreview serve`` as a
 subprocess on loopback, logs ``--clients`` clients in (one session each, not timed) and has
 each request a fixed mix of pages ``--rounds`` times, or until ``--max-seconds``:
@@ -11,11 +13,13 @@ each request a fixed mix of pages ``--rounds`` times, or until ``--max-seconds``
     queue (default: newest first) · queue filtered (agent + failed item) · queue by score, page 10 ·
     a random call page · 64 KiB of its audio (Range) · agents (weekly trends) · agreement
 
-and prints p50/p95 per page and overall. The first queue request also indexes every review's
-item statuses (``review_items``); it is timed on its own, before the clients start.
+and prints p50/p95 per page and overall, each client's first mix (the server just started,
+nothing cached) apart. ``--workers`` is ``serve --workers``; ``--keep`` leaves the store for a
+later ``--store URL`` run.
 
     python bench/bench_web.py                                               # SQLite in a temp folder
     python bench/bench_web.py --db postgresql://user@host:5432/postgres     # a new database there, dropped after
+    python bench/bench_web.py --calls 100000 --rounds 90 --max-seconds 150  # a team's quarter
 """
 
 from __future__ import annotations

@@ -205,3 +205,12 @@ def test_the_log_in_lockout_holds_across_workers(served):
         form = {"csrf": token, "name": "sam", "password": "wrong"}
         statuses.append(browser.request(conn, "POST", "/login", form)[0])
     assert statuses[:5] == [401] * 5 and set(statuses[5:]) == {429}
+
+
+def test_static_files_are_cached_by_browsers_and_pages_are_not(served):
+    url, _ = served
+    browser = Browser(url)
+    conn = browser.connect()
+    status, _, headers = browser.request(conn, "GET", "/static/app.js")
+    assert (status, headers["cache-control"]) == (200, "public, max-age=86400")
+    assert browser.request(conn, "GET", "/login")[2]["cache-control"] == "no-store"
