@@ -13,6 +13,57 @@ JSON contracts of :mod:`callreview.results` and :mod:`callreview.transcript`.
 
 from __future__ import annotations
 
+MARKED_TABLES: dict[str, str] = {
+    "calls": (
+        "UPDATE OF sha256, path, agent, call_id, call_date, direction, customer_name, "
+        "duration_s, metadata, state, claim_token, claimed_by, attempts, current_review, "
+        "created_at, updated_at"
+    ),
+    **{
+        table: "UPDATE"
+        for table in (
+            "call_paths",
+            "transcripts",
+            "reviews",
+            "errors",
+            "runs",
+            "samples",
+            "sample_calls",
+            "users",
+            "overrides",
+            "appeals",
+            "review_items",
+            "review_finals",
+            "calibration_rounds",
+            "calibration_calls",
+            "calibration_reviewers",
+            "calibration_marks",
+            "acknowledgements",
+            "review_facts",
+            "review_hits",
+        )
+    },
+}
+"""The tables whose changes move the data mark (migration 9), each with the update that does:
+every table but ``meta``, ``sessions``, ``audit`` and search's index; a call's lease renewal
+alone (``lease_until``) does not. A new table goes here and gets its triggers in its migration."""
+
+
+def _mark_triggers(table: str, update: str) -> tuple[str, ...]:
+    """The statements that make a change of ``table`` move the data mark, on both backends."""
+    sqlite = tuple(
+        f"-- sqlite\nCREATE TRIGGER data_mark_{table}_{name} AFTER {event} ON {table} "
+        "BEGIN UPDATE data_mark SET n = n + 1 WHERE id = 1; END"
+        for name, event in (("insert", "INSERT"), ("update", update), ("delete", "DELETE"))
+    )
+    postgresql = (
+        f"-- postgresql\nCREATE CONSTRAINT TRIGGER data_mark_{table} AFTER INSERT OR {update} "
+        f"OR DELETE ON {table} DEFERRABLE INITIALLY DEFERRED FOR EACH ROW "
+        "EXECUTE PROCEDURE callreview_data_mark()"
+    )
+    return (*sqlite, postgresql)
+
+
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     # 1: calls, their paths, transcripts, versioned reviews, errors, runs, samples
     (
@@ -302,6 +353,31 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             PRIMARY KEY (review, item, phrase)
         )""",
         "CREATE INDEX review_hits_call ON review_hits (call)",
+    ),
+    # 9: the store's data mark (callreview.store.version), a number every committed change of
+    # what the pages show moves on, kept by triggers; a session's touch, the audit trail,
+    # search's index and a lease renewal leave it as it is
+    (
+        "CREATE TABLE data_mark (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)",
+        "INSERT INTO data_mark (id, n) VALUES (1, 0)",
+        # PostgreSQL: once per transaction, at its commit (a deferred trigger: the mark's row is
+        # the last lock a writer takes, so two writers never wait on each other in a cycle)
+        """-- postgresql
+        CREATE OR REPLACE FUNCTION callreview_data_mark() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF current_setting('callreview.marked', true) IS DISTINCT FROM
+                    txid_current()::text THEN
+                UPDATE data_mark SET n = n + 1 WHERE id = 1;
+                PERFORM set_config('callreview.marked', txid_current()::text, true);
+            END IF;
+            RETURN NULL;
+        END
+        $$""",
+        *(
+            statement
+            for table, update in MARKED_TABLES.items()
+            for statement in _mark_triggers(table, update)
+        ),
     ),
 )
 

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, TypeVar
 T = TypeVar("T")
 
 MAX_ENTRIES = 512
-MAX_AGE_S = 60.0
+MAX_AGE_S = 300.0
 """An entry is computed again after this long whatever the mark says (a safety net)."""
 
 
