@@ -140,6 +140,7 @@ def test_sql_summary_of_a_store_indexed_before_it_fills_the_index_once(reviewed_
     with open_store(url) as store:
         for table in ("review_hits", "review_facts"):
             store.db.execute(f"DELETE FROM {table}")
+        store.db.execute("DELETE FROM meta WHERE key = 'facts_indexed'")  # as it was before
         assert not store.facts_complete()
         sql = stored_summary(store, rules, "agent").to_dict()
         assert store.facts_complete()

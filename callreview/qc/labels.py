@@ -7,8 +7,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from callreview.qc.checks import as_details
-
 LABELS = {
     "greeting": "Greeting 开头语",
     "customer_name": "Customer's name 称呼客户姓名",
@@ -29,5 +27,7 @@ def gist(name: str, status: str, d: Mapping[str, Any], full: bool = False) -> st
     """The one-line gist of an item's finding, from its details (typed, or as stored). ``full`` (the
     web app) also says when nothing is wrong ("all parts heard", "none heard") and names forbidden
     hits as such."""
+    from callreview.qc.checks import as_details  # the checks' module: not for the labels alone
+
     typed = as_details(name, d)
     return "" if typed is None else typed.gist(status, full)

@@ -32,9 +32,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from callreview.errors import ScorecardError
-from callreview.qc.checks import as_details
-from callreview.qc.checks.base import ItemDetails
-from callreview.qc.custom.rule import check_items
 from callreview.qc.custom.schema import CustomItem, parse_items
 from callreview.qc.labels import LABELS
 from callreview.qc.thresholds import DeliveryThresholds, Profile, Thresholds
@@ -101,6 +98,8 @@ class Scorecard:
         """Refuse ``critical`` phrases the lexicon has no [[forbidden]] entry for (they could never
         match), and custom items whose phrase sets the lexicon lacks or whose phrases are
         malformed."""
+        from callreview.qc.custom.rule import check_items  # the matcher: only with a lexicon
+
         known = {e.phrase for e in lexicon.forbidden}
         for phrase in self.critical:
             if phrase not in known:
@@ -144,6 +143,11 @@ class Scorecard:
         weight the finding earns, and which of its parts are not required, its details say
         (:mod:`callreview.qc.checks`). A custom item's finding is only ever ``review`` here (a
         call whose channels are in doubt): 0 of 0."""
+        # the checks and their matcher load with the first call scored, not with the scorecard
+        # (the summary, the exports and the web app read a scorecard without scoring a call)
+        from callreview.qc.checks import as_details
+        from callreview.qc.checks.base import ItemDetails
+
         custom = self.custom_item(finding.name)
         if custom is not None:
             kept: dict[str, Any] = {**finding.details, "label": custom.label}
