@@ -11,7 +11,9 @@ This module imports nothing of callreview, so any layer may use it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from functools import cache
 
 DIGITS: dict[str, str] = {
     **{str(d): str(d) for d in range(10)},
@@ -65,38 +67,44 @@ class DigitRun:
         )
 
 
-def digit_runs(text: str, *, extra: str = "") -> list[DigitRun]:
-    """Every maximal digit run in ``text``, in order, with its character span.
+def digit_runs(text: str, *, extra: str = "", min_digits: int = 1) -> list[DigitRun]:
+    """Every maximal digit run in ``text``, in order, with its character span; ``min_digits``:
+    only the runs of at least that many digits.
 
     ``extra`` names more characters to read as digits in this call (e.g. ``"Xx"`` for the check
     character of an ID number); each maps to itself, upper-cased.
     """
     runs: list[DigitRun] = []
-    i, n = 0, len(text)
-    while i < n:
-        if _digit(text[i], extra) is None:
-            i += 1
+    for match in _runs(extra).finditer(text):
+        start, end = match.span()
+        if end - start < min_digits:  # a run has at least as many characters as digits
             continue
-        start, digits, spoken = i, [], False
-        end = group = i
+        digits: list[str] = []
         groups: list[tuple[int, int]] = []
-        while i < n:
-            value = _digit(text[i], extra)
-            if value is not None:
-                digits.append(value)
-                spoken = spoken or not (text[i].isascii() or "０" <= text[i] <= "９")
-                i += 1
-                end = i
-            elif text[i] in SEPARATORS and i + 1 < n and _digit(text[i + 1], extra) is not None:
+        spoken = False
+        group = start
+        for i in range(start, end):
+            char = text[i]
+            value = _digit(char, extra)
+            if value is None:  # a separator (the pattern has one only between two digits)
                 groups.append((group, i))
-                i += 1
-                group = i
-            else:
-                break
+                group = i + 1
+                continue
+            digits.append(value)
+            spoken = spoken or not (char.isascii() or "０" <= char <= "９")
         groups.append((group, end))
-        runs.append(DigitRun("".join(digits), start, end, spoken, tuple(groups)))
-        i = end
+        if len(digits) >= min_digits:
+            runs.append(DigitRun("".join(digits), start, end, spoken, tuple(groups)))
     return runs
+
+
+@cache
+def _runs(extra: str) -> re.Pattern[str]:
+    """A run as a pattern: a digit, then digits each after at most one separator (matched as a
+    whole by the regex engine: a text's scan is no Python loop over its characters)."""
+    digit = "[" + "".join(re.escape(c) for c in (*DIGITS, *extra)) + "]"
+    separator = "[" + "".join(re.escape(c) for c in sorted(SEPARATORS)) + "]"
+    return re.compile(f"{digit}(?:{separator}?{digit})*")
 
 
 def read_digits(text: str) -> str | None:

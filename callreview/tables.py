@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal: wide and fullwidth characters count 2."""
+    if text.isascii():  # every ASCII character takes one column
+        return len(text)
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 

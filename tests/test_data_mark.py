@@ -87,7 +87,7 @@ def test_every_table_but_the_apps_upkeep_moves_the_mark(fresh_store):
                 "WHERE t.tgname LIKE 'data_mark_%' AND NOT t.tgisinternal"
             )
         }
-    upkeep = {"meta", "data_mark", "sessions", "audit", "search_pending", "search_turns"}
+    upkeep = {"meta", "data_mark", "sessions", "audit", "redaction_lists"}
     assert marked == set(MARKED_TABLES)
     search = {t for t in tables if t.startswith(("search_", "sqlite_"))}  # the index, FTS5's own
     assert tables - upkeep - search == marked

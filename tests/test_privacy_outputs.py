@@ -157,3 +157,34 @@ def test_the_web_pages_are_masked(personal_store: str, bank_call: Path) -> None:
                 form = web.get(f"/calls/{call.id}/override?item={item}")
                 for value in VALUES:
                     assert value not in form.text
+
+
+def test_an_export_keeps_what_it_found_and_lists_it_again_without_the_transcript(
+    personal_store: str, tmp_path: Path
+) -> None:
+    """The CSV and XLSX list a call's redactions from what an earlier export found under the
+    same rules; under other rules the transcript is searched again."""
+    from callreview.privacy import rules_key, site_patterns
+    from callreview.team.export import export
+
+    site = site_patterns(SITE_PATTERNS)
+    with open_store(personal_store) as store:
+        assert export(store, "csv", tmp_path / "first.csv", rules=site) == 1
+        ((key, found),) = store.db.execute("SELECT rules, found FROM redaction_lists").fetchall()
+        assert key == rules_key(site) and "[保单号]" in found
+        for value in VALUES:
+            assert value not in found
+
+        def no_transcript(calls):
+            raise AssertionError("the transcript was read again")
+
+        store.transcripts = no_transcript  # type: ignore[method-assign]
+        export(store, "csv", tmp_path / "again.csv", rules=site)
+        assert (tmp_path / "again.csv").read_bytes() == (tmp_path / "first.csv").read_bytes()
+        del store.transcripts
+        export(store, "csv", tmp_path / "builtin.csv")  # the built-in kinds only
+        builtin = (tmp_path / "builtin.csv").read_text(encoding="utf-8-sig")
+        assert "[手机号]" in builtin and "[保单号]" not in builtin
+        assert store.db.execute("SELECT COUNT(*) FROM redaction_lists").fetchone()[0] == 2
+        assert store.purge_before("2026-12-01") == 1
+        assert store.db.execute("SELECT COUNT(*) FROM redaction_lists").fetchone()[0] == 0

@@ -13,6 +13,8 @@ transcript is gone is still masked). What is found: :mod:`.detect`.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -34,6 +36,7 @@ __all__ = [
     "Rules",
     "redact",
     "redactor",
+    "rules_key",
     "rules_of",
     "site_patterns",
 ]
@@ -186,6 +189,16 @@ def redact(
     """A call's transcript and review as they may leave the store, with the redactions."""
     r = Redactor(transcript, rules)
     return Redacted(r.transcript(), None if review is None else r.review(review), r.redactions)
+
+
+def rules_key(rules: Rules) -> str:
+    """A short key of what finds personal data: the site's patterns and this callreview's
+    version (its detectors), so a list of redactions found under other rules or by another
+    version is never taken for this one's."""
+    from callreview import __version__
+
+    spec = [__version__, *((p.label, p.regex.pattern, int(p.regex.flags)) for p in rules.patterns)]
+    return hashlib.sha256(json.dumps(spec, ensure_ascii=False).encode()).hexdigest()[:32]
 
 
 def rules_of(settings: Settings) -> Rules:

@@ -78,7 +78,10 @@ def find(text: str, patterns: tuple[Pattern, ...] = ()) -> list[Hit]:
 
 def fold_digits(text: str) -> str:
     """``text`` with every spoken or full-width digit as its ASCII digit (same length)."""
-    return "".join(DIGITS.get(char, char) for char in text)
+    return text.translate(_FOLD)
+
+
+_FOLD = str.maketrans(DIGITS)
 
 
 def kind_of(digits: str) -> str | None:
@@ -97,9 +100,7 @@ def kind_of(digits: str) -> str | None:
 
 
 def _numbers(text: str) -> Iterator[Hit]:
-    for run in digit_runs(text, extra=ID_EXTRA):
-        if len(run.digits) < 10:
-            continue
+    for run in digit_runs(text, extra=ID_EXTRA, min_digits=10):
         yield from _in_run(run, text)
 
 

@@ -64,6 +64,7 @@ from callreview.store.records import (
     StoredCall,
     StoredError,
 )
+from callreview.store.redactions import RedactionLists
 from callreview.store.runs import Runs
 from callreview.store.search import (
     Hit,
@@ -146,6 +147,7 @@ class Store(
     Purge,
     CalibrationStore,
     FeedbackStore,
+    RedactionLists,
 ):
     """Calls, transcripts, reviews, errors, runs, people's decisions and the queue behind one
     interface, on SQLite or PostgreSQL."""

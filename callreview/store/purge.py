@@ -39,6 +39,7 @@ CHILDREN: tuple[tuple[str, str], ...] = (
     ("appeals", "call"),
     ("sample_calls", "call"),
     ("errors", "call"),
+    ("redaction_lists", "call"),
     ("transcripts", "call"),
     ("reviews", "call"),
     ("call_paths", "call"),

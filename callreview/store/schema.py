@@ -45,8 +45,9 @@ MARKED_TABLES: dict[str, str] = {
     },
 }
 """The tables whose changes move the data mark (migration 9), each with the update that does:
-every table but ``meta``, ``sessions``, ``audit`` and search's index; a call's lease renewal
-alone (``lease_until``) does not. A new table goes here and gets its triggers in its migration."""
+every table but ``meta``, ``sessions``, ``audit``, search's index and the redactions found
+(``redaction_lists``, a cache); a call's lease renewal alone (``lease_until``) does not. A new
+table goes here and gets its triggers in its migration."""
 
 
 def _mark_triggers(table: str, update: str) -> tuple[str, ...]:
@@ -378,6 +379,19 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             for table, update in MARKED_TABLES.items()
             for statement in _mark_triggers(table, update)
         ),
+    ),
+    # 10: what the redaction rules found in a transcript (labels and times, never a value), kept
+    # per set of rules so an export lists a call's redactions without reading its transcript
+    # again (callreview.store.redactions); a cache: no page reads it, the data mark ignores it
+    (
+        """CREATE TABLE redaction_lists (
+            transcript TEXT NOT NULL REFERENCES transcripts (key),
+            rules TEXT NOT NULL,
+            call INTEGER NOT NULL REFERENCES calls (id),
+            found TEXT NOT NULL,
+            PRIMARY KEY (transcript, rules)
+        )""",
+        "CREATE INDEX redaction_lists_call ON redaction_lists (call)",
     ),
 )
 

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 from callreview.errors import SettingsError
 from callreview.qc.scorecard import Scorecard
 from callreview.store import Store
-from callreview.team.export.xlsxfile import _save
+from callreview.team.export.workbook import SheetSpool, write_workbook
 from callreview.team.finals import final_reviews
 
 BANDS: tuple[tuple[float, str], ...] = ((95.0, "A"), (85.0, "B"), (80.0, "C"), (0.0, "D"))
@@ -149,12 +149,11 @@ def write_csv(rows: Sequence[AgentAppraisal]) -> str:
 
 
 def write_xlsx(rows: Sequence[AgentAppraisal], month: str, out: BinaryIO) -> None:
-    """One sheet named for the month, written in openpyxl's write-only mode."""
-    from openpyxl import Workbook  # a heavy import: only for an xlsx output
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(f"Appraisal {month}")
-    sheet.append(list(COLUMNS))
-    for r in rows:
-        sheet.append(r.row())
-    _save(book, out)  # the export's: the archive is closed even when the disk is full
+    """One sheet named for the month, written as the export's workbooks are."""
+    sheet = SheetSpool(f"Appraisal {month}", COLUMNS)
+    try:
+        for r in rows:
+            sheet.add(list(r.row()))
+        write_workbook(out, [sheet])  # the archive is closed even when the disk is full
+    finally:
+        sheet.close()

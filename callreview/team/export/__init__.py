@@ -34,7 +34,7 @@ from callreview.qc.scorecard import load_scorecard
 from callreview.team.export.columns import custom_items
 from callreview.team.export.csvfile import write_csv
 from callreview.team.export.jsonlines import write_jsonl
-from callreview.team.export.redaction import shown_calls
+from callreview.team.export.redaction import listed_calls, shown_calls
 from callreview.team.export.xlsxfile import write_xlsx
 from callreview.team.finals import final_reviews
 from callreview.team.summary import stored_summary
@@ -50,7 +50,11 @@ third argument: the scorecard's own items (each its columns after the built-ins'
 
 
 FORMATS: dict[str, Writer] = {"csv": write_csv, "xlsx": write_xlsx, "jsonl": write_jsonl}
-"""Format name (the CLI option without its dashes) → writer; openpyxl loads only for xlsx."""
+"""Format name (the CLI option without its dashes) → writer."""
+WORDLESS = frozenset({"csv", "xlsx"})
+"""The formats whose rows hold no words of a call (the columns of :mod:`.columns`): their
+redactions are listed, and no quote needs masking (tests/test_privacy_outputs.py reads them
+for every personal value)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,10 @@ def export(
         agents = stored_summary(store, scorecard, "agent", where.since, where.until, where.agent)
         write = partial(write_xlsx, agents=agents)
     stored = store.calls(since=where.since, until=where.until, agent=where.agent, state="scored")
-    calls = shown_calls(store, stored, rules, redacted=redacted)
+    if redacted and fmt in WORDLESS:
+        calls = listed_calls(store, stored, rules)
+    else:
+        calls = shown_calls(store, stored, rules, redacted=redacted)
     finals = final_reviews(store, calls, scorecard)
     # An XLSX workbook's bytes would garble a terminal; CSV and JSON Lines read fine there.
     with open_output(target, what="the export", binary_to_terminal=fmt != "xlsx") as out:

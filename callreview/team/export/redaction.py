@@ -8,11 +8,13 @@ statuses and scores are the stored ones, only text is masked.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
+from itertools import islice
 from typing import TYPE_CHECKING
 
-from callreview.privacy import Redaction, Rules, redactor
+from callreview.privacy import Redaction, Rules, redactor, rules_key
 
 if TYPE_CHECKING:
     from callreview.store import Hit, Store, StoredCall
@@ -47,6 +49,35 @@ def shown_calls(
     """:func:`shown_call`'s ``call`` of each, as they stream (transcripts read one at a time)."""
     for call in calls:
         yield shown_call(store, call, rules, redacted=redacted).call if redacted else call
+
+
+def listed_calls(
+    store: Store, calls: Iterable[StoredCall], rules: Rules = Rules(), batch: int = 500
+) -> Iterator[StoredCall]:
+    """Each call with the ``redactions`` list of its review and nothing else masked: for an
+    export whose rows hold no words of the call (CSV, XLSX: statuses, counts, times, the
+    lexicon's phrases), only what was found and where. The lists are the store's where it kept
+    them for these rules (:mod:`callreview.store.redactions`); the others are found in the
+    transcripts, read ``batch`` calls at a time, and kept."""
+    key = rules_key(rules)
+    stream = iter(calls)
+    while chunk := list(islice(stream, batch)):
+        kept = store.redaction_lists([c.review_id for c in chunk if c.review_id is not None], key)
+        missing = [c.id for c in chunk if c.review is not None and c.review_id not in kept]
+        transcripts = store.transcripts(missing) if missing else {}
+        found: list[tuple[int, str]] = []
+        for call in chunk:
+            if call.review is None or call.review_id is None:
+                yield call
+                continue
+            text = kept.get(call.review_id)
+            if text is None:
+                listed = [r.to_dict() for r in redactor(transcripts[call.id], rules).redactions]
+                found.append((call.review_id, json.dumps(listed, ensure_ascii=False)))
+            else:
+                listed = json.loads(text)
+            yield replace(call, review={**call.review, "redactions": listed})
+        store.keep_redaction_lists(key, found)
 
 
 def shown_hits(store: Store, hits: Iterable[Hit], rules: Rules = Rules()) -> list[Hit]:
