@@ -28,10 +28,10 @@ from callreview.cli.options import (
 from callreview.cli.run import echo, load_rules, report, run_command
 from callreview.cli.startup import beside_model
 from callreview.errors import CallreviewError
-from callreview.privacy import Redacted, Rules, redact, redactor, rules_of
 from callreview.settings import Settings, load_settings
 
 if TYPE_CHECKING:
+    from callreview.privacy import Redacted, Rules
     from callreview.results import CallReview
     from callreview.review import Reviewer
     from callreview.transcript import Transcript
@@ -72,6 +72,8 @@ def transcribe(
         if no_redact:
             _warn_unredacted()
             return report(transcripts, json_out, render_transcript)
+        from callreview.privacy import rules_of
+
         rules = rules_of(settings)
 
         def render(shown: Redacted) -> str:
@@ -143,6 +145,7 @@ def score(
         reviewer = beside_model(settings, files, partial(_reviewer, settings, rules=True))
         # imported when the command runs (by now, in _reviewer), so `--help` loads none of it
         from callreview.cli.render import render_batch, render_review
+        from callreview.privacy import rules_of
 
         call = {"customer_name": customer_name, "agent_name": agent_name, "direction": direction}
         if no_redact:
@@ -162,6 +165,7 @@ def _reviewer(settings: Settings, rules: bool = False) -> Reviewer:
     before any audio; else its transcription options worked out (the lexicon read for them)."""
     # imported when the command runs, so `callreview --help` does not load the speech stack
     from callreview.cli.render import render_review  # noqa: F401 - imported beside the model
+    from callreview.privacy import rules_of  # noqa: F401 - as above: what the output masks with
     from callreview.review import Reviewer
 
     reviewer = Reviewer(settings)
@@ -180,6 +184,8 @@ def _shown_reviews(
 ) -> Iterator[tuple[Path, CallReview | CallreviewError]]:
     """Each file's review, its quotes masked by ``rules`` (``None``: as said); a bad file yields
     its error and the batch goes on."""
+    from callreview.privacy import redactor  # loaded with the rules, beside the model
+
     for path in files:
         try:
             done = reviewer.review_file(
@@ -200,6 +206,8 @@ def _shown_reviews(
 def _masked_transcripts(
     outcomes: Iterable[tuple[Path, Transcript | CallreviewError]], rules: Rules
 ) -> Iterator[tuple[Path, Redacted | CallreviewError]]:
+    from callreview.privacy import redact  # loaded with the rules, beside the model
+
     for path, outcome in outcomes:
         yield (
             path,

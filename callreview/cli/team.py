@@ -24,7 +24,6 @@ from callreview.cli.users import cli_actor
 from callreview.dates import day_range, parse_week
 from callreview.errors import SettingsError
 from callreview.files import STDOUT
-from callreview.privacy import rules_of
 from callreview.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -120,6 +119,8 @@ def export_calls(
         scope = (("--since", first), ("--until", last), ("--agent", agent))
         settings = load_settings(config, scorecard=scorecard_path)
         speak(settings)  # the static report's pages are in the command's language
+        from callreview.privacy import rules_of  # the CLI's lazy start-up: only for exports
+
         rules = rules_of(settings)
         with open_store(db, settings.db) as store:
             if no_redact:

@@ -12,7 +12,6 @@ from callreview.cli.run import run_command
 from callreview.cpu import cores
 from callreview.errors import SettingsError
 from callreview.i18n.choose import site_language
-from callreview.privacy import rules_of
 from callreview.settings import load_settings
 
 MAX_DEFAULT_WORKERS = 8
@@ -120,6 +119,8 @@ def serve(
                 "callreview.toml: web_idle_minutes must be 1 or more; "
                 "fix it there or pass --idle-minutes"
             )
+        from callreview.privacy import rules_of  # the CLI's lazy start-up: only for serve
+
         options = ServeOptions(
             secure_cookies=secure_cookies,
             proxy_headers=proxy_headers,
