@@ -8,7 +8,7 @@ reviewer waits for:
 * **real path**: ``register`` + ``claim`` + ``complete`` (transcript and review stored,
   one transaction each), as ``batch`` does it, for the first ``--real`` calls;
 * **bulk insert**: the rest in batched transactions (executemany through the store's
-  connection), only to build the store fast;
+  connection: call, path, transcript, review), only to build the store fast;
 * **index**: the summary's and the queue's indexes of the bulk-inserted reviews, filled once
   (as for a store written before them), by ``store.index_items()``;
 * **summary**: :func:`callreview.team.summary.stored_summary` (SQL over the indexes) and, for
@@ -245,7 +245,15 @@ def _bulk(
     for transcript, review in truths:
         body = review.to_dict()
         body["file"] = "\0FILE\0"
-        bodies.append((json.dumps(body, ensure_ascii=False), review, json.dumps("\0FILE\0")))
+        bodies.append(
+            (
+                json.dumps(body, ensure_ascii=False),
+                review,
+                json.dumps("\0FILE\0"),
+                transcript.to_json(indent=None),
+                transcript.model,
+            )
+        )
     base_call = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM calls").fetchone()[0])
     base_review = int(db.execute("SELECT COALESCE(MAX(id), 0) FROM reviews").fetchone()[0])
     now = time.time()
@@ -256,13 +264,16 @@ def _bulk(
     path_sql = "INSERT INTO call_paths (call, path, first_seen) VALUES (?, ?, ?)"
     review_sql = (
         "INSERT INTO reviews (id, call, version, transcript_key, engine, fingerprint, score, band, needs_review, body, created_at) "
-        "VALUES (?, ?, 1, NULL, ?, ?, ?, ?, ?, ?, ?)"
+        "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
+    transcript_sql = (
+        "INSERT INTO transcripts (key, call, model, body, created_at) VALUES (?, ?, ?, ?, ?)"
     )
     for lo in range(start, stop, BATCH):
-        calls, paths, reviews = [], [], []
+        calls, paths, reviews, transcripts = [], [], [], []
         for i in range(lo, min(stop, lo + BATCH)):
             agent, day, clock, call_id = _call(rng, i)
-            text, review, marker = bodies[i % len(bodies)]
+            text, review, marker, transcript_text, model = bodies[i % len(bodies)]
             call, rid = base_call + i - start + 1, base_review + i - start + 1
             path = f"/recordings/{day[:7]}/{agent}_{day}_{call_id}.flac"
             sha = hashlib.sha256(f"call-{i}".encode()).hexdigest()
@@ -283,11 +294,14 @@ def _bulk(
                 )
             )
             paths.append((call, path, now))
+            key = f"bench:{sha}"
+            transcripts.append((key, call, model, transcript_text, now))
             body = text.replace(marker, json.dumps(path, ensure_ascii=False), 1)
             reviews.append(
                 (
                     rid,
                     call,
+                    key,
                     engine,
                     fingerprint,
                     review.to_dict()["score"],
@@ -300,6 +314,7 @@ def _bulk(
         with db.transaction():
             _many(db, call_sql, calls)
             _many(db, path_sql, paths)
+            _many(db, transcript_sql, transcripts)
             _many(db, review_sql, reviews)
     if db.name == "postgresql":  # ids were given: move the identity sequences past them
         for table in ("calls", "reviews"):
