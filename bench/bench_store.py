@@ -166,9 +166,8 @@ def run(url: str, work: Path, calls: int, real: int, formats: list[str]) -> None
     ):
         wall, rss, _ = _child([*extra, "--db", url])
         print(f"callreview {label}: {wall:.2f} s, peak RSS {rss:.0f} MiB")
-    listed = (
-        False  # the first CSV or XLSX export finds every call's redactions; later ones read them
-    )
+    # the first CSV or XLSX export finds every call's redactions; later ones read them
+    listed = False
     for fmt in formats:
         some: tuple[str, list[str]] = ("first tenth", ["--until", tenth])
         runs = [("all", []), some]

@@ -62,12 +62,13 @@ def listed_calls(
     key = rules_key(rules)
     stream = iter(calls)
     while chunk := list(islice(stream, batch)):
-        kept = store.redaction_lists([c.review_id for c in chunk if c.review_id is not None], key)
-        missing = [c.id for c in chunk if c.review is not None and c.review_id not in kept]
+        reviewed = {c.review_id: c for c in chunk if c.review is not None and c.review_id}
+        kept = store.redaction_lists(list(reviewed), key)
+        missing = [c.id for review, c in reviewed.items() if review not in kept]
         transcripts = store.transcripts(missing) if missing else {}
         found: list[tuple[int, str]] = []
         for call in chunk:
-            if call.review is None or call.review_id is None:
+            if call.review is None or call.review_id not in reviewed:
                 yield call
                 continue
             text = kept.get(call.review_id)
