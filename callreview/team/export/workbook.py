@@ -28,8 +28,7 @@ from xml.sax.saxutils import escape, quoteattr
 from zipfile import ZIP_DEFLATED, ZipFile
 
 from callreview.tables import display_width
-
-Cell = str | float | int | bool | None
+from callreview.team.export.columns import Cell
 
 MIN_WIDTH = 6
 MAX_WIDTH = 60
